@@ -1,0 +1,17 @@
+{#-
+    Continuous percentile (linear interpolation) of an expression, as an
+    aggregate: percentile_cont(unit_price, 0.5) is the median. DuckDB spells
+    it quantile_cont(x, p); PostgreSQL percentile_cont(p) within group
+    (order by x). Both interpolate the same way, so results agree.
+-#}
+{% macro percentile_cont(expression, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'retail_warehouse')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile_cont(expression, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__percentile_cont(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}

@@ -1,0 +1,92 @@
+with
+
+fct_invoice_lines as (
+
+    select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+-- Current description: the one on the product's latest line that has one
+-- (latest invoice time, then latest load and file row).
+descriptions_ranked as (
+
+    select
+        product_id,
+        description,
+        row_number() over (
+            partition by product_id
+            order by invoiced_at desc, load_id desc, source_row_number desc
+        ) as description_rank
+    from fct_invoice_lines
+    where description is not null
+
+),
+
+current_descriptions as (
+
+    select
+        product_id,
+        description
+    from descriptions_ranked
+    where description_rank = 1
+
+),
+
+products_aggregated as (
+
+    select
+        product_id,
+        max(line_category) as line_category,
+        max(revenue_group) as revenue_group,
+        count(distinct description) as description_count,
+        min(
+            case when invoice_kind = 'sale' then invoiced_at end
+        ) as first_sold_at,
+        max(
+            case when invoice_kind = 'sale' then invoiced_at end
+        ) as last_sold_at,
+        sum(case when invoice_kind = 'sale' then 1 else 0 end)
+            as sale_line_count,
+        min(case when invoice_kind = 'sale' then unit_price end)
+            as min_unit_price,
+        max(case when invoice_kind = 'sale' then unit_price end)
+            as max_unit_price,
+        avg(case when invoice_kind = 'sale' then unit_price end)
+            as mean_unit_price,
+        {{ percentile_cont(
+            "case when invoice_kind = 'sale' then unit_price end", 0.5
+        ) }} as median_unit_price
+    from fct_invoice_lines
+    group by 1
+
+),
+
+final as (
+
+    select
+        products_aggregated.product_id,
+        current_descriptions.description,
+        products_aggregated.line_category,
+        products_aggregated.revenue_group,
+        cast(products_aggregated.description_count as integer)
+            as description_count,
+        cast(products_aggregated.sale_line_count as integer)
+            as sale_line_count,
+        cast(products_aggregated.min_unit_price as numeric(18, 3))
+            as min_unit_price,
+        cast(products_aggregated.max_unit_price as numeric(18, 3))
+            as max_unit_price,
+        cast(products_aggregated.mean_unit_price as numeric(18, 3))
+            as mean_unit_price,
+        cast(products_aggregated.median_unit_price as numeric(18, 3))
+            as median_unit_price,
+        products_aggregated.revenue_group = 'product' as is_product,
+        products_aggregated.first_sold_at,
+        products_aggregated.last_sold_at
+    from products_aggregated
+    left join current_descriptions
+        on products_aggregated.product_id = current_descriptions.product_id
+
+)
+
+select * from final
