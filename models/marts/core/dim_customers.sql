@@ -35,7 +35,7 @@ countries_ranked as (
         country_code,
         row_number() over (
             partition by customer_id
-            order by invoice_count desc, last_invoiced_at desc, country_code
+            order by invoice_count desc, last_invoiced_at desc, country_code asc
         ) as country_rank,
         count(*) over (partition by customer_id) as country_count
     from country_invoices

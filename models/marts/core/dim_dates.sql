@@ -109,7 +109,7 @@ final as (
         cast(calendar_year as {{ dbt.type_string() }})
         || '-'
         || lpad(cast(month_of_year as {{ dbt.type_string() }}), 2, '0')
-            as year_month,
+            as calendar_month,
         day_of_month,
         day_of_year,
         iso_day_of_week,

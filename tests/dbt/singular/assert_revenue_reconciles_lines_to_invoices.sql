@@ -86,31 +86,33 @@ checks as (
     from cleaned_totals cross join line_totals
     union all
     select
-        'cleaned lines = fct_invoice_lines, product',
-        cast(cleaned_totals.product_amount as numeric(28, 3)),
-        cast(line_totals.product_amount as numeric(28, 3)),
-        cast(0 as numeric(28, 3))
+        'cleaned lines = fct_invoice_lines, product' as check_name,
+        cast(cleaned_totals.product_amount as numeric(28, 3)) as expected,
+        cast(line_totals.product_amount as numeric(28, 3)) as actual,
+        cast(0 as numeric(28, 3)) as tolerance
     from cleaned_totals cross join line_totals
     union all
     select
-        'fct_invoice_lines = fct_invoices, total',
-        cast(line_totals.total_amount as numeric(28, 3)),
-        cast(invoice_totals.total_amount as numeric(28, 3)),
-        cast(0 as numeric(28, 3))
+        'fct_invoice_lines = fct_invoices, total' as check_name,
+        cast(line_totals.total_amount as numeric(28, 3)) as expected,
+        cast(invoice_totals.total_amount as numeric(28, 3)) as actual,
+        cast(0 as numeric(28, 3)) as tolerance
     from line_totals cross join invoice_totals
     union all
     select
-        'fct_invoice_lines = fct_invoices, product',
-        cast(line_totals.product_amount as numeric(28, 3)),
-        cast(invoice_totals.product_amount as numeric(28, 3)),
-        cast(0 as numeric(28, 3))
+        'fct_invoice_lines = fct_invoices, product' as check_name,
+        cast(line_totals.product_amount as numeric(28, 3)) as expected,
+        cast(invoice_totals.product_amount as numeric(28, 3)) as actual,
+        cast(0 as numeric(28, 3)) as tolerance
     from line_totals cross join invoice_totals
     union all
     select
-        'customer product lines = dim_customers net revenue',
-        cast(cleaned_totals.customer_product_amount as numeric(28, 3)),
-        cast(customer_totals.net_revenue as numeric(28, 3)),
+        'customer product lines = dim_customers net revenue' as check_name,
+        cast(cleaned_totals.customer_product_amount as numeric(28, 3))
+            as expected,
+        cast(customer_totals.net_revenue as numeric(28, 3)) as actual,
         cast(0.005 * customer_totals.customer_count as numeric(28, 3))
+            as tolerance
     from cleaned_totals cross join customer_totals
 
 ),

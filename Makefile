@@ -1,0 +1,58 @@
+# retail_warehouse: `make warehouse` builds the DuckDB warehouse from the real
+# data, `make test` runs every test (PostgreSQL included). Both install what
+# they need. Data source: ONLINE_RETAIL_SOURCE (a path or URL; default the
+# official UCI download).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help install warehouse test lint format bench pg-start pg-stop clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install pinned packages
+
+warehouse: $(STAMP)  ## load Online Retail II and build every model on DuckDB
+	$(BIN)/retail-warehouse load --target duckdb
+	$(BIN)/dbt build --target duckdb
+	$(BIN)/retail-warehouse summary --target duckdb
+
+test: $(STAMP)  ## lint, start a throwaway PostgreSQL and run every test
+	$(MAKE) --no-print-directory lint
+	eval "$$(scripts/postgres_start.sh)" && $(BIN)/pytest tests/python
+
+lint: $(STAMP)  ## ruff and sqlfluff (dbt templater)
+	$(BIN)/ruff check src tests/python scripts
+	$(BIN)/ruff format --check src tests/python scripts
+	$(BIN)/sqlfluff lint models tests/dbt/singular analyses
+
+format: $(STAMP)  ## apply ruff format and sqlfluff fixes
+	$(BIN)/ruff format src tests/python scripts
+	$(BIN)/sqlfluff fix models tests/dbt/singular analyses
+
+bench: $(STAMP)  ## time each phase on the full data, both targets
+	eval "$$(scripts/postgres_start.sh)" && $(BIN)/python scripts/bench.py
+
+pg-start:  ## start the throwaway PostgreSQL; prints the PG* variables to export
+	@scripts/postgres_start.sh
+
+pg-stop:  ## stop the throwaway PostgreSQL
+	@scripts/postgres_stop.sh
+
+clean:  ## remove build output (keeps .venv, data/ and warehouse.duckdb)
+	rm -rf target logs .pytest_cache .ruff_cache

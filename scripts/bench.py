@@ -1,0 +1,134 @@
+"""Time each phase of a full build on the full data, on DuckDB and PostgreSQL.
+
+Phases: load (retail-warehouse load), dbt parse (no partial parse), seeds,
+each model layer (dbt run --select <layer>), all tests (unit and data), and a
+second load of the same file (the no-op check). Each phase runs in a fresh
+process; the table shows wall seconds and the peak RSS of the phase's
+processes (for PostgreSQL that is the client side; the server's memory is
+not counted).
+
+Usage: python scripts/bench.py  (needs ONLINE_RETAIL_SOURCE and the PG*
+variables, e.g. from scripts/postgres_start.sh). `make bench` does both.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def run_phase(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Run one phase in a child process; return (seconds, peak RSS in MiB)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(peak, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *args],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    peak_kib = int(result.stderr.strip().splitlines()[-1])
+    return seconds, peak_kib / 1024
+
+
+def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
+    """The commands timed for one target, in order."""
+    dbt = [str(BIN / "dbt")]
+    common = ["--target", target, "--target-path", str(work / f"target_{target}")]
+    load = [str(BIN / "retail-warehouse"), "load", "--target", target]
+    steps = [
+        ("load raw data", load),
+        ("dbt parse", [*dbt, "parse", "--no-partial-parse", *common]),
+        ("dbt seed", [*dbt, "seed", *common]),
+    ]
+    steps += [(f"dbt run {layer}", [*dbt, "run", "--select", layer, *common]) for layer in LAYERS]
+    steps += [
+        ("dbt test (all)", [*dbt, "test", *common]),
+        ("load again (no-op)", load),
+    ]
+    return steps
+
+
+def pg_params(dbname: str) -> dict[str, object]:
+    """libpq settings from the PG* variables."""
+    return {
+        "host": os.environ.get("PGHOST", "localhost"),
+        "port": int(os.environ.get("PGPORT", "5432")),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "password": os.environ.get("PGPASSWORD", ""),
+        "dbname": dbname,
+    }
+
+
+def main() -> int:
+    """Run the benchmark and print a Markdown table."""
+    source = os.environ.get("ONLINE_RETAIL_SOURCE")
+    if not source:
+        print("bench: set ONLINE_RETAIL_SOURCE to the Online Retail II file", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="rw_bench_"))
+    database = f"rw_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(**pg_params("postgres"))
+    admin.autocommit = True
+    admin.cursor().execute(f"create database {database}")
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(work / "bench.duckdb"),
+        PGDATABASE=database,
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+    )
+    results: dict[str, dict[str, tuple[float, float]]] = {}
+    try:
+        for target in ("duckdb", "postgres"):
+            for name, args in phases(target, work):
+                print(f"bench: {target}: {name} ...", file=sys.stderr)
+                results.setdefault(name, {})[target] = run_phase(args, env)
+    finally:
+        admin.cursor().execute(f"drop database if exists {database} with (force)")
+        admin.close()
+
+    lines = [
+        "| phase | DuckDB s | DuckDB peak MiB | PostgreSQL s | PostgreSQL client peak MiB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    totals = {"duckdb": 0.0, "postgres": 0.0}
+    for name, by_target in results.items():
+        cells = []
+        for target in ("duckdb", "postgres"):
+            seconds, peak = by_target[target]
+            totals[target] += seconds
+            cells += [f"{seconds:.1f}", f"{peak:.0f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append(f"| total | {totals['duckdb']:.1f} | | {totals['postgres']:.1f} | |")
+    print("\n".join(lines))
+    print(
+        f"\n{os.cpu_count()} cores; source {Path(source).name}; "
+        f"{time.strftime('%Y-%m-%d')}; peak RSS from getrusage of each phase's processes"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""Build the whole warehouse from the full Online Retail II file on DuckDB and
+PostgreSQL, then check the figures and that both targets agree on every mart.
+
+Needs ONLINE_RETAIL_SOURCE (the shared file) and a PostgreSQL server from the
+PG* variables (`eval "$(scripts/postgres_start.sh)"`); skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import psycopg2
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+REPO = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
+FULL_COMPARE_MAX_ROWS = 200_000
+RAW_ROWS = 1_067_371
+NUMERIC_TYPES = ("integer", "bigint", "decimal", "numeric", "smallint", "double", "real")
+
+
+def _source() -> str:
+    source = os.environ.get("ONLINE_RETAIL_SOURCE", "")
+    if not source or not Path(source).is_file():
+        pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
+    return source
+
+
+def _pg_params(dbname: str) -> dict[str, object]:
+    return {
+        "host": os.environ.get("PGHOST", "localhost"),
+        "port": int(os.environ.get("PGPORT", "5432")),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "password": os.environ.get("PGPASSWORD", ""),
+        "dbname": dbname,
+        "connect_timeout": 5,
+    }
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(args)} exited {result.returncode}\n"
+            f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """Load and `dbt build` both targets once for the module."""
+    source = _source()
+    if not os.environ.get("PGHOST"):
+        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
+    try:
+        psycopg2.connect(**_pg_params("postgres")).close()
+    except psycopg2.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable: {error}")
+
+    work = tmp_path_factory.mktemp("warehouse")
+    pg_database = f"rw_it_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(**_pg_params("postgres"))
+    admin.autocommit = True
+    admin.cursor().execute(f"create database {pg_database}")
+
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(work / "warehouse.duckdb"),
+        PGDATABASE=pg_database,
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+        ONLINE_RETAIL_SOURCE=source,
+        RW_SCHEMA_PREFIX="",
+    )
+    outputs: dict[str, str] = {}
+    for target in ("duckdb", "postgres"):
+        _run([str(BIN / "retail-warehouse"), "load", "--target", target], env)
+        result = _run(
+            [
+                str(BIN / "dbt"),
+                "build",
+                "--target",
+                target,
+                "--target-path",
+                str(work / f"target_{target}"),
+                "--log-path",
+                str(work / f"logs_{target}"),
+            ],
+            env,
+        )
+        outputs[target] = result.stdout
+        summary = _run([str(BIN / "retail-warehouse"), "summary", "--target", target], env)
+        outputs[f"summary_{target}"] = summary.stdout
+
+    duck = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    pg = psycopg2.connect(**_pg_params(pg_database))
+    try:
+        yield {"duck": duck, "pg": pg, "outputs": outputs}
+    finally:
+        duck.close()
+        pg.close()
+        admin.cursor().execute(f"drop database if exists {pg_database} with (force)")
+        admin.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _query(connection: object, sql: str) -> list[tuple[object, ...]]:
+    if isinstance(connection, duckdb.DuckDBPyConnection):
+        return connection.execute(sql).fetchall()
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+def _columns(connection: object, schema: str, table: str) -> list[tuple[str, str]]:
+    return [
+        (str(name), str(kind).lower())
+        for name, kind in _query(
+            connection,
+            "select column_name, data_type from information_schema.columns "
+            f"where table_schema = '{schema}' and table_name = '{table}' "
+            "order by ordinal_position",
+        )
+    ]
+
+
+def _tables(connection: object, schema: str) -> list[str]:
+    return [
+        str(row[0])
+        for row in _query(
+            connection,
+            "select table_name from information_schema.tables "
+            f"where table_schema = '{schema}' order by table_name",
+        )
+    ]
+
+
+def _normalise(value: object) -> object:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.0001"))
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def _row_key(row: tuple[object, ...]) -> tuple[str, ...]:
+    return tuple(repr(_normalise(value)) for value in row)
+
+
+def _profile(connection: object, schema: str, table: str) -> dict[str, object]:
+    """Row count plus, per column, non-null count and a total (sum for numbers,
+    true count for booleans, min/max for dates, distinct count for text)."""
+    parts = ["count(*)"]
+    names = []
+    for name, kind in _columns(connection, schema, table):
+        names.append(name)
+        parts.append(f"count({name})")
+        if kind.startswith(NUMERIC_TYPES):
+            parts.append(f"cast(sum({name}) as numeric(38, 4))")
+        elif kind == "boolean":
+            parts.append(f"sum(case when {name} then 1 else 0 end)")
+        elif kind.startswith(("date", "timestamp")):
+            parts.append(f"cast(min({name}) as varchar) || '/' || cast(max({name}) as varchar)")
+        else:
+            parts.append(f"count(distinct {name})")
+    row = _query(connection, f"select {', '.join(parts)} from {schema}.{table}")[0]
+    return {"columns": names, "values": [_normalise(value) for value in row]}
+
+
+def test_dbt_build_passed_on_both_targets(built: dict[str, object]) -> None:
+    outputs = built["outputs"]
+    for target in ("duckdb", "postgres"):
+        assert "Completed successfully" in outputs[target]  # type: ignore[index]
+        assert "ERROR=0" in outputs[target]  # type: ignore[index]
+
+
+def test_raw_rows_all_accounted_for(built: dict[str, object]) -> None:
+    for name in ("duck", "pg"):
+        connection = built[name]
+        (raw_rows,) = _query(connection, "select count(*) from raw.invoice_lines")[0]
+        assert raw_rows == RAW_ROWS
+        rows = _query(
+            connection,
+            "select outcome, line_count from marts.mart_line_accounting order by rule_order",
+        )
+        accounted = dict(rows)
+        assert sum(accounted.values()) == RAW_ROWS
+        # Figures of the published dataset profile (shared/data/README.md).
+        assert accounted["duplicate_line"] == 34_335
+        assert accounted["included"] == 1_027_021
+
+
+def test_known_figures(built: dict[str, object]) -> None:
+    duck = built["duck"]
+    (invoices, cancellations) = _query(
+        duck,
+        "select count(*), sum(case when is_cancellation then 1 else 0 end) from marts.fct_invoices",
+    )[0]
+    # 53,628 invoice numbers in raw; invoices whose every line is excluded
+    # (stock adjustments, zero-price lines) are not in the facts.
+    assert 45_000 < invoices < 53_628
+    assert cancellations > 8_000
+    (customers,) = _query(duck, "select count(*) from marts.dim_customers")[0]
+    assert customers == 5_942
+    (bad_debt,) = _query(
+        duck,
+        "select sum(line_amount) from marts.fct_invoice_lines where line_category = 'bad_debt'",
+    )[0]
+    assert bad_debt == Decimal("-147614.080")
+
+
+def test_summary_command_prints_the_accounting(built: dict[str, object]) -> None:
+    summary = built["outputs"]["summary_duckdb"]  # type: ignore[index]
+    assert "1,067,371" in summary
+    assert "duplicate_line" in summary
+
+
+def test_duckdb_and_postgres_marts_agree(built: dict[str, object]) -> None:
+    duck, pg = built["duck"], built["pg"]
+    duck_tables = _tables(duck, "marts")
+    assert duck_tables, "no marts built"
+    assert duck_tables == _tables(pg, "marts")
+    for table in duck_tables:
+        duck_profile = _profile(duck, "marts", table)
+        pg_profile = _profile(pg, "marts", table)
+        assert duck_profile == pg_profile, f"marts.{table} differs between DuckDB and PostgreSQL"
+
+
+def test_small_marts_identical_row_by_row(built: dict[str, object]) -> None:
+    duck, pg = built["duck"], built["pg"]
+    for table in _tables(duck, "marts"):
+        (rows,) = _query(duck, f"select count(*) from marts.{table}")[0]
+        if rows > FULL_COMPARE_MAX_ROWS:
+            continue
+        names = ", ".join(name for name, _ in _columns(duck, "marts", table))
+        sql = f"select {names} from marts.{table}"
+        # Sorted here, not in SQL: text collation may differ between engines.
+        duck_rows = sorted(_row_key(row) for row in _query(duck, sql))
+        pg_rows = sorted(_row_key(row) for row in _query(pg, sql))
+        assert duck_rows == pg_rows, f"marts.{table} rows differ between DuckDB and PostgreSQL"
