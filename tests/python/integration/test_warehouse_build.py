@@ -213,8 +213,15 @@ def test_known_figures(built: dict[str, object]) -> None:
     # (stock adjustments, zero-price lines) are not in the facts.
     assert 45_000 < invoices < 53_628
     assert cancellations > 8_000
+    # 5,942 customer numbers in raw; 3 appear only on excluded lines
+    # (free goods at price 0), so they are not customers of the facts.
     (customers,) = _query(duck, "select count(*) from marts.dim_customers")[0]
-    assert customers == 5_942
+    assert customers == 5_939
+    (raw_customers,) = _query(
+        duck,
+        "select count(distinct customer_id) from staging.stg_online_retail__invoice_lines",
+    )[0]
+    assert raw_customers == 5_942
     (bad_debt,) = _query(
         duck,
         "select sum(line_amount) from marts.fct_invoice_lines where line_category = 'bad_debt'",

@@ -1,0 +1,93 @@
+"""The ``retail-warehouse`` command line: ``load`` raw data and ``summary`` after a build.
+
+Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
+(the message is printed as ``error: ...`` on stderr, without a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.loader import load
+from retail_warehouse.settings import TARGETS, from_env
+from retail_warehouse.sources import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
+from retail_warehouse.summary import format_summary, read_summary
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its two subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="retail-warehouse",
+        description="Load Online Retail II into the warehouse and check the build.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    load_parser = commands.add_parser("load", help="load a raw file into <prefix>raw")
+    load_parser.add_argument(
+        "--source",
+        help=f"path or http(s) URL of a .csv, .csv.gz, .xlsx or .zip file "
+        f"(default: ${SOURCE_ENV_VAR}, else {DEFAULT_SOURCE_URL})",
+    )
+    load_parser.add_argument(
+        "--replace", action="store_true", help="delete all raw rows first (same transaction)"
+    )
+    summary_parser = commands.add_parser(
+        "summary", help="rows loaded, included and excluded by reason, after dbt build"
+    )
+    for sub in (load_parser, summary_parser):
+        _add_common_options(sub)
+    return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--target and --schema-prefix, shared by both subcommands."""
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        default=os.environ.get("DBT_TARGET") or "duckdb",
+        help="warehouse engine (default: $DBT_TARGET, else duckdb)",
+    )
+    parser.add_argument(
+        "--schema-prefix",
+        help="prefix of every schema, e.g. dev_alice_ (default: $RW_SCHEMA_PREFIX, else none)",
+    )
+
+
+def run_load(args: argparse.Namespace) -> int:
+    """``load``: print the one-line summary."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    result = load(args.source, args.target, replace=args.replace, settings=settings)
+    print(result.summary())
+    return 0
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """``summary``: print the reconciliation table; 1 if it does not add up."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    summary = read_summary(args.target, settings)
+    print(format_summary(summary))
+    return 0 if summary.reconciles else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_request:  # --help, or a usage error already printed
+        return exit_request.code if isinstance(exit_request.code, int) else 2
+    handlers = {"load": run_load, "summary": run_summary}
+    try:
+        return handlers[args.command](args)
+    except RetailWarehouseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""File-level tests of ``retail_warehouse.sources``: workbook conversion, checks, temp files."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+from raw_files import ROWS, csv_text, write_csv, write_gzip, write_xlsx, write_zip
+
+from retail_warehouse.errors import LoadError
+from retail_warehouse.sources import (
+    SourceFormat,
+    check_csv_file,
+    fetch,
+    prepared_csv,
+    sniff_format,
+    workbook_to_csv,
+)
+
+
+def test_workbook_becomes_the_same_csv_text(tmp_path: Path) -> None:
+    workbook = write_xlsx(tmp_path / "online_retail_II.xlsx")
+    target = tmp_path / "out.csv"
+    assert workbook_to_csv(workbook, target, workbook.name) == len(ROWS)
+    assert target.read_bytes() == csv_text(ROWS).encode("utf-8")
+
+
+def test_sniff_format_uses_bytes_not_names(tmp_path: Path) -> None:
+    gz_named_csv = write_gzip(tmp_path / "looks_plain.csv")
+    xlsx_named_zip = write_xlsx(tmp_path / "book.zip")
+    assert sniff_format(gz_named_csv) is SourceFormat.CSV_GZ
+    assert sniff_format(xlsx_named_zip) is SourceFormat.XLSX
+    assert sniff_format(write_zip(tmp_path / "a.zip", xlsx_named_zip)) is SourceFormat.ZIP
+    assert sniff_format(write_csv(tmp_path / "a.csv")) is SourceFormat.CSV
+
+
+def test_prepared_csv_for_each_format_and_cleanup(tmp_path: Path) -> None:
+    workbook = write_xlsx(tmp_path / "online_retail_II.xlsx")
+    sources = {
+        "csv": write_csv(tmp_path / "a.csv"),
+        "gz": write_gzip(tmp_path / "a.csv.gz"),
+        "xlsx": workbook,
+        "zip": write_zip(tmp_path / "a.zip", workbook),
+    }
+    temporary: list[Path] = []
+    for kind, path in sources.items():
+        with prepared_csv(path) as prepared:
+            opener = gzip.open if prepared.gzipped else open
+            with opener(prepared.path, "rb") as handle:
+                assert handle.read() == csv_text(ROWS).encode("utf-8"), kind
+            if kind in ("xlsx", "zip"):
+                temporary.append(prepared.path)
+    assert temporary and not any(path.exists() for path in temporary)
+
+
+def test_prepared_csv_names_the_inner_file(tmp_path: Path) -> None:
+    workbook = write_xlsx(tmp_path / "book.xlsx")
+    with prepared_csv(write_zip(tmp_path / "outer.zip", workbook)) as prepared:
+        assert prepared.display_name == "online_retail_II.xlsx in outer.zip"
+
+
+def test_check_csv_file_tolerates_bom(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text(ROWS).encode())
+    check_csv_file(path, False, "bom.csv")
+
+
+def test_check_csv_file_header_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"Invoice\xe9\n1\n")
+    with pytest.raises(LoadError, match=r"latin\.csv: line 1: the header is not valid UTF-8"):
+        check_csv_file(path, False, "latin.csv")
+
+
+def test_check_csv_file_empty_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv.gz"
+    path.write_bytes(gzip.compress(b""))
+    with pytest.raises(LoadError, match=r"empty\.csv\.gz: the file is empty"):
+        check_csv_file(path, True, "empty.csv.gz")
+
+
+def test_fetch_local_path_is_used_in_place(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv")
+    assert fetch(str(path), tmp_path / "cache", io.StringIO()) == path
+    assert not (tmp_path / "cache").exists()

@@ -1,0 +1,156 @@
+"""Unit tests for how engine errors and results are put into words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from retail_warehouse.loader import (
+    LoadResult,
+    describe_duckdb_connect_error,
+    describe_duckdb_error,
+    describe_postgres_error,
+    source_file_name,
+)
+
+DUCKDB_COLUMNS = (
+    "Invalid Input Error: CSV Error on Line: 3\n"
+    "Original Line: 2,a,b,1,2010-01-01 10:00:00,1.0,UK\n"
+    "Expected Number of Columns: 8 Found: 7\n"
+    "Possible fixes:\n* Disable the parser's strict mode"
+)
+DUCKDB_QUOTE = (
+    "Invalid Input Error: CSV Error on Line: 800001\n"
+    'Original Line: 560922,"ab"x,21592\n'
+    "Value with unterminated quote found.\n"
+)
+DUCKDB_UNICODE = (
+    "Invalid Input Error: CSV Error on Line: 3\nOriginal Line: 2,a,b??\n"
+    "Invalid unicode (byte sequence mismatch) detected. This file is not utf-8 encoded.\n"
+)
+DUCKDB_GZIP = "IO Error: Unexpected end of GZIP stream: trunc.csv.gz"
+DUCKDB_LOCK = (
+    'IO Error: Could not set lock on file "/tmp/w.duckdb": Conflicting lock is held in '
+    "/usr/bin/python3 (PID 4804). See also https://duckdb.org/docs/current/connect/concurrency"
+)
+
+
+def test_duckdb_column_count() -> None:
+    assert describe_duckdb_error("online.csv", DUCKDB_COLUMNS) == (
+        "online.csv: line 3: expected 8 columns, found 7"
+    )
+
+
+def test_duckdb_quote() -> None:
+    message = describe_duckdb_error("online.csv", DUCKDB_QUOTE)
+    assert message.startswith("online.csv: line 800001: a quoted field is not closed")
+
+
+def test_duckdb_unicode() -> None:
+    assert describe_duckdb_error("online.csv", DUCKDB_UNICODE) == (
+        "online.csv: line 3: the text is not valid UTF-8"
+    )
+
+
+def test_duckdb_gzip_without_line() -> None:
+    assert describe_duckdb_error("trunc.csv.gz", DUCKDB_GZIP) == (
+        "trunc.csv.gz: the gzip data is truncated or corrupt"
+    )
+
+
+def test_duckdb_unknown_error_keeps_first_line() -> None:
+    assert describe_duckdb_error("a.csv", "\nSomething odd\nmore") == "a.csv: Something odd"
+
+
+def test_duckdb_lock_says_what_to_do() -> None:
+    message = describe_duckdb_connect_error(Path("/tmp/w.duckdb"), DUCKDB_LOCK)
+    assert "/tmp/w.duckdb is in use by another process" in message
+    assert "dbt build" in message
+    assert "close it and retry" in message
+
+
+def test_duckdb_other_connect_error() -> None:
+    message = describe_duckdb_connect_error(Path("w.duckdb"), "IO Error: disk full\nmore")
+    assert message == "cannot open the warehouse file w.duckdb: IO Error: disk full"
+
+
+def test_postgres_missing_column() -> None:
+    message = describe_postgres_error(
+        "online.csv",
+        'missing data for column "country"',
+        'COPY rw_stage_invoice_lines, line 3: "2,a,b,1,2010-01-01 10:00:00,1.0,UK"',
+    )
+    assert message == "online.csv: line 3: expected 8 columns, found fewer (nothing for Country)"
+
+
+def test_postgres_extra_column() -> None:
+    message = describe_postgres_error(
+        "online.csv", "extra data after last expected column", 'COPY t, line 9: "..."'
+    )
+    assert message == "online.csv: line 9: expected 8 columns, found more"
+
+
+def test_postgres_column_in_context() -> None:
+    message = describe_postgres_error(
+        "online.csv", "value too long", 'COPY t, line 4, column customer_id: "x"'
+    )
+    assert message == "online.csv: line 4, column Customer ID: value too long"
+
+
+def test_postgres_invalid_utf8() -> None:
+    message = describe_postgres_error(
+        "online.csv", 'invalid byte sequence for encoding "UTF8": 0xff', "COPY t, line 3"
+    )
+    assert message.startswith("online.csv: line 3: the text is not valid UTF-8")
+
+
+def test_postgres_read_error_wins() -> None:
+    message = describe_postgres_error(
+        "x.csv.gz", "COPY from stdin failed", "COPY t, line 20", EOFError("ended early")
+    )
+    assert message == "x.csv.gz: line 20: the gzip data is truncated or corrupt (ended early)"
+
+
+def test_postgres_without_context() -> None:
+    assert describe_postgres_error("a.csv", "boom", None) == "a.csv: boom"
+
+
+def _result(**changes: object) -> LoadResult:
+    values: dict[str, object] = {
+        "status": "succeeded",
+        "target": "duckdb",
+        "source": "/data/online_retail_II.csv.gz",
+        "source_file": "online_retail_II.csv.gz",
+        "file_sha256": "b56cfe1f5d98d90a9bb76fa9ae512d560f897336dd02d39426cc83773905a4f3",
+        "load_id": 1,
+        "rows_loaded": 1_067_371,
+        "raw_table": "raw.invoice_lines",
+        "seconds": 2.14,
+    }
+    values.update(changes)
+    return LoadResult(**values)  # type: ignore[arg-type]
+
+
+def test_summary_of_a_load() -> None:
+    assert _result().summary() == (
+        "loaded 1,067,371 rows from online_retail_II.csv.gz into duckdb raw.invoice_lines "
+        "(load 1, 2.1 s)"
+    )
+
+
+def test_summary_of_a_replace() -> None:
+    assert (
+        "(load 2, replacing all earlier rows, 2.1 s)" in _result(load_id=2, replaced=True).summary()
+    )
+
+
+def test_summary_of_a_skip() -> None:
+    assert _result(status="skipped", rows_loaded=0).summary() == (
+        "already loaded: online_retail_II.csv.gz (sha256 b56cfe1f…, load 1); nothing to do"
+    )
+
+
+def test_source_file_name() -> None:
+    assert source_file_name("/data/online_retail_II.csv.gz") == "online_retail_II.csv.gz"
+    assert source_file_name("https://h/static/public/502/online+retail+ii.zip") == (
+        "online+retail+ii.zip"
+    )
