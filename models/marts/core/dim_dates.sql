@@ -106,10 +106,7 @@ final as (
             when {{ loop.index }} then '{{ name }}'
             {% endfor -%}
         end as month_name,
-        cast(calendar_year as {{ dbt.type_string() }})
-        || '-'
-        || lpad(cast(month_of_year as {{ dbt.type_string() }}), 2, '0')
-            as calendar_month,
+        {{ year_month_label('date_day') }} as calendar_month,
         day_of_month,
         day_of_year,
         iso_day_of_week,

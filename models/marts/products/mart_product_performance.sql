@@ -1,0 +1,139 @@
+with
+
+fct_invoice_lines as (
+
+    select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+dim_products as (
+
+    select * from {{ ref('dim_products') }}
+
+),
+
+products_aggregated as (
+
+    select
+        product_id,
+        sum(line_amount) as net_revenue,
+        sum(
+            case when invoice_kind = 'sale' then line_amount else 0 end
+        ) as gross_sales,
+        sum(
+            case when invoice_kind = 'cancellation' then -line_amount else 0 end
+        ) as cancelled_amount,
+        sum(case when invoice_kind = 'sale' then quantity else 0 end)
+            as units_sold,
+        sum(case when invoice_kind = 'cancellation' then -quantity else 0 end)
+            as units_cancelled,
+        sum(case when invoice_kind = 'sale' then 1 else 0 end) as sale_lines,
+        sum(case when invoice_kind = 'cancellation' then 1 else 0 end)
+            as cancellation_lines,
+        count(
+            distinct case when invoice_kind = 'sale' then invoice_id end
+        ) as invoices,
+        count(
+            distinct case when invoice_kind = 'sale' then customer_id end
+        ) as customers
+    from fct_invoice_lines
+    where is_product
+    group by 1
+
+),
+
+-- Pareto (ABC) classes: products by net revenue, largest first (ties by
+-- product id). A product is A while the revenue ranked before it is under
+-- abc_class_a_share (80 %) of the total, so the product that crosses the
+-- line is still A; B up to abc_class_b_share (95 %); the rest, and every
+-- product without positive revenue, C.
+products_ranked as (
+
+    select
+        products_aggregated.*,
+        row_number() over (
+            order by products_aggregated.net_revenue desc,
+            products_aggregated.product_id asc
+        ) as revenue_rank,
+        sum(
+            case
+                when products_aggregated.net_revenue > 0
+                    then products_aggregated.net_revenue
+                else 0
+            end
+        ) over (
+            order by products_aggregated.net_revenue desc,
+            products_aggregated.product_id asc
+            rows between unbounded preceding and 1 preceding
+        ) as revenue_before,
+        sum(
+            case
+                when products_aggregated.net_revenue > 0
+                    then products_aggregated.net_revenue
+                else 0
+            end
+        ) over () as total_positive_revenue
+    from products_aggregated
+
+),
+
+final as (
+
+    select
+        products_ranked.product_id,
+        dim_products.description,
+        cast(products_ranked.revenue_rank as integer) as revenue_rank,
+        cast(
+            case
+                when products_ranked.net_revenue <= 0 then 'C'
+                when
+                    coalesce(products_ranked.revenue_before, 0)
+                    < {{ var('abc_class_a_share') }}
+                    * products_ranked.total_positive_revenue
+                    then 'A'
+                when
+                    coalesce(products_ranked.revenue_before, 0)
+                    < {{ var('abc_class_b_share') }}
+                    * products_ranked.total_positive_revenue
+                    then 'B'
+                else 'C'
+            end as {{ dbt.type_string() }}
+        ) as abc_class,
+        cast(products_ranked.net_revenue as numeric(18, 2)) as net_revenue,
+        cast(products_ranked.gross_sales as numeric(18, 2)) as gross_sales,
+        cast(products_ranked.cancelled_amount as numeric(18, 2))
+            as cancelled_amount,
+        cast(
+            (
+                coalesce(products_ranked.revenue_before, 0)
+                + case
+                    when products_ranked.net_revenue > 0
+                        then products_ranked.net_revenue
+                    else 0
+                end
+            )
+            / nullif(products_ranked.total_positive_revenue, 0)
+            as numeric(9, 4)
+        ) as cumulative_revenue_share,
+        cast(products_ranked.units_sold as bigint) as units_sold,
+        cast(products_ranked.units_cancelled as bigint) as units_cancelled,
+        cast(products_ranked.invoices as integer) as invoices,
+        cast(products_ranked.customers as integer) as customers,
+        cast(
+            cast(products_ranked.cancellation_lines as numeric(18, 6))
+            / nullif(
+                products_ranked.sale_lines + products_ranked.cancellation_lines,
+                0
+            )
+            as numeric(9, 4)
+        ) as cancellation_rate,
+        dim_products.median_unit_price,
+        dim_products.first_sold_at,
+        dim_products.last_sold_at
+    from products_ranked
+    inner join dim_products
+        on products_ranked.product_id = dim_products.product_id
+
+)
+
+select * from final

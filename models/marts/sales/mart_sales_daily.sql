@@ -1,0 +1,102 @@
+with
+
+dim_dates as (
+
+    select * from {{ ref('dim_dates') }}
+
+),
+
+fct_invoices as (
+
+    select * from {{ ref('fct_invoices') }}
+
+),
+
+dim_customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+invoices_by_day as (
+
+    select
+        invoice_date,
+        sum(
+            case when is_purchase then product_amount else 0 end
+        ) as gross_sales,
+        sum(
+            case when is_cancellation then -product_amount else 0 end
+        ) as cancelled_amount,
+        sum(product_amount) as net_revenue,
+        sum(shipping_amount) as shipping_amount,
+        sum(fee_amount) as fee_amount,
+        sum(adjustment_amount) as adjustment_amount,
+        sum(other_amount) as other_amount,
+        sum(case when is_purchase then 1 else 0 end) as invoices_placed,
+        sum(case when is_cancellation then 1 else 0 end) as invoices_cancelled,
+        sum(case when is_purchase then units else 0 end) as units_sold,
+        count(
+            distinct case when is_purchase then customer_id end
+        ) as active_customers
+    from fct_invoices
+    group by 1
+
+),
+
+new_customers_by_day as (
+
+    select
+        first_purchase_date,
+        count(*) as new_customers
+    from dim_customers
+    where has_purchase
+    group by 1
+
+),
+
+final as (
+
+    select
+        dim_dates.date_day,
+        dim_dates.month_start_date,
+        cast(coalesce(invoices_by_day.net_revenue, 0) as numeric(18, 2))
+            as net_revenue,
+        cast(coalesce(invoices_by_day.gross_sales, 0) as numeric(18, 2))
+            as gross_sales,
+        cast(coalesce(invoices_by_day.cancelled_amount, 0) as numeric(18, 2))
+            as cancelled_amount,
+        cast(coalesce(invoices_by_day.shipping_amount, 0) as numeric(18, 2))
+            as shipping_amount,
+        cast(coalesce(invoices_by_day.fee_amount, 0) as numeric(18, 2))
+            as fee_amount,
+        cast(
+            coalesce(invoices_by_day.adjustment_amount, 0) as numeric(18, 2)
+        ) as adjustment_amount,
+        cast(coalesce(invoices_by_day.other_amount, 0) as numeric(18, 2))
+            as other_amount,
+        cast(coalesce(invoices_by_day.invoices_placed, 0) as integer)
+            as invoices_placed,
+        cast(coalesce(invoices_by_day.invoices_cancelled, 0) as integer)
+            as invoices_cancelled,
+        cast(coalesce(invoices_by_day.units_sold, 0) as bigint) as units_sold,
+        cast(coalesce(invoices_by_day.active_customers, 0) as integer)
+            as active_customers,
+        cast(coalesce(new_customers_by_day.new_customers, 0) as integer)
+            as new_customers,
+        cast(
+            coalesce(invoices_by_day.gross_sales, 0)
+            / nullif(invoices_by_day.invoices_placed, 0)
+            as numeric(18, 2)
+        ) as average_order_value,
+        invoices_by_day.invoice_date is not null as has_invoices
+    from dim_dates
+    left join invoices_by_day
+        on dim_dates.date_day = invoices_by_day.invoice_date
+    left join new_customers_by_day
+        on dim_dates.date_day = new_customers_by_day.first_purchase_date
+    where dim_dates.is_in_data_range
+
+)
+
+select * from final
