@@ -84,8 +84,9 @@ final as (
         dim_countries.region,
         cast(
             row_number() over (
-                order by countries_aggregated.net_revenue desc,
-                countries_aggregated.country_code asc
+                order by
+                    countries_aggregated.net_revenue desc,
+                    countries_aggregated.country_code asc
             ) as integer
         ) as revenue_rank,
         cast(countries_aggregated.net_revenue as numeric(18, 2))

@@ -60,7 +60,7 @@ cohort_grid as (
         ) as months_since_first_purchase
     from cohorts
     inner join data_months
-        on data_months.month_start_date >= cohorts.cohort_month
+        on cohorts.cohort_month <= data_months.month_start_date
 
 ),
 

@@ -56,8 +56,10 @@ final as (
     select
         cast(step as integer) as step,
         cast(
-            case when step = 5 then '5+' else cast(step as {{ dbt.type_string() }}) end
-            as {{ dbt.type_string() }}
+            case
+                when step = 5 then '5+'
+                else cast(step as {{ dbt.type_string() }})
+            end as {{ dbt.type_string() }}
         ) as step_label,
         cast(customers_reaching as integer) as customers_reaching,
         cast(

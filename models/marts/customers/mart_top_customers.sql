@@ -55,7 +55,7 @@ ranked as (
         row_number() over (
             order by
                 trailing_revenue.trailing_net_revenue desc,
-                trailing_revenue.customer_id
+                trailing_revenue.customer_id asc
         ) as revenue_rank,
         count(*) over () as ranked_customers
     from trailing_revenue

@@ -52,8 +52,9 @@ products_ranked as (
     select
         products_aggregated.*,
         row_number() over (
-            order by products_aggregated.net_revenue desc,
-            products_aggregated.product_id asc
+            order by
+                products_aggregated.net_revenue desc,
+                products_aggregated.product_id asc
         ) as revenue_rank,
         sum(
             case
@@ -62,8 +63,9 @@ products_ranked as (
                 else 0
             end
         ) over (
-            order by products_aggregated.net_revenue desc,
-            products_aggregated.product_id asc
+            order by
+                products_aggregated.net_revenue desc,
+                products_aggregated.product_id asc
             rows between unbounded preceding and 1 preceding
         ) as revenue_before,
         sum(

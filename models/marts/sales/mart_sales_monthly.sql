@@ -130,8 +130,9 @@ months_compared as (
         on
             previous_year.month_start_date
             = cast(
-                {{ dbt.dateadd('month', -12, 'months_filled.month_start_date') }}
-                as date
+                {{ dbt.dateadd(
+                    'month', -12, 'months_filled.month_start_date'
+                ) }} as date
             )
 
 ),
