@@ -1,0 +1,26 @@
+-- How did each month do? Net revenue, growth, orders, cancellations and
+-- customers, newest first. (dbt compile, then run the compiled SQL in
+-- target/compiled/retail_warehouse/analyses/.)
+with
+
+mart_sales_monthly as (
+
+    select * from {{ ref('mart_sales_monthly') }}
+
+)
+
+select
+    month_start_date,
+    net_revenue,
+    net_revenue_mom_growth_pct,
+    net_revenue_yoy_growth_pct,
+    invoices_placed,
+    invoices_cancelled,
+    cancellation_rate,
+    active_customers,
+    new_customers,
+    returning_customers,
+    average_order_value,
+    is_partial_month
+from mart_sales_monthly
+order by month_start_date desc
