@@ -1,3 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='invoice_line_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{%- set line_values = [
+    'invoice_id', 'source_stock_code', 'description', 'quantity',
+    'invoiced_at', 'unit_price', 'customer_id', 'country',
+] %}
+
 with
 
 stg_online_retail__invoice_lines as (
@@ -18,26 +32,61 @@ country_codes as (
 
 ),
 
--- Exact duplicates: the same eight source values (on the typed, trimmed
--- columns; nulls compare equal in a window partition). The first copy in
--- load and file order is kept.
+-- An incremental run classifies only the lines of new loads (see the macro
+-- new_loads_after); the lines already classified are counted so a new
+-- line that repeats one of them is known as a later copy.
+new_lines as (
+
+    select * from stg_online_retail__invoice_lines
+    {% if is_incremental() -%}
+    where load_id > {{ new_loads_after() }}
+    {%- endif %}
+
+),
+
+earlier_copies as (
+
+    {% if is_incremental() -%}
+    select
+        {{ line_values | join(',\n        ') }},
+        count(*) as copies
+    from {{ this }}
+    where load_id <= {{ new_loads_after() }}
+    group by {{ line_values | join(', ') }}
+    {%- else -%}
+    select
+        {% for column in line_values -%}
+        new_lines.{{ column }},
+        {% endfor -%}
+        0 as copies
+    from new_lines
+    where 1 = 0
+    {%- endif %}
+
+),
+
+-- Exact duplicates: the same eight source values (typed and trimmed; nulls
+-- count as equal). The first copy in load and file order is kept; copies
+-- classified in earlier runs count before the new ones.
 lines_numbered as (
 
     select
-        *,
-        row_number() over (
+        new_lines.*,
+        coalesce(earlier_copies.copies, 0)
+        + row_number() over (
             partition by
-                invoice_id,
-                source_stock_code,
-                description,
-                quantity,
-                invoiced_at,
-                unit_price,
-                customer_id,
-                country
-            order by load_id, source_row_number
+                {% for column in line_values -%}
+                new_lines.{{ column }}{{ ',' if not loop.last }}
+                {% endfor -%}
+            order by new_lines.load_id, new_lines.source_row_number
         ) as copy_number
-    from stg_online_retail__invoice_lines
+    from new_lines
+    left join earlier_copies
+        on
+            {% for column in line_values -%}
+            new_lines.{{ column }} is not distinct from earlier_copies.{{ column }}
+            {% if not loop.last %}and {% endif -%}
+            {% endfor %}
 
 ),
 

@@ -7,7 +7,9 @@ fct_invoice_lines as (
 ),
 
 -- Current description: the one on the product's latest line that has one
--- (latest invoice time, then latest load and file row).
+-- (latest invoice time, then the higher invoice number, then the
+-- alphabetically first description: values only, so the result does not
+-- depend on which copy of a duplicated line was kept).
 descriptions_ranked as (
 
     select
@@ -15,7 +17,7 @@ descriptions_ranked as (
         description,
         row_number() over (
             partition by product_id
-            order by invoiced_at desc, load_id desc, source_row_number desc
+            order by invoiced_at desc, invoice_id desc, description asc
         ) as description_rank
     from fct_invoice_lines
     where description is not null

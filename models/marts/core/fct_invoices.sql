@@ -1,8 +1,30 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='invoice_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 fct_invoice_lines as (
 
     select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+-- An incremental run rebuilds every invoice that has a line from a new load
+-- (see the macro new_loads_after), from all of its lines: an invoice split
+-- across two extracts comes out whole.
+changed_invoices as (
+
+    select distinct invoice_id
+    from fct_invoice_lines
+    {% if is_incremental() -%}
+    where load_id > {{ new_loads_after('last_load_id') }}
+    {%- endif %}
 
 ),
 
@@ -35,19 +57,23 @@ invoices_aggregated as (
             case when revenue_group = 'other' then line_amount else 0 end
         ) as other_amount,
         sum(line_amount) as total_amount,
-        min(invoiced_at) as invoiced_at
+        min(invoiced_at) as invoiced_at,
+        max(load_id) as last_load_id
     from fct_invoice_lines
+    where invoice_id in (select invoice_id from changed_invoices)
     group by 1
 
 ),
 
 final as (
 
+    -- Text columns cast to one type, so PostgreSQL's text and varchar
+    -- never differ between a full and an incremental run.
     select
-        invoice_id,
+        cast(invoice_id as varchar) as invoice_id,
         customer_id,
-        country_code,
-        invoice_kind,
+        cast(country_code as varchar) as country_code,
+        cast(invoice_kind as varchar) as invoice_kind,
         cast(line_count as integer) as line_count,
         cast(product_line_count as integer) as product_line_count,
         cast(units as bigint) as units,
@@ -61,7 +87,8 @@ final as (
         invoice_kind = 'cancellation' as is_cancellation,
         invoice_kind = 'sale' and product_line_count > 0 as is_purchase,
         invoiced_at,
-        cast(invoiced_at as date) as invoice_date
+        cast(invoiced_at as date) as invoice_date,
+        cast(last_load_id as integer) as last_load_id
     from invoices_aggregated
 
 )
