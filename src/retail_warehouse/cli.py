@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     load_parser.add_argument(
         "--replace", action="store_true", help="delete all raw rows first (same transaction)"
     )
+    load_parser.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="load the good rows and set bad rows aside in <prefix>raw.quarantine_lines "
+        "with their line and reason, instead of failing on the first bad row",
+    )
     summary_parser = commands.add_parser(
         "summary", help="rows loaded, included and excluded by reason, after dbt build"
     )
@@ -59,7 +65,13 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 def run_load(args: argparse.Namespace) -> int:
     """``load``: print the one-line summary."""
     settings = from_env().with_prefix(args.schema_prefix)
-    result = load(args.source, args.target, replace=args.replace, settings=settings)
+    result = load(
+        args.source,
+        args.target,
+        replace=args.replace,
+        quarantine=args.quarantine,
+        settings=settings,
+    )
     print(result.summary())
     return 0
 

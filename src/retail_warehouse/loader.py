@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import gzip
 import re
+import tempfile
 import time
 import zlib
 from abc import ABC, abstractmethod
@@ -35,6 +36,7 @@ import duckdb
 import psycopg2
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.quarantine import Rejected, screen_csv, utf8_error_column
 from retail_warehouse.settings import TARGETS, PostgresSettings, Settings, from_env
 from retail_warehouse.sources import (
     DEFAULT_CACHE_DIR,
@@ -47,6 +49,7 @@ from retail_warehouse.sources import (
     resolve_source,
 )
 from retail_warehouse.validation import (
+    MAX_FIELD_LENGTH,
     RAW_COLUMNS,
     REQUIRED_COLUMNS,
     SOURCE_COLUMNS,
@@ -55,6 +58,10 @@ from retail_warehouse.validation import (
     problem_message,
     row_problem,
 )
+
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""DuckDB's read_csv line limit, raised from 2 MB so that an overlong line is caught by the
+value rules (MAX_FIELD_LENGTH) with the same message on both engines."""
 
 STAGE_TABLE = "rw_stage_invoice_lines"
 """The temporary table a file is bulk-read into before it is checked."""
@@ -90,9 +97,37 @@ create table if not exists {schema}.load_log (
     started_at timestamp,
     finished_at timestamp,
     status varchar,
-    message varchar
+    message varchar,
+    rows_quarantined bigint,
+    rows_already_loaded bigint
 )
 """
+
+LOAD_LOG_NEW_COLUMNS = ("rows_quarantined bigint", "rows_already_loaded bigint")
+"""Columns added to load_log after its first version; added to older warehouses on load."""
+
+QUARANTINE_DDL = """
+create table if not exists {schema}.quarantine_lines (
+    load_id integer,
+    source_file varchar,
+    line_number bigint,
+    column_name varchar,
+    reason varchar,
+    invoice varchar,
+    stock_code varchar,
+    description varchar,
+    quantity varchar,
+    invoice_date varchar,
+    price varchar,
+    customer_id varchar,
+    country varchar,
+    raw_text varchar,
+    quarantined_at timestamp
+)
+"""
+
+REJECTS_TABLE = "rw_stage_rejects"
+"""Temporary table of the stage rows set aside in quarantine mode."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +146,11 @@ class LoadResult:
     raw_table: str
     seconds: float
     replaced: bool = False
+    rows_quarantined: int = 0
+    """Rows set aside in quarantine mode (in ``quarantine_lines``)."""
+    rows_already_loaded: int = 0
+    """Rows whose eight values an earlier load already brought (an overlapping extract);
+    they are loaded as they are, and dbt keeps one copy (exclusion reason duplicate_line)."""
 
     def summary(self) -> str:
         """The one-line summary the command line prints."""
@@ -120,10 +160,19 @@ class LoadResult:
                 f"load {self.load_id}); nothing to do"
             )
         replacing = "replacing all earlier rows, " if self.replaced else ""
-        return (
+        text = (
             f"loaded {self.rows_loaded:,} rows from {self.source_file} into {self.target} "
             f"{self.raw_table} (load {self.load_id}, {replacing}{self.seconds:.1f} s)"
         )
+        if self.rows_quarantined:
+            schema = self.raw_table.rsplit(".", 1)[0]
+            text += f"; quarantined {self.rows_quarantined:,} rows in {schema}.quarantine_lines"
+        if self.rows_already_loaded:
+            text += (
+                f"; {self.rows_already_loaded:,} rows repeat rows of earlier loads "
+                "(overlapping extract; dbt keeps one copy)"
+            )
+        return text
 
 
 @dataclass
@@ -253,13 +302,15 @@ class DuckDBWarehouse(Warehouse):
         sql = (
             f"create or replace temp table {STAGE_TABLE} as select * from read_csv(?, "
             "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            f"strict_mode = true, compression = ?, columns = {{{columns}}})"
+            f"strict_mode = true, max_line_size = {MAX_LINE_BYTES}, compression = ?, "
+            f"columns = {{{columns}}})"
         )
         compression = "gzip" if csv_input.gzipped else "none"
         try:
             self.execute(sql, [str(csv_input.path), compression])
         except duckdb.Error as error:
-            raise LoadError(describe_duckdb_error(csv_input.display_name, str(error))) from error
+            message = describe_duckdb_error(csv_input.display_name, str(error))
+            raise LoadError(with_utf8_column(message, csv_input)) from error
 
     def lock_load_log(self, schema: str) -> None:
         """Not needed: DuckDB lets only one process write the file."""
@@ -268,6 +319,7 @@ class DuckDBWarehouse(Warehouse):
         """Drop the temporary stage (autocommit)."""
         self.rollback()
         self.execute(f"drop table if exists temp.main.{STAGE_TABLE}")
+        self.execute(f"drop table if exists temp.main.{REJECTS_TABLE}")
 
     def matches(self, column: str) -> str:
         """RE2 search; the patterns are anchored."""
@@ -340,20 +392,20 @@ class PostgresWarehouse(Warehouse):
                     cursor.copy_expert(copy_sql, reader, size=1 << 20)
             except psycopg2.Error as error:
                 self.connection.rollback()
-                raise LoadError(
-                    describe_postgres_error(
-                        csv_input.display_name,
-                        error.diag.message_primary or str(error),
-                        error.diag.context,
-                        reader.error,
-                    )
-                ) from error
+                message = describe_postgres_error(
+                    csv_input.display_name,
+                    error.diag.message_primary or str(error),
+                    error.diag.context,
+                    reader.error,
+                )
+                raise LoadError(with_utf8_column(message, csv_input)) from error
         self.connection.commit()
 
     def drop_stage(self) -> None:
         """Drop the temporary stage in its own transaction."""
         self.rollback()
         self.execute(f"drop table if exists pg_temp.{STAGE_TABLE}")
+        self.execute(f"drop table if exists pg_temp.{REJECTS_TABLE}")
         self.commit()
 
     def matches(self, column: str) -> str:
@@ -474,6 +526,20 @@ def _postgres_reason(primary: str) -> str:
     return _first_line(primary)
 
 
+_MESSAGE_LINE = re.compile(r": line (\d+): the text is not valid UTF-8")
+
+
+def with_utf8_column(message: str, csv_input: CsvInput) -> str:
+    """Add the column to an engine's 'not valid UTF-8' message, found by reading that line."""
+    found = _MESSAGE_LINE.search(message)
+    if not found:
+        return message
+    column = utf8_error_column(csv_input, int(found.group(1)))
+    if column is None:
+        return message
+    return message.replace(f"line {found.group(1)}:", f"line {found.group(1)}, column {column}:", 1)
+
+
 def _first_line(message: str) -> str:
     """The first non-empty line of an engine message."""
     for line in message.splitlines():
@@ -486,10 +552,14 @@ def _first_line(message: str) -> str:
 
 
 def ensure_tables(warehouse: Warehouse, schema: str) -> None:
-    """Create the raw schema, ``invoice_lines`` and ``load_log`` if they are missing."""
+    """Create the raw schema and its tables if they are missing (and add the newer load_log
+    columns to an older warehouse)."""
     warehouse.execute(f"create schema if not exists {schema}")
     warehouse.execute(INVOICE_LINES_DDL.format(schema=schema))
     warehouse.execute(LOAD_LOG_DDL.format(schema=schema))
+    for column in LOAD_LOG_NEW_COLUMNS:
+        warehouse.execute(f"alter table {schema}.load_log add column if not exists {column}")
+    warehouse.execute(QUARANTINE_DDL.format(schema=schema))
 
 
 def find_loaded(warehouse: Warehouse, schema: str, sha256: str) -> int | None:
@@ -533,13 +603,18 @@ def _distinct_values(column: str) -> str:
     return f"select distinct {column} as value from {STAGE_TABLE} offset 0"
 
 
-def first_bad_row_query(warehouse: Warehouse, bad_dates: Sequence[str]) -> tuple[str, list[Any]]:
-    """SQL (and parameters) for the first stage row that breaks a rule, with its row number."""
+def first_bad_row_query(
+    warehouse: Warehouse, bad_dates: Sequence[str], limit: int | None = 1
+) -> tuple[str, list[Any]]:
+    """SQL (and parameters) for the first stage rows that break a rule (all of them when
+    ``limit`` is None), with their row numbers, in file order."""
     conditions: list[str] = []
     params: list[Any] = []
     for column in REQUIRED_COLUMNS:
         name = RAW_COLUMNS[column]
         conditions.append(f"{name} is null or {name} = ''")
+    for name in RAW_COLUMNS.values():
+        conditions.append(f"length({name}) > {MAX_FIELD_LENGTH}")
     for column, pattern in VALUE_PATTERNS.items():
         name = RAW_COLUMNS[column]
         conditions.append(
@@ -553,8 +628,10 @@ def first_bad_row_query(warehouse: Warehouse, bad_dates: Sequence[str]) -> tuple
     where = " or ".join(f"({condition})" for condition in conditions)
     sql = (
         f"select {warehouse.row_number} as row_number, {_RAW_COLUMN_LIST} "
-        f"from {STAGE_TABLE} where {where} order by 1 limit 1"
+        f"from {STAGE_TABLE} where {where} order by 1"
     )
+    if limit is not None:
+        sql += f" limit {int(limit)}"
     return sql, params
 
 
@@ -573,15 +650,105 @@ def validate_stage(warehouse: Warehouse, file_name: str) -> int:
     return count
 
 
-def insert_raw(
-    warehouse: Warehouse, schema: str, source_file: str, load_id: int, loaded_at: dt.datetime
+def find_rejects(warehouse: Warehouse, screened: Sequence[Rejected]) -> list[Rejected]:
+    """Every stage row that breaks a rule (quarantine mode): the lines the screening already
+    rejected, then the rows whose values are wrong, in file order."""
+    by_row = {rejected.row_number: rejected for rejected in screened}
+    sql, params = first_bad_row_query(warehouse, invalid_dates(warehouse), limit=None)
+    for row_number, *values in warehouse.query(sql, params):
+        if int(row_number) in by_row:
+            continue
+        problem = row_problem(dict(zip(SOURCE_COLUMNS, values, strict=True)))
+        column, reason = problem if problem else (None, "the row breaks a rule")
+        by_row[int(row_number)] = Rejected(int(row_number), column, reason, tuple(values), None)
+    return [by_row[row_number] for row_number in sorted(by_row)]
+
+
+def stage_rejects(warehouse: Warehouse, rejects: Sequence[Rejected]) -> None:
+    """Record the row numbers set aside in a temporary table (committed; connection-local)."""
+    warehouse.execute(f"drop table if exists {REJECTS_TABLE}")
+    warehouse.execute(f"create temp table {REJECTS_TABLE} (row_number bigint)")
+    numbers = [rejected.row_number for rejected in rejects]
+    for start in range(0, len(numbers), 1000):
+        chunk = numbers[start : start + 1000]
+        placeholders = ", ".join("(?)" for _ in chunk)
+        warehouse.execute(f"insert into {REJECTS_TABLE} values {placeholders}", chunk)
+    warehouse.commit()
+
+
+def insert_quarantine(
+    warehouse: Warehouse,
+    schema: str,
+    source_file: str,
+    load_id: int,
+    rejects: Sequence[Rejected],
 ) -> None:
-    """Copy the stage into ``invoice_lines``: text as read, empty fields as NULL."""
+    """Write the rejected rows to ``quarantine_lines``."""
+    now = utc_now()
+    columns = ", ".join(RAW_COLUMNS.values())
+    sql = (
+        f"insert into {schema}.quarantine_lines (load_id, source_file, line_number, "
+        f"column_name, reason, {columns}, raw_text, quarantined_at) "
+        f"values (?, ?, ?, ?, ?, {', '.join('?' for _ in RAW_COLUMNS)}, ?, ?)"
+    )
+    for rejected in rejects:
+        values = list(rejected.values) if rejected.values else [None] * len(RAW_COLUMNS)
+        values = [value if value != "" else None for value in values]
+        warehouse.execute(
+            sql,
+            [
+                load_id,
+                source_file,
+                rejected.line,
+                rejected.column,
+                rejected.reason,
+                *values,
+                rejected.raw_text,
+                now,
+            ],
+        )
+
+
+def count_already_loaded(warehouse: Warehouse, schema: str, skip_rejects: bool) -> int:
+    """Stage rows whose eight values are already in ``invoice_lines`` (an overlapping
+    extract). Compared on text with nulls as '', so both engines can hash-join."""
+    if not warehouse.table_exists(schema, "invoice_lines"):
+        return 0
+    matches = " and ".join(
+        f"coalesce(lines.{name}, '') = coalesce(stage.{name}, '')" for name in RAW_COLUMNS.values()
+    )
+    rejects = (
+        f" and {warehouse.row_number} not in (select row_number from {REJECTS_TABLE})"
+        if skip_rejects
+        else ""
+    )
+    sql = (
+        f"select count(*) from {STAGE_TABLE} as stage where exists ("
+        f"select 1 from {schema}.invoice_lines as lines where {matches}){rejects}"
+    )
+    return int(warehouse.query(sql)[0][0])
+
+
+def insert_raw(
+    warehouse: Warehouse,
+    schema: str,
+    source_file: str,
+    load_id: int,
+    loaded_at: dt.datetime,
+    skip_rejects: bool = False,
+) -> None:
+    """Copy the stage into ``invoice_lines``: text as read, empty fields as NULL (without
+    the rows set aside in quarantine mode)."""
     values = ", ".join(f"nullif({name}, '')" for name in RAW_COLUMNS.values())
+    where = (
+        f" where {warehouse.row_number} not in (select row_number from {REJECTS_TABLE})"
+        if skip_rejects
+        else ""
+    )
     warehouse.execute(
         f"insert into {schema}.invoice_lines ({_RAW_COLUMN_LIST}, source_file, "
         "source_row_number, load_id, loaded_at) "
-        f"select {values}, ?, {warehouse.row_number}, ?, ? from {STAGE_TABLE}",
+        f"select {values}, ?, {warehouse.row_number}, ?, ? from {STAGE_TABLE}{where}",
         [source_file, load_id, loaded_at],
     )
 
@@ -594,12 +761,14 @@ def record_load(
     rows_loaded: int | None,
     status: str,
     message: str | None,
+    rows_quarantined: int = 0,
+    rows_already_loaded: int = 0,
 ) -> None:
     """Insert one row into ``load_log``."""
     warehouse.execute(
         f"insert into {schema}.load_log (load_id, source, source_file, file_sha256, file_bytes, "
-        "rows_loaded, started_at, finished_at, status, message) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_loaded, started_at, finished_at, status, message, rows_quarantined, "
+        "rows_already_loaded) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             attempt.source,
@@ -611,6 +780,8 @@ def record_load(
             utc_now(),
             status,
             message,
+            rows_quarantined,
+            rows_already_loaded,
         ],
     )
 
@@ -622,6 +793,8 @@ def record_failure(warehouse: Warehouse, schema: str, attempt: _Attempt, message
         warehouse.begin()
         warehouse.execute(f"create schema if not exists {schema}")
         warehouse.execute(LOAD_LOG_DDL.format(schema=schema))
+        for column in LOAD_LOG_NEW_COLUMNS:
+            warehouse.execute(f"alter table {schema}.load_log add column if not exists {column}")
         warehouse.lock_load_log(schema)
         record_load(
             warehouse, schema, next_load_id(warehouse, schema), attempt, 0, "failed", message
@@ -658,6 +831,7 @@ def load(
     target: str = "duckdb",
     *,
     replace: bool = False,
+    quarantine: bool = False,
     settings: Settings | None = None,
     cache_dir: Path = DEFAULT_CACHE_DIR,
     progress: TextIO | None = None,
@@ -667,7 +841,9 @@ def load(
     ``source`` is a path or URL (default: ``$ONLINE_RETAIL_SOURCE``, else the UCI download).
     ``replace`` deletes all raw rows in the same transaction before inserting. Raises
     ``LoadError`` with the file, line and column of the first problem; the warehouse is then
-    exactly as before, except for a 'failed' row in ``load_log``.
+    exactly as before, except for a 'failed' row in ``load_log``. With ``quarantine`` the
+    good rows load and the bad ones go to ``quarantine_lines`` with their line and reason
+    (problems of the file as a whole, such as a wrong header, still fail the load).
     """
     settings = settings or from_env()
     source_text = resolve_source(source)
@@ -677,7 +853,9 @@ def load(
     schema = settings.raw_schema
     try:
         try:
-            result = _run_load(warehouse, schema, attempt, replace, cache_dir, progress)
+            result = _run_load(
+                warehouse, schema, attempt, _Options(replace, quarantine), cache_dir, progress
+            )
         except LoadError as error:
             record_failure(warehouse, schema, attempt, str(error))
             raise
@@ -691,17 +869,25 @@ def load(
 
 
 @dataclass(frozen=True)
+class _Options:
+    replace: bool
+    quarantine: bool
+
+
+@dataclass(frozen=True)
 class _Outcome:
     status: str
     load_id: int
     rows_loaded: int
+    rows_quarantined: int = 0
+    rows_already_loaded: int = 0
 
 
 def _run_load(
     warehouse: Warehouse,
     schema: str,
     attempt: _Attempt,
-    replace: bool,
+    options: _Options,
     cache_dir: Path,
     progress: TextIO | None,
 ) -> _Outcome:
@@ -710,37 +896,67 @@ def _run_load(
     attempt.source_file = local.name
     attempt.file_sha256 = file_sha256(local)
     attempt.file_bytes = local.stat().st_size
-    if not replace and (previous := find_loaded(warehouse, schema, attempt.file_sha256)):
+    if not options.replace and (previous := find_loaded(warehouse, schema, attempt.file_sha256)):
         return _Outcome("skipped", previous, 0)
-    with prepared_csv(local) as csv_input:
-        warehouse.create_stage(csv_input)
-    rows = validate_stage(warehouse, csv_input.display_name)
+    rejects: list[Rejected] = []
+    with prepared_csv(local) as csv_input, tempfile.TemporaryDirectory() as folder:
+        if options.quarantine:
+            clean, screened = screen_csv(csv_input, Path(folder) / "screened.csv")
+            warehouse.create_stage(clean)
+            rejects = find_rejects(warehouse, screened)
+            stage_rejects(warehouse, rejects)
+            staged = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
+            rows = staged - len(rejects)
+        else:
+            warehouse.create_stage(csv_input)
+            rows = validate_stage(warehouse, csv_input.display_name)
     warehouse.begin()
     try:
-        return _insert_in_transaction(warehouse, schema, attempt, replace, rows)
+        return _insert_in_transaction(warehouse, schema, attempt, options, rows, rejects)
     except BaseException:
         warehouse.rollback()
         raise
 
 
 def _insert_in_transaction(
-    warehouse: Warehouse, schema: str, attempt: _Attempt, replace: bool, rows: int
+    warehouse: Warehouse,
+    schema: str,
+    attempt: _Attempt,
+    options: _Options,
+    rows: int,
+    rejects: Sequence[Rejected],
 ) -> _Outcome:
     """The one transaction that changes the warehouse."""
     ensure_tables(warehouse, schema)
     warehouse.lock_load_log(schema)
     assert attempt.file_sha256 is not None
-    if not replace and (previous := find_loaded(warehouse, schema, attempt.file_sha256)):
+    if not options.replace and (previous := find_loaded(warehouse, schema, attempt.file_sha256)):
         warehouse.rollback()  # another loader got there first
         return _Outcome("skipped", previous, 0)
     load_id = next_load_id(warehouse, schema)
-    if replace:
+    if options.replace:
         warehouse.execute(f"delete from {schema}.invoice_lines")
-    insert_raw(warehouse, schema, attempt.source_file, load_id, attempt.started_at)
-    message = "replaced all earlier rows" if replace else None
-    record_load(warehouse, schema, load_id, attempt, rows, "succeeded", message)
+        already_loaded = 0
+    else:
+        already_loaded = count_already_loaded(warehouse, schema, options.quarantine)
+    insert_raw(
+        warehouse, schema, attempt.source_file, load_id, attempt.started_at, options.quarantine
+    )
+    insert_quarantine(warehouse, schema, attempt.source_file, load_id, rejects)
+    message = "replaced all earlier rows" if options.replace else None
+    record_load(
+        warehouse,
+        schema,
+        load_id,
+        attempt,
+        rows,
+        "succeeded",
+        message,
+        rows_quarantined=len(rejects),
+        rows_already_loaded=already_loaded,
+    )
     warehouse.commit()
-    return _Outcome("succeeded", load_id, rows)
+    return _Outcome("succeeded", load_id, rows, len(rejects), already_loaded)
 
 
 def _result(
@@ -763,4 +979,6 @@ def _result(
         raw_table=f"{schema}.invoice_lines",
         seconds=seconds,
         replaced=replace and outcome.status == "succeeded",
+        rows_quarantined=outcome.rows_quarantined,
+        rows_already_loaded=outcome.rows_already_loaded,
     )

@@ -117,8 +117,20 @@ def header_problem(found: Sequence[str]) -> tuple[int, str] | None:
     return index + 1, message + _header_hint(found)
 
 
+OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
+"""Delimiters of exports that are not comma-separated, named for the message."""
+
+MAX_FIELD_LENGTH = 4000
+"""Longest value accepted in any column (Online Retail II descriptions are under 40
+characters); a longer one is a broken line, such as a missing line break or quote."""
+
+
 def _header_hint(found: Sequence[str]) -> str:
     """Which expected columns are missing and which found ones are unknown."""
+    if len(found) == 1:
+        for delimiter, name in OTHER_DELIMITERS.items():
+            if delimiter in found[0]:
+                return f" (the file is separated by {name}, not commas: export it as CSV)"
     missing = [name for name in SOURCE_COLUMNS if name not in found]
     extra = [name for name in found if name not in SOURCE_COLUMNS]
     notes = []
@@ -159,6 +171,11 @@ def value_problem(column: str, value: str | None) -> str | None:
     """What is wrong with one raw value, or ``None`` if it is acceptable."""
     if value is None or value == "":
         return "the value is empty" if column in REQUIRED_COLUMNS else None
+    if len(value) > MAX_FIELD_LENGTH:
+        return (
+            f"the value is {len(value):,} characters long (more than {MAX_FIELD_LENGTH:,}; "
+            "a missing line break or quote?)"
+        )
     pattern = _COMPILED.get(column)
     if pattern is None:
         return None

@@ -384,7 +384,7 @@ def _bad_file(tmp_path: Path, kind: str) -> Path:
     [
         ("fewer_columns", "fewer_columns.csv: line 3: expected 8 columns, found"),
         ("more_columns", "more_columns.csv: line 3: expected 8 columns, found"),
-        ("utf8", "utf8.csv: line 3: the text is not valid UTF-8"),
+        ("utf8", "utf8.csv: line 3, column Description: the text is not valid UTF-8"),
         ("truncated", "truncated.csv.gz: .*the gzip data is truncated or corrupt"),
         ("renamed_header", "renamed_header.csv: line 1, column 4: expected 'Quantity', found"),
         ("empty", "empty.csv: the file is empty"),
