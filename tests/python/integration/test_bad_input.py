@@ -109,7 +109,7 @@ def _state(warehouse: Target) -> tuple[object, ...]:
 
 @pytest.mark.parametrize(("kind", "expected"), CORPUS)
 def test_bad_file_fails_clearly_and_changes_nothing(
-    target: Target,
+    target: Target,  # noqa: F811  (the imported fixture)
     tmp_path: Path,
     kind: str,
     expected: str,
@@ -127,7 +127,7 @@ def test_bad_file_fails_clearly_and_changes_nothing(
 
 
 def test_quarantine_loads_good_rows_and_sets_bad_ones_aside(
-    target: Target,
+    target: Target,  # noqa: F811  (the imported fixture)
     tmp_path: Path,
 ) -> None:
     lines = _lines()
@@ -165,7 +165,7 @@ def test_quarantine_loads_good_rows_and_sets_bad_ones_aside(
 
 
 def test_quarantine_still_fails_on_a_wrong_header(
-    target: Target,
+    target: Target,  # noqa: F811  (the imported fixture)
     tmp_path: Path,
 ) -> None:
     with pytest.raises(LoadError, match="line 1, column 6"):
@@ -173,7 +173,7 @@ def test_quarantine_still_fails_on_a_wrong_header(
 
 
 def test_overlapping_extract_is_recognised(
-    target: Target,
+    target: Target,  # noqa: F811  (the imported fixture)
     tmp_path: Path,
 ) -> None:
     first = target.load(write_csv(tmp_path / "first.csv", ROWS[:4]))
