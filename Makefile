@@ -29,7 +29,7 @@ install: $(STAMP)  ## create .venv and install pinned packages
 
 warehouse: $(STAMP)  ## load Online Retail II and build every model on DuckDB
 	$(BIN)/retail-warehouse load --target duckdb
-	$(BIN)/dbt build --target duckdb
+	$(BIN)/retail-warehouse build --target duckdb
 	$(BIN)/retail-warehouse summary --target duckdb
 
 test: $(STAMP)  ## lint, start a throwaway PostgreSQL and run every test

@@ -1,4 +1,5 @@
-"""The ``retail-warehouse`` command line: ``load`` raw data and ``summary`` after a build.
+"""The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt, and
+``summary`` after a build.
 
 Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
 (the message is printed as ``error: ...`` on stderr, without a traceback).
@@ -11,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from retail_warehouse.build import run_build
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.loader import load
 from retail_warehouse.settings import TARGETS, from_env
@@ -43,7 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     summary_parser = commands.add_parser(
         "summary", help="rows loaded, included and excluded by reason, after dbt build"
     )
-    for sub in (load_parser, summary_parser):
+    build_parser_ = commands.add_parser(
+        "build",
+        help="dbt build, after checking that no other process holds the warehouse",
+    )
+    build_parser_.add_argument(
+        "dbt_args",
+        nargs=argparse.REMAINDER,
+        help="more dbt build arguments, after -- (e.g. -- --select marts)",
+    )
+    for sub in (load_parser, summary_parser, build_parser_):
         _add_common_options(sub)
     return parser
 
@@ -84,13 +95,20 @@ def run_summary(args: argparse.Namespace) -> int:
     return 0 if summary.reconciles else 1
 
 
+def run_build_command(args: argparse.Namespace) -> int:
+    """``build``: dbt build on the target; dbt's own exit status."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    extra = [arg for arg in args.dbt_args if arg != "--"]
+    return run_build(args.target, settings, extra)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_request:  # --help, or a usage error already printed
         return exit_request.code if isinstance(exit_request.code, int) else 2
-    handlers = {"load": run_load, "summary": run_summary}
+    handlers = {"load": run_load, "summary": run_summary, "build": run_build_command}
     try:
         return handlers[args.command](args)
     except RetailWarehouseError as error:
