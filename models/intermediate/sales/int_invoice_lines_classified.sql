@@ -75,18 +75,32 @@ lines_numbered as (
         coalesce(earlier_copies.copies, 0)
         + row_number() over (
             partition by
-                {% for column in line_values -%}
-                new_lines.{{ column }}{{ ',' if not loop.last }}
-                {% endfor -%}
+                new_lines.invoice_id,
+                new_lines.source_stock_code,
+                new_lines.description,
+                new_lines.quantity,
+                new_lines.invoiced_at,
+                new_lines.unit_price,
+                new_lines.customer_id,
+                new_lines.country
             order by new_lines.load_id, new_lines.source_row_number
         ) as copy_number
     from new_lines
     left join earlier_copies
         on
-            {% for column in line_values -%}
-            new_lines.{{ column }} is not distinct from earlier_copies.{{ column }}
-            {% if not loop.last %}and {% endif -%}
-            {% endfor %}
+            new_lines.invoice_id is not distinct from earlier_copies.invoice_id
+            and new_lines.source_stock_code
+            is not distinct from earlier_copies.source_stock_code
+            and new_lines.description
+            is not distinct from earlier_copies.description
+            and new_lines.quantity is not distinct from earlier_copies.quantity
+            and new_lines.invoiced_at
+            is not distinct from earlier_copies.invoiced_at
+            and new_lines.unit_price
+            is not distinct from earlier_copies.unit_price
+            and new_lines.customer_id
+            is not distinct from earlier_copies.customer_id
+            and new_lines.country is not distinct from earlier_copies.country
 
 ),
 

@@ -53,8 +53,11 @@ products_aggregated as (
             as min_unit_price,
         max(case when invoice_kind = 'sale' then unit_price end)
             as max_unit_price,
-        avg(case when invoice_kind = 'sale' then unit_price end)
-            as mean_unit_price,
+        {{ divide_rounded(
+            "sum(case when invoice_kind = 'sale' then unit_price end)",
+            "sum(case when invoice_kind = 'sale' then 1 else 0 end)",
+            3
+        ) }} as mean_unit_price,
         {{ percentile_cont(
             "case when invoice_kind = 'sale' then unit_price end", 0.5
         ) }} as median_unit_price

@@ -20,7 +20,7 @@ fct_invoice_lines as (
 -- across two extracts comes out whole.
 changed_invoices as (
 
-    select distinct invoice_id
+    select distinct invoice_id as changed_invoice_id
     from fct_invoice_lines
     {% if is_incremental() -%}
     where load_id > {{ new_loads_after('last_load_id') }}
@@ -60,7 +60,10 @@ invoices_aggregated as (
         min(invoiced_at) as invoiced_at,
         max(load_id) as last_load_id
     from fct_invoice_lines
-    where invoice_id in (select invoice_id from changed_invoices)
+    where
+        invoice_id in (
+            select changed_invoices.changed_invoice_id from changed_invoices
+        )
     group by 1
 
 ),

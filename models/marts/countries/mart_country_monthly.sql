@@ -105,14 +105,12 @@ final as (
         cast(gross_sales as numeric(18, 2)) as gross_sales,
         cast(invoices_placed as integer) as invoices_placed,
         cast(active_customers as integer) as active_customers,
-        cast(
-            gross_sales / nullif(invoices_placed, 0) as numeric(18, 2)
-        ) as average_order_value,
-        cast(
-            100 * (net_revenue - previous_month_net_revenue)
-            / nullif(abs(previous_month_net_revenue), 0)
-            as numeric(18, 2)
-        ) as net_revenue_mom_growth_pct
+        {{ divide_rounded('gross_sales', 'invoices_placed') }}
+            as average_order_value,
+        {{ divide_rounded(
+            '100 * (net_revenue - previous_month_net_revenue)',
+            'abs(previous_month_net_revenue)'
+        ) }} as net_revenue_mom_growth_pct
     from compared
 
 )

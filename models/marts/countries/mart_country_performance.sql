@@ -91,11 +91,9 @@ final as (
         ) as revenue_rank,
         cast(countries_aggregated.net_revenue as numeric(18, 2))
             as net_revenue,
-        cast(
-            countries_aggregated.net_revenue
-            / nullif(totals.total_net_revenue, 0)
-            as numeric(9, 4)
-        ) as revenue_share,
+        {{ divide_rounded(
+            'countries_aggregated.net_revenue', 'totals.total_net_revenue', 4, 9
+        ) }} as revenue_share,
         cast(countries_aggregated.gross_sales as numeric(18, 2))
             as gross_sales,
         cast(countries_aggregated.customers as integer) as customers,
@@ -103,24 +101,20 @@ final as (
             as invoices_placed,
         cast(countries_aggregated.invoices_cancelled as integer)
             as invoices_cancelled,
-        cast(
-            countries_aggregated.gross_sales
-            / nullif(countries_aggregated.invoices_placed, 0)
-            as numeric(18, 2)
-        ) as average_order_value,
+        {{ divide_rounded(
+            'countries_aggregated.gross_sales',
+            'countries_aggregated.invoices_placed'
+        ) }} as average_order_value,
         cast(countries_aggregated.net_revenue_last_12_months as numeric(18, 2))
             as net_revenue_last_12_months,
         cast(
             countries_aggregated.net_revenue_prior_12_months as numeric(18, 2)
         ) as net_revenue_prior_12_months,
-        cast(
-            100 * (
-                countries_aggregated.net_revenue_last_12_months
-                - countries_aggregated.net_revenue_prior_12_months
-            )
-            / nullif(abs(countries_aggregated.net_revenue_prior_12_months), 0)
-            as numeric(18, 2)
-        ) as net_revenue_growth_12m_pct
+        {{ divide_rounded(
+            '100 * (countries_aggregated.net_revenue_last_12_months - '
+            ~ 'countries_aggregated.net_revenue_prior_12_months)',
+            'abs(countries_aggregated.net_revenue_prior_12_months)'
+        ) }} as net_revenue_growth_12m_pct
     from countries_aggregated
     inner join dim_countries
         on countries_aggregated.country_code = dim_countries.country_code

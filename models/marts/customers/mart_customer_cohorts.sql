@@ -138,18 +138,13 @@ final as (
         activity_month,
         cast(cohort_customers as integer) as cohort_customers,
         cast(active_customers as integer) as active_customers,
-        cast(
-            cast(active_customers as numeric(18, 6))
-            / nullif(cohort_customers, 0)
-            as numeric(9, 4)
-        ) as retention_rate,
+        {{ divide_rounded('active_customers', 'cohort_customers', 4, 9) }}
+            as retention_rate,
         cast(net_revenue as numeric(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as numeric(18, 2))
             as cumulative_net_revenue,
-        cast(
-            cumulative_net_revenue / nullif(cohort_customers, 0)
-            as numeric(18, 2)
-        ) as cumulative_revenue_per_customer
+        {{ divide_rounded('cumulative_net_revenue', 'cohort_customers') }}
+            as cumulative_revenue_per_customer
     from grid_accumulated
 
 )

@@ -29,9 +29,9 @@ steps as (
             as median_days_since_previous,
         {{ percentile_cont('days_since_previous_order', 0.75) }}
             as p75_days_since_previous,
-        avg(
-            cast(days_since_previous_order as numeric(18, 4))
-        ) as mean_days_since_previous
+        {{ divide_rounded(
+            'sum(days_since_previous_order)', 'count(days_since_previous_order)'
+        ) }} as mean_days_since_previous
     from orders_stepped
     group by 1
 
@@ -62,29 +62,25 @@ final as (
             end as {{ dbt.type_string() }}
         ) as step_label,
         cast(customers_reaching as integer) as customers_reaching,
-        cast(
-            cast(customers_reaching as numeric(18, 6))
-            / nullif(first_step_customers, 0)
-            as numeric(9, 4)
-        ) as share_of_customers,
-        cast(
-            cast(customers_reaching as numeric(18, 6))
-            / nullif(previous_step_customers, 0)
-            as numeric(9, 4)
-        ) as conversion_from_previous_step,
-        cast(
-            1 - cast(customers_reaching as numeric(18, 6))
-            / nullif(previous_step_customers, 0)
-            as numeric(9, 4)
-        ) as drop_off_from_previous_step,
+        {{ divide_rounded(
+            'customers_reaching', 'first_step_customers', 4, 9
+        ) }} as share_of_customers,
+        {{ divide_rounded(
+            'customers_reaching', 'previous_step_customers', 4, 9
+        ) }} as conversion_from_previous_step,
+        {{ divide_rounded(
+            'previous_step_customers - customers_reaching',
+            'previous_step_customers',
+            4,
+            9
+        ) }} as drop_off_from_previous_step,
         cast(p25_days_since_previous as numeric(18, 2))
             as p25_days_since_previous,
         cast(median_days_since_previous as numeric(18, 2))
             as median_days_since_previous,
         cast(p75_days_since_previous as numeric(18, 2))
             as p75_days_since_previous,
-        cast(mean_days_since_previous as numeric(18, 2))
-            as mean_days_since_previous
+        mean_days_since_previous
     from steps_compared
 
 )

@@ -72,10 +72,8 @@ final as (
         cast(breakdown_value as {{ dbt.type_string() }}) as breakdown_value,
         cast(customers as integer) as customers,
         cast(repeat_customers as integer) as repeat_customers,
-        cast(
-            cast(repeat_customers as numeric(18, 6)) / nullif(customers, 0)
-            as numeric(9, 4)
-        ) as repeat_rate
+        {{ divide_rounded('repeat_customers', 'customers', 4, 9) }}
+            as repeat_rate
     from breakdowns
 
 )

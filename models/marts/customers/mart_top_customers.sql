@@ -69,10 +69,9 @@ final as (
         ranked.customer_id,
         dim_customers.country_code,
         cast(ranked.revenue_rank as integer) as revenue_rank,
-        cast(
-            100.0 * ranked.revenue_rank / ranked.ranked_customers
-            as numeric(9, 4)
-        ) as top_pct,
+        {{ divide_rounded(
+            '100 * ranked.revenue_rank', 'ranked.ranked_customers', 4, 9
+        ) }} as top_pct,
         cast(
             case
                 when

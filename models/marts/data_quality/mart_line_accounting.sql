@@ -88,11 +88,9 @@ final as (
         cast(outcomes.line_count as bigint) as line_count,
         cast(coalesce(outcomes.units, 0) as bigint) as units,
         cast(coalesce(outcomes.amount, 0) as numeric(18, 3)) as amount,
-        cast(
-            100.0 * outcomes.line_count
-            / nullif(raw_totals.raw_line_count, 0)
-            as numeric(9, 4)
-        ) as share_of_raw_lines_pct,
+        {{ divide_rounded(
+            '100 * outcomes.line_count', 'raw_totals.raw_line_count', 4, 9
+        ) }} as share_of_raw_lines_pct,
         outcomes.outcome = 'included' as is_included
     from outcomes
     cross join raw_totals

@@ -105,30 +105,24 @@ final as (
         cast(products_ranked.gross_sales as numeric(18, 2)) as gross_sales,
         cast(products_ranked.cancelled_amount as numeric(18, 2))
             as cancelled_amount,
-        cast(
-            (
-                coalesce(products_ranked.revenue_before, 0)
-                + case
-                    when products_ranked.net_revenue > 0
-                        then products_ranked.net_revenue
-                    else 0
-                end
-            )
-            / nullif(products_ranked.total_positive_revenue, 0)
-            as numeric(9, 4)
-        ) as cumulative_revenue_share,
+        {{ divide_rounded(
+            'coalesce(products_ranked.revenue_before, 0) + case when '
+            ~ 'products_ranked.net_revenue > 0 then products_ranked.net_revenue '
+            ~ 'else 0 end',
+            'products_ranked.total_positive_revenue',
+            4,
+            9
+        ) }} as cumulative_revenue_share,
         cast(products_ranked.units_sold as bigint) as units_sold,
         cast(products_ranked.units_cancelled as bigint) as units_cancelled,
         cast(products_ranked.invoices as integer) as invoices,
         cast(products_ranked.customers as integer) as customers,
-        cast(
-            cast(products_ranked.cancellation_lines as numeric(18, 6))
-            / nullif(
-                products_ranked.sale_lines + products_ranked.cancellation_lines,
-                0
-            )
-            as numeric(9, 4)
-        ) as cancellation_rate,
+        {{ divide_rounded(
+            'products_ranked.cancellation_lines',
+            'products_ranked.sale_lines + products_ranked.cancellation_lines',
+            4,
+            9
+        ) }} as cancellation_rate,
         dim_products.median_unit_price,
         dim_products.first_sold_at,
         dim_products.last_sold_at

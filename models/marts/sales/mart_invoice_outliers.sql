@@ -30,10 +30,9 @@ final as (
         fct_invoices.country_code,
         cast(fct_invoices.product_amount as numeric(18, 2)) as product_amount,
         overall.outlier_threshold,
-        cast(
-            fct_invoices.product_amount / nullif(overall.median_amount, 0)
-            as numeric(18, 2)
-        ) as times_median,
+        {{ divide_rounded(
+            'fct_invoices.product_amount', 'overall.median_amount'
+        ) }} as times_median,
         fct_invoices.units,
         fct_invoices.invoiced_at,
         fct_invoices.invoice_date

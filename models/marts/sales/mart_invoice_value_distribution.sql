@@ -54,7 +54,8 @@ by_month as (
         {% for p in percentiles -%}
         {{ percentile_cont('product_amount', p / 100) }} as p{{ p }},
         {% endfor -%}
-        avg(product_amount) as mean_amount,
+        {{ divide_rounded('sum(product_amount)', 'count(*)') }}
+            as mean_amount,
         max(product_amount) as max_amount,
         sum(product_amount) as total_amount,
         sum(case when is_outlier then 1 else 0 end) as outlier_count,
@@ -73,7 +74,8 @@ overall as (
         {% for p in percentiles -%}
         {{ percentile_cont('product_amount', p / 100) }} as p{{ p }},
         {% endfor -%}
-        avg(product_amount) as mean_amount,
+        {{ divide_rounded('sum(product_amount)', 'count(*)') }}
+            as mean_amount,
         max(product_amount) as max_amount,
         sum(product_amount) as total_amount,
         sum(case when is_outlier then 1 else 0 end) as outlier_count,
@@ -110,10 +112,8 @@ final as (
         cast(max_amount as numeric(18, 2)) as max_amount,
         cast(total_amount as numeric(18, 2)) as total_amount,
         cast(outlier_count as integer) as outlier_count,
-        cast(
-            cast(outlier_count as numeric(18, 6)) / nullif(invoice_count, 0)
-            as numeric(9, 4)
-        ) as outlier_rate,
+        {{ divide_rounded('outlier_count', 'invoice_count', 4, 9) }}
+            as outlier_rate,
         cast(outlier_threshold as numeric(18, 2)) as outlier_threshold
     from periods
 

@@ -84,11 +84,9 @@ final as (
             as active_customers,
         cast(coalesce(new_customers_by_day.new_customers, 0) as integer)
             as new_customers,
-        cast(
-            coalesce(invoices_by_day.gross_sales, 0)
-            / nullif(invoices_by_day.invoices_placed, 0)
-            as numeric(18, 2)
-        ) as average_order_value,
+        {{ divide_rounded(
+            'invoices_by_day.gross_sales', 'invoices_by_day.invoices_placed'
+        ) }} as average_order_value,
         invoices_by_day.invoice_date is not null as has_invoices
     from dim_dates
     left join invoices_by_day

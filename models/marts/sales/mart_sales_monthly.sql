@@ -149,33 +149,27 @@ final as (
         cast(fee_amount as numeric(18, 2)) as fee_amount,
         cast(adjustment_amount as numeric(18, 2)) as adjustment_amount,
         cast(other_amount as numeric(18, 2)) as other_amount,
-        cast(
-            100 * (net_revenue - previous_month_net_revenue)
-            / nullif(abs(previous_month_net_revenue), 0)
-            as numeric(18, 2)
-        ) as net_revenue_mom_growth_pct,
-        cast(
-            100 * (net_revenue - previous_year_net_revenue)
-            / nullif(abs(previous_year_net_revenue), 0)
-            as numeric(18, 2)
-        ) as net_revenue_yoy_growth_pct,
+        {{ divide_rounded(
+            '100 * (net_revenue - previous_month_net_revenue)',
+            'abs(previous_month_net_revenue)'
+        ) }} as net_revenue_mom_growth_pct,
+        {{ divide_rounded(
+            '100 * (net_revenue - previous_year_net_revenue)',
+            'abs(previous_year_net_revenue)'
+        ) }} as net_revenue_yoy_growth_pct,
         cast(invoices_placed as integer) as invoices_placed,
         cast(invoices_cancelled as integer) as invoices_cancelled,
-        cast(
-            cast(invoices_cancelled as numeric(18, 6))
-            / nullif(invoices_placed + invoices_cancelled, 0)
-            as numeric(9, 4)
-        ) as cancellation_rate,
-        cast(
-            cancelled_amount / nullif(gross_sales, 0) as numeric(9, 4)
-        ) as cancelled_value_rate,
+        {{ divide_rounded(
+            'invoices_cancelled', 'invoices_placed + invoices_cancelled', 4, 9
+        ) }} as cancellation_rate,
+        {{ divide_rounded('cancelled_amount', 'gross_sales', 4, 9) }}
+            as cancelled_value_rate,
         cast(active_customers as integer) as active_customers,
         cast(new_customers as integer) as new_customers,
         cast(active_customers - new_customers as integer)
             as returning_customers,
-        cast(
-            gross_sales / nullif(invoices_placed, 0) as numeric(18, 2)
-        ) as average_order_value,
+        {{ divide_rounded('gross_sales', 'invoices_placed') }}
+            as average_order_value,
         cast(units_sold as bigint) as units_sold,
         cast(days_in_month as integer) as days_in_month,
         cast(days_with_invoices as integer) as days_with_invoices,
