@@ -2,117 +2,23 @@
 PostgreSQL, then check the figures and that both targets agree on every mart.
 
 Needs ONLINE_RETAIL_SOURCE (the shared file) and a PostgreSQL server from the
-PG* variables (`eval "$(scripts/postgres_start.sh)"`); skipped otherwise.
+PG* variables (`eval "$(scripts/postgres_start.sh)"`); skipped otherwise. The
+build itself is the session fixture `built_warehouse` in conftest.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import sys
-import uuid
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
-import psycopg2
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
 FULL_COMPARE_MAX_ROWS = 200_000
 RAW_ROWS = 1_067_371
 NUMERIC_TYPES = ("integer", "bigint", "decimal", "numeric", "smallint", "double", "real")
-
-
-def _source() -> str:
-    source = os.environ.get("ONLINE_RETAIL_SOURCE", "")
-    if not source or not Path(source).is_file():
-        pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
-    return source
-
-
-def _pg_params(dbname: str) -> dict[str, object]:
-    return {
-        "host": os.environ.get("PGHOST", "localhost"),
-        "port": int(os.environ.get("PGPORT", "5432")),
-        "user": os.environ.get("PGUSER", "postgres"),
-        "password": os.environ.get("PGPASSWORD", ""),
-        "dbname": dbname,
-        "connect_timeout": 5,
-    }
-
-
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.fail(
-            f"{' '.join(args)} exited {result.returncode}\n"
-            f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-        )
-    return result
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """Load and `dbt build` both targets once for the module."""
-    source = _source()
-    if not os.environ.get("PGHOST"):
-        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
-    try:
-        psycopg2.connect(**_pg_params("postgres")).close()
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-
-    work = tmp_path_factory.mktemp("warehouse")
-    pg_database = f"rw_it_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(**_pg_params("postgres"))
-    admin.autocommit = True
-    admin.cursor().execute(f"create database {pg_database}")
-
-    env = dict(os.environ)
-    env.update(
-        DUCKDB_PATH=str(work / "warehouse.duckdb"),
-        PGDATABASE=pg_database,
-        DBT_PROFILES_DIR=str(REPO / "profiles"),
-        ONLINE_RETAIL_SOURCE=source,
-        RW_SCHEMA_PREFIX="",
-    )
-    outputs: dict[str, str] = {}
-    for target in ("duckdb", "postgres"):
-        _run([str(BIN / "retail-warehouse"), "load", "--target", target], env)
-        result = _run(
-            [
-                str(BIN / "dbt"),
-                "build",
-                "--target",
-                target,
-                "--target-path",
-                str(work / f"target_{target}"),
-                "--log-path",
-                str(work / f"logs_{target}"),
-            ],
-            env,
-        )
-        outputs[target] = result.stdout
-        summary = _run([str(BIN / "retail-warehouse"), "summary", "--target", target], env)
-        outputs[f"summary_{target}"] = summary.stdout
-
-    duck = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
-    pg = psycopg2.connect(**_pg_params(pg_database))
-    try:
-        yield {"duck": duck, "pg": pg, "outputs": outputs}
-    finally:
-        duck.close()
-        pg.close()
-        admin.cursor().execute(f"drop database if exists {pg_database} with (force)")
-        admin.close()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _query(connection: object, sql: str) -> list[tuple[object, ...]]:
@@ -180,16 +86,16 @@ def _profile(connection: object, schema: str, table: str) -> dict[str, object]:
     return {"columns": names, "values": [_normalise(value) for value in row]}
 
 
-def test_dbt_build_passed_on_both_targets(built: dict[str, object]) -> None:
-    outputs = built["outputs"]
+def test_dbt_build_passed_on_both_targets(built_warehouse: dict[str, object]) -> None:
+    outputs = built_warehouse["outputs"]
     for target in ("duckdb", "postgres"):
         assert "Completed successfully" in outputs[target]  # type: ignore[index]
         assert "ERROR=0" in outputs[target]  # type: ignore[index]
 
 
-def test_raw_rows_all_accounted_for(built: dict[str, object]) -> None:
+def test_raw_rows_all_accounted_for(built_warehouse: dict[str, object]) -> None:
     for name in ("duck", "pg"):
-        connection = built[name]
+        connection = built_warehouse[name]
         (raw_rows,) = _query(connection, "select count(*) from raw.invoice_lines")[0]
         assert raw_rows == RAW_ROWS
         rows = _query(
@@ -203,8 +109,8 @@ def test_raw_rows_all_accounted_for(built: dict[str, object]) -> None:
         assert accounted["included"] == 1_027_021
 
 
-def test_known_figures(built: dict[str, object]) -> None:
-    duck = built["duck"]
+def test_known_figures(built_warehouse: dict[str, object]) -> None:
+    duck = built_warehouse["duck"]
     (invoices, cancellations) = _query(
         duck,
         "select count(*), sum(case when is_cancellation then 1 else 0 end) from marts.fct_invoices",
@@ -229,14 +135,14 @@ def test_known_figures(built: dict[str, object]) -> None:
     assert bad_debt == Decimal("-147614.080")
 
 
-def test_summary_command_prints_the_accounting(built: dict[str, object]) -> None:
-    summary = built["outputs"]["summary_duckdb"]  # type: ignore[index]
+def test_summary_command_prints_the_accounting(built_warehouse: dict[str, object]) -> None:
+    summary = built_warehouse["outputs"]["summary_duckdb"]  # type: ignore[index]
     assert "1,067,371" in summary
     assert "duplicate_line" in summary
 
 
-def test_duckdb_and_postgres_marts_agree(built: dict[str, object]) -> None:
-    duck, pg = built["duck"], built["pg"]
+def test_duckdb_and_postgres_marts_agree(built_warehouse: dict[str, object]) -> None:
+    duck, pg = built_warehouse["duck"], built_warehouse["pg"]
     duck_tables = _tables(duck, "marts")
     assert duck_tables, "no marts built"
     assert duck_tables == _tables(pg, "marts")
@@ -246,8 +152,8 @@ def test_duckdb_and_postgres_marts_agree(built: dict[str, object]) -> None:
         assert duck_profile == pg_profile, f"marts.{table} differs between DuckDB and PostgreSQL"
 
 
-def test_small_marts_identical_row_by_row(built: dict[str, object]) -> None:
-    duck, pg = built["duck"], built["pg"]
+def test_small_marts_identical_row_by_row(built_warehouse: dict[str, object]) -> None:
+    duck, pg = built_warehouse["duck"], built_warehouse["pg"]
     for table in _tables(duck, "marts"):
         (rows,) = _query(duck, f"select count(*) from marts.{table}")[0]
         if rows > FULL_COMPARE_MAX_ROWS:

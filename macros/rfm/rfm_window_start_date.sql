@@ -1,0 +1,21 @@
+{#-
+    First day of the RFM window as a SQL date expression: rfm_window_months
+    months before reference_date (an expression), or a null date when the
+    var is null (all history). The window is [start, reference date).
+    A value that is not a positive whole number fails at compile time.
+-#}
+{% macro rfm_window_start_date(reference_date) -%}
+    {%- set value = var('rfm_window_months', none) -%}
+    {%- if value is none or (value | string | trim) == '' -%}
+        cast(null as date)
+    {%- else -%}
+        {%- set text = value | string | trim -%}
+        {%- if not modules.re.match('^[0-9]+$', text) or (text | int) < 1 -%}
+            {{ exceptions.raise_compiler_error(
+                "var rfm_window_months must be a positive whole number or null, got '"
+                ~ text ~ "'"
+            ) }}
+        {%- endif -%}
+        cast({{ dbt.dateadd('month', -1 * (text | int), reference_date) }} as date)
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,206 @@
+with
+
+fct_invoices as (
+
+    select * from {{ ref('fct_invoices') }}
+
+),
+
+dim_dates as (
+
+    select * from {{ ref('dim_dates') }}
+
+),
+
+rfm_segments as (
+
+    select * from {{ ref('rfm_segments') }}
+
+),
+
+-- One snapshot per month of the data, as of its last day: the month-end,
+-- or the last data date for the month the data ends in (a partial month).
+snapshots as (
+
+    select
+        month_start_date,
+        max(case when is_in_data_range then date_day end) as as_of_date,
+        max(date_day) as month_end_date
+    from dim_dates
+    group by 1
+
+),
+
+snapshots_in_data as (
+
+    select
+        month_start_date,
+        as_of_date,
+        as_of_date = month_end_date as is_complete_month
+    from snapshots
+    where as_of_date is not null
+
+),
+
+customer_invoices as (
+
+    select
+        customer_id,
+        invoice_date,
+        is_purchase,
+        product_amount
+    from fct_invoices
+    where
+        customer_id is not null
+        and invoice_kind in ('sale', 'cancellation')
+
+),
+
+-- Everything a customer bought or cancelled up to each snapshot: RFM as of
+-- that day, over all history before it (rfm_window_months does not apply).
+customers_aggregated as (
+
+    select
+        snapshots_in_data.as_of_date,
+        customer_invoices.customer_id,
+        max(
+            case
+                when customer_invoices.is_purchase
+                    then customer_invoices.invoice_date
+            end
+        ) as last_purchase_date,
+        sum(
+            case when customer_invoices.is_purchase then 1 else 0 end
+        ) as purchase_count,
+        sum(customer_invoices.product_amount) as net_revenue
+    from snapshots_in_data
+    inner join customer_invoices
+        on snapshots_in_data.as_of_date >= customer_invoices.invoice_date
+    group by 1, 2
+
+),
+
+-- Scored from the first snapshot after the customer's first purchase on;
+-- the reference date of a snapshot is the day after it, as in
+-- mart_customer_rfm.
+customers_measured as (
+
+    select
+        snapshots_in_data.month_start_date,
+        customers_aggregated.as_of_date,
+        snapshots_in_data.is_complete_month,
+        customers_aggregated.customer_id,
+        cast(
+            {{ dbt.datediff(
+                'customers_aggregated.last_purchase_date',
+                dbt.dateadd('day', 1, 'customers_aggregated.as_of_date'),
+                'day'
+            ) }} as integer
+        ) as recency_days,
+        cast(customers_aggregated.purchase_count as integer) as frequency,
+        cast(customers_aggregated.net_revenue as numeric(18, 2)) as monetary
+    from customers_aggregated
+    inner join snapshots_in_data
+        on customers_aggregated.as_of_date = snapshots_in_data.as_of_date
+    where customers_aggregated.purchase_count > 0
+
+),
+
+-- Each snapshot has its own quintile edges.
+value_edges as (
+
+    select
+        as_of_date,
+        {{ rfm_quantile_edges('recency_days', 'recency') }},
+        {{ rfm_quantile_edges('frequency', 'frequency') }},
+        {{ rfm_quantile_edges('monetary', 'monetary') }}
+    from customers_measured
+    group by 1
+
+),
+
+customers_scored as (
+
+    select
+        customers_measured.month_start_date,
+        customers_measured.as_of_date,
+        customers_measured.is_complete_month,
+        customers_measured.customer_id,
+        customers_measured.recency_days,
+        customers_measured.frequency,
+        customers_measured.monetary,
+        {{ rfm_quantile_score(
+            'customers_measured.recency_days', 'value_edges.recency',
+            reverse=true
+        ) }} as r_score,
+        {% if rfm_frequency_binning() == 'rank' -%}
+        {{ rfm_rank_score(
+            'customers_measured.frequency',
+            'customers_measured.customer_id',
+            partition_by='customers_measured.as_of_date'
+        ) }} as f_score,
+        {%- else -%}
+        {{ rfm_quantile_score(
+            'customers_measured.frequency', 'value_edges.frequency'
+        ) }} as f_score,
+        {%- endif %}
+        case
+            when customers_measured.monetary <= 0 then 1
+            else {{ rfm_quantile_score(
+                'customers_measured.monetary', 'value_edges.monetary'
+            ) }}
+        end as m_score
+    from customers_measured
+    inner join value_edges
+        on customers_measured.as_of_date = value_edges.as_of_date
+
+),
+
+customers_segmented as (
+
+    select
+        customers_scored.customer_id,
+        customers_scored.month_start_date,
+        customers_scored.as_of_date,
+        customers_scored.is_complete_month,
+        customers_scored.recency_days,
+        customers_scored.frequency,
+        customers_scored.monetary,
+        customers_scored.r_score,
+        customers_scored.f_score,
+        customers_scored.m_score,
+        rfm_segments.segment
+    from customers_scored
+    left join rfm_segments
+        on
+            customers_scored.r_score = rfm_segments.r_score
+            and customers_scored.f_score = rfm_segments.f_score
+
+),
+
+final as (
+
+    select
+        customer_id,
+        month_start_date,
+        as_of_date,
+        is_complete_month,
+        recency_days,
+        frequency,
+        monetary,
+        cast(r_score as integer) as r_score,
+        cast(f_score as integer) as f_score,
+        cast(m_score as integer) as m_score,
+        cast(r_score as {{ dbt.type_string() }})
+        || cast(f_score as {{ dbt.type_string() }})
+        || cast(m_score as {{ dbt.type_string() }}) as rfm_cell,
+        cast(r_score + f_score + m_score as integer) as rfm_score,
+        segment,
+        lag(segment) over (
+            partition by customer_id order by as_of_date
+        ) as previous_segment
+    from customers_segmented
+
+)
+
+select * from final
