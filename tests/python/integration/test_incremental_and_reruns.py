@@ -1,0 +1,292 @@
+"""Incremental refresh, reruns, interruptions and source freshness, on DuckDB and PostgreSQL.
+
+The full file is loaded in two steps, as its two yearly sheets arrive (rows 1..525,461 are the
+2009-2010 sheet, the rest the 2010-2011 sheet), with a `dbt build` after each; the marts must
+equal those of the one-step build (`built_warehouse`), lineage columns aside. Then: a second
+build without new data changes nothing, and a build killed in the middle leaves every mart
+either as it was or as the next full build makes it.
+
+Needs ONLINE_RETAIL_SOURCE and PostgreSQL (PG*); skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg2
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+REPO = Path(__file__).resolve().parents[3]
+BIN = Path(sys.executable).parent
+FIRST_SHEET_ROWS = 525_461
+TARGETS = ("duckdb", "postgres")
+LINEAGE = frozenset({"invoice_line_id", "load_id", "source_row_number", "last_load_id"})
+KILL_AFTER_SECONDS = {"duckdb": 4.0, "postgres": 8.0}
+DBT_WORK_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
+
+
+def _pg_params(dbname: str) -> dict[str, Any]:
+    return {
+        "host": os.environ.get("PGHOST", "localhost"),
+        "port": int(os.environ.get("PGPORT", "5432")),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "password": os.environ.get("PGPASSWORD", ""),
+        "dbname": dbname,
+        "connect_timeout": 5,
+    }
+
+
+def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> str:
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    if result.returncode not in ok:
+        pytest.fail(
+            f"{' '.join(args)} exited {result.returncode}\n"
+            f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+        )
+    return result.stdout
+
+
+def _split_source(source: Path, folder: Path) -> tuple[Path, Path]:
+    """The shared file as its two sheets, each a CSV with the header."""
+    opener = gzip.open if source.suffix == ".gz" else open
+    first, second = folder / "sheet_2009_2010.csv", folder / "sheet_2010_2011.csv"
+    with opener(source, "rb") as data, first.open("wb") as one, second.open("wb") as two:
+        header = data.readline()
+        one.write(header)
+        two.write(header)
+        for number, line in enumerate(data, start=1):
+            (one if number <= FIRST_SHEET_ROWS else two).write(line)
+    return first, second
+
+
+class Warehouse:
+    """One target's stepwise-built warehouse, with the commands and queries the tests need."""
+
+    def __init__(self, target: str, env: dict[str, str], work: Path) -> None:
+        self.target = target
+        self.env = env
+        self.work = work
+
+    def dbt(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
+        return _run(
+            [
+                str(BIN / "dbt"),
+                *args,
+                "--target",
+                self.target,
+                "--target-path",
+                str(self.work / f"target_{self.target}"),
+                "--log-path",
+                str(self.work / f"logs_{self.target}"),
+            ],
+            self.env,
+            ok,
+        )
+
+    def load(self, path: Path) -> str:
+        return _run(
+            [str(BIN / "retail-warehouse"), "load", "--target", self.target, "--source", str(path)],
+            self.env,
+        )
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.target == "duckdb":
+            with duckdb.connect(self.env["DUCKDB_PATH"]) as connection:
+                return connection.execute(sql).fetchall()
+        connection = psycopg2.connect(**_pg_params(self.env["PGDATABASE"]))
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.commit()
+            connection.close()
+
+    def marts(self) -> list[str]:
+        return [
+            str(row[0])
+            for row in self.query(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'marts' order by table_name"
+            )
+        ]
+
+    def checksums(self, skip_lineage: bool = False) -> dict[str, tuple[int, str]]:
+        return {table: _checksum(self.query, table, skip_lineage) for table in self.marts()}
+
+
+def _columns(query: Any, table: str) -> list[str]:
+    rows = query(
+        "select column_name from information_schema.columns "
+        f"where table_schema = 'marts' and table_name = '{table}' order by ordinal_position"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def _checksum(query: Any, table: str, skip_lineage: bool) -> tuple[int, str]:
+    """Row count and an order-independent md5 of the rows' text (the same engine compares
+    with itself, so its own text forms of numbers and dates are fine)."""
+    columns = [c for c in _columns(query, table) if not (skip_lineage and c in LINEAGE)]
+    row_text = " || '|' || ".join(f"coalesce(cast({c} as varchar), '~')" for c in columns)
+    sql = (
+        f"select count(*), md5(coalesce(string_agg(row_text, chr(10) order by row_text), '')) "
+        f"from (select {row_text} as row_text from marts.{table}) as rows_as_text"
+    )
+    count, digest = query(sql)[0]
+    return int(count), str(digest)
+
+
+@pytest.fixture(scope="module")
+def stepwise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Warehouse]]:
+    """Both targets built in two steps: sheet 2009-2010, build, sheet 2010-2011, build."""
+    source = Path(os.environ.get("ONLINE_RETAIL_SOURCE", ""))
+    if not source.is_file():
+        pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
+    if not os.environ.get("PGHOST"):
+        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
+    try:
+        admin = psycopg2.connect(**_pg_params("postgres"))
+    except psycopg2.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable: {error}")
+    admin.autocommit = True
+    database = f"rw_step_{uuid.uuid4().hex[:8]}"
+    admin.cursor().execute(f"create database {database}")
+    work = tmp_path_factory.mktemp("stepwise")
+    first, second = _split_source(source, work)
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(work / "stepwise.duckdb"),
+        PGDATABASE=database,
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+        RW_SCHEMA_PREFIX="",
+    )
+    warehouses = {target: Warehouse(target, env, work) for target in TARGETS}
+    try:
+        for warehouse in warehouses.values():
+            warehouse.load(first)
+            warehouse.dbt("build")
+            assert "repeat rows of earlier loads" in warehouse.load(second)
+            warehouse.dbt("build")
+        yield warehouses
+    finally:
+        admin.cursor().execute(f"drop database if exists {database} with (force)")
+        admin.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _reference_query(built_warehouse: dict[str, Any], target: str) -> Any:
+    connection = built_warehouse["duck" if target == "duckdb" else "pg"]
+    if target == "duckdb":
+        return lambda sql: connection.execute(sql).fetchall()
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    return query
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_two_step_load_gives_the_same_marts_as_one_full_build(
+    stepwise: dict[str, Warehouse], built_warehouse: dict[str, Any], target: str
+) -> None:
+    warehouse = stepwise[target]
+    reference = _reference_query(built_warehouse, target)
+    stepwise_sums = warehouse.checksums(skip_lineage=True)
+    assert stepwise_sums, "no marts built"
+    for table, checksum in stepwise_sums.items():
+        assert checksum == _checksum(reference, table, skip_lineage=True), (
+            f"{target}: marts.{table} differs between the two-step and the one-step build"
+        )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_second_build_without_new_data_changes_nothing(
+    stepwise: dict[str, Warehouse], target: str
+) -> None:
+    warehouse = stepwise[target]
+    before = warehouse.checksums()
+    warehouse.dbt("build")
+    assert warehouse.checksums() == before
+
+
+def _new_month_file(folder: Path) -> Path:
+    """A small extract of invoices after the data's end (new invoice numbers)."""
+    path = folder / "extract_2011_12_late.csv"
+    path.write_text(
+        "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+        "590001,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2011-12-12 09:00:00,2.95,17850,"
+        "United Kingdom\n"
+        "590001,POST,POSTAGE,1,2011-12-12 09:00:00,18.0,17850,United Kingdom\n"
+        "590002,22423,REGENCY CAKESTAND 3 TIER,2,2011-12-12 10:30:00,12.75,19999,France\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_killed_build_leaves_every_mart_old_or_new(
+    stepwise: dict[str, Warehouse], target: str
+) -> None:
+    warehouse = stepwise[target]
+    old = warehouse.checksums()
+    warehouse.load(_new_month_file(warehouse.work))
+    process = subprocess.Popen(
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--target",
+            target,
+            "--target-path",
+            str(warehouse.work / f"target_kill_{target}"),
+            "--log-path",
+            str(warehouse.work / f"logs_kill_{target}"),
+        ],
+        cwd=REPO,
+        env=warehouse.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    time.sleep(KILL_AFTER_SECONDS[target])
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    interrupted = warehouse.checksums()
+    warehouse.dbt("build")
+    new = warehouse.checksums()
+    assert set(new) == set(old), "a killed build left extra relations in marts"
+    for table, checksum in interrupted.items():
+        if table.endswith(DBT_WORK_SUFFIXES):
+            continue  # dbt's own work table, not a mart; the next build removes it
+        assert table in old, f"{target}: marts.{table} left behind by the killed build"
+        assert checksum in (old[table], new[table]), (
+            f"{target}: marts.{table} is neither the old nor the new version after the kill"
+        )
+    assert new["fct_invoices"] != old["fct_invoices"], "the new extract did not arrive"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_source_freshness(stepwise: dict[str, Warehouse], target: str) -> None:
+    warehouse = stepwise[target]
+    assert "PASS freshness of online_retail.invoice_lines" in warehouse.dbt("source", "freshness")
+    shift = "interval '100 days'"
+    warehouse.query(f"update raw.invoice_lines set loaded_at = loaded_at - {shift}")
+    try:
+        output = warehouse.dbt("source", "freshness", ok=(1,))
+        assert "ERROR STALE freshness of online_retail.invoice_lines" in output
+    finally:
+        warehouse.query(f"update raw.invoice_lines set loaded_at = loaded_at + {shift}")
