@@ -86,21 +86,21 @@ lines_numbered as (
             order by new_lines.load_id, new_lines.source_row_number
         ) as copy_number
     from new_lines
+    -- Plain equality on every column so both engines can hash-join; the
+    -- two nullable ones compare through a value they never take (loaded
+    -- descriptions are never '', customer numbers never negative).
     left join earlier_copies
         on
-            new_lines.invoice_id is not distinct from earlier_copies.invoice_id
-            and new_lines.source_stock_code
-            is not distinct from earlier_copies.source_stock_code
-            and new_lines.description
-            is not distinct from earlier_copies.description
-            and new_lines.quantity is not distinct from earlier_copies.quantity
-            and new_lines.invoiced_at
-            is not distinct from earlier_copies.invoiced_at
-            and new_lines.unit_price
-            is not distinct from earlier_copies.unit_price
-            and new_lines.customer_id
-            is not distinct from earlier_copies.customer_id
-            and new_lines.country is not distinct from earlier_copies.country
+            new_lines.invoice_id = earlier_copies.invoice_id
+            and new_lines.source_stock_code = earlier_copies.source_stock_code
+            and coalesce(new_lines.description, '')
+            = coalesce(earlier_copies.description, '')
+            and new_lines.quantity = earlier_copies.quantity
+            and new_lines.invoiced_at = earlier_copies.invoiced_at
+            and new_lines.unit_price = earlier_copies.unit_price
+            and coalesce(new_lines.customer_id, -1)
+            = coalesce(earlier_copies.customer_id, -1)
+            and new_lines.country = earlier_copies.country
 
 ),
 

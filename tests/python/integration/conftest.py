@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +19,7 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
-
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
+from warehouse_helpers import BIN, REPO, pg_params, run_command
 
 
 def _source() -> str:
@@ -33,46 +29,26 @@ def _source() -> str:
     return source
 
 
-def _pg_params(dbname: str) -> dict[str, object]:
-    return {
-        "host": os.environ.get("PGHOST", "localhost"),
-        "port": int(os.environ.get("PGPORT", "5432")),
-        "user": os.environ.get("PGUSER", "postgres"),
-        "password": os.environ.get("PGPASSWORD", ""),
-        "dbname": dbname,
-        "connect_timeout": 5,
-    }
-
-
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.fail(
-            f"{' '.join(args)} exited {result.returncode}\n"
-            f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-        )
-    return result
-
-
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """Load and `dbt build` both targets once for the session.
 
     Yields {"duck": read-only DuckDB connection, "pg": psycopg2 connection,
     "outputs": {"duckdb", "postgres", "summary_duckdb", "summary_postgres":
-    command output}}.
+    command output}, "duckdb_path": the DuckDB file, "env": the environment the
+    build ran with}.
     """
     source = _source()
     if not os.environ.get("PGHOST"):
         pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
     try:
-        psycopg2.connect(**_pg_params("postgres")).close()
+        psycopg2.connect(**pg_params("postgres")).close()
     except psycopg2.OperationalError as error:
         pytest.skip(f"PostgreSQL is not reachable: {error}")
 
     work = tmp_path_factory.mktemp("warehouse")
     pg_database = f"rw_it_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(**_pg_params("postgres"))
+    admin = psycopg2.connect(**pg_params("postgres"))
     admin.autocommit = True
     admin.cursor().execute(f"create database {pg_database}")
 
@@ -86,8 +62,8 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     )
     outputs: dict[str, str] = {}
     for target in ("duckdb", "postgres"):
-        _run([str(BIN / "retail-warehouse"), "load", "--target", target], env)
-        result = _run(
+        run_command([str(BIN / "retail-warehouse"), "load", "--target", target], env)
+        result = run_command(
             [
                 str(BIN / "dbt"),
                 "build",
@@ -101,13 +77,19 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
             env,
         )
         outputs[target] = result.stdout
-        summary = _run([str(BIN / "retail-warehouse"), "summary", "--target", target], env)
+        summary = run_command([str(BIN / "retail-warehouse"), "summary", "--target", target], env)
         outputs[f"summary_{target}"] = summary.stdout
 
     duck = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
-    pg = psycopg2.connect(**_pg_params(pg_database))
+    pg = psycopg2.connect(**pg_params(pg_database))
     try:
-        yield {"duck": duck, "pg": pg, "outputs": outputs}
+        yield {
+            "duck": duck,
+            "pg": pg,
+            "outputs": outputs,
+            "duckdb_path": work / "warehouse.duckdb",
+            "env": env,
+        }
     finally:
         duck.close()
         pg.close()

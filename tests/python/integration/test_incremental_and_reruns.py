@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,11 +25,10 @@ from typing import Any
 import duckdb
 import psycopg2
 import pytest
+from warehouse_helpers import BIN, REPO, pg_params, run_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
 FIRST_SHEET_ROWS = 525_461
 TARGETS = ("duckdb", "postgres")
 LINEAGE = frozenset({"invoice_line_id", "load_id", "source_row_number", "last_load_id"})
@@ -38,25 +36,8 @@ KILL_AFTER_SECONDS = {"duckdb": 4.0, "postgres": 8.0}
 DBT_WORK_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
 
 
-def _pg_params(dbname: str) -> dict[str, Any]:
-    return {
-        "host": os.environ.get("PGHOST", "localhost"),
-        "port": int(os.environ.get("PGPORT", "5432")),
-        "user": os.environ.get("PGUSER", "postgres"),
-        "password": os.environ.get("PGPASSWORD", ""),
-        "dbname": dbname,
-        "connect_timeout": 5,
-    }
-
-
 def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> str:
-    result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    if result.returncode not in ok:
-        pytest.fail(
-            f"{' '.join(args)} exited {result.returncode}\n"
-            f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-        )
-    return result.stdout
+    return run_command(args, env, ok).stdout
 
 
 def _split_source(source: Path, folder: Path) -> tuple[Path, Path]:
@@ -106,7 +87,7 @@ class Warehouse:
         if self.target == "duckdb":
             with duckdb.connect(self.env["DUCKDB_PATH"]) as connection:
                 return connection.execute(sql).fetchall()
-        connection = psycopg2.connect(**_pg_params(self.env["PGDATABASE"]))
+        connection = psycopg2.connect(**pg_params(self.env["PGDATABASE"]))
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql)
@@ -158,7 +139,7 @@ def stepwise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, War
     if not os.environ.get("PGHOST"):
         pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
     try:
-        admin = psycopg2.connect(**_pg_params("postgres"))
+        admin = psycopg2.connect(**pg_params("postgres"))
     except psycopg2.OperationalError as error:
         pytest.skip(f"PostgreSQL is not reachable: {error}")
     admin.autocommit = True

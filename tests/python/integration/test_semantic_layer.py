@@ -1,0 +1,71 @@
+"""The MetricFlow semantic layer answers like the marts: `mf query` by month on the DuckDB
+warehouse gives the numbers of mart_sales_monthly.
+
+MetricFlow reads the semantic manifest of the last parse from the project's target/ folder,
+so the test parses there (against a copy of the built DuckDB file, which the session's
+read-only connection keeps open) and then queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from warehouse_helpers import BIN, run_command
+
+pytestmark = [pytest.mark.integration]
+
+METRICS = ("net_revenue", "orders", "active_customers", "new_customers", "cancellation_rate")
+
+
+@pytest.fixture(scope="module")
+def metrics_by_month(
+    built_warehouse: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, str]]:
+    folder = tmp_path_factory.mktemp("semantic")
+    copy = folder / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse["duckdb_path"], copy)
+    env = dict(built_warehouse["env"], DUCKDB_PATH=str(copy), DBT_TARGET="duckdb")
+    run_command([str(BIN / "dbt"), "parse", "--target", "duckdb"], env)
+    out = folder / "metrics.csv"
+    run_command(
+        [
+            str(BIN / "mf"),
+            "query",
+            "--metrics",
+            ",".join(METRICS),
+            "--group-by",
+            "metric_time__month",
+            "--csv",
+            str(out),
+        ],
+        env,
+    )
+    with out.open(newline="") as handle:
+        return {row["metric_time__month"][:10]: row for row in csv.DictReader(handle)}
+
+
+def test_metrics_equal_mart_sales_monthly(
+    built_warehouse: dict[str, Any], metrics_by_month: dict[str, dict[str, str]]
+) -> None:
+    rows = (
+        built_warehouse["duck"]
+        .execute(
+            "select cast(month_start_date as varchar), net_revenue, invoices_placed, "
+            "active_customers, new_customers, cancellation_rate from marts.mart_sales_monthly"
+        )
+        .fetchall()
+    )
+    assert len(rows) == len(metrics_by_month) == 25
+    for month, net_revenue, orders, active, new, cancellation_rate in rows:
+        metric = metrics_by_month[month]
+        # MetricFlow sums in double precision; the mart rounds the exact sum.
+        assert abs(Decimal(metric["net_revenue"]) - net_revenue) <= Decimal("0.01"), month
+        assert int(float(metric["orders"])) == orders, month
+        assert int(float(metric["active_customers"])) == active, month
+        assert int(float(metric["new_customers"] or 0)) == new, month
+        rate = Decimal(metric["cancellation_rate"]).quantize(Decimal("0.0001"))
+        assert abs(rate - cancellation_rate) <= Decimal("0.0001"), month
