@@ -1,8 +1,8 @@
 with
 
-int_customer_orders_numbered as (
+fct_customer_orders as (
 
-    select * from {{ ref('int_customer_orders_numbered') }}
+    select * from {{ ref('fct_customer_orders') }}
 
 ),
 
@@ -70,7 +70,7 @@ activity as (
         cohort_month,
         order_month as activity_month,
         count(distinct customer_id) as active_customers
-    from int_customer_orders_numbered
+    from fct_customer_orders
     group by 1, 2
 
 ),

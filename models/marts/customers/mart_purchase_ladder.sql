@@ -1,8 +1,8 @@
 with
 
-int_customer_orders_numbered as (
+fct_customer_orders as (
 
-    select * from {{ ref('int_customer_orders_numbered') }}
+    select * from {{ ref('fct_customer_orders') }}
 
 ),
 
@@ -14,7 +14,7 @@ orders_stepped as (
         customer_id,
         days_since_previous_order,
         case when order_number >= 5 then 5 else order_number end as step
-    from int_customer_orders_numbered
+    from fct_customer_orders
 
 ),
 
