@@ -1,7 +1,8 @@
 """Time each phase of a full build on the full data, on DuckDB and PostgreSQL.
 
 Phases: load (retail-warehouse load), dbt parse (no partial parse), seeds,
-each model layer (dbt run --select <layer>), all tests (unit and data), and a
+each model layer (dbt run --select <layer>), the ML Python models (dbt run
+--select path:python_models), all tests (unit and data), and a
 second load of the same file (the no-op check). Each phase runs in a fresh
 process; the table shows wall seconds and the peak RSS of the phase's
 processes (for PostgreSQL that is the client side; the server's memory is
@@ -64,6 +65,7 @@ def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
         ("dbt seed", [*dbt, "seed", *common]),
     ]
     steps += [(f"dbt run {layer}", [*dbt, "run", "--select", layer, *common]) for layer in LAYERS]
+    steps.append(("dbt run ml", [*dbt, "run", "--select", "path:python_models", *common]))
     steps += [
         ("dbt test (all)", [*dbt, "test", *common]),
         ("load again (no-op)", load),

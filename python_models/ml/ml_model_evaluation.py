@@ -1,0 +1,22 @@
+"""Out-of-time backtests of every ML model; the logic is retail_warehouse.ml.evaluation."""
+
+from retail_warehouse.ml.evaluation import model_evaluation
+from retail_warehouse.ml.frames import parse_int, prepare_invoices, relation_to_pandas
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    fct_invoices = dbt.ref("fct_invoices")
+    invoices = prepare_invoices(relation_to_pandas(fct_invoices))
+    return model_evaluation(
+        invoices,
+        horizon_days=parse_int(dbt.config.get("ml_horizon_days"), "ml_horizon_days"),
+        active_window_days=parse_int(
+            dbt.config.get("ml_active_window_days"), "ml_active_window_days"
+        ),
+        training_windows=parse_int(dbt.config.get("ml_training_windows"), "ml_training_windows"),
+        forecast_weeks=parse_int(dbt.config.get("ml_forecast_weeks"), "ml_forecast_weeks"),
+        top_countries=parse_int(
+            dbt.config.get("ml_forecast_top_countries"), "ml_forecast_top_countries"
+        ),
+    )

@@ -1,0 +1,382 @@
+"""Repeat purchase and spend in the next horizon: training sets, estimators, out-of-time
+backtest, scoring and the drivers of repeat buying.
+
+Time layout, with T the last invoice day and H the horizon: a model is trained on the
+features at a cutoff c with the labels of (c, c + H]. The backtest trains at T - 2H (labels
+up to T - H) and tests on the features at T - H with the labels of (T - H, T]; the final
+models train at T - H (labels up to T) and score the features at T. With ``windows`` > 1 the
+training set stacks the cutoffs c, c - H, c - 2H, ... (each with its own labels, all of them
+on or before the training cutoff + H), which gives the model every season of the year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+)
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from retail_warehouse.ml import MODEL_VERSION, RANDOM_STATE
+from retail_warehouse.ml._threads import single_threaded
+from retail_warehouse.ml.features import (
+    FEATURE_DESCRIPTIONS,
+    PREDICTION_FEATURES,
+    log_features,
+    training_frame,
+)
+from retail_warehouse.ml.frames import from_day_number, last_day
+from retail_warehouse.ml.metrics import classification_metrics, regression_metrics
+
+PURCHASE_MODEL = "logistic_regression"
+"""The purchase estimator kept (see the evaluation rows of every candidate)."""
+SPEND_MODEL = "hist_gradient_boosting_poisson"
+"""The spend estimator kept."""
+
+PURCHASE_CANDIDATES: tuple[str, ...] = (
+    "logistic_regression",
+    "hist_gradient_boosting",
+    "random_forest",
+)
+SPEND_CANDIDATES: tuple[str, ...] = (
+    "hist_gradient_boosting_poisson",
+    "hurdle_hist_gradient_boosting",
+)
+
+
+class _Classifier(Protocol):
+    def fit(self, x: np.ndarray, y: np.ndarray) -> object: ...
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+
+def make_purchase_model(name: str) -> _Classifier:
+    """A fresh, seeded purchase classifier by name (input: log-scaled features)."""
+    if name == "logistic_regression":
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    if name == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=200,
+            max_leaf_nodes=15,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=RANDOM_STATE,
+        )
+    if name == "random_forest":
+        return RandomForestClassifier(
+            n_estimators=60,
+            max_depth=8,
+            min_samples_leaf=20,
+            n_jobs=1,
+            random_state=RANDOM_STATE,
+        )
+    raise ValueError(f"unknown purchase model {name!r}")
+
+
+def _hgb_regressor() -> HistGradientBoostingRegressor:
+    return HistGradientBoostingRegressor(
+        loss="poisson",
+        learning_rate=0.05,
+        max_iter=200,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=RANDOM_STATE,
+    )
+
+
+@dataclass
+class SpendModel:
+    """Expected net revenue in the horizon (never negative). ``hurdle_*`` multiplies the
+    purchase probability by the spend expected from a buyer; the others regress the
+    spend of every customer (negative spend counted as 0)."""
+
+    name: str
+    purchase_model: str = PURCHASE_MODEL
+
+    def fit(self, x: np.ndarray, spend: np.ndarray, bought: np.ndarray) -> SpendModel:
+        """Fit on features, the horizon's net revenue and whether the customer bought."""
+        target = np.clip(spend, 0.0, None)
+        if self.name == "hist_gradient_boosting_poisson":
+            self._model = _hgb_regressor().fit(x, target)
+        elif self.name == "hurdle_hist_gradient_boosting":
+            self._classifier = _fit_classifier(self.purchase_model, x, bought)
+            buyers = bought.astype(bool)
+            if buyers.sum() >= 2:
+                self._model = _hgb_regressor().fit(x[buyers], target[buyers])
+            else:
+                self._model = None
+                self._buyer_mean = float(target[buyers].mean()) if buyers.any() else 0.0
+        else:
+            raise ValueError(f"unknown spend model {self.name!r}")
+        return self
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Expected net revenue in GBP per row of ``x``."""
+        if self.name == "hurdle_hist_gradient_boosting":
+            probability = _probability(self._classifier, x)
+            if self._model is None:
+                conditional = np.full(len(x), self._buyer_mean)
+            else:
+                conditional = self._model.predict(x)
+            return np.clip(probability * conditional, 0.0, None)
+        return np.clip(self._model.predict(x), 0.0, None)
+
+
+class _ConstantClassifier:
+    """Stands in when the training labels have one class: predicts that class's rate."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> _ConstantClassifier:
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.full(len(x), 1 - self.rate), np.full(len(x), self.rate)])
+
+
+def _fit_classifier(name: str, x: np.ndarray, y: np.ndarray) -> _Classifier:
+    if len(np.unique(y)) < 2:
+        return _ConstantClassifier(float(np.mean(y)) if len(y) else 0.0)
+    return make_purchase_model(name).fit(x, y)
+
+
+def _probability(model: _Classifier, x: np.ndarray) -> np.ndarray:
+    return np.clip(model.predict_proba(x)[:, 1], 0.0, 1.0)
+
+
+def stacked_training_frame(
+    invoices: pd.DataFrame,
+    cutoff_day: int,
+    horizon_days: int,
+    active_window_days: int,
+    windows: int,
+) -> pd.DataFrame:
+    """Training rows at the cutoffs ``cutoff_day - i * horizon_days`` for i < ``windows``,
+    keeping only cutoffs after the first invoice day. Sorted by cutoff, then customer."""
+    first_day = int(invoices["day"].min())
+    frames = [
+        training_frame(invoices, cutoff, horizon_days, active_window_days)
+        for cutoff in (cutoff_day - i * horizon_days for i in range(max(1, windows)))
+        if cutoff >= first_day
+    ]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if frame.empty:
+        raise ValueError("no active customers at the training cutoff(s)")
+    return frame.sort_values(["cutoff_day", "customer_id"], kind="mergesort").reset_index(drop=True)
+
+
+def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = log_features(frame, PREDICTION_FEATURES)
+    return x, frame["will_purchase"].to_numpy(), frame["future_net_revenue"].to_numpy()
+
+
+def historical_purchase_probability(frame: pd.DataFrame, horizon_days: int) -> np.ndarray:
+    """Baseline: the customer's historical order rate (orders per day over max(tenure, H))
+    as a Poisson probability of at least one order in the horizon."""
+    days = np.maximum(frame["tenure_days"].to_numpy(dtype="float64"), horizon_days)
+    rate = frame["frequency"].to_numpy(dtype="float64") / days
+    return 1.0 - np.exp(-rate * horizon_days)
+
+
+def historical_average_spend(frame: pd.DataFrame, horizon_days: int) -> np.ndarray:
+    """Baseline: net revenue so far per day over max(tenure, H), times the horizon."""
+    days = np.maximum(frame["tenure_days"].to_numpy(dtype="float64"), horizon_days)
+    return frame["monetary"].to_numpy(dtype="float64") / days * horizon_days
+
+
+def _evaluation_rows(
+    model: str, method: str, metrics: dict[str, float], selected: bool
+) -> list[dict[str, object]]:
+    return [
+        {
+            "model": model,
+            "method": method,
+            "metric": metric,
+            "value": value,
+            "is_selected": selected,
+        }
+        for metric, value in metrics.items()
+    ]
+
+
+@single_threaded
+def customer_model_evaluation(
+    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
+) -> pd.DataFrame:
+    """The out-of-time backtest of the purchase and spend models: every candidate and the
+    naive baselines, trained at T - 2H and tested at T - H. One row per model x metric x
+    method, with the test set's size and base rate."""
+    as_of = last_day(invoices)
+    test_cutoff = as_of - horizon_days
+    train = stacked_training_frame(
+        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows
+    )
+    test = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+    x_train, y_train, spend_train = _xy(train)
+    x_test, y_test, spend_test = _xy(test)
+    ids = test["customer_id"].to_numpy()
+    rows: list[dict[str, object]] = []
+
+    for name in PURCHASE_CANDIDATES:
+        scores = _probability(_fit_classifier(name, x_train, y_train), x_test)
+        metrics = classification_metrics(y_test, scores, ids)
+        rows += _evaluation_rows("purchase_next_horizon", name, metrics, name == PURCHASE_MODEL)
+    baselines = {
+        "baseline_bought_previous_horizon": (test["orders_previous_horizon"].to_numpy() > 0).astype(
+            "float64"
+        ),
+        "baseline_historical_rate": historical_purchase_probability(test, horizon_days),
+    }
+    for name, scores in baselines.items():
+        metrics = classification_metrics(y_test, scores, ids)
+        rows += _evaluation_rows("purchase_next_horizon", name, metrics, False)
+
+    for name in SPEND_CANDIDATES:
+        predicted = SpendModel(name).fit(x_train, spend_train, y_train).predict(x_test)
+        metrics = regression_metrics(spend_test, predicted)
+        rows += _evaluation_rows("spend_next_horizon", name, metrics, name == SPEND_MODEL)
+    spend_baselines = {
+        "baseline_previous_horizon_spend": test["net_revenue_previous_horizon"].to_numpy(),
+        "baseline_historical_average": historical_average_spend(test, horizon_days),
+    }
+    for name, predicted in spend_baselines.items():
+        metrics = regression_metrics(spend_test, predicted)
+        rows += _evaluation_rows("spend_next_horizon", name, metrics, False)
+
+    result = pd.DataFrame(rows)
+    result["segment"] = "active customers"
+    result["train_cutoff_date"] = from_day_number(test_cutoff - horizon_days)
+    result["test_cutoff_date"] = from_day_number(test_cutoff)
+    result["test_end_date"] = from_day_number(as_of)
+    result["observations"] = len(test)
+    result["training_rows"] = len(train)
+    return result
+
+
+@single_threaded
+def customer_predictions(
+    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
+) -> pd.DataFrame:
+    """One row per active customer at T (a purchase in the last ``active_window_days``
+    days): probability of a purchase in the next ``horizon_days`` days and expected net
+    revenue in them, from the kept models trained at T - H (labels up to T)."""
+    as_of = last_day(invoices)
+    train = stacked_training_frame(
+        invoices, as_of - horizon_days, horizon_days, active_window_days, windows
+    )
+    score = training_frame(invoices, as_of, horizon_days, active_window_days)
+    x_train, y_train, spend_train = _xy(train)
+    x_score = log_features(score, PREDICTION_FEATURES)
+    probability = _probability(_fit_classifier(PURCHASE_MODEL, x_train, y_train), x_score)
+    spend = SpendModel(SPEND_MODEL).fit(x_train, spend_train, y_train).predict(x_score)
+    result = pd.DataFrame(
+        {
+            "customer_id": score["customer_id"].to_numpy(dtype="int64"),
+            "purchase_probability": np.round(probability, 6),
+            "expected_net_revenue": np.round(spend, 2),
+            "recency_days": score["recency_days"].to_numpy(dtype="float64"),
+            "frequency": score["frequency"].to_numpy(dtype="float64"),
+            "monetary": score["monetary"].to_numpy(dtype="float64").round(2),
+            "net_revenue_previous_horizon": score["net_revenue_previous_horizon"]
+            .to_numpy(dtype="float64")
+            .round(2),
+        }
+    )
+    order = np.lexsort((result["customer_id"].to_numpy(), -result["purchase_probability"]))
+    result["probability_rank"] = np.empty(len(result), dtype="int64")
+    result.loc[order, "probability_rank"] = np.arange(1, len(result) + 1)
+    result["probability_rank"] = result["probability_rank"].astype("int64")
+    result["horizon_days"] = int(horizon_days)
+    result["purchase_model"] = PURCHASE_MODEL
+    result["spend_model"] = SPEND_MODEL
+    result["training_rows"] = len(train)
+    result["model_version"] = MODEL_VERSION
+    result["as_of_date"] = from_day_number(as_of)
+    return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+
+
+@single_threaded
+def repeat_drivers(
+    invoices: pd.DataFrame,
+    horizon_days: int,
+    active_window_days: int,
+    windows: int,
+    n_repeats: int = 10,
+) -> pd.DataFrame:
+    """One row per feature of the purchase model: permutation importance (the drop in AUC
+    when the feature is shuffled) on the held-out backtest window, and its direction (the
+    sign of the Spearman correlation between the feature and the predicted probability),
+    with the feature's median among customers who did and did not buy again."""
+    as_of = last_day(invoices)
+    test_cutoff = as_of - horizon_days
+    train = stacked_training_frame(
+        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows
+    )
+    test = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+    x_train, y_train, _ = _xy(train)
+    x_test, y_test, _ = _xy(test)
+    model = _fit_classifier(PURCHASE_MODEL, x_train, y_train)
+    probability = _probability(model, x_test)
+    n_features = len(PREDICTION_FEATURES)
+    if len(np.unique(y_test)) > 1 and not isinstance(model, _ConstantClassifier):
+        importance = permutation_importance(
+            model,
+            x_test,
+            y_test,
+            scoring="roc_auc",
+            n_repeats=n_repeats,
+            random_state=RANDOM_STATE,
+            n_jobs=1,
+        )
+        means, stds = importance.importances_mean, importance.importances_std
+    else:
+        means, stds = np.zeros(n_features), np.zeros(n_features)
+    buyers = y_test.astype(bool)
+    rows = []
+    for index, feature in enumerate(PREDICTION_FEATURES):
+        values = test[feature].to_numpy(dtype="float64")
+        constant = len(np.unique(values)) < 2 or len(np.unique(probability)) < 2
+        correlation = 0.0 if constant else float(spearmanr(values, probability).statistic)
+        rows.append(
+            {
+                "feature": feature,
+                "feature_description": FEATURE_DESCRIPTIONS[feature],
+                "importance_auc_drop": round(float(means[index]), 6),
+                "importance_std": round(float(stds[index]), 6),
+                "correlation_with_probability": round(correlation, 6),
+                "direction": "higher means more likely to buy again"
+                if correlation > 0
+                else "higher means less likely to buy again"
+                if correlation < 0
+                else "no clear direction",
+                "median_buyers": float(np.median(values[buyers])) if buyers.any() else np.nan,
+                "median_non_buyers": float(np.median(values[~buyers]))
+                if (~buyers).any()
+                else np.nan,
+            }
+        )
+    result = pd.DataFrame(rows)
+    order = np.lexsort((np.arange(n_features), -result["importance_auc_drop"].to_numpy()))
+    result["importance_rank"] = 0
+    result.loc[order, "importance_rank"] = np.arange(1, n_features + 1)
+    result["importance_rank"] = result["importance_rank"].astype("int64")
+    result["purchase_model"] = PURCHASE_MODEL
+    result["test_cutoff_date"] = from_day_number(test_cutoff)
+    result["horizon_days"] = int(horizon_days)
+    result["model_version"] = MODEL_VERSION
+    result["as_of_date"] = from_day_number(as_of)
+    return result.sort_values("importance_rank", kind="mergesort").reset_index(drop=True)

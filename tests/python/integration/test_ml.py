@@ -1,0 +1,121 @@
+"""ML Python models on the full data: DuckDB (dbt-duckdb) and PostgreSQL
+(dbt-pybridge) give the same rows, and the outputs hang together.
+
+Uses the session fixture `built_warehouse` (conftest.py), which loads and
+builds both targets once; skipped without ONLINE_RETAIL_SOURCE or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import duckdb
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+KEYS = {
+    "ml_customer_clusters": 1,
+    "ml_cluster_profiles": 1,
+    "ml_customer_predictions": 1,
+    "ml_repeat_drivers": 1,
+    "ml_sales_forecast": 2,
+    "ml_model_evaluation": 4,
+}
+ORDER = {
+    "ml_customer_clusters": "customer_id",
+    "ml_cluster_profiles": "cluster_id",
+    "ml_customer_predictions": "customer_id",
+    "ml_repeat_drivers": "feature",
+    "ml_sales_forecast": "series, week_ahead",
+    "ml_model_evaluation": "model, segment, method, metric",
+}
+AS_OF = dt.date(2011, 12, 9)
+
+
+def _rows(connection: object, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
+    if isinstance(connection, duckdb.DuckDBPyConnection):
+        result = connection.execute(sql)
+        return [column[0] for column in result.description], result.fetchall()
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(sql)
+        return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def _normalised(rows: list[tuple[object, ...]], width: int) -> dict[object, tuple[object, ...]]:
+    """Rows keyed by their first `width` values; NaN and None both become None."""
+
+    def clean(value: object) -> object:
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        return value
+
+    keyed = {row[:width]: tuple(clean(value) for value in row[width:]) for row in rows}
+    assert len(keyed) == len(rows), "key is not unique"
+    return keyed
+
+
+@pytest.mark.parametrize("model", list(KEYS))
+def test_identical_on_both_targets(built_warehouse: dict[str, object], model: str) -> None:
+    sql = f"select * from ml.{model} order by {ORDER[model]}"
+    duck_columns, duck_rows = _rows(built_warehouse["duck"], sql)
+    pg_columns, pg_rows = _rows(built_warehouse["pg"], sql)
+    assert duck_columns == pg_columns
+    assert duck_rows
+    duck = _normalised(duck_rows, KEYS[model])
+    pg = _normalised(pg_rows, KEYS[model])
+    assert duck.keys() == pg.keys()
+    differing = [key for key in duck if duck[key] != pg[key]]
+    assert not differing, f"{len(differing)} rows differ, e.g. {differing[:3]}"
+
+
+def test_every_output_has_version_and_as_of_date(built_warehouse: dict[str, object]) -> None:
+    for model in KEYS:
+        _, rows = _rows(
+            built_warehouse["duck"],
+            f"select distinct model_version, as_of_date from ml.{model}",
+        )
+        assert len(rows) == 1
+        assert rows[0][1] == AS_OF
+
+
+def test_predictions_cover_the_active_customers(built_warehouse: dict[str, object]) -> None:
+    duck = built_warehouse["duck"]
+    _, active = _rows(
+        duck,
+        "select count(distinct customer_id) from marts.fct_invoices "
+        "where is_purchase and customer_id is not null "
+        "and invoice_date > date '2011-12-09' - interval 365 day",
+    )
+    _, predicted = _rows(duck, "select count(*) from ml.ml_customer_predictions")
+    assert predicted == active
+
+
+def test_selected_models_beat_the_naive_baselines(built_warehouse: dict[str, object]) -> None:
+    _, rows = _rows(
+        built_warehouse["duck"],
+        "select model, method, metric, value from ml.ml_model_evaluation "
+        "where segment in ('active customers', 'total')",
+    )
+    value = {(model, method, metric): v for model, method, metric, v in rows}
+    purchase = "purchase_next_horizon"
+    assert (
+        value[(purchase, "logistic_regression", "auc")]
+        > value[(purchase, "baseline_bought_previous_horizon", "auc")]
+    )
+    spend = "spend_next_horizon"
+    assert (
+        value[(spend, "hist_gradient_boosting_poisson", "mae")]
+        < value[(spend, "baseline_previous_horizon_spend", "mae")]
+    )
+
+
+def test_forecast_weeks_and_series(built_warehouse: dict[str, object]) -> None:
+    _, rows = _rows(
+        built_warehouse["duck"],
+        "select series, count(*), min(week_start_date) from ml.ml_sales_forecast group by 1",
+    )
+    assert len(rows) == 6  # the total and five countries
+    assert {count for _, count, _ in rows} == {12}
+    assert {start for _, _, start in rows} == {dt.date(2011, 12, 10)}

@@ -1,0 +1,116 @@
+"""Unit tests for retail_warehouse.ml.forecast and retail_warehouse.ml.evaluation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from ml_invoices import invoice
+
+from retail_warehouse.ml.evaluation import EVALUATION_COLUMNS, model_evaluation
+from retail_warehouse.ml.forecast import (
+    FORECAST_METHOD,
+    METHODS,
+    SEASON,
+    TOTAL,
+    forecast_backtest,
+    forecast_series,
+    sales_forecast,
+    seasonal_naive,
+    seasonal_naive_smoothed,
+    weekly_series,
+)
+from retail_warehouse.ml.frames import from_day_number, last_day
+
+
+def test_weekly_series_end_on_the_last_day(make_invoices) -> None:
+    rows = [
+        invoice("1", 1, 0, 10.0, country="GB"),
+        invoice("2", 2, 7, 20.0, country="FR"),
+        invoice("C3", 2, 8, -5.0, kind="cancellation", country="FR"),
+        invoice("4", None, 13, 1.0, country="GB"),
+        invoice("5", 1, 14, 99.0, kind="adjustment", country="GB"),  # not net revenue
+    ]
+    invoices = make_invoices(rows)
+    weekly = weekly_series(invoices, top_countries=1)
+    total = weekly[weekly["series"] == TOTAL]
+    # Days 0..14: two whole weeks end on day 14 (days 1-7 and 8-14); day 0 is dropped.
+    assert total["net_revenue"].tolist() == [20.0, -4.0]
+    assert total["week_end_day"].tolist() == [last_day(invoices) - 7, last_day(invoices)]
+    assert set(weekly["series"]) == {TOTAL, "FR"}  # FR: 15 GBP, GB: 1 GBP in the year
+
+
+def test_seasonal_naive_repeats_last_year() -> None:
+    y = np.arange(60, dtype="float64")
+    forecast, fitted = seasonal_naive(y, np.zeros(72, dtype=bool), 12)
+    assert forecast.tolist() == y[60 - SEASON : 72 - SEASON].tolist()
+    assert np.isnan(fitted[:SEASON]).all()
+    assert fitted[SEASON] == y[0]
+
+
+def test_smoothed_keeps_christmas_as_it_was() -> None:
+    y = np.full(60, 10.0)
+    y[10] = 0.0  # last year's Christmas week
+    y[12] = 40.0
+    christmas = np.zeros(72, dtype=bool)
+    christmas[[10, 10 + SEASON]] = True
+    forecast, _ = seasonal_naive_smoothed(y, christmas, 12)
+    assert forecast[10 + SEASON - 60] == 0.0
+    assert forecast[11 + SEASON - 60] == 25.0  # mean of weeks 11 and 12, not Christmas
+    assert forecast[12 + SEASON - 60] == 20.0  # mean of weeks 11, 12 and 13
+
+
+def test_smoothed_takes_last_years_week_when_it_held_christmas() -> None:
+    y = np.full(60, 100.0)
+    y[10] = 30.0  # last year: the week before Christmas, shop closing
+    christmas = np.zeros(72, dtype=bool)
+    christmas[10] = True  # that week held 24 December last year, not this year
+    forecast, _ = seasonal_naive_smoothed(y, christmas, 12)
+    assert forecast[10 + SEASON - 60] == 30.0
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_intervals_hold_the_forecast(method: str) -> None:
+    random = np.random.default_rng(1)
+    weeks = np.arange(104)
+    y = 100 + 30 * np.sin(2 * np.pi * weeks / SEASON) + random.normal(0, 5, 104)
+    forecast, lower, upper = forecast_series(y, np.zeros(116, dtype=bool), 12, method)
+    assert len(forecast) == 12
+    assert (lower <= forecast).all()
+    assert (forecast <= upper).all()
+
+
+def test_forecast_and_backtest_on_synthetic_data(synthetic_invoices: pd.DataFrame) -> None:
+    forecast = sales_forecast(synthetic_invoices, horizon_weeks=12, top_countries=1)
+    as_of = last_day(synthetic_invoices)
+    assert forecast.groupby("series").size().to_dict() == {TOTAL: 12, "GB": 12}
+    assert forecast["week_start_date"].min() == from_day_number(as_of + 1)
+    assert (forecast["method"] == FORECAST_METHOD).all()
+    backtest = forecast_backtest(synthetic_invoices, 12, 1)
+    assert set(backtest["method"]) == set(METHODS)
+    assert set(backtest["metric"]) == {"mape_pct", "mae", "interval_coverage"}
+    assert backtest["value"][backtest["metric"] == "interval_coverage"].between(0, 1).all()
+
+
+def test_backtest_forecast_ignores_the_held_out_weeks(synthetic_invoices: pd.DataFrame) -> None:
+    weekly = weekly_series(synthetic_invoices, 0)
+    y = weekly["net_revenue"].to_numpy()
+    christmas = weekly["is_christmas"].to_numpy()
+    changed = y.copy()
+    changed[-12:] *= 10
+    for method in METHODS:
+        first = forecast_series(y[:-12], christmas, 12, method)
+        second = forecast_series(changed[:-12], christmas, 12, method)
+        np.testing.assert_array_equal(first[0], second[0])
+
+
+def test_model_evaluation_columns(synthetic_invoices: pd.DataFrame) -> None:
+    evaluation = model_evaluation(synthetic_invoices, 90, 365, 2, 12, 1)
+    assert tuple(evaluation.columns) == EVALUATION_COLUMNS
+    assert set(evaluation["model"]) == {
+        "purchase_next_horizon",
+        "spend_next_horizon",
+        "sales_forecast",
+    }
+    assert not evaluation.duplicated(["model", "segment", "method", "metric"]).any()
+    assert evaluation["as_of_date"].nunique() == 1

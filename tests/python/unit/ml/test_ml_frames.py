@@ -1,0 +1,89 @@
+"""Unit tests for retail_warehouse.ml.frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from ml_invoices import invoice
+
+from retail_warehouse.ml.frames import (
+    day_number,
+    from_day_number,
+    last_day,
+    parse_int,
+    prepare_invoices,
+    relation_to_pandas,
+)
+
+
+class _DuckRelation:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def df(self) -> pd.DataFrame:
+        return self.frame
+
+
+class _PybridgeFrame:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def as_dataframe(self) -> pd.DataFrame:
+        return self.frame
+
+
+def test_relation_to_pandas_on_each_adapter() -> None:
+    frame = pd.DataFrame({"a": [1]})
+    assert relation_to_pandas(frame) is frame
+    assert relation_to_pandas(_DuckRelation(frame)) is frame
+    assert relation_to_pandas(_PybridgeFrame(frame)) is frame
+    with pytest.raises(TypeError):
+        relation_to_pandas([1, 2])
+
+
+def test_decimal_and_float_money_give_identical_frames() -> None:
+    rows = [invoice("2", 1, 3, 10.125), invoice("1", 1, 0, 0.001), invoice("C3", 1, 4, -2.5)]
+    from_decimal = prepare_invoices(pd.DataFrame(rows))
+    as_float = pd.DataFrame(rows)
+    as_float["product_amount"] = [float(value) for value in as_float["product_amount"]]
+    as_float["invoice_date"] = pd.to_datetime(as_float["invoice_date"])
+    pd.testing.assert_frame_equal(from_decimal, prepare_invoices(as_float))
+    assert from_decimal["product_milli"].tolist() == [1, 10125, -2500]
+    assert from_decimal["invoice_id"].tolist() == ["1", "2", "C3"]
+
+
+def test_row_order_of_the_engine_does_not_matter() -> None:
+    rows = [invoice(str(i), i % 3 + 1, i, 10.0 + i) for i in range(10)]
+    forward = prepare_invoices(pd.DataFrame(rows))
+    backward = prepare_invoices(pd.DataFrame(rows[::-1]))
+    pd.testing.assert_frame_equal(forward, backward)
+
+
+def test_missing_column_is_reported() -> None:
+    frame = pd.DataFrame([invoice("1", 1, 0, 1.0)]).drop(columns=["is_purchase"])
+    with pytest.raises(ValueError, match="is_purchase"):
+        prepare_invoices(frame)
+
+
+def test_day_numbers_round_trip() -> None:
+    date = dt.date(2011, 12, 9)
+    assert from_day_number(day_number(date)) == date
+    frame = prepare_invoices(pd.DataFrame([invoice("1", 1, 5, Decimal("1"))]))
+    assert last_day(frame) == day_number(dt.date(2010, 1, 9))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("90", 90), (90, 90), ("4.0", 4), ("None", None), ("", None), (None, None), ("null", None)],
+)
+def test_parse_int(value: object, expected: int | None) -> None:
+    assert parse_int(value, "x") == expected
+
+
+def test_parse_int_default_and_errors() -> None:
+    assert parse_int("none", "x", 3) == 3
+    with pytest.raises(ValueError, match="x: expected an integer"):
+        parse_int("ninety", "x")
