@@ -48,6 +48,10 @@ format: $(STAMP)  ## apply ruff format and sqlfluff fixes
 bench: $(STAMP)  ## time each phase on the full data, both targets
 	eval "$$(scripts/postgres_start.sh)" && $(BIN)/python scripts/bench.py
 
+.PHONY: report
+report: $(STAMP)  ## write the HTML dashboard to report/dashboard.html (DBT_TARGET, else duckdb)
+	$(BIN)/retail-warehouse report --output report/dashboard.html
+
 pg-start:  ## start the throwaway PostgreSQL; prints the PG* variables to export
 	@scripts/postgres_start.sh
 

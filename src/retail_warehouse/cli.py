@@ -1,5 +1,5 @@
 """The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt, and
-``summary`` after a build.
+``summary`` and ``report`` (the HTML dashboard) after a build.
 
 Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
 (the message is printed as ``error: ...`` on stderr, without a traceback).
@@ -11,17 +11,19 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from retail_warehouse.build import run_build
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.loader import load
+from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import TARGETS, from_env
 from retail_warehouse.sources import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.summary import format_summary, read_summary
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with its two subcommands."""
+    """The argument parser with its subcommands."""
     parser = argparse.ArgumentParser(
         prog="retail-warehouse",
         description="Load Online Retail II into the warehouse and check the build.",
@@ -54,13 +56,22 @@ def build_parser() -> argparse.ArgumentParser:
         nargs=argparse.REMAINDER,
         help="more dbt build arguments, after -- (e.g. -- --select marts)",
     )
-    for sub in (load_parser, summary_parser, build_parser_):
+    report_parser = commands.add_parser(
+        "report", help="write the dashboard: one self-contained HTML file from the marts"
+    )
+    report_parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"where to write the HTML file (default: {DEFAULT_OUTPUT})",
+    )
+    for sub in (load_parser, summary_parser, build_parser_, report_parser):
         _add_common_options(sub)
     return parser
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    """--target and --schema-prefix, shared by both subcommands."""
+    """--target and --schema-prefix, shared by every subcommand."""
     parser.add_argument(
         "--target",
         choices=TARGETS,
@@ -102,13 +113,31 @@ def run_build_command(args: argparse.Namespace) -> int:
     return run_build(args.target, settings, extra)
 
 
+def run_report(args: argparse.Namespace) -> int:
+    """``report``: write the dashboard and say where, with its charts and missing sections."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    report = write_report(args.target, settings, args.output)
+    print(
+        f"wrote {args.output}: {report.chart_count} charts in {len(report.sections)} sections "
+        f"({report.target}, data as of {report.as_of})"
+    )
+    for title in report.missing_sections:
+        print(f"not built yet: {title}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_request:  # --help, or a usage error already printed
         return exit_request.code if isinstance(exit_request.code, int) else 2
-    handlers = {"load": run_load, "summary": run_summary, "build": run_build_command}
+    handlers = {
+        "load": run_load,
+        "summary": run_summary,
+        "build": run_build_command,
+        "report": run_report,
+    }
     try:
         return handlers[args.command](args)
     except RetailWarehouseError as error:

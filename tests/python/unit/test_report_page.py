@@ -1,0 +1,256 @@
+"""Unit tests for the dashboard's page assembly, data access and command, on a tiny DuckDB file
+with hand-made marts (with and without the RFM and ML tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from retail_warehouse.cli import main
+from retail_warehouse.errors import NotBuiltError
+from retail_warehouse.loader import DuckDBWarehouse
+from retail_warehouse.report.build import build_report, write_report
+from retail_warehouse.report.charts import bar_chart
+from retail_warehouse.report.data import Schemas, weekly_totals
+from retail_warehouse.report.page import (
+    Figure,
+    Section,
+    chart_count,
+    not_built_section,
+    render_page,
+)
+from retail_warehouse.report.sections import evaluation_tables
+from retail_warehouse.settings import Settings
+
+CORE_SQL = """
+create schema marts;
+create table marts.mart_sales_monthly as
+select * from (values
+    (date '2011-10-01', 1000.00::decimal(18,2), null::decimal(18,2), 10, 2, 8, 3, 5,
+     100.00::decimal(18,2), false, date '2011-10-31'),
+    (date '2011-11-01', 1500.00, 50.00, 12, 1, 9, 2, 7, 125.00, false, date '2011-11-30'),
+    (date '2011-12-01', 300.00, -80.00, 3, 0, 3, 0, 3, 100.00, true, date '2011-12-09')
+) as t(month_start_date, net_revenue, net_revenue_mom_growth_pct, invoices_placed,
+       invoices_cancelled, active_customers, new_customers, returning_customers,
+       average_order_value, is_partial_month, last_data_date);
+create table marts.mart_sales_daily as
+select (date '2011-12-09' - i::integer) as date_day, (100 + i)::decimal(18,2) as net_revenue
+from range(0, 60) as r(i);
+create table marts.mart_invoice_value_distribution as
+select * from (values
+    ('2011-10', 'month', date '2011-10-01', 10, 5.0, 20.0, 50.0, 90.0, 300.0, 70.0),
+    ('2011-11', 'month', date '2011-11-01', 12, 6.0, 22.0, 55.0, 95.0, 320.0, 75.0),
+    ('overall', 'overall', null, 22, 5.0, 21.0, 52.0, 92.0, 310.0, 72.0)
+) as t(period, period_type, month_start_date, invoice_count, p5_amount, p25_amount,
+       p50_amount, p75_amount, p95_amount, mean_amount);
+create table marts.mart_customer_cohorts as
+select * from (values
+    (date '2011-10-01', 0, 5, 1.0), (date '2011-10-01', 1, 5, 0.4),
+    (date '2011-11-01', 0, 3, 1.0)
+) as t(cohort_month, months_since_first_purchase, cohort_customers, retention_rate);
+create table marts.mart_purchase_ladder as
+select * from (values
+    (1, '1', 8, 1.0, null, null), (2, '2', 4, 0.5, 0.5, 30.0)
+) as t(step, step_label, customers_reaching, share_of_customers,
+       conversion_from_previous_step, median_days_since_previous);
+create table marts.mart_product_performance as
+select * from (values
+    ('P1', '<script>alert(1)</script>', 1, 'A', 2000.0),
+    ('P2', 'Mug & Saucer', 2, 'B', 600.0),
+    ('P3', null, 3, 'C', 200.0)
+) as t(product_id, description, revenue_rank, abc_class, net_revenue);
+create table marts.mart_country_performance as
+select * from (values
+    ('GB', 'United Kingdom', 1, 2500.0, 0.9, 7, 10.0),
+    ('FR', 'France', 2, 300.0, 0.1, 1, null)
+) as t(country_code, country_name, revenue_rank, net_revenue, revenue_share, customers,
+       net_revenue_growth_12m_pct);
+"""
+
+EXTRA_SQL = """
+create table marts.mart_rfm_segments as
+select * from (values
+    ('Champions', 1, date '2011-12-10', 2, 0.25, 5.0, 2000.0, 0.8, 'Reward them'),
+    ('Hibernating', 2, date '2011-12-10', 6, 0.75, 300.0, 500.0, 0.2, 'Low-cost channels')
+) as t(segment, segment_order, reference_date, customers, customer_share,
+       mean_recency_days, revenue, revenue_share, recommended_action);
+create table marts.mart_segment_migration as
+select * from (values
+    (date '2011-09-30', date '2011-06-30', true, 'Champions', 'Champions', 2, 1.0),
+    (date '2011-09-30', date '2011-06-30', true, 'Hibernating', 'Champions', 1, 0.2),
+    (date '2011-09-30', date '2011-06-30', true, 'Hibernating', 'Hibernating', 4, 0.8),
+    (date '2011-12-09', date '2011-09-30', false, 'Champions', 'Hibernating', 1, 0.5)
+) as t(quarter_end_date, previous_quarter_end_date, is_complete_quarter, from_segment,
+       to_segment, customers, share_of_from_segment);
+create schema ml;
+create table ml.ml_cluster_profiles as
+select * from (values
+    (1, 'high-value', 3, 0.375, 0.9, 20.0, 5.0, 900.0, 150.0, 0.3),
+    (2, 'low-value', 5, 0.625, 0.1, 200.0, 1.0, 60.0, 60.0, 0.3)
+) as t(cluster_id, cluster_label, customer_count, customer_share, net_revenue_share,
+       mean_recency_days, mean_frequency, mean_monetary, mean_avg_order_value,
+       silhouette_score);
+create table ml.ml_sales_forecast as
+select 'total' as series, w as week_ahead,
+       date '2011-12-10' + (7 * (w - 1))::integer as week_start_date,
+       date '2011-12-16' + (7 * (w - 1))::integer as week_end_date,
+       1000.0 as forecast_net_revenue, 800.0 as lower_80, 1300.0 as upper_80,
+       'seasonal_naive_smoothed' as method, date '2011-12-09' as as_of_date
+from range(1, 13) as r(w);
+create table ml.ml_model_evaluation as
+select * from (values
+    ('sales_forecast', 'total', 'seasonal_naive', 'mae', 12.0, false),
+    ('sales_forecast', 'total', 'smoothed', 'mae', 10.0, true),
+    ('sales_forecast', 'total', 'baseline_x', 'mae', 15.0, false)
+) as t(model, segment, method, metric, value, is_selected);
+"""
+
+
+def _make(path: Path, *scripts: str) -> Path:
+    """A DuckDB file with the given SQL run in it."""
+    connection = duckdb.connect(str(path))
+    for script in scripts:
+        connection.execute(script)
+    connection.close()
+    return path
+
+
+@pytest.fixture()
+def core_only(tmp_path: Path) -> Path:
+    """Core marts, no RFM and no ML tables."""
+    return _make(tmp_path / "core.duckdb", CORE_SQL)
+
+
+@pytest.fixture()
+def complete(tmp_path: Path) -> Path:
+    """Every table the report reads."""
+    return _make(tmp_path / "complete.duckdb", CORE_SQL, EXTRA_SQL)
+
+
+def _charts(html: str) -> list[ET.Element]:
+    """Every ``svg.chart`` of a page, parsed (each must be well-formed XML)."""
+    charts, start = [], 0
+    while (start := html.find('<svg class="chart"', start)) >= 0:
+        end = html.index("</svg>", start) + len("</svg>")
+        charts.append(ET.fromstring(html[start:end]))
+        start = end
+    return charts
+
+
+def test_render_page_escapes_text_and_counts_charts() -> None:
+    chart = bar_chart(["a"], [1.0], "One bar")
+    sections = [
+        Section("one", "Sales <& more>", paragraphs=('He said "hi" & left',)),
+        Section("two", "Charts", figures=(Figure("caption <i>", chart), Figure("t", chart))),
+        not_built_section("ml", "ML", ["ml.ml_sales_forecast"], "dbt build"),
+    ]
+    page = render_page("Title <x>", "2011-12-09", "duckdb <pg>", sections)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<x>" not in page and "Title &lt;x&gt;" in page
+    assert "Sales &lt;&amp; more&gt;" in page
+    assert "He said &quot;hi&quot; &amp; left" in page
+    assert "caption &lt;i&gt;" in page
+    assert "target duckdb &lt;pg&gt;" in page and "2011-12-09" in page
+    assert "Not built yet: ml.ml_sales_forecast not found" in page
+    assert chart_count(sections) == 2 and 'data-chart-count="2"' in page
+    assert "Online Retail II" in page and "CC BY 4.0" in page
+    assert len(_charts(page)) == 2
+
+
+def test_weekly_totals_match_forecast_weeks() -> None:
+    daily = [
+        {"date_day": dt.date(2011, 12, 9) - dt.timedelta(days=offset), "net_revenue": 1.0}
+        for offset in range(-1, 20)
+    ]
+    weeks = weekly_totals(daily, dt.date(2011, 12, 9), 2)
+    assert weeks == [
+        {"week_end_date": dt.date(2011, 12, 2), "net_revenue": 7.0},
+        {"week_end_date": dt.date(2011, 12, 9), "net_revenue": 7.0},
+    ]
+
+
+def test_evaluation_tables_put_the_kept_method_first() -> None:
+    rows = [
+        {
+            "model": "m",
+            "segment": "s",
+            "metric": "mae",
+            "method": name,
+            "value": value,
+            "is_selected": kept,
+        }
+        for name, value, kept in [("baseline_a", 3.0, False), ("b", 2.0, False), ("c", 1.0, True)]
+    ]
+    (figure,) = evaluation_tables(rows)
+    headers = [th.text for th in ET.fromstring(figure.html).iter("th")]
+    assert headers == ["segment", "metric", "c (kept)", "b", "baseline_a"]
+
+
+def test_report_without_rfm_and_ml_says_not_built(core_only: Path) -> None:
+    warehouse = DuckDBWarehouse(core_only, read_only=True)
+    try:
+        report = build_report(warehouse, "duckdb", Schemas())
+    finally:
+        warehouse.close()
+    assert report.as_of == "2011-12-09"
+    assert report.missing_sections == [
+        "RFM segments",
+        "Customer clusters (ML)",
+        "Sales forecast (ML)",
+        "Model backtests (ML)",
+    ]
+    assert report.html.count("Not built yet") == 4
+    assert report.chart_count == len(_charts(report.html)) == 9
+    assert "<script" not in report.html and "&lt;script&gt;" in report.html
+    assert "Mug &amp; Saucer" in report.html
+
+
+def test_complete_report(complete: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out" / "dashboard.html"
+    report = write_report("duckdb", Settings(duckdb_path=complete), output)
+    html = output.read_text(encoding="utf-8")
+    assert html == report.html
+    assert report.missing_sections == []
+    assert report.chart_count == len(_charts(html)) == 14
+    # commentary from the rows above, not fixed figures
+    assert "best month was November 2011 (GBP 1,500 net revenue)" in html
+    assert "Revenue concentrates in United Kingdom, with 90.0 %" in html
+    assert "Invest in Champions" in html and "Let Hibernating go" in html
+    assert "is GBP 12 k of net revenue (80 % band GBP 10 k to GBP 16 k)" in html
+    # latest complete quarter of the migration, not the partial one
+    assert "Segment migration 2011-06-30 -&gt; 2011-09-30" in html
+    assert "smoothed (kept)" in html
+
+
+def test_missing_core_marts_is_an_error(tmp_path: Path) -> None:
+    path = _make(tmp_path / "empty.duckdb", "create schema marts")
+    with pytest.raises(NotBuiltError, match="mart_sales_monthly"):
+        write_report("duckdb", Settings(duckdb_path=path), tmp_path / "x.html")
+    with pytest.raises(NotBuiltError, match="does not exist"):
+        write_report("duckdb", Settings(duckdb_path=tmp_path / "no.duckdb"), tmp_path / "x.html")
+
+
+def test_report_command(
+    complete: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("DUCKDB_PATH", str(complete))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    output = tmp_path / "report" / "dashboard.html"
+    assert main(["report", "--target", "duckdb", "--output", str(output)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"wrote {output}: 14 charts in 9 sections (duckdb, data as of 2011-12-09)"
+    )
+    assert output.is_file()
+    # the command only reads: a read-only reader can hold the file at the same time
+    holder = duckdb.connect(str(complete), read_only=True)
+    try:
+        assert main(["report", "--output", str(output)]) == 0
+    finally:
+        holder.close()
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "missing.duckdb"))
+    assert main(["report", "--output", str(output)]) == 2
