@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install warehouse test lint format bench pg-start pg-stop clean
+.PHONY: help install warehouse test lint format bench docs pg-start pg-stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,12 @@ format: $(STAMP)  ## apply ruff format and sqlfluff fixes
 
 bench: $(STAMP)  ## time each phase on the full data, both targets
 	eval "$$(scripts/postgres_start.sh)" && $(BIN)/python scripts/bench.py
+
+DOCS_PORT ?= 8080
+docs: $(STAMP)  ## generate the dbt docs (DuckDB) into target/ and serve them on DOCS_PORT (8080)
+	$(BIN)/dbt docs generate --target duckdb
+	@echo "dbt docs: http://localhost:$(DOCS_PORT) (Ctrl-C to stop)"
+	$(BIN)/dbt docs serve --target duckdb --port $(DOCS_PORT) --no-browser
 
 .PHONY: report
 report: $(STAMP)  ## write the HTML dashboard to report/dashboard.html (DBT_TARGET, else duckdb)

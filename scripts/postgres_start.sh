@@ -9,7 +9,10 @@
 #     eval "$(scripts/postgres_start.sh)"
 #
 # Settings (environment): RW_PG_PORT (default 54329), RW_PG_DATA (default
-# /tmp/retail_warehouse_pg_<port>), RW_PG_DATABASE (default retail_warehouse).
+# /tmp/retail_warehouse_pg_<port>), RW_PG_DATABASE (default retail_warehouse),
+# RW_BI_ROLE and RW_BI_PASSWORD (default bi_reader and bi_reader: the
+# read-only login role of BI tools, created when missing; dbt grants it SELECT
+# on the marts, see docs/bi.md).
 # The cluster trades durability for speed (fsync off): it is for tests only.
 # A user with their own server skips this script and sets PG* variables.
 set -euo pipefail
@@ -80,6 +83,18 @@ fi
 psql_cmd=(psql -h 127.0.0.1 -p "${port}" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA)
 if [[ "$("${psql_cmd[@]}" -c "select 1 from pg_database where datname = '${database}'")" != "1" ]]; then
     "${psql_cmd[@]}" -c "create database ${database}" >&2
+fi
+# The BI tools' role (docs/bi.md): a login with a password, no other rights;
+# dbt grants it USAGE on marts and ml and SELECT on their tables. Roles belong
+# to the cluster, so every database here (test databases too) can grant it.
+bi_role="${RW_BI_ROLE:-bi_reader}"
+bi_password="${RW_BI_PASSWORD:-bi_reader}"
+if [[ "$("${psql_cmd[@]}" -c "select 1 from pg_roles where rolname = '${bi_role}'")" != "1" ]]; then
+    "${psql_cmd[@]}" -v role="${bi_role}" -v password="${bi_password}" >&2 <<'SQL'
+create role :"role" login password :'password'
+    nosuperuser nocreatedb nocreaterole noinherit;
+SQL
+    log "created role ${bi_role} (login, read-only grants come from dbt)"
 fi
 log "running on 127.0.0.1:${port}, database ${database}"
 

@@ -1,0 +1,222 @@
+"""BI serving on PostgreSQL: descriptions as comments, the read-only BI role,
+indexes and fresh statistics (docs/bi.md).
+
+Uses the session fixture `built_warehouse` (conftest.py), which loads and
+builds both targets once; skipped without ONLINE_RETAIL_SOURCE or PostgreSQL,
+and skipped when the BI role does not exist on the server (it is created by
+scripts/postgres_start.sh, or by the DBA on a real server).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import psycopg2.errors
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+REPO = Path(__file__).resolve().parents[3]
+BI_ROLE = "bi_reader"  # the default of var bi_role
+MARTS = sorted(path.stem for path in (REPO / "models" / "marts").rglob("*.sql"))
+PYTHON_MODELS = sorted(path.stem for path in (REPO / "python_models").rglob("*.py"))
+# (table, indexed columns in order): the ones dashboards filter and join on.
+EXPECTED_INDEXES = {
+    ("fct_invoices", ("invoice_id",)),
+    ("fct_invoices", ("invoice_date",)),
+    ("fct_invoices", ("customer_id",)),
+    ("fct_invoice_lines", ("invoice_id",)),
+    ("fct_invoice_lines", ("product_id",)),
+    ("fct_invoice_lines", ("invoice_date",)),
+    ("fct_invoice_lines", ("customer_id",)),
+    ("dim_customers", ("customer_id",)),
+    ("dim_products", ("product_id",)),
+    ("dim_dates", ("date_day",)),
+    ("dim_countries", ("country_code",)),
+    ("mart_sales_daily", ("date_day",)),
+    ("mart_sales_monthly", ("month_start_date",)),
+    ("mart_country_monthly", ("month_start_date", "country_code")),
+    ("mart_customer_segment_history", ("customer_id",)),
+}
+# Statements the BI role must not be able to run; each is rolled back.
+FORBIDDEN = {
+    "insert": "insert into marts.dim_countries (country_code) values ('QQ')",
+    "update": "update marts.fct_invoices set units = units where invoice_id = 'none'",
+    "delete": "delete from marts.mart_sales_daily",
+    "truncate": "truncate marts.mart_sales_monthly",
+    "create table in marts": "create table marts.bi_probe (x integer)",
+    "create view in marts": "create view marts.bi_probe as select 1 as x",
+    "drop table": "drop table marts.dim_dates",
+    "alter table": "alter table marts.dim_dates add column bi_probe integer",
+    "create schema": "create schema bi_probe",
+    "comment": "comment on table marts.dim_dates is 'changed'",
+}
+
+
+def _rows(connection: object, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _relations(pg: object, schema: str, kinds: tuple[str, ...] = ("r", "v")) -> list[str]:
+    return [
+        name
+        for (name,) in _rows(
+            pg,
+            "select c.relname from pg_class as c"
+            " inner join pg_namespace as n on n.oid = c.relnamespace"
+            " where n.nspname = %s and c.relkind = any(%s) order by 1",
+            (schema, list(kinds)),
+        )
+    ]
+
+
+@pytest.fixture(scope="module")
+def pg(built_warehouse: dict[str, object]) -> object:
+    return built_warehouse["pg"]
+
+
+@pytest.fixture(scope="module")
+def bi(built_warehouse: dict[str, object], pg: object) -> Iterator[object]:
+    """A connection as the BI role to the warehouse the session built."""
+    if not _rows(pg, "select 1 from pg_roles where rolname = %s", (BI_ROLE,)):
+        pytest.skip(f"role {BI_ROLE} does not exist: run scripts/postgres_start.sh")
+    env = built_warehouse["env"]
+    connection = psycopg2.connect(
+        host=env.get("PGHOST", "localhost"),
+        port=int(env.get("PGPORT", "5432")),
+        dbname=env["PGDATABASE"],
+        user=BI_ROLE,
+        password=os.environ.get("RW_BI_PASSWORD", "bi_reader"),
+        connect_timeout=5,
+    )
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def test_every_mart_is_built(pg: object) -> None:
+    assert len(MARTS) >= 20
+    assert set(MARTS) <= set(_relations(pg, "marts"))
+
+
+def test_marts_and_ml_carry_descriptions_as_comments(pg: object) -> None:
+    """persist_docs: the model description on the table, one on every column
+    (which also catches a column the model has but its YAML does not list)."""
+    missing = []
+    for schema in ("marts", "ml"):
+        for table in _relations(pg, schema):
+            ((table_comment,),) = _rows(
+                pg, "select obj_description(%s::regclass, 'pg_class')", (f"{schema}.{table}",)
+            )
+            if not (table_comment or "").startswith("One row per"):
+                missing.append(f"{schema}.{table}: table comment {table_comment!r}")
+            bare = _rows(
+                pg,
+                "select attname from pg_attribute"
+                " where attrelid = %s::regclass and attnum > 0 and not attisdropped"
+                " and coalesce(col_description(attrelid, attnum), '') = ''",
+                (f"{schema}.{table}",),
+            )
+            missing += [f"{schema}.{table}.{column}: no column comment" for (column,) in bare]
+    assert not missing, "\n".join(missing)
+
+
+def test_bi_role_may_use_marts_and_ml_only(pg: object, bi: object) -> None:
+    schemas = {name for (name,) in _rows(pg, "select nspname from pg_namespace")}
+    for schema in ("marts", "ml"):
+        if schema in schemas:
+            assert _rows(pg, "select has_schema_privilege(%s, %s, 'USAGE')", (BI_ROLE, schema)) == [
+                (True,)
+            ], schema
+            assert _rows(
+                pg, "select has_schema_privilege(%s, %s, 'CREATE')", (BI_ROLE, schema)
+            ) == [(False,)], schema
+    for schema in ("raw", "staging", "intermediate"):
+        assert _rows(pg, "select has_schema_privilege(%s, %s, 'USAGE')", (BI_ROLE, schema)) == [
+            (False,)
+        ], schema
+
+
+def test_bi_role_reads_every_mart_and_ml_table(pg: object, bi: object) -> None:
+    tables = [f"marts.{name}" for name in MARTS]
+    tables += [f"ml.{name}" for name in _relations(pg, "ml")]
+    for table in tables:
+        (count,) = _rows(bi, f"select count(*) from {table}")[0]
+        bi.rollback()  # type: ignore[attr-defined]
+        assert count > 0, table
+    if PYTHON_MODELS:
+        assert set(PYTHON_MODELS) <= set(_relations(pg, "ml"))
+
+
+def test_bi_role_cannot_read_other_layers(pg: object, bi: object) -> None:
+    relations = [
+        f"{schema}.{name}"
+        for schema in ("raw", "staging", "intermediate")
+        for name in _relations(pg, schema)
+    ]
+    assert any(name.startswith("raw.") for name in relations)
+    assert any(name.startswith("staging.") for name in relations)
+    assert any(name.startswith("intermediate.") for name in relations)
+    readable = []
+    for relation in relations:
+        try:
+            _rows(bi, f"select 1 from {relation} limit 1")
+            readable.append(relation)
+        except psycopg2.errors.InsufficientPrivilege:
+            pass
+        finally:
+            bi.rollback()  # type: ignore[attr-defined]
+    assert not readable, f"the BI role can read {readable}"
+
+
+@pytest.mark.parametrize("statement", FORBIDDEN.values(), ids=FORBIDDEN.keys())
+def test_bi_role_cannot_change_anything(bi: object, statement: str) -> None:
+    try:
+        with (
+            pytest.raises(psycopg2.errors.InsufficientPrivilege),
+            bi.cursor() as cursor,  # type: ignore[attr-defined]
+        ):
+            cursor.execute(statement)
+    finally:
+        bi.rollback()  # type: ignore[attr-defined]
+
+
+def test_dashboard_columns_are_indexed(pg: object) -> None:
+    rows = _rows(
+        pg,
+        "select t.relname, array_agg(a.attname order by k.ordinality)"
+        " from pg_index as i"
+        " inner join pg_class as t on t.oid = i.indrelid"
+        " inner join pg_namespace as n on n.oid = t.relnamespace"
+        " cross join lateral unnest(i.indkey) with ordinality as k (attnum, ordinality)"
+        " inner join pg_attribute as a on a.attrelid = t.oid and a.attnum = k.attnum"
+        " where n.nspname = 'marts'"
+        " group by i.indexrelid, t.relname",
+    )
+    indexes = {(table, tuple(columns)) for table, columns in rows}
+    assert indexes >= EXPECTED_INDEXES, f"missing: {sorted(EXPECTED_INDEXES - indexes)}"
+
+
+def test_built_tables_were_analyzed(pg: object) -> None:
+    never = _rows(
+        pg,
+        "select schemaname || '.' || relname from pg_stat_user_tables"
+        " where schemaname in ('marts', 'ml') and last_analyze is null order by 1",
+    )
+    assert _relations(pg, "marts", ("r",))
+    assert not never, f"not analyzed after the build: {never}"
+
+
+def test_duckdb_gets_no_indexes(built_warehouse: dict[str, object]) -> None:
+    """The index and grant configs render empty on DuckDB (no ART indexes)."""
+    duck = built_warehouse["duck"]
+    indexes = duck.execute(  # type: ignore[attr-defined]
+        "select table_name from duckdb_indexes() where schema_name = 'marts'"
+    ).fetchall()
+    assert indexes == []
