@@ -14,6 +14,7 @@ variables, e.g. from scripts/postgres_start.sh). `make bench` does both.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -23,6 +24,8 @@ import uuid
 from pathlib import Path
 
 import psycopg2
+
+from retail_warehouse.settings import from_env
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -74,14 +77,8 @@ def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
 
 
 def pg_params(dbname: str) -> dict[str, object]:
-    """libpq settings from the PG* variables."""
-    return {
-        "host": os.environ.get("PGHOST", "localhost"),
-        "port": int(os.environ.get("PGPORT", "5432")),
-        "user": os.environ.get("PGUSER", "postgres"),
-        "password": os.environ.get("PGPASSWORD", ""),
-        "dbname": dbname,
-    }
+    """libpq settings from the PG* variables (as the package reads them), for one database."""
+    return dataclasses.replace(from_env().postgres, dbname=dbname).connect_kwargs()
 
 
 def main() -> int:

@@ -119,27 +119,7 @@ customers_scored as (
         customers_measured.recency_days,
         customers_measured.frequency,
         customers_measured.monetary,
-        {{ rfm_quantile_score(
-            'customers_measured.recency_days', 'value_edges.recency',
-            reverse=true
-        ) }} as r_score,
-        {% if rfm_frequency_binning() == 'rank' -%}
-        {{ rfm_rank_score(
-            'customers_measured.frequency', 'customers_measured.customer_id'
-        ) }} as f_score,
-        {%- else -%}
-        {{ rfm_quantile_score(
-            'customers_measured.frequency', 'value_edges.frequency'
-        ) }} as f_score,
-        {%- endif %}
-        -- A customer whose cancellations cancel their purchases (net
-        -- revenue <= 0) scores 1 whatever the edges.
-        case
-            when customers_measured.monetary <= 0 then 1
-            else {{ rfm_quantile_score(
-                'customers_measured.monetary', 'value_edges.monetary'
-            ) }}
-        end as m_score
+        {{ rfm_scores('customers_measured', 'value_edges') }}
     from customers_measured
     cross join value_edges
 

@@ -129,27 +129,11 @@ customers_scored as (
         customers_measured.recency_days,
         customers_measured.frequency,
         customers_measured.monetary,
-        {{ rfm_quantile_score(
-            'customers_measured.recency_days', 'value_edges.recency',
-            reverse=true
-        ) }} as r_score,
-        {% if rfm_frequency_binning() == 'rank' -%}
-        {{ rfm_rank_score(
-            'customers_measured.frequency',
-            'customers_measured.customer_id',
-            partition_by='customers_measured.as_of_date'
-        ) }} as f_score,
-        {%- else -%}
-        {{ rfm_quantile_score(
-            'customers_measured.frequency', 'value_edges.frequency'
-        ) }} as f_score,
-        {%- endif %}
-        case
-            when customers_measured.monetary <= 0 then 1
-            else {{ rfm_quantile_score(
-                'customers_measured.monetary', 'value_edges.monetary'
-            ) }}
-        end as m_score
+        {{ rfm_scores(
+            'customers_measured',
+            'value_edges',
+            rank_partition_by='customers_measured.as_of_date'
+        ) }}
     from customers_measured
     inner join value_edges
         on customers_measured.as_of_date = value_edges.as_of_date

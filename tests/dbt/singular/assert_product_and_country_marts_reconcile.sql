@@ -85,27 +85,29 @@ country_month_totals as (
 
 checks as (
 
-    select
-        'product net revenue = product lines' as check_name,
-        cast(line_totals.net_revenue as numeric(28, 3)) as expected,
-        cast(product_totals.net_revenue as numeric(28, 3)) as actual,
-        cast(0.005 * product_totals.products as numeric(28, 3)) as tolerance
-    from line_totals cross join product_totals
+    {{ reconciliation_check(
+        "'product net revenue = product lines'",
+        'line_totals.net_revenue',
+        'product_totals.net_revenue',
+        'line_totals cross join product_totals',
+        tolerance='0.005 * product_totals.products'
+    ) }}
     union all
-    select
-        'country net revenue = fct_invoices' as check_name,
-        cast(invoice_totals.net_revenue as numeric(28, 3)) as expected,
-        cast(country_totals.net_revenue as numeric(28, 3)) as actual,
-        cast(0.005 * country_totals.countries as numeric(28, 3)) as tolerance
-    from invoice_totals cross join country_totals
+    {{ reconciliation_check(
+        "'country net revenue = fct_invoices'",
+        'invoice_totals.net_revenue',
+        'country_totals.net_revenue',
+        'invoice_totals cross join country_totals',
+        tolerance='0.005 * country_totals.countries'
+    ) }}
     union all
-    select
-        'country x month net revenue = fct_invoices' as check_name,
-        cast(invoice_totals.net_revenue as numeric(28, 3)) as expected,
-        cast(country_month_totals.net_revenue as numeric(28, 3)) as actual,
-        cast(0.005 * country_month_totals.country_months as numeric(28, 3))
-            as tolerance
-    from invoice_totals cross join country_month_totals
+    {{ reconciliation_check(
+        "'country x month net revenue = fct_invoices'",
+        'invoice_totals.net_revenue',
+        'country_month_totals.net_revenue',
+        'invoice_totals cross join country_month_totals',
+        tolerance='0.005 * country_month_totals.country_months'
+    ) }}
 
 ),
 

@@ -75,58 +75,45 @@ customer_totals as (
 
 ),
 
--- Every value is cast to one exact type so the union keeps 3 decimals.
 checks as (
 
-    select
-        'cleaned lines = fct_invoice_lines, total' as check_name,
-        cast(cleaned_totals.total_amount as numeric(28, 3)) as expected,
-        cast(line_totals.total_amount as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from cleaned_totals cross join line_totals
+    {{ reconciliation_check(
+        "'cleaned lines = fct_invoice_lines, total'",
+        'cleaned_totals.total_amount',
+        'line_totals.total_amount',
+        'cleaned_totals cross join line_totals'
+    ) }}
     union all
-    select
-        'cleaned lines = fct_invoice_lines, product' as check_name,
-        cast(cleaned_totals.product_amount as numeric(28, 3)) as expected,
-        cast(line_totals.product_amount as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from cleaned_totals cross join line_totals
+    {{ reconciliation_check(
+        "'cleaned lines = fct_invoice_lines, product'",
+        'cleaned_totals.product_amount',
+        'line_totals.product_amount',
+        'cleaned_totals cross join line_totals'
+    ) }}
     union all
-    select
-        'fct_invoice_lines = fct_invoices, total' as check_name,
-        cast(line_totals.total_amount as numeric(28, 3)) as expected,
-        cast(invoice_totals.total_amount as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from line_totals cross join invoice_totals
+    {{ reconciliation_check(
+        "'fct_invoice_lines = fct_invoices, total'",
+        'line_totals.total_amount',
+        'invoice_totals.total_amount',
+        'line_totals cross join invoice_totals'
+    ) }}
     union all
-    select
-        'fct_invoice_lines = fct_invoices, product' as check_name,
-        cast(line_totals.product_amount as numeric(28, 3)) as expected,
-        cast(invoice_totals.product_amount as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from line_totals cross join invoice_totals
+    {{ reconciliation_check(
+        "'fct_invoice_lines = fct_invoices, product'",
+        'line_totals.product_amount',
+        'invoice_totals.product_amount',
+        'line_totals cross join invoice_totals'
+    ) }}
     union all
-    select
-        'customer product lines = dim_customers net revenue' as check_name,
-        cast(cleaned_totals.customer_product_amount as numeric(28, 3))
-            as expected,
-        cast(customer_totals.net_revenue as numeric(28, 3)) as actual,
-        cast(0.005 * customer_totals.customer_count as numeric(28, 3))
-            as tolerance
-    from cleaned_totals cross join customer_totals
-
-),
-
-final as (
-
-    select
-        check_name,
-        cast(expected as numeric(28, 3)) as expected,
-        cast(actual as numeric(28, 3)) as actual,
-        cast(tolerance as numeric(28, 3)) as tolerance
-    from checks
+    {{ reconciliation_check(
+        "'customer product lines = dim_customers net revenue'",
+        'cleaned_totals.customer_product_amount',
+        'customer_totals.net_revenue',
+        'cleaned_totals cross join customer_totals',
+        tolerance='0.005 * customer_totals.customer_count'
+    ) }}
 
 )
 
-select * from final
+select * from checks
 where abs(expected - actual) > tolerance

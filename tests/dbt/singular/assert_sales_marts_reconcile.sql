@@ -88,49 +88,51 @@ cohort_starts as (
 
 checks as (
 
-    select
-        'monthly net revenue = fct_invoices' as check_name,
-        cast(fact_totals.net_revenue as numeric(28, 3)) as expected,
-        cast(monthly_totals.net_revenue as numeric(28, 3)) as actual,
-        cast(0.005 * monthly_totals.month_count as numeric(28, 3)) as tolerance
-    from fact_totals cross join monthly_totals
+    {{ reconciliation_check(
+        "'monthly net revenue = fct_invoices'",
+        'fact_totals.net_revenue',
+        'monthly_totals.net_revenue',
+        'fact_totals cross join monthly_totals',
+        tolerance='0.005 * monthly_totals.month_count'
+    ) }}
     union all
-    select
-        'daily net revenue = fct_invoices' as check_name,
-        cast(fact_totals.net_revenue as numeric(28, 3)) as expected,
-        cast(daily_totals.net_revenue as numeric(28, 3)) as actual,
-        cast(0.005 * daily_totals.day_count as numeric(28, 3)) as tolerance
-    from fact_totals cross join daily_totals
+    {{ reconciliation_check(
+        "'daily net revenue = fct_invoices'",
+        'fact_totals.net_revenue',
+        'daily_totals.net_revenue',
+        'fact_totals cross join daily_totals',
+        tolerance='0.005 * daily_totals.day_count'
+    ) }}
     union all
-    select
-        'monthly new customers = customers' as check_name,
-        cast(customer_totals.customers as numeric(28, 3)) as expected,
-        cast(monthly_totals.new_customers as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from customer_totals cross join monthly_totals
+    {{ reconciliation_check(
+        "'monthly new customers = customers'",
+        'customer_totals.customers',
+        'monthly_totals.new_customers',
+        'customer_totals cross join monthly_totals'
+    ) }}
     union all
-    select
-        'daily new customers = customers' as check_name,
-        cast(customer_totals.customers as numeric(28, 3)) as expected,
-        cast(daily_totals.new_customers as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from customer_totals cross join daily_totals
+    {{ reconciliation_check(
+        "'daily new customers = customers'",
+        'customer_totals.customers',
+        'daily_totals.new_customers',
+        'customer_totals cross join daily_totals'
+    ) }}
     union all
-    select
-        'cohort ' || {{ year_month_label('cohort_month') }}
-        || ' month 0 = new customers' as check_name,
-        cast(coalesce(new_customers, -1) as numeric(28, 3)) as expected,
-        cast(cohort_customers as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from cohort_starts
+    {{ reconciliation_check(
+        "'cohort ' || " ~ year_month_label('cohort_month')
+        ~ " || ' month 0 = new customers'",
+        'coalesce(new_customers, -1)',
+        'cohort_customers',
+        'cohort_starts'
+    ) }}
     union all
-    select
-        'cohort ' || {{ year_month_label('cohort_month') }}
-        || ' month 0 active = cohort size' as check_name,
-        cast(cohort_customers as numeric(28, 3)) as expected,
-        cast(active_customers as numeric(28, 3)) as actual,
-        cast(0 as numeric(28, 3)) as tolerance
-    from cohort_starts
+    {{ reconciliation_check(
+        "'cohort ' || " ~ year_month_label('cohort_month')
+        ~ " || ' month 0 active = cohort size'",
+        'cohort_customers',
+        'active_customers',
+        'cohort_starts'
+    ) }}
 
 )
 

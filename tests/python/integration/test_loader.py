@@ -6,6 +6,7 @@ the last test, when ONLINE_RETAIL_SOURCE points at it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import gzip
@@ -43,7 +44,7 @@ from raw_files import (
 from retail_warehouse.cli import main
 from retail_warehouse.errors import LoadError
 from retail_warehouse.loader import LoadResult, load
-from retail_warehouse.settings import PostgresSettings, Settings
+from retail_warehouse.settings import PostgresSettings, Settings, from_env
 from retail_warehouse.sources import XLSX_SHEETS
 
 RAW_SELECT = (
@@ -56,13 +57,7 @@ RAW_SELECT = (
 
 
 def _pg_settings(dbname: str) -> PostgresSettings:
-    return PostgresSettings(
-        host=os.environ.get("PGHOST", "localhost"),
-        port=int(os.environ.get("PGPORT") or "5432"),
-        user=os.environ.get("PGUSER") or "postgres",
-        password=os.environ.get("PGPASSWORD", ""),
-        dbname=dbname,
-    )
+    return dataclasses.replace(from_env().postgres, dbname=dbname)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -10,20 +10,16 @@ from typing import Any
 
 import pytest
 
+from retail_warehouse.settings import from_env
+
 REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 
 
 def pg_params(dbname: str) -> dict[str, Any]:
-    """psycopg2 connection settings from the PG* variables, for one database."""
-    return {
-        "host": os.environ.get("PGHOST", "localhost"),
-        "port": int(os.environ.get("PGPORT", "5432")),
-        "user": os.environ.get("PGUSER", "postgres"),
-        "password": os.environ.get("PGPASSWORD", ""),
-        "dbname": dbname,
-        "connect_timeout": 5,
-    }
+    """psycopg2 connection settings from the PG* variables (the package's own reading of
+    them), for one database."""
+    return dataclasses.replace(from_env().postgres, dbname=dbname).connect_kwargs()
 
 
 def run_command(
