@@ -15,6 +15,7 @@ from retail_warehouse.ml.btyd import (
     GammaGammaParams,
     bgnbd_expected_purchases,
     bgnbd_log_likelihood,
+    bgnbd_log_likelihood_gradient,
     bgnbd_p_alive,
     bgnbd_purchase_probability,
     btyd_predictions,
@@ -57,6 +58,19 @@ def test_gamma_gamma_reproduces_the_cdnow_parameters_of_the_note(cdnow: pd.DataF
     assert fitted.p == pytest.approx(6.25, abs=0.01)
     assert fitted.q == pytest.approx(3.74, abs=0.01)
     assert fitted.gamma == pytest.approx(15.44, abs=0.01)
+
+
+def test_the_analytic_gradient_matches_finite_differences() -> None:
+    params = BgNbdParams(r=0.7, alpha=5.0, a=0.4, b=2.5)
+    x, t_x, big_t = [0.0, 1.0, 4.0, 12.0], [0.0, 3.0, 20.0, 30.0], [10.0, 25.0, 30.0, 31.0]
+    analytic = bgnbd_log_likelihood_gradient(params, x, t_x, big_t)
+    logs = np.log([params.r, params.alpha, params.a, params.b])
+    for index in range(4):
+        step = np.zeros(4)
+        step[index] = 1e-6
+        up = bgnbd_log_likelihood(BgNbdParams(*np.exp(logs + step)), x, t_x, big_t)
+        down = bgnbd_log_likelihood(BgNbdParams(*np.exp(logs - step)), x, t_x, big_t)
+        np.testing.assert_allclose(analytic[:, index], (up - down) / 2e-6, rtol=1e-5, atol=1e-7)
 
 
 def test_conditional_expectation_of_hardies_spreadsheet() -> None:
