@@ -1,12 +1,7 @@
 {#-
-    Refreshes the planner's statistics of every table this invocation built
-    (models materialized as table or incremental that succeeded), run from
-    on-run-end, so the first dashboard queries after a build are planned on
-    the new data rather than waiting for autovacuum.
-
-    PostgreSQL (and dbt-pybridge): ANALYZE per table. DuckDB keeps its
-    statistics up to date as tables are written, so the default is a no-op.
-    Returns the statements; dbt runs them as the hook's SQL.
+    on-run-end: ANALYZE every table this run built, on PostgreSQL, so the
+    first dashboard queries are planned on the new data. No-op on DuckDB.
+    Why and how: macros/_macros.yml.
 -#}
 {% macro analyze_built_relations(results) -%}
     {{ return(adapter.dispatch('analyze_built_relations', 'retail_warehouse')(results)) }}

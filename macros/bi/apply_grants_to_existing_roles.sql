@@ -1,14 +1,7 @@
 {#-
-    dbt's grants (+grants under marts: in dbt_project.yml) with one change on
-    PostgreSQL: a grantee role that does not exist on the server is left out
-    with a message instead of failing the model. A server where the DBA has
-    not created the BI role yet (docs/bi.md) still builds; nothing is
-    granted, which is the safe way to fail. Everything else is dbt's own
-    default__apply_grants (show, diff, grant, revoke).
-
-    Overrides dbt's dispatch of apply_grants for postgres (and dbt-pybridge,
-    which dispatches to postgres__); DuckDB, which renders +grants empty, is
-    untouched.
+    dbt's grants on PostgreSQL, leaving out (with a message) a grantee role
+    that does not exist instead of failing the model. Otherwise dbt's own
+    default__apply_grants. Why: macros/_macros.yml.
 -#}
 {% macro postgres__apply_grants(relation, grant_config, should_revoke=True) %}
     {%- if grant_config -%}

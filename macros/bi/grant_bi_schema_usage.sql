@@ -1,20 +1,7 @@
 {#-
-    Lets the BI role (var bi_role, default bi_reader) into the schemas BI
-    tools read (var bi_schemas: marts and ml, with the schema prefix), run
-    from on-run-end. dbt's grants config (+grants under marts: in
-    dbt_project.yml) gives the role SELECT on each mart as it is built,
-    inside the build's own transaction, so a dashboard never meets a rebuilt
-    mart without its grant; but a schema needs USAGE too, which no model
-    config grants. This macro grants USAGE on each schema, and SELECT on all
-    its tables and views: for the marts that repeats what the grants config
-    did, for ml it is the grant (the ml models carry no grants config, and
-    dbt-pybridge 0.2.3 does not commit what it runs after a Python model, so
-    a grants config there would be lost).
-
-    PostgreSQL only (and dbt-pybridge, which dispatches to postgres__): DuckDB
-    has no roles, so the default is a no-op. When the role does not exist the
-    hook logs that and does nothing; an empty bi_role turns it off.
-    Returns the statements; dbt runs them as the hook's SQL.
+    on-run-end: USAGE on the BI schemas (var bi_schemas) and SELECT on their
+    tables for the BI role (var bi_role), on PostgreSQL when the role exists.
+    No-op on DuckDB. Why: macros/_macros.yml.
 -#}
 {% macro grant_bi_schema_usage() -%}
     {{ return(adapter.dispatch('grant_bi_schema_usage', 'retail_warehouse')()) }}

@@ -1,14 +1,7 @@
 {#-
-    Writes the descriptions of the Python models built in this run as table
-    and column comments, run from on-run-end. persist_docs is on for every
-    model, and dbt-pybridge 0.2.3 does issue the COMMENT statements after a
-    Python model, but never commits them, so on PostgreSQL the ml tables
-    would reach BI tools without descriptions. Harmless once the adapter
-    commits them: the same comments are written again.
-
-    PostgreSQL only (dbt-pybridge dispatches to postgres__); on DuckDB
-    dbt-duckdb's own persist_docs works, and the default is a no-op.
-    Returns the statements; dbt runs them as the hook's SQL.
+    on-run-end: the Python models' descriptions as table and column comments
+    on PostgreSQL (dbt-pybridge 0.2.3 does not commit them). No-op on DuckDB.
+    Why: macros/_macros.yml.
 -#}
 {% macro persist_python_model_docs(results) -%}
     {{ return(adapter.dispatch('persist_python_model_docs', 'retail_warehouse')(results)) }}

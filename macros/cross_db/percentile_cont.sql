@@ -1,15 +1,6 @@
 {#-
-    Continuous percentile (linear interpolation) of an expression, as an
-    aggregate: percentile_cont(unit_price, 0.5) is the median. DuckDB spells
-    it quantile_cont(x, p); PostgreSQL percentile_cont(p) within group
-    (order by x). Both interpolate the same way; the input is cast to double
-    precision on both so the arithmetic, and so the result, is the same
-    (PostgreSQL only takes double anyway, DuckDB would otherwise interpolate
-    decimals exactly). The two engines still order the floating-point steps
-    of the interpolation differently, so the same percentile can come out as
-    143.70499999 on one and 143.70500001 on the other; the result is
-    therefore rounded to 6 decimals here, as numeric(38, 6), which both do
-    the same way, before any cast to the precision you report.
+    Continuous percentile of an expression, as an aggregate, rounded to 6
+    decimals (numeric(38, 6)) so both engines agree. Why: macros/_macros.yml.
 -#}
 {% macro percentile_cont(expression, fraction) -%}
     {{ return(adapter.dispatch('percentile_cont', 'retail_warehouse')(expression, fraction)) }}

@@ -1,9 +1,6 @@
 {#-
-    Rank-based quintile score 1..5: rows ranked by value, then tie_breaker,
-    and cut into five groups whose sizes differ by at most one (the first
-    groups get the extra rows), as ntile(5) does on DuckDB and PostgreSQL.
-    Tied values can land in different groups; the tie-breaker makes that
-    deterministic. partition_by (optional) scores each partition apart.
+    Rank-based quintile score 1..5: ntile(5) by value, then tie_breaker,
+    optionally per partition.
 -#}
 {% macro rfm_rank_score(value, tie_breaker, partition_by=none) -%}
     ntile(5) over (

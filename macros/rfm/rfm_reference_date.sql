@@ -1,9 +1,6 @@
 {#-
-    The RFM reference date as a SQL date expression: the var
-    rfm_reference_date (YYYY-MM-DD) when set, else the day after
-    last_invoice_date (an expression, e.g. 'max(invoice_date)'). Purchases
-    before the reference date count; recency is measured back from it.
-    A malformed var fails at compile time.
+    The RFM reference date: var rfm_reference_date (YYYY-MM-DD) or the day
+    after last_invoice_date. A malformed var fails at compile time.
 -#}
 {% macro rfm_reference_date(last_invoice_date) -%}
     {%- set value = var('rfm_reference_date', none) -%}

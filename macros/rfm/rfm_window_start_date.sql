@@ -1,8 +1,6 @@
 {#-
-    First day of the RFM window as a SQL date expression: rfm_window_months
-    months before reference_date (an expression), or a null date when the
-    var is null (all history). The window is [start, reference date).
-    A value that is not a positive whole number fails at compile time.
+    First day of the RFM window: var rfm_window_months before the reference
+    date, or a null date (all history). A bad var fails at compile time.
 -#}
 {% macro rfm_window_start_date(reference_date) -%}
     {%- set value = var('rfm_window_months', none) -%}

@@ -1,9 +1,7 @@
 {#-
-    One row of a reconciliation test: a check's name (an SQL expression),
-    the expected and the actual value and the tolerance, all cast to
-    numeric(28, 3) so a union of checks keeps 3 decimals on both engines,
-    selected from from_clause. The test then keeps the rows where
-    abs(expected - actual) > tolerance.
+    One row of a reconciliation test: check name, expected, actual and
+    tolerance as numeric(28, 3); the test keeps rows off by more than the
+    tolerance.
 -#}
 {% macro reconciliation_check(
     check_name, expected, actual, from_clause, tolerance='0'

@@ -1,7 +1,5 @@
 {#-
-    A stable text key from several columns: md5 of the values joined by '-',
-    with nulls written as '_null_' so (null, 'a') and ('a', null) differ.
-    md5() returns the same lower-case hex string on DuckDB and PostgreSQL.
+    A stable text key: md5 of the columns joined by '-', nulls as '_null_'.
 -#}
 {% macro surrogate_key(field_list) -%}
     md5(

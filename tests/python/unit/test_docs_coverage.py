@@ -1,5 +1,6 @@
 """Every model and every column is described, and every model's description
-states its grain first ("One row per ...").
+states its grain first ("One row per ..."); every macro and each of its
+arguments is described (macros/_macros.yml).
 
 Runs `dbt parse` (no warehouse needed) into a temporary target path and reads
 the manifest, so SQL and Python models, doc() blocks and YAML in every folder
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +51,36 @@ def undocumented(manifest: dict[str, Any], project: str = "retail_warehouse") ->
     return problems
 
 
+def undescribed_macros(manifest: dict[str, Any], project: str = "retail_warehouse") -> list[str]:
+    """Macros of the project's macros/ folder without a description, or with an
+    argument (from the macro's signature) that the YAML does not describe."""
+    problems: list[str] = []
+    for macro in sorted(manifest["macros"].values(), key=lambda macro: macro["unique_id"]):
+        if macro["package_name"] != project or not macro["original_file_path"].startswith(
+            "macros/"
+        ):
+            continue
+        name = f"{macro['name']} ({macro['original_file_path']})"
+        if not (macro.get("description") or "").strip():
+            problems.append(f"{name}: no description")
+        described = {
+            argument["name"]
+            for argument in macro.get("arguments", [])
+            if (argument.get("description") or "").strip()
+        }
+        for argument in _signature_arguments(macro["macro_sql"]):
+            if argument not in described:
+                problems.append(f"{name}: argument {argument} not described")
+    return problems
+
+
+def _signature_arguments(macro_sql: str) -> list[str]:
+    """Argument names of the first `{% macro name(...) %}` in macro_sql."""
+    match = re.search(r"{%-?\s*macro\s+\w+\s*\((.*?)\)\s*-?%}", macro_sql, re.DOTALL)
+    assert match, f"no macro signature in {macro_sql[:80]!r}"
+    return [part.split("=")[0].strip() for part in match.group(1).split(",") if part.strip()]
+
+
 def _model(name: str, description: str, columns: dict[str, str]) -> dict[str, Any]:
     return {
         "unique_id": f"model.retail_warehouse.{name}",
@@ -78,6 +110,36 @@ def test_undocumented_finds_every_kind_of_gap() -> None:
         "empty (models/empty.sql): no model description",
         "no_columns (models/no_columns.sql): no columns listed in its YAML",
         "no_grain (models/no_grain.sql): description does not start with 'One row per'",
+    ]
+
+
+def _macro(
+    name: str, description: str, signature: str, arguments: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "unique_id": f"macro.retail_warehouse.{name}",
+        "package_name": "retail_warehouse",
+        "name": name,
+        "original_file_path": f"macros/{name}.sql",
+        "description": description,
+        "macro_sql": f"{{% macro {name}({signature}) -%}}\n  1\n{{%- endmacro %}}",
+        "arguments": [{"name": key, "description": value} for key, value in arguments.items()],
+    }
+
+
+def test_undescribed_macros_finds_every_kind_of_gap() -> None:
+    manifest = {
+        "macros": {
+            "a": _macro("good", "Does it.", "x, y=none", {"x": "X.", "y": "Y."}),
+            "b": _macro("bare", "", "", {}),
+            "c": _macro("half", "Does it.", "x,\n    scale=2", {"x": "X.", "scale": " "}),
+            "d": {**_macro("dbt_own", "", "x", {}), "package_name": "dbt"},
+            "e": {**_macro("a_test", "", "model", {}), "original_file_path": "tests/dbt/t.sql"},
+        }
+    }
+    assert undescribed_macros(manifest) == [
+        "bare (macros/bare.sql): no description",
+        "half (macros/half.sql): argument scale not described",
     ]
 
 
@@ -116,6 +178,13 @@ def test_every_model_and_column_is_described(manifest: dict[str, Any]) -> None:
     assert len(models) > 30, "the parse found too few models"
     problems = undocumented(manifest)
     assert not problems, "undocumented:\n" + "\n".join(problems)
+
+
+def test_every_macro_and_argument_is_described(manifest: dict[str, Any]) -> None:
+    macros = [m for m in manifest["macros"].values() if m["package_name"] == "retail_warehouse"]
+    assert len(macros) > 20, "the parse found too few macros"
+    problems = undescribed_macros(manifest)
+    assert not problems, "undescribed (macros/_macros.yml):\n" + "\n".join(problems)
 
 
 def test_overview_page_and_exposures_are_described(manifest: dict[str, Any]) -> None:
