@@ -45,14 +45,9 @@ invoices_by_country_month as (
         country_code,
         cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)
             as month_start_date,
-        sum(product_amount) as net_revenue,
-        sum(
-            case when is_purchase then product_amount else 0 end
-        ) as gross_sales,
-        sum(case when is_purchase then 1 else 0 end) as invoices_placed,
-        count(
-            distinct case when is_purchase then customer_id end
-        ) as active_customers
+        {{ sales_measures(
+            ['net_revenue', 'gross_sales', 'invoices_placed', 'active_customers']
+        ) }}
     from fct_invoices
     group by 1, 2
 

@@ -42,6 +42,21 @@ products_aggregated as (
 
 ),
 
+-- Revenue that counts towards the ABC shares: the product's net revenue
+-- when positive, else 0.
+products_counted as (
+
+    select
+        products_aggregated.*,
+        case
+            when products_aggregated.net_revenue > 0
+                then products_aggregated.net_revenue
+            else 0
+        end as positive_net_revenue
+    from products_aggregated
+
+),
+
 -- Pareto (ABC) classes: products by net revenue, largest first (ties by
 -- product id). A product is A while the revenue ranked before it is under
 -- abc_class_a_share (80 %) of the total, so the product that crosses the
@@ -50,32 +65,21 @@ products_aggregated as (
 products_ranked as (
 
     select
-        products_aggregated.*,
+        products_counted.*,
         row_number() over (
             order by
-                products_aggregated.net_revenue desc,
-                products_aggregated.product_id asc
+                products_counted.net_revenue desc,
+                products_counted.product_id asc
         ) as revenue_rank,
-        sum(
-            case
-                when products_aggregated.net_revenue > 0
-                    then products_aggregated.net_revenue
-                else 0
-            end
-        ) over (
+        sum(products_counted.positive_net_revenue) over (
             order by
-                products_aggregated.net_revenue desc,
-                products_aggregated.product_id asc
+                products_counted.net_revenue desc,
+                products_counted.product_id asc
             rows between unbounded preceding and 1 preceding
         ) as revenue_before,
-        sum(
-            case
-                when products_aggregated.net_revenue > 0
-                    then products_aggregated.net_revenue
-                else 0
-            end
-        ) over () as total_positive_revenue
-    from products_aggregated
+        sum(products_counted.positive_net_revenue) over ()
+            as total_positive_revenue
+    from products_counted
 
 ),
 
@@ -106,9 +110,8 @@ final as (
         cast(products_ranked.cancelled_amount as numeric(18, 2))
             as cancelled_amount,
         {{ divide_rounded(
-            'coalesce(products_ranked.revenue_before, 0) + case when '
-            ~ 'products_ranked.net_revenue > 0 then products_ranked.net_revenue '
-            ~ 'else 0 end',
+            'coalesce(products_ranked.revenue_before, 0)'
+            ~ ' + products_ranked.positive_net_revenue',
             'products_ranked.total_positive_revenue',
             4,
             9

@@ -38,63 +38,11 @@ periods as (
 
 ),
 
--- Product money of an identified customer's sales and cancellations in the
--- window: net revenue as everywhere else. Bad-debt adjustments, postage and
--- fees are not in it.
-customer_invoices_in_window as (
-
-    select
-        fct_invoices.customer_id,
-        fct_invoices.invoice_date,
-        fct_invoices.is_purchase,
-        fct_invoices.product_amount
-    from fct_invoices
-    cross join periods
-    where
-        fct_invoices.customer_id is not null
-        and fct_invoices.invoice_kind in ('sale', 'cancellation')
-        and fct_invoices.invoice_date < periods.reference_date
-        and (
-            periods.window_start_date is null
-            or fct_invoices.invoice_date >= periods.window_start_date
-        )
-
-),
-
-customers_aggregated as (
-
-    select
-        customer_id,
-        min(case when is_purchase then invoice_date end) as first_purchase_date,
-        max(case when is_purchase then invoice_date end) as last_purchase_date,
-        sum(case when is_purchase then 1 else 0 end) as purchase_count,
-        sum(product_amount) as net_revenue
-    from customer_invoices_in_window
-    group by 1
-
-),
-
--- A customer is scored when they have at least one purchase in the window.
+-- Recency, frequency and monetary of each identified customer with a
+-- purchase in the window (net revenue of product money, as everywhere else).
 customers_measured as (
 
-    select
-        customers_aggregated.customer_id,
-        periods.reference_date,
-        periods.window_start_date,
-        customers_aggregated.first_purchase_date,
-        customers_aggregated.last_purchase_date,
-        cast(
-            {{ dbt.datediff(
-                'customers_aggregated.last_purchase_date',
-                'periods.reference_date',
-                'day'
-            ) }} as integer
-        ) as recency_days,
-        cast(customers_aggregated.purchase_count as integer) as frequency,
-        cast(customers_aggregated.net_revenue as numeric(18, 2)) as monetary
-    from customers_aggregated
-    cross join periods
-    where customers_aggregated.purchase_count > 0
+    {{ rfm_customers_measured('fct_invoices', 'periods') }}
 
 ),
 

@@ -42,67 +42,44 @@ snapshots_in_data as (
 
 ),
 
-customer_invoices as (
+-- The reference date of a snapshot is the day after it, as in
+-- mart_customer_rfm; all history before it counts (rfm_window_months does
+-- not apply).
+periods as (
 
     select
-        customer_id,
-        invoice_date,
-        is_purchase,
-        product_amount
-    from fct_invoices
-    where
-        customer_id is not null
-        and invoice_kind in ('sale', 'cancellation')
-
-),
-
--- Everything a customer bought or cancelled up to each snapshot: RFM as of
--- that day, over all history before it (rfm_window_months does not apply).
-customers_aggregated as (
-
-    select
-        snapshots_in_data.as_of_date,
-        customer_invoices.customer_id,
-        max(
-            case
-                when customer_invoices.is_purchase
-                    then customer_invoices.invoice_date
-            end
-        ) as last_purchase_date,
-        sum(
-            case when customer_invoices.is_purchase then 1 else 0 end
-        ) as purchase_count,
-        sum(customer_invoices.product_amount) as net_revenue
+        month_start_date,
+        as_of_date,
+        is_complete_month,
+        cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date)
+            as reference_date,
+        cast(null as date) as window_start_date
     from snapshots_in_data
-    inner join customer_invoices
-        on snapshots_in_data.as_of_date >= customer_invoices.invoice_date
-    group by 1, 2
 
 ),
 
--- Scored from the first snapshot after the customer's first purchase on;
--- the reference date of a snapshot is the day after it, as in
--- mart_customer_rfm.
+-- Scored from the first snapshot after the customer's first purchase on.
+customers_measured_per_reference_date as (
+
+    {{ rfm_customers_measured('fct_invoices', 'periods') }}
+
+),
+
 customers_measured as (
 
     select
-        snapshots_in_data.month_start_date,
-        customers_aggregated.as_of_date,
-        snapshots_in_data.is_complete_month,
-        customers_aggregated.customer_id,
-        cast(
-            {{ dbt.datediff(
-                'customers_aggregated.last_purchase_date',
-                dbt.dateadd('day', 1, 'customers_aggregated.as_of_date'),
-                'day'
-            ) }} as integer
-        ) as recency_days,
-        cast(customers_aggregated.purchase_count as integer) as frequency,
-        cast(customers_aggregated.net_revenue as numeric(18, 2)) as monetary
-    from customers_aggregated
-    inner join snapshots_in_data
-        on customers_aggregated.as_of_date = snapshots_in_data.as_of_date
-    where customers_aggregated.purchase_count > 0
+        periods.month_start_date,
+        periods.as_of_date,
+        periods.is_complete_month,
+        customers_measured_per_reference_date.customer_id,
+        customers_measured_per_reference_date.recency_days,
+        customers_measured_per_reference_date.frequency,
+        customers_measured_per_reference_date.monetary
+    from customers_measured_per_reference_date
+    inner join periods
+        on
+            customers_measured_per_reference_date.reference_date
+            = periods.reference_date
 
 ),
 

@@ -6,19 +6,9 @@ fct_invoices as (
 
 ),
 
-mart_invoice_value_distribution as (
+int_invoice_values_summarized as (
 
-    select * from {{ ref('mart_invoice_value_distribution') }}
-
-),
-
-overall as (
-
-    select
-        outlier_threshold,
-        median_amount
-    from mart_invoice_value_distribution
-    where period_type = 'overall'
+    select * from {{ ref('int_invoice_values_summarized') }}
 
 ),
 
@@ -29,18 +19,22 @@ final as (
         fct_invoices.customer_id,
         fct_invoices.country_code,
         cast(fct_invoices.product_amount as numeric(18, 2)) as product_amount,
-        overall.outlier_threshold,
+        cast(
+            int_invoice_values_summarized.outlier_threshold as numeric(18, 2)
+        ) as outlier_threshold,
         {{ divide_rounded(
-            'fct_invoices.product_amount', 'overall.median_amount'
+            'fct_invoices.product_amount',
+            'int_invoice_values_summarized.median_amount'
         ) }} as times_median,
         fct_invoices.units,
         fct_invoices.invoiced_at,
         fct_invoices.invoice_date
     from fct_invoices
-    cross join overall
+    cross join int_invoice_values_summarized
     where
         fct_invoices.is_purchase
-        and fct_invoices.product_amount > overall.outlier_threshold
+        and fct_invoices.product_amount
+        > int_invoice_values_summarized.outlier_threshold
 
 )
 

@@ -8,6 +8,12 @@ fct_invoices as (
 
 ),
 
+int_invoice_values_summarized as (
+
+    select * from {{ ref('int_invoice_values_summarized') }}
+
+),
+
 purchases as (
 
     select
@@ -20,28 +26,15 @@ purchases as (
 
 ),
 
--- Outlier rule (Tukey's far-out fence): above Q3 + k x IQR of all purchase
--- invoices' product values, k = var invoice_outlier_iqr_multiplier (3).
-fence as (
-
-    select
-        {{ percentile_cont('product_amount', 0.75) }}
-        + {{ var('invoice_outlier_iqr_multiplier') }} * (
-            {{ percentile_cont('product_amount', 0.75) }}
-            - {{ percentile_cont('product_amount', 0.25) }}
-        ) as outlier_threshold
-    from purchases
-
-),
-
 purchases_flagged as (
 
     select
         purchases.*,
-        fence.outlier_threshold,
-        purchases.product_amount > fence.outlier_threshold as is_outlier
+        int_invoice_values_summarized.outlier_threshold,
+        purchases.product_amount
+        > int_invoice_values_summarized.outlier_threshold as is_outlier
     from purchases
-    cross join fence
+    cross join int_invoice_values_summarized
 
 ),
 

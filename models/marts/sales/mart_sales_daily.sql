@@ -22,23 +22,7 @@ invoices_by_day as (
 
     select
         invoice_date,
-        sum(
-            case when is_purchase then product_amount else 0 end
-        ) as gross_sales,
-        sum(
-            case when is_cancellation then -product_amount else 0 end
-        ) as cancelled_amount,
-        sum(product_amount) as net_revenue,
-        sum(shipping_amount) as shipping_amount,
-        sum(fee_amount) as fee_amount,
-        sum(adjustment_amount) as adjustment_amount,
-        sum(other_amount) as other_amount,
-        sum(case when is_purchase then 1 else 0 end) as invoices_placed,
-        sum(case when is_cancellation then 1 else 0 end) as invoices_cancelled,
-        sum(case when is_purchase then units else 0 end) as units_sold,
-        count(
-            distinct case when is_purchase then customer_id end
-        ) as active_customers
+        {{ sales_measures() }}
     from fct_invoices
     group by 1
 

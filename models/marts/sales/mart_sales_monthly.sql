@@ -43,24 +43,8 @@ invoices_by_month as (
     select
         cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)
             as month_start_date,
-        sum(
-            case when is_purchase then product_amount else 0 end
-        ) as gross_sales,
-        sum(
-            case when is_cancellation then -product_amount else 0 end
-        ) as cancelled_amount,
-        sum(product_amount) as net_revenue,
-        sum(shipping_amount) as shipping_amount,
-        sum(fee_amount) as fee_amount,
-        sum(adjustment_amount) as adjustment_amount,
-        sum(other_amount) as other_amount,
-        sum(case when is_purchase then 1 else 0 end) as invoices_placed,
-        sum(case when is_cancellation then 1 else 0 end) as invoices_cancelled,
-        sum(case when is_purchase then units else 0 end) as units_sold,
-        count(distinct invoice_date) as days_with_invoices,
-        count(
-            distinct case when is_purchase then customer_id end
-        ) as active_customers
+        {{ sales_measures() }},
+        count(distinct invoice_date) as days_with_invoices
     from fct_invoices
     group by 1
 
