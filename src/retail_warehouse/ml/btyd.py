@@ -323,6 +323,8 @@ def btyd_summary(invoices: pd.DataFrame, cutoff_day: int, unit_days: float) -> p
     )
 
 
+GAMMA_GAMMA_MIN_CUSTOMERS = 10
+"""Gamma-Gamma is fitted with at least this many repeat buyers (else their mean value)."""
 BTYD_UNIT_DAYS = 7.0
 """The warehouse fits the BTYD models in weeks, as the papers do."""
 
@@ -346,11 +348,16 @@ def btyd_predictions(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int)
     z = summary["mean_repeat_value"].to_numpy()
     horizon = horizon_days / BTYD_UNIT_DAYS
     bgnbd = fit_bgnbd(x, t_x, big_t)
-    gamma_gamma = fit_gamma_gamma(x, z)
     result = summary.copy()
     result["p_alive"] = bgnbd_p_alive(bgnbd, x, t_x, big_t)
     result["expected_purchases"] = bgnbd_expected_purchases(bgnbd, horizon, x, t_x, big_t)
     result["purchase_probability"] = bgnbd_purchase_probability(bgnbd, horizon, x, t_x, big_t)
-    result["expected_order_value"] = gamma_gamma_expected_value(gamma_gamma, x, z)
+    repeaters = (x > 0) & (z > 0)
+    if repeaters.sum() >= GAMMA_GAMMA_MIN_CUSTOMERS:
+        gamma_gamma = fit_gamma_gamma(x, z)
+        result["expected_order_value"] = gamma_gamma_expected_value(gamma_gamma, x, z)
+    else:
+        # Too few repeat buyers to fit the spread of values: their plain mean for everyone.
+        result["expected_order_value"] = float(z[repeaters].mean()) if repeaters.any() else 0.0
     result["expected_spend"] = result["expected_purchases"] * result["expected_order_value"]
     return result

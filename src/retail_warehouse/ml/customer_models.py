@@ -17,13 +17,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
-from sklearn.ensemble import (
-    HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor,
-    RandomForestClassifier,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -36,27 +34,84 @@ from retail_warehouse.ml.features import (
     training_frame,
 )
 from retail_warehouse.ml.frames import from_day_number, last_day
-from retail_warehouse.ml.metrics import classification_metrics, regression_metrics
+from retail_warehouse.ml.metrics import (
+    calibration_by_decile,
+    classification_metrics,
+    regression_metrics,
+)
 
-PURCHASE_MODEL = "logistic_regression"
-"""The purchase estimator kept (see the evaluation rows of every candidate)."""
-SPEND_MODEL = "hist_gradient_boosting_poisson"
-"""The spend estimator kept."""
+PURCHASE_MODEL = "blend_logistic_bgnbd"
+"""The purchase estimator kept: chosen on the backtest folds before the test window (see
+docs/ml.md and the evaluation rows of every candidate)."""
+SPEND_MODEL = "blend_poisson_gamma_gamma"
+"""The spend estimator kept, chosen the same way."""
 
 PURCHASE_CANDIDATES: tuple[str, ...] = (
+    "bgnbd",
     "logistic_regression",
     "hist_gradient_boosting",
-    "random_forest",
+    "blend_logistic_bgnbd",
 )
 SPEND_CANDIDATES: tuple[str, ...] = (
+    "bgnbd_gamma_gamma",
     "hist_gradient_boosting_poisson",
-    "hurdle_hist_gradient_boosting",
+    "blend_poisson_gamma_gamma",
 )
+CEILING_METHOD = "diagnostic_fit_on_test_labels"
+"""Evaluation rows of a model fitted on the test window's own labels (cross-validated): not
+a candidate, the ceiling of what the features can reach there."""
+CEILING_FOLDS = 5
+EVALUATION_FOLDS = 3
+"""Test windows of the rolling-origin backtest: (T - kH, T - (k - 1)H] for k = 1..3."""
+
+_BGNBD_COLUMN = PREDICTION_FEATURES.index("bgnbd_purchase_probability")
+_BTYD_SPEND_COLUMN = PREDICTION_FEATURES.index("btyd_expected_spend")
+_CLIP = 1e-6
+
+
+def _unlog(column: np.ndarray) -> np.ndarray:
+    """Undo :func:`~retail_warehouse.ml.features.log_features` on one column."""
+    return np.sign(column) * np.expm1(np.abs(column))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _CLIP, 1 - _CLIP)
+    return np.log(p / (1 - p))
 
 
 class _Classifier(Protocol):
     def fit(self, x: np.ndarray, y: np.ndarray) -> object: ...
     def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+
+class BgNbdClassifier(ClassifierMixin, BaseEstimator):
+    """The BG/NBD probability of a purchase in the horizon, read from its feature column
+    (fitted at each cutoff on the history up to it); ``fit`` learns nothing."""
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> BgNbdClassifier:
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        p = np.clip(_unlog(np.asarray(x)[:, _BGNBD_COLUMN]), 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+
+
+class BlendClassifier(ClassifierMixin, BaseEstimator):
+    """The mean, on the logit scale, of a logistic regression on every feature and the
+    BG/NBD probability: the regression adds the season, spend and regularity, BG/NBD the
+    individual purchase process."""
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> BlendClassifier:
+        self.classes_ = np.array([0, 1])
+        self.regression_ = make_purchase_model("logistic_regression").fit(x, y)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        regression = self.regression_.predict_proba(x)[:, 1]
+        bgnbd = BgNbdClassifier().fit(x, None).predict_proba(x)[:, 1]
+        p = 1.0 / (1.0 + np.exp(-(_logit(regression) + _logit(bgnbd)) / 2))
+        return np.column_stack([1 - p, p])
 
 
 def make_purchase_model(name: str) -> _Classifier:
@@ -65,22 +120,18 @@ def make_purchase_model(name: str) -> _Classifier:
         return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
     if name == "hist_gradient_boosting":
         return HistGradientBoostingClassifier(
-            learning_rate=0.05,
-            max_iter=200,
-            max_leaf_nodes=15,
-            min_samples_leaf=40,
+            learning_rate=0.1,
+            max_iter=80,
+            max_leaf_nodes=8,
+            min_samples_leaf=100,
             l2_regularization=1.0,
             early_stopping=False,
             random_state=RANDOM_STATE,
         )
-    if name == "random_forest":
-        return RandomForestClassifier(
-            n_estimators=60,
-            max_depth=8,
-            min_samples_leaf=20,
-            n_jobs=1,
-            random_state=RANDOM_STATE,
-        )
+    if name == "bgnbd":
+        return BgNbdClassifier()
+    if name == "blend_logistic_bgnbd":
+        return BlendClassifier()
     raise ValueError(f"unknown purchase model {name!r}")
 
 
@@ -99,40 +150,45 @@ def _hgb_regressor() -> HistGradientBoostingRegressor:
 
 @dataclass
 class SpendModel:
-    """Expected net revenue in the horizon (never negative). ``hurdle_*`` multiplies the
-    purchase probability by the spend expected from a buyer; the others regress the
-    spend of every customer (negative spend counted as 0)."""
+    """Expected net revenue in the horizon (never negative). ``bgnbd_gamma_gamma`` is the
+    BTYD expectation (expected purchases x Gamma-Gamma value, from its feature column);
+    ``hist_gradient_boosting_poisson`` regresses every customer's spend (negative counted
+    as 0); ``blend_poisson_gamma_gamma`` is the mean of the two."""
 
     name: str
-    purchase_model: str = PURCHASE_MODEL
 
-    def fit(self, x: np.ndarray, spend: np.ndarray, bought: np.ndarray) -> SpendModel:
-        """Fit on features, the horizon's net revenue and whether the customer bought."""
-        target = np.clip(spend, 0.0, None)
-        if self.name == "hist_gradient_boosting_poisson":
-            self._model = _hgb_regressor().fit(x, target)
-        elif self.name == "hurdle_hist_gradient_boosting":
-            self._classifier = _fit_classifier(self.purchase_model, x, bought)
-            buyers = bought.astype(bool)
-            if buyers.sum() >= 2:
-                self._model = _hgb_regressor().fit(x[buyers], target[buyers])
-            else:
-                self._model = None
-                self._buyer_mean = float(target[buyers].mean()) if buyers.any() else 0.0
-        else:
+    @single_threaded
+    def fit(self, x: np.ndarray, spend: np.ndarray) -> SpendModel:
+        """Fit on features and the horizon's net revenue."""
+        if self.name not in SPEND_CANDIDATES:
             raise ValueError(f"unknown spend model {self.name!r}")
+        if self.name != "bgnbd_gamma_gamma":
+            self._model = _hgb_regressor().fit(x, np.clip(spend, 0.0, None))
         return self
 
+    @single_threaded
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Expected net revenue in GBP per row of ``x``."""
-        if self.name == "hurdle_hist_gradient_boosting":
-            probability = _probability(self._classifier, x)
-            if self._model is None:
-                conditional = np.full(len(x), self._buyer_mean)
-            else:
-                conditional = self._model.predict(x)
-            return np.clip(probability * conditional, 0.0, None)
-        return np.clip(self._model.predict(x), 0.0, None)
+        btyd = np.clip(_unlog(np.asarray(x)[:, _BTYD_SPEND_COLUMN]), 0.0, None)
+        if self.name == "bgnbd_gamma_gamma":
+            return btyd
+        regression = np.clip(self._model.predict(x), 0.0, None)
+        if self.name == "hist_gradient_boosting_poisson":
+            return regression
+        return (regression + btyd) / 2
+
+
+def fit_spend_models(x: np.ndarray, spend: np.ndarray) -> dict[str, SpendModel]:
+    """Every spend candidate fitted on the same rows; the gradient boosting regressor is
+    fitted once and shared by the models that use it."""
+    regression = SpendModel("hist_gradient_boosting_poisson").fit(x, spend)
+    models = {"hist_gradient_boosting_poisson": regression}
+    for name in SPEND_CANDIDATES:
+        if name not in models:
+            models[name] = SpendModel(name)
+            if name != "bgnbd_gamma_gamma":
+                models[name]._model = regression._model
+    return {name: models[name] for name in SPEND_CANDIDATES}
 
 
 class _ConstantClassifier:
@@ -149,7 +205,7 @@ class _ConstantClassifier:
 
 
 def _fit_classifier(name: str, x: np.ndarray, y: np.ndarray) -> _Classifier:
-    if len(np.unique(y)) < 2:
+    if len(np.unique(y)) < 2 and name != "bgnbd":
         return _ConstantClassifier(float(np.mean(y)) if len(y) else 0.0)
     return make_purchase_model(name).fit(x, y)
 
@@ -158,22 +214,33 @@ def _probability(model: _Classifier, x: np.ndarray) -> np.ndarray:
     return np.clip(model.predict_proba(x)[:, 1], 0.0, 1.0)
 
 
+def training_cutoffs(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int, windows: int):
+    """The training cutoffs ``cutoff_day - i * horizon_days`` for i < ``windows`` that are
+    on or after the first invoice day, newest first."""
+    first_day = int(invoices["day"].min())
+    cutoffs = (cutoff_day - i * horizon_days for i in range(max(1, windows)))
+    return [cutoff for cutoff in cutoffs if cutoff >= first_day]
+
+
 def stacked_training_frame(
     invoices: pd.DataFrame,
     cutoff_day: int,
     horizon_days: int,
     active_window_days: int,
     windows: int,
+    frames: dict[int, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Training rows at the cutoffs ``cutoff_day - i * horizon_days`` for i < ``windows``,
-    keeping only cutoffs after the first invoice day. Sorted by cutoff, then customer."""
-    first_day = int(invoices["day"].min())
-    frames = [
-        training_frame(invoices, cutoff, horizon_days, active_window_days)
-        for cutoff in (cutoff_day - i * horizon_days for i in range(max(1, windows)))
-        if cutoff >= first_day
+    """Training rows at the cutoffs of :func:`training_cutoffs`. Sorted by cutoff, then
+    customer. ``frames`` caches :func:`training_frame` by cutoff (the backtest folds share
+    cutoffs, and each fits the BTYD models)."""
+    cache = {} if frames is None else frames
+    for cutoff in training_cutoffs(invoices, cutoff_day, horizon_days, windows):
+        if cutoff not in cache:
+            cache[cutoff] = training_frame(invoices, cutoff, horizon_days, active_window_days)
+    parts = [
+        cache[cutoff] for cutoff in training_cutoffs(invoices, cutoff_day, horizon_days, windows)
     ]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if frame.empty:
         raise ValueError("no active customers at the training cutoff(s)")
     return frame.sort_values(["cutoff_day", "customer_id"], kind="mergesort").reset_index(drop=True)
@@ -213,41 +280,52 @@ def _evaluation_rows(
     ]
 
 
-@single_threaded
-def customer_model_evaluation(
-    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
-) -> pd.DataFrame:
-    """The out-of-time backtest of the purchase and spend models: every candidate and the
-    naive baselines, trained at T - 2H and tested at T - H. One row per model x metric x
-    method, with the test set's size and base rate."""
-    as_of = last_day(invoices)
-    test_cutoff = as_of - horizon_days
-    train = stacked_training_frame(
-        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows
-    )
-    test = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+def fold_name(index: int) -> str:
+    """``test`` for the latest window (index 0), ``validation_<index>`` for earlier ones."""
+    return "test" if index == 0 else f"validation_{index}"
+
+
+def _ceiling_scores(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Out-of-fold probabilities of a logistic regression fitted on the test window's own
+    labels (stratified CEILING_FOLDS-fold, seeded); None when a class is too small."""
+    if len(np.unique(y)) < 2 or np.bincount(y.astype("int64")).min() < CEILING_FOLDS:
+        return None
+    folds = StratifiedKFold(CEILING_FOLDS, shuffle=True, random_state=RANDOM_STATE)
+    return cross_val_predict(
+        make_purchase_model("logistic_regression"), x, y, cv=folds, method="predict_proba"
+    )[:, 1]
+
+
+def _fold_rows(
+    train: pd.DataFrame, test: pd.DataFrame, horizon_days: int
+) -> list[dict[str, object]]:
+    """Every candidate, baseline, calibration table and the ceiling on one fold."""
     x_train, y_train, spend_train = _xy(train)
     x_test, y_test, spend_test = _xy(test)
     ids = test["customer_id"].to_numpy()
     rows: list[dict[str, object]] = []
-
+    purchase = "purchase_next_horizon"
     for name in PURCHASE_CANDIDATES:
         scores = _probability(_fit_classifier(name, x_train, y_train), x_test)
         metrics = classification_metrics(y_test, scores, ids)
-        rows += _evaluation_rows("purchase_next_horizon", name, metrics, name == PURCHASE_MODEL)
+        if name in (PURCHASE_MODEL, "bgnbd"):
+            metrics |= calibration_by_decile(y_test, scores, ids)
+        rows += _evaluation_rows(purchase, name, metrics, name == PURCHASE_MODEL)
     baselines = {
         "baseline_bought_previous_horizon": (test["orders_previous_horizon"].to_numpy() > 0).astype(
             "float64"
         ),
         "baseline_historical_rate": historical_purchase_probability(test, horizon_days),
     }
+    ceiling = _ceiling_scores(x_test, y_test)
+    if ceiling is not None:
+        baselines[CEILING_METHOD] = ceiling
     for name, scores in baselines.items():
         metrics = classification_metrics(y_test, scores, ids)
-        rows += _evaluation_rows("purchase_next_horizon", name, metrics, False)
+        rows += _evaluation_rows(purchase, name, metrics, False)
 
-    for name in SPEND_CANDIDATES:
-        predicted = SpendModel(name).fit(x_train, spend_train, y_train).predict(x_test)
-        metrics = regression_metrics(spend_test, predicted)
+    for name, model in fit_spend_models(x_train, spend_train).items():
+        metrics = regression_metrics(spend_test, model.predict(x_test))
         rows += _evaluation_rows("spend_next_horizon", name, metrics, name == SPEND_MODEL)
     spend_baselines = {
         "baseline_previous_horizon_spend": test["net_revenue_previous_horizon"].to_numpy(),
@@ -256,15 +334,76 @@ def customer_model_evaluation(
     for name, predicted in spend_baselines.items():
         metrics = regression_metrics(spend_test, predicted)
         rows += _evaluation_rows("spend_next_horizon", name, metrics, False)
+    return rows
 
-    result = pd.DataFrame(rows)
+
+@single_threaded
+def customer_model_evaluation(
+    invoices: pd.DataFrame,
+    horizon_days: int,
+    active_window_days: int,
+    windows: int,
+    folds: int = EVALUATION_FOLDS,
+) -> pd.DataFrame:
+    """The rolling-origin backtest of the purchase and spend models: for k = 1..``folds``
+    the models train at T - (k + 1)H (stacking ``windows`` cutoffs, labels up to T - kH)
+    and are tested on the customers active at T - kH with the labels of
+    (T - kH, T - (k - 1)H]. Every candidate, the naive baselines, a calibration table by
+    decile (selected model and BG/NBD) and the ceiling diagnostic; one row per fold x model
+    x metric x method (``fold``: test = k 1, validation_<k - 1> before it), plus fold
+    ``mean``, the mean over the folds. Folds whose test cutoff has no training cutoff
+    on or after the first invoice day are left out."""
+    as_of = last_day(invoices)
+    first_day = int(invoices["day"].min())
+    frames: dict[int, pd.DataFrame] = {}
+    parts = []
+    for index in range(max(1, folds)):
+        test_cutoff = as_of - (index + 1) * horizon_days
+        if test_cutoff - horizon_days < first_day:
+            break
+        train = stacked_training_frame(
+            invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows, frames
+        )
+        if test_cutoff not in frames:
+            frames[test_cutoff] = training_frame(
+                invoices, test_cutoff, horizon_days, active_window_days
+            )
+        test = frames[test_cutoff]
+        if test.empty:
+            break
+        part = pd.DataFrame(_fold_rows(train, test, horizon_days))
+        part["fold"] = fold_name(index)
+        part["train_cutoff_date"] = from_day_number(test_cutoff - horizon_days)
+        part["test_cutoff_date"] = from_day_number(test_cutoff)
+        part["test_end_date"] = from_day_number(test_cutoff + horizon_days)
+        part["observations"] = len(test)
+        part["training_rows"] = len(train)
+        parts.append(part)
+    if not parts:
+        raise ValueError("not enough history for one backtest fold")
+    result = pd.concat(parts, ignore_index=True)
     result["segment"] = "active customers"
-    result["train_cutoff_date"] = from_day_number(test_cutoff - horizon_days)
-    result["test_cutoff_date"] = from_day_number(test_cutoff)
-    result["test_end_date"] = from_day_number(as_of)
-    result["observations"] = len(test)
-    result["training_rows"] = len(train)
-    return result
+    return pd.concat([result, mean_over_folds(result)], ignore_index=True)
+
+
+def mean_over_folds(rows: pd.DataFrame) -> pd.DataFrame:
+    """One ``mean`` row per model x segment x method x metric of ``rows`` (per-fold
+    evaluation rows): the mean value over the folds that have it (NaN if any fold's is),
+    summed observations and training rows, the earliest training and test cutoffs and the
+    latest test end."""
+    keys = ["model", "segment", "method", "metric"]
+    grouped = rows.groupby(keys, sort=True, dropna=False)
+    mean = grouped.agg(
+        value=("value", lambda values: float(np.mean(values.to_numpy(dtype="float64")))),
+        is_selected=("is_selected", "max"),
+        observations=("observations", "sum"),
+        training_rows=("training_rows", "sum"),
+        train_cutoff_date=("train_cutoff_date", "min"),
+        test_cutoff_date=("test_cutoff_date", "min"),
+        test_end_date=("test_end_date", "max"),
+    ).reset_index()
+    mean["fold"] = "mean"
+    return mean
 
 
 @single_threaded
@@ -282,7 +421,7 @@ def customer_predictions(
     x_train, y_train, spend_train = _xy(train)
     x_score = log_features(score, PREDICTION_FEATURES)
     probability = _probability(_fit_classifier(PURCHASE_MODEL, x_train, y_train), x_score)
-    spend = SpendModel(SPEND_MODEL).fit(x_train, spend_train, y_train).predict(x_score)
+    spend = SpendModel(SPEND_MODEL).fit(x_train, spend_train).predict(x_score)
     result = pd.DataFrame(
         {
             "customer_id": score["customer_id"].to_numpy(dtype="int64"),

@@ -12,6 +12,7 @@ from retail_warehouse.ml.frames import from_day_number, last_day
 EVALUATION_COLUMNS: tuple[str, ...] = (
     "model",
     "segment",
+    "fold",
     "method",
     "metric",
     "value",
@@ -34,7 +35,9 @@ def model_evaluation(
     forecast_weeks: int,
     top_countries: int,
 ) -> pd.DataFrame:
-    """One row per model x segment x method x metric of the out-of-time backtests: the
+    """One row per model x segment x fold x method x metric of the out-of-time backtests
+    (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
+    ones the methods were chosen on, ``mean`` the mean over the folds): the
     purchase and spend models with their candidates and naive baselines
     (:func:`~retail_warehouse.ml.customer_models.customer_model_evaluation`) and the weekly
     sales forecast methods per series (:func:`~retail_warehouse.ml.forecast.forecast_backtest`).
@@ -44,10 +47,7 @@ def model_evaluation(
         invoices, horizon_days, active_window_days, training_windows
     )
     forecast = forecast_backtest(invoices, forecast_weeks, top_countries)
-    forecast["train_cutoff_date"] = [from_day_number(day) for day in forecast["test_cutoff_day"]]
-    forecast["test_cutoff_date"] = forecast["train_cutoff_date"]
-    forecast["test_end_date"] = from_day_number(as_of)
-    result = pd.concat([customers, forecast.drop(columns=["test_cutoff_day"])], ignore_index=True)
+    result = pd.concat([customers, forecast], ignore_index=True)
     result["value"] = result["value"].astype("float64").round(6)
     result["is_selected"] = result["is_selected"].astype(bool)
     result["observations"] = result["observations"].astype("int64")
@@ -56,5 +56,5 @@ def model_evaluation(
     result["as_of_date"] = from_day_number(as_of)
     result = result.loc[:, list(EVALUATION_COLUMNS)]
     return result.sort_values(
-        ["model", "segment", "method", "metric"], kind="mergesort"
+        ["model", "segment", "fold", "method", "metric"], kind="mergesort"
     ).reset_index(drop=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from retail_warehouse.ml.btyd import btyd_predictions
+
 BEHAVIOUR_FEATURES: tuple[str, ...] = (
     "recency_days",
     "frequency",
@@ -21,16 +23,38 @@ BEHAVIOUR_FEATURES: tuple[str, ...] = (
 )
 """The seven features of the clustering (and the core of the prediction models)."""
 
-PREDICTION_FEATURES: tuple[str, ...] = (
+HISTORY_FEATURES: tuple[str, ...] = (
     *BEHAVIOUR_FEATURES,
     "orders_previous_horizon",
     "net_revenue_previous_horizon",
     "orders_same_season_last_year",
     "net_revenue_same_season_last_year",
+    "gap_mean_days",
+    "gap_spread_days",
+    "recency_over_gap",
+    "net_revenue_last_30_days",
+    "net_revenue_last_180_days",
+    "net_revenue_last_365_days",
+    "avg_line_value",
 )
-"""Features of the purchase and spend models: behaviour, the horizon just before the
-cutoff, and the same horizon a year earlier (what the customer did in the coming season
-last year)."""
+"""The features :func:`customer_features` computes: behaviour, the horizon just before the
+cutoff, the same horizon a year earlier (what the customer did in the coming season last
+year), the regularity of the gaps between purchases, recent spend windows and the product
+mix (the price level of the lines bought)."""
+
+BTYD_FEATURES: tuple[str, ...] = (
+    "bgnbd_p_alive",
+    "bgnbd_expected_purchases",
+    "bgnbd_purchase_probability",
+    "btyd_expected_spend",
+)
+"""The buy-till-you-die outputs (:mod:`retail_warehouse.ml.btyd`) fitted at the cutoff."""
+
+PREDICTION_FEATURES: tuple[str, ...] = (*HISTORY_FEATURES, *BTYD_FEATURES)
+"""Features of the purchase and spend models."""
+
+SPEND_WINDOWS: tuple[int, ...] = (30, 180, 365)
+"""Days of the recent spend windows (the horizon's own window is the fourth)."""
 
 YEAR_DAYS = 365
 
@@ -47,12 +71,25 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "orders_same_season_last_year": "orders in the horizon after the cutoff, a year earlier",
     "net_revenue_same_season_last_year": "net revenue in the horizon after the cutoff, a year "
     "earlier",
+    "gap_mean_days": "mean days between purchase days (0 with fewer than two)",
+    "gap_spread_days": "standard deviation of the days between purchase days (0 with fewer "
+    "than three)",
+    "recency_over_gap": "days since the last purchase over the mean gap (0 with fewer than two "
+    "purchase days)",
+    "net_revenue_last_30_days": "net revenue in the 30 days up to the cutoff",
+    "net_revenue_last_180_days": "net revenue in the 180 days up to the cutoff",
+    "net_revenue_last_365_days": "net revenue in the 365 days up to the cutoff",
+    "avg_line_value": "product sales per product line bought in GBP (the price level of the mix)",
+    "bgnbd_p_alive": "BG/NBD probability that the customer is still active",
+    "bgnbd_expected_purchases": "BG/NBD expected purchase days in the horizon",
+    "bgnbd_purchase_probability": "BG/NBD probability of a purchase in the horizon",
+    "btyd_expected_spend": "BG/NBD expected purchases x Gamma-Gamma expected value, GBP",
 }
 
 
 def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int) -> pd.DataFrame:
     """One row per customer with an invoice on or before ``cutoff_day``: the features of
-    :data:`PREDICTION_FEATURES`, in original units (GBP, days, counts).
+    :data:`HISTORY_FEATURES`, in original units (GBP, days, counts).
 
     ``invoices`` is the output of :func:`retail_warehouse.ml.frames.prepare_invoices`.
     Invoices without a customer and invoices after the cutoff are ignored. A customer with
@@ -60,7 +97,7 @@ def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
     Sorted by customer_id.
     """
     seen = invoices[invoices["customer_id"].notna() & (invoices["day"] <= cutoff_day)].copy()
-    columns = ["customer_id", *PREDICTION_FEATURES]
+    columns = ["customer_id", *HISTORY_FEATURES]
     if seen.empty:
         return pd.DataFrame({column: pd.Series(dtype="float64") for column in columns}).astype(
             {"customer_id": "int64"}
@@ -80,6 +117,10 @@ def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
     )
     seen["last_year_orders"] = (purchase & last_year).astype("int64")
     seen["last_year_net_milli"] = np.where(last_year, seen["net_milli"], 0)
+    for window in SPEND_WINDOWS:
+        seen[f"last_{window}_milli"] = np.where(
+            seen["day"] > cutoff_day - window, seen["net_milli"], 0
+        )
     seen["orders"] = purchase.astype("int64")
     seen["cancellations"] = seen["is_cancellation"].astype("int64")
     grouped = seen.groupby("customer_id", sort=True).agg(
@@ -95,7 +136,9 @@ def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
         recent_net_milli=("recent_net_milli", "sum"),
         last_year_orders=("last_year_orders", "sum"),
         last_year_net_milli=("last_year_net_milli", "sum"),
+        **{f"last_{window}_milli": (f"last_{window}_milli", "sum") for window in SPEND_WINDOWS},
     )
+    gaps = _purchase_gaps(seen[purchase], grouped.index)
     orders = grouped["orders"].to_numpy(dtype="float64")
     has_orders = orders > 0
     last_active = np.where(has_orders, grouped["last_purchase_day"], grouped["last_day"])
@@ -123,10 +166,45 @@ def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
                 dtype="float64"
             )
             / 1000.0,
+            "gap_mean_days": gaps["mean"].to_numpy(),
+            "gap_spread_days": gaps["spread"].to_numpy(),
+            "recency_over_gap": np.where(
+                gaps["mean"].to_numpy() > 0,
+                (cutoff_day - last_active) / np.maximum(gaps["mean"].to_numpy(), 1.0),
+                0.0,
+            ),
+            **{
+                f"net_revenue_last_{window}_days": grouped[f"last_{window}_milli"].to_numpy(
+                    dtype="float64"
+                )
+                / 1000.0
+                for window in SPEND_WINDOWS
+            },
+            "avg_line_value": np.where(
+                grouped["purchase_lines"].to_numpy() > 0,
+                grouped["purchase_milli"].to_numpy()
+                / 1000.0
+                / np.maximum(grouped["purchase_lines"].to_numpy(), 1),
+                0.0,
+            ),
         }
     )
 
     return features.loc[:, columns].reset_index(drop=True)
+
+
+def _purchase_gaps(purchases: pd.DataFrame, customer_ids: pd.Index) -> pd.DataFrame:
+    """Mean and standard deviation (population) of the days between a customer's distinct
+    purchase days, 0 where undefined; one row per id of ``customer_ids``, in that order."""
+    days = (
+        purchases.loc[:, ["customer_id", "day"]]
+        .drop_duplicates()
+        .sort_values(["customer_id", "day"], kind="mergesort")
+    )
+    days["gap"] = days.groupby("customer_id", sort=True)["day"].diff()
+    stats = days.dropna(subset=["gap"]).groupby("customer_id", sort=True)["gap"]
+    frame = pd.DataFrame({"mean": stats.mean(), "spread": stats.std(ddof=0)})
+    return frame.reindex(customer_ids, fill_value=0.0).fillna(0.0).astype("float64")
 
 
 def active_customers(invoices: pd.DataFrame, cutoff_day: int, active_window_days: int) -> pd.Series:
@@ -178,15 +256,38 @@ def training_frame(
     horizon_days: int,
     active_window_days: int,
 ) -> pd.DataFrame:
-    """Features at ``cutoff_day`` of the customers active then, with their labels from the
-    following horizon and a ``cutoff_day`` column. Sorted by customer_id."""
+    """Features at ``cutoff_day`` of the customers active then (:data:`PREDICTION_FEATURES`,
+    the BTYD models fitted on every customer's history up to the cutoff), with their labels
+    from the following horizon and a ``cutoff_day`` column. Sorted by customer_id."""
     active = active_customers(invoices, cutoff_day, active_window_days)
     features = customer_features(invoices, cutoff_day, horizon_days)
     features = features[features["customer_id"].isin(active)].reset_index(drop=True)
+    features = _with_btyd(features, invoices, cutoff_day, horizon_days)
     labels = future_labels(invoices, features["customer_id"], cutoff_day, horizon_days)
     frame = features.merge(labels, on="customer_id", how="left", validate="one_to_one")
     frame.insert(1, "cutoff_day", cutoff_day)
     return frame
+
+
+def _with_btyd(
+    features: pd.DataFrame, invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
+) -> pd.DataFrame:
+    """``features`` with the :data:`BTYD_FEATURES` columns (0 without a customer)."""
+    if features.empty:
+        return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
+    btyd = btyd_predictions(invoices, cutoff_day, horizon_days)
+    renamed = pd.DataFrame(
+        {
+            "customer_id": btyd["customer_id"].to_numpy(dtype="int64"),
+            "bgnbd_p_alive": btyd["p_alive"].to_numpy(),
+            "bgnbd_expected_purchases": btyd["expected_purchases"].to_numpy(),
+            "bgnbd_purchase_probability": btyd["purchase_probability"].to_numpy(),
+            "btyd_expected_spend": btyd["expected_spend"].to_numpy(),
+        }
+    )
+    merged = features.merge(renamed, on="customer_id", how="left", validate="one_to_one")
+    merged.loc[:, list(BTYD_FEATURES)] = merged.loc[:, list(BTYD_FEATURES)].fillna(0.0)
+    return merged
 
 
 def log_features(features: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:

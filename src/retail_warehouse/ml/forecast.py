@@ -257,6 +257,7 @@ def forecast_backtest(
         y = history["net_revenue"].to_numpy(dtype="float64")
         christmas = history["is_christmas"].to_numpy()
         train, test = y[:-horizon_weeks], y[-horizon_weeks:]
+        cutoff = int(history["week_end_day"].to_numpy()[-horizon_weeks - 1])
         for method in METHODS:
             forecast, lower, upper = forecast_series(train, christmas, horizon_weeks, method)
             metrics = forecast_metrics(test, forecast, lower, upper)
@@ -269,10 +270,13 @@ def forecast_backtest(
                         "value": value,
                         "is_selected": method == FORECAST_METHOD,
                         "segment": series,
+                        "fold": "test",
                         "observations": len(test),
                         "training_rows": len(train),
-                        "test_cutoff_day": int(
-                            history["week_end_day"].to_numpy()[-horizon_weeks - 1]
+                        "train_cutoff_date": from_day_number(cutoff),
+                        "test_cutoff_date": from_day_number(cutoff),
+                        "test_end_date": from_day_number(
+                            int(history["week_end_day"].to_numpy()[-1])
                         ),
                     }
                 )

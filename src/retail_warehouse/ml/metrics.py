@@ -41,6 +41,28 @@ def classification_metrics(
     }
 
 
+CALIBRATION_GROUPS = 10
+
+
+def calibration_by_decile(
+    y_true: np.ndarray, scores: np.ndarray, ids: np.ndarray
+) -> dict[str, float]:
+    """The calibration table as metrics: customers ranked by score (ties by id, ascending)
+    and cut into CALIBRATION_GROUPS groups as equal as possible, decile 01 the lowest
+    scores; per decile ``decile_<nn>_mean_predicted`` and ``decile_<nn>_buy_rate``."""
+    y = np.asarray(y_true, dtype="float64")
+    p = np.asarray(scores, dtype="float64")
+    order = np.lexsort((np.asarray(ids), p))
+    metrics: dict[str, float] = {}
+    for number, group in enumerate(np.array_split(order, CALIBRATION_GROUPS), start=1):
+        empty = len(group) == 0
+        metrics[f"decile_{number:02d}_mean_predicted"] = (
+            float("nan") if empty else float(p[group].mean())
+        )
+        metrics[f"decile_{number:02d}_buy_rate"] = float("nan") if empty else float(y[group].mean())
+    return metrics
+
+
 def regression_metrics(y_true: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     """MAE, RMSE and Spearman rank correlation (NaN when either side is constant)."""
     y = np.asarray(y_true, dtype="float64")

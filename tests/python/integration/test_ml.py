@@ -13,6 +13,8 @@ import math
 import duckdb
 import pytest
 
+from retail_warehouse.ml.customer_models import PURCHASE_MODEL, SPEND_MODEL
+
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 KEYS = {
@@ -21,7 +23,7 @@ KEYS = {
     "ml_customer_predictions": 1,
     "ml_repeat_drivers": 1,
     "ml_sales_forecast": 2,
-    "ml_model_evaluation": 4,
+    "ml_model_evaluation": 5,
 }
 ORDER = {
     "ml_customer_clusters": "customer_id",
@@ -29,7 +31,7 @@ ORDER = {
     "ml_customer_predictions": "customer_id",
     "ml_repeat_drivers": "feature",
     "ml_sales_forecast": "series, week_ahead",
-    "ml_model_evaluation": "model, segment, method, metric",
+    "ml_model_evaluation": "model, segment, fold, method, metric",
 }
 AS_OF = dt.date(2011, 12, 9)
 
@@ -95,19 +97,33 @@ def test_predictions_cover_the_active_customers(built_warehouse: dict[str, objec
 def test_selected_models_beat_the_naive_baselines(built_warehouse: dict[str, object]) -> None:
     _, rows = _rows(
         built_warehouse["duck"],
-        "select model, method, metric, value from ml.ml_model_evaluation "
-        "where segment in ('active customers', 'total')",
+        "select model, fold, method, metric, value from ml.ml_model_evaluation "
+        "where segment = 'active customers'",
     )
-    value = {(model, method, metric): v for model, method, metric, v in rows}
+    value = {tuple(row[:4]): row[4] for row in rows}
     purchase = "purchase_next_horizon"
-    assert (
-        value[(purchase, "logistic_regression", "auc")]
-        > value[(purchase, "baseline_bought_previous_horizon", "auc")]
-    )
     spend = "spend_next_horizon"
-    assert (
-        value[(spend, "hist_gradient_boosting_poisson", "mae")]
-        < value[(spend, "baseline_previous_horizon_spend", "mae")]
+    for fold in ("test", "validation_1", "validation_2", "mean"):
+        assert (
+            value[(purchase, fold, PURCHASE_MODEL, "auc")]
+            > value[(purchase, fold, "baseline_bought_previous_horizon", "auc")]
+        )
+        assert (
+            value[(spend, fold, SPEND_MODEL, "mae")]
+            < value[(spend, fold, "baseline_historical_average", "mae")]
+        )
+
+
+def test_btyd_candidates_on_every_fold(built_warehouse: dict[str, object]) -> None:
+    _, rows = _rows(
+        built_warehouse["duck"],
+        "select fold, method from ml.ml_model_evaluation "
+        "where method in ('bgnbd', 'bgnbd_gamma_gamma') and metric in ('auc', 'mae')",
+    )
+    assert sorted(rows) == sorted(
+        (fold, method)
+        for fold in ("mean", "test", "validation_1", "validation_2")
+        for method in ("bgnbd", "bgnbd_gamma_gamma")
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from ml_invoices import invoice
 
 from retail_warehouse.ml.customer_models import (
+    CEILING_METHOD,
     PURCHASE_CANDIDATES,
     PURCHASE_MODEL,
     SPEND_CANDIDATES,
@@ -15,12 +16,19 @@ from retail_warehouse.ml.customer_models import (
     SpendModel,
     customer_model_evaluation,
     customer_predictions,
+    fit_spend_models,
     historical_average_spend,
     historical_purchase_probability,
+    make_purchase_model,
     repeat_drivers,
     stacked_training_frame,
 )
-from retail_warehouse.ml.features import PREDICTION_FEATURES, active_customers
+from retail_warehouse.ml.features import (
+    PREDICTION_FEATURES,
+    active_customers,
+    log_features,
+    training_frame,
+)
 from retail_warehouse.ml.frames import last_day
 
 HORIZON = 90
@@ -54,28 +62,62 @@ def test_evaluation_rows(synthetic_invoices: pd.DataFrame) -> None:
         *PURCHASE_CANDIDATES,
         "baseline_bought_previous_horizon",
         "baseline_historical_rate",
+        CEILING_METHOD,
     }
     assert set(spend["method"]) == {
         *SPEND_CANDIDATES,
         "baseline_previous_horizon_spend",
         "baseline_historical_average",
     }
-    assert set(purchase["metric"]) == {
-        "auc",
-        "brier_score",
-        "log_loss",
-        "precision_top_decile",
-        "lift_top_decile",
-        "base_rate",
-    }
+    core = {"auc", "brier_score", "log_loss", "precision_top_decile", "lift_top_decile"}
+    assert core | {"base_rate"} <= set(purchase["metric"])
+    calibrated = purchase[purchase["metric"].str.startswith("decile_")]
+    assert set(calibrated["method"]) == {PURCHASE_MODEL, "bgnbd"}
+    assert len(set(calibrated["metric"])) == 20
     assert set(spend["metric"]) == {"mae", "rmse", "spearman"}
-    assert not evaluation.duplicated(["model", "method", "metric"]).any()
+    assert not evaluation.duplicated(["model", "fold", "method", "metric"]).any()
+    assert set(evaluation["fold"]) == {"test", "validation_1", "validation_2", "mean"}
     selected = evaluation[evaluation["is_selected"]]
     assert set(selected["method"]) == {PURCHASE_MODEL, SPEND_MODEL}
     as_of = last_day(synthetic_invoices)
     assert (evaluation["test_end_date"] > evaluation["test_cutoff_date"]).all()
     assert (evaluation["test_cutoff_date"] > evaluation["train_cutoff_date"]).all()
-    assert evaluation["test_end_date"].iloc[0].toordinal() - 719163 == as_of
+    test = evaluation[evaluation["fold"] == "test"]
+    assert test["test_end_date"].iloc[0].toordinal() - 719163 == as_of
+    assert test["test_cutoff_date"].iloc[0].toordinal() - 719163 == as_of - HORIZON
+    earliest = evaluation[evaluation["fold"] == "validation_2"]
+    assert earliest["test_cutoff_date"].iloc[0].toordinal() - 719163 == as_of - 3 * HORIZON
+
+
+def test_mean_rows_average_the_folds(synthetic_invoices: pd.DataFrame) -> None:
+    evaluation = customer_model_evaluation(synthetic_invoices, HORIZON, ACTIVE, windows=2)
+    auc = evaluation[(evaluation["method"] == "bgnbd") & (evaluation["metric"] == "auc")].set_index(
+        "fold"
+    )["value"]
+    folds = auc.drop("mean")
+    assert len(folds) == 3
+    assert auc["mean"] == pytest.approx(folds.mean())
+
+
+def test_bgnbd_candidate_is_the_btyd_probability(synthetic_invoices: pd.DataFrame) -> None:
+    as_of = last_day(synthetic_invoices)
+    frame = training_frame(synthetic_invoices, as_of - HORIZON, HORIZON, ACTIVE)
+    x = log_features(frame, PREDICTION_FEATURES)
+    scores = make_purchase_model("bgnbd").fit(x, None).predict_proba(x)[:, 1]
+    np.testing.assert_allclose(scores, frame["bgnbd_purchase_probability"], rtol=1e-12)
+    spend = SpendModel("bgnbd_gamma_gamma").fit(x, np.zeros(len(x))).predict(x)
+    np.testing.assert_allclose(spend, frame["btyd_expected_spend"], rtol=1e-12)
+
+
+def test_blend_sits_between_its_parts(synthetic_invoices: pd.DataFrame) -> None:
+    as_of = last_day(synthetic_invoices)
+    frame = training_frame(synthetic_invoices, as_of - HORIZON, HORIZON, ACTIVE)
+    x, y = log_features(frame, PREDICTION_FEATURES), frame["will_purchase"].to_numpy()
+    blend = make_purchase_model("blend_logistic_bgnbd").fit(x, y).predict_proba(x)[:, 1]
+    regression = make_purchase_model("logistic_regression").fit(x, y).predict_proba(x)[:, 1]
+    bgnbd = frame["bgnbd_purchase_probability"].to_numpy()
+    low, high = np.minimum(regression, bgnbd), np.maximum(regression, bgnbd)
+    assert ((blend >= low - 1e-9) & (blend <= high + 1e-9)).all()
 
 
 def test_backtest_training_never_sees_the_test_window(synthetic_invoices: pd.DataFrame) -> None:
@@ -125,16 +167,25 @@ def test_everyone_buys_again(make_invoices) -> None:
     assert (drivers["importance_auc_drop"] == 0).all()
 
 
+def test_spend_models_share_one_regressor() -> None:
+    random = np.random.default_rng(1)
+    x = random.normal(size=(120, len(PREDICTION_FEATURES)))
+    spend = np.clip(50 * x[:, 0], 0, None)
+    shared = fit_spend_models(x, spend)
+    assert list(shared) == list(SPEND_CANDIDATES)
+    for name, model in shared.items():
+        np.testing.assert_allclose(model.predict(x), SpendModel(name).fit(x, spend).predict(x))
+
+
 @pytest.mark.parametrize("name", SPEND_CANDIDATES)
 def test_spend_models_never_negative(name: str) -> None:
     random = np.random.default_rng(0)
-    x = random.normal(size=(200, 3))
+    x = random.normal(size=(200, len(PREDICTION_FEATURES)))
     spend = np.where(x[:, 0] > 0, 100 * x[:, 1], 0.0)
-    bought = (spend != 0).astype(int)
-    predicted = SpendModel(name).fit(x, spend, bought).predict(x)
+    predicted = SpendModel(name).fit(x, spend).predict(x)
     assert (predicted >= 0).all()
     with pytest.raises(ValueError):
-        SpendModel("unknown").fit(x, spend, bought)
+        SpendModel("unknown").fit(x, spend)
 
 
 def test_baselines() -> None:

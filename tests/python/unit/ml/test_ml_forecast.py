@@ -112,5 +112,5 @@ def test_model_evaluation_columns(synthetic_invoices: pd.DataFrame) -> None:
         "spend_next_horizon",
         "sales_forecast",
     }
-    assert not evaluation.duplicated(["model", "segment", "method", "metric"]).any()
+    assert not evaluation.duplicated(["model", "segment", "fold", "method", "metric"]).any()
     assert evaluation["as_of_date"].nunique() == 1
