@@ -37,6 +37,7 @@ from retail_warehouse.ml.frames import from_day_number, last_day
 from retail_warehouse.ml.metrics import (
     calibration_by_decile,
     classification_metrics,
+    mean_over_folds,
     regression_metrics,
 )
 
@@ -384,26 +385,6 @@ def customer_model_evaluation(
     result = pd.concat(parts, ignore_index=True)
     result["segment"] = "active customers"
     return pd.concat([result, mean_over_folds(result)], ignore_index=True)
-
-
-def mean_over_folds(rows: pd.DataFrame) -> pd.DataFrame:
-    """One ``mean`` row per model x segment x method x metric of ``rows`` (per-fold
-    evaluation rows): the mean value over the folds that have it (NaN if any fold's is),
-    summed observations and training rows, the earliest training and test cutoffs and the
-    latest test end."""
-    keys = ["model", "segment", "method", "metric"]
-    grouped = rows.groupby(keys, sort=True, dropna=False)
-    mean = grouped.agg(
-        value=("value", lambda values: float(np.mean(values.to_numpy(dtype="float64")))),
-        is_selected=("is_selected", "max"),
-        observations=("observations", "sum"),
-        training_rows=("training_rows", "sum"),
-        train_cutoff_date=("train_cutoff_date", "min"),
-        test_cutoff_date=("test_cutoff_date", "min"),
-        test_end_date=("test_end_date", "max"),
-    ).reset_index()
-    mean["fold"] = "mean"
-    return mean
 
 
 @single_threaded

@@ -17,7 +17,8 @@ import pandas as pd
 
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.ml.frames import from_day_number, last_day
-from retail_warehouse.ml.metrics import forecast_metrics
+from retail_warehouse.ml.holidays import is_closing_day
+from retail_warehouse.ml.metrics import forecast_metrics, mean_over_folds
 
 SEASON = 52
 """Weeks in a year, the seasonal lag."""
@@ -27,12 +28,14 @@ FOURIER_TERMS = 3
 """Sine/cosine pairs of the yearly cycle in the regression."""
 INTERVAL_QUANTILES = (0.10, 0.90)
 """An 80 % prediction interval."""
-FORECAST_METHOD = "seasonal_naive_smoothed"
+FORECAST_METHOD = "seasonal_naive_trading_days"
 """The method kept (see the backtest rows in ml_model_evaluation)."""
 TOTAL = "total"
 """The series name of all countries together."""
 
-Method = Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray]]
+Method = Callable[[np.ndarray, np.ndarray, int, np.ndarray | None], tuple[np.ndarray, np.ndarray]]
+"""(history, Christmas flags and trading weights of the history and horizon weeks, horizon)
+-> (forecast, in-sample fitted values)."""
 
 
 def weekly_series(invoices: pd.DataFrame, top_countries: int) -> pd.DataFrame:
@@ -87,7 +90,7 @@ def _holds_christmas(start_day: int, end_day: int) -> bool:
 
 
 def seasonal_naive(
-    y: np.ndarray, christmas: np.ndarray, horizon: int
+    y: np.ndarray, christmas: np.ndarray, horizon: int, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The same week a year earlier. Returns (forecast, in-sample fitted; NaN where no year
     before exists)."""
@@ -103,7 +106,7 @@ def seasonal_naive(
 
 
 def seasonal_naive_smoothed(
-    y: np.ndarray, christmas: np.ndarray, horizon: int
+    y: np.ndarray, christmas: np.ndarray, horizon: int, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The mean of the same week a year earlier and its two neighbours, leaving Christmas
     weeks out of the mean. When the week or its week a year earlier holds Christmas (52
@@ -136,7 +139,7 @@ def _growth(y: np.ndarray, end: int) -> float:
 
 
 def seasonal_naive_growth(
-    y: np.ndarray, christmas: np.ndarray, horizon: int
+    y: np.ndarray, christmas: np.ndarray, horizon: int, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The same week a year earlier times the trailing 13-week year-over-year growth."""
     naive, naive_fitted = seasonal_naive(y, christmas, horizon)
@@ -148,7 +151,7 @@ def seasonal_naive_growth(
 
 
 def fourier_regression(
-    y: np.ndarray, christmas: np.ndarray, horizon: int
+    y: np.ndarray, christmas: np.ndarray, horizon: int, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Least squares on a linear trend, FOURIER_TERMS yearly sine/cosine pairs and a
     Christmas-week dummy; ``christmas`` covers the history and the horizon."""
@@ -165,12 +168,78 @@ def fourier_regression(
     return values[n:], values[:n]
 
 
+def seasonal_naive_trading_days(
+    y: np.ndarray, christmas: np.ndarray, horizon: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`seasonal_naive_smoothed` per trading day: each of last year's three weeks is
+    divided by its trading weight (:func:`trading_weights`) before the mean, which is then
+    multiplied by the target week's weight. Easter and the bank holidays move between
+    years; a week that lost two trading days to Easter last year no longer pulls this
+    year's week down, and this year's Easter week is forecast lower. Christmas weeks as in
+    the smoothed method; without ``weights`` every week weighs 1."""
+    n = len(y)
+    weights = np.ones(n + horizon) if weights is None else np.asarray(weights, dtype="float64")
+
+    def value(t: int) -> float:
+        base = t - SEASON
+        if base < 0:
+            return float(y[-1]) if n else 0.0
+        if christmas[t] or christmas[base]:
+            return float(y[base])
+        near = [
+            i
+            for i in (base - 1, base, base + 1)
+            if 0 <= i < n and not christmas[i] and weights[i] > 0
+        ]
+        if not near:
+            return float(y[base])
+        return float(np.mean(y[near] / weights[near]) * weights[t])
+
+    fitted = np.array([value(t) if t >= SEASON else np.nan for t in range(n)])
+    return np.array([value(n + h) for h in range(horizon)]), fitted
+
+
 METHODS: dict[str, Method] = {
     "seasonal_naive": seasonal_naive,
     "seasonal_naive_smoothed": seasonal_naive_smoothed,
     "seasonal_naive_growth": seasonal_naive_growth,
+    "seasonal_naive_trading_days": seasonal_naive_trading_days,
     "fourier_regression": fourier_regression,
 }
+"""The seasonal-naive family and the regression: intervals from their in-sample errors."""
+
+STATSFORECAST_METHODS: tuple[str, ...] = ("auto_ets", "auto_arima", "auto_theta", "mstl")
+"""statsforecast models (season length 52, their own 80 % intervals). Backtested on the
+total series only: AutoARIMA alone takes seconds per fit, and none is selected."""
+
+
+def _statsforecast_model(name: str) -> object:
+    # Imported here: statsforecast (numba) takes a second or more to import, and only the
+    # backtest needs it.
+    from statsforecast.models import MSTL, AutoARIMA, AutoETS, AutoTheta
+
+    if name == "auto_ets":
+        return AutoETS(season_length=SEASON)
+    if name == "auto_arima":
+        return AutoARIMA(season_length=SEASON)
+    if name == "auto_theta":
+        return AutoTheta(season_length=SEASON)
+    if name == "mstl":
+        return MSTL(season_length=SEASON, trend_forecaster=AutoETS(model="ZZN"))
+    raise ValueError(f"unknown forecast method {name!r}")
+
+
+def _statsforecast(
+    y: np.ndarray, horizon: int, name: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    level = round(100 * (INTERVAL_QUANTILES[1] - INTERVAL_QUANTILES[0]))
+    fitted = _statsforecast_model(name).fit(np.asarray(y, dtype="float64"))
+    result = fitted.predict(h=horizon, level=[level])
+    return (
+        np.asarray(result["mean"], dtype="float64"),
+        np.asarray(result[f"lo-{level}"], dtype="float64"),
+        np.asarray(result[f"hi-{level}"], dtype="float64"),
+    )
 
 
 def _interval(
@@ -187,13 +256,51 @@ def _interval(
 
 
 def forecast_series(
-    y: np.ndarray, christmas: np.ndarray, horizon: int, method: str
+    y: np.ndarray,
+    christmas: np.ndarray,
+    horizon: int,
+    method: str,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(forecast, lower, upper) for the ``horizon`` weeks after ``y`` by ``method``;
-    ``christmas`` flags the weeks of the history and of the horizon."""
-    forecast, fitted = METHODS[method](np.asarray(y, dtype="float64"), christmas, horizon)
+    ``christmas`` flags and ``weights`` (trading weights, optional) cover the weeks of the
+    history and of the horizon."""
+    if method in STATSFORECAST_METHODS:
+        return _statsforecast(y, horizon, method)
+    forecast, fitted = METHODS[method](np.asarray(y, dtype="float64"), christmas, horizon, weights)
     lower, upper = _interval(np.asarray(y, dtype="float64"), fitted, forecast)
     return forecast, lower, upper
+
+
+def weekday_shares(invoices: pd.DataFrame, last_day_seen: int) -> np.ndarray:
+    """Monday..Sunday: the mean net revenue of each weekday over the calendar days up to
+    ``last_day_seen`` (closing days and Christmas days left out; a day without invoices
+    counts as 0), as shares summing to 1 (1/7 each without revenue)."""
+    money = invoices[
+        invoices["invoice_kind"].isin(["sale", "cancellation"]) & (invoices["day"] <= last_day_seen)
+    ]
+    first_day = int(invoices["day"].min())
+    totals, counts = np.zeros(7), np.zeros(7)
+    by_day = money.groupby("day")["product_milli"].sum()
+    for day in range(first_day, last_day_seen + 1):
+        date = from_day_number(day)
+        if is_closing_day(date) or _holds_christmas(day, day):
+            continue
+        counts[date.weekday()] += 1
+        totals[date.weekday()] += float(by_day.get(day, 0))
+    means = np.divide(totals, counts, out=np.zeros(7), where=counts > 0)
+    means = np.clip(means, 0.0, None)
+    return means / means.sum() if means.sum() > 0 else np.full(7, 1 / 7)
+
+
+def trading_weights(week_end_days: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Per 7-day week ending on each of ``week_end_days``: the weekday shares of its days
+    that are not closing days (:mod:`retail_warehouse.ml.holidays`); 1 for a normal week."""
+    weights = []
+    for end in week_end_days:
+        days = (from_day_number(int(end) - offset) for offset in range(7))
+        weights.append(sum(shares[date.weekday()] for date in days if not is_closing_day(date)))
+    return np.array(weights, dtype="float64")
 
 
 def _future_christmas(last_end_day: int, horizon: int) -> np.ndarray:
@@ -211,14 +318,25 @@ def sales_forecast(invoices: pd.DataFrame, horizon_weeks: int, top_countries: in
     and the ``top_countries`` largest countries, by :data:`FORECAST_METHOD`."""
     weekly = weekly_series(invoices, top_countries)
     as_of = last_day(invoices)
+    shares = weekday_shares(invoices, as_of)
     rows = []
     for series, history in weekly.groupby("series", sort=False):
         history = history.sort_values("week_number")
         christmas = np.concatenate(
             [history["is_christmas"].to_numpy(), _future_christmas(as_of, horizon_weeks)]
         )
+        end_days = np.concatenate(
+            [
+                history["week_end_day"].to_numpy(),
+                as_of + 7 * np.arange(1, horizon_weeks + 1),
+            ]
+        )
         forecast, lower, upper = forecast_series(
-            history["net_revenue"].to_numpy(), christmas, horizon_weeks, FORECAST_METHOD
+            history["net_revenue"].to_numpy(),
+            christmas,
+            horizon_weeks,
+            FORECAST_METHOD,
+            trading_weights(end_days, shares),
         )
         for h in range(horizon_weeks):
             rows.append(
@@ -245,39 +363,59 @@ def sales_forecast(invoices: pd.DataFrame, horizon_weeks: int, top_countries: in
     return result
 
 
+FORECAST_FOLDS = 3
+"""Origins of the rolling backtest: the last k x horizon weeks held out, k = 1..3."""
+
+
 def forecast_backtest(
-    invoices: pd.DataFrame, horizon_weeks: int, top_countries: int
+    invoices: pd.DataFrame, horizon_weeks: int, top_countries: int, folds: int = FORECAST_FOLDS
 ) -> pd.DataFrame:
-    """The last ``horizon_weeks`` weeks held out: every method fitted on the weeks before and
-    scored on them (MAPE, MAE, interval coverage). One row per series x metric x method."""
+    """Rolling origins: for k = 1..``folds`` every method is fitted on the weeks up to the
+    last k x ``horizon_weeks`` and scored on the ``horizon_weeks`` after (MAPE, MAE,
+    interval coverage); fold ``test`` is k = 1, ``validation_<k - 1>`` the earlier ones,
+    plus their ``mean``. statsforecast models on the total series only. Origins with less
+    than a year of history are left out. One row per series x fold x method x metric."""
     weekly = weekly_series(invoices, top_countries)
     rows = []
-    for series, history in weekly.groupby("series", sort=False):
-        history = history.sort_values("week_number")
-        y = history["net_revenue"].to_numpy(dtype="float64")
-        christmas = history["is_christmas"].to_numpy()
-        train, test = y[:-horizon_weeks], y[-horizon_weeks:]
-        cutoff = int(history["week_end_day"].to_numpy()[-horizon_weeks - 1])
-        for method in METHODS:
-            forecast, lower, upper = forecast_series(train, christmas, horizon_weeks, method)
-            metrics = forecast_metrics(test, forecast, lower, upper)
-            for metric, value in metrics.items():
-                rows.append(
-                    {
-                        "model": "sales_forecast",
-                        "method": method,
-                        "metric": metric,
-                        "value": value,
-                        "is_selected": method == FORECAST_METHOD,
-                        "segment": series,
-                        "fold": "test",
-                        "observations": len(test),
-                        "training_rows": len(train),
-                        "train_cutoff_date": from_day_number(cutoff),
-                        "test_cutoff_date": from_day_number(cutoff),
-                        "test_end_date": from_day_number(
-                            int(history["week_end_day"].to_numpy()[-1])
-                        ),
-                    }
+    for index in range(max(1, folds)):
+        for series, history in weekly.groupby("series", sort=False):
+            history = history.sort_values("week_number")
+            y = history["net_revenue"].to_numpy(dtype="float64")
+            end_days = history["week_end_day"].to_numpy()
+            cut = len(y) - (index + 1) * horizon_weeks
+            if cut < SEASON:
+                continue
+            christmas = history["is_christmas"].to_numpy()[: cut + horizon_weeks]
+            weights = trading_weights(
+                end_days[: cut + horizon_weeks], weekday_shares(invoices, int(end_days[cut - 1]))
+            )
+            train, test = y[:cut], y[cut : cut + horizon_weeks]
+            methods = [*METHODS, *(STATSFORECAST_METHODS if series == TOTAL else ())]
+            for method in methods:
+                forecast, lower, upper = forecast_series(
+                    train, christmas, horizon_weeks, method, weights
                 )
-    return pd.DataFrame(rows)
+                metrics = forecast_metrics(test, forecast, lower, upper)
+                for metric, value in metrics.items():
+                    rows.append(
+                        {
+                            "model": "sales_forecast",
+                            "method": method,
+                            "metric": metric,
+                            "value": value,
+                            "is_selected": method == FORECAST_METHOD,
+                            "segment": series,
+                            "fold": "test" if index == 0 else f"validation_{index}",
+                            "observations": len(test),
+                            "training_rows": len(train),
+                            "train_cutoff_date": from_day_number(int(end_days[cut - 1])),
+                            "test_cutoff_date": from_day_number(int(end_days[cut - 1])),
+                            "test_end_date": from_day_number(
+                                int(end_days[cut + horizon_weeks - 1])
+                            ),
+                        }
+                    )
+    if not rows:
+        raise ValueError("less than a year of weekly history before the first origin")
+    result = pd.DataFrame(rows)
+    return pd.concat([result, mean_over_folds(result)], ignore_index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
@@ -91,3 +92,23 @@ def forecast_metrics(
         "mae": float(np.mean(np.abs(f - y))),
         "interval_coverage": float(np.mean((y >= lower) & (y <= upper))),
     }
+
+
+def mean_over_folds(rows: pd.DataFrame) -> pd.DataFrame:
+    """One ``mean`` row per model x segment x method x metric of ``rows`` (per-fold
+    evaluation rows): the mean value over the folds that have it (NaN if any fold's is),
+    summed observations and training rows, the earliest training and test cutoffs and the
+    latest test end."""
+    keys = ["model", "segment", "method", "metric"]
+    grouped = rows.groupby(keys, sort=True, dropna=False)
+    mean = grouped.agg(
+        value=("value", lambda values: float(np.mean(values.to_numpy(dtype="float64")))),
+        is_selected=("is_selected", "max"),
+        observations=("observations", "sum"),
+        training_rows=("training_rows", "sum"),
+        train_cutoff_date=("train_cutoff_date", "min"),
+        test_cutoff_date=("test_cutoff_date", "min"),
+        test_end_date=("test_end_date", "max"),
+    ).reset_index()
+    mean["fold"] = "mean"
+    return mean

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,15 +14,19 @@ from retail_warehouse.ml.forecast import (
     FORECAST_METHOD,
     METHODS,
     SEASON,
+    STATSFORECAST_METHODS,
     TOTAL,
     forecast_backtest,
     forecast_series,
     sales_forecast,
     seasonal_naive,
     seasonal_naive_smoothed,
+    seasonal_naive_trading_days,
+    trading_weights,
+    weekday_shares,
     weekly_series,
 )
-from retail_warehouse.ml.frames import from_day_number, last_day
+from retail_warehouse.ml.frames import day_number, from_day_number, last_day
 
 
 def test_weekly_series_end_on_the_last_day(make_invoices) -> None:
@@ -87,9 +93,48 @@ def test_forecast_and_backtest_on_synthetic_data(synthetic_invoices: pd.DataFram
     assert forecast["week_start_date"].min() == from_day_number(as_of + 1)
     assert (forecast["method"] == FORECAST_METHOD).all()
     backtest = forecast_backtest(synthetic_invoices, 12, 1)
-    assert set(backtest["method"]) == set(METHODS)
+    total = backtest[backtest["segment"] == TOTAL]
+    assert set(total["method"]) == {*METHODS, *STATSFORECAST_METHODS}
+    assert set(backtest.loc[backtest["segment"] == "GB", "method"]) == set(METHODS)
     assert set(backtest["metric"]) == {"mape_pct", "mae", "interval_coverage"}
     assert backtest["value"][backtest["metric"] == "interval_coverage"].between(0, 1).all()
+    # Two years of weeks: origins 12, 24 and 36 weeks back all have a year of history.
+    assert set(backtest["fold"]) == {"test", "validation_1", "validation_2", "mean"}
+    mape = total[(total["metric"] == "mape_pct") & (total["method"] == FORECAST_METHOD)]
+    by_fold = mape.set_index("fold")["value"]
+    assert by_fold["mean"] == pytest.approx(by_fold.drop("mean").mean())
+    origins = total.drop_duplicates("fold").set_index("fold")["test_cutoff_date"]
+    assert (origins["validation_1"] - origins["validation_2"]).days == 84
+    assert (origins["test"] - origins["validation_1"]).days == 84
+
+
+def test_trading_weights_count_the_closing_days() -> None:
+    shares = np.full(7, 1 / 7)
+    # Weeks ending Friday 2011-04-29 (Saturday 23 to Friday 29 April: Easter Sunday and
+    # Monday inside, Good Friday the day before) and Friday 2011-04-15 (a normal week).
+    ends = np.array([day_number(dt.date(2011, 4, 29)), day_number(dt.date(2011, 4, 15))])
+    weights = trading_weights(ends, shares)
+    assert weights == pytest.approx([5 / 7, 1.0])
+
+
+def test_trading_day_naive_moves_easter() -> None:
+    y = np.full(50, 70.0)
+    y[5] = 40.0  # last year's Easter week: 4 of 7 trading days
+    weights = np.ones(62)
+    weights[5] = 4 / 7
+    weights[5 + SEASON + 2] = 4 / 7  # this year's Easter comes two weeks later
+    christmas = np.zeros(62, dtype=bool)
+    forecast, _ = seasonal_naive_trading_days(y, christmas, 12, weights)
+    assert forecast[5 + SEASON - 50] == pytest.approx(70.0)  # no dip where Easter was
+    assert forecast[7 + SEASON - 50] == pytest.approx(40.0)  # the dip where Easter is
+    smoothed, _ = seasonal_naive_smoothed(y, christmas, 12)
+    assert smoothed[5 + SEASON - 50] == pytest.approx(60.0)  # the old method keeps the dip
+
+
+def test_weekday_shares_sum_to_one(synthetic_invoices: pd.DataFrame) -> None:
+    shares = weekday_shares(synthetic_invoices, last_day(synthetic_invoices))
+    assert shares.sum() == pytest.approx(1.0)
+    assert (shares >= 0).all()
 
 
 def test_backtest_forecast_ignores_the_held_out_weeks(synthetic_invoices: pd.DataFrame) -> None:
