@@ -3,11 +3,11 @@
     edges: the one home of the RFM scoring rule (current and history marts).
     The rule: macros/_macros.yml.
 -#}
-{% macro rfm_scores(measured, edges, rank_partition_by=none) -%}
+{% macro rfm_scores(measured, edges, rank_partition_by=none, frequency_binning=none) -%}
     {{ rfm_quantile_score(
         measured ~ '.recency_days', edges ~ '.recency', reverse=true
     ) }} as r_score,
-    {% if rfm_frequency_binning() == 'rank' -%}
+    {% if (frequency_binning or rfm_frequency_binning()) == 'rank' -%}
     {{ rfm_rank_score(
         measured ~ '.frequency',
         measured ~ '.customer_id',

@@ -6,11 +6,23 @@ fct_invoices as (
 
 ),
 
+int_invoice_lines_classified as (
+
+    select * from {{ ref('int_invoice_lines_classified') }}
+
+),
+
 rfm_segments as (
 
     select * from {{ ref('rfm_segments') }}
 
 ),
+
+{#- var rfm_definition: warehouse (the house rules) or classic (the
+    published notebook recipe, which always ranks frequency; the rules:
+    _rfm__docs.md, rfm_classic). #}
+{%- set binning = 'rank' if rfm_definition() == 'classic'
+    else rfm_frequency_binning() %}
 
 -- Reference date: the var rfm_reference_date, or the day after the last
 -- invoice in the data. The window (var rfm_window_months) ends the day
@@ -39,10 +51,31 @@ periods as (
 ),
 
 -- Recency, frequency and monetary of each identified customer with a
--- purchase in the window (net revenue of product money, as everywhere else).
-customers_measured as (
+-- purchase in the window: net revenue of product money, as everywhere else,
+-- or with rfm_definition = classic every line of positive quantity and price.
+-- Both are written out so both engines check both; the constant filter keeps
+-- one (the planner drops the other branch unread).
+customers_measured_warehouse as (
 
     {{ rfm_customers_measured('fct_invoices', 'periods') }}
+
+),
+
+customers_measured_classic as (
+
+    {{ rfm_customers_measured_classic(
+        'int_invoice_lines_classified', 'periods'
+    ) }}
+
+),
+
+customers_measured as (
+
+    select * from customers_measured_warehouse
+    where '{{ rfm_definition() }}' = 'warehouse'
+    union all
+    select * from customers_measured_classic
+    where '{{ rfm_definition() }}' = 'classic'
 
 ),
 
@@ -67,7 +100,9 @@ customers_scored as (
         customers_measured.recency_days,
         customers_measured.frequency,
         customers_measured.monetary,
-        {{ rfm_scores('customers_measured', 'value_edges') }}
+        {{ rfm_scores(
+            'customers_measured', 'value_edges', frequency_binning=binning
+        ) }}
     from customers_measured
     cross join value_edges
 
@@ -80,8 +115,9 @@ final as (
         customers_scored.reference_date,
         customers_scored.window_start_date,
         cast(
-            '{{ rfm_frequency_binning() }}' as {{ dbt.type_string() }}
-        ) as frequency_binning,
+            '{{ rfm_definition() }}' as {{ dbt.type_string() }}
+        ) as rfm_definition,
+        cast('{{ binning }}' as {{ dbt.type_string() }}) as frequency_binning,
         customers_scored.first_purchase_date,
         customers_scored.last_purchase_date,
         customers_scored.recency_days,
