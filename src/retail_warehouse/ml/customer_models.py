@@ -179,6 +179,20 @@ def stacked_training_frame(
     return frame.sort_values(["cutoff_day", "customer_id"], kind="mergesort").reset_index(drop=True)
 
 
+def backtest_split(
+    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
+) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """The out-of-time backtest: ``(test_cutoff, train, test)`` with the test cutoff at
+    T - H (labels up to T) and the training rows stacked from T - 2H back (labels up to
+    T - H), so no training label overlaps the test window."""
+    test_cutoff = last_day(invoices) - horizon_days
+    train = stacked_training_frame(
+        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows
+    )
+    test = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+    return test_cutoff, train, test
+
+
 def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = log_features(frame, PREDICTION_FEATURES)
     return x, frame["will_purchase"].to_numpy(), frame["future_net_revenue"].to_numpy()
@@ -221,11 +235,7 @@ def customer_model_evaluation(
     naive baselines, trained at T - 2H and tested at T - H. One row per model x metric x
     method, with the test set's size and base rate."""
     as_of = last_day(invoices)
-    test_cutoff = as_of - horizon_days
-    train = stacked_training_frame(
-        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows
-    )
-    test = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+    test_cutoff, train, test = backtest_split(invoices, horizon_days, active_window_days, windows)
     x_train, y_train, spend_train = _xy(train)
     x_test, y_test, spend_test = _xy(test)
     ids = test["customer_id"].to_numpy()
@@ -322,11 +332,7 @@ def repeat_drivers(
     sign of the Spearman correlation between the feature and the predicted probability),
     with the feature's median among customers who did and did not buy again."""
     as_of = last_day(invoices)
-    test_cutoff = as_of - horizon_days
-    train = stacked_training_frame(
-        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows
-    )
-    test = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+    test_cutoff, train, test = backtest_split(invoices, horizon_days, active_window_days, windows)
     x_train, y_train, _ = _xy(train)
     x_test, y_test, _ = _xy(test)
     model = _fit_classifier(PURCHASE_MODEL, x_train, y_train)
