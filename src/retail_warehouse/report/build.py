@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from retail_warehouse.engines import Warehouse, open_warehouse
 from retail_warehouse.errors import NotBuiltError
-from retail_warehouse.loader import Warehouse, open_warehouse
 from retail_warehouse.report import data, sections
 from retail_warehouse.report.commentary import commentary
 from retail_warehouse.report.page import Section, chart_count, not_built_section, render_page

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from retail_warehouse.loader import Warehouse
+from retail_warehouse.engines import Warehouse
 from retail_warehouse.settings import Settings, schema_name
 
 Row = dict[str, Any]
