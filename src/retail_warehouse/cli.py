@@ -15,10 +15,10 @@ from pathlib import Path
 
 from retail_warehouse.build import run_build
 from retail_warehouse.errors import RetailWarehouseError
-from retail_warehouse.loader import load
+from retail_warehouse.load import load
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import TARGETS, from_env
-from retail_warehouse.sources import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
+from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.summary import format_summary, read_summary
 
 

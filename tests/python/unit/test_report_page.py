@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from retail_warehouse.cli import main
+from retail_warehouse.engines import DuckDBWarehouse
 from retail_warehouse.errors import NotBuiltError
-from retail_warehouse.loader import DuckDBWarehouse
 from retail_warehouse.report.build import build_report, write_report
 from retail_warehouse.report.charts import bar_chart
 from retail_warehouse.report.data import Schemas, weekly_totals
