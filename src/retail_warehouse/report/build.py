@@ -1,7 +1,8 @@
 """Build the dashboard: read the marts of one target, assemble the sections, write the HTML.
 
-Core marts are required (``NotBuiltError`` without them); the RFM marts and the ``ml`` tables
-are optional: without them their sections say "not built yet" and the page still renders.
+Core marts are required (``NotBuiltError`` without them); the RFM and loyalty marts and the
+``ml`` tables are optional: without them their sections say "not built yet" and the page still
+renders.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
     else:
         parts.append(
             sections.rfm_section(segments, data.latest_segment_migration(warehouse, schemas))
+        )
+    missing_loyalty = data.missing_tables(warehouse, schemas.marts, data.LOYALTY_TABLES)
+    if missing_loyalty:
+        parts.append(
+            not_built_section("loyalty", "Loyalty programme", missing_loyalty, "dbt build")
+        )
+    else:
+        parts.append(
+            sections.loyalty_section(
+                data.loyalty_monthly(warehouse, schemas), data.loyalty_scenarios(warehouse, schemas)
+            )
         )
     if missing_ml:
         parts.append(
