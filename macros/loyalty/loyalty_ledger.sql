@@ -1,42 +1,8 @@
 {#-
-    The points ledger of a loyalty programme, for one or more rule sets at
-    once (one home for the earn, reversal, redemption, expiry and
-    eligibility rules; docs/loyalty.md). A select statement to put inside a
-    CTE. Arguments are relation or CTE names:
-
-    movements  one row per customer purchase or cancellation: customer_id,
-               movement_id (unique per customer), moved_at (timestamp),
-               movement_date, is_purchase (true = earns, false = reverses),
-               net_amount (signed currency), loyalty_tier (may be null).
-    rules      one row per rule set: scenario_id, points_per_currency_unit,
-               points_per_reward, reward_value, expiry_months (null =
-               never), eligible_tiers ('platinum|gold'; null = everyone);
-               see loyalty_default_rules.
-    as_of      one row, as_of_date: the last day the data covers; an open
-               balance expires only once a later day is in the data.
-
-    Rules, per rule set and customer, in time order (then movement_id):
-    - eligibility: a customer takes part when eligible_tiers is null or
-      lists their tier; nobody else gets a ledger row.
-    - earn: a purchase earns floor(net_amount x points_per_currency_unit).
-    - reversal: a cancellation takes back floor(|net_amount| x points per
-      unit), the points the same amount earns; the balance may go negative.
-      A cancellation before the customer's first purchase (of an order from
-      before the data) takes nothing back and makes no ledger row.
-    - redemption: whenever the balance reaches points_per_reward, whole
-      rewards are redeemed at once (a redemption row after the movement).
-      In closed form: with N the running sum of earned minus reversed points
-      since the last expiry, rewards redeemed so far = max(0, running max of
-      floor(N / points_per_reward)), and the balance N - points_per_reward x
-      that; reversed points never give back a reward already redeemed.
-    - expiry: when expiry_months is set and no purchase follows a purchase
-      within that many months, the balance expires at the end of the day
-      that many months after it (a purchase on that day still counts).
-      Whatever the balance then, it is set to 0: a negative balance is
-      written off, as a negative points_expired. Movements after an expiry
-      start from 0.
-    Every row: points_balance = running sum of points_earned -
-    points_reversed - points_redeemed - points_expired.
+    The points ledger of a loyalty programme for one or more rule sets: the
+    one home of the earn, reversal, redemption, expiry and eligibility rules
+    (macros/_macros.yml has the rules and arguments; docs/loyalty.md the
+    reasons). A select statement to put inside a CTE.
 -#}
 {% macro loyalty_ledger(movements, rules, as_of) -%}
     {%- set entry_order -%}
