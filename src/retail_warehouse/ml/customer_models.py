@@ -277,31 +277,72 @@ def customer_model_evaluation(
     return result
 
 
+@dataclass
+class CustomerModels:
+    """The fitted purchase and spend models of :func:`fit_customer_models`, with what scoring
+    needs to know: the features (in order, log-scaled before the estimators), the horizon,
+    the active window and the days the training data ends on. Persisted as one object in the
+    model registry (:mod:`retail_warehouse.ml.registry`)."""
+
+    purchase: _Classifier
+    spend: SpendModel
+    features: tuple[str, ...]
+    horizon_days: int
+    active_window_days: int
+    training_cutoff_day: int
+    as_of_day: int
+    training_rows: int
+    purchase_model: str = PURCHASE_MODEL
+    spend_model: str = SPEND_MODEL
+
+    @property
+    def estimator_name(self) -> str:
+        """The kept estimators, for the registry."""
+        return f"{self.purchase_model} + {self.spend_model}"
+
+
 @single_threaded
-def customer_predictions(
+def fit_customer_models(
     invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
-) -> pd.DataFrame:
-    """One row per active customer at T (a purchase in the last ``active_window_days``
-    days): probability of a purchase in the next ``horizon_days`` days and expected net
-    revenue in them, from the kept models trained at T - H (labels up to T)."""
+) -> CustomerModels:
+    """The kept purchase and spend models trained at T - H (labels up to T, the last invoice
+    day), on ``windows`` stacked cutoffs."""
     as_of = last_day(invoices)
     train = stacked_training_frame(
         invoices, as_of - horizon_days, horizon_days, active_window_days, windows
     )
-    score = training_frame(invoices, as_of, horizon_days, active_window_days)
     x_train, y_train, spend_train = _xy(train)
-    x_score = log_features(score, PREDICTION_FEATURES)
-    probability = _probability(_fit_classifier(PURCHASE_MODEL, x_train, y_train), x_score)
-    spend = SpendModel(SPEND_MODEL).fit(x_train, spend_train, y_train).predict(x_score)
+    return CustomerModels(
+        purchase=_fit_classifier(PURCHASE_MODEL, x_train, y_train),
+        spend=SpendModel(SPEND_MODEL).fit(x_train, spend_train, y_train),
+        features=PREDICTION_FEATURES,
+        horizon_days=int(horizon_days),
+        active_window_days=int(active_window_days),
+        training_cutoff_day=as_of - horizon_days,
+        as_of_day=as_of,
+        training_rows=len(train),
+    )
+
+
+@single_threaded
+def predict_customers(models: CustomerModels, features: pd.DataFrame) -> pd.DataFrame:
+    """One row per row of ``features`` (the output of
+    :func:`~retail_warehouse.ml.features.customer_features` at ``models.as_of_day`` with
+    ``models.horizon_days``): purchase probability and expected net revenue in the horizon,
+    with the model columns of ``ml_customer_predictions`` (rank among the rows given).
+    Sorted by customer_id."""
+    x_score = log_features(features, models.features)
+    probability = _probability(models.purchase, x_score)
+    spend = models.spend.predict(x_score)
     result = pd.DataFrame(
         {
-            "customer_id": score["customer_id"].to_numpy(dtype="int64"),
+            "customer_id": features["customer_id"].to_numpy(dtype="int64"),
             "purchase_probability": np.round(probability, 6),
             "expected_net_revenue": np.round(spend, 2),
-            "recency_days": score["recency_days"].to_numpy(dtype="float64"),
-            "frequency": score["frequency"].to_numpy(dtype="float64"),
-            "monetary": score["monetary"].to_numpy(dtype="float64").round(2),
-            "net_revenue_previous_horizon": score["net_revenue_previous_horizon"]
+            "recency_days": features["recency_days"].to_numpy(dtype="float64"),
+            "frequency": features["frequency"].to_numpy(dtype="float64"),
+            "monetary": features["monetary"].to_numpy(dtype="float64").round(2),
+            "net_revenue_previous_horizon": features["net_revenue_previous_horizon"]
             .to_numpy(dtype="float64")
             .round(2),
         }
@@ -310,13 +351,33 @@ def customer_predictions(
     result["probability_rank"] = np.empty(len(result), dtype="int64")
     result.loc[order, "probability_rank"] = np.arange(1, len(result) + 1)
     result["probability_rank"] = result["probability_rank"].astype("int64")
-    result["horizon_days"] = int(horizon_days)
-    result["purchase_model"] = PURCHASE_MODEL
-    result["spend_model"] = SPEND_MODEL
-    result["training_rows"] = len(train)
+    result["horizon_days"] = models.horizon_days
+    result["purchase_model"] = models.purchase_model
+    result["spend_model"] = models.spend_model
+    result["training_rows"] = models.training_rows
     result["model_version"] = MODEL_VERSION
-    result["as_of_date"] = from_day_number(as_of)
+    result["as_of_date"] = from_day_number(models.as_of_day)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+
+
+def active_customer_features(invoices: pd.DataFrame, models: CustomerModels) -> pd.DataFrame:
+    """The features at the models' as-of day of the customers active then (a purchase in
+    the last ``models.active_window_days`` days): the rows ``ml_customer_predictions``
+    scores."""
+    score = training_frame(
+        invoices, models.as_of_day, models.horizon_days, models.active_window_days
+    )
+    return score.loc[:, ["customer_id", *models.features]]
+
+
+def customer_predictions(
+    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
+) -> pd.DataFrame:
+    """One row per active customer at T (a purchase in the last ``active_window_days``
+    days): probability of a purchase in the next ``horizon_days`` days and expected net
+    revenue in them, from the kept models trained at T - H (labels up to T)."""
+    models = fit_customer_models(invoices, horizon_days, active_window_days, windows)
+    return predict_customers(models, active_customer_features(invoices, models))
 
 
 @single_threaded
