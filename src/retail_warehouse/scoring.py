@@ -199,7 +199,7 @@ def models_from_frames(registry: pd.DataFrame, grid: pd.DataFrame) -> ScoringMod
 def load_models(target: str = "duckdb", settings: Settings | None = None) -> ScoringModels:
     """Read the models of a built warehouse (read-only; DuckDB file from ``DUCKDB_PATH``,
     PostgreSQL from the ``PG*`` variables, as ``retail-warehouse`` does)."""
-    from retail_warehouse.loader import open_warehouse
+    from retail_warehouse.engines import open_warehouse
 
     settings = settings or from_env()
     marts = schema_name(settings.schema_prefix, "marts")
@@ -242,7 +242,8 @@ def _check(mask: pd.Series | np.ndarray, field: str, message: str, values: pd.Se
     index = _first_bad(mask)
     if index is not None:
         value = values.iloc[index]
-        raise HistoryError(f"[{index}].{field}", message.format(value=repr(value)))
+        shown = value.isoformat() if isinstance(value, dt.date) else repr(value)
+        raise HistoryError(f"[{index}].{field}", message.format(value=shown))
 
 
 def _whole_numbers(values: pd.Series, field: str, default: int) -> np.ndarray:

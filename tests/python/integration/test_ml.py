@@ -22,6 +22,7 @@ KEYS = {
     "ml_repeat_drivers": 1,
     "ml_sales_forecast": 2,
     "ml_model_evaluation": 4,
+    "ml_model_registry": 1,
 }
 ORDER = {
     "ml_customer_clusters": "customer_id",
@@ -30,6 +31,7 @@ ORDER = {
     "ml_repeat_drivers": "feature",
     "ml_sales_forecast": "series, week_ahead",
     "ml_model_evaluation": "model, segment, method, metric",
+    "ml_model_registry": "model_name",
 }
 AS_OF = dt.date(2011, 12, 9)
 

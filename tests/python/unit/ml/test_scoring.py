@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from ml_invoices import START, invoice, synthetic_rows
+from scoring_fixtures import grid_frame
 
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.ml.clustering import customer_clusters
@@ -17,7 +16,6 @@ from retail_warehouse.ml.forecast import sales_forecast
 from retail_warehouse.ml.frames import prepare_invoices
 from retail_warehouse.ml.persisted import fit_registry
 from retail_warehouse.scoring import (
-    GRID_COLUMNS,
     HistoryError,
     ScoringModels,
     forecast_sales,
@@ -30,34 +28,6 @@ from retail_warehouse.scoring import (
 )
 
 HORIZON, ACTIVE, WINDOWS = 90, 365, 2
-SEGMENTS = Path(__file__).resolve().parents[4] / "seeds" / "rfm_segments.csv"
-EDGES = {
-    "recency": (10, 30, 90, 200),
-    "frequency": (1, 2, 4, 8),
-    "monetary": (100, 500, 1000, 5000),
-}
-
-
-def grid_frame(reference_date: dt.date, **changes: object) -> pd.DataFrame:
-    """mart_rfm_scoring_grid rows with the hand-made EDGES."""
-    with SEGMENTS.open() as file:
-        cells = list(csv.DictReader(file))
-    rows = []
-    for cell in cells:
-        row: dict[str, object] = {
-            "r_score": int(cell["r_score"]),
-            "f_score": int(cell["f_score"]),
-            "segment": cell["segment"],
-            "reference_date": reference_date,
-            "window_start_date": None,
-            "frequency_binning": "quantile",
-        }
-        for measure, edges in EDGES.items():
-            for percent, edge in zip((20, 40, 60, 80), edges, strict=True):
-                row[f"{measure}_p{percent}"] = edge
-        row.update(changes)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=list(GRID_COLUMNS))
 
 
 @pytest.fixture(scope="module")
