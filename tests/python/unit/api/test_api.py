@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-from conftest import customer_rows, write_warehouse
+from api_warehouse import customer_rows, write_warehouse
 from fastapi.testclient import TestClient
 
 from retail_warehouse.api.app import create_app, openapi_document
