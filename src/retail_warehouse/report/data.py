@@ -116,13 +116,12 @@ DISTRIBUTION_COLUMNS = (
 
 
 def invoice_value_bands(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
-    """Order-value percentiles per month (``period_type = 'month'``), oldest first."""
+    """Order-value percentiles per month, oldest first."""
     sql = (
         f"select {_select(DISTRIBUTION_COLUMNS)} "
-        f"from {schemas.marts}.mart_invoice_value_distribution "
-        "where period_type = ? order by month_start_date"
+        f"from {schemas.marts}.mart_invoice_value_distribution order by month_start_date"
     )
-    return fetch(warehouse, sql, DISTRIBUTION_COLUMNS, ["month"])
+    return fetch(warehouse, sql, DISTRIBUTION_COLUMNS)
 
 
 COHORT_COLUMNS = (

@@ -42,10 +42,9 @@ select (date '2011-12-09' - i::integer) as date_day, (100 + i)::decimal(18,2) as
 from range(0, 60) as r(i);
 create table marts.mart_invoice_value_distribution as
 select * from (values
-    ('2011-10', 'month', date '2011-10-01', 10, 5.0, 20.0, 50.0, 90.0, 300.0, 70.0),
-    ('2011-11', 'month', date '2011-11-01', 12, 6.0, 22.0, 55.0, 95.0, 320.0, 75.0),
-    ('overall', 'overall', null, 22, 5.0, 21.0, 52.0, 92.0, 310.0, 72.0)
-) as t(period, period_type, month_start_date, invoice_count, p5_amount, p25_amount,
+    ('2011-10', date '2011-10-01', 10, 5.0, 20.0, 50.0, 90.0, 300.0, 70.0),
+    ('2011-11', date '2011-11-01', 12, 6.0, 22.0, 55.0, 95.0, 320.0, 75.0)
+) as t(period, month_start_date, invoice_count, p5_amount, p25_amount,
        p50_amount, p75_amount, p95_amount, mean_amount);
 create table marts.mart_customer_cohorts as
 select * from (values
