@@ -1,5 +1,6 @@
 -- How many customers reach a 2nd, 3rd, 4th and 5th order, where do they drop
--- off, and how long do they take between orders?
+-- off, and how long do they take between orders? Every customer ('all'),
+-- then each first-purchase year.
 with
 
 mart_purchase_ladder as (
@@ -9,13 +10,16 @@ mart_purchase_ladder as (
 )
 
 select
+    cohort,
     step_label,
     customers_reaching,
     share_of_customers,
     conversion_from_previous_step,
+    customers_dropped,
     drop_off_from_previous_step,
     p25_days_since_previous,
     median_days_since_previous,
-    p75_days_since_previous
+    p75_days_since_previous,
+    p90_days_since_previous
 from mart_purchase_ladder
-order by step
+order by case when cohort = 'all' then 0 else 1 end, cohort, step

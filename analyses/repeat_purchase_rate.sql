@@ -2,18 +2,38 @@
 -- at least 20 customers)?
 with
 
-mart_repeat_purchase_rates as (
+mart_repeat_purchase_rates_overall as (
 
-    select * from {{ ref('mart_repeat_purchase_rates') }}
+    select * from {{ ref('mart_repeat_purchase_rates_overall') }}
+
+),
+
+mart_repeat_purchase_rates_by_country as (
+
+    select * from {{ ref('mart_repeat_purchase_rates_by_country') }}
+
+),
+
+overall_and_countries as (
+
+    select
+        'overall' as breakdown,
+        'all customers' as breakdown_value,
+        customers,
+        repeat_customers,
+        repeat_rate
+    from mart_repeat_purchase_rates_overall
+    union all
+    select
+        'country' as breakdown,
+        country_code as breakdown_value,
+        customers,
+        repeat_customers,
+        repeat_rate
+    from mart_repeat_purchase_rates_by_country
+    where customers >= 20
 
 )
 
-select
-    breakdown,
-    breakdown_value,
-    customers,
-    repeat_customers,
-    repeat_rate
-from mart_repeat_purchase_rates
-where breakdown = 'overall' or (breakdown = 'country' and customers >= 20)
+select * from overall_and_countries
 order by breakdown desc, repeat_rate desc

@@ -14,17 +14,14 @@ variables, e.g. from scripts/postgres_start.sh). `make bench` does both.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg2
-
+from retail_warehouse.engines import throwaway_database
 from retail_warehouse.settings import from_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,11 +73,6 @@ def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
     return steps
 
 
-def pg_params(dbname: str) -> dict[str, object]:
-    """libpq settings from the PG* variables (as the package reads them), for one database."""
-    return dataclasses.replace(from_env().postgres, dbname=dbname).connect_kwargs()
-
-
 def main() -> int:
     """Run the benchmark and print a Markdown table."""
     source = os.environ.get("ONLINE_RETAIL_SOURCE")
@@ -88,25 +80,18 @@ def main() -> int:
         print("bench: set ONLINE_RETAIL_SOURCE to the Online Retail II file", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="rw_bench_"))
-    database = f"rw_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(**pg_params("postgres"))
-    admin.autocommit = True
-    admin.cursor().execute(f"create database {database}")
-    env = dict(os.environ)
-    env.update(
-        DUCKDB_PATH=str(work / "bench.duckdb"),
-        PGDATABASE=database,
-        DBT_PROFILES_DIR=str(REPO / "profiles"),
-    )
     results: dict[str, dict[str, tuple[float, float]]] = {}
-    try:
+    with throwaway_database(from_env().postgres, "rw_bench") as database:
+        env = dict(os.environ)
+        env.update(
+            DUCKDB_PATH=str(work / "bench.duckdb"),
+            PGDATABASE=database,
+            DBT_PROFILES_DIR=str(REPO / "profiles"),
+        )
         for target in ("duckdb", "postgres"):
             for name, args in phases(target, work):
                 print(f"bench: {target}: {name} ...", file=sys.stderr)
                 results.setdefault(name, {})[target] = run_phase(args, env)
-    finally:
-        admin.cursor().execute(f"drop database if exists {database} with (force)")
-        admin.close()
 
     lines = [
         "| phase | DuckDB s | DuckDB peak MiB | PostgreSQL s | PostgreSQL client peak MiB |",

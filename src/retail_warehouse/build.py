@@ -14,26 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
-
+from retail_warehouse.engines import check_duckdb_free
 from retail_warehouse.errors import RetailWarehouseError
-from retail_warehouse.loader import describe_duckdb_connect_error
 from retail_warehouse.settings import Settings
-
-
-class WarehouseBusyError(RetailWarehouseError):
-    """The DuckDB file is held by another process."""
-
-
-def check_duckdb_free(path: Path) -> None:
-    """Raise ``WarehouseBusyError`` if another process holds the DuckDB file (a missing
-    file is fine: the build creates it)."""
-    if not path.exists():
-        return
-    try:
-        duckdb.connect(str(path)).close()
-    except duckdb.Error as error:
-        raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error
 
 
 def dbt_executable() -> str:

@@ -1,5 +1,5 @@
 """The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt, and
-``summary`` and ``report`` (the HTML dashboard) after a build.
+``summary`` and ``report`` (the HTML dashboard) after a build, and ``serve`` the scoring API.
 
 Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
 (the message is printed as ``error: ...`` on stderr, without a traceback).
@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from retail_warehouse.build import run_build
-from retail_warehouse.errors import RetailWarehouseError
-from retail_warehouse.loader import load
+from retail_warehouse.errors import ConfigError, RetailWarehouseError
+from retail_warehouse.load import load
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import TARGETS, from_env
-from retail_warehouse.sources import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
+from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.summary import format_summary, read_summary
 
 
@@ -65,7 +65,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_OUTPUT,
         help=f"where to write the HTML file (default: {DEFAULT_OUTPUT})",
     )
-    for sub in (load_parser, summary_parser, build_parser_, report_parser):
+    serve_parser = commands.add_parser(
+        "serve",
+        help="serve the scoring API (FastAPI on uvicorn; the warehouse read-only)",
+        description="Serve the scoring API. PostgreSQL is read as the BI role "
+        "($RW_BI_ROLE/$RW_BI_PASSWORD, default bi_reader); $RW_API_KEY, when set, "
+        "is required in the X-API-Key header.",
+    )
+    serve_parser.add_argument(
+        "--host",
+        default=os.environ.get("RW_API_HOST") or "127.0.0.1",
+        help="address to listen on (default: $RW_API_HOST, else 127.0.0.1)",
+    )
+    serve_parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("RW_API_PORT") or 8000),
+        help="port (default: $RW_API_PORT, else 8000)",
+    )
+    for sub in (load_parser, summary_parser, build_parser_, report_parser, serve_parser):
         _add_common_options(sub)
     return parser
 
@@ -126,6 +144,32 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    """``serve``: run the API until interrupted."""
+    try:
+        import uvicorn
+
+        from retail_warehouse.api import API_KEY_ENV, read_only_settings
+        from retail_warehouse.api.app import create_app
+        from retail_warehouse.api.snapshot import WarehouseSource
+    except ImportError as error:
+        raise ConfigError(
+            f"serve needs the api extra ({error.name} is missing): "
+            "pip install 'retail-warehouse[api]'"
+        ) from None
+    settings = read_only_settings(from_env().with_prefix(args.schema_prefix))
+    source = WarehouseSource(
+        target=args.target,
+        duckdb_path=settings.duckdb_path,
+        postgres=settings.postgres,
+        schema_prefix=settings.schema_prefix,
+    )
+    app = create_app(source, api_key=os.environ.get(API_KEY_ENV) or None)
+    print(f"serving {source.describe()} on http://{args.host}:{args.port} (docs: /docs)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
@@ -137,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "summary": run_summary,
         "build": run_build_command,
         "report": run_report,
+        "serve": run_serve,
     }
     try:
         return handlers[args.command](args)

@@ -17,3 +17,7 @@ class NotBuiltError(RetailWarehouseError):
 
 class ConfigError(RetailWarehouseError):
     """A setting (environment variable or option) has a value that cannot be used."""
+
+
+class WarehouseBusyError(RetailWarehouseError):
+    """The DuckDB file is held by another process."""

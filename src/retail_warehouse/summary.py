@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retail_warehouse.engines import Warehouse, open_warehouse
 from retail_warehouse.errors import NotBuiltError
-from retail_warehouse.loader import Warehouse, open_warehouse
 from retail_warehouse.settings import Settings
 
 CLEANED_MODEL = "int_invoice_lines_cleaned"

@@ -1,3 +1,5 @@
+{%- set top_step = var('purchase_ladder_top_step') -%}
+
 with
 
 fct_customer_orders as (
@@ -6,21 +8,49 @@ fct_customer_orders as (
 
 ),
 
--- Steps 1..4 are exact order numbers; step 5 stands for 5+ (reaching the
--- fifth order), and its gaps are those of every order from the fifth on.
+-- Steps 1..{{ top_step - 1 }} are exact order numbers; step {{ top_step }}
+-- stands for {{ top_step }}+ (reaching that order), and its gaps are those
+-- of every order from then on.
 orders_stepped as (
 
     select
         customer_id,
         days_since_previous_order,
-        case when order_number >= 5 then 5 else order_number end as step
+        case
+            when order_number >= {{ top_step }} then {{ top_step }}
+            else order_number
+        end as step,
+        cast(
+            cast(extract(year from cohort_month) as integer)
+            as {{ dbt.type_string() }}
+        ) as cohort
     from fct_customer_orders
+
+),
+
+-- Every order counts twice: in its cohort year and in 'all'.
+orders_by_cohort as (
+
+    select
+        cohort,
+        step,
+        customer_id,
+        days_since_previous_order
+    from orders_stepped
+    union all
+    select
+        'all' as cohort,
+        step,
+        customer_id,
+        days_since_previous_order
+    from orders_stepped
 
 ),
 
 steps as (
 
     select
+        cohort,
         step,
         count(distinct customer_id) as customers_reaching,
         {{ percentile_cont('days_since_previous_order', 0.25) }}
@@ -29,35 +59,83 @@ steps as (
             as median_days_since_previous,
         {{ percentile_cont('days_since_previous_order', 0.75) }}
             as p75_days_since_previous,
+        {{ percentile_cont('days_since_previous_order', 0.9) }}
+            as p90_days_since_previous,
         {{ divide_rounded(
             'sum(days_since_previous_order)', 'count(days_since_previous_order)'
         ) }} as mean_days_since_previous
-    from orders_stepped
-    group by 1
+    from orders_by_cohort
+    group by 1, 2
+
+),
+
+-- Every cohort gets every step, so a step nobody of a cohort reached shows
+-- as 0 customers instead of a missing row.
+step_numbers as (
+
+    {% for step in range(1, top_step + 1) -%}
+    select {{ step }} as step
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+cohort_steps as (
+
+    select
+        cohorts.cohort,
+        step_numbers.step
+    from (select distinct cohort from steps) as cohorts
+    cross join step_numbers
+
+),
+
+steps_completed as (
+
+    select
+        cohort_steps.cohort,
+        cohort_steps.step,
+        coalesce(steps.customers_reaching, 0) as customers_reaching,
+        steps.p25_days_since_previous,
+        steps.median_days_since_previous,
+        steps.p75_days_since_previous,
+        steps.p90_days_since_previous,
+        steps.mean_days_since_previous
+    from cohort_steps
+    left join steps
+        on
+            cohort_steps.cohort = steps.cohort
+            and cohort_steps.step = steps.step
 
 ),
 
 steps_compared as (
 
     select
-        steps.*,
+        steps_completed.*,
         first_step.customers_reaching as first_step_customers,
         previous_step.customers_reaching as previous_step_customers
-    from steps
-    cross join steps as first_step
-    left join steps as previous_step
-        on steps.step = previous_step.step + 1
-    where first_step.step = 1
+    from steps_completed
+    inner join steps_completed as first_step
+        on
+            steps_completed.cohort = first_step.cohort
+            and first_step.step = 1
+    left join steps_completed as previous_step
+        on
+            steps_completed.cohort = previous_step.cohort
+            and steps_completed.step = previous_step.step + 1
 
 ),
 
 final as (
 
     select
+        cast(cohort as {{ dbt.type_string() }}) as cohort,
         cast(step as integer) as step,
         cast(
             case
-                when step = 5 then '5+'
+                when step = {{ top_step }} then '{{ top_step }}+'
                 else cast(step as {{ dbt.type_string() }})
             end as {{ dbt.type_string() }}
         ) as step_label,
@@ -68,6 +146,9 @@ final as (
         {{ divide_rounded(
             'customers_reaching', 'previous_step_customers', 4, 9
         ) }} as conversion_from_previous_step,
+        cast(
+            previous_step_customers - customers_reaching as integer
+        ) as customers_dropped,
         {{ divide_rounded(
             'previous_step_customers - customers_reaching',
             'previous_step_customers',
@@ -80,6 +161,8 @@ final as (
             as median_days_since_previous,
         cast(p75_days_since_previous as numeric(18, 2))
             as p75_days_since_previous,
+        cast(p90_days_since_previous as numeric(18, 2))
+            as p90_days_since_previous,
         mean_days_since_previous
     from steps_compared
 

@@ -329,35 +329,68 @@ BTYD_UNIT_DAYS = 7.0
 """The warehouse fits the BTYD models in weeks, as the papers do."""
 
 
-@single_threaded
-def btyd_predictions(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int) -> pd.DataFrame:
-    """BG/NBD and Gamma-Gamma fitted on every customer's purchases up to ``cutoff_day``
-    (nothing later is read), and their predictions for the ``horizon_days`` days after it.
+@dataclass(frozen=True)
+class BtydFit:
+    """BG/NBD and Gamma-Gamma fitted at one cutoff: what scoring a customer needs.
+    ``gamma_gamma`` is None with fewer than GAMMA_GAMMA_MIN_CUSTOMERS repeat buyers, and
+    ``order_value`` (their plain mean, 0 without any) stands in for its prediction."""
 
-    One row per customer with a purchase by the cutoff, sorted by customer_id: the
-    summary of :func:`btyd_summary` plus ``p_alive``, ``expected_purchases``,
-    ``purchase_probability`` (at least one purchase in the horizon),
-    ``expected_order_value`` (Gamma-Gamma; GBP per purchase day) and ``expected_spend``
-    (expected purchases x expected order value, GBP)."""
+    bgnbd: BgNbdParams
+    gamma_gamma: GammaGammaParams | None
+    order_value: float
+
+
+def _summary_arrays(summary: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    return tuple(
+        summary[column].to_numpy(dtype="float64")
+        for column in (
+            "repeat_purchases",
+            "last_purchase_age",
+            "observed_age",
+            "mean_repeat_value",
+        )
+    )
+
+
+@single_threaded
+def fit_btyd(invoices: pd.DataFrame, cutoff_day: int) -> BtydFit:
+    """BG/NBD and Gamma-Gamma fitted on every customer's purchases up to ``cutoff_day``
+    (nothing later is read), in weeks (:data:`BTYD_UNIT_DAYS`)."""
     summary = btyd_summary(invoices, cutoff_day, BTYD_UNIT_DAYS)
     if summary.empty:
         raise ValueError("BG/NBD needs at least one customer with a purchase by the cutoff")
-    x = summary["repeat_purchases"].to_numpy()
-    t_x = summary["last_purchase_age"].to_numpy()
-    big_t = summary["observed_age"].to_numpy()
-    z = summary["mean_repeat_value"].to_numpy()
-    horizon = horizon_days / BTYD_UNIT_DAYS
+    x, t_x, big_t, z = _summary_arrays(summary)
     bgnbd = fit_bgnbd(x, t_x, big_t)
-    result = summary.copy()
-    result["p_alive"] = bgnbd_p_alive(bgnbd, x, t_x, big_t)
-    result["expected_purchases"] = bgnbd_expected_purchases(bgnbd, horizon, x, t_x, big_t)
-    result["purchase_probability"] = bgnbd_purchase_probability(bgnbd, horizon, x, t_x, big_t)
     repeaters = (x > 0) & (z > 0)
     if repeaters.sum() >= GAMMA_GAMMA_MIN_CUSTOMERS:
-        gamma_gamma = fit_gamma_gamma(x, z)
-        result["expected_order_value"] = gamma_gamma_expected_value(gamma_gamma, x, z)
+        return BtydFit(bgnbd, fit_gamma_gamma(x, z), 0.0)
+    # Too few repeat buyers to fit the spread of values: their plain mean for everyone.
+    return BtydFit(bgnbd, None, float(z[repeaters].mean()) if repeaters.any() else 0.0)
+
+
+@single_threaded
+def btyd_predictions(
+    invoices: pd.DataFrame, cutoff_day: int, horizon_days: int, fit: BtydFit | None = None
+) -> pd.DataFrame:
+    """BTYD predictions for the ``horizon_days`` days after ``cutoff_day`` of every customer
+    with a purchase by the cutoff, from ``fit`` or, without it, from :func:`fit_btyd` at the
+    cutoff.
+
+    One row per customer, sorted by customer_id: the summary of :func:`btyd_summary` plus
+    ``p_alive``, ``expected_purchases``, ``purchase_probability`` (at least one purchase in
+    the horizon), ``expected_order_value`` (Gamma-Gamma; GBP per purchase day) and
+    ``expected_spend`` (expected purchases x expected order value, GBP)."""
+    fit = fit_btyd(invoices, cutoff_day) if fit is None else fit
+    summary = btyd_summary(invoices, cutoff_day, BTYD_UNIT_DAYS)
+    x, t_x, big_t, z = _summary_arrays(summary)
+    horizon = horizon_days / BTYD_UNIT_DAYS
+    result = summary.copy()
+    result["p_alive"] = bgnbd_p_alive(fit.bgnbd, x, t_x, big_t)
+    result["expected_purchases"] = bgnbd_expected_purchases(fit.bgnbd, horizon, x, t_x, big_t)
+    result["purchase_probability"] = bgnbd_purchase_probability(fit.bgnbd, horizon, x, t_x, big_t)
+    if fit.gamma_gamma is None:
+        result["expected_order_value"] = fit.order_value
     else:
-        # Too few repeat buyers to fit the spread of values: their plain mean for everyone.
-        result["expected_order_value"] = float(z[repeaters].mean()) if repeaters.any() else 0.0
+        result["expected_order_value"] = gamma_gamma_expected_value(fit.gamma_gamma, x, z)
     result["expected_spend"] = result["expected_purchases"] * result["expected_order_value"]
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
@@ -67,15 +69,54 @@ def _label(z_centroid: pd.Series) -> str:
     return " ".join(part for part in parts if part)
 
 
+@dataclass
+class ClusterModel:
+    """The fitted segmentation of :func:`fit_clusters`: the scaler and KMeans (``None`` when
+    k = 1), the cluster number and label of each KMeans label, k, the silhouette score and
+    the as-of day. Persisted in the model registry (:mod:`retail_warehouse.ml.registry`)."""
+
+    scaler: StandardScaler
+    kmeans: KMeans | None
+    numbers: dict[int, int]
+    labels: dict[int, str]
+    cluster_count: int
+    silhouette: float | None
+    as_of_day: int
+    features: tuple[str, ...] = BEHAVIOUR_FEATURES
+
+    @property
+    def training_cutoff_day(self) -> int:
+        """The segmentation is fitted on the features at the as-of day."""
+        return self.as_of_day
+
+    @property
+    def estimator_name(self) -> str:
+        """KMeans and its k, for the registry."""
+        return f"kmeans_k{self.cluster_count}"
+
+    def raw_labels(self, features: pd.DataFrame) -> np.ndarray:
+        """KMeans' own label of each row of ``features`` (behaviour features, original units)."""
+        scaled = self.scaler.transform(log_features(features, self.features))
+        if self.kmeans is None:
+            return np.zeros(len(features), dtype="int64")
+        return self.kmeans.predict(scaled).astype("int64")
+
+
+def behaviour_features(invoices: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
+    """customer_id and the behaviour features at ``as_of_day`` of every customer with an
+    invoice by then: the rows the segmentation is fitted on and assigns."""
+    features = customer_features(invoices, as_of_day, horizon_days=0)
+    return features.loc[:, ["customer_id", *BEHAVIOUR_FEATURES]]
+
+
 @single_threaded
-def customer_clusters(
+def fit_clusters(
     invoices: pd.DataFrame,
     n_clusters: int | None = None,
     k_min: int = 3,
     k_max: int = 8,
-) -> pd.DataFrame:
-    """One row per customer (as of the last invoice day): behaviour features, cluster_id,
-    cluster_label, k and the silhouette score of the clustering.
+) -> ClusterModel:
+    """The segmentation as of the last invoice day.
 
     Features are log-transformed (sign(x) * log1p(|x|)) and standardised; KMeans with
     ``n_clusters`` clusters, or k chosen by silhouette over ``k_min..k_max``. Clusters are
@@ -84,17 +125,18 @@ def customer_clusters(
     customer; a repeated label gets its cluster number appended.
     """
     as_of = last_day(invoices)
-    features = customer_features(invoices, as_of, horizon_days=0)
-    features = features.loc[:, ["customer_id", *BEHAVIOUR_FEATURES]]
+    features = behaviour_features(invoices, as_of)
     if features.empty:
         raise ValueError("no customers to cluster")
-    scaled = StandardScaler().fit_transform(log_features(features, BEHAVIOUR_FEATURES))
+    scaler = StandardScaler().fit(log_features(features, BEHAVIOUR_FEATURES))
+    scaled = scaler.transform(log_features(features, BEHAVIOUR_FEATURES))
     distinct = len(np.unique(scaled, axis=0))
     if n_clusters is not None:
         k, silhouette = min(n_clusters, distinct), None
     else:
         k, silhouette = choose_k(scaled, k_min, k_max)
-    raw_labels = _fit(scaled, k).labels_ if k > 1 else np.zeros(len(features), dtype="int64")
+    kmeans = _fit(scaled, k) if k > 1 else None
+    raw_labels = kmeans.labels_ if kmeans is not None else np.zeros(len(features), dtype="int64")
     if silhouette is None and 1 < k < len(features) and len(np.unique(raw_labels)) > 1:
         silhouette = _silhouette(scaled, raw_labels)
 
@@ -106,25 +148,54 @@ def customer_clusters(
         revenue.index,
         key=lambda raw: (-round(float(revenue[raw]), 6), *np.round(z_centroids.loc[raw], 9)),
     )
-    number = {raw: position + 1 for position, raw in enumerate(order)}
-    names = {raw: _label(z_centroids.loc[raw]) or "average" for raw in order}
+    number = {int(raw): position + 1 for position, raw in enumerate(order)}
+    names = {int(raw): _label(z_centroids.loc[raw]) or "average" for raw in order}
     counts = pd.Series(list(names.values())).value_counts()
     names = {
         raw: f"{name} #{number[raw]}" if counts[name] > 1 else name for raw, name in names.items()
     }
+    return ClusterModel(
+        scaler=scaler,
+        kmeans=kmeans,
+        numbers=number,
+        labels=names,
+        cluster_count=int(k),
+        silhouette=None if silhouette is None else float(silhouette),
+        as_of_day=as_of,
+    )
 
-    result = features.copy()
-    result.insert(1, "cluster_id", [number[raw] for raw in raw_labels])
-    result.insert(2, "cluster_label", [names[raw] for raw in raw_labels])
-    result["cluster_count"] = k
-    result["silhouette_score"] = np.nan if silhouette is None else round(silhouette, 6)
+
+def assign_clusters(model: ClusterModel, features: pd.DataFrame) -> pd.DataFrame:
+    """One row per row of ``features`` (from :func:`behaviour_features` at the model's
+    as-of day): the features rounded to 6 decimals, cluster_id, cluster_label, k and the
+    silhouette score, as in ``ml_customer_clusters``. Sorted by customer_id."""
+    raw_labels = model.raw_labels(features)
+    result = features.loc[:, ["customer_id", *model.features]].copy()
+    result.insert(1, "cluster_id", [model.numbers[int(raw)] for raw in raw_labels])
+    result.insert(2, "cluster_label", [model.labels[int(raw)] for raw in raw_labels])
+    result["cluster_count"] = model.cluster_count
+    result["silhouette_score"] = np.nan if model.silhouette is None else round(model.silhouette, 6)
     result["model_version"] = MODEL_VERSION
-    result["as_of_date"] = from_day_number(as_of)
+    result["as_of_date"] = from_day_number(model.as_of_day)
+    result["customer_id"] = result["customer_id"].astype("int64")
     result["cluster_id"] = result["cluster_id"].astype("int64")
     result["cluster_count"] = result["cluster_count"].astype("int64")
-    for column in BEHAVIOUR_FEATURES:
+    for column in model.features:
         result[column] = result[column].round(6)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+
+
+def customer_clusters(
+    invoices: pd.DataFrame,
+    n_clusters: int | None = None,
+    k_min: int = 3,
+    k_max: int = 8,
+) -> pd.DataFrame:
+    """One row per customer (as of the last invoice day): behaviour features, cluster_id,
+    cluster_label, k and the silhouette score of the clustering (:func:`fit_clusters`,
+    then :func:`assign_clusters` on the same customers)."""
+    model = fit_clusters(invoices, n_clusters, k_min, k_max)
+    return assign_clusters(model, behaviour_features(invoices, model.as_of_day))
 
 
 def cluster_profiles(clusters: pd.DataFrame) -> pd.DataFrame:

@@ -2,8 +2,9 @@
 backtest, scoring and the drivers of repeat buying.
 
 Time layout, with T the last invoice day and H the horizon: a model is trained on the
-features at a cutoff c with the labels of (c, c + H]. The backtest trains at T - 2H (labels
-up to T - H) and tests on the features at T - H with the labels of (T - H, T]; the final
+features at a cutoff c with the labels of (c, c + H]. The backtest has rolling origins: fold
+k (0 = the latest) trains at T - (k + 2)H (labels up to T - (k + 1)H) and tests on the
+features at T - (k + 1)H with the labels of the horizon after; the final
 models train at T - H (labels up to T) and score the features at T. With ``windows`` > 1 the
 training set stacks the cutoffs c, c - H, c - 2H, ... (each with its own labels, all of them
 on or before the training cutoff + H), which gives the model every season of the year.
@@ -27,6 +28,7 @@ from sklearn.preprocessing import StandardScaler
 
 from retail_warehouse.ml import MODEL_VERSION, RANDOM_STATE
 from retail_warehouse.ml._threads import single_threaded
+from retail_warehouse.ml.btyd import BtydFit, fit_btyd
 from retail_warehouse.ml.features import (
     FEATURE_DESCRIPTIONS,
     PREDICTION_FEATURES,
@@ -247,6 +249,29 @@ def stacked_training_frame(
     return frame.sort_values(["cutoff_day", "customer_id"], kind="mergesort").reset_index(drop=True)
 
 
+def backtest_split(
+    invoices: pd.DataFrame,
+    horizon_days: int,
+    active_window_days: int,
+    windows: int,
+    fold: int = 0,
+    frames: dict[int, pd.DataFrame] | None = None,
+) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """One out-of-time backtest fold: ``(test_cutoff, train, test)`` with the test cutoff
+    at T - (``fold`` + 1)H (labels up to T - ``fold`` x H) and the training rows stacked
+    from one horizon before it back (labels up to the test cutoff), so no training label
+    overlaps the test window. Fold 0 is the latest window. ``frames`` caches
+    :func:`training_frame` by cutoff across folds."""
+    cache = {} if frames is None else frames
+    test_cutoff = last_day(invoices) - (fold + 1) * horizon_days
+    train = stacked_training_frame(
+        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows, cache
+    )
+    if test_cutoff not in cache:
+        cache[test_cutoff] = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+    return test_cutoff, train, cache[test_cutoff]
+
+
 def _xy(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = log_features(frame, PREDICTION_FEATURES)
     return x, frame["will_purchase"].to_numpy(), frame["future_net_revenue"].to_numpy()
@@ -359,17 +384,11 @@ def customer_model_evaluation(
     frames: dict[int, pd.DataFrame] = {}
     parts = []
     for index in range(max(1, folds)):
-        test_cutoff = as_of - (index + 1) * horizon_days
-        if test_cutoff - horizon_days < first_day:
+        if as_of - (index + 2) * horizon_days < first_day:
             break
-        train = stacked_training_frame(
-            invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows, frames
+        test_cutoff, train, test = backtest_split(
+            invoices, horizon_days, active_window_days, windows, index, frames
         )
-        if test_cutoff not in frames:
-            frames[test_cutoff] = training_frame(
-                invoices, test_cutoff, horizon_days, active_window_days
-            )
-        test = frames[test_cutoff]
         if test.empty:
             break
         part = pd.DataFrame(_fold_rows(train, test, horizon_days))
@@ -387,31 +406,76 @@ def customer_model_evaluation(
     return pd.concat([result, mean_over_folds(result)], ignore_index=True)
 
 
+@dataclass
+class CustomerModels:
+    """The fitted purchase and spend models of :func:`fit_customer_models`, with what scoring
+    needs to know: the features (in order, log-scaled before the estimators), the horizon,
+    the active window and the days the training data ends on. Persisted as one object in the
+    model registry (:mod:`retail_warehouse.ml.registry`)."""
+
+    purchase: _Classifier
+    spend: SpendModel
+    features: tuple[str, ...]
+    horizon_days: int
+    active_window_days: int
+    training_cutoff_day: int
+    as_of_day: int
+    training_rows: int
+    btyd: BtydFit | None = None
+    purchase_model: str = PURCHASE_MODEL
+    spend_model: str = SPEND_MODEL
+
+    @property
+    def estimator_name(self) -> str:
+        """The kept estimators, for the registry."""
+        return f"{self.purchase_model} + {self.spend_model}"
+
+
 @single_threaded
-def customer_predictions(
+def fit_customer_models(
     invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
-) -> pd.DataFrame:
-    """One row per active customer at T (a purchase in the last ``active_window_days``
-    days): probability of a purchase in the next ``horizon_days`` days and expected net
-    revenue in them, from the kept models trained at T - H (labels up to T)."""
+) -> CustomerModels:
+    """The kept purchase and spend models trained at T - H (labels up to T, the last invoice
+    day), on ``windows`` stacked cutoffs."""
     as_of = last_day(invoices)
     train = stacked_training_frame(
         invoices, as_of - horizon_days, horizon_days, active_window_days, windows
     )
-    score = training_frame(invoices, as_of, horizon_days, active_window_days)
     x_train, y_train, spend_train = _xy(train)
-    x_score = log_features(score, PREDICTION_FEATURES)
-    probability = _probability(_fit_classifier(PURCHASE_MODEL, x_train, y_train), x_score)
-    spend = SpendModel(SPEND_MODEL).fit(x_train, spend_train).predict(x_score)
+    return CustomerModels(
+        purchase=_fit_classifier(PURCHASE_MODEL, x_train, y_train),
+        spend=SpendModel(SPEND_MODEL).fit(x_train, spend_train),
+        features=PREDICTION_FEATURES,
+        horizon_days=int(horizon_days),
+        active_window_days=int(active_window_days),
+        training_cutoff_day=as_of - horizon_days,
+        as_of_day=as_of,
+        training_rows=len(train),
+        btyd=fit_btyd(invoices, as_of),
+    )
+
+
+@single_threaded
+def predict_customers(models: CustomerModels, features: pd.DataFrame) -> pd.DataFrame:
+    """One row per row of ``features`` (the output of
+    :func:`~retail_warehouse.ml.features.customer_features` at ``models.as_of_day`` with
+    ``models.horizon_days``, with the BTYD columns of
+    :func:`~retail_warehouse.ml.features.with_btyd_features` from ``models.btyd``):
+    purchase probability and expected net revenue in the horizon,
+    with the model columns of ``ml_customer_predictions`` (rank among the rows given).
+    Sorted by customer_id."""
+    x_score = log_features(features, models.features)
+    probability = _probability(models.purchase, x_score)
+    spend = models.spend.predict(x_score)
     result = pd.DataFrame(
         {
-            "customer_id": score["customer_id"].to_numpy(dtype="int64"),
+            "customer_id": features["customer_id"].to_numpy(dtype="int64"),
             "purchase_probability": np.round(probability, 6),
             "expected_net_revenue": np.round(spend, 2),
-            "recency_days": score["recency_days"].to_numpy(dtype="float64"),
-            "frequency": score["frequency"].to_numpy(dtype="float64"),
-            "monetary": score["monetary"].to_numpy(dtype="float64").round(2),
-            "net_revenue_previous_horizon": score["net_revenue_previous_horizon"]
+            "recency_days": features["recency_days"].to_numpy(dtype="float64"),
+            "frequency": features["frequency"].to_numpy(dtype="float64"),
+            "monetary": features["monetary"].to_numpy(dtype="float64").round(2),
+            "net_revenue_previous_horizon": features["net_revenue_previous_horizon"]
             .to_numpy(dtype="float64")
             .round(2),
         }
@@ -420,13 +484,33 @@ def customer_predictions(
     result["probability_rank"] = np.empty(len(result), dtype="int64")
     result.loc[order, "probability_rank"] = np.arange(1, len(result) + 1)
     result["probability_rank"] = result["probability_rank"].astype("int64")
-    result["horizon_days"] = int(horizon_days)
-    result["purchase_model"] = PURCHASE_MODEL
-    result["spend_model"] = SPEND_MODEL
-    result["training_rows"] = len(train)
+    result["horizon_days"] = models.horizon_days
+    result["purchase_model"] = models.purchase_model
+    result["spend_model"] = models.spend_model
+    result["training_rows"] = models.training_rows
     result["model_version"] = MODEL_VERSION
-    result["as_of_date"] = from_day_number(as_of)
+    result["as_of_date"] = from_day_number(models.as_of_day)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+
+
+def active_customer_features(invoices: pd.DataFrame, models: CustomerModels) -> pd.DataFrame:
+    """The features at the models' as-of day of the customers active then (a purchase in
+    the last ``models.active_window_days`` days): the rows ``ml_customer_predictions``
+    scores."""
+    score = training_frame(
+        invoices, models.as_of_day, models.horizon_days, models.active_window_days, models.btyd
+    )
+    return score.loc[:, ["customer_id", *models.features]]
+
+
+def customer_predictions(
+    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
+) -> pd.DataFrame:
+    """One row per active customer at T (a purchase in the last ``active_window_days``
+    days): probability of a purchase in the next ``horizon_days`` days and expected net
+    revenue in them, from the kept models trained at T - H (labels up to T)."""
+    models = fit_customer_models(invoices, horizon_days, active_window_days, windows)
+    return predict_customers(models, active_customer_features(invoices, models))
 
 
 @single_threaded
@@ -442,11 +526,7 @@ def repeat_drivers(
     sign of the Spearman correlation between the feature and the predicted probability),
     with the feature's median among customers who did and did not buy again."""
     as_of = last_day(invoices)
-    test_cutoff = as_of - horizon_days
-    train = stacked_training_frame(
-        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows
-    )
-    test = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+    test_cutoff, train, test = backtest_split(invoices, horizon_days, active_window_days, windows)
     x_train, y_train, _ = _xy(train)
     x_test, y_test, _ = _xy(test)
     model = _fit_classifier(PURCHASE_MODEL, x_train, y_train)

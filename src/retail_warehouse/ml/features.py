@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from retail_warehouse.ml.btyd import btyd_predictions
+from retail_warehouse.ml.btyd import BtydFit, btyd_predictions
 
 BEHAVIOUR_FEATURES: tuple[str, ...] = (
     "recency_days",
@@ -255,27 +255,35 @@ def training_frame(
     cutoff_day: int,
     horizon_days: int,
     active_window_days: int,
+    btyd: BtydFit | None = None,
 ) -> pd.DataFrame:
     """Features at ``cutoff_day`` of the customers active then (:data:`PREDICTION_FEATURES`,
     the BTYD models fitted on every customer's history up to the cutoff), with their labels
-    from the following horizon and a ``cutoff_day`` column. Sorted by customer_id."""
+    from the following horizon and a ``cutoff_day`` column (``btyd``: a fit to use instead).
+    Sorted by customer_id."""
     active = active_customers(invoices, cutoff_day, active_window_days)
     features = customer_features(invoices, cutoff_day, horizon_days)
     features = features[features["customer_id"].isin(active)].reset_index(drop=True)
-    features = _with_btyd(features, invoices, cutoff_day, horizon_days)
+    features = with_btyd_features(features, invoices, cutoff_day, horizon_days, btyd)
     labels = future_labels(invoices, features["customer_id"], cutoff_day, horizon_days)
     frame = features.merge(labels, on="customer_id", how="left", validate="one_to_one")
     frame.insert(1, "cutoff_day", cutoff_day)
     return frame
 
 
-def _with_btyd(
-    features: pd.DataFrame, invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
+def with_btyd_features(
+    features: pd.DataFrame,
+    invoices: pd.DataFrame,
+    cutoff_day: int,
+    horizon_days: int,
+    fit: BtydFit | None = None,
 ) -> pd.DataFrame:
-    """``features`` with the :data:`BTYD_FEATURES` columns (0 without a customer)."""
+    """``features`` (rows of :func:`customer_features` at ``cutoff_day``) with the
+    :data:`BTYD_FEATURES` columns: the BTYD models of ``fit``, or fitted on ``invoices`` up
+    to the cutoff without it (0 for a customer without a purchase)."""
     if features.empty:
         return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
-    btyd = btyd_predictions(invoices, cutoff_day, horizon_days)
+    btyd = btyd_predictions(invoices, cutoff_day, horizon_days, fit)
     renamed = pd.DataFrame(
         {
             "customer_id": btyd["customer_id"].to_numpy(dtype="int64"),

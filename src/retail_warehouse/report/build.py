@@ -1,7 +1,8 @@
 """Build the dashboard: read the marts of one target, assemble the sections, write the HTML.
 
-Core marts are required (``NotBuiltError`` without them); the RFM marts and the ``ml`` tables
-are optional: without them their sections say "not built yet" and the page still renders.
+Core marts are required (``NotBuiltError`` without them); the RFM and loyalty marts and the
+``ml`` tables are optional: without them their sections say "not built yet" and the page still
+renders.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from retail_warehouse.engines import Warehouse, open_warehouse
 from retail_warehouse.errors import NotBuiltError
-from retail_warehouse.loader import Warehouse, open_warehouse
 from retail_warehouse.report import data, sections
 from retail_warehouse.report.commentary import commentary
 from retail_warehouse.report.page import Section, chart_count, not_built_section, render_page
@@ -80,6 +81,17 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
     else:
         parts.append(
             sections.rfm_section(segments, data.latest_segment_migration(warehouse, schemas))
+        )
+    missing_loyalty = data.missing_tables(warehouse, schemas.marts, data.LOYALTY_TABLES)
+    if missing_loyalty:
+        parts.append(
+            not_built_section("loyalty", "Loyalty programme", missing_loyalty, "dbt build")
+        )
+    else:
+        parts.append(
+            sections.loyalty_section(
+                data.loyalty_monthly(warehouse, schemas), data.loyalty_scenarios(warehouse, schemas)
+            )
         )
     if missing_ml:
         parts.append(

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from retail_warehouse.loader import Warehouse
+from retail_warehouse.engines import Warehouse
 from retail_warehouse.settings import Settings, schema_name
 
 Row = dict[str, Any]
 
 RFM_TABLES: tuple[str, ...] = ("mart_rfm_segments", "mart_segment_migration")
 """The RFM marts; the report shows "not built yet" without them."""
+
+LOYALTY_TABLES: tuple[str, ...] = ("mart_loyalty_programme_monthly", "mart_loyalty_scenarios")
+"""The loyalty programme marts; the report shows "not built yet" without them."""
 
 ML_TABLES: tuple[str, ...] = ("ml_cluster_profiles", "ml_sales_forecast", "ml_model_evaluation")
 """The ML outputs the report reads."""
@@ -113,13 +116,12 @@ DISTRIBUTION_COLUMNS = (
 
 
 def invoice_value_bands(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
-    """Order-value percentiles per month (``period_type = 'month'``), oldest first."""
+    """Order-value percentiles per month, oldest first."""
     sql = (
         f"select {_select(DISTRIBUTION_COLUMNS)} "
-        f"from {schemas.marts}.mart_invoice_value_distribution "
-        "where period_type = ? order by month_start_date"
+        f"from {schemas.marts}.mart_invoice_value_distribution order by month_start_date"
     )
-    return fetch(warehouse, sql, DISTRIBUTION_COLUMNS, ["month"])
+    return fetch(warehouse, sql, DISTRIBUTION_COLUMNS)
 
 
 COHORT_COLUMNS = (
@@ -140,21 +142,76 @@ def cohort_retention(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
 
 
 LADDER_COLUMNS = (
+    "cohort",
     "step",
     "step_label",
     "customers_reaching",
     "share_of_customers",
     "conversion_from_previous_step",
+    "customers_dropped",
+    "drop_off_from_previous_step",
     "median_days_since_previous",
+    "p90_days_since_previous",
 )
 
 
 def purchase_ladder(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
-    """The steps of ``mart_purchase_ladder`` (1st, 2nd, ... 5+ order), in order."""
+    """The steps of ``mart_purchase_ladder`` (1st, 2nd, ... 5+ order) of every cohort ('all'
+    and each first-purchase year), by cohort then step."""
     sql = (
-        f"select {_select(LADDER_COLUMNS)} from {schemas.marts}.mart_purchase_ladder order by step"
+        f"select {_select(LADDER_COLUMNS)} from {schemas.marts}.mart_purchase_ladder "
+        "order by cohort, step"
     )
     return fetch(warehouse, sql, LADDER_COLUMNS)
+
+
+LOYALTY_MONTHLY_COLUMNS = (
+    "month_start_date",
+    "points_issued",
+    "points_redeemed",
+    "points_outstanding",
+    "outstanding_liability",
+    "rewards_cost",
+    "rewards_cost_share",
+    "members_active",
+    "members_to_date",
+)
+
+
+def loyalty_monthly(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """One row per month of ``mart_loyalty_programme_monthly``, oldest first."""
+    sql = (
+        f"select {_select(LOYALTY_MONTHLY_COLUMNS)} "
+        f"from {schemas.marts}.mart_loyalty_programme_monthly order by month_start_date"
+    )
+    return fetch(warehouse, sql, LOYALTY_MONTHLY_COLUMNS)
+
+
+LOYALTY_SCENARIO_COLUMNS = (
+    "scenario_id",
+    "scenario_order",
+    "description",
+    "points_per_currency_unit",
+    "points_per_reward",
+    "reward_value",
+    "members",
+    "rewards_redeemed",
+    "rewards_cost",
+    "outstanding_liability",
+    "programme_cost",
+    "net_revenue",
+    "programme_cost_share",
+    "programme_cost_per_member",
+)
+
+
+def loyalty_scenarios(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """The rule sets of ``mart_loyalty_scenarios``, the default first."""
+    sql = (
+        f"select {_select(LOYALTY_SCENARIO_COLUMNS)} "
+        f"from {schemas.marts}.mart_loyalty_scenarios order by scenario_order, scenario_id"
+    )
+    return fetch(warehouse, sql, LOYALTY_SCENARIO_COLUMNS)
 
 
 SEGMENT_COLUMNS = (

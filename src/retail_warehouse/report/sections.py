@@ -1,6 +1,9 @@
 """The dashboard's sections: rows from ``data`` in, ``page.Section`` (charts and tables) out.
 
 Pure functions, no database: each takes the plain rows its queries returned.
+
+Longer than 400 lines on purpose: one short function per section, in the order the page shows
+them, so the file reads as the dashboard does; the sections share no state.
 """
 
 from __future__ import annotations
@@ -168,31 +171,38 @@ def customers_section(cohorts: Sequence[Row], ladder: Sequence[Row]) -> Section:
         row_axis="cohort (customers)",
         col_axis="months since first purchase (values in %)",
     )
+    overall = [row for row in ladder if row["cohort"] == ALL_COHORTS]
     ladder_chart = bar_chart(
-        [f"order {row['step_label']}" for row in ladder],
-        [float(row["customers_reaching"]) for row in ladder],
+        [f"order {row['step_label']}" for row in overall],
+        [float(row["customers_reaching"]) for row in overall],
         "Customers reaching each order",
         horizontal=True,
         show_values=True,
         value_format=lambda v: f"{v:,.0f}",
     )
     ladder_table = html_table(
-        ["order", "customers", "share of customers", "conversion from previous", "median days"],
+        [
+            "order",
+            "customers",
+            "share of customers",
+            "conversion from previous",
+            "dropped off",
+            "median days",
+            "p90 days",
+        ],
         [
             [
                 row["step_label"],
                 f"{row['customers_reaching']:,}",
                 pct(row["share_of_customers"]),
-                ""
-                if row["conversion_from_previous_step"] is None
-                else pct(row["conversion_from_previous_step"]),
-                ""
-                if row["median_days_since_previous"] is None
-                else f"{row['median_days_since_previous']:.0f}",
+                _optional(row["conversion_from_previous_step"], pct),
+                _optional(row["customers_dropped"], lambda v: f"{v:,}"),
+                _optional(row["median_days_since_previous"], lambda v: f"{v:.0f}"),
+                _optional(row["p90_days_since_previous"], lambda v: f"{v:.0f}"),
             ]
-            for row in ladder
+            for row in overall
         ],
-        numeric_columns=(1, 2, 3, 4),
+        numeric_columns=(1, 2, 3, 4, 5, 6),
     )
     return Section(
         "customers",
@@ -201,6 +211,127 @@ def customers_section(cohorts: Sequence[Row], ladder: Sequence[Row]) -> Section:
             Figure("Cohort retention heatmap (% of the cohort active)", retention),
             Figure("Repeat-purchase ladder", ladder_chart),
             Figure("Repeat-purchase ladder (table)", ladder_table),
+            Figure("Drop-off between purchases by first-purchase year", drop_off_table(ladder)),
+        ),
+    )
+
+
+ALL_COHORTS = "all"
+"""The ``cohort`` of ``mart_purchase_ladder`` rows that count every customer."""
+
+
+def _optional(value: Any, fmt: Any) -> str:
+    """``fmt(value)``, or an empty cell for ``None``."""
+    return "" if value is None else str(fmt(value))
+
+
+def drop_off_table(ladder: Sequence[Row]) -> str:
+    """One row per first-purchase year: customers, the share reaching each later order, and the
+    median and p90 days from the 1st to the 2nd order."""
+    cohorts = [*sorted({row["cohort"] for row in ladder} - {ALL_COHORTS}), ALL_COHORTS]
+    steps = sorted({int(row["step"]) for row in ladder})
+    cells = {(row["cohort"], int(row["step"])): row for row in ladder}
+    labels = {int(row["step"]): row["step_label"] for row in ladder}
+    rows = []
+    for cohort in cohorts:
+        first, second = cells.get((cohort, 1)), cells.get((cohort, 2))
+        if first is None:
+            continue
+        rows.append(
+            [cohort, f"{first['customers_reaching']:,}"]
+            + [
+                _optional(cells.get((cohort, step), {}).get("share_of_customers"), pct)
+                for step in steps[1:]
+            ]
+            + [
+                _optional(second and second["median_days_since_previous"], lambda v: f"{v:.0f}"),
+                _optional(second and second["p90_days_since_previous"], lambda v: f"{v:.0f}"),
+            ]
+        )
+    headers = (
+        ["first purchase in", "customers"]
+        + [f"reach order {labels[step]}" for step in steps[1:]]
+        + ["median days 1st to 2nd", "p90 days 1st to 2nd"]
+    )
+    return html_table(headers, rows, numeric_columns=tuple(range(1, len(headers))))
+
+
+def loyalty_section(monthly: Sequence[Row], scenarios: Sequence[Row]) -> Section:
+    """What the loyalty programme on the shop's own sales would have cost: monthly rewards cost
+    and liability, and the comparison of rule sets."""
+    default = next((row for row in scenarios if row["scenario_id"] == "default"), None)
+    if default is None or not monthly:
+        return Section("loyalty", "Loyalty programme", missing="No loyalty ledger rows yet.")
+    summary = (
+        f"Under the default rules ({default['points_per_currency_unit']:g} points per GBP of "
+        f"net product revenue, a GBP {default['reward_value']:,.2f} reward per "
+        f"{default['points_per_reward']:,} points, redeemed automatically) the programme would "
+        f"have cost {gbp(default['programme_cost'])}, {pct(default['programme_cost_share'], 2)} "
+        f"of net revenue: {gbp(default['rewards_cost'])} in "
+        f"{default['rewards_redeemed']:,} rewards redeemed and "
+        f"{gbp(default['outstanding_liability'])} of points still outstanding, for "
+        f"{default['members']:,} members ({gbp(default['programme_cost_per_member'])} each)."
+    )
+    labels = [_month(row["month_start_date"]) for row in monthly]
+    comparison = html_table(
+        [
+            "rules",
+            "what changes",
+            "members",
+            "rewards",
+            "rewards cost",
+            "liability left",
+            "programme cost",
+            "share of net revenue",
+            "cost per member",
+        ],
+        [
+            [
+                row["scenario_id"],
+                row["description"],
+                f"{row['members']:,}",
+                f"{row['rewards_redeemed']:,}",
+                _money(row["rewards_cost"]),
+                _money(row["outstanding_liability"]),
+                _money(row["programme_cost"]),
+                pct(row["programme_cost_share"], 2),
+                _optional(row["programme_cost_per_member"], _money),
+            ]
+            for row in scenarios
+        ],
+        numeric_columns=(2, 3, 4, 5, 6, 7, 8),
+        highlight_rows=[
+            index for index, row in enumerate(scenarios) if row["scenario_id"] == "default"
+        ],
+    )
+    return Section(
+        "loyalty",
+        "Loyalty programme",
+        paragraphs=(summary,),
+        figures=(
+            Figure(
+                "Rewards cost per month (GBP)",
+                bar_chart(labels, [float(row["rewards_cost"]) for row in monthly], "Rewards cost"),
+            ),
+            Figure(
+                "Outstanding points liability at month end (GBP) and members to date",
+                line_chart(
+                    labels,
+                    [
+                        Series(
+                            "liability (GBP)",
+                            [float(row["outstanding_liability"]) for row in monthly],
+                        ),
+                        Series(
+                            "members to date",
+                            [float(row["members_to_date"]) for row in monthly],
+                            PALETTE[2],
+                        ),
+                    ],
+                    "Outstanding liability and members",
+                ),
+            ),
+            Figure("What if: the default rules and the alternatives", comparison),
         ),
     )
 

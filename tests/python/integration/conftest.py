@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import psycopg2
 import pytest
-from warehouse_helpers import BIN, REPO, pg_params, run_command
+from warehouse_helpers import BIN, REPO, pg_params, run_command, throwaway_pg_database
 
 
 def _source() -> str:
@@ -39,19 +38,12 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     build ran with}.
     """
     source = _source()
-    if not os.environ.get("PGHOST"):
-        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
-    try:
-        psycopg2.connect(**pg_params("postgres")).close()
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
+    with throwaway_pg_database("rw_it") as pg_database:
+        yield from _build_both(source, pg_database, tmp_path_factory.mktemp("warehouse"))
 
-    work = tmp_path_factory.mktemp("warehouse")
-    pg_database = f"rw_it_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(**pg_params("postgres"))
-    admin.autocommit = True
-    admin.cursor().execute(f"create database {pg_database}")
 
+def _build_both(source: str, pg_database: str, work: Path) -> Iterator[dict[str, object]]:
+    """The body of ``built_warehouse``, inside its throwaway database."""
     env = dict(os.environ)
     env.update(
         DUCKDB_PATH=str(work / "warehouse.duckdb"),
@@ -93,6 +85,4 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     finally:
         duck.close()
         pg.close()
-        admin.cursor().execute(f"drop database if exists {pg_database} with (force)")
-        admin.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import xlsxwriter
 
-from retail_warehouse.sources import XLSX_SHEETS
+from retail_warehouse.sources.online_retail import XLSX_SHEETS
 
 HEADER = ("Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price",
           "Customer ID", "Country")  # fmt: skip

@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg2
 import psycopg2.errors
 import pytest
+from warehouse_helpers import query_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -56,16 +57,10 @@ FORBIDDEN = {
 }
 
 
-def _rows(connection: object, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _relations(pg: object, schema: str, kinds: tuple[str, ...] = ("r", "v")) -> list[str]:
     return [
         name
-        for (name,) in _rows(
+        for (name,) in query_rows(
             pg,
             "select c.relname from pg_class as c"
             " inner join pg_namespace as n on n.oid = c.relnamespace"
@@ -83,7 +78,7 @@ def pg(built_warehouse: dict[str, object]) -> object:
 @pytest.fixture(scope="module")
 def bi(built_warehouse: dict[str, object], pg: object) -> Iterator[object]:
     """A connection as the BI role to the warehouse the session built."""
-    if not _rows(pg, "select 1 from pg_roles where rolname = %s", (BI_ROLE,)):
+    if not query_rows(pg, "select 1 from pg_roles where rolname = %s", (BI_ROLE,)):
         pytest.skip(f"role {BI_ROLE} does not exist: run scripts/postgres_start.sh")
     env = built_warehouse["env"]
     connection = psycopg2.connect(
@@ -111,12 +106,12 @@ def test_marts_and_ml_carry_descriptions_as_comments(pg: object) -> None:
     missing = []
     for schema in ("marts", "ml"):
         for table in _relations(pg, schema):
-            ((table_comment,),) = _rows(
+            ((table_comment,),) = query_rows(
                 pg, "select obj_description(%s::regclass, 'pg_class')", (f"{schema}.{table}",)
             )
             if not (table_comment or "").startswith("One row per"):
                 missing.append(f"{schema}.{table}: table comment {table_comment!r}")
-            bare = _rows(
+            bare = query_rows(
                 pg,
                 "select attname from pg_attribute"
                 " where attrelid = %s::regclass and attnum > 0 and not attisdropped"
@@ -128,26 +123,26 @@ def test_marts_and_ml_carry_descriptions_as_comments(pg: object) -> None:
 
 
 def test_bi_role_may_use_marts_and_ml_only(pg: object, bi: object) -> None:
-    schemas = {name for (name,) in _rows(pg, "select nspname from pg_namespace")}
+    schemas = {name for (name,) in query_rows(pg, "select nspname from pg_namespace")}
     for schema in ("marts", "ml"):
         if schema in schemas:
-            assert _rows(pg, "select has_schema_privilege(%s, %s, 'USAGE')", (BI_ROLE, schema)) == [
-                (True,)
-            ], schema
-            assert _rows(
+            assert query_rows(
+                pg, "select has_schema_privilege(%s, %s, 'USAGE')", (BI_ROLE, schema)
+            ) == [(True,)], schema
+            assert query_rows(
                 pg, "select has_schema_privilege(%s, %s, 'CREATE')", (BI_ROLE, schema)
             ) == [(False,)], schema
     for schema in ("raw", "staging", "intermediate"):
-        assert _rows(pg, "select has_schema_privilege(%s, %s, 'USAGE')", (BI_ROLE, schema)) == [
-            (False,)
-        ], schema
+        assert query_rows(
+            pg, "select has_schema_privilege(%s, %s, 'USAGE')", (BI_ROLE, schema)
+        ) == [(False,)], schema
 
 
 def test_bi_role_reads_every_mart_and_ml_table(pg: object, bi: object) -> None:
     tables = [f"marts.{name}" for name in MARTS]
     tables += [f"ml.{name}" for name in _relations(pg, "ml")]
     for table in tables:
-        (count,) = _rows(bi, f"select count(*) from {table}")[0]
+        (count,) = query_rows(bi, f"select count(*) from {table}")[0]
         bi.rollback()  # type: ignore[attr-defined]
         assert count > 0, table
     if PYTHON_MODELS:
@@ -166,7 +161,7 @@ def test_bi_role_cannot_read_other_layers(pg: object, bi: object) -> None:
     readable = []
     for relation in relations:
         try:
-            _rows(bi, f"select 1 from {relation} limit 1")
+            query_rows(bi, f"select 1 from {relation} limit 1")
             readable.append(relation)
         except psycopg2.errors.InsufficientPrivilege:
             pass
@@ -188,7 +183,7 @@ def test_bi_role_cannot_change_anything(bi: object, statement: str) -> None:
 
 
 def test_dashboard_columns_are_indexed(pg: object) -> None:
-    rows = _rows(
+    rows = query_rows(
         pg,
         "select t.relname, array_agg(a.attname order by k.ordinality)"
         " from pg_index as i"
@@ -204,7 +199,7 @@ def test_dashboard_columns_are_indexed(pg: object) -> None:
 
 
 def test_built_tables_were_analyzed(pg: object) -> None:
-    never = _rows(
+    never = query_rows(
         pg,
         "select schemaname || '.' || relname from pg_stat_user_tables"
         " where schemaname in ('marts', 'ml') and last_analyze is null order by 1",

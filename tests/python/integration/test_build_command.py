@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from warehouse_helpers import hold_duckdb
 
-from retail_warehouse.build import check_duckdb_free, dbt_environment
+from retail_warehouse.build import dbt_environment
 from retail_warehouse.cli import main
-
-
-def _hold(path: Path) -> subprocess.Popen[str]:
-    """Another process that opens the DuckDB file for writing and keeps it open."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-    return holder
+from retail_warehouse.engines import check_duckdb_free
 
 
 def test_build_refuses_a_held_warehouse(
@@ -35,13 +17,8 @@ def test_build_refuses_a_held_warehouse(
 ) -> None:
     path = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("DUCKDB_PATH", str(path))
-    holder = _hold(path)
-    try:
+    with hold_duckdb(path):
         assert main(["build", "--target", "duckdb"]) == 2
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     error = capsys.readouterr().err
     assert error.startswith("error: the warehouse file")
     assert "in use by another process" in error
@@ -51,7 +28,9 @@ def test_build_refuses_a_held_warehouse(
 
 
 def test_missing_file_is_free(tmp_path: Path) -> None:
-    check_duckdb_free(tmp_path / "new.duckdb")
+    path = tmp_path / "new.duckdb"
+    check_duckdb_free(path)  # no error: nobody holds a file that does not exist
+    assert not path.exists()  # and checking did not create it (the build would find it empty)
 
 
 def test_dbt_environment_points_at_the_profiles(

@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 import duckdb
 import psycopg2
 import pytest
-from warehouse_helpers import BIN, REPO, pg_params, run_command
+from warehouse_helpers import BIN, REPO, pg_params, run_command, throwaway_pg_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -136,16 +135,12 @@ def stepwise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, War
     source = Path(os.environ.get("ONLINE_RETAIL_SOURCE", ""))
     if not source.is_file():
         pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
-    if not os.environ.get("PGHOST"):
-        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
-    try:
-        admin = psycopg2.connect(**pg_params("postgres"))
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-    admin.autocommit = True
-    database = f"rw_step_{uuid.uuid4().hex[:8]}"
-    admin.cursor().execute(f"create database {database}")
-    work = tmp_path_factory.mktemp("stepwise")
+    with throwaway_pg_database("rw_step") as database:
+        yield from _build_stepwise(source, database, tmp_path_factory.mktemp("stepwise"))
+
+
+def _build_stepwise(source: Path, database: str, work: Path) -> Iterator[dict[str, Warehouse]]:
+    """The body of ``stepwise``, inside its throwaway database."""
     first, second = _split_source(source, work)
     env = dict(os.environ)
     env.update(
@@ -163,8 +158,6 @@ def stepwise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, War
             warehouse.dbt("build")
         yield warehouses
     finally:
-        admin.cursor().execute(f"drop database if exists {database} with (force)")
-        admin.close()
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -15,8 +15,6 @@ import http.server
 import io
 import os
 import re
-import subprocess
-import sys
 import threading
 import uuid
 import zipfile
@@ -40,12 +38,14 @@ from raw_files import (
     write_xlsx,
     write_zip,
 )
+from warehouse_helpers import hold_duckdb, throwaway_pg_database
 
 from retail_warehouse.cli import main
 from retail_warehouse.errors import LoadError
-from retail_warehouse.loader import LoadResult, load
+from retail_warehouse.load import load
+from retail_warehouse.messages import LoadResult
 from retail_warehouse.settings import PostgresSettings, Settings, from_env
-from retail_warehouse.sources import XLSX_SHEETS
+from retail_warehouse.sources.online_retail import XLSX_SHEETS
 
 RAW_SELECT = (
     "select invoice, stock_code, description, quantity, invoice_date, price, customer_id, "
@@ -63,22 +63,8 @@ def _pg_settings(dbname: str) -> PostgresSettings:
 @pytest.fixture(scope="module")
 def pg_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this module, dropped afterwards."""
-    if not os.environ.get("PGHOST"):
-        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
-    try:
-        admin = psycopg2.connect(**_pg_settings("postgres").connect_kwargs())
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-    admin.autocommit = True
-    name = f"rw_test_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f"create database {name}")
-    try:
+    with throwaway_pg_database("rw_test") as name:
         yield name
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"drop database if exists {name} with (force)")
-        admin.close()
 
 
 @dataclass
@@ -448,26 +434,11 @@ def duck(tmp_path: Path) -> Target:
 
 
 def test_locked_duckdb_file_is_reported(duck: Target, files: dict[str, Path]) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(duck.settings.duckdb_path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with pytest.raises(LoadError, match=r"in use by another process.*close it and retry"):
-            duck.load(files["csv"])
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
+    with (
+        hold_duckdb(duck.settings.duckdb_path),
+        pytest.raises(LoadError, match=r"in use by another process.*close it and retry"),
+    ):
+        duck.load(files["csv"])
     assert duck.load(files["csv"]).status == "succeeded"
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import duckdb
 import pytest
+from warehouse_helpers import query_columns
 
 from retail_warehouse.ml.customer_models import PURCHASE_MODEL, SPEND_MODEL
 
@@ -24,6 +24,7 @@ KEYS = {
     "ml_repeat_drivers": 1,
     "ml_sales_forecast": 2,
     "ml_model_evaluation": 5,
+    "ml_model_registry": 1,
 }
 ORDER = {
     "ml_customer_clusters": "customer_id",
@@ -32,17 +33,9 @@ ORDER = {
     "ml_repeat_drivers": "feature",
     "ml_sales_forecast": "series, week_ahead",
     "ml_model_evaluation": "model, segment, fold, method, metric",
+    "ml_model_registry": "model_name",
 }
 AS_OF = dt.date(2011, 12, 9)
-
-
-def _rows(connection: object, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
-    if isinstance(connection, duckdb.DuckDBPyConnection):
-        result = connection.execute(sql)
-        return [column[0] for column in result.description], result.fetchall()
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute(sql)
-        return [column[0] for column in cursor.description], cursor.fetchall()
 
 
 def _normalised(rows: list[tuple[object, ...]], width: int) -> dict[object, tuple[object, ...]]:
@@ -61,8 +54,8 @@ def _normalised(rows: list[tuple[object, ...]], width: int) -> dict[object, tupl
 @pytest.mark.parametrize("model", list(KEYS))
 def test_identical_on_both_targets(built_warehouse: dict[str, object], model: str) -> None:
     sql = f"select * from ml.{model} order by {ORDER[model]}"
-    duck_columns, duck_rows = _rows(built_warehouse["duck"], sql)
-    pg_columns, pg_rows = _rows(built_warehouse["pg"], sql)
+    duck_columns, duck_rows = query_columns(built_warehouse["duck"], sql)
+    pg_columns, pg_rows = query_columns(built_warehouse["pg"], sql)
     assert duck_columns == pg_columns
     assert duck_rows
     duck = _normalised(duck_rows, KEYS[model])
@@ -74,7 +67,7 @@ def test_identical_on_both_targets(built_warehouse: dict[str, object], model: st
 
 def test_every_output_has_version_and_as_of_date(built_warehouse: dict[str, object]) -> None:
     for model in KEYS:
-        _, rows = _rows(
+        _, rows = query_columns(
             built_warehouse["duck"],
             f"select distinct model_version, as_of_date from ml.{model}",
         )
@@ -84,18 +77,18 @@ def test_every_output_has_version_and_as_of_date(built_warehouse: dict[str, obje
 
 def test_predictions_cover_the_active_customers(built_warehouse: dict[str, object]) -> None:
     duck = built_warehouse["duck"]
-    _, active = _rows(
+    _, active = query_columns(
         duck,
         "select count(distinct customer_id) from marts.fct_invoices "
         "where is_purchase and customer_id is not null "
         "and invoice_date > date '2011-12-09' - interval 365 day",
     )
-    _, predicted = _rows(duck, "select count(*) from ml.ml_customer_predictions")
+    _, predicted = query_columns(duck, "select count(*) from ml.ml_customer_predictions")
     assert predicted == active
 
 
 def test_selected_models_beat_the_naive_baselines(built_warehouse: dict[str, object]) -> None:
-    _, rows = _rows(
+    _, rows = query_columns(
         built_warehouse["duck"],
         "select model, fold, method, metric, value from ml.ml_model_evaluation "
         "where segment = 'active customers'",
@@ -115,7 +108,7 @@ def test_selected_models_beat_the_naive_baselines(built_warehouse: dict[str, obj
 
 
 def test_btyd_candidates_on_every_fold(built_warehouse: dict[str, object]) -> None:
-    _, rows = _rows(
+    _, rows = query_columns(
         built_warehouse["duck"],
         "select fold, method from ml.ml_model_evaluation "
         "where method in ('bgnbd', 'bgnbd_gamma_gamma') and metric in ('auc', 'mae')",
@@ -128,7 +121,7 @@ def test_btyd_candidates_on_every_fold(built_warehouse: dict[str, object]) -> No
 
 
 def test_forecast_weeks_and_series(built_warehouse: dict[str, object]) -> None:
-    _, rows = _rows(
+    _, rows = query_columns(
         built_warehouse["duck"],
         "select series, count(*), min(week_start_date) from ml.ml_sales_forecast group by 1",
     )

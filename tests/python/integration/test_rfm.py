@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import duckdb
 import pytest
+from warehouse_helpers import query_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -34,14 +34,6 @@ CUSTOMER_COLUMNS = (
 )
 
 
-def _rows(connection: object, sql: str) -> list[tuple[object, ...]]:
-    if isinstance(connection, duckdb.DuckDBPyConnection):
-        return connection.execute(sql).fetchall()
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute(sql)
-        return cursor.fetchall()
-
-
 def _by_key(rows: list[tuple[object, ...]], width: int = 1) -> dict[object, tuple[object, ...]]:
     """Rows keyed by their first `width` values (sorted here, not in SQL:
     text collation may differ between the engines)."""
@@ -52,8 +44,8 @@ def _by_key(rows: list[tuple[object, ...]], width: int = 1) -> dict[object, tupl
 
 def test_customer_scores_and_segments_identical(built_warehouse: dict[str, object]) -> None:
     sql = f"select {CUSTOMER_COLUMNS} from marts.mart_customer_rfm"
-    duck = _by_key(_rows(built_warehouse["duck"], sql))
-    pg = _by_key(_rows(built_warehouse["pg"], sql))
+    duck = _by_key(query_rows(built_warehouse["duck"], sql))
+    pg = _by_key(query_rows(built_warehouse["pg"], sql))
     assert duck
     assert duck.keys() == pg.keys()
     differing = [customer for customer in duck if duck[customer] != pg[customer]]
@@ -63,10 +55,10 @@ def test_customer_scores_and_segments_identical(built_warehouse: dict[str, objec
 def test_every_purchasing_customer_scored_once(built_warehouse: dict[str, object]) -> None:
     for name in ("duck", "pg"):
         connection = built_warehouse[name]
-        (purchasers,) = _rows(
+        (purchasers,) = query_rows(
             connection, "select count(*) from marts.dim_customers where has_purchase"
         )[0]
-        (scored, distinct, reference_date) = _rows(
+        (scored, distinct, reference_date) = query_rows(
             connection,
             "select count(*), count(distinct customer_id), max(reference_date) "
             "from marts.mart_customer_rfm",
@@ -75,12 +67,13 @@ def test_every_purchasing_customer_scored_once(built_warehouse: dict[str, object
         assert scored == distinct == purchasers
         assert reference_date == dt.date(2011, 12, 10)
         segments = {
-            row[0] for row in _rows(connection, "select segment from marts.mart_customer_rfm")
+            row[0] for row in query_rows(connection, "select segment from marts.mart_customer_rfm")
         }
         assert segments <= SEGMENTS
         for score in ("r_score", "f_score", "m_score"):
             used = {
-                row[0] for row in _rows(connection, f"select {score} from marts.mart_customer_rfm")
+                row[0]
+                for row in query_rows(connection, f"select {score} from marts.mart_customer_rfm")
             }
             assert used == {1, 2, 3, 4, 5}, score
 
@@ -92,12 +85,12 @@ def test_segment_summary_identical_and_complete(built_warehouse: dict[str, objec
         "median_monetary, revenue, revenue_share, recommended_action"
     )
     sql = f"select {columns} from marts.mart_rfm_segments"
-    duck_rows = _rows(built_warehouse["duck"], sql)
-    assert _by_key(duck_rows) == _by_key(_rows(built_warehouse["pg"], sql))
+    duck_rows = query_rows(built_warehouse["duck"], sql)
+    assert _by_key(duck_rows) == _by_key(query_rows(built_warehouse["pg"], sql))
     names = [name.strip() for name in columns.split(",")]
     summary = {row[0]: dict(zip(names, row, strict=True)) for row in duck_rows}
     assert set(summary) == SEGMENTS
-    (customers, revenue) = _rows(
+    (customers, revenue) = query_rows(
         built_warehouse["duck"], "select count(*), sum(monetary) from marts.mart_customer_rfm"
     )[0]
     assert sum(segment["customers"] for segment in summary.values()) == customers
@@ -111,8 +104,8 @@ def test_segment_history_identical(built_warehouse: dict[str, object]) -> None:
         "select customer_id, as_of_date, recency_days, frequency, monetary, rfm_cell, "
         "segment, previous_segment from marts.mart_customer_segment_history"
     )
-    duck = _by_key(_rows(built_warehouse["duck"], sql), width=2)
-    pg = _by_key(_rows(built_warehouse["pg"], sql), width=2)
+    duck = _by_key(query_rows(built_warehouse["duck"], sql), width=2)
+    pg = _by_key(query_rows(built_warehouse["pg"], sql), width=2)
     assert duck.keys() == pg.keys()
     differing = [key for key in duck if duck[key] != pg[key]]
     assert not differing, f"{len(differing)} customer-months differ, e.g. {differing[:5]}"
@@ -125,10 +118,10 @@ def test_segment_history_identical(built_warehouse: dict[str, object]) -> None:
 def test_last_snapshot_is_the_current_rfm(built_warehouse: dict[str, object]) -> None:
     duck = built_warehouse["duck"]
     current = _by_key(
-        _rows(duck, "select customer_id, rfm_cell, segment from marts.mart_customer_rfm")
+        query_rows(duck, "select customer_id, rfm_cell, segment from marts.mart_customer_rfm")
     )
     last = _by_key(
-        _rows(
+        query_rows(
             duck,
             "select customer_id, rfm_cell, segment from marts.mart_customer_segment_history "
             "where as_of_date = date '2011-12-09'",
@@ -143,8 +136,8 @@ def test_segment_migration_identical(built_warehouse: dict[str, object]) -> None
         "is_complete_quarter, customers, from_segment_customers, share_of_from_segment "
         "from marts.mart_segment_migration"
     )
-    duck = _by_key(_rows(built_warehouse["duck"], sql), width=3)
-    pg = _by_key(_rows(built_warehouse["pg"], sql), width=3)
+    duck = _by_key(query_rows(built_warehouse["duck"], sql), width=3)
+    pg = _by_key(query_rows(built_warehouse["pg"], sql), width=3)
     assert duck
     assert duck == pg
     from_segments = {key[1] for key in duck}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import duckdb
 import pytest
+from warehouse_helpers import query_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -21,18 +21,10 @@ RAW_ROWS = 1_067_371
 NUMERIC_TYPES = ("integer", "bigint", "decimal", "numeric", "smallint", "double", "real")
 
 
-def _query(connection: object, sql: str) -> list[tuple[object, ...]]:
-    if isinstance(connection, duckdb.DuckDBPyConnection):
-        return connection.execute(sql).fetchall()
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute(sql)
-        return cursor.fetchall()
-
-
 def _columns(connection: object, schema: str, table: str) -> list[tuple[str, str]]:
     return [
         (str(name), str(kind).lower())
-        for name, kind in _query(
+        for name, kind in query_rows(
             connection,
             "select column_name, data_type from information_schema.columns "
             f"where table_schema = '{schema}' and table_name = '{table}' "
@@ -44,7 +36,7 @@ def _columns(connection: object, schema: str, table: str) -> list[tuple[str, str
 def _tables(connection: object, schema: str) -> list[str]:
     return [
         str(row[0])
-        for row in _query(
+        for row in query_rows(
             connection,
             "select table_name from information_schema.tables "
             f"where table_schema = '{schema}' order by table_name",
@@ -82,7 +74,7 @@ def _profile(connection: object, schema: str, table: str) -> dict[str, object]:
             parts.append(f"cast(min({name}) as varchar) || '/' || cast(max({name}) as varchar)")
         else:
             parts.append(f"count(distinct {name})")
-    row = _query(connection, f"select {', '.join(parts)} from {schema}.{table}")[0]
+    row = query_rows(connection, f"select {', '.join(parts)} from {schema}.{table}")[0]
     return {"columns": names, "values": [_normalise(value) for value in row]}
 
 
@@ -96,9 +88,9 @@ def test_dbt_build_passed_on_both_targets(built_warehouse: dict[str, object]) ->
 def test_raw_rows_all_accounted_for(built_warehouse: dict[str, object]) -> None:
     for name in ("duck", "pg"):
         connection = built_warehouse[name]
-        (raw_rows,) = _query(connection, "select count(*) from raw.invoice_lines")[0]
+        (raw_rows,) = query_rows(connection, "select count(*) from raw.invoice_lines")[0]
         assert raw_rows == RAW_ROWS
-        rows = _query(
+        rows = query_rows(
             connection,
             "select outcome, line_count from marts.mart_line_accounting order by rule_order",
         )
@@ -111,7 +103,7 @@ def test_raw_rows_all_accounted_for(built_warehouse: dict[str, object]) -> None:
 
 def test_known_figures(built_warehouse: dict[str, object]) -> None:
     duck = built_warehouse["duck"]
-    (invoices, cancellations) = _query(
+    (invoices, cancellations) = query_rows(
         duck,
         "select count(*), sum(case when is_cancellation then 1 else 0 end) from marts.fct_invoices",
     )[0]
@@ -121,14 +113,14 @@ def test_known_figures(built_warehouse: dict[str, object]) -> None:
     assert cancellations > 8_000
     # 5,942 customer numbers in raw; 3 appear only on excluded lines
     # (free goods at price 0), so they are not customers of the facts.
-    (customers,) = _query(duck, "select count(*) from marts.dim_customers")[0]
+    (customers,) = query_rows(duck, "select count(*) from marts.dim_customers")[0]
     assert customers == 5_939
-    (raw_customers,) = _query(
+    (raw_customers,) = query_rows(
         duck,
         "select count(distinct customer_id) from staging.stg_online_retail__invoice_lines",
     )[0]
     assert raw_customers == 5_942
-    (bad_debt,) = _query(
+    (bad_debt,) = query_rows(
         duck,
         "select sum(line_amount) from marts.fct_invoice_lines where line_category = 'bad_debt'",
     )[0]
@@ -155,12 +147,12 @@ def test_duckdb_and_postgres_marts_agree(built_warehouse: dict[str, object]) -> 
 def test_small_marts_identical_row_by_row(built_warehouse: dict[str, object]) -> None:
     duck, pg = built_warehouse["duck"], built_warehouse["pg"]
     for table in _tables(duck, "marts"):
-        (rows,) = _query(duck, f"select count(*) from marts.{table}")[0]
+        (rows,) = query_rows(duck, f"select count(*) from marts.{table}")[0]
         if rows > FULL_COMPARE_MAX_ROWS:
             continue
         names = ", ".join(name for name, _ in _columns(duck, "marts", table))
         sql = f"select {names} from marts.{table}"
         # Sorted here, not in SQL: text collation may differ between engines.
-        duck_rows = sorted(_row_key(row) for row in _query(duck, sql))
-        pg_rows = sorted(_row_key(row) for row in _query(pg, sql))
+        duck_rows = sorted(_row_key(row) for row in query_rows(duck, sql))
+        pg_rows = sorted(_row_key(row) for row in query_rows(pg, sql))
         assert duck_rows == pg_rows, f"marts.{table} rows differ between DuckDB and PostgreSQL"

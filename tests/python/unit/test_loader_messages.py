@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retail_warehouse.loader import (
+from retail_warehouse.messages import (
     LoadResult,
     describe_duckdb_connect_error,
     describe_duckdb_error,
     describe_postgres_error,
-    source_file_name,
 )
+from retail_warehouse.sources.files import source_file_name
+from retail_warehouse.sources.online_retail import RAW_COLUMNS
+
+SOURCE_BY_RAW = {raw: source for source, raw in RAW_COLUMNS.items()}
 
 DUCKDB_COLUMNS = (
     "Invalid Input Error: CSV Error on Line: 3\n"
@@ -78,40 +81,51 @@ def test_postgres_missing_column() -> None:
         "online.csv",
         'missing data for column "country"',
         'COPY rw_stage_invoice_lines, line 3: "2,a,b,1,2010-01-01 10:00:00,1.0,UK"',
+        SOURCE_BY_RAW,
     )
     assert message == "online.csv: line 3: expected 8 columns, found fewer (nothing for Country)"
 
 
 def test_postgres_extra_column() -> None:
     message = describe_postgres_error(
-        "online.csv", "extra data after last expected column", 'COPY t, line 9: "..."'
+        "online.csv",
+        "extra data after last expected column",
+        'COPY t, line 9: "..."',
+        SOURCE_BY_RAW,
     )
     assert message == "online.csv: line 9: expected 8 columns, found more"
 
 
 def test_postgres_column_in_context() -> None:
     message = describe_postgres_error(
-        "online.csv", "value too long", 'COPY t, line 4, column customer_id: "x"'
+        "online.csv", "value too long", 'COPY t, line 4, column customer_id: "x"', SOURCE_BY_RAW
     )
     assert message == "online.csv: line 4, column Customer ID: value too long"
 
 
 def test_postgres_invalid_utf8() -> None:
     message = describe_postgres_error(
-        "online.csv", 'invalid byte sequence for encoding "UTF8": 0xff', "COPY t, line 3"
+        "online.csv",
+        'invalid byte sequence for encoding "UTF8": 0xff',
+        "COPY t, line 3",
+        SOURCE_BY_RAW,
     )
     assert message.startswith("online.csv: line 3: the text is not valid UTF-8")
 
 
 def test_postgres_read_error_wins() -> None:
     message = describe_postgres_error(
-        "x.csv.gz", "COPY from stdin failed", "COPY t, line 20", EOFError("ended early")
+        "x.csv.gz",
+        "COPY from stdin failed",
+        "COPY t, line 20",
+        SOURCE_BY_RAW,
+        EOFError("ended early"),
     )
     assert message == "x.csv.gz: line 20: the gzip data is truncated or corrupt (ended early)"
 
 
 def test_postgres_without_context() -> None:
-    assert describe_postgres_error("a.csv", "boom", None) == "a.csv: boom"
+    assert describe_postgres_error("a.csv", "boom", None, SOURCE_BY_RAW) == "a.csv: boom"
 
 
 def _result(**changes: object) -> LoadResult:

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from retail_warehouse.cli import main
+from retail_warehouse.engines import DuckDBWarehouse
 from retail_warehouse.errors import NotBuiltError
-from retail_warehouse.loader import DuckDBWarehouse
 from retail_warehouse.report.build import build_report, write_report
 from retail_warehouse.report.charts import bar_chart
 from retail_warehouse.report.data import Schemas, weekly_totals
@@ -42,10 +42,9 @@ select (date '2011-12-09' - i::integer) as date_day, (100 + i)::decimal(18,2) as
 from range(0, 60) as r(i);
 create table marts.mart_invoice_value_distribution as
 select * from (values
-    ('2011-10', 'month', date '2011-10-01', 10, 5.0, 20.0, 50.0, 90.0, 300.0, 70.0),
-    ('2011-11', 'month', date '2011-11-01', 12, 6.0, 22.0, 55.0, 95.0, 320.0, 75.0),
-    ('overall', 'overall', null, 22, 5.0, 21.0, 52.0, 92.0, 310.0, 72.0)
-) as t(period, period_type, month_start_date, invoice_count, p5_amount, p25_amount,
+    ('2011-10', date '2011-10-01', 10, 5.0, 20.0, 50.0, 90.0, 300.0, 70.0),
+    ('2011-11', date '2011-11-01', 12, 6.0, 22.0, 55.0, 95.0, 320.0, 75.0)
+) as t(period, month_start_date, invoice_count, p5_amount, p25_amount,
        p50_amount, p75_amount, p95_amount, mean_amount);
 create table marts.mart_customer_cohorts as
 select * from (values
@@ -54,9 +53,15 @@ select * from (values
 ) as t(cohort_month, months_since_first_purchase, cohort_customers, retention_rate);
 create table marts.mart_purchase_ladder as
 select * from (values
-    (1, '1', 8, 1.0, null, null), (2, '2', 4, 0.5, 0.5, 30.0)
-) as t(step, step_label, customers_reaching, share_of_customers,
-       conversion_from_previous_step, median_days_since_previous);
+    ('all', 1, '1', 8, 1.0, null, null, null, null, null),
+    ('all', 2, '2', 4, 0.5, 0.5, 4, 0.5, 30.0, 95.0),
+    ('2010', 1, '1', 5, 1.0, null, null, null, null, null),
+    ('2010', 2, '2', 4, 0.8, 0.8, 1, 0.2, 30.0, 95.0),
+    ('2011', 1, '1', 3, 1.0, null, null, null, null, null),
+    ('2011', 2, '2', 0, 0.0, 0.0, 3, 1.0, null, null)
+) as t(cohort, step, step_label, customers_reaching, share_of_customers,
+       conversion_from_previous_step, customers_dropped, drop_off_from_previous_step,
+       median_days_since_previous, p90_days_since_previous);
 create table marts.mart_product_performance as
 select * from (values
     ('P1', '<script>alert(1)</script>', 1, 'A', 2000.0),
@@ -86,6 +91,23 @@ select * from (values
     (date '2011-12-09', date '2011-09-30', false, 'Champions', 'Hibernating', 1, 0.5)
 ) as t(quarter_end_date, previous_quarter_end_date, is_complete_quarter, from_segment,
        to_segment, customers, share_of_from_segment);
+create table marts.mart_loyalty_programme_monthly as
+select * from (values
+    (date '2011-10-01', 10000, 5000, 5000, 5.00, 5.00, 0.005, 3, 3),
+    (date '2011-11-01', 12000, 10000, 7000, 7.00, 10.00, 0.0067, 4, 5)
+) as t(month_start_date, points_issued, points_redeemed, points_outstanding,
+       outstanding_liability, rewards_cost, rewards_cost_share, members_active,
+       members_to_date);
+create table marts.mart_loyalty_scenarios as
+select * from (values
+    ('default', 1, 'The default rules', 10.0, 5000, 5.00, 5, 3, 15.00, 7.00, 22.00,
+     2800.00, 0.007857, 4.40),
+    ('top_tiers_only', 2, 'Only <b>platinum</b>', 10.0, 5000, 5.00, 1, 1, 5.00, 1.00, 6.00,
+     2800.00, 0.002143, 6.00)
+) as t(scenario_id, scenario_order, description, points_per_currency_unit,
+       points_per_reward, reward_value, members, rewards_redeemed, rewards_cost,
+       outstanding_liability, programme_cost, net_revenue, programme_cost_share,
+       programme_cost_per_member);
 create schema ml;
 create table ml.ml_cluster_profiles as
 select * from (values
@@ -199,11 +221,12 @@ def test_report_without_rfm_and_ml_says_not_built(core_only: Path) -> None:
     assert report.as_of == "2011-12-09"
     assert report.missing_sections == [
         "RFM segments",
+        "Loyalty programme",
         "Customer clusters (ML)",
         "Sales forecast (ML)",
         "Model backtests (ML)",
     ]
-    assert report.html.count("Not built yet") == 4
+    assert report.html.count("Not built yet") == 5
     assert report.chart_count == len(_charts(report.html)) == 9
     assert "<script" not in report.html and "&lt;script&gt;" in report.html
     assert "Mug &amp; Saucer" in report.html
@@ -215,7 +238,7 @@ def test_complete_report(complete: Path, tmp_path: Path) -> None:
     html = output.read_text(encoding="utf-8")
     assert html == report.html
     assert report.missing_sections == []
-    assert report.chart_count == len(_charts(html)) == 14
+    assert report.chart_count == len(_charts(html)) == 16
     # commentary from the rows above, not fixed figures
     assert "best month was November 2011 (GBP 1,500 net revenue)" in html
     assert "Revenue concentrates in United Kingdom, with 90.0 %" in html
@@ -224,6 +247,14 @@ def test_complete_report(complete: Path, tmp_path: Path) -> None:
     # latest complete quarter of the migration, not the partial one
     assert "Segment migration 2011-06-30 -&gt; 2011-09-30" in html
     assert "smoothed (kept)" in html
+    # loyalty: the cost sentence from the default scenario, the comparison escaped
+    assert (
+        "the programme would have cost GBP 22, 0.79 % of net revenue: GBP 15 in 3 rewards "
+        "redeemed and GBP 7 of points still outstanding, for 5 members" in html
+    )
+    assert "Only &lt;b&gt;platinum&lt;/b&gt;" in html
+    # drop-off by first-purchase year: the 2011 cohort never reached a 2nd order
+    assert "<td>2011</td><td class" in html and "reach order 2" in html
 
 
 def test_missing_core_marts_is_an_error(tmp_path: Path) -> None:
@@ -243,7 +274,7 @@ def test_report_command(
     assert main(["report", "--target", "duckdb", "--output", str(output)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        f"wrote {output}: 14 charts in 9 sections (duckdb, data as of 2011-12-09)"
+        f"wrote {output}: 16 charts in 10 sections (duckdb, data as of 2011-12-09)"
     )
     assert output.is_file()
     # the command only reads: a read-only reader can hold the file at the same time

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from retail_warehouse.errors import ConfigError
 from retail_warehouse.settings import PostgresSettings, Settings, from_env, schema_name
 
 
+def _profile_defaults() -> dict[str, str]:
+    """The defaults that ``profiles/profiles.yml`` gives its ``env_var(NAME, default)`` calls."""
+    text = (Path(__file__).resolve().parents[3] / "profiles" / "profiles.yml").read_text()
+    outputs = yaml.safe_load(text)["retail_warehouse"]["outputs"]
+    found = {}
+    for output in outputs.values():
+        for value in output.values():
+            for name, default in ENV_VAR_CALL.findall(str(value)):
+                found[name] = default
+    return found
+
+
+ENV_VAR_CALL = re.compile(r"env_var\('(\w+)', '([^']*)'\)")
+
+
 def test_defaults_match_profiles() -> None:
+    defaults = _profile_defaults()
+    assert set(defaults) >= {"DUCKDB_PATH", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE"}
     settings = from_env({})
-    assert settings.duckdb_path == Path("warehouse.duckdb")
+    assert settings.duckdb_path == Path(defaults["DUCKDB_PATH"])
     assert settings.postgres == PostgresSettings(
-        host="localhost", port=5432, user="postgres", password="", dbname="retail_warehouse"
+        host=defaults["PGHOST"],
+        port=int(defaults["PGPORT"]),
+        user=defaults["PGUSER"],
+        password=defaults["PGPASSWORD"],
+        dbname=defaults["PGDATABASE"],
     )
     assert settings.schema_prefix == ""
     assert settings.raw_schema == "raw"

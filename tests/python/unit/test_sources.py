@@ -6,19 +6,20 @@ import datetime as dt
 
 import pytest
 
-from retail_warehouse.sources import (
-    DEFAULT_SOURCE_URL,
+from retail_warehouse.sources.files import (
     SourceFormat,
     cached_file_name,
-    choose_zip_member,
     detect_format,
     format_progress,
     is_url,
-    normalise_cell,
-    normalise_row,
-    resolve_source,
-    trim_trailing_empty,
 )
+from retail_warehouse.sources.online_retail import (
+    DEFAULT_SOURCE_URL,
+    WORKBOOK,
+    choose_zip_member,
+    resolve_source,
+)
+from retail_warehouse.sources.workbook import normalise_cell, normalise_row, trim_trailing_empty
 
 
 @pytest.mark.parametrize(
@@ -89,11 +90,11 @@ def test_choose_zip_member(names: list[str], expected: str | None) -> None:
     ],
 )
 def test_normalise_cell(column: str, value: object, expected: str) -> None:
-    assert normalise_cell(column, value) == expected
+    assert normalise_cell(value, column in WORKBOOK.float_columns) == expected
 
 
 def test_normalise_row_pads_short_rows() -> None:
-    row = normalise_row([489434.0, 85048.0, "X", 12.0])
+    row = normalise_row([489434.0, 85048.0, "X", 12.0], WORKBOOK)
     assert row == ["489434", "85048", "X", "12", "", "", "", ""]
 
 

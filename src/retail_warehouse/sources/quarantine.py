@@ -7,20 +7,20 @@ an empty row (so every row keeps its line number), bulk-loads that copy, and the
 rows whose values break a rule. Good rows go to ``raw.invoice_lines``; bad rows go to
 ``raw.quarantine_lines`` with the file, the line, the column and the reason.
 
+The screening works for any source: it is given the file's columns (``columns``).
+
 Line numbers are those of the file: line 1 is the header, data row ``n`` is line ``n + 1``.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from retail_warehouse.sources import CsvInput
-from retail_warehouse.validation import SOURCE_COLUMNS
+from retail_warehouse.sources.files import CsvInput, open_input
 
 MAX_RAW_TEXT = 2000
 """Longest raw line kept in the quarantine table (longer ones are cut)."""
@@ -36,7 +36,7 @@ class Rejected:
     """The offending column, when one can be named."""
     reason: str
     values: tuple[str | None, ...] | None
-    """The eight fields when the row could be split into them, else None."""
+    """The fields when the row could be split into them, else None."""
     raw_text: str | None
     """The line as read (decoded leniently), for rows that could not be split."""
 
@@ -46,13 +46,13 @@ class Rejected:
         return self.row_number + 1
 
 
-def invalid_utf8_column(raw: bytes) -> str | None:
-    """The source column holding the first byte that is not UTF-8, if the line splits into
-    the eight fields when read as Latin-1 (every byte is a Latin-1 character)."""
+def invalid_utf8_column(raw: bytes, columns: Sequence[str]) -> str | None:
+    """The column holding the first byte that is not UTF-8, if the line splits into the
+    file's fields when read as Latin-1 (every byte is a Latin-1 character)."""
     fields = next(csv.reader([raw.decode("latin-1").rstrip("\r\n")]), [])
-    if len(fields) != len(SOURCE_COLUMNS):
+    if len(fields) != len(columns):
         return None
-    for column, field in zip(SOURCE_COLUMNS, fields, strict=True):
+    for column, field in zip(columns, fields, strict=True):
         try:
             field.encode("latin-1").decode("utf-8")
         except UnicodeDecodeError:
@@ -60,25 +60,27 @@ def invalid_utf8_column(raw: bytes) -> str | None:
     return None
 
 
-def utf8_error_column(csv_input: CsvInput, line: int) -> str | None:
+def utf8_error_column(csv_input: CsvInput, line: int, columns: Sequence[str]) -> str | None:
     """The column of the first non-UTF-8 byte on a line of the file (1 = the header)."""
-    with _open_binary(csv_input) as source:
+    with open_input(csv_input) as source:
         for number, raw in enumerate(source, start=1):
             if number == line:
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError:
-                    return invalid_utf8_column(raw)
+                    return invalid_utf8_column(raw, columns)
                 return None
     return None
 
 
-def screen_line(raw: bytes, row_number: int) -> tuple[list[str] | None, Rejected | None]:
-    """Split one data line into its eight fields, or say why it cannot be loaded."""
+def screen_line(
+    raw: bytes, row_number: int, columns: Sequence[str]
+) -> tuple[list[str] | None, Rejected | None]:
+    """Split one data line into its fields, or say why it cannot be loaded."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        column = invalid_utf8_column(raw)
+        column = invalid_utf8_column(raw, columns)
         reason = f"the text is not valid UTF-8 (byte 0x{raw[error.start]:02x}; Latin-1 export?)"
         return None, Rejected(row_number, column, reason, None, _lenient(raw))
     stripped = text.rstrip("\r\n")
@@ -87,25 +89,27 @@ def screen_line(raw: bytes, row_number: int) -> tuple[list[str] | None, Rejected
     except csv.Error as error:
         reason = f"the line cannot be read as CSV ({error})"
         return None, Rejected(row_number, None, reason, None, _cut(stripped))
-    if len(fields) != len(SOURCE_COLUMNS):
-        reason = f"expected {len(SOURCE_COLUMNS)} columns, found {len(fields)}"
+    if len(fields) != len(columns):
+        reason = f"expected {len(columns)} columns, found {len(fields)}"
         return None, Rejected(row_number, None, reason, None, _cut(stripped))
     return fields, None
 
 
-def screen_csv(csv_input: CsvInput, clean_path: Path) -> tuple[CsvInput, list[Rejected]]:
+def screen_csv(
+    csv_input: CsvInput, clean_path: Path, columns: Sequence[str]
+) -> tuple[CsvInput, list[Rejected]]:
     """Write a clean copy of the CSV (unreadable lines replaced by empty rows) and return it
     with the rejected lines. The header has already been checked."""
     rejected: list[Rejected] = []
-    with _open_binary(csv_input) as source, clean_path.open("w", encoding="utf-8") as out:
+    with open_input(csv_input) as source, clean_path.open("w", encoding="utf-8") as out:
         writer = csv.writer(out, lineterminator="\n")
         lines = _data_lines(source)
-        writer.writerow(SOURCE_COLUMNS)
+        writer.writerow(columns)
         for row_number, raw in enumerate(lines, start=1):
-            fields, problem = screen_line(raw, row_number)
+            fields, problem = screen_line(raw, row_number, columns)
             if problem is not None:
                 rejected.append(problem)
-                fields = [""] * len(SOURCE_COLUMNS)
+                fields = [""] * len(columns)
             writer.writerow(fields)
     clean = CsvInput(clean_path, gzipped=False, display_name=csv_input.display_name)
     return clean, rejected
@@ -116,13 +120,6 @@ def _data_lines(source: BinaryIO) -> Iterator[bytes]:
     row with too few columns, so the numbering never shifts)."""
     next(source, b"")  # the header, already checked
     yield from source
-
-
-def _open_binary(csv_input: CsvInput) -> BinaryIO:
-    """The CSV's decompressed bytes."""
-    if csv_input.gzipped:
-        return gzip.open(csv_input.path, "rb")  # type: ignore[return-value]
-    return csv_input.path.open("rb")
 
 
 def _lenient(raw: bytes) -> str:

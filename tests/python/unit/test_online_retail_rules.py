@@ -1,4 +1,5 @@
-"""Unit tests for the pure rules in ``retail_warehouse.validation``."""
+"""Unit tests for the pure rules in ``retail_warehouse.sources.online_retail`` and the message
+form of ``retail_warehouse.messages``."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ import re
 import pytest
 
 from retail_warehouse.errors import LoadError
-from retail_warehouse.validation import (
+from retail_warehouse.messages import location, problem_message
+from retail_warehouse.sources.online_retail import (
     SOURCE_COLUMNS,
     VALUE_PATTERNS,
     check_header,
     header_problem,
     is_real_datetime,
-    location,
     parse_header_line,
-    problem_message,
     row_problem,
     value_problem,
 )

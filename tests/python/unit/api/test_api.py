@@ -1,0 +1,290 @@
+"""Every endpoint and error of the API, with FastAPI's test client over a synthetic DuckDB
+warehouse (conftest.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+from api_warehouse import customer_rows, write_warehouse
+from fastapi.testclient import TestClient
+
+from retail_warehouse.api.app import create_app, openapi_document
+from retail_warehouse.api.schemas import MAX_BATCH_CUSTOMERS
+from retail_warehouse.api.snapshot import WarehouseSource
+
+REPO = Path(__file__).resolve().parents[4]
+OPENAPI = REPO / "docs" / "openapi.json"
+
+
+def history(customer_id: int) -> list[dict[str, object]]:
+    """A customer's invoices as JSON records."""
+    return [
+        {
+            "invoice_id": row["invoice_id"],
+            "invoice_date": row["invoice_date"].isoformat(),
+            "product_amount": float(row["product_amount"]),
+            "invoice_kind": row["invoice_kind"],
+            "product_line_count": row["product_line_count"],
+        }
+        for row in customer_rows()
+        if row["customer_id"] == customer_id
+    ]
+
+
+def assert_error(response, status: int, field: str | None = None, text: str = "") -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"status", "error", "message", "field"}
+    assert body["status"] == status
+    assert text in body["message"]
+    if field is not None:
+        assert body["field"] == field
+    return body
+
+
+def test_health_and_version(client: TestClient) -> None:
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["models_loaded"] is True
+    assert health["customers"] == 58 and health["target"].startswith("duckdb ")
+    version = client.get("/version").json()
+    assert version["model_version"] == health["model_version"]
+    assert version["package_version"] and version["api_version"]
+
+
+def test_customer_profile(client: TestClient) -> None:
+    profile = client.get("/customers/3").json()
+    assert profile["customer_id"] == 3
+    assert set(profile["rfm"]) >= {"r_score", "f_score", "m_score", "segment"}
+    assert profile["cluster"]["cluster_id"] >= 1
+    assert profile["loyalty_tier"] == "standard"
+    assert_error(client.get("/customers/99999"), 404, text="customer 99999 is not")
+    assert_error(client.get("/customers/abc"), 422, field="customer_id")
+    assert_error(client.get("/customers/-1"), 422, field="customer_id")
+
+
+def test_customer_list_pages_and_filters(client: TestClient) -> None:
+    first = client.get("/customers", params={"limit": 10}).json()
+    second = client.get("/customers", params={"limit": 10, "offset": 10}).json()
+    assert first["total"] == 58 and len(first["items"]) == 10
+    ids = [item["customer_id"] for item in first["items"] + second["items"]]
+    assert ids == sorted(ids) and len(set(ids)) == 20
+    segment = first["items"][0]["rfm"]["segment"]
+    filtered = client.get("/customers", params={"segment": segment, "limit": 500}).json()
+    assert filtered["total"] >= 1
+    assert {item["rfm"]["segment"] for item in filtered["items"]} == {segment}
+    likely = client.get("/customers", params={"min_probability": 0.5, "limit": 500}).json()
+    assert all(item["prediction"]["purchase_probability"] >= 0.5 for item in likely["items"])
+    assert client.get("/customers", params={"segment": "nobody"}).json()["total"] == 0
+    assert_error(client.get("/customers", params={"limit": 501}), 422, field="limit")
+    assert_error(client.get("/customers", params={"min_probability": 2}), 422, "min_probability")
+
+
+def test_segments(client: TestClient) -> None:
+    body = client.get("/segments").json()
+    assert [row["segment"] for row in body["rfm_segments"]] == ["Champions", "Hibernating"]
+    assert body["rfm_segments"][1]["mean_recency_days"] is None
+    assert [row["cluster_id"] for row in body["clusters"]] == list(
+        range(1, len(body["clusters"]) + 1)
+    )
+
+
+def test_forecast(client: TestClient) -> None:
+    body = client.get("/forecast").json()
+    assert [series["series"] for series in body["series"]] == ["total", "GB"]
+    assert all(len(series["weeks"]) == 4 for series in body["series"])
+    two = client.get("/forecast", params={"series": "GB", "weeks": 2}).json()
+    assert [week["week_ahead"] for week in two["series"][0]["weeks"]] == [1, 2]
+    assert_error(client.get("/forecast", params={"series": "XX"}), 404, "series", "total, GB")
+    assert_error(client.get("/forecast", params={"weeks": 0}), 422, field="weeks")
+
+
+def test_score_a_customer_as_the_profile_says(client: TestClient) -> None:
+    for customer_id in (3, 17, 42):
+        profile = client.get(f"/customers/{customer_id}").json()
+        score = client.post(
+            "/score", json={"customer_id": customer_id, "history": history(customer_id)}
+        ).json()
+        assert score["customer_id"] == customer_id
+        assert score["rfm"] == profile["rfm"]
+        assert score["cluster"] == profile["cluster"]
+        assert score["prediction"] == profile["prediction"]
+
+
+def test_score_rejects_bad_histories(client: TestClient) -> None:
+    good = {"invoice_id": "1", "invoice_date": "2011-01-03", "product_amount": 10.0}
+    assert_error(client.post("/score", json={"history": []}), 422, field="history")
+    missing = {"history": [good, {"invoice_id": "2", "product_amount": 1}]}
+    assert_error(client.post("/score", json=missing), 422, field="history[1].invoice_date")
+    extra = {"history": [{**good, "colour": "red"}]}
+    assert_error(client.post("/score", json=extra), 422, field="history[0].colour")
+    late = {"history": [{**good, "invoice_date": "2030-01-01"}]}
+    assert_error(client.post("/score", json=late), 422, "history[0].invoice_date", "as-of date")
+    twice = {"history": [good, good]}
+    assert_error(client.post("/score", json=twice), 422, "history[1].invoice_id", "twice")
+    kind = {"history": [{**good, "invoice_kind": "refund"}]}
+    assert_error(client.post("/score", json=kind), 422, field="history[0].invoice_kind")
+    assert_error(
+        client.post("/score", content=b"{", headers={"content-type": "application/json"}), 422
+    )
+
+
+def test_batch_scoring_json_and_csv_agree(client: TestClient) -> None:
+    ids = [3, 17, 42]
+    payload = {"customers": [{"customer_id": i, "history": history(i)} for i in ids]}
+    scored = client.post("/score/batch", json=payload).json()
+    assert scored["count"] == 3 and [item["customer_id"] for item in scored["items"]] == ids
+    lines = ["customer_id,invoice_id,invoice_date,product_amount,invoice_kind,product_line_count"]
+    for i in ids:
+        for row in history(i):
+            lines.append(
+                f"{i},{row['invoice_id']},{row['invoice_date']},{row['product_amount']},"
+                f"{row['invoice_kind']},{row['product_line_count']}"
+            )
+    csv_scored = client.post(
+        "/score/batch", content="\n".join(lines) + "\n", headers={"content-type": "text/csv"}
+    ).json()
+    assert csv_scored == scored
+    single = client.post("/score", json={"customer_id": 17, "history": history(17)}).json()
+    assert scored["items"][1] == single
+
+
+def test_batch_errors(client: TestClient) -> None:
+    one = {"customer_id": 1, "history": [{"invoice_id": "a", "invoice_date": "2011-01-03"}]}
+    assert_error(
+        client.post("/score/batch", json={"customers": [one]}),
+        422,
+        field="customers[0].history[0].product_amount",
+    )
+    entry = {"customer_id": 1, "history": history(3)}
+    assert_error(
+        client.post("/score/batch", json={"customers": [entry, entry]}),
+        422,
+        field="customers[1].customer_id",
+    )
+    many = {"customers": [{**entry, "customer_id": i} for i in range(MAX_BATCH_CUSTOMERS + 1)]}
+    assert_error(client.post("/score/batch", json=many), 422, field="customers")
+    csv = (
+        "customer_id,invoice_id,invoice_date,product_amount\n1,a,2011-01-03,10\n2,b,2011-01-04,x\n"
+    )
+    headers = {"content-type": "text/csv"}
+    assert_error(
+        client.post("/score/batch", content=csv, headers=headers),
+        422,
+        field="line 3, column product_amount",
+    )
+    no_amount = "customer_id,invoice_id,invoice_date\n1,a,2011-01-03\n"
+    assert_error(
+        client.post("/score/batch", content=no_amount, headers=headers), 422, "product_amount"
+    )
+    assert_error(client.post("/score/batch", content="", headers=headers), 422)
+    assert_error(
+        client.post("/score/batch", content="x", headers={"content-type": "text/plain"}), 415
+    )
+
+
+def test_unknown_paths_and_methods_are_json(client: TestClient) -> None:
+    assert_error(client.get("/nowhere"), 404)
+    assert_error(client.delete("/customers/3"), 405)
+
+
+def test_api_key_when_set(warehouse_file: Path, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(warehouse_file, api_key="s3cret")
+    assert_error(client.get("/customers/3"), 401, text="X-API-Key")
+    assert_error(client.get("/customers/3", headers={"X-API-Key": "wrong"}), 401)
+    assert client.get("/customers/3", headers={"X-API-Key": "s3cret"}).status_code == 200
+    assert client.get("/health").status_code == 200
+    assert client.get("/version").status_code == 200
+
+
+def test_not_built_is_503(tmp_path: Path, make_client: Callable[..., TestClient]) -> None:
+    client = make_client(tmp_path / "missing.duckdb")
+    body = assert_error(client.get("/customers/3"), 503, text="not built")
+    assert body["error"] == "unavailable"
+    response = client.get("/health")
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    assert client.get("/version").status_code == 200
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    assert_error(make_client(empty).get("/segments"), 503, text="ml.ml_model_registry")
+
+
+def test_a_build_holding_the_file_gives_503_not_a_hang(
+    warehouse_file: Path, tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse_file, path)
+    client = make_client(path)
+    assert client.get("/health").status_code == 200
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "c.execute('create table marts.building (x integer)'); print('held', flush=True); "
+            "time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        assert_error(client.get("/customers/3"), 503, text="being rebuilt")
+        assert time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+    assert client.get("/customers/3").status_code == 200
+
+
+def test_a_swapped_in_build_is_served(
+    warehouse_file: Path, tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse_file, path)
+    client = make_client(path)
+    assert client.get("/customers/3").status_code == 200
+    new = tmp_path / "warehouse.duckdb.new"
+    shutil.copy(warehouse_file, new)
+    connection = duckdb.connect(str(new))
+    connection.execute("delete from marts.dim_customers where customer_id = 3")
+    connection.close()
+    os.replace(new, path)
+    assert_error(client.get("/customers/3"), 404)
+    assert client.get("/health").json()["customers"] == 57
+
+
+def test_models_of_another_version_are_refused_with_503(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    path = tmp_path / "old.duckdb"
+    write_warehouse(path, model_version="ml-0.0.1")
+    client = make_client(path)
+    health = client.get("/health").json()
+    assert health["models_loaded"] is False and "ml-0.0.1" in health["models_message"]
+    assert_error(client.post("/score", json={"history": history(3)}), 503, text="ml-0.0.1")
+    assert client.get("/customers/3").status_code == 200
+
+
+def test_the_api_never_writes_the_warehouse(warehouse_file: Path, client: TestClient) -> None:
+    before = hashlib.sha256(warehouse_file.read_bytes()).hexdigest()
+    client.get("/customers/3")
+    client.post("/score", json={"history": history(3)})
+    client.get("/segments")
+    assert hashlib.sha256(warehouse_file.read_bytes()).hexdigest() == before
+
+
+def test_openapi_document_is_current() -> None:
+    """docs/openapi.json is the served document; regenerate it with
+    `python -m retail_warehouse.api.openapi > docs/openapi.json`."""
+    app = create_app(WarehouseSource(target="duckdb"))
+    assert OPENAPI.read_text() == openapi_document(app), "docs/openapi.json is out of date"

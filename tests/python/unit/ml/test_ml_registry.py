@@ -1,0 +1,126 @@
+"""The model registry: skops round trip, reproducible bytes, refusals."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from retail_warehouse.ml import MODEL_VERSION
+from retail_warehouse.ml.clustering import customer_clusters
+from retail_warehouse.ml.customer_models import customer_predictions
+from retail_warehouse.ml.persisted import (
+    CLUSTER_MODEL,
+    CUSTOMER_MODEL,
+    clusters_from_registry,
+    fit_registry,
+    predictions_from_registry,
+)
+from retail_warehouse.ml.registry import (
+    REGISTRY_COLUMNS,
+    ModelLoadError,
+    ModelVersionError,
+    RegistryError,
+    dumps,
+    load_file,
+    loads,
+    model_named,
+    models_from_registry,
+    save_file,
+)
+
+HORIZON, ACTIVE, WINDOWS = 90, 365, 2
+
+
+@pytest.fixture
+def registry(synthetic_invoices: pd.DataFrame) -> pd.DataFrame:
+    return fit_registry(synthetic_invoices, HORIZON, ACTIVE, WINDOWS)
+
+
+class Untrusted:
+    """A type outside the allow-list (this test module)."""
+
+    def __init__(self) -> None:
+        self.value = 1
+
+
+def test_registry_rows_describe_each_model(registry: pd.DataFrame) -> None:
+    assert list(registry.columns) == list(REGISTRY_COLUMNS)
+    assert registry["model_name"].tolist() == [CLUSTER_MODEL, CUSTOMER_MODEL]
+    assert set(registry["model_version"]) == {MODEL_VERSION}
+    assert set(registry["artifact_format"]) == {"skops"}
+    predictions = registry.set_index("model_name").loc[CUSTOMER_MODEL]
+    assert predictions["feature_list"].split(",")[:3] == ["recency_days", "frequency", "monetary"]
+    assert predictions["training_cutoff_date"] < predictions["as_of_date"]
+    assert (predictions["as_of_date"] - predictions["training_cutoff_date"]).days == HORIZON
+
+
+def test_models_from_the_registry_score_as_the_direct_fit(
+    synthetic_invoices: pd.DataFrame, registry: pd.DataFrame
+) -> None:
+    pd.testing.assert_frame_equal(
+        clusters_from_registry(registry, synthetic_invoices), customer_clusters(synthetic_invoices)
+    )
+    pd.testing.assert_frame_equal(
+        predictions_from_registry(registry, synthetic_invoices),
+        customer_predictions(synthetic_invoices, HORIZON, ACTIVE, WINDOWS),
+    )
+
+
+def test_artifacts_are_reproducible(
+    synthetic_invoices: pd.DataFrame, registry: pd.DataFrame
+) -> None:
+    again = fit_registry(synthetic_invoices, HORIZON, ACTIVE, WINDOWS)
+    assert again["artifact_sha256"].tolist() == registry["artifact_sha256"].tolist()
+    assert again["artifact_base64"].tolist() == registry["artifact_base64"].tolist()
+
+
+def test_a_model_of_another_version_is_refused(registry: pd.DataFrame) -> None:
+    with pytest.raises(ModelVersionError, match=r"ml-9\.9\.9.*rebuild the warehouse"):
+        models_from_registry(registry, expected_version="ml-9.9.9")
+    old = registry.copy()
+    old["model_version"] = "ml-0.0.1"
+    with pytest.raises(ModelVersionError, match=r"built with model version ml-0\.0\.1"):
+        models_from_registry(old)
+    data = base64.b64decode(registry["artifact_base64"].iloc[0])
+    with pytest.raises(
+        ModelVersionError, match=f"version {MODEL_VERSION}, but this package uses ml-0.0.1"
+    ):
+        loads(data, expected_version="ml-0.0.1")
+
+
+def test_untrusted_types_damaged_and_tampered_artifacts_are_refused(
+    registry: pd.DataFrame,
+) -> None:
+    registered = models_from_registry(registry)[CLUSTER_MODEL]
+    evil = dumps(dataclasses.replace(registered, model=Untrusted()))
+    with pytest.raises(ModelLoadError, match=r"allow-list: .*Untrusted"):
+        loads(evil)
+    with pytest.raises(ModelLoadError, match="not a readable skops artifact"):
+        loads(b"not a zip file")
+    tampered = registry.copy()
+    tampered.loc[0, "artifact_sha256"] = "0" * 64
+    with pytest.raises(ModelLoadError, match="does not match its sha256"):
+        models_from_registry(tampered)
+    with pytest.raises(ModelLoadError, match="missing columns"):
+        models_from_registry(registry.drop(columns=["artifact_base64"]))
+
+
+def test_a_skops_file_round_trips(registry: pd.DataFrame, tmp_path) -> None:
+    registered = models_from_registry(registry)[CUSTOMER_MODEL]
+    path = save_file(registered, tmp_path / "customer_predictions.skops")
+    loaded = load_file(path)
+    assert loaded.features == registered.features
+    assert loaded.training_cutoff_date == registered.training_cutoff_date
+    assert loaded.parameters == {
+        "active_window_days": ACTIVE,
+        "horizon_days": HORIZON,
+        "training_windows": WINDOWS,
+    }
+
+
+def test_an_unknown_model_name_lists_the_known_ones(registry: pd.DataFrame) -> None:
+    with pytest.raises(RegistryError, match="customer_clusters, customer_predictions"):
+        model_named(models_from_registry(registry), "churn")
