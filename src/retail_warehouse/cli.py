@@ -1,5 +1,6 @@
 """The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt, and
-``summary`` and ``report`` (the HTML dashboard) after a build, and ``serve`` the scoring API.
+``summary`` and ``report`` (the HTML dashboard) after a build, ``serve`` the scoring API, and
+``orchestrate`` the Dagster UI, inbox sensor and schedule (extra ``orchestration``).
 
 Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
 (the message is printed as ``error: ...`` on stderr, without a traceback).
@@ -85,6 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for sub in (load_parser, summary_parser, build_parser_, report_parser, serve_parser):
         _add_common_options(sub)
+    orchestrate_parser = commands.add_parser(
+        "orchestrate",
+        help="start the Dagster UI with the inbox sensor and the daily full build "
+        "(settings: docs/orchestration.md)",
+    )
+    orchestrate_parser.add_argument(
+        "--host", default="127.0.0.1", help="address of the UI (default: 127.0.0.1)"
+    )
+    orchestrate_parser.add_argument(
+        "--port", type=int, default=3000, help="port of the UI (default: 3000)"
+    )
     return parser
 
 
@@ -170,6 +182,14 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_orchestrate(args: argparse.Namespace) -> int:
+    """``orchestrate``: ``dagster dev`` on the code location until stopped."""
+    from retail_warehouse.orchestration.serve import serve
+    from retail_warehouse.orchestration.settings import orchestration_from_env
+
+    return serve(orchestration_from_env(), args.host, args.port)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
@@ -182,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "build": run_build_command,
         "report": run_report,
         "serve": run_serve,
+        "orchestrate": run_orchestrate,
     }
     try:
         return handlers[args.command](args)
