@@ -19,8 +19,8 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.engines import Warehouse, open_warehouse
+from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.settings import Settings, schema_name
 
 RUN_RESULTS_TABLE = "dbt_run_results"

@@ -2,7 +2,7 @@
 assets, dbt tests as asset checks, the inbox sensor and the daily full build.
 
 - ``online_retail/invoice_lines`` (the raw table, the dbt source's asset key) is loaded by
-  ``retail_warehouse.loader.load``; every dbt model and seed is an asset read from the dbt
+  ``retail_warehouse.load.load``; every dbt model and seed is an asset read from the dbt
   manifest by dagster-dbt, and every data test on a model an asset check.
 - The dbt assets run ``retail_warehouse.build.run_build``, the same function as
   ``retail-warehouse build``: the same checks before dbt, and the run results stored in
@@ -50,7 +50,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from retail_warehouse.build import DbtRun, dbt_environment, dbt_executable, run_build
 from retail_warehouse.errors import RetailWarehouseError
-from retail_warehouse.loader import load
+from retail_warehouse.load import load
 from retail_warehouse.orchestration.inbox import (
     extract_key,
     move_to_processed,
