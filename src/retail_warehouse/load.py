@@ -6,13 +6,16 @@ How a load runs:
 2. If ``load_log`` already has a succeeded load of the same bytes whose rows are still in the
    raw table, nothing is done and nothing is recorded: a repeated load is a no-op.
    ``replace=True`` never skips.
-3. The file is turned into a CSV (the system's ``prepare``), bulk-read into a temporary
-   stage table (DuckDB ``read_csv``, PostgreSQL ``COPY``) and validated in SQL
-   (``stage``).
-4. One transaction creates the raw tables if needed, deletes the old rows when replacing,
-   inserts the rows and a 'succeeded' row in ``load_log``. Any error rolls all of it back;
-   then a separate short transaction records a 'failed' row with the message, the only
-   trace that a failed load leaves.
+3. A short transaction adds a 'started' row to ``load_log``, so a load that is killed from
+   here on stays visible.
+4. The file is turned into a CSV (the system's ``prepare``), scanned once in Python
+   (``sources.scan``: line endings, NUL bytes, blank lines, physical line numbers,
+   progress), bulk-read into a temporary stage table (DuckDB ``read_csv``, PostgreSQL
+   ``COPY``) and validated in SQL (``stage``).
+5. One transaction creates the raw tables if needed, deletes the old rows when replacing,
+   inserts the rows and sets the log row to 'succeeded'. Any error rolls all of it back;
+   then a separate short transaction sets the log row to 'failed' with the message, the
+   only trace that a failed load leaves.
 
 Load ids are ``1 + max(load_id)`` of ``load_log``, so failed attempts use up an id too.
 The source columns are stored as text exactly as in the file; empty fields are NULL. What is
@@ -40,6 +43,7 @@ from retail_warehouse.settings import Settings, from_env
 from retail_warehouse.sources import SourceSystem, online_retail
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, fetch, file_sha256, source_file_name
 from retail_warehouse.sources.quarantine import Rejected, screen_csv
+from retail_warehouse.sources.scan import rescan, scan_input
 from retail_warehouse.stage import create_stage, find_rejects, stage_rejects, validate_stage
 
 
@@ -52,6 +56,8 @@ class _Attempt:
     started_at: dt.datetime
     file_sha256: str | None = None
     file_bytes: int | None = None
+    load_id: int | None = None
+    """Set once the 'started' row is written."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,13 @@ def load(
             message = f"{attempt.source_file}: {target} error: {first_line(str(error))}"
             record_failure(warehouse, schema, attempt, message)
             raise LoadError(message) from error
+        except Exception as error:  # a bug or an input nobody foresaw: still a log row
+            message = (
+                f"{attempt.source_file}: the load failed unexpectedly "
+                f"({type(error).__name__}: {first_line(str(error))})"
+            )
+            record_failure(warehouse, schema, attempt, message)
+            raise LoadError(message) from error
     finally:
         _close_quietly(warehouse)
     return LoadResult(
@@ -143,7 +156,7 @@ def _run_load(
     progress: TextIO | None,
 ) -> _Outcome:
     """Fetch, check, stage, validate and insert; returns what happened."""
-    local = fetch(attempt.source, cache_dir, progress)
+    local = fetch(attempt.source, cache_dir, progress, system.check_download)
     attempt.source_file = local.name
     attempt.file_sha256 = file_sha256(local)
     attempt.file_bytes = local.stat().st_size
@@ -151,18 +164,26 @@ def _run_load(
         previous := find_loaded(warehouse, system, schema, attempt.file_sha256)
     ):
         return _Outcome("skipped", previous, 0)
+    attempt.load_id = record_started(warehouse, schema, attempt)
     rejects: list[Rejected] = []
     with system.prepare(local, None) as csv_input, tempfile.TemporaryDirectory() as folder:
+        scanned = scan_input(csv_input, system.header, progress)
         if options.quarantine:
             clean, screened = screen_csv(csv_input, Path(folder) / "screened.csv", system.header)
             create_stage(warehouse, system, clean)
-            rejects = find_rejects(warehouse, system, screened)
-            stage_rejects(warehouse, rejects)
             staged = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
+            if staged != scanned.rows and not scanned.precise:
+                scanned = rescan(csv_input, system.header)  # a value spans lines
+            rejects = find_rejects(warehouse, system, screened, scanned.line_of_row)
+            stage_rejects(warehouse, rejects)
             rows = staged - len(rejects)
         else:
-            create_stage(warehouse, system, csv_input)
-            rows = validate_stage(warehouse, system, csv_input.display_name)
+            scanned.raise_first_problem(csv_input.display_name)
+            create_stage(warehouse, system, scanned.trimmed(csv_input, Path(folder)))
+            staged = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
+            if staged != scanned.rows and not scanned.precise:
+                scanned = rescan(csv_input, system.header)  # a value spans lines
+            rows = validate_stage(warehouse, system, csv_input.display_name, scanned.line_of_row)
     warehouse.begin()
     try:
         return _insert_in_transaction(warehouse, system, schema, attempt, options, rows, rejects)
@@ -188,8 +209,10 @@ def _insert_in_transaction(
         previous := find_loaded(warehouse, system, schema, attempt.file_sha256)
     ):
         warehouse.rollback()  # another loader got there first
+        finish_load(warehouse, schema, attempt, "skipped", f"load {previous} has these bytes")
         return _Outcome("skipped", previous, 0)
-    load_id = next_load_id(warehouse, schema)
+    assert attempt.load_id is not None
+    load_id = attempt.load_id
     if options.replace:
         warehouse.execute(f"delete from {schema}.{system.raw_table.name}")
         already_loaded = 0
@@ -206,16 +229,16 @@ def _insert_in_transaction(
     )
     insert_quarantine(warehouse, system, schema, attempt.source_file, load_id, rejects)
     message = "replaced all earlier rows" if options.replace else None
-    record_load(
+    finish_load(
         warehouse,
         schema,
-        load_id,
         attempt,
-        rows,
         "succeeded",
         message,
+        rows_loaded=rows,
         rows_quarantined=len(rejects),
         rows_already_loaded=already_loaded,
+        in_transaction=True,
     )
     warehouse.commit()
     return _Outcome("succeeded", load_id, rows, len(rejects), already_loaded)
@@ -305,20 +328,16 @@ def insert_raw(
     load_id: int,
     loaded_at: dt.datetime,
     skip_rejects: bool = False,
-    *,
-    stage: str = STAGE_TABLE,
-    row_number: str | None = None,
 ) -> None:
-    """Copy the stage (or another table of checked rows, with its ``row_number`` column)
-    into the raw table: text as read, empty fields as NULL (without the rows set aside in
-    quarantine mode)."""
+    """Copy the stage into the raw table: text as read, empty fields as NULL (without the
+    rows set aside in quarantine mode)."""
     columns = list(system.columns.values())
     values = ", ".join(f"nullif({name}, '')" for name in columns)
     rejects = _not_rejected(warehouse, skip_rejects)
     warehouse.execute(
         f"insert into {schema}.{system.raw_table.name} ({', '.join(columns)}, source_file, "
         "source_row_number, load_id, loaded_at) "
-        f"select {values}, ?, {row_number or warehouse.row_number}, ?, ? from {stage}"
+        f"select {values}, ?, {warehouse.row_number}, ?, ? from {STAGE_TABLE}"
         + (f" where {rejects}" if rejects else ""),
         [source_file, load_id, loaded_at],
     )
@@ -358,10 +377,62 @@ def record_load(
     )
 
 
+def record_started(warehouse: Warehouse, schema: str, attempt: _Attempt) -> int:
+    """In its own short transaction, add a 'started' row to ``load_log`` and return its load
+    id: a load killed from here on stays visible as 'started'."""
+    warehouse.begin()
+    try:
+        warehouse.ensure_tables(schema, [LOAD_LOG])
+        warehouse.lock_load_log(schema)
+        load_id = next_load_id(warehouse, schema)
+        record_load(warehouse, schema, load_id, attempt, None, "started", None)
+        warehouse.commit()
+    except BaseException:
+        warehouse.rollback()
+        raise
+    return load_id
+
+
+def finish_load(
+    warehouse: Warehouse,
+    schema: str,
+    attempt: _Attempt,
+    status: str,
+    message: str | None,
+    rows_loaded: int = 0,
+    rows_quarantined: int = 0,
+    rows_already_loaded: int = 0,
+    in_transaction: bool = False,
+) -> None:
+    """Set the final status of the load's 'started' row (in the caller's transaction when
+    ``in_transaction``, else in its own)."""
+    if not in_transaction:
+        warehouse.begin()
+    warehouse.execute(
+        f"update {schema}.{LOAD_LOG.name} set status = ?, message = ?, rows_loaded = ?, "
+        "rows_quarantined = ?, rows_already_loaded = ?, finished_at = ? where load_id = ?",
+        [
+            status,
+            message,
+            rows_loaded,
+            rows_quarantined,
+            rows_already_loaded,
+            utc_now(),
+            attempt.load_id,
+        ],
+    )
+    if not in_transaction:
+        warehouse.commit()
+
+
 def record_failure(warehouse: Warehouse, schema: str, attempt: _Attempt, message: str) -> None:
-    """In its own short transaction, add a 'failed' row to ``load_log`` (best effort)."""
+    """In its own short transaction, mark the load 'failed' in ``load_log`` (adding the row
+    when the load failed before its 'started' row was written; best effort)."""
     try:
         warehouse.rollback()
+        if attempt.load_id is not None:
+            finish_load(warehouse, schema, attempt, "failed", message)
+            return
         warehouse.begin()
         warehouse.ensure_tables(schema, [LOAD_LOG])
         warehouse.lock_load_log(schema)
@@ -380,143 +451,3 @@ def _close_quietly(warehouse: Warehouse) -> None:
             warehouse.drop_stage()
     finally:
         warehouse.close()
-
-
-# --- a feed: several files of one system in one transaction ----------------------------------
-
-
-def _parked_table(system: SourceSystem) -> str:
-    """The temporary table a validated file waits in until the feed's transaction."""
-    return f"rw_parked_{system.raw_table.name}"
-
-
-def load_feed(
-    files: Sequence[tuple[SourceSystem, Path]],
-    target: str = "duckdb",
-    *,
-    replace: bool = False,
-    settings: Settings | None = None,
-) -> list[LoadResult]:
-    """Load the files of a feed (such as a loyalty programme's customers.csv and
-    transactions.csv) in one transaction: either every file that changed is loaded, or none.
-
-    Each file is bulk-read and checked like a single file (its system's rules; the first bad
-    value fails with the file, line and column), then waits in a temporary table; once all
-    are checked, one transaction inserts them, each with its own load id and ``load_log``
-    row. A file whose bytes are already loaded is skipped. On any error the warehouse is
-    exactly as before, except for a 'failed' row in ``load_log`` for the file at fault.
-    """
-    settings = settings or from_env()
-    warehouse = open_warehouse(target, settings)
-    schema = settings.raw_schema
-    clock = time.perf_counter()
-    attempts = [(system, path, _Attempt(str(path), path.name, utc_now())) for system, path in files]
-    current = attempts[0][2] if attempts else None
-    skipped: dict[str, int] = {}
-    rows: dict[str, int] = {}
-    loaded: dict[str, int] = {}
-    try:
-        try:
-            for system, path, attempt in attempts:
-                current = attempt
-                attempt.file_sha256 = file_sha256(path)
-                attempt.file_bytes = path.stat().st_size
-                previous = (
-                    None if replace else find_loaded(warehouse, system, schema, attempt.file_sha256)
-                )
-                if previous is not None:
-                    skipped[system.name] = previous
-                    continue
-                with system.prepare(path, None) as csv_input:
-                    create_stage(warehouse, system, csv_input)
-                    rows[system.name] = validate_stage(warehouse, system, csv_input.display_name)
-                _park_stage(warehouse, system)
-            warehouse.begin()
-            try:
-                for system, _, attempt in attempts:
-                    if system.name in skipped:
-                        continue
-                    current = attempt
-                    loaded[system.name] = _insert_parked(
-                        warehouse, system, schema, attempt, rows[system.name], replace
-                    )
-                warehouse.commit()
-            except BaseException:
-                warehouse.rollback()
-                raise
-        except LoadError as error:
-            if current is not None:
-                record_failure(warehouse, schema, current, str(error))
-            raise
-        except (duckdb.Error, psycopg2.Error) as error:
-            name = current.source_file if current is not None else "feed"
-            message = f"{name}: {target} error: {first_line(str(error))}"
-            if current is not None:
-                record_failure(warehouse, schema, current, message)
-            raise LoadError(message) from error
-    finally:
-        with contextlib.suppress(duckdb.Error, psycopg2.Error):
-            warehouse.rollback()
-            for system, _, _ in attempts:
-                warehouse.execute(f"drop table if exists {_parked_table(system)}")
-            warehouse.commit()
-        _close_quietly(warehouse)
-    seconds = time.perf_counter() - clock
-    return [
-        LoadResult(
-            status="skipped" if system.name in skipped else "succeeded",
-            target=target,
-            source=attempt.source,
-            source_file=attempt.source_file,
-            file_sha256=attempt.file_sha256 or "",
-            load_id=skipped.get(system.name) or loaded[system.name],
-            rows_loaded=rows.get(system.name, 0),
-            raw_table=f"{schema}.{system.raw_table.name}",
-            seconds=seconds,
-            replaced=replace and system.name not in skipped,
-        )
-        for system, _, attempt in attempts
-    ]
-
-
-def _park_stage(warehouse: Warehouse, system: SourceSystem) -> None:
-    """Copy the checked stage, with its row numbers, to the system's parked table (temporary,
-    committed, outside any transaction: DuckDB's row ids are final only then)."""
-    parked = _parked_table(system)
-    columns = ", ".join(system.columns.values())
-    warehouse.execute(f"drop table if exists {parked}")
-    warehouse.execute(
-        f"create temp table {parked} as select {columns}, "
-        f"{warehouse.row_number} as stage_row_number from {STAGE_TABLE}"
-    )
-    warehouse.commit()
-
-
-def _insert_parked(
-    warehouse: Warehouse,
-    system: SourceSystem,
-    schema: str,
-    attempt: _Attempt,
-    rows: int,
-    replace: bool,
-) -> int:
-    """Inside the feed's transaction: the parked rows into the raw table and a 'succeeded'
-    row into ``load_log``; returns the load id."""
-    warehouse.ensure_tables(schema, [system.raw_table, LOAD_LOG])
-    warehouse.lock_load_log(schema)
-    load_id = next_load_id(warehouse, schema)
-    if replace:
-        warehouse.execute(f"delete from {schema}.{system.raw_table.name}")
-    insert_raw(
-        warehouse,
-        system,
-        schema,
-        attempt.source_file,
-        load_id,
-        attempt.started_at,
-        stage=_parked_table(system),
-        row_number="stage_row_number",
-    )
-    message = "replaced all earlier rows" if replace else None
-    record_load(warehouse, schema, load_id, attempt, rows, "succeeded", message)
-    return load_id

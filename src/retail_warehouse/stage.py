@@ -9,7 +9,7 @@ so the SQL and the message never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from retail_warehouse.engines import REJECTS_TABLE, STAGE_TABLE, Warehouse
@@ -29,18 +29,21 @@ def _distinct_values(column: str) -> str:
     return f"select distinct {column} as value from {STAGE_TABLE} offset 0"
 
 
-def invalid_datetimes(warehouse: Warehouse, system: SourceSystem) -> dict[str, list[str]]:
-    """Per date-time column, the distinct stage values that have the right form but are not
-    real date-times (raw column -> values)."""
+def rechecked_values(warehouse: Warehouse, system: SourceSystem) -> dict[str, list[str]]:
+    """Per rechecked column, the distinct stage values that match the column's pattern (if
+    it has one) but that the system's ``value_problem`` refuses (raw column -> values):
+    dates that do not exist, values out of range, unknown codes. Each distinct value is
+    checked once, in Python, so the rule has one home."""
     found: dict[str, list[str]] = {}
-    for column in system.datetime_columns:
+    for column in system.rechecked_columns:
         name = system.columns[column]
+        pattern = system.patterns.get(column)
+        where = f"value <> '' and {warehouse.matches('value')}" if pattern else "value <> ''"
         rows = warehouse.query(
-            f"select value from ({_distinct_values(name)}) as distinct_values "
-            f"where {warehouse.matches('value')}",
-            [system.patterns[column]],
+            f"select value from ({_distinct_values(name)}) as distinct_values where {where}",
+            [pattern] if pattern else [],
         )
-        bad = sorted(value for (value,) in rows if not system.is_real_datetime(value))
+        bad = sorted(value for (value,) in rows if system.value_problem(column, value))
         if bad:
             found[name] = bad
     return found
@@ -49,7 +52,7 @@ def invalid_datetimes(warehouse: Warehouse, system: SourceSystem) -> dict[str, l
 def first_bad_row_query(
     warehouse: Warehouse,
     system: SourceSystem,
-    bad_datetimes: dict[str, list[str]],
+    rechecked: dict[str, list[str]],
     limit: int | None = 1,
 ) -> tuple[str, list[Any]]:
     """SQL (and parameters) for the first stage rows that break a rule (all of them when
@@ -68,7 +71,7 @@ def first_bad_row_query(
             f"where value <> '' and not {warehouse.matches('value')})"
         )
         params.append(pattern)
-    for name, values in bad_datetimes.items():
+    for name, values in rechecked.items():
         conditions.append(warehouse.in_list(name))
         params.append(list(values))
     where = " or ".join(f"({condition})" for condition in conditions)
@@ -87,34 +90,45 @@ def _problem(system: SourceSystem, values: Sequence[Any]) -> tuple[str | None, s
     return problem if problem else (None, "the row breaks a rule")
 
 
-def validate_stage(warehouse: Warehouse, system: SourceSystem, file_name: str) -> int:
-    """Check every staged row; raise ``LoadError`` for the first bad one, else return the count."""
+def validate_stage(
+    warehouse: Warehouse,
+    system: SourceSystem,
+    file_name: str,
+    line_of_row: Callable[[int], int],
+) -> int:
+    """Check every staged row; raise ``LoadError`` for the first bad one (at its physical
+    line), else return the count."""
     count = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
     if count == 0:
         raise LoadError(f"{file_name}: no data rows after the header")
-    sql, params = first_bad_row_query(warehouse, system, invalid_datetimes(warehouse, system))
+    sql, params = first_bad_row_query(warehouse, system, rechecked_values(warehouse, system))
     rows = warehouse.query(sql, params)
     if rows:
         row_number, *values = rows[0]
         column, message = _problem(system, values)
-        raise LoadError(problem_message(file_name, int(row_number) + 1, column, message))
+        line = line_of_row(int(row_number))
+        raise LoadError(problem_message(file_name, line, column, message))
     return count
 
 
 def find_rejects(
-    warehouse: Warehouse, system: SourceSystem, screened: Sequence[Rejected]
+    warehouse: Warehouse,
+    system: SourceSystem,
+    screened: Sequence[Rejected],
+    line_of_row: Callable[[int], int],
 ) -> list[Rejected]:
     """Every stage row that breaks a rule (quarantine mode): the lines the screening already
     rejected, then the rows whose values are wrong, in file order."""
     by_row = {rejected.row_number: rejected for rejected in screened}
     sql, params = first_bad_row_query(
-        warehouse, system, invalid_datetimes(warehouse, system), limit=None
+        warehouse, system, rechecked_values(warehouse, system), limit=None
     )
     for row_number, *values in warehouse.query(sql, params):
         if int(row_number) in by_row:
             continue
         column, reason = _problem(system, values)
-        by_row[int(row_number)] = Rejected(int(row_number), column, reason, tuple(values), None)
+        number = int(row_number)
+        by_row[number] = Rejected(number, line_of_row(number), column, reason, tuple(values), None)
     return [by_row[row_number] for row_number in sorted(by_row)]
 
 

@@ -6,9 +6,11 @@ only what it holds. To add a system (``tpch.py``, ``loyalty.py``):
 
 1. Write ``sources/<system>.py`` ending in ``SYSTEM = SourceSystem(...)``: the file's header
    names mapped to raw text columns (in file order), the required columns, the value patterns
-   (anchored regular expressions valid in Python, RE2 and PostgreSQL), the date-time columns,
+   (anchored regular expressions valid in Python, RE2 and PostgreSQL), the columns whose
+   values are checked again in Python (dates, plausible ranges, codes: ``value_problem``),
    ``row_problem`` (which column of a row is wrong and why, in the same words for both
-   engines), ``prepare`` (turn a local file into a header-checked ``CsvInput``), the raw table
+   engines), ``prepare`` (turn a local file into a header-checked ``CsvInput``), ``check_download``
+   (a quick check before a download is cached), the raw table
    and quarantine table (``RawTable``, built with ``text_columns`` plus ``LOAD_COLUMNS``) and
    where the file is found by default (``env_var``, ``default_source``).
 2. Reuse ``files.py`` (fetch/cache a URL, sniff gzip/zip/xlsx, ``open_input``),
@@ -46,16 +48,20 @@ class SourceSystem:
     """Header names whose values must not be empty."""
     patterns: Mapping[str, str]
     """Header name -> anchored regular expression that non-empty values must match."""
-    datetime_columns: tuple[str, ...]
-    """Header names whose values (once they match their pattern) must be real date-times."""
+    rechecked_columns: tuple[str, ...]
+    """Header names whose distinct values (once they match their pattern, if any) are checked
+    again by ``value_problem`` in Python: real dates, plausible ranges, known codes."""
     max_field_length: int
     """Longest value accepted in any column."""
     row_problem: Callable[[Mapping[str, str | None]], tuple[str, str] | None]
     """The first ``(column, problem)`` of a row in file column order, or ``None``."""
-    is_real_datetime: Callable[[str], bool]
-    """True if a value that matches its date-time pattern is a real calendar date-time."""
+    value_problem: Callable[[str, str | None], str | None]
+    """What is wrong with one value of a column, or ``None``."""
     prepare: Callable[[Path, str | None], AbstractContextManager[CsvInput]]
     """``prepare(path, display_name)``: a context yielding the file as a header-checked CSV."""
+    check_download: Callable[[Path, str], None]
+    """``check_download(path, name)``: a quick check, before a download is cached, that it is
+    one of this system's files (raises ``LoadError``)."""
     raw_table: RawTable
     """The table the rows go to (the text columns, then ``LOAD_COLUMNS``)."""
     quarantine_table: RawTable

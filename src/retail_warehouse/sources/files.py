@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import http.client
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -35,7 +36,8 @@ DEFAULT_CACHE_DIR = Path("data")
 CHUNK = 1 << 20
 """Bytes read at a time when copying or hashing."""
 
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
+"""The first two bytes of a gzip file."""
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
@@ -72,10 +74,29 @@ def is_url(source: str) -> bool:
     return urllib.parse.urlsplit(source).scheme.lower() in ("http", "https")
 
 
+_UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9 ._+()-]")
+
+
 def cached_file_name(url: str) -> str:
-    """The file name a download is cached under: the last part of the URL's path."""
+    """The file name a download is cached under: the last part of the URL's path, decoded,
+    with every character that could leave a folder or confuse a shell replaced by ``_``
+    (so never ``/``, ``\\``, ``..`` or an absolute path)."""
     name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
-    return name if name not in ("", ".", "..") else "download"
+    name = _UNSAFE_NAME_CHARACTERS.sub("_", name.rsplit("/", 1)[-1]).lstrip(". ")
+    return name or "download"
+
+
+def cache_path(url: str, cache_dir: Path) -> Path:
+    """Where a URL is cached: ``<cache_dir>/<first 16 hex of sha256(url)>/<file name>``.
+
+    Keyed on the whole URL (query included), so two URLs never share a copy; the path is
+    checked to lie inside ``cache_dir`` whatever the URL holds.
+    """
+    key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    path = cache_dir / key / cached_file_name(url)
+    if not path.resolve().is_relative_to(cache_dir.resolve()):
+        raise LoadError(f"{url}: the cache path {path} would lie outside {cache_dir}")
+    return path
 
 
 def source_file_name(source: str) -> str:
@@ -87,21 +108,41 @@ def fetch(
     source: str,
     cache_dir: Path = DEFAULT_CACHE_DIR,
     progress: TextIO | None = None,
+    check: Callable[[Path, str], None] | None = None,
 ) -> Path:
-    """The local file of a source, downloading a URL into ``cache_dir`` unless already cached."""
+    """The local file of a source, downloading a URL into ``cache_dir`` unless already cached.
+
+    ``check(path, name)`` raises ``LoadError`` when a download is not a usable file (an HTML
+    error page saved as ``export.csv``); such a download is not cached. Using a cached copy
+    is said on ``progress`` (stderr by default), with how to download it again.
+    """
     if not is_url(source):
         path = Path(source).expanduser()
+        if path.is_dir():
+            raise LoadError(f"{source}: is a folder, not a file; give the file inside it")
         if not path.is_file():
             raise LoadError(f"{source}: no such file")
         return path
-    destination = cache_dir / cached_file_name(source)
+    destination = cache_path(source, cache_dir)
     if destination.is_file():
+        stream = sys.stderr if progress is None else progress
+        stream.write(
+            f"using the cached copy {destination} of {source}; delete that file to download "
+            "it again\n"
+        )
+        stream.flush()
         return destination
-    return download(source, destination, progress)
+    return download(source, destination, progress, check)
 
 
-def download(url: str, destination: Path, progress: TextIO | None = None) -> Path:
-    """Download ``url`` to ``destination`` through a temporary file renamed at the end."""
+def download(
+    url: str,
+    destination: Path,
+    progress: TextIO | None = None,
+    check: Callable[[Path, str], None] | None = None,
+) -> Path:
+    """Download ``url`` to ``destination`` through a temporary file that is checked (see
+    ``fetch``) and renamed at the end; nothing is left behind when either fails."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(
         prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
@@ -112,12 +153,16 @@ def download(url: str, destination: Path, progress: TextIO | None = None) -> Pat
             done = _copy_with_progress(response, out, destination.name, total, progress)
         if total is not None and done != total:
             raise LoadError(f"cannot download {url}: got {done:,} of {total:,} bytes")
+        if check is not None:
+            check(Path(temp_name), f"{destination.name} (downloaded from {url})")
         os.replace(temp_name, destination)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
         raise LoadError(f"cannot download {url}: {_reason(error)}") from error
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
+        with contextlib.suppress(OSError):
+            destination.parent.rmdir()  # only when empty: a failed download leaves nothing
     return destination
 
 
@@ -196,7 +241,7 @@ def detect_format(head: bytes, zip_members: Iterable[str] = ()) -> SourceFormat:
     A zip holding ``xl/workbook.xml`` is a workbook; any other zip is an archive to unpack.
     Anything that is neither gzip nor zip is taken as CSV; its header check decides.
     """
-    if head.startswith(_GZIP_MAGIC):
+    if head.startswith(GZIP_MAGIC):
         return SourceFormat.CSV_GZ
     if head.startswith(_ZIP_MAGICS):
         if "xl/workbook.xml" in set(zip_members):

@@ -22,10 +22,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import re
 import tempfile
+import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from retail_warehouse.engines.base import (
@@ -35,14 +39,17 @@ from retail_warehouse.engines.base import (
     text_columns,
 )
 from retail_warehouse.errors import LoadError
+from retail_warehouse.project import dbt_var, seed_column
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import (
+    GZIP_MAGIC,
     CsvInput,
     SourceFormat,
     extract_zip_member,
     open_input,
     sniff_format,
 )
+from retail_warehouse.sources.scan import lone_cr_message
 from retail_warehouse.sources.workbook import SheetLayout, workbook_to_csv
 
 DEFAULT_SOURCE_URL = "https://archive.ics.uci.edu/static/public/502/online+retail+ii.zip"
@@ -85,6 +92,13 @@ VALUE_PATTERNS: dict[str, str] = {
 """Regular expressions (valid in Python, DuckDB/RE2 and PostgreSQL) that non-empty values of
 these columns must match."""
 
+RECHECKED_COLUMNS: tuple[str, ...] = ("Quantity", "InvoiceDate", "Price", "Customer ID", "Country")
+"""Columns whose values, once they match their pattern, are checked again in Python: real
+date-times, the plausible ranges (``Bounds``) and the countries of the seed."""
+
+COUNTRY_SEED = "country_codes"
+"""The seed that lists every country name the build accepts (column ``country``)."""
+
 MAX_FIELD_LENGTH = 4000
 """Longest value accepted in any column (Online Retail II descriptions are under 40
 characters); a longer one is a broken line, such as a missing line break or quote."""
@@ -112,6 +126,31 @@ and when each row was loaded."""
 QUARANTINE_LINES = RawTable("quarantine_lines", quarantine_columns(list(RAW_COLUMNS.values())))
 """Rows set aside in quarantine mode, with their line and reason."""
 
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible range of each typed value; the numbers are the vars of the same names
+    in ``dbt_project.yml`` (their one home, which the staging tests read too)."""
+
+    first_invoice_date: dt.date
+    last_invoice_date: dt.date
+    max_abs_quantity: int
+    max_abs_price: Decimal
+    max_customer_id: int
+
+
+@functools.cache
+def bounds() -> Bounds:
+    """The bounds from ``dbt_project.yml``."""
+    return Bounds(
+        first_invoice_date=dt.date.fromisoformat(str(dbt_var("online_retail_first_invoice_date"))),
+        last_invoice_date=dt.date.fromisoformat(str(dbt_var("online_retail_last_invoice_date"))),
+        max_abs_quantity=int(dbt_var("online_retail_max_abs_quantity")),
+        max_abs_price=Decimal(str(dbt_var("online_retail_max_abs_price"))),
+        max_customer_id=int(dbt_var("online_retail_max_customer_id")),
+    )
+
+
 _COMPILED = {column: re.compile(pattern) for column, pattern in VALUE_PATTERNS.items()}
 _DECIMAL = re.compile(r"^-?[0-9]+\.[0-9]+$")
 
@@ -134,15 +173,13 @@ def parse_header_line(line: str) -> list[str]:
     return next(csv.reader([line]))
 
 
-def header_problem(
-    found: Sequence[str], expected: Sequence[str] = SOURCE_COLUMNS
-) -> tuple[int, str] | None:
-    """Compare a header with ``expected`` (default ``SOURCE_COLUMNS``).
+def header_problem(found: Sequence[str]) -> tuple[int, str] | None:
+    """Compare a header with ``SOURCE_COLUMNS``.
 
     Returns ``None`` when it matches, else ``(column_number, message)`` for the first column
     that differs, with a hint about missing, extra or reordered columns.
     """
-    expected = tuple(expected)
+    expected = SOURCE_COLUMNS
     if tuple(found) == expected:
         return None
     index = next(
@@ -156,17 +193,17 @@ def header_problem(
         message = f"unexpected extra column {found[index]!r}"
     else:
         message = f"expected {expected[index]!r}, found {found[index]!r}"
-    return index + 1, message + _header_hint(found, expected)
+    return index + 1, message + _header_hint(found)
 
 
-def _header_hint(found: Sequence[str], expected: Sequence[str]) -> str:
+def _header_hint(found: Sequence[str]) -> str:
     """Which expected columns are missing and which found ones are unknown."""
     if len(found) == 1:
         for delimiter, name in OTHER_DELIMITERS.items():
             if delimiter in found[0]:
                 return f" (the file is separated by {name}, not commas: export it as CSV)"
-    missing = [name for name in expected if name not in found]
-    extra = [name for name in found if name not in expected]
+    missing = [name for name in SOURCE_COLUMNS if name not in found]
+    extra = [name for name in found if name not in SOURCE_COLUMNS]
     notes = []
     if missing:
         notes.append("missing " + ", ".join(repr(name) for name in missing))
@@ -177,11 +214,9 @@ def _header_hint(found: Sequence[str], expected: Sequence[str]) -> str:
     return " (" + "; ".join(notes) + ")"
 
 
-def check_header(
-    found: Sequence[str], file_name: str, expected: Sequence[str] = SOURCE_COLUMNS
-) -> None:
+def check_header(found: Sequence[str], file_name: str) -> None:
     """Raise ``LoadError`` naming the file, line 1 and the column if the header is wrong."""
-    problem = header_problem(found, expected)
+    problem = header_problem(found)
     if problem is not None:
         column_number, message = problem
         raise LoadError(f"{file_name}: line 1, column {column_number}: {message}")
@@ -216,14 +251,37 @@ def value_problem(column: str, value: str | None) -> str | None:
             "a missing line break or quote?)"
         )
     pattern = _COMPILED.get(column)
-    if pattern is None:
-        return None
-    if not pattern.match(value):
+    if pattern is not None and not pattern.match(value):
         if column == "Price" and _DECIMAL.match(value):
             return f"{value!r} has more than 3 decimals"
         return _PATTERN_MESSAGES[column].format(value=value)
     if column == "InvoiceDate" and not is_real_datetime(value):
         return f"{value!r} is not a real date and time"
+    return _range_problem(column, value)
+
+
+def _range_problem(column: str, value: str) -> str | None:
+    """A well-formed value outside the plausible range, or a country the seed lacks."""
+    limits = bounds()
+    var = "see vars online_retail_* in dbt_project.yml"
+    if column == "Quantity" and abs(int(value)) > limits.max_abs_quantity:
+        return f"{value!r} is out of range (at most {limits.max_abs_quantity:,} either way; {var})"
+    if column == "Price" and abs(Decimal(value)) > limits.max_abs_price:
+        return f"{value!r} is out of range (at most {limits.max_abs_price:,} either way; {var})"
+    if column == "Customer ID" and int(value) > limits.max_customer_id:
+        return f"{value!r} is out of range (at most {limits.max_customer_id:,}; {var})"
+    if column == "InvoiceDate":
+        day = dt.date.fromisoformat(value[:10])
+        if not limits.first_invoice_date <= day <= limits.last_invoice_date:
+            return (
+                f"{value!r} is outside the plausible dates {limits.first_invoice_date} to "
+                f"{limits.last_invoice_date} ({var})"
+            )
+    if column == "Country" and value.strip() not in seed_column(COUNTRY_SEED, "country"):
+        return (
+            f"{value!r} is not a known country: add it to seeds/{COUNTRY_SEED}.csv "
+            "(with its ISO code) and run dbt seed"
+        )
     return None
 
 
@@ -280,9 +338,8 @@ def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInp
             yield prepared
 
 
-def check_csv_file(csv_input: CsvInput, expected: Sequence[str] = SOURCE_COLUMNS) -> None:
-    """Check that a CSV file has the ``expected`` header (default Online Retail II's) and at
-    least one line after it."""
+def check_csv_file(csv_input: CsvInput) -> None:
+    """Check that a CSV file has the expected header and at least one line after it."""
     name = csv_input.display_name
     try:
         with open_input(csv_input) as handle:
@@ -294,13 +351,37 @@ def check_csv_file(csv_input: CsvInput, expected: Sequence[str] = SOURCE_COLUMNS
         raise LoadError(f"{name}: {what} ({error})") from error
     if not first:
         raise LoadError(f"{name}: the file is empty")
+    if csv_input.gzipped and first.startswith(GZIP_MAGIC):
+        raise LoadError(
+            f"{name}: holds another gzip file inside (compressed twice): decompress it once "
+            "(gunzip) and load the result"
+        )
+    if b"\r" in first.rstrip(b"\r\n") or first.endswith(b"\r"):
+        raise LoadError(lone_cr_message(name, 1))
     try:
         header_text = first.decode("utf-8")
     except UnicodeDecodeError:
         raise LoadError(f"{name}: line 1: the header is not valid UTF-8 text") from None
-    check_header(parse_header_line(header_text), name, expected)
+    if header_text.lstrip("\ufeff \t").startswith("<"):
+        raise LoadError(
+            f"{name}: line 1: this is an HTML or XML page, not a CSV export (an error page "
+            "saved under the file's name?)"
+        )
+    check_header(parse_header_line(header_text), name)
     if not second:
         raise LoadError(f"{name}: no data rows after the header")
+
+
+def check_download(path: Path, name: str) -> None:
+    """A quick check that a downloaded file is one of this system's files (run before it is
+    cached): a readable zip with the workbook or one CSV, or a CSV with the right header."""
+    source_format = sniff_format(path)
+    if source_format in (SourceFormat.CSV, SourceFormat.CSV_GZ):
+        check_csv_file(CsvInput(path, source_format is SourceFormat.CSV_GZ, name))
+    elif source_format is SourceFormat.ZIP:
+        with zipfile.ZipFile(path) as archive:
+            if choose_zip_member(archive.namelist()) is None:
+                raise LoadError(f"{name}: expected {WORKBOOK_MEMBER} or one .csv file in the zip")
 
 
 SYSTEM = SourceSystem(
@@ -308,11 +389,12 @@ SYSTEM = SourceSystem(
     columns=RAW_COLUMNS,
     required=REQUIRED_COLUMNS,
     patterns=VALUE_PATTERNS,
-    datetime_columns=("InvoiceDate",),
+    rechecked_columns=RECHECKED_COLUMNS,
     max_field_length=MAX_FIELD_LENGTH,
     row_problem=row_problem,
-    is_real_datetime=is_real_datetime,
+    value_problem=value_problem,
     prepare=prepared_csv,
+    check_download=check_download,
     raw_table=INVOICE_LINES,
     quarantine_table=QUARANTINE_LINES,
     env_var=SOURCE_ENV_VAR,

@@ -1,26 +1,28 @@
 """Quarantine mode: load the good rows of a messy export and set the bad ones aside.
 
 A normal load stops at the first bad line. With ``--quarantine`` the loader first screens the
-file line by line in Python for what the bulk readers cannot skip (text that is not UTF-8, a
-wrong number of fields, a stray quote), writes a clean copy in which each such line is kept as
-an empty row (so every row keeps its line number), bulk-loads that copy, and then finds the
-rows whose values break a rule. Good rows go to ``raw.invoice_lines``; bad rows go to
-``raw.quarantine_lines`` with the file, the line, the column and the reason.
+file record by record in Python for what the bulk readers cannot skip (text that is not UTF-8,
+a wrong number of fields, a stray quote, a NUL byte, a blank line between data lines), writes
+a clean copy in which each such record is kept as an empty row (so every row keeps its
+number), bulk-loads that copy, and then finds the rows whose values break a rule. A record is
+one line, or several when a quoted value holds a line break (``scan.records``). Good rows go
+to ``raw.invoice_lines``; bad rows go to ``raw.quarantine_lines`` with the file, the line, the
+column and the reason.
 
 The screening works for any source: it is given the file's columns (``columns``).
 
-Line numbers are those of the file: line 1 is the header, data row ``n`` is line ``n + 1``.
+Line numbers are physical lines of the file (line 1 is the header): the line a record starts on.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from retail_warehouse.sources.files import CsvInput, open_input
+from retail_warehouse.sources.scan import BLANK_LINE, NUL_BYTE, is_blank, nul_column, records
 
 MAX_RAW_TEXT = 2000
 """Longest raw line kept in the quarantine table (longer ones are cut)."""
@@ -32,6 +34,8 @@ class Rejected:
 
     row_number: int
     """Data row number (1 = the first row after the header)."""
+    line: int
+    """The physical line of the file the row starts on."""
     column: str | None
     """The offending column, when one can be named."""
     reason: str
@@ -39,11 +43,6 @@ class Rejected:
     """The fields when the row could be split into them, else None."""
     raw_text: str | None
     """The line as read (decoded leniently), for rows that could not be split."""
-
-    @property
-    def line(self) -> int:
-        """Line number in the file."""
-        return self.row_number + 1
 
 
 def invalid_utf8_column(raw: bytes, columns: Sequence[str]) -> str | None:
@@ -73,40 +72,54 @@ def utf8_error_column(csv_input: CsvInput, line: int, columns: Sequence[str]) ->
     return None
 
 
-def screen_line(
-    raw: bytes, row_number: int, columns: Sequence[str]
+def screen_record(
+    raw: bytes, row_number: int, line: int, columns: Sequence[str]
 ) -> tuple[list[str] | None, Rejected | None]:
-    """Split one data line into its fields, or say why it cannot be loaded."""
+    """Split one record into its fields, or say why it cannot be loaded."""
+    if is_blank(raw):
+        return None, Rejected(row_number, line, None, BLANK_LINE, None, "")
+    if b"\x00" in raw:
+        column = nul_column(raw, columns)
+        return None, Rejected(row_number, line, column, NUL_BYTE, None, _lenient(raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         column = invalid_utf8_column(raw, columns)
         reason = f"the text is not valid UTF-8 (byte 0x{raw[error.start]:02x}; Latin-1 export?)"
-        return None, Rejected(row_number, column, reason, None, _lenient(raw))
+        return None, Rejected(row_number, line, column, reason, None, _lenient(raw))
     stripped = text.rstrip("\r\n")
     try:
         fields = next(csv.reader([stripped], strict=True), [])
     except csv.Error as error:
         reason = f"the line cannot be read as CSV ({error})"
-        return None, Rejected(row_number, None, reason, None, _cut(stripped))
+        return None, Rejected(row_number, line, None, reason, None, _cut(stripped))
     if len(fields) != len(columns):
         reason = f"expected {len(columns)} columns, found {len(fields)}"
-        return None, Rejected(row_number, None, reason, None, _cut(stripped))
+        return None, Rejected(row_number, line, None, reason, None, _cut(stripped))
     return fields, None
 
 
 def screen_csv(
     csv_input: CsvInput, clean_path: Path, columns: Sequence[str]
 ) -> tuple[CsvInput, list[Rejected]]:
-    """Write a clean copy of the CSV (unreadable lines replaced by empty rows) and return it
-    with the rejected lines. The header has already been checked."""
+    """Write a clean copy of the CSV (unreadable records replaced by empty rows, blank lines
+    at the end dropped) and return it with the rejected records. The header has already been
+    checked, and the scan has already refused lone carriage returns."""
     rejected: list[Rejected] = []
+    pending_blank: list[Rejected] = []
     with open_input(csv_input) as source, clean_path.open("w", encoding="utf-8") as out:
         writer = csv.writer(out, lineterminator="\n")
-        lines = _data_lines(source)
+        next(source, b"")  # the header, already checked
         writer.writerow(columns)
-        for row_number, raw in enumerate(lines, start=1):
-            fields, problem = screen_line(raw, row_number, columns)
+        for record in records(source):
+            fields, problem = screen_record(record.raw, record.row_number, record.line, columns)
+            if problem is not None and problem.reason == BLANK_LINE:
+                pending_blank.append(problem)  # a problem only if data follows
+                continue
+            for blank in pending_blank:
+                rejected.append(blank)
+                writer.writerow([""] * len(columns))
+            pending_blank = []
             if problem is not None:
                 rejected.append(problem)
                 fields = [""] * len(columns)
@@ -115,18 +128,13 @@ def screen_csv(
     return clean, rejected
 
 
-def _data_lines(source: BinaryIO) -> Iterator[bytes]:
-    """The file's lines after the header, one per data row (an empty line is rejected as a
-    row with too few columns, so the numbering never shifts)."""
-    next(source, b"")  # the header, already checked
-    yield from source
-
-
 def _lenient(raw: bytes) -> str:
     """A line decoded so that nothing is lost: bad bytes as Latin-1 characters."""
     return _cut(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
 
 
 def _cut(text: str) -> str:
-    """At most ``MAX_RAW_TEXT`` characters."""
+    """At most ``MAX_RAW_TEXT`` characters, NUL shown as U+FFFD (PostgreSQL text cannot hold
+    it)."""
+    text = text.replace("\x00", "\ufffd")
     return text if len(text) <= MAX_RAW_TEXT else text[:MAX_RAW_TEXT] + "..."

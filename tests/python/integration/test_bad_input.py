@@ -72,7 +72,46 @@ def _corpus_file(folder: Path, kind: str) -> Path:
         path.write_text(csv_text(rows), encoding="utf-8")
     elif kind == "xlsx_missing_sheet":
         path = write_xlsx(folder / "one_sheet.xlsx", [ROWS[:3]], ["Year 2009-2010"])
+    elif kind in OUT_OF_RANGE:
+        column, value = OUT_OF_RANGE[kind]
+        rows = [list(row) for row in ROWS]
+        rows[3][HEADER.index(column)] = value  # line 5
+        path.write_text(csv_text(rows), encoding="utf-8")
+    elif kind == "xlsx_out_of_range":
+        rows = [list(row) for row in ROWS[:3]]
+        rows[1][3] = "1000000000000"  # line 3
+        path = write_xlsx(folder / "big.xlsx", [rows, ROWS[3:]])
+    elif kind == "nul_byte":
+        path.write_text("".join(lines[:3]) + lines[3].replace("GREEN", "GRE\x00EN") + lines[4])
+    elif kind == "blank_line":
+        path.write_text("".join(lines[:3]) + "\n" + "".join(lines[3:]), encoding="utf-8")
+    elif kind == "blank_line_crlf":
+        text = "".join(lines[:3]) + "\n" + "".join(lines[3:])
+        path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    elif kind == "lone_cr":
+        path.write_bytes("".join(lines).replace("\n", "\r").encode("utf-8"))
+    elif kind == "lone_cr_in_data":
+        text = "".join(lines[:4]) + lines[4].replace("\n", "\r") + "".join(lines[5:])
+        path.write_bytes(text.encode("utf-8"))
+    elif kind == "gzip_in_gzip":
+        path = folder / "twice.csv.gz"
+        path.write_bytes(gzip.compress(gzip.compress("".join(lines).encode("utf-8"))))
+    elif kind == "html_page":
+        path = folder / "export.csv"
+        path.write_text("<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n")
     return path
+
+
+OUT_OF_RANGE = {
+    "quantity_too_large": ("Quantity", "1000000000000"),
+    "customer_id_too_long": ("Customer ID", "12345678901"),
+    "price_too_large": ("Price", "100000000000000000000"),
+    "negative_price_too_large": ("Price", "-2000000.5"),
+    "date_1900": ("InvoiceDate", "1900-01-01 00:00:00"),
+    "date_2030": ("InvoiceDate", "2030-06-01 12:00:00"),
+    "unknown_country": ("Country", "Narnia"),
+}
+"""Values that fit the raw text rules but not the warehouse (issue 10): each on line 5."""
 
 
 CORPUS = [
@@ -90,6 +129,25 @@ CORPUS = [
     ("not_a_table", r"picture.csv: line 1: the header is not valid UTF-8"),
     ("very_long_line", r"very_long_line.csv: line 6, column Description: the value is 3,000,000"),
     ("xlsx_missing_sheet", r"one_sheet.xlsx: sheet 'Year 2010-2011' not found"),
+    # Values the build could not take: out of the plausible ranges of dbt_project.yml.
+    ("quantity_too_large", r"large.csv: line 5, column Quantity: '1000000000000' is out of range"),
+    ("customer_id_too_long", r"long.csv: line 5, column Customer ID: '12345678901' is out of"),
+    ("price_too_large", r"price_too_large.csv: line 5, column Price: '1000000000000000000.*out of"),
+    ("negative_price_too_large", r"large.csv: line 5, column Price: '-2000000.5' is out of range"),
+    ("date_1900", r"date_1900.csv: line 5, column InvoiceDate: '1900-01-01 00:00:00' is outside"
+                  r" the plausible dates 2009-01-01 to 2012-12-31"),
+    ("date_2030", r"date_2030.csv: line 5, column InvoiceDate: '2030-06-01 12:00:00' is outside"),
+    ("unknown_country", r"unknown_country.csv: line 5, column Country: 'Narnia' is not a known"
+                        r" country: add it to seeds/country_codes.csv"),
+    ("xlsx_out_of_range", r"big.xlsx: line 3, column Quantity: '1000000000000' is out of range"),
+    # One rule for both engines, by physical line.
+    ("nul_byte", r"nul_byte.csv: line 4, column Description: the text holds a NUL byte"),
+    ("blank_line", r"blank_line.csv: line 4: the line is empty"),
+    ("blank_line_crlf", r"blank_line_crlf.csv: line 4: the line is empty"),
+    ("lone_cr", r"lone_cr.csv: line 1: a carriage return \(CR\) without a line feed"),
+    ("lone_cr_in_data", r"lone_cr_in_data.csv: line 5: a carriage return \(CR\) without a line"),
+    ("gzip_in_gzip", r"twice.csv.gz: holds another gzip file inside \(compressed twice\)"),
+    ("html_page", r"export.csv: line 1: this is an HTML or XML page, not a CSV export"),
 ]  # fmt: skip
 
 
@@ -184,3 +242,114 @@ def test_overlapping_extract_is_recognised(
     assert target.count() == 4 + len(ROWS) - 2
     log = target.query("select rows_already_loaded from {schema}.load_log order by load_id")
     assert log == [(0,), (2,)]
+
+
+# --- the same file read the same way on both engines (issue 10) -------------------------------
+
+
+def test_trailing_blank_lines_are_ignored(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "trailing.csv"
+    path.write_bytes((csv_text(ROWS) + "\n\r\n\n").encode("utf-8"))
+    assert target.load(path).rows_loaded == len(ROWS)
+    assert [row[-1] for row in target.raw_rows()] == list(range(1, len(ROWS) + 1))
+
+
+def test_quoted_line_break_keeps_physical_line_numbers(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+) -> None:
+    rows = [list(row) for row in ROWS]
+    rows[0][2] = "TWO\nLINES"  # row 1 spans lines 2 and 3
+    rows[3][3] = "lots"  # row 4 starts on line 6
+    with pytest.raises(LoadError, match=r"multi.csv: line 6, column Quantity: 'lots'"):
+        target.load(write_csv(tmp_path / "multi.csv", rows))
+    rows[3][3] = "1"
+    assert target.load(write_csv(tmp_path / "multi.csv", rows)).rows_loaded == len(ROWS)
+    assert target.raw_rows()[0][2] == "TWO\nLINES"
+
+
+def test_quarantine_keeps_a_quoted_line_break(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+) -> None:
+    rows = [list(row) for row in ROWS]
+    rows[1][2] = 'BLUE "STAR"\nLANTERN'
+    result = target.load(write_csv(tmp_path / "multi.csv", rows), quarantine=True)
+    assert (result.rows_loaded, result.rows_quarantined) == (len(ROWS), 0)
+    assert target.raw_rows()[1][2] == 'BLUE "STAR"\nLANTERN'
+
+
+def test_quarantine_sets_aside_what_the_build_cannot_take(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+) -> None:
+    lines = _lines()
+    rows = [list(row) for row in ROWS]
+    rows[0][2] = "TWO\nLINES"  # lines 2-3: later lines shift by one
+    rows[1][3] = "1000000000000"  # line 4
+    rows[4][7] = "Narnia"  # line 7
+    text = csv_text(rows)
+    body = text.splitlines(keepends=True)
+    nul = lines[6].replace("100005", "1000\x0005")  # line 9
+    path = tmp_path / "messy.csv"
+    path.write_text("".join([*body[:5], "\n", *body[5:], nul, "\n\n"]), encoding="utf-8")
+    result = target.load(path, quarantine=True)
+    quarantined = target.query(
+        "select line_number, column_name, reason from {schema}.quarantine_lines "
+        "order by line_number"
+    )
+    assert [(line, column) for line, column, _ in quarantined] == [
+        (4, "Quantity"),
+        (6, None),
+        (8, "Country"),
+        (10, "Invoice"),
+    ]
+    assert "out of range" in quarantined[0][2]
+    assert "the line is empty" in quarantined[1][2]
+    assert "not a known country" in quarantined[2][2]
+    assert "NUL byte" in quarantined[3][2]
+    assert (result.rows_loaded, result.rows_quarantined) == (len(ROWS) - 2, 4)
+
+
+# --- the load log and the source (issue 10) ---------------------------------------------------
+
+
+def test_an_interrupted_load_stays_visible_as_started(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("retail_warehouse.load.insert_raw", killed)
+    with pytest.raises(KeyboardInterrupt):
+        target.load(write_csv(tmp_path / "good.csv"))
+    assert [(entry[0], entry[1]) for entry in target.log()] == [(1, "started")]
+    assert not target.table_exists("invoice_lines") or target.count() == 0
+
+
+def test_an_unexpected_error_is_a_message_and_a_log_row(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("something nobody foresaw")
+
+    monkeypatch.setattr("retail_warehouse.load.insert_raw", broken)
+    with pytest.raises(LoadError, match=r"good.csv: the load failed unexpectedly \(ValueError"):
+        target.load(write_csv(tmp_path / "good.csv"))
+    assert [entry[1] for entry in target.log()] == ["failed"]
+
+
+def test_a_folder_as_source_says_so(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(LoadError, match=r"is a folder, not a file"):
+        target.load(tmp_path)
+    assert [entry[1] for entry in target.log()] == ["failed"]

@@ -45,6 +45,7 @@ from retail_warehouse.errors import LoadError
 from retail_warehouse.load import load
 from retail_warehouse.messages import LoadResult
 from retail_warehouse.settings import PostgresSettings, Settings, from_env
+from retail_warehouse.sources.files import cache_path
 from retail_warehouse.sources.online_retail import XLSX_SHEETS
 
 RAW_SELECT = (
@@ -482,8 +483,8 @@ def test_download_then_cache_hit(
     first = load(url, "duckdb", settings=duck.settings, cache_dir=duck.cache_dir, progress=progress)
     assert first.status == "succeeded" and first.source_file == "online.csv.gz"
     assert requests == ["/online.csv.gz"]
-    assert (duck.cache_dir / "online.csv.gz").read_bytes() == files["csv.gz"].read_bytes()
-    assert not [path for path in duck.cache_dir.iterdir() if path.name.endswith(".part")]
+    assert cache_path(url, duck.cache_dir).read_bytes() == files["csv.gz"].read_bytes()
+    assert not [path for path in duck.cache_dir.rglob("*") if path.name.endswith(".part")]
     assert "downloading online.csv.gz" in progress.getvalue()
     assert "(100%)" in progress.getvalue()
     other = duck.settings.with_prefix("again_")
@@ -497,7 +498,7 @@ def test_download_error(duck: Target, http_folder: tuple[str, Path, list[str]]) 
     base, _, _ = http_folder
     with pytest.raises(LoadError, match=r"cannot download .*missing\.zip: HTTP 404"):
         duck.load(f"{base}/missing.zip")
-    assert not (duck.cache_dir / "missing.zip").exists()
+    assert not cache_path(f"{base}/missing.zip", duck.cache_dir).exists()
 
 
 # --- command line ----------------------------------------------------------------------------

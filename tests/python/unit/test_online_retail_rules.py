@@ -174,3 +174,24 @@ def test_location_and_problem_message() -> None:
         problem_message("online.csv", 7, "Quantity", "'abc' is not an integer")
         == "online.csv: line 7, column Quantity: 'abc' is not an integer"
     )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("Quantity", "1000000", None),
+        ("Quantity", "-1000001", "'-1000001' is out of range (at most 1,000,000 either way"),
+        ("Price", "-1000000.000", None),
+        ("Price", "1000000.001", "'1000000.001' is out of range"),
+        ("Customer ID", "2147483647", None),
+        ("Customer ID", "2147483648", "'2147483648' is out of range (at most 2,147,483,647"),
+        ("InvoiceDate", "2009-01-01 00:00:00", None),
+        ("InvoiceDate", "2008-12-31 23:59:59", "is outside the plausible dates 2009-01-01"),
+        ("InvoiceDate", "2013-01-01 00:00", "is outside the plausible dates"),
+        ("Country", " EIRE ", None),
+        ("Country", "Narnia", "'Narnia' is not a known country: add it to seeds/country_codes"),
+    ],
+)
+def test_values_the_build_cannot_take(column: str, value: str, expected: str | None) -> None:
+    problem = value_problem(column, value)
+    assert problem is None if expected is None else expected in (problem or "")

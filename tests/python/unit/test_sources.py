@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from retail_warehouse.sources.files import (
     SourceFormat,
+    cache_path,
     cached_file_name,
     detect_format,
     format_progress,
@@ -131,6 +133,18 @@ def test_cached_file_name() -> None:
     assert cached_file_name(DEFAULT_SOURCE_URL) == "online+retail+ii.zip"
     assert cached_file_name("http://h:8000/dir/my%20file.csv.gz?x=1") == "my file.csv.gz"
     assert cached_file_name("http://h/") == "download"
+    assert cached_file_name("http://h/%2e%2e%2f%2e%2e%2fpwned.csv") == "pwned.csv"
+    assert cached_file_name("http://h/%2ftmp%2fx.csv") == "x.csv"
+    assert cached_file_name("http://h/..%5c..%5cx.csv") == "_.._x.csv"
+    assert cached_file_name("http://h/%2e%2e") == "download"
+
+
+def test_cache_path_is_keyed_on_the_whole_url_and_stays_inside(tmp_path: Path) -> None:
+    first = cache_path("http://h/a/month.csv?m=1", tmp_path)
+    second = cache_path("http://h/month.csv?m=2", tmp_path)
+    assert first.name == second.name == "month.csv"
+    assert first.parent != second.parent
+    assert first.parent.parent == tmp_path
 
 
 def test_format_progress() -> None:

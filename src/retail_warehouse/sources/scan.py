@@ -1,0 +1,301 @@
+"""One pass over a CSV's bytes before either engine reads it, so that both read it alike.
+
+The bulk readers disagree on a few things (a blank line, a NUL byte, a trailing blank line,
+line endings), and they count rows, not lines. This scan applies one rule to each, on both
+engines, and numbers everything by physical line (a line ends with LF; line 1 is the header):
+
+* a **lone carriage return** (CR not followed by LF, old Mac line endings) fails the file;
+* a **NUL byte** fails the file at its line and column (quarantine mode sets the row aside);
+* a **blank line** between data lines fails at its line (quarantine mode sets it aside);
+  blank lines at the **end** of the file are ignored on both engines;
+* a quoted value may span lines; ``ScannedCsv.line_of_row`` maps a data row to the line it
+  starts on, so messages name physical lines even after such a value.
+
+It also reports progress for large files (rows and bytes read) on a terminal or a log.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import sys
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from retail_warehouse.errors import LoadError
+from retail_warehouse.messages import problem_message
+from retail_warehouse.sources.files import CHUNK, CsvInput, open_input
+
+PROGRESS_EVERY_BYTES = 50_000_000
+"""Progress lines are written every this many bytes read (and once at the end), when the
+file is at least this large."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: the physical lines it spans, joined (line ends included)."""
+
+    row_number: int
+    """Data row number (1 = the first record after the header), counting blank rows set aside."""
+    line: int
+    """The physical line the record starts on."""
+    raw: bytes
+
+
+@dataclass
+class ScannedCsv:
+    """What the scan learned about a file."""
+
+    precise: bool = True
+    """False for the quick scan, which assumes one record per line (see ``scan_input``)."""
+    rows: int = 0
+    """Data records (blank middle lines count as records: they are rows set aside)."""
+    data_bytes: int = 0
+    """Bytes (decompressed) up to the end of the last non-blank line: what a reader loads."""
+    header_bytes: int = 0
+    """Bytes of the header line."""
+    trailing_blank_lines: bool = False
+    """True when the file ends with blank lines (ignored)."""
+    blank_rows: list[int] = field(default_factory=list)
+    """Rows that are blank lines between data lines (a problem unless set aside)."""
+    nul_rows: list[tuple[int, int, str | None]] = field(default_factory=list)
+    """(row, line, column) of records holding a NUL byte."""
+    _shifts: list[tuple[int, int]] = field(default_factory=list)
+    """(row, line - row): where a row stops being on line ``row + 1`` (after a multi-line
+    quoted value)."""
+
+    def raise_first_problem(self, file_name: str) -> None:
+        """Fail on the first blank middle line or NUL byte (a normal load)."""
+        problems = [(self.line_of_row(row), None, BLANK_LINE) for row in self.blank_rows]
+        problems += [(line, column, NUL_BYTE) for _, line, column in self.nul_rows]
+        if problems:
+            line, column, reason = min(problems, key=lambda problem: problem[0])
+            raise LoadError(problem_message(file_name, line, column, reason))
+
+    def trimmed(self, csv_input: CsvInput, folder: Path) -> CsvInput:
+        """The input without its trailing blank lines, copied into ``folder`` when it has
+        some (the engines disagree about them; after this both read the same rows)."""
+        if not self.trailing_blank_lines:
+            return csv_input
+        path = folder / "trimmed.csv"
+        left = self.header_bytes + self.data_bytes
+        with open_input(csv_input) as source, path.open("wb") as out:
+            while left > 0 and (chunk := source.read(min(CHUNK, left))):
+                out.write(chunk)
+                left -= len(chunk)
+        return CsvInput(path, gzipped=False, display_name=csv_input.display_name)
+
+    def line_of_row(self, row_number: int) -> int:
+        """The physical line on which a data row starts."""
+        index = bisect.bisect_right(self._shifts, (row_number, sys.maxsize)) - 1
+        offset = self._shifts[index][1] if index >= 0 else 1
+        return row_number + offset
+
+
+def records(lines: Iterator[bytes]) -> Iterator[Record]:
+    """Group the physical data lines (after the header) into records: a line ending inside a
+    quoted value continues on the next. Quotes are counted, so ``""`` (an escaped quote)
+    never changes whether a value is open."""
+    pending: list[bytes] = []
+    open_quote = False
+    start = 2
+    line = 1
+    row = 0
+    for raw in lines:
+        line += 1
+        if not pending:
+            start = line
+        pending.append(raw)
+        if raw.count(b'"') % 2:
+            open_quote = not open_quote
+        if not open_quote:
+            row += 1
+            yield Record(row, start, b"".join(pending))
+            pending = []
+    if pending:
+        row += 1
+        yield Record(row, start, b"".join(pending))
+
+
+def is_blank(raw: bytes) -> bool:
+    """A line with nothing but its line end."""
+    return raw in (b"\n", b"\r\n", b"")
+
+
+def lone_cr_line(raw: bytes, first_line: int) -> int | None:
+    """The physical line of a CR not followed by LF in a record, if any."""
+    body = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+    position = body.find(b"\r")
+    while position != -1:
+        if body[position + 1 : position + 2] != b"\n":
+            return first_line + body.count(b"\n", 0, position)
+        position = body.find(b"\r", position + 1)
+    if raw.endswith(b"\r"):
+        return first_line + raw.count(b"\n")
+    return None
+
+
+def nul_column(raw: bytes, columns: Sequence[str]) -> str | None:
+    """The column whose value holds the first NUL byte, when the record splits into the
+    columns (read as Latin-1, so that any byte is a character)."""
+    text = raw.decode("latin-1").replace("\x00", "\ufffd").rstrip("\r\n")
+    try:
+        fields = next(csv.reader([text]), [])
+    except csv.Error:
+        return None
+    if len(fields) != len(columns):
+        return None
+    found = (column for column, value in zip(columns, fields, strict=True) if "\ufffd" in value)
+    return next(found, None)
+
+
+def lone_cr_message(file_name: str, line: int) -> str:
+    """The message for a carriage return without a line feed."""
+    return problem_message(
+        file_name,
+        line,
+        None,
+        "a carriage return (CR) without a line feed: the file has old Mac line endings or a "
+        "stray CR; save it with LF or CRLF line endings",
+    )
+
+
+BLANK_LINE = "the line is empty (a blank line between data lines)"
+NUL_BYTE = "the text holds a NUL byte (0x00)"
+
+
+def scan_csv(
+    handle: Iterator[bytes],
+    file_name: str,
+    columns: Sequence[str],
+    progress: TextIO | None = None,
+    total_bytes: int | None = None,
+) -> ScannedCsv:
+    """Scan the lines after the header (``handle`` is positioned after it). Fails on a lone
+    CR; records NUL bytes and blank middle lines for the caller to fail on or set aside.
+    ``data_bytes`` counts from the first data line."""
+    scanned = ScannedCsv()
+    meter = _Progress(file_name, progress, total_bytes)
+    pending_blank: list[Record] = []
+    position = 0
+    for record in records(handle):
+        position += len(record.raw)
+        meter.update(record.row_number, position)
+        cr_line = lone_cr_line(record.raw, record.line)
+        if cr_line is not None:
+            raise LoadError(lone_cr_message(file_name, cr_line))
+        if is_blank(record.raw):
+            pending_blank.append(record)
+            continue
+        scanned.blank_rows += [blank.row_number for blank in pending_blank]
+        pending_blank = []
+        if b"\x00" in record.raw:
+            column = nul_column(record.raw, columns)
+            scanned.nul_rows.append((record.row_number, record.line, column))
+        scanned.rows = record.row_number
+        scanned.data_bytes = position
+        if record.line != record.row_number + 1 and (
+            not scanned._shifts or scanned._shifts[-1][1] != record.line - record.row_number
+        ):
+            scanned._shifts.append((record.row_number, record.line - record.row_number))
+    scanned.trailing_blank_lines = bool(pending_blank)
+    meter.finish(scanned.rows, position)
+    return scanned
+
+
+class _Progress:
+    """Rows and bytes read, for files of at least ``PROGRESS_EVERY_BYTES``."""
+
+    def __init__(self, name: str, stream: TextIO | None, total: int | None) -> None:
+        self.name = name
+        self.stream = sys.stderr if stream is None else stream
+        self.total = total
+        self.shown = False
+        self.next_at = PROGRESS_EVERY_BYTES
+        self.interactive = self.stream.isatty()
+
+    def _text(self, rows: int, done: int) -> str:
+        share = f" ({done * 100 // self.total}%)" if self.total else ""
+        return f"reading {self.name}: {rows:,} rows, {done:,} bytes{share}"
+
+    def update(self, rows: int, done: int) -> None:
+        if done < self.next_at:
+            return
+        self.next_at = done + PROGRESS_EVERY_BYTES
+        text = self._text(rows, done)
+        self.stream.write("\r" + text if self.interactive else text + "\n")
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self, rows: int, done: int) -> None:
+        if not self.shown:
+            return
+        text = self._text(rows, done)
+        self.stream.write("\r" + text + "\n" if self.interactive else text + "\n")
+        self.stream.flush()
+
+
+def scan_input(
+    csv_input: CsvInput, columns: Sequence[str], progress: TextIO | None = None
+) -> ScannedCsv:
+    """Scan a header-checked CSV. A quick pass in chunks (C-speed byte counts) covers the
+    usual file: one record per line, no NUL, no CR without LF, no blank line. Anything else
+    gets the precise record-by-record scan (``scan_csv``). A quick result is ``precise=False``:
+    if the engine then reads another number of rows than there are lines (a quoted value
+    spanning lines), call ``rescan``."""
+    total = None if csv_input.gzipped else csv_input.path.stat().st_size
+    try:
+        with open_input(csv_input) as handle:
+            header = handle.readline()
+            quick = _quick_scan(handle, csv_input.display_name, progress, total, len(header))
+            if quick is not None:
+                quick.header_bytes = len(header)
+                return quick
+        return rescan(csv_input, columns, progress)
+    except (OSError, EOFError, zlib.error) as error:
+        what = "the gzip data is truncated or corrupt" if csv_input.gzipped else "cannot read it"
+        raise LoadError(f"{csv_input.display_name}: {what} ({error})") from error
+
+
+def rescan(
+    csv_input: CsvInput, columns: Sequence[str], progress: TextIO | None = None
+) -> ScannedCsv:
+    """The precise scan (see ``scan_csv``) of a header-checked CSV."""
+    total = None if csv_input.gzipped else csv_input.path.stat().st_size
+    with open_input(csv_input) as handle:
+        header = handle.readline()
+        scanned = scan_csv(handle, csv_input.display_name, columns, progress, total)
+    scanned.header_bytes = len(header)
+    return scanned
+
+
+def _quick_scan(
+    handle: BinaryIO, name: str, progress: TextIO | None, total: int | None, done: int
+) -> ScannedCsv | None:
+    """Count the data lines in chunks; ``None`` when anything needs the precise scan."""
+    meter = _Progress(name, progress, total)
+    lines = 0
+    size = 0
+    last = b"\n"
+    while chunk := handle.read(CHUNK):
+        joined = last + chunk  # a pair split across two chunks is still seen
+        if (
+            b"\x00" in chunk
+            or joined.count(b"\r") != joined.count(b"\r\n") + (joined.endswith(b"\r"))
+            or b"\n\n" in joined
+            or b"\n\r\n" in joined
+        ):
+            return None
+        lines += chunk.count(b"\n")
+        size += len(chunk)
+        last = chunk[-2:]
+        meter.update(lines, done + size)
+    if last.endswith(b"\r"):
+        return None  # a CR at the very end, without LF
+    if size and not last.endswith(b"\n"):
+        lines += 1  # a last line without a line end
+    meter.finish(lines, done + size)
+    return ScannedCsv(rows=lines, data_bytes=size, precise=False)

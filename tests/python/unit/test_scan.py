@@ -1,0 +1,77 @@
+"""Unit tests for ``retail_warehouse.sources.scan``: records, line numbers and the rules both
+engines share."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from retail_warehouse.errors import LoadError
+from retail_warehouse.sources.files import CsvInput
+from retail_warehouse.sources.scan import (
+    PROGRESS_EVERY_BYTES,
+    is_blank,
+    lone_cr_line,
+    nul_column,
+    records,
+    scan_csv,
+    scan_input,
+)
+
+COLUMNS = ("A", "B", "C")
+
+
+def test_records_join_lines_inside_quotes() -> None:
+    lines = [b'1,"two\n', b'lines",x\n', b'2,"a ""quoted"" word",y\n', b"3,z,w\n"]
+    found = [(record.row_number, record.line, record.raw) for record in records(iter(lines))]
+    assert found == [
+        (1, 2, b'1,"two\nlines",x\n'),
+        (2, 4, b'2,"a ""quoted"" word",y\n'),
+        (3, 5, b"3,z,w\n"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(b"a,b\r\n", None), (b"a,b\n", None), (b"a\rb\n", 7), (b"a,b\r", 7), (b"a\nb\rc\n", 8)],
+)
+def test_lone_cr_line(raw: bytes, expected: int | None) -> None:
+    assert lone_cr_line(raw, 7) == expected
+
+
+def test_is_blank_and_nul_column() -> None:
+    assert is_blank(b"\n") and is_blank(b"\r\n") and not is_blank(b" \n")
+    assert nul_column(b"1,x\x00y,3\n", COLUMNS) == "B"
+    assert nul_column(b"1,x\x00y\n", COLUMNS) is None  # cannot tell with a wrong field count
+
+
+def test_scan_numbers_rows_by_physical_line() -> None:
+    data = b'1,"two\nlines",x\n2,b,c\n\n3,d,e\n\n\n'
+    scanned = scan_csv(iter(io.BytesIO(data)), "f.csv", COLUMNS, io.StringIO())
+    assert scanned.rows == 4  # the blank middle line is a row set aside
+    assert [scanned.line_of_row(row) for row in (1, 2, 3, 4)] == [2, 4, 5, 6]
+    assert scanned.blank_rows == [3]
+    assert scanned.trailing_blank_lines
+    assert scanned.data_bytes == len(b'1,"two\nlines",x\n2,b,c\n\n3,d,e\n')
+    with pytest.raises(LoadError, match=r"f.csv: line 5: the line is empty"):
+        scanned.raise_first_problem("f.csv")
+
+
+def test_scan_refuses_a_lone_carriage_return() -> None:
+    with pytest.raises(LoadError, match=r"f.csv: line 3: a carriage return \(CR\) without"):
+        scan_csv(iter(io.BytesIO(b"1,a,b\n2,c\rd,e\n")), "f.csv", COLUMNS)
+
+
+def test_quick_scan_and_progress(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    line = b"1,abcdefghij,x\n"
+    count = PROGRESS_EVERY_BYTES // len(line) + 10
+    path.write_bytes(b"A,B,C\n" + line * count)
+    progress = io.StringIO()
+    scanned = scan_input(CsvInput(path, False, "big.csv"), COLUMNS, progress)
+    assert (scanned.precise, scanned.rows, scanned.header_bytes) == (False, count, 6)
+    assert scanned.line_of_row(5) == 6
+    shown = progress.getvalue().splitlines()
+    assert shown[-1] == f"reading big.csv: {count:,} rows, {6 + len(line) * count:,} bytes (100%)"
