@@ -13,7 +13,13 @@ import math
 import pytest
 from warehouse_helpers import query_columns
 
-from retail_warehouse.ml.customer_models import PURCHASE_MODEL, SPEND_MODEL
+from retail_warehouse.ml.customer_models import (
+    PURCHASE_CANDIDATES,
+    PURCHASE_MODEL,
+    SPEND_CANDIDATES,
+    SPEND_MODEL,
+)
+from retail_warehouse.ml.forecast import FORECAST_METHOD, METHODS, STATSFORECAST_METHODS, TOTAL
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -105,6 +111,29 @@ def test_selected_models_beat_the_naive_baselines(built_warehouse: dict[str, obj
             value[(spend, fold, SPEND_MODEL, "mae")]
             < value[(spend, fold, "baseline_historical_average", "mae")]
         )
+
+
+def test_kept_methods_are_the_best_on_the_validation_folds(
+    built_warehouse: dict[str, object],
+) -> None:
+    """The rule the constants follow: chosen on the folds before the test window only."""
+    _, rows = query_columns(
+        built_warehouse["duck"],
+        "select model, segment, method, metric, avg(value) from ml.ml_model_evaluation "
+        "where fold like 'validation%' group by 1, 2, 3, 4",
+    )
+    mean = {tuple(row[:4]): row[4] for row in rows}
+
+    def best(model: str, segment: str, methods: tuple[str, ...], metric: str, low: bool) -> str:
+        scores = {method: mean[(model, segment, method, metric)] for method in methods}
+        return (min if low else max)(scores, key=scores.get)
+
+    customers = "active customers"
+    purchase = best("purchase_next_horizon", customers, PURCHASE_CANDIDATES, "auc", low=False)
+    assert purchase == PURCHASE_MODEL
+    assert best("spend_next_horizon", customers, SPEND_CANDIDATES, "mae", low=True) == SPEND_MODEL
+    methods = (*METHODS, *STATSFORECAST_METHODS)
+    assert best("sales_forecast", TOTAL, methods, "mape_pct", low=True) == FORECAST_METHOD
 
 
 def test_btyd_candidates_on_every_fold(built_warehouse: dict[str, object]) -> None:
