@@ -1,7 +1,7 @@
 # retail_warehouse: `make warehouse` builds the DuckDB warehouse from the real
 # data, `make test` runs every test (PostgreSQL included). Both install what
-# they need. Data source: ONLINE_RETAIL_SOURCE (a path or URL; default the
-# official UCI download).
+# they need, the Dagster extra (orchestration) included. Data source:
+# ONLINE_RETAIL_SOURCE (a path or URL; default the official UCI download).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -22,7 +22,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,api]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,api,orchestration]'
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install pinned packages
@@ -56,6 +56,11 @@ docs: $(STAMP)  ## generate the dbt docs (DuckDB) into target/ and serve them on
 	$(BIN)/dbt docs generate --target duckdb
 	@echo "dbt docs: http://localhost:$(DOCS_PORT) (Ctrl-C to stop)"
 	$(BIN)/dbt docs serve --target duckdb --port $(DOCS_PORT) --no-browser
+
+ORCHESTRATE_PORT ?= 3000
+.PHONY: orchestrate
+orchestrate: $(STAMP)  ## Dagster UI on 127.0.0.1:ORCHESTRATE_PORT (3000): inbox sensor, daily full build
+	$(BIN)/retail-warehouse orchestrate --port $(ORCHESTRATE_PORT)
 
 .PHONY: report
 report: $(STAMP)  ## write the HTML dashboard to report/dashboard.html (DBT_TARGET, else duckdb)

@@ -1,5 +1,6 @@
 """The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt, and
-``summary`` and ``report`` (the HTML dashboard) after a build, and ``serve`` the scoring API.
+``summary`` and ``report`` (the HTML dashboard) after a build, ``serve`` the scoring API, and
+``orchestrate`` the Dagster UI, inbox sensor and schedule (extra ``orchestration``).
 
 Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
 (the message is printed as ``error: ...`` on stderr, without a traceback).
@@ -14,12 +15,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from retail_warehouse.build import run_build
-from retail_warehouse.errors import ConfigError, RetailWarehouseError
-from retail_warehouse.load import load
+from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
+from retail_warehouse.load import load, load_feed
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import TARGETS, from_env
+from retail_warehouse.sources import loyalty
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.summary import format_summary, read_summary
+
+SOURCE_SYSTEMS: tuple[str, ...] = ("online_retail", "loyalty")
+"""The systems ``load --source-system`` knows."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,9 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     load_parser = commands.add_parser("load", help="load a raw file into <prefix>raw")
     load_parser.add_argument(
+        "--source-system",
+        choices=SOURCE_SYSTEMS,
+        default="online_retail",
+        help="which system's files: online_retail (default) or loyalty (a folder with a "
+        "loyalty programme's customers.csv and transactions.csv, docs/loyalty.md)",
+    )
+    load_parser.add_argument(
         "--source",
-        help=f"path or http(s) URL of a .csv, .csv.gz, .xlsx or .zip file "
-        f"(default: ${SOURCE_ENV_VAR}, else {DEFAULT_SOURCE_URL})",
+        help=f"online_retail: path or http(s) URL of a .csv, .csv.gz, .xlsx or .zip file "
+        f"(default: ${SOURCE_ENV_VAR}, else {DEFAULT_SOURCE_URL}); loyalty: the feed's folder "
+        f"(default: ${loyalty.SOURCE_ENV_VAR})",
     )
     load_parser.add_argument(
         "--replace", action="store_true", help="delete all raw rows first (same transaction)"
@@ -85,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for sub in (load_parser, summary_parser, build_parser_, report_parser, serve_parser):
         _add_common_options(sub)
+    orchestrate_parser = commands.add_parser(
+        "orchestrate",
+        help="start the Dagster UI with the inbox sensor and the daily full build "
+        "(settings: docs/orchestration.md)",
+    )
+    orchestrate_parser.add_argument(
+        "--host", default="127.0.0.1", help="address of the UI (default: 127.0.0.1)"
+    )
+    orchestrate_parser.add_argument(
+        "--port", type=int, default=3000, help="port of the UI (default: 3000)"
+    )
     return parser
 
 
@@ -103,8 +127,15 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_load(args: argparse.Namespace) -> int:
-    """``load``: print the one-line summary."""
+    """``load``: print the one-line summary (one per file of a feed)."""
     settings = from_env().with_prefix(args.schema_prefix)
+    if args.source_system == "loyalty":
+        if args.quarantine:
+            raise LoadError("--quarantine is not available for the loyalty feed")
+        files = loyalty.feed_files(args.source)
+        for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
+            print(file_result.summary())
+        return 0
     result = load(
         args.source,
         args.target,
@@ -170,6 +201,14 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_orchestrate(args: argparse.Namespace) -> int:
+    """``orchestrate``: ``dagster dev`` on the code location until stopped."""
+    from retail_warehouse.orchestration.serve import serve
+    from retail_warehouse.orchestration.settings import orchestration_from_env
+
+    return serve(orchestration_from_env(), args.host, args.port)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
@@ -182,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "build": run_build_command,
         "report": run_report,
         "serve": run_serve,
+        "orchestrate": run_orchestrate,
     }
     try:
         return handlers[args.command](args)

@@ -83,6 +83,7 @@ GRID_COLUMNS: tuple[str, ...] = (
     "segment",
     "reference_date",
     "window_start_date",
+    "rfm_definition",
     "frequency_binning",
     *(
         f"{measure}_p{p}"
@@ -131,6 +132,7 @@ class RfmEdges:
 
     reference_date: dt.date
     window_start_date: dt.date | None
+    rfm_definition: str
     frequency_binning: str
     recency: tuple[Decimal, ...]
     frequency: tuple[Decimal, ...]
@@ -154,6 +156,7 @@ class RfmEdges:
         return cls(
             reference_date=_as_date(first["reference_date"]),
             window_start_date=None if start is None or pd.isna(start) else _as_date(start),
+            rfm_definition=str(first["rfm_definition"]),
             frequency_binning=str(first["frequency_binning"]),
             recency=edges("recency"),
             frequency=edges("frequency"),
@@ -368,6 +371,11 @@ def _rfm_rows(invoices: pd.DataFrame, rfm: RfmEdges) -> pd.DataFrame:
     """RFM values, scores and segment of every customer of ``invoices`` (fct_invoices rows),
     as ``mart_customer_rfm`` computes them; customers without a purchase in the window are
     left out."""
+    if rfm.rfm_definition != "warehouse":
+        raise RetailWarehouseError(
+            f"the warehouse scores RFM with rfm_definition = {rfm.rfm_definition}; a customer "
+            "outside the warehouse can only be scored with the warehouse definition"
+        )
     if rfm.frequency_binning != "quantile":
         raise RetailWarehouseError(
             "the warehouse scores frequency by rank (var rfm_frequency_binning = rank), which "

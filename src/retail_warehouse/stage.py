@@ -94,7 +94,7 @@ def validate_stage(
     warehouse: Warehouse,
     system: SourceSystem,
     file_name: str,
-    line_of_row: Callable[[int], int],
+    line_of_row: Callable[[int], int] = lambda row: row + 1,
 ) -> int:
     """Check every staged row; raise ``LoadError`` for the first bad one (at its physical
     line), else return the count."""

@@ -19,6 +19,7 @@ value_edges as (
     select
         max(reference_date) as reference_date,
         max(window_start_date) as window_start_date,
+        max(rfm_definition) as rfm_definition,
         max(frequency_binning) as frequency_binning,
         {{ rfm_quantile_edges('recency_days', 'recency') }},
         {{ rfm_quantile_edges('frequency', 'frequency') }},
@@ -35,6 +36,7 @@ final as (
         cast(rfm_segments.segment as {{ dbt.type_string() }}) as segment,
         value_edges.reference_date,
         value_edges.window_start_date,
+        value_edges.rfm_definition,
         value_edges.frequency_binning,
         value_edges.recency_p20,
         value_edges.recency_p40,

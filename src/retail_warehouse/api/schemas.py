@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_BATCH_CUSTOMERS = 1000
 """Most customers one POST /score/batch scores."""
@@ -13,6 +13,16 @@ MAX_HISTORY_INVOICES = 10_000
 """Most invoices in one customer's history."""
 MAX_PAGE = 500
 """Largest page of GET /customers."""
+
+
+def _date_text(value: Any) -> Any:
+    """Dates come as YYYY-MM-DD text: a number is not read as a Unix time."""
+    if isinstance(value, str | dt.date):
+        return value
+    raise ValueError("a date must be text in the form YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class Error(BaseModel):
@@ -50,8 +60,9 @@ class Invoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     invoice_id: str = Field(min_length=1, max_length=64, examples=["581587"])
-    invoice_date: dt.date = Field(examples=["2011-12-09"])
+    invoice_date: IsoDate = Field(examples=["2011-12-09"])
     product_amount: float = Field(
+        strict=True,
         ge=-1e12,
         le=1e12,
         description="GBP of the invoice's product lines; negative for a cancellation.",
@@ -61,7 +72,11 @@ class Invoice(BaseModel):
         default=None, description="Default: sale, or cancellation when the amount is negative."
     )
     product_line_count: int | None = Field(
-        default=None, ge=0, le=100_000, description="Product lines on the invoice (default 1)."
+        default=None,
+        strict=True,
+        ge=0,
+        le=100_000,
+        description="Product lines on the invoice (default 1).",
     )
 
 
@@ -71,13 +86,13 @@ class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_id: int | None = Field(
-        default=None, ge=0, le=2_147_483_647, description="Echoed back; optional."
+        default=None, strict=True, ge=0, le=2_147_483_647, description="Echoed back; optional."
     )
     history: list[Invoice] = Field(min_length=1, max_length=MAX_HISTORY_INVOICES)
 
 
 class BatchCustomer(ScoreRequest):
-    customer_id: int = Field(ge=0, le=2_147_483_647)
+    customer_id: int = Field(strict=True, ge=0, le=2_147_483_647)
 
 
 class BatchRequest(BaseModel):

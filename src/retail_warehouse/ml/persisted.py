@@ -19,7 +19,9 @@ from retail_warehouse.ml.customer_models import (
     fit_customer_models,
     predict_customers,
 )
+from retail_warehouse.ml.features import BEHAVIOUR_FEATURES, PREDICTION_FEATURES
 from retail_warehouse.ml.registry import (
+    ModelVersionError,
     RegisteredModel,
     RegistryError,
     model_named,
@@ -73,6 +75,7 @@ def cluster_model(models: dict[str, RegisteredModel]) -> ClusterModel:
     model = model_named(models, CLUSTER_MODEL).model
     if not isinstance(model, ClusterModel):
         raise RegistryError(f"registry model {CLUSTER_MODEL!r} is not a ClusterModel")
+    _check_features(CLUSTER_MODEL, model.features, BEHAVIOUR_FEATURES)
     return model
 
 
@@ -81,7 +84,19 @@ def customer_models(models: dict[str, RegisteredModel]) -> CustomerModels:
     model = model_named(models, CUSTOMER_MODEL).model
     if not isinstance(model, CustomerModels):
         raise RegistryError(f"registry model {CUSTOMER_MODEL!r} is not a CustomerModels")
+    _check_features(CUSTOMER_MODEL, model.features, PREDICTION_FEATURES)
     return model
+
+
+def _check_features(name: str, fitted: tuple[str, ...], current: tuple[str, ...]) -> None:
+    """Refuse a model fitted on other features than this package computes: a second guard
+    behind the model version, for a change that forgot to bump it."""
+    if tuple(fitted) != tuple(current):
+        raise ModelVersionError(
+            f"registry model {name!r} was fitted on the features {', '.join(fitted)}, but "
+            f"this package computes {', '.join(current)}; rebuild the warehouse with this "
+            "package (retail-warehouse build)"
+        )
 
 
 def clusters_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:

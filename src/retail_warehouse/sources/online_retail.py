@@ -173,13 +173,15 @@ def parse_header_line(line: str) -> list[str]:
     return next(csv.reader([line]))
 
 
-def header_problem(found: Sequence[str]) -> tuple[int, str] | None:
-    """Compare a header with ``SOURCE_COLUMNS``.
+def header_problem(
+    found: Sequence[str], expected: Sequence[str] = SOURCE_COLUMNS
+) -> tuple[int, str] | None:
+    """Compare a header with ``expected`` (default ``SOURCE_COLUMNS``).
 
     Returns ``None`` when it matches, else ``(column_number, message)`` for the first column
     that differs, with a hint about missing, extra or reordered columns.
     """
-    expected = SOURCE_COLUMNS
+    expected = tuple(expected)
     if tuple(found) == expected:
         return None
     index = next(
@@ -193,17 +195,17 @@ def header_problem(found: Sequence[str]) -> tuple[int, str] | None:
         message = f"unexpected extra column {found[index]!r}"
     else:
         message = f"expected {expected[index]!r}, found {found[index]!r}"
-    return index + 1, message + _header_hint(found)
+    return index + 1, message + _header_hint(found, expected)
 
 
-def _header_hint(found: Sequence[str]) -> str:
+def _header_hint(found: Sequence[str], expected: Sequence[str]) -> str:
     """Which expected columns are missing and which found ones are unknown."""
     if len(found) == 1:
         for delimiter, name in OTHER_DELIMITERS.items():
             if delimiter in found[0]:
                 return f" (the file is separated by {name}, not commas: export it as CSV)"
-    missing = [name for name in SOURCE_COLUMNS if name not in found]
-    extra = [name for name in found if name not in SOURCE_COLUMNS]
+    missing = [name for name in expected if name not in found]
+    extra = [name for name in found if name not in expected]
     notes = []
     if missing:
         notes.append("missing " + ", ".join(repr(name) for name in missing))
@@ -214,9 +216,11 @@ def _header_hint(found: Sequence[str]) -> str:
     return " (" + "; ".join(notes) + ")"
 
 
-def check_header(found: Sequence[str], file_name: str) -> None:
+def check_header(
+    found: Sequence[str], file_name: str, expected: Sequence[str] = SOURCE_COLUMNS
+) -> None:
     """Raise ``LoadError`` naming the file, line 1 and the column if the header is wrong."""
-    problem = header_problem(found)
+    problem = header_problem(found, expected)
     if problem is not None:
         column_number, message = problem
         raise LoadError(f"{file_name}: line 1, column {column_number}: {message}")
@@ -338,8 +342,9 @@ def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInp
             yield prepared
 
 
-def check_csv_file(csv_input: CsvInput) -> None:
-    """Check that a CSV file has the expected header and at least one line after it."""
+def check_csv_file(csv_input: CsvInput, expected: Sequence[str] = SOURCE_COLUMNS) -> None:
+    """Check that a CSV file has the ``expected`` header (default Online Retail II's) and at
+    least one line after it."""
     name = csv_input.display_name
     try:
         with open_input(csv_input) as handle:
@@ -367,7 +372,7 @@ def check_csv_file(csv_input: CsvInput) -> None:
             f"{name}: line 1: this is an HTML or XML page, not a CSV export (an error page "
             "saved under the file's name?)"
         )
-    check_header(parse_header_line(header_text), name)
+    check_header(parse_header_line(header_text), name, expected)
     if not second:
         raise LoadError(f"{name}: no data rows after the header")
 

@@ -30,6 +30,7 @@ def grid_frame(reference_date: dt.date, **changes: object) -> pd.DataFrame:
             "segment": cell["segment"],
             "reference_date": reference_date,
             "window_start_date": None,
+            "rfm_definition": "warehouse",
             "frequency_binning": "quantile",
         }
         for measure, edges in EDGES.items():

@@ -14,7 +14,9 @@ from retail_warehouse.ml.customer_models import customer_predictions
 from retail_warehouse.ml.persisted import (
     CLUSTER_MODEL,
     CUSTOMER_MODEL,
+    cluster_model,
     clusters_from_registry,
+    customer_models,
     fit_registry,
     predictions_from_registry,
 )
@@ -124,3 +126,13 @@ def test_a_skops_file_round_trips(registry: pd.DataFrame, tmp_path) -> None:
 def test_an_unknown_model_name_lists_the_known_ones(registry: pd.DataFrame) -> None:
     with pytest.raises(RegistryError, match="customer_clusters, customer_predictions"):
         model_named(models_from_registry(registry), "churn")
+
+
+def test_a_model_fitted_on_other_features_is_refused(registry: pd.DataFrame) -> None:
+    models = models_from_registry(registry)
+    registered = models[CUSTOMER_MODEL]
+    changed = dataclasses.replace(registered.model, features=registered.model.features[:-1])
+    models[CUSTOMER_MODEL] = dataclasses.replace(registered, model=changed)
+    with pytest.raises(ModelVersionError, match="fitted on the features"):
+        customer_models(models)
+    assert cluster_model(models).features == models[CLUSTER_MODEL].features

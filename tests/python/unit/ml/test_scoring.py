@@ -139,6 +139,9 @@ def test_rank_binning_cannot_score_outsiders(registry: pd.DataFrame, as_of: dt.d
     history = [{"invoice_id": "a", "invoice_date": as_of, "product_amount": 10}]
     with pytest.raises(RetailWarehouseError, match="quantile binning"):
         score_customer(history, ranked)
+    classic = models_from_frames(registry, grid_frame(as_of, rfm_definition="classic"))
+    with pytest.raises(RetailWarehouseError, match="warehouse definition"):
+        score_customer(history, classic)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,108 @@
+with
+
+int_loyalty_transactions_classified as (
+
+    select * from {{ ref('int_loyalty_transactions_classified') }}
+
+),
+
+rules as (
+
+    {{ loyalty_default_rules() }}
+
+),
+
+ledger as (
+
+    select *
+    from int_loyalty_transactions_classified
+    where is_known_customer
+
+),
+
+month_bounds as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'min(entry_date)') }} as date)
+            as first_month_start_date,
+        cast({{ dbt.date_trunc('month', 'max(entry_date)') }} as date)
+            as last_month_start_date
+    from ledger
+
+),
+
+month_offsets as (
+
+    {{ whole_numbers(3) }}
+
+),
+
+month_spine as (
+
+    select
+        cast(
+            {{ dbt.dateadd(
+                'month',
+                'month_offsets.n',
+                'month_bounds.first_month_start_date'
+            ) }} as date
+        ) as month_start_date,
+        month_bounds.last_month_start_date
+    from month_bounds
+    cross join month_offsets
+
+),
+
+revenue_monthly as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'entry_date') }} as date)
+            as month_start_date,
+        sum(transaction_value) as net_revenue
+    from ledger
+    group by 1
+
+),
+
+-- The feed's sales are its transactions (refunds negative).
+months as (
+
+    select
+        month_spine.month_start_date,
+        coalesce(revenue_monthly.net_revenue, 0) as net_revenue
+    from month_spine
+    left join revenue_monthly
+        on month_spine.month_start_date = revenue_monthly.month_start_date
+    where month_spine.month_start_date <= month_spine.last_month_start_date
+
+),
+
+programme_monthly as (
+
+    {{ loyalty_programme_monthly('ledger', 'rules', 'months') }}
+
+),
+
+final as (
+
+    select
+        month_start_date,
+        cast(points_issued as bigint) as points_issued,
+        cast(points_reversed as bigint) as points_reversed,
+        cast(points_redeemed as bigint) as points_redeemed,
+        cast(points_expired as bigint) as points_expired,
+        cast(points_outstanding as bigint) as points_outstanding,
+        cast(outstanding_liability as numeric(18, 2))
+            as outstanding_liability,
+        cast(rewards_redeemed as bigint) as rewards_redeemed,
+        cast(rewards_cost as numeric(18, 2)) as rewards_cost,
+        cast(net_revenue as numeric(18, 2)) as net_revenue,
+        cast(rewards_cost_share as numeric(9, 6)) as rewards_cost_share,
+        cast(members_active as integer) as members_active,
+        cast(new_members as integer) as new_members,
+        cast(members_to_date as integer) as members_to_date
+    from programme_monthly
+
+)
+
+select * from final

@@ -1,0 +1,226 @@
+"""A loyalty programme's own export: ``customers.csv`` and ``transactions.csv`` in one folder.
+
+The format (docs/loyalty.md): ``customers.csv`` has ``id``, ``signup_date`` (YYYY-MM-DD) and
+four summary columns that are often blank (``number_of_purchases``, ``value_of_purchases`` in
+cents, ``total_standard_points``, ``total_points_redeemed``); ``transactions.csv`` has
+``user_id``, ``date`` (YYYY-MM-DD, optionally with HH:MM[:SS]), ``value`` in whole cents
+(negative for a refund) and ``point_differential`` (points earned minus points spent). Every
+number is a whole number: money in cents, so nothing here or in dbt is floating point.
+
+Each file is a ``SourceSystem`` of its own (its header, rules and raw table); ``feed_files``
+finds both in a folder and ``retail_warehouse.load.load_feed`` loads them in one transaction.
+The raw tables keep every column as text exactly as in the file; ``date`` and ``value`` are
+stored as ``transaction_date`` and ``value_cents`` (plain words that no SQL dialect reserves).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from retail_warehouse.engines.base import (
+    LOAD_COLUMNS,
+    RawTable,
+    quarantine_columns,
+    text_columns,
+)
+from retail_warehouse.errors import LoadError
+from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.files import CsvInput, SourceFormat, sniff_format
+from retail_warehouse.sources.online_retail import check_csv_file
+
+SOURCE_ENV_VAR = "LOYALTY_SOURCE"
+"""Environment variable naming the feed's folder when ``--source`` is not given."""
+
+MAX_FIELD_LENGTH = 100
+"""Longest value accepted in any column (ids, dates and numbers are short)."""
+
+WHOLE = r"^[0-9]{1,18}$"
+SIGNED_WHOLE = r"^-?[0-9]{1,18}$"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_OR_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
+
+CUSTOMER_COLUMNS: dict[str, str] = {
+    "id": "id",
+    "signup_date": "signup_date",
+    "number_of_purchases": "number_of_purchases",
+    "value_of_purchases": "value_of_purchases",
+    "total_standard_points": "total_standard_points",
+    "total_points_redeemed": "total_points_redeemed",
+}
+"""customers.csv header -> column of ``raw.loyalty_customers``, in file order."""
+
+TRANSACTION_COLUMNS: dict[str, str] = {
+    "user_id": "user_id",
+    "date": "transaction_date",
+    "value": "value_cents",
+    "point_differential": "point_differential",
+}
+"""transactions.csv header -> column of ``raw.loyalty_transactions``, in file order."""
+
+PATTERNS: dict[str, str] = {
+    "id": WHOLE,
+    "signup_date": DATE,
+    "number_of_purchases": WHOLE,
+    "value_of_purchases": SIGNED_WHOLE,
+    "total_standard_points": SIGNED_WHOLE,
+    "total_points_redeemed": WHOLE,
+    "user_id": WHOLE,
+    "date": DATE_OR_DATETIME,
+    "value": SIGNED_WHOLE,
+    "point_differential": SIGNED_WHOLE,
+}
+"""Regular expressions (Python, RE2 and PostgreSQL) that non-empty values must match."""
+
+PATTERN_MESSAGES: dict[str, str] = {
+    WHOLE: "{value!r} is not a whole number of at most 18 digits",
+    SIGNED_WHOLE: "{value!r} is not a whole number (cents and points have no decimals)",
+    DATE: "{value!r} is not a date of the form YYYY-MM-DD",
+    DATE_OR_DATETIME: "{value!r} is not a date of the form YYYY-MM-DD [HH:MM[:SS]]",
+}
+
+CUSTOMER_REQUIRED = ("id", "signup_date")
+"""The summary columns of customers.csv may be blank; the warehouse fills them."""
+
+TRANSACTION_REQUIRED = tuple(TRANSACTION_COLUMNS)
+"""Every column of transactions.csv must have a value."""
+
+_COMPILED = {column: re.compile(pattern) for column, pattern in PATTERNS.items()}
+
+RowProblem = Callable[[Mapping[str, str | None]], tuple[str, str] | None]
+Prepare = Callable[[Path, str | None], AbstractContextManager[CsvInput]]
+
+
+def is_real_date(value: str) -> bool:
+    """True if a value of the form YYYY-MM-DD[ HH:MM[:SS]] is a real calendar date and time."""
+    try:
+        dt.datetime(
+            int(value[0:4]),
+            int(value[5:7]),
+            int(value[8:10]),
+            int(value[11:13]) if len(value) > 10 else 0,
+            int(value[14:16]) if len(value) > 10 else 0,
+            int(value[17:19]) if len(value) > 16 else 0,
+        )
+    except ValueError:
+        return False
+    return True
+
+
+def value_problem(column: str, value: str | None, required: tuple[str, ...]) -> str | None:
+    """What is wrong with one raw value of ``column``, or ``None``."""
+    if value is None or value == "":
+        return "the value is empty" if column in required else None
+    if len(value) > MAX_FIELD_LENGTH:
+        return f"the value is {len(value):,} characters long (more than {MAX_FIELD_LENGTH})"
+    pattern = _COMPILED[column]
+    if not pattern.match(value):
+        return PATTERN_MESSAGES[pattern.pattern].format(value=value)
+    if column in ("signup_date", "date") and not is_real_date(value):
+        return f"{value!r} is not a real date"
+    return None
+
+
+def _row_problem(columns: Mapping[str, str], required: tuple[str, ...]) -> RowProblem:
+    """``row_problem`` of one file: its columns in order, with its required ones."""
+
+    def row_problem(values: Mapping[str, str | None]) -> tuple[str, str] | None:
+        """The first ``(column, problem)`` of a row, in file column order, or ``None``."""
+        for column in columns:
+            problem = value_problem(column, values.get(column), required)
+            if problem is not None:
+                return column, problem
+        return None
+
+    return row_problem
+
+
+def _prepare(header: tuple[str, ...]) -> Prepare:
+    """``prepare`` of one file: a CSV (or .csv.gz) whose header must be ``header``."""
+
+    @contextlib.contextmanager
+    def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInput]:
+        """The file as a header-checked CSV (plain or gzip-compressed; nothing else)."""
+        name = display_name or path.name
+        source_format = sniff_format(path)
+        if source_format not in (SourceFormat.CSV, SourceFormat.CSV_GZ):
+            raise LoadError(f"{name}: a loyalty feed file must be a CSV file (or .csv.gz)")
+        csv_input = CsvInput(path, source_format is SourceFormat.CSV_GZ, name)
+        check_csv_file(csv_input, header)
+        yield csv_input
+
+    return prepared_csv
+
+
+def _check_download(header: tuple[str, ...]) -> Callable[[Path, str], None]:
+    """``check_download`` of one file: what ``prepare`` checks, without keeping the file."""
+    prepare = _prepare(header)
+
+    def check(path: Path, name: str) -> None:
+        with prepare(path, name):
+            pass
+
+    return check
+
+
+def _system(
+    name: str, columns: dict[str, str], required: tuple[str, ...], datetime_column: str
+) -> SourceSystem:
+    """One file of the feed as a source system."""
+    return SourceSystem(
+        name=name,
+        columns=columns,
+        required=required,
+        patterns={column: PATTERNS[column] for column in columns},
+        rechecked_columns=(datetime_column,),
+        max_field_length=MAX_FIELD_LENGTH,
+        row_problem=_row_problem(columns, required),
+        value_problem=lambda column, value: value_problem(column, value, required),
+        prepare=_prepare(tuple(columns)),
+        check_download=_check_download(tuple(columns)),
+        raw_table=RawTable(name, text_columns(list(columns.values())) + LOAD_COLUMNS),
+        quarantine_table=RawTable(f"{name}_quarantine", quarantine_columns(list(columns.values()))),
+        env_var=SOURCE_ENV_VAR,
+        default_source="",
+    )
+
+
+CUSTOMERS = _system("loyalty_customers", CUSTOMER_COLUMNS, CUSTOMER_REQUIRED, "signup_date")
+"""customers.csv as the loader sees it (raw table ``loyalty_customers``)."""
+
+TRANSACTIONS = _system("loyalty_transactions", TRANSACTION_COLUMNS, TRANSACTION_REQUIRED, "date")
+"""transactions.csv as the loader sees it (raw table ``loyalty_transactions``)."""
+
+FEED_FILES: tuple[tuple[str, SourceSystem], ...] = (
+    ("customers", CUSTOMERS),
+    ("transactions", TRANSACTIONS),
+)
+"""The files of a feed folder (``<name>.csv`` or ``<name>.csv.gz``), loaded in this order."""
+
+
+def feed_files(folder: str | Path | None) -> list[tuple[SourceSystem, Path]]:
+    """The feed's files in ``folder`` (default ``$LOYALTY_SOURCE``), in loading order.
+
+    Raises ``LoadError`` when the folder or one of its files is missing.
+    """
+    text = CUSTOMERS.resolve_source(None if folder is None else str(folder))
+    if not text:
+        raise LoadError(
+            f"a loyalty feed needs --source DIR (or ${SOURCE_ENV_VAR}): the folder with "
+            "customers.csv and transactions.csv"
+        )
+    path = Path(text)
+    if not path.is_dir():
+        raise LoadError(f"{path}: not a folder (a loyalty feed is a folder of two CSV files)")
+    found: list[tuple[SourceSystem, Path]] = []
+    for stem, system in FEED_FILES:
+        candidates = [path / f"{stem}.csv", path / f"{stem}.csv.gz"]
+        existing = [candidate for candidate in candidates if candidate.is_file()]
+        if not existing:
+            raise LoadError(f"{path}: {stem}.csv not found (a loyalty feed needs both files)")
+        found.append((system, existing[0]))
+    return found

@@ -1,0 +1,246 @@
+"""The loyalty feed end to end: `retail-warehouse load --source-system loyalty` loads a fixture
+feed with known answers (sources/loyalty_fixture.py) into a temporary DuckDB file and a fresh
+PostgreSQL database, `dbt build` builds the feed's models, and the warehouse must give the
+fixture's answers (blanks filled, file values kept, every disagreement reported, points
+reconciled), the same rows on both targets, a no-op for a repeated load, and nothing at all
+for a feed with a bad value (one transaction for both files)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg2
+import pytest
+from warehouse_helpers import BIN, REPO, pg_params, query_rows, run_command, throwaway_pg_database
+
+from retail_warehouse.sources.loyalty_fixture import Fixture, make_fixture
+
+TARGETS = ("duckdb", "postgres")
+FEED_MARTS = (
+    "mart_loyalty_feed_balances",
+    "mart_loyalty_feed_programme_monthly",
+    "mart_loyalty_feed_discrepancies",
+)
+
+
+def _env(target: str, folder: Path, database: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(folder / "feed.duckdb"),
+        PGDATABASE=database,
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+        DBT_TARGET=target,
+        RW_SCHEMA_PREFIX="",
+    )
+    return env
+
+
+def _load(env: dict[str, str], target: str, feed: Path, ok: tuple[int, ...] = (0,)) -> Any:
+    return run_command(
+        [
+            str(BIN / "retail-warehouse"),
+            "load",
+            "--target",
+            target,
+            "--source-system",
+            "loyalty",
+            "--source",
+            str(feed),
+        ],
+        env,
+        ok,
+    )
+
+
+def _connect(target: str, env: dict[str, str]) -> Any:
+    if target == "duckdb":
+        return duckdb.connect(env["DUCKDB_PATH"], read_only=True)
+    connection = psycopg2.connect(**pg_params(env["PGDATABASE"]))
+    connection.autocommit = True
+    return connection
+
+
+@contextlib.contextmanager
+def _database(target: str, prefix: str) -> Iterator[str]:
+    if target == "duckdb":
+        yield "unused"
+        return
+    with throwaway_pg_database(prefix) as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+def fixture() -> Fixture:
+    return make_fixture(random_customers=20, seed=14)
+
+
+@pytest.fixture(scope="module")
+def built(
+    fixture: Fixture, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, dict[str, Any]]]:
+    """The fixture feed loaded (twice) and built on both targets."""
+    feed = fixture.write(tmp_path_factory.mktemp("feed"))
+    with contextlib.ExitStack() as stack:
+        warehouses: dict[str, dict[str, Any]] = {}
+        for target in TARGETS:
+            database = stack.enter_context(_database(target, "rw_loyalty"))
+            env = _env(target, tmp_path_factory.mktemp(target), database)
+            first = _load(env, target, feed).stdout
+            second = _load(env, target, feed).stdout
+            run_command([str(BIN / "dbt"), "build", "--select", "staging.loyalty+"], env)
+            connection = _connect(target, env)
+            stack.callback(connection.close)
+            warehouses[target] = {"connection": connection, "first": first, "second": second}
+        yield warehouses
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_load_reports_both_files_and_a_repeat_is_a_no_op(
+    built: dict[str, dict[str, Any]], fixture: Fixture, target: str
+) -> None:
+    first, second = built[target]["first"], built[target]["second"]
+    assert f"loaded {len(fixture.customers)} rows from customers.csv" in first
+    assert f"loaded {len(fixture.transactions)} rows from transactions.csv" in first
+    assert "raw.loyalty_customers" in first and "raw.loyalty_transactions" in first
+    assert second.count("already loaded") == 2
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_blanks_filled_and_file_values_kept(
+    built: dict[str, dict[str, Any]], fixture: Fixture, target: str
+) -> None:
+    rows = query_rows(
+        built[target]["connection"],
+        "select customer_id, number_of_purchases, value_of_purchases, total_standard_points, "
+        "total_points_redeemed, computed_total_standard_points "
+        "from intermediate.int_loyalty_customers_filled",
+    )
+    got = {int(row[0]): tuple(row[1:]) for row in rows}
+    expected = {
+        customer_id: (
+            answer.number_of_purchases,
+            answer.value_of_purchases,
+            answer.total_standard_points,
+            answer.total_points_redeemed,
+            answer.computed_total_standard_points,
+        )
+        for customer_id, answer in fixture.expected.items()
+    }
+    assert got == expected
+    # the case of a blank filled, of a wrong file value kept, of no transactions at all
+    assert got[102] == (1, Decimal("9.99"), 99, 0, 99)
+    assert got[103][2] == 500 and got[103][4] == 300
+    assert got[104] == (0, Decimal("0.00"), 0, 0, 0)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_disagreement_reported_with_its_file_line(
+    built: dict[str, dict[str, Any]], fixture: Fixture, target: str
+) -> None:
+    rows = query_rows(
+        built[target]["connection"],
+        "select check_name, customer_id, source_file, source_row_number "
+        "from marts.mart_loyalty_feed_discrepancies",
+    )
+    assert {(row[0], int(row[1])) for row in rows} == fixture.discrepancies
+    lines = {row[0]: (row[2], int(row[3])) for row in rows}
+    customer_103 = 1 + [line.customer_id for line in fixture.customers].index(103)
+    assert lines["total_standard_points"] == ("customers.csv", customer_103)
+    assert lines["unknown_customer"][0] == "transactions.csv"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_points_reconcile_per_customer_and_in_total(
+    built: dict[str, dict[str, Any]], fixture: Fixture, target: str
+) -> None:
+    connection = built[target]["connection"]
+    balances = {
+        int(row[0]): (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+        for row in query_rows(
+            connection,
+            "select customer_id, points_balance, lifetime_points_earned, points_reversed, "
+            "points_redeemed from marts.mart_loyalty_feed_balances",
+        )
+    }
+    assert set(balances) == set(fixture.expected)
+    for customer_id, (balance, earned, reversed_, redeemed) in balances.items():
+        assert balance == fixture.expected[customer_id].computed_total_standard_points
+        assert earned - reversed_ - redeemed == balance
+    known = fixture.known_transactions
+    assert sum(balance for balance, *_ in balances.values()) == sum(
+        item.point_differential for item in known
+    )
+    (issued, reversed_, redeemed, last_outstanding, revenue) = query_rows(
+        connection,
+        "select sum(points_issued), sum(points_reversed), sum(points_redeemed), "
+        "max(case when month_start_date = (select max(month_start_date) "
+        "from marts.mart_loyalty_feed_programme_monthly) then points_outstanding end), "
+        "sum(net_revenue) from marts.mart_loyalty_feed_programme_monthly",
+    )[0]
+    assert (
+        issued - reversed_ - redeemed
+        == last_outstanding
+        == sum(balance for balance, *_ in balances.values())
+    )
+    assert revenue == Decimal(sum(item.value_cents for item in known)) / 100
+
+
+def test_feed_marts_identical_on_both_targets(built: dict[str, dict[str, Any]]) -> None:
+    for table in FEED_MARTS:
+        rows = {
+            target: sorted(
+                tuple(str(value) for value in row)
+                for row in query_rows(built[target]["connection"], f"select * from marts.{table}")
+            )
+            for target in TARGETS
+        }
+        assert rows["duckdb"], f"marts.{table} is empty"
+        assert rows["duckdb"] == rows["postgres"], f"marts.{table} differs between targets"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_bad_value_fails_with_file_line_column_and_loads_neither_file(
+    fixture: Fixture, tmp_path: Path, target: str
+) -> None:
+    good = fixture.write(tmp_path / "good")
+    bad = fixture.write(tmp_path / "bad")
+    # a changed customers.csv (one more customer) and a transactions.csv with a decimal value
+    with (bad / "customers.csv").open("a", encoding="utf-8") as handle:
+        handle.write("777,2021-03-03,,,,\n")
+    lines = (bad / "transactions.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[3].split(",")
+    fields[2] = "12.50"
+    lines[3] = ",".join(fields)
+    (bad / "transactions.csv").write_text("".join(lines), encoding="utf-8")
+    with _database(target, "rw_loyalty_bad") as database:
+        env = _env(target, tmp_path, database)
+        _load(env, target, good)
+        result = _load(env, target, bad, ok=(2,))
+        assert (
+            "error: transactions.csv: line 4, column value: '12.50' is not a whole number"
+            in result.stderr
+        )
+        connection = _connect(target, env)
+        try:
+            counts = query_rows(
+                connection,
+                "select (select count(*) from raw.loyalty_customers), "
+                "(select count(*) from raw.loyalty_transactions)",
+            )[0]
+            statuses = query_rows(
+                connection, "select source_file, status from raw.load_log order by load_id"
+            )
+        finally:
+            connection.close()
+    assert tuple(counts) == (len(fixture.customers), len(fixture.transactions))
+    assert [tuple(row) for row in statuses] == [
+        ("customers.csv", "succeeded"),
+        ("transactions.csv", "succeeded"),
+        ("transactions.csv", "failed"),
+    ]

@@ -1,0 +1,235 @@
+"""The Dagster code location (src/retail_warehouse/orchestration): it loads, a new extract in
+the inbox is picked up once and runs the whole asset graph in process (load, dbt build,
+asset checks) on a small sample, and a bad extract is moved to rejected/ with its error
+while the warehouse stays as it was.
+
+The sample is made at test time from ONLINE_RETAIL_SOURCE (one invoice in 40 over the two
+years, about 25,000 lines; never committed), so the dbt build takes a minute or two.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+dagster = pytest.importorskip("dagster", reason="the orchestration extra is not installed")
+
+from dagster import (  # noqa: E402
+    DagsterInstance,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    Definitions,
+    build_sensor_context,
+)
+from raw_files import HEADER, write_csv  # noqa: E402
+from warehouse_helpers import REPO  # noqa: E402
+
+from retail_warehouse.orchestration.location import (  # noqa: E402
+    RAW_ASSET_KEY,
+    build_definitions,
+    prepare_manifest,
+)
+from retail_warehouse.orchestration.settings import (  # noqa: E402
+    OrchestrationSettings,
+    orchestration_from_env,
+)
+
+SAMPLE_EVERY = 40
+"""Keep one invoice in this many (by a hash of the invoice number, so whole invoices)."""
+
+
+def write_sample(source: Path, destination: Path, every: int = SAMPLE_EVERY) -> int:
+    """A CSV of every ``every``-th invoice of the Online Retail II file; returns its lines."""
+    lines = 0
+    with (
+        gzip.open(source, "rt", encoding="utf-8", newline="") as data,
+        destination.open("w", encoding="utf-8", newline="") as out,
+    ):
+        reader = csv.reader(data)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(next(reader))
+        for row in reader:
+            if zlib.crc32(row[0].lstrip("CA").encode()) % every == 0:
+                writer.writerow(row)
+                lines += 1
+    return lines
+
+
+def _settings(work: Path, **env: str) -> OrchestrationSettings:
+    base = {"RW_INBOX": str(work / "inbox"), "RW_INBOX_SETTLE_SECONDS": "0"}
+    return orchestration_from_env({**base, "RW_DBT_PROJECT_DIR": str(REPO), **env})
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A DuckDB warehouse in a temporary folder for the module, and a fresh manifest."""
+    work = tmp_path_factory.mktemp("orchestration")
+    saved = dict(os.environ)
+    os.environ.update(
+        DUCKDB_PATH=str(work / "warehouse.duckdb"),
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+        RW_SCHEMA_PREFIX="",
+        DBT_TARGET="duckdb",
+    )
+    prepare_manifest(_settings(work), force=True)
+    try:
+        yield work
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_definitions_load_with_every_model_and_test(environment: Path) -> None:
+    settings = _settings(environment)
+    defs = build_definitions(settings)
+    Definitions.validate_loadable(defs)
+    graph = defs.get_repository_def().asset_graph
+    manifest = json.loads((settings.manifest_dir / "manifest.json").read_text())
+    nodes = manifest["nodes"].values()
+    models = [node for node in nodes if node["resource_type"] in ("model", "seed")]
+    model_ids = {node["unique_id"] for node in models}
+    # a data test declared on a model, or a singular test reading one model, is a check
+    tests = [
+        node
+        for node in nodes
+        if node["resource_type"] == "test"
+        and (
+            node.get("attached_node") in model_ids
+            if node.get("attached_node")
+            else len(set(node["depends_on"]["nodes"]) & model_ids) == 1
+        )
+    ]
+    materializable = graph.materializable_asset_keys
+    assert RAW_ASSET_KEY in materializable
+    assert len(materializable) == len(models) + 1
+    assert len(graph.asset_check_keys) == len(tests)
+    staging = next(key for key in materializable if key.path[-1].startswith("stg_online"))
+    assert RAW_ASSET_KEY in graph.get(staging).parent_keys
+
+    sensor = defs.get_sensor_def("inbox_sensor")
+    assert sensor.default_status == DefaultSensorStatus.RUNNING
+    schedule = defs.get_schedule_def("full_build_schedule")
+    assert schedule.default_status == DefaultScheduleStatus.STOPPED
+    assert schedule.cron_schedule == "0 3 * * *"
+
+    enabled = build_definitions(_settings(environment, RW_FULL_BUILD_CRON="30 4 * * *"))
+    schedule = enabled.get_schedule_def("full_build_schedule")
+    assert schedule.default_status == DefaultScheduleStatus.RUNNING
+    assert schedule.cron_schedule == "30 4 * * *"
+
+
+def _tick(defs: Definitions, instance: DagsterInstance, cursor: str | None) -> Any:
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    return defs.get_sensor_def("inbox_sensor").evaluate_tick(context)
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    """Rows and a hash of every raw and mart table, and the recorded dbt runs."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('raw', 'marts') and table_name != 'load_log' order by 1"
+        ).fetchall()
+        result: dict[str, Any] = {
+            table: connection.execute(f"select count(*), sum(hash(t)) from {table} as t").fetchall()
+            for (table,) in tables
+        }
+        result["runs"] = connection.execute(
+            "select count(distinct run_id) from monitoring.dbt_run_results"
+        ).fetchall()
+    return result
+
+
+@pytest.fixture(scope="module")
+def orchestrated(environment: Path) -> Iterator[dict[str, Any]]:
+    """The inbox sensor finds a sample extract, and its run (load + build) executes in
+    process; yields what the test needs to check."""
+    source = os.environ.get("ONLINE_RETAIL_SOURCE", "")
+    if not source or not Path(source).is_file():
+        pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
+    settings = _settings(environment)
+    settings.inbox.mkdir()
+    lines = write_sample(Path(source), settings.inbox / "extract_2011.csv")
+    defs = build_definitions(settings)
+    with DagsterInstance.ephemeral() as instance:
+        first = _tick(defs, instance, None)
+        again = _tick(defs, instance, first.cursor)
+        result = defs.get_job_def("refresh_from_inbox").execute_in_process(
+            run_config=first.run_requests[0].run_config, instance=instance, raise_on_error=False
+        )
+        yield {
+            "settings": settings,
+            "defs": defs,
+            "instance": instance,
+            "lines": lines,
+            "first": first,
+            "again": again,
+            "result": result,
+        }
+
+
+def test_a_new_extract_is_loaded_and_built_once(orchestrated: dict[str, Any]) -> None:
+    settings: OrchestrationSettings = orchestrated["settings"]
+    assert len(orchestrated["first"].run_requests) == 1
+    assert orchestrated["again"].run_requests == []  # the same file is not picked up twice
+    result = orchestrated["result"]
+    assert result.success
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    graph = orchestrated["defs"].get_repository_def().asset_graph
+    assert materialized == set(graph.materializable_asset_keys)
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) == len(graph.asset_check_keys)
+    failed = [check.check_name for check in checks if not check.passed]
+    assert all(check.severity.value == "WARN" for check in checks if not check.passed), failed
+    assert [path.name for path in settings.inbox.iterdir() if path.is_file()] == []
+    assert [path.name for path in settings.processed.iterdir()] == ["extract_2011.csv"]
+
+    with duckdb.connect(os.environ["DUCKDB_PATH"], read_only=True) as connection:
+        raw = connection.execute("select count(*) from raw.invoice_lines").fetchone()
+        assert raw == (orchestrated["lines"],)
+        runs = connection.execute(
+            "select run_id, count(*), max(target_name) from monitoring.dbt_run_results group by 1"
+        ).fetchall()
+        assert len(runs) == 1 and runs[0][1] > len(graph.materializable_asset_keys)
+        assert runs[0][2] == "duckdb"
+        days = connection.execute(
+            "select sum(run_count) from monitoring.mart_data_quality_daily"
+        ).fetchone()
+        assert days is not None and days[0] > 0
+
+
+def test_a_bad_extract_is_rejected_and_nothing_changes(
+    orchestrated: dict[str, Any], tmp_path: Path
+) -> None:
+    settings: OrchestrationSettings = orchestrated["settings"]
+    defs, instance = orchestrated["defs"], orchestrated["instance"]
+    assert orchestrated["result"].success
+    before = _fingerprint(Path(os.environ["DUCKDB_PATH"]))
+    rows = [list(row) for row in [("100001", "10001", "CUP", "12", "2011-12-10 07:45:00",
+                                    "6.95", "12001", "United Kingdom")] * 3]  # fmt: skip
+    rows[1][3] = "twelve"
+    bad = write_csv(settings.inbox / "extract_bad.csv", [tuple(row) for row in rows])
+    assert HEADER[3] == "Quantity"
+
+    tick = _tick(defs, instance, orchestrated["again"].cursor)
+    assert len(tick.run_requests) == 1  # only the new file
+    result = defs.get_job_def("refresh_from_inbox").execute_in_process(
+        run_config=tick.run_requests[0].run_config, instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    assert not bad.exists()
+    assert (settings.rejected / "extract_bad.csv").is_file()
+    error = (settings.rejected / "extract_bad.csv.error.txt").read_text(encoding="utf-8")
+    assert "extract_bad.csv: line 3, column Quantity: 'twelve' is not an integer" in error
+    assert [path.name for path in settings.processed.iterdir()] == ["extract_2011.csv"]
+    assert _fingerprint(Path(os.environ["DUCKDB_PATH"])) == before
+    assert _tick(defs, instance, tick.cursor).run_requests == []

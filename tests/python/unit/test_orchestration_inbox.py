@@ -1,0 +1,114 @@
+"""The inbox folder and the orchestrator's settings (plain Python, no Dagster needed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from retail_warehouse.errors import ConfigError
+from retail_warehouse.orchestration.inbox import (
+    extract_key,
+    move_to_processed,
+    new_extracts,
+    reject,
+    unseen,
+)
+from retail_warehouse.orchestration.settings import orchestration_from_env
+
+
+def _file(path: Path, text: str = "x", mtime: float = 1_000_000.0) -> Path:
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_new_extracts_oldest_first_without_partial_hidden_or_settling_files(
+    tmp_path: Path,
+) -> None:
+    _file(tmp_path / "b.csv", mtime=2000.0)
+    _file(tmp_path / "a.csv.gz", mtime=1000.0)
+    _file(tmp_path / "c.csv", mtime=2000.0)
+    _file(tmp_path / ".hidden.csv")
+    _file(tmp_path / "copying.csv.part")
+    _file(tmp_path / "fresh.csv", mtime=2995.0)
+    (tmp_path / "processed").mkdir()
+    _file(tmp_path / "processed" / "old.csv")
+    found = new_extracts(tmp_path, settle_seconds=10, now=3000.0)
+    assert [path.name for path in found] == ["a.csv.gz", "b.csv", "c.csv"]
+    assert new_extracts(tmp_path / "missing") == []
+
+
+def test_each_arrival_is_unseen_once(tmp_path: Path) -> None:
+    first = _file(tmp_path / "a.csv")
+    fresh, cursor = unseen([first], None)
+    assert fresh == [first]
+    assert unseen([first], cursor)[0] == []
+    second = _file(tmp_path / "b.csv")
+    fresh, cursor = unseen([first, second], cursor)
+    assert fresh == [second]
+    # the same name arriving again (new contents or time) is a new arrival
+    _file(first, "y", mtime=5000.0)
+    assert unseen([first, second], cursor)[0] == [first]
+    # a file that left the inbox is forgotten
+    assert extract_key(second) not in unseen([first], cursor)[1]
+
+
+def test_processed_and_rejected_never_overwrite(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    moved = move_to_processed(_file(inbox / "m.csv.gz"), inbox / "processed")
+    again = move_to_processed(_file(inbox / "m.csv.gz"), inbox / "processed")
+    assert (moved.name, again.name) == ("m.csv.gz", "m.1.csv.gz")
+    rejected = reject(_file(inbox / "bad.csv"), inbox / "rejected", "bad.csv: line 2: no")
+    assert rejected == inbox / "rejected" / "bad.csv"
+    assert (inbox / "rejected" / "bad.csv.error.txt").read_text() == "bad.csv: line 2: no\n"
+    assert reject(_file(inbox / "bad.csv"), inbox / "rejected", "again").name == "bad.1.csv"
+    assert sorted(path.name for path in inbox.iterdir()) == ["processed", "rejected"]
+
+
+def test_settings_defaults_and_values(tmp_path: Path) -> None:
+    settings = orchestration_from_env({"RW_DBT_PROJECT_DIR": str(tmp_path)})
+    assert settings.inbox == tmp_path / "inbox"
+    assert settings.processed == tmp_path / "inbox" / "processed"
+    assert settings.rejected == tmp_path / "inbox" / "rejected"
+    assert (settings.quarantine, settings.full_build_enabled) == (False, False)
+    assert settings.full_build_cron == "0 3 * * *"
+    assert (settings.interval_seconds, settings.settle_seconds, settings.target) == (
+        30,
+        10.0,
+        "duckdb",
+    )
+    custom = orchestration_from_env(
+        {
+            "RW_DBT_PROJECT_DIR": str(tmp_path),
+            "RW_INBOX": "drop",
+            "RW_INBOX_QUARANTINE": "true",
+            "RW_FULL_BUILD_CRON": "15 2 * * *",
+            "RW_INBOX_INTERVAL_SECONDS": "5",
+            "DBT_TARGET": "postgres",
+        }
+    )
+    assert custom.inbox == tmp_path / "drop"
+    assert custom.quarantine and custom.full_build_enabled
+    assert (custom.full_build_cron, custom.interval_seconds, custom.target) == (
+        "15 2 * * *",
+        5,
+        "postgres",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("RW_INBOX_QUARANTINE", "maybe", "must be true or false"),
+        ("RW_INBOX_SETTLE_SECONDS", "soon", "must be a number"),
+        ("RW_INBOX_INTERVAL_SECONDS", "-1", "must not be negative"),
+        ("RW_FULL_BUILD_CRON", "daily", "five-field cron"),
+        ("DBT_TARGET", "spark", "DBT_TARGET must be one of"),
+    ],
+)
+def test_bad_settings_say_which(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        orchestration_from_env({name: value})
