@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from ml_invoices import invoice
+from ml_invoices import invoice, synthetic_rows
 
 from retail_warehouse.ml.customer_models import (
     CEILING_METHOD,
@@ -14,6 +14,7 @@ from retail_warehouse.ml.customer_models import (
     SPEND_CANDIDATES,
     SPEND_MODEL,
     SpendModel,
+    backtest_split,
     customer_model_evaluation,
     customer_predictions,
     fit_spend_models,
@@ -29,7 +30,7 @@ from retail_warehouse.ml.features import (
     log_features,
     training_frame,
 )
-from retail_warehouse.ml.frames import last_day
+from retail_warehouse.ml.frames import last_day, prepare_invoices
 
 HORIZON = 90
 ACTIVE = 365
@@ -55,8 +56,14 @@ def test_predictions_are_deterministic(synthetic_invoices: pd.DataFrame) -> None
     pd.testing.assert_frame_equal(first, again)
 
 
-def test_evaluation_rows(synthetic_invoices: pd.DataFrame) -> None:
-    evaluation = customer_model_evaluation(synthetic_invoices, HORIZON, ACTIVE, windows=2)
+@pytest.fixture(scope="module")
+def evaluation() -> pd.DataFrame:
+    """The rolling-origin backtest on the synthetic invoices, computed once (three folds)."""
+    invoices = prepare_invoices(pd.DataFrame(synthetic_rows()))
+    return customer_model_evaluation(invoices, HORIZON, ACTIVE, windows=2)
+
+
+def test_evaluation_rows(synthetic_invoices: pd.DataFrame, evaluation: pd.DataFrame) -> None:
     purchase = evaluation[evaluation["model"] == "purchase_next_horizon"]
     spend = evaluation[evaluation["model"] == "spend_next_horizon"]
     assert set(purchase["method"]) == {
@@ -90,8 +97,7 @@ def test_evaluation_rows(synthetic_invoices: pd.DataFrame) -> None:
     assert earliest["test_cutoff_date"].iloc[0].toordinal() - 719163 == as_of - 3 * HORIZON
 
 
-def test_mean_rows_average_the_folds(synthetic_invoices: pd.DataFrame) -> None:
-    evaluation = customer_model_evaluation(synthetic_invoices, HORIZON, ACTIVE, windows=2)
+def test_mean_rows_average_the_folds(evaluation: pd.DataFrame) -> None:
     auc = evaluation[(evaluation["method"] == "bgnbd") & (evaluation["metric"] == "auc")].set_index(
         "fold"
     )["value"]
@@ -142,6 +148,23 @@ def test_backtest_training_never_sees_the_test_window(synthetic_invoices: pd.Dat
         test_cutoff - 2 * HORIZON,
         test_cutoff - HORIZON,
     ]
+
+
+def test_every_fold_trains_only_on_its_past(synthetic_invoices: pd.DataFrame) -> None:
+    """Fold k's training rows (features, BTYD fits, labels) use invoices up to its test
+    cutoff only; its test features up to the cutoff, its labels up to one horizon after."""
+    for fold in (1, 2):
+        cutoff, train, test = backtest_split(synthetic_invoices, HORIZON, ACTIVE, 2, fold)
+        assert cutoff == last_day(synthetic_invoices) - (fold + 1) * HORIZON
+        changed = synthetic_invoices.copy()
+        after = changed["day"] > cutoff
+        changed.loc[after, "product_milli"] = changed.loc[after, "product_milli"] * 5 + 3
+        changed.loc[after, "is_purchase"] = ~changed.loc[after, "is_purchase"]
+        _, train_changed, test_changed = backtest_split(changed, HORIZON, ACTIVE, 2, fold)
+        pd.testing.assert_frame_equal(train, train_changed)
+        labels = ["will_purchase", "future_net_revenue"]
+        pd.testing.assert_frame_equal(test.drop(columns=labels), test_changed.drop(columns=labels))
+        assert train["cutoff_day"].max() == cutoff - HORIZON
 
 
 def test_drivers_one_row_per_feature(synthetic_invoices: pd.DataFrame) -> None:
