@@ -247,6 +247,7 @@ def main() -> int:
     env = dict(os.environ)
     duckdb_path = Path(env.get("DUCKDB_PATH") or "warehouse.duckdb")
     print("\n".join(HEADER + run(args.target, env, duckdb_path)))
+    print(f"\n{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
 
