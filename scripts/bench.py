@@ -3,7 +3,8 @@
 Phases: load (retail-warehouse load), dbt parse (no partial parse), seeds,
 each model layer (dbt run --select <layer>), the ML Python models (dbt run
 --select path:python_models), all tests (unit and data), and a
-second load of the same file (the no-op check). Each phase runs in a fresh
+second load of the same file (the no-op check), then the API on each built target
+(scripts/bench_api.py: profile lookups at a fixed rate, batch scoring). Each phase runs in a fresh
 process; the table shows wall seconds and the peak RSS of the phase's
 processes (for PostgreSQL that is the client side; the server's memory is
 not counted).
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import bench_api
 
 from retail_warehouse.engines import throwaway_database
 from retail_warehouse.settings import from_env
@@ -127,6 +130,10 @@ def main() -> int:
             for name, args in phases(target, work):
                 print(f"bench: {target}: {name} ...", file=sys.stderr)
                 results.setdefault(name, {})[target] = run_phase(args, env)
+        api_rows = []
+        for target in ("duckdb", "postgres"):
+            print(f"bench: {target}: API (scripts/bench_api.py) ...", file=sys.stderr)
+            api_rows += bench_api.run(target, env, work / "bench.duckdb")
 
     lines = [
         "| phase | DuckDB s | DuckDB peak MiB | PostgreSQL s | PostgreSQL client peak MiB |",
@@ -143,6 +150,8 @@ def main() -> int:
     lines.append(f"| total | {totals['duckdb']:.1f} | | {totals['postgres']:.1f} | |")
     print("\n".join(lines))
     print(ml_goal({target: results[ML_PHASE][target][0] for target in ("duckdb", "postgres")}))
+    print()
+    print("\n".join(bench_api.HEADER + api_rows))
     print(
         f"\n{os.cpu_count()} cores; source {Path(source).name}; "
         f"{time.strftime('%Y-%m-%d')}; peak RSS from getrusage of each phase's processes"

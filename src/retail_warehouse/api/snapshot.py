@@ -142,14 +142,13 @@ class Snapshot:
     has_loyalty: bool
     loaded_at: dt.datetime
     description: str
-    profile_index: dict[int, int] = field(default_factory=dict)
+    profile_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    profile_json: dict[int, bytes] = field(default_factory=dict)
+    """GET /customers/{id} answers, filled as they are asked for."""
 
     def profile(self, customer_id: int) -> dict[str, Any] | None:
-        """One customer's profile row, or None."""
-        position = self.profile_index.get(customer_id)
-        if position is None:
-            return None
-        return self.profiles.iloc[position].to_dict()
+        """One customer's profile row (shared: do not modify it), or None."""
+        return self.profile_rows.get(customer_id)
 
 
 def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -225,9 +224,7 @@ def read_snapshot(reader: _Reader, prefix: str, description: str) -> Snapshot:
         has_loyalty=has_loyalty,
         loaded_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         description=description,
-        profile_index={
-            int(customer): position for position, customer in enumerate(profiles["customer_id"])
-        },
+        profile_rows={int(row["customer_id"]): row for row in profiles.to_dict("records")},
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
+import signal
 import sys
 from pathlib import Path
 
@@ -70,7 +70,9 @@ def dagster_dev_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> l
 
 
 def serve(settings: OrchestrationSettings, host: str, port: int) -> int:
-    """Parse the dbt project, then run ``dagster dev`` until it stops; its exit status."""
+    """Parse the dbt project, then become ``dagster dev`` (``exec``: a supervisor's SIGTERM
+    reaches Dagster, which stops its web server, daemon and code server). Returns only if
+    Dagster cannot be started."""
     from retail_warehouse.orchestration.location import prepare_manifest
 
     check_installed()
@@ -83,6 +85,13 @@ def serve(settings: OrchestrationSettings, host: str, port: int) -> int:
         "Ctrl-C to stop",
         flush=True,
     )
-    return subprocess.run(
-        dagster_dev_command(host, port), cwd=settings.project_dir, env=env, check=False
-    ).returncode
+    command = dagster_dev_command(host, port)
+    os.chdir(settings.project_dir)
+    # Dagster stops cleanly on SIGINT, and maps SIGTERM to the same handler; a process started
+    # in the background by a shell inherits SIGINT ignored, which would make both no-ops.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        os.execvpe(command[0], command, env)
+    except OSError as error:
+        raise ConfigError(f"cannot start {command[0]}: {error}") from error
+    return 1  # not reached: execvpe replaces this process

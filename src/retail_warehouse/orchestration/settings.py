@@ -11,8 +11,8 @@
 - ``RW_FULL_BUILD_CRON`` [empty]: cron string of the daily full build (``dbt build
   --full-refresh``); empty leaves the schedule defined but stopped, at ``0 3 * * *``.
 - ``DBT_TARGET`` [``duckdb``]: the warehouse the orchestrator loads and builds.
-- ``RW_DBT_PROJECT_DIR`` [the folder of ``dbt_project.yml`` this package was installed
-  from, else the current directory].
+- ``RW_DBT_PROJECT_DIR`` [``retail_warehouse.project.project_dir()``: the folder of
+  ``dbt_project.yml`` beside this package, else the current directory].
 - ``DAGSTER_HOME`` [``.dagster`` in the project folder, set by ``retail-warehouse
   orchestrate``]: run history, sensor cursors and schedules.
 """
@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from retail_warehouse import project
 from retail_warehouse.errors import ConfigError
 from retail_warehouse.settings import TARGETS
 
@@ -63,15 +64,6 @@ class OrchestrationSettings:
         return self.project_dir / "target" / "orchestration"
 
 
-def default_project_dir(cwd: Path | None = None) -> Path:
-    """The dbt project this package belongs to (an editable install from the repository),
-    else the current directory."""
-    repository = Path(__file__).resolve().parents[3]
-    if (repository / "dbt_project.yml").is_file():
-        return repository
-    return cwd or Path.cwd()
-
-
 def _flag(env: Mapping[str, str], name: str) -> bool:
     value = env.get(name, "").strip().lower()
     if value in _TRUE:
@@ -97,7 +89,7 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
 def orchestration_from_env(env: Mapping[str, str] | None = None) -> OrchestrationSettings:
     """Read the settings from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
-    project_dir = Path(env.get("RW_DBT_PROJECT_DIR") or default_project_dir()).resolve()
+    project_dir = Path(env.get("RW_DBT_PROJECT_DIR") or project.project_dir()).resolve()
     inbox = Path(env.get("RW_INBOX") or project_dir / "inbox")
     if not inbox.is_absolute():
         inbox = project_dir / inbox

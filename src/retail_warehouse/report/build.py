@@ -1,8 +1,8 @@
 """Build the dashboard: read the marts of one target, assemble the sections, write the HTML.
 
-Core marts are required (``NotBuiltError`` without them); the RFM and loyalty marts and the
-``ml`` tables are optional: without them their sections say "not built yet" and the page still
-renders.
+Core marts are required (``NotBuiltError`` without them); the RFM and loyalty marts, the
+``ml`` tables and the monitoring models (data-quality section) are optional: without them
+their sections say "not built yet" and the page still renders.
 """
 
 from __future__ import annotations
@@ -123,6 +123,18 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
         weeks = data.weekly_totals(daily, week_end, data.RECENT_ACTUAL_WEEKS) if week_end else []
         parts.append(sections.forecast_section(forecast, weeks))
         parts.append(sections.evaluation_section(data.model_evaluation(warehouse, schemas)))
+
+    missing_quality = data.missing_tables(warehouse, schemas.monitoring, data.QUALITY_TABLES)
+    if missing_quality:
+        parts.append(not_built_section("quality", "Data quality", missing_quality, "dbt build"))
+    else:
+        parts.append(
+            sections.data_quality_section(
+                data.load_quality(warehouse, schemas),
+                data.test_outcomes_per_day(warehouse, schemas),
+                data.latest_test_problems(warehouse, schemas),
+            )
+        )
 
     as_of = as_of_date.isoformat() if as_of_date else "(no data)"
     html = render_page(TITLE, as_of, target, parts)

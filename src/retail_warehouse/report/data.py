@@ -29,6 +29,13 @@ LOYALTY_TABLES: tuple[str, ...] = ("mart_loyalty_programme_monthly", "mart_loyal
 ML_TABLES: tuple[str, ...] = ("ml_cluster_profiles", "ml_sales_forecast", "ml_model_evaluation")
 """The ML outputs the report reads."""
 
+QUALITY_TABLES: tuple[str, ...] = ("mart_load_quality", "mart_data_quality_daily")
+"""The monitoring models (schema ``monitoring``); the report shows "not built yet" without
+them."""
+
+QUALITY_PROBLEMS_SHOWN = 20
+"""Most warnings and failures of the latest build day listed in the report."""
+
 TOP_PRODUCTS = 15
 """How many products the top-products chart shows."""
 
@@ -42,6 +49,7 @@ class Schemas:
 
     marts: str = "marts"
     ml: str = "ml"
+    monitoring: str = "monitoring"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Schemas:
@@ -49,6 +57,7 @@ class Schemas:
         return cls(
             marts=schema_name(settings.schema_prefix, "marts"),
             ml=schema_name(settings.schema_prefix, "ml"),
+            monitoring=schema_name(settings.schema_prefix, "monitoring"),
         )
 
 
@@ -371,6 +380,74 @@ def model_evaluation(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
         "order by model, segment, metric, is_selected desc, method"
     )
     return fetch(warehouse, sql, EVALUATION_COLUMNS)
+
+
+LOAD_QUALITY_COLUMNS = (
+    "load_id",
+    "load_date",
+    "source_file",
+    "line_count",
+    "recent_average_line_count",
+    "line_count_ratio",
+    "share_lines_without_customer",
+    "share_lines_excluded",
+    "days_from_last_invoice_to_load",
+    "largest_invoice_date_gap_days",
+    "is_low_volume",
+    "has_invoice_date_gap",
+)
+
+
+def load_quality(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """One row per load of ``mart_load_quality``, oldest first."""
+    sql = (
+        f"select {_select(LOAD_QUALITY_COLUMNS)} from {schemas.monitoring}.mart_load_quality "
+        "order by load_id"
+    )
+    return fetch(warehouse, sql, LOAD_QUALITY_COLUMNS)
+
+
+TEST_DAY_COLUMNS = ("run_date", "passed", "warned", "failed", "skipped")
+_OUTCOME_OF_COLUMN = {"passed": "pass", "warned": "warn", "failed": "fail", "skipped": "skipped"}
+
+
+def test_outcomes_per_day(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Per build day of ``mart_data_quality_daily``: how many tests passed, warned, failed
+    or were skipped (each test's worst outcome that day), oldest first."""
+    counts = ", ".join(
+        f"sum(case when day_outcome = '{outcome}' then 1 else 0 end) as {name}"
+        for name, outcome in _OUTCOME_OF_COLUMN.items()
+    )
+    sql = (
+        f"select run_date, {counts} from {schemas.monitoring}.mart_data_quality_daily "
+        "group by run_date order by run_date"
+    )
+    return fetch(warehouse, sql, TEST_DAY_COLUMNS)
+
+
+TEST_PROBLEM_COLUMNS = (
+    "run_date",
+    "test_name",
+    "day_outcome",
+    "last_outcome",
+    "last_failing_rows",
+    "max_failing_rows",
+)
+
+
+def latest_test_problems(
+    warehouse: Warehouse, schemas: Schemas, limit: int = QUALITY_PROBLEMS_SHOWN
+) -> list[Row]:
+    """The tests that warned or failed on the latest build day, failures first."""
+    table = f"{schemas.monitoring}.mart_data_quality_daily"
+    sql = (
+        f"select {_select(TEST_PROBLEM_COLUMNS)} from {table} "
+        f"where run_date = (select max(run_date) from {table}) "
+        "and day_outcome in ('warn', 'fail') "
+        "order by case when day_outcome = 'fail' then 0 else 1 end, test_name "
+        f"limit {int(limit)}"
+    )
+    return fetch(warehouse, sql, TEST_PROBLEM_COLUMNS)
 
 
 def weekly_totals(daily: Sequence[Row], week_end: dt.date, weeks: int) -> list[Row]:

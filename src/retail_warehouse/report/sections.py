@@ -630,3 +630,128 @@ def evaluation_section(evaluation: Sequence[Row]) -> Section:
         ),
         figures=tuple(evaluation_tables(evaluation)),
     )
+
+
+def _load_label(row: Row) -> str:
+    """``3 (2011-12-10)``: a load on the x axis."""
+    return f"{row['load_id']} ({row['load_date'].isoformat()})"
+
+
+def _load_sentence(row: Row) -> str:
+    """What the latest load brought and how it compares."""
+    volume = (
+        f"{row['line_count_ratio']:.2f} times the average of the loads before it"
+        if row["line_count_ratio"] is not None
+        else "the first load, so nothing to compare its volume with"
+    )
+    return (
+        f"Latest load: {row['load_id']} ({row['source_file']}, {row['load_date'].isoformat()}), "
+        f"{row['line_count']:,} lines, {volume}; {pct(row['share_lines_without_customer'])} "
+        f"without a customer and {pct(row['share_lines_excluded'])} excluded by the cleaning "
+        f"rules. Its newest invoice was {row['days_from_last_invoice_to_load']:,} days old "
+        "when it was loaded."
+    )
+
+
+def _flagged_loads(loads: Sequence[Row]) -> str:
+    """A sentence naming the loads the volume and gap checks warn about, or that none do."""
+    flags = []
+    for row in loads:
+        reasons = []
+        if row["is_low_volume"]:
+            reasons.append(f"{row['line_count']:,} lines, {row['line_count_ratio']:.2f} of usual")
+        if row["has_invoice_date_gap"]:
+            reasons.append(f"a {row['largest_invoice_date_gap_days']}-day gap in invoice dates")
+        if reasons:
+            flags.append(f"load {row['load_id']} ({'; '.join(reasons)})")
+    if not flags:
+        return "No load is unusually small or leaves a gap in the invoice dates."
+    return "Check " + ", ".join(flags) + "."
+
+
+def data_quality_section(
+    loads: Sequence[Row], days: Sequence[Row], problems: Sequence[Row]
+) -> Section:
+    """The monitors per load (volume, lines without a customer, exclusions, freshness) and the
+    test outcomes of the recorded builds per day, with the latest day's warnings and failures."""
+    if not loads:
+        return Section("quality", "Data quality", missing="No loads yet.")
+    labels = [_load_label(row) for row in loads]
+    paragraphs = [_load_sentence(loads[-1]), _flagged_loads(loads)]
+    figures = [
+        Figure(
+            "Lines per load",
+            bar_chart(labels, [float(row["line_count"]) for row in loads], "Lines per load"),
+        ),
+        Figure(
+            "Share of each load's lines without a customer and excluded (%)",
+            line_chart(
+                labels,
+                [
+                    Series(
+                        "without a customer",
+                        [100 * row["share_lines_without_customer"] for row in loads],
+                        PALETTE[0],
+                    ),
+                    Series(
+                        "excluded",
+                        [100 * row["share_lines_excluded"] for row in loads],
+                        PALETTE[1],
+                    ),
+                ],
+                "Shares per load",
+            ),
+        ),
+    ]
+    if not days:
+        paragraphs.append(
+            "No builds recorded yet: every retail-warehouse build (or orchestrated build) "
+            "records its test results, and their trend shows here."
+        )
+    else:
+        latest = days[-1]
+        paragraphs.append(
+            f"Builds recorded on {len(days)} days. On {latest['run_date'].isoformat()}: "
+            f"{latest['passed']:,} tests passed, {latest['warned']:,} warned, "
+            f"{latest['failed']:,} failed"
+            + (f", {latest['skipped']:,} skipped." if latest["skipped"] else ".")
+        )
+        day_labels = [row["run_date"].isoformat() for row in days]
+        figures.append(
+            Figure(
+                "Tests per build day by their worst outcome that day",
+                line_chart(
+                    day_labels,
+                    [
+                        Series("passed", [float(row["passed"]) for row in days], PALETTE[2]),
+                        Series("warned", [float(row["warned"]) for row in days], PALETTE[3]),
+                        Series("failed", [float(row["failed"]) for row in days], PALETTE[1]),
+                    ],
+                    "Test outcomes per day",
+                ),
+            )
+        )
+    if problems:
+        figures.append(
+            Figure(
+                f"Warnings and failures on {problems[0]['run_date'].isoformat()}",
+                html_table(
+                    ["test", "worst that day", "last build", "failing rows (last)", "most"],
+                    [
+                        [
+                            row["test_name"],
+                            row["day_outcome"],
+                            row["last_outcome"],
+                            f"{row['last_failing_rows']:,}",
+                            f"{row['max_failing_rows']:,}",
+                        ]
+                        for row in problems
+                    ],
+                    numeric_columns=(3, 4),
+                    highlight_rows=[
+                        index for index, row in enumerate(problems) if row["day_outcome"] == "fail"
+                    ],
+                ),
+            )
+        )
+    return Section("quality", "Data quality", paragraphs=tuple(paragraphs), figures=tuple(figures))

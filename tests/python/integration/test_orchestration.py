@@ -13,6 +13,11 @@ import csv
 import gzip
 import json
 import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +36,7 @@ from dagster import (  # noqa: E402
     build_sensor_context,
 )
 from raw_files import HEADER, write_csv  # noqa: E402
-from warehouse_helpers import REPO  # noqa: E402
+from warehouse_helpers import BIN, REPO  # noqa: E402
 
 from retail_warehouse.orchestration.location import (  # noqa: E402
     RAW_ASSET_KEY,
@@ -233,3 +238,55 @@ def test_a_bad_extract_is_rejected_and_nothing_changes(
     assert [path.name for path in settings.processed.iterdir()] == ["extract_2011.csv"]
     assert _fingerprint(Path(os.environ["DUCKDB_PATH"])) == before
     assert _tick(defs, instance, tick.cursor).run_requests == []
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_orchestrate_serves_the_ui_on_localhost_and_stops_on_sigterm(environment: Path) -> None:
+    """`retail-warehouse orchestrate` (what `make orchestrate` runs) answers on 127.0.0.1 with
+    the code location loaded, and a supervisor's SIGTERM stops every Dagster process."""
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(RW_INBOX=str(environment / "ui_inbox"), DAGSTER_HOME=str(environment / "dh"))
+    process = subprocess.Popen(
+        [str(BIN / "retail-warehouse"), "orchestrate", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        info = None
+        deadline = time.monotonic() + 300
+        while info is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info") as reply:
+                    info = json.loads(reply.read())
+            except OSError:
+                time.sleep(2)
+        assert info is not None, "the Dagster UI did not answer"
+        assert "dagster_webserver_version" in info
+        assert "max_concurrent_runs: 1" in (environment / "dh" / "dagster.yaml").read_text()
+        assert (environment / "ui_inbox").is_dir()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+        deadline = time.monotonic() + 60
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert not _group_alive(process.pid), "Dagster processes left after SIGTERM"
+    finally:
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -23,7 +23,7 @@ from retail_warehouse.report.page import (
     not_built_section,
     render_page,
 )
-from retail_warehouse.report.sections import evaluation_tables
+from retail_warehouse.report.sections import data_quality_section, evaluation_tables
 from retail_warehouse.settings import Settings
 
 CORE_SQL = """
@@ -129,6 +129,24 @@ select * from (values
     ('sales_forecast', 'total', 'smoothed', 'mae', 10.0, true),
     ('sales_forecast', 'total', 'baseline_x', 'mae', 15.0, false)
 ) as t(model, segment, method, metric, value, is_selected);
+create schema monitoring;
+create table monitoring.mart_load_quality as
+select * from (values
+    (1, date '2011-01-05', 'a.csv', 1000, null, null, 0.25, 0.04, 3, 12, false, false),
+    (2, date '2011-02-05', 'b.csv', 300, 1000.0, 0.3, 0.2, 0.03, 2, 20, true, true)
+) as t(load_id, load_date, source_file, line_count, recent_average_line_count,
+       line_count_ratio, share_lines_without_customer, share_lines_excluded,
+       days_from_last_invoice_to_load, largest_invoice_date_gap_days, is_low_volume,
+       has_invoice_date_gap);
+create table monitoring.mart_data_quality_daily as
+select * from (values
+    (date '2026-11-01', 'test.p.t1', 't1', 'pass', 'pass', 0, 0),
+    (date '2026-11-01', 'test.p.t2', 't2', 'warn', 'warn', 4, 4),
+    (date '2026-11-02', 'test.p.t1', 'not_null_<b>t1</b>', 'fail', 'pass', 0, 7),
+    (date '2026-11-02', 'test.p.t2', 't2', 'warn', 'warn', 5, 5),
+    (date '2026-11-02', 'test.p.t3', 't3', 'pass', 'pass', 0, 0)
+) as t(run_date, test_id, test_name, day_outcome, last_outcome, last_failing_rows,
+       max_failing_rows);
 """
 
 
@@ -212,6 +230,31 @@ def test_evaluation_tables_put_the_kept_method_first() -> None:
     assert headers == ["segment", "metric", "c (kept)", "b", "baseline_a"]
 
 
+def test_data_quality_of_a_first_load_without_recorded_builds() -> None:
+    load = {
+        "load_id": 1,
+        "load_date": dt.date(2026, 11, 30),
+        "source_file": "online_retail_II.csv.gz",
+        "line_count": 1_067_371,
+        "recent_average_line_count": None,
+        "line_count_ratio": None,
+        "share_lines_without_customer": 0.228,
+        "share_lines_excluded": 0.038,
+        "days_from_last_invoice_to_load": 5470,
+        "largest_invoice_date_gap_days": 12,
+        "is_low_volume": False,
+        "has_invoice_date_gap": False,
+    }
+    section = data_quality_section([load], [], [])
+    text = " ".join(section.paragraphs)
+    assert "the first load, so nothing to compare its volume with" in text
+    assert "22.8 % without a customer and 3.8 % excluded" in text
+    assert "No load is unusually small" in text
+    assert "No builds recorded yet" in text
+    assert section.chart_count == 2
+    assert data_quality_section([], [], []).missing == "No loads yet."
+
+
 def test_report_without_rfm_and_ml_says_not_built(core_only: Path) -> None:
     warehouse = DuckDBWarehouse(core_only, read_only=True)
     try:
@@ -225,8 +268,9 @@ def test_report_without_rfm_and_ml_says_not_built(core_only: Path) -> None:
         "Customer clusters (ML)",
         "Sales forecast (ML)",
         "Model backtests (ML)",
+        "Data quality",
     ]
-    assert report.html.count("Not built yet") == 5
+    assert report.html.count("Not built yet") == 6
     assert report.chart_count == len(_charts(report.html)) == 9
     assert "<script" not in report.html and "&lt;script&gt;" in report.html
     assert "Mug &amp; Saucer" in report.html
@@ -238,7 +282,7 @@ def test_complete_report(complete: Path, tmp_path: Path) -> None:
     html = output.read_text(encoding="utf-8")
     assert html == report.html
     assert report.missing_sections == []
-    assert report.chart_count == len(_charts(html)) == 16
+    assert report.chart_count == len(_charts(html)) == 19
     # commentary from the rows above, not fixed figures
     assert "best month was November 2011 (GBP 1,500 net revenue)" in html
     assert "Revenue concentrates in United Kingdom, with 90.0 %" in html
@@ -255,6 +299,12 @@ def test_complete_report(complete: Path, tmp_path: Path) -> None:
     assert "Only &lt;b&gt;platinum&lt;/b&gt;" in html
     # drop-off by first-purchase year: the 2011 cohort never reached a 2nd order
     assert "<td>2011</td><td class" in html and "reach order 2" in html
+    # data quality: the latest load, the flagged one, the latest build day, escaped names
+    assert "Latest load: 2 (b.csv, 2011-02-05), 300 lines, 0.30 times the average" in html
+    assert "Check load 2 (300 lines, 0.30 of usual; a 20-day gap in invoice dates)." in html
+    assert "On 2026-11-02: 1 tests passed, 1 warned, 1 failed." in html
+    assert "Warnings and failures on 2026-11-02" in html
+    assert html.index("not_null_&lt;b&gt;t1&lt;/b&gt;") < html.index("<td>t2</td>")
 
 
 def test_missing_core_marts_is_an_error(tmp_path: Path) -> None:
@@ -274,7 +324,7 @@ def test_report_command(
     assert main(["report", "--target", "duckdb", "--output", str(output)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        f"wrote {output}: 16 charts in 10 sections (duckdb, data as of 2011-12-09)"
+        f"wrote {output}: 19 charts in 11 sections (duckdb, data as of 2011-12-09)"
     )
     assert output.is_file()
     # the command only reads: a read-only reader can hold the file at the same time

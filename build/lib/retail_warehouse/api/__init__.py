@@ -1,0 +1,28 @@
+"""The scoring API (``retail-warehouse serve``): FastAPI on uvicorn, reading the built
+warehouse read-only. Needs the ``api`` extra: ``pip install 'retail-warehouse[api]'``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+
+from retail_warehouse.settings import Settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+BI_ROLE_ENV, BI_PASSWORD_ENV = "RW_BI_ROLE", "RW_BI_PASSWORD"
+API_KEY_ENV = "RW_API_KEY"
+
+
+def read_only_settings(settings: Settings, env: Mapping[str, str] | None = None) -> Settings:
+    """``settings`` with the PostgreSQL user replaced by the read-only BI role
+    (``RW_BI_ROLE``/``RW_BI_PASSWORD``, default bi_reader/bi_reader, as
+    scripts/postgres_start.sh creates it)."""
+    env = os.environ if env is None else env
+    postgres = replace(
+        settings.postgres,
+        user=env.get(BI_ROLE_ENV) or "bi_reader",
+        password=env.get(BI_PASSWORD_ENV, "bi_reader"),
+    )
+    return replace(settings, postgres=postgres)

@@ -1,0 +1,566 @@
+"""The FastAPI application: customer profiles, segments, scoring and the sales forecast.
+
+Every answer comes from the in-memory snapshot of :mod:`retail_warehouse.api.snapshot`
+(reloaded when a build changes the warehouse) or from :mod:`retail_warehouse.scoring` with
+the models the build registered, so the API never writes to the warehouse and never keeps
+it open. Errors are JSON (:class:`~retail_warehouse.api.schemas.Error`): 401 without the
+API key (when ``RW_API_KEY`` is set), 404 for an unknown customer, series or path, 422 for
+invalid input with the field, 503 while the warehouse is not built, being rebuilt or its
+models are of another version.
+"""
+
+import hmac
+import importlib.metadata
+import io
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from retail_warehouse.api.schemas import (
+    MAX_BATCH_CUSTOMERS,
+    MAX_PAGE,
+    BatchRequest,
+    BatchScores,
+    Cluster,
+    ClusterSummary,
+    CustomerPage,
+    CustomerProfile,
+    Error,
+    Forecast,
+    ForecastSeries,
+    ForecastWeek,
+    Health,
+    Prediction,
+    Rfm,
+    Score,
+    ScoreRequest,
+    Segments,
+    SegmentSummary,
+    Version,
+)
+from retail_warehouse.api.snapshot import Snapshot, WarehouseSource, WarehouseUnavailable
+from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.ml import MODEL_VERSION
+from retail_warehouse.scoring import MAX_INVOICES, HistoryError, ScoringModels, score_customers
+
+API_VERSION = "1.0"
+"""Version of the HTTP interface (the OpenAPI document's ``info.version``)."""
+MAX_BODY_BYTES = 20 * 1024 * 1024
+"""Largest request body accepted by POST /score/batch (422 above)."""
+CSV_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_id", "invoice_date", "product_amount")
+"""Columns a CSV batch must have (invoice_kind and product_line_count are optional)."""
+RETRY_AFTER_SECONDS = 5
+
+DESCRIPTION = f"""
+Segment and predict customers of the retail warehouse, and read its sales forecast.
+
+* Profiles, segments and the forecast are read from the built warehouse (DuckDB
+  read-only, or PostgreSQL as the read-only BI role) and reloaded when a build
+  changes it.
+* `POST /score` and `POST /score/batch` segment and predict customers from their
+  invoices with the models the last build fitted (`ml.ml_model_registry`); a
+  customer who is in the warehouse gets what the marts say.
+* A batch holds at most {MAX_BATCH_CUSTOMERS:,} customers and {MAX_INVOICES:,}
+  invoices, as JSON or as CSV (`Content-Type: text/csv`, one invoice per line,
+  columns `{",".join(CSV_COLUMNS)}` and optionally `invoice_kind`,
+  `product_line_count`).
+* Errors are JSON: 401 without the API key (only when the server sets
+  `RW_API_KEY`), 404 unknown customer or series, 422 invalid input (with the
+  field), 503 while the warehouse is not built, being rebuilt, or its models
+  are of another version (with `Retry-After`).
+"""
+
+
+class ApiError(Exception):
+    """An error answer."""
+
+    def __init__(self, status: int, error: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message, self.field = status, error, message, field
+
+
+def _error_response(
+    status: int, error: str, message: str, field: str | None = None
+) -> JSONResponse:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    body = Error(status=status, error=error, message=message, field=field)
+    return JSONResponse(status_code=status, content=body.model_dump(), headers=headers)
+
+
+def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    meaning = {
+        401: "The API key is missing or wrong (only when the server sets RW_API_KEY).",
+        404: "Not found.",
+        409: "The warehouse's settings do not allow this (frequency scored by rank).",
+        415: "The body is neither JSON nor CSV.",
+        422: "Invalid input; `field` names it.",
+        503: "The warehouse is not built, is being rebuilt, or its models cannot be used.",
+    }
+    return {status: {"model": Error, "description": meaning[status]} for status in statuses}
+
+
+def field_path(location: Sequence[int | str]) -> str:
+    """A pydantic error location as a field path: ('body', 'history', 3, 'invoice_date') ->
+    'history[3].invoice_date'."""
+    parts = list(location)
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _validation_error(errors: Sequence[Any]) -> ApiError:
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid input"}
+    field = field_path(first.get("loc", ("body",)))
+    return ApiError(422, "invalid_input", f"{field}: {first.get('msg', 'invalid')}", field)
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def _rfm(row: dict[str, Any]) -> Rfm | None:
+    if row.get("r_score") is None or pd.isna(row["r_score"]):
+        return None
+    return Rfm(
+        recency_days=int(row["recency_days"]),
+        frequency=int(row["frequency"]),
+        monetary=float(row["monetary"]),
+        r_score=int(row["r_score"]),
+        f_score=int(row["f_score"]),
+        m_score=int(row["m_score"]),
+        rfm_cell=str(row["rfm_cell"]),
+        rfm_score=int(row["rfm_score"]),
+        segment=None if row["segment"] is None or pd.isna(row["segment"]) else str(row["segment"]),
+    )
+
+
+def _cluster(row: dict[str, Any]) -> Cluster | None:
+    if row.get("cluster_id") is None or pd.isna(row["cluster_id"]):
+        return None
+    return Cluster(cluster_id=int(row["cluster_id"]), cluster_label=str(row["cluster_label"]))
+
+
+def _prediction(row: dict[str, Any], horizon_days: int) -> Prediction | None:
+    probability = _number(row.get("purchase_probability"))
+    if probability is None:
+        return None
+    return Prediction(
+        purchase_probability=probability,
+        expected_net_revenue=float(row["expected_net_revenue"]),
+        horizon_days=horizon_days,
+    )
+
+
+def _profile(row: dict[str, Any], snapshot: Snapshot) -> CustomerProfile:
+    horizon = snapshot.models.horizon_days if snapshot.models is not None else 0
+    rank = row.get("probability_rank")
+    return CustomerProfile(
+        customer_id=int(row["customer_id"]),
+        country_code=row["country_code"],
+        order_count=None if row["order_count"] is None else int(row["order_count"]),
+        net_revenue=_number(row["net_revenue"]),
+        first_purchase_date=row["first_purchase_date"],
+        last_purchase_date=row["last_purchase_date"],
+        rfm=_rfm(row),
+        cluster=_cluster(row),
+        prediction=_prediction(row, horizon),
+        probability_rank=None if rank is None or pd.isna(rank) else int(rank),
+        loyalty_tier=row.get("loyalty_tier"),
+        as_of_date=snapshot.as_of_date,
+    )
+
+
+def _score(row: dict[str, Any], customer_id: int | None) -> Score:
+    return Score(
+        customer_id=customer_id,
+        as_of_date=row["as_of_date"],
+        reference_date=row["reference_date"],
+        rfm=_rfm(row),
+        cluster=_cluster(row),
+        is_active=bool(row["is_active"]),
+        prediction=_prediction(row, int(row["horizon_days"])),
+        model_version=str(row["model_version"]),
+    )
+
+
+def _models(snapshot: Snapshot) -> ScoringModels:
+    if snapshot.models is None:
+        raise ApiError(503, "models_unavailable", snapshot.models_error or "no models")
+    return snapshot.models
+
+
+def _scored(
+    records: list[dict[str, Any]], models: ScoringModels, where: Callable[[int, str], str]
+) -> pd.DataFrame:
+    """score_customers with its errors as API errors; ``where(index, name)`` names field
+    ``name`` of record ``index`` as the client sent it."""
+    try:
+        return score_customers(records, models)
+    except HistoryError as error:
+        if error.field.startswith("["):
+            index_text, _, rest = error.field[1:].partition("]")
+            field = where(int(index_text), rest.lstrip("."))
+        else:
+            field = "history"
+        raise ApiError(422, "invalid_input", f"{field}: {error.message}", field) from error
+    except RetailWarehouseError as error:
+        raise ApiError(409, "not_supported", str(error)) from error
+
+
+def _csv_records(body: bytes) -> list[dict[str, Any]]:
+    try:
+        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+        raise ApiError(422, "invalid_input", f"the CSV cannot be read: {message}", "body") from None
+    frame.columns = [str(column).strip() for column in frame.columns]
+    missing = [column for column in CSV_COLUMNS if column not in frame.columns]
+    if missing:
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"the CSV lacks the columns {', '.join(missing)} (header: "
+            f"{','.join(CSV_COLUMNS)}[,invoice_kind][,product_line_count])",
+            missing[0],
+        )
+    if frame.empty:
+        raise ApiError(422, "invalid_input", "the CSV has no invoice lines", "body")
+    frame = frame.map(lambda value: value.strip() or None if isinstance(value, str) else value)
+    return frame.to_dict("records")
+
+
+def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
+    """The application serving ``source``; ``api_key`` (if any) is required in ``X-API-Key``
+    by every endpoint except health, version and the documentation."""
+    app = FastAPI(
+        title="retail_warehouse scoring API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+    )
+    key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Only when set.")
+
+    def authorised(key: Annotated[str | None, Depends(key_header)]) -> None:
+        if api_key and not (key and hmac.compare_digest(key.encode(), api_key.encode())):
+            raise ApiError(401, "unauthorised", "send the API key in the X-API-Key header")
+
+    def snapshot() -> Snapshot:
+        return source.current()
+
+    Current = Annotated[Snapshot, Depends(snapshot)]
+    protected = [Depends(authorised)]
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> JSONResponse:
+        return _error_response(error.status, error.error, error.message, error.field)
+
+    @app.exception_handler(WarehouseUnavailable)
+    async def unavailable(request: Request, error: WarehouseUnavailable) -> JSONResponse:
+        return _error_response(503, "unavailable", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        problem = _validation_error(error.errors())
+        return _error_response(422, problem.error, problem.message, problem.field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        response = _error_response(
+            error.status_code, codes.get(error.status_code, "error"), str(error.detail)
+        )
+        response.headers.update(error.headers or {})
+        return response
+
+    @app.get("/health", response_model=Health, responses=_responses(503), tags=["service"])
+    def health(current: Current) -> Health:
+        """Whether the warehouse is built and served, and which build."""
+        return Health(
+            status="ok",
+            target=current.description,
+            as_of_date=current.as_of_date,
+            reference_date=current.reference_date,
+            model_version=MODEL_VERSION,
+            models_loaded=current.models is not None,
+            models_message=current.models_error,
+            loaded_at=current.loaded_at,
+            customers=len(current.profiles),
+        )
+
+    @app.get("/version", response_model=Version, tags=["service"])
+    def version() -> Version:
+        """Versions of the package, the models it scores with and this interface."""
+        return Version(
+            package_version=importlib.metadata.version("retail-warehouse"),
+            model_version=MODEL_VERSION,
+            api_version=API_VERSION,
+        )
+
+    @app.get(
+        "/customers/{customer_id}",
+        response_model=CustomerProfile,
+        responses=_responses(401, 404, 422, 503),
+        dependencies=protected,
+        tags=["customers"],
+    )
+    def customer(
+        customer_id: Annotated[int, Path(ge=0, le=2_147_483_647)], current: Current
+    ) -> CustomerProfile:
+        """A warehouse customer's profile: RFM scores and segment, cluster, purchase
+        probability and expected spend, loyalty tier."""
+        row = current.profile(customer_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"customer {customer_id} is not in the warehouse")
+        return _profile(row, current)
+
+    @app.get(
+        "/customers",
+        response_model=CustomerPage,
+        responses=_responses(401, 422, 503),
+        dependencies=protected,
+        tags=["customers"],
+    )
+    def customers(
+        current: Current,
+        segment: Annotated[str | None, Query(max_length=100)] = None,
+        cluster_id: Annotated[int | None, Query(ge=0, le=1000)] = None,
+        country_code: Annotated[str | None, Query(max_length=10)] = None,
+        loyalty_tier: Annotated[str | None, Query(max_length=20)] = None,
+        min_probability: Annotated[float | None, Query(ge=0, le=1)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> CustomerPage:
+        """Customer profiles by customer_id, filtered, one page at a time."""
+        frame = current.profiles
+        mask = pd.Series(True, index=frame.index)
+        for column, value in (
+            ("segment", segment),
+            ("cluster_id", cluster_id),
+            ("country_code", country_code),
+            ("loyalty_tier", loyalty_tier),
+        ):
+            if value is not None:
+                mask &= frame[column] == value
+        if min_probability is not None:
+            probability = pd.to_numeric(frame["purchase_probability"]).fillna(-1.0)
+            mask &= probability >= min_probability
+        selected = frame[mask]
+        page = selected.iloc[offset : offset + limit]
+        return CustomerPage(
+            total=len(selected),
+            limit=limit,
+            offset=offset,
+            items=[_profile(row, current) for row in page.to_dict("records")],
+        )
+
+    @app.get(
+        "/segments",
+        response_model=Segments,
+        responses=_responses(401, 503),
+        dependencies=protected,
+        tags=["segments"],
+    )
+    def segments(current: Current) -> Segments:
+        """The RFM segments (customers, revenue, recommended action) and the clusters."""
+        return Segments(
+            reference_date=current.reference_date,
+            as_of_date=current.as_of_date,
+            rfm_segments=[
+                SegmentSummary(**_plain_row(row)) for row in current.segments.to_dict("records")
+            ],
+            clusters=[
+                ClusterSummary(**_plain_row(row)) for row in current.clusters.to_dict("records")
+            ],
+        )
+
+    @app.post(
+        "/score",
+        response_model=Score,
+        responses=_responses(401, 409, 422, 503),
+        dependencies=protected,
+        tags=["scoring"],
+    )
+    def score(request: ScoreRequest, current: Current) -> Score:
+        """Segment and predict one customer from their invoices (up to the build's as-of
+        date): RFM against the current edges, cluster, purchase probability and expected
+        net revenue in the horizon."""
+        models = _models(current)
+        records = [
+            {**invoice.model_dump(), "customer_id": request.customer_id or 0}
+            for invoice in request.history
+        ]
+        scored = _scored(records, models, lambda index, name: f"history[{index}].{name}")
+        return _score(scored.iloc[0].to_dict(), request.customer_id)
+
+    @app.post(
+        "/score/batch",
+        response_model=BatchScores,
+        responses=_responses(401, 409, 415, 422, 503),
+        dependencies=protected,
+        tags=["scoring"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/BatchRequest"}},
+                    "text/csv": {
+                        "schema": {"type": "string", "minLength": 1},
+                        "example": "customer_id,invoice_id,invoice_date,product_amount\n"
+                        "12347,537626,2010-12-07,711.79\n",
+                    },
+                },
+            }
+        },
+    )
+    async def score_batch(request: Request, current: Current) -> BatchScores:
+        """Segment and predict up to 1,000 customers: JSON (`customers`, each with
+        `customer_id` and `history`) or CSV (one invoice per line)."""
+        models = _models(current)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(
+                422, "invalid_input", f"the body is over {MAX_BODY_BYTES:,} bytes", "body"
+            )
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "text/csv":
+            records = _csv_records(body)
+            count = len({str(record.get("customer_id")) for record in records})
+            if count > MAX_BATCH_CUSTOMERS:
+                raise ApiError(
+                    422,
+                    "invalid_input",
+                    f"the CSV holds {count:,} customers; at most {MAX_BATCH_CUSTOMERS:,}",
+                    "customer_id",
+                )
+            if len(records) > MAX_INVOICES:
+                raise ApiError(
+                    422, "invalid_input", f"at most {MAX_INVOICES:,} invoice lines", "body"
+                )
+            scored = _scored(
+                records, models, lambda index, name: f"line {index + 2}, column {name}"
+            )
+        elif content_type in {"application/json", ""}:
+            try:
+                batch = BatchRequest.model_validate_json(body)
+            except ValidationError as error:
+                raise _validation_error(error.errors()) from None
+            records, owners = [], []
+            seen: dict[int, int] = {}
+            for position, entry in enumerate(batch.customers):
+                if entry.customer_id in seen:
+                    raise ApiError(
+                        422,
+                        "invalid_input",
+                        f"customer {entry.customer_id} appears twice (also customers"
+                        f"[{seen[entry.customer_id]}])",
+                        f"customers[{position}].customer_id",
+                    )
+                seen[entry.customer_id] = position
+                for number, invoice in enumerate(entry.history):
+                    records.append({**invoice.model_dump(), "customer_id": entry.customer_id})
+                    owners.append((position, number))
+            if len(records) > MAX_INVOICES:
+                raise ApiError(
+                    422, "invalid_input", f"at most {MAX_INVOICES:,} invoices in all", "customers"
+                )
+            scored = _scored(
+                records,
+                models,
+                lambda index, name: (
+                    f"customers[{owners[index][0]}].history[{owners[index][1]}].{name}"
+                ),
+            )
+        else:
+            raise ApiError(415, "unsupported_media_type", "send application/json or text/csv")
+        items = [_score(row, int(row["customer_id"])) for row in scored.to_dict("records")]
+        return BatchScores(count=len(items), items=items)
+
+    @app.get(
+        "/forecast",
+        response_model=Forecast,
+        responses=_responses(401, 404, 422, 503),
+        dependencies=protected,
+        tags=["forecast"],
+    )
+    def forecast(
+        current: Current,
+        series: Annotated[
+            list[str] | None, Query(description="total or country codes; default all")
+        ] = None,
+        weeks: Annotated[int | None, Query(ge=1, le=520, description="first N weeks")] = None,
+    ) -> Forecast:
+        """The weekly net revenue forecast with 80 % intervals, by series."""
+        frame = current.forecast
+        available = list(dict.fromkeys(frame["series"]))
+        wanted = available if not series else list(dict.fromkeys(series))
+        unknown = [name for name in wanted if name not in available]
+        if unknown:
+            raise ApiError(
+                404,
+                "not_found",
+                f"no forecast series {', '.join(unknown)}; there are: {', '.join(available)}",
+                "series",
+            )
+        result = []
+        for name in wanted:
+            rows = frame[frame["series"] == name]
+            if weeks is not None:
+                rows = rows[rows["week_ahead"] <= weeks]
+            records = rows.to_dict("records")
+            result.append(
+                ForecastSeries(
+                    series=name,
+                    method=str(records[0]["method"]) if records else "",
+                    weeks=[ForecastWeek(**_plain_row(row)) for row in records],
+                )
+            )
+        return Forecast(as_of_date=current.as_of_date, series=result)
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, plus BatchRequest, which the batch endpoint reads itself (it
+        takes CSV too) and so no parameter declares."""
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            batch = BatchRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in batch.pop("$defs", {}).items():
+                schemas.setdefault(name, definition)
+            schemas["BatchRequest"] = batch
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _plain_row(row: dict[str, Any]) -> dict[str, Any]:
+    """NaN to None, for the response models."""
+    return {
+        key: None if isinstance(value, float) and math.isnan(value) else value
+        for key, value in row.items()
+    }
+
+
+def openapi_document(app: FastAPI) -> str:
+    """The OpenAPI document as committed in docs/openapi.json (sorted keys, 2 spaces)."""
+    return json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,220 @@
+"""Request and response models of the API (they make its OpenAPI document)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+MAX_BATCH_CUSTOMERS = 1000
+"""Most customers one POST /score/batch scores."""
+MAX_HISTORY_INVOICES = 10_000
+"""Most invoices in one customer's history."""
+MAX_PAGE = 500
+"""Largest page of GET /customers."""
+
+
+def _date_text(value: Any) -> Any:
+    """Dates come as YYYY-MM-DD text: a number is not read as a Unix time."""
+    if isinstance(value, str | dt.date):
+        return value
+    raise ValueError("a date must be text in the form YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+
+
+class Error(BaseModel):
+    """Every error answer."""
+
+    status: int = Field(description="The HTTP status, repeated.")
+    error: str = Field(description="A short code: not_found, invalid_input, unavailable, ...")
+    message: str = Field(description="What went wrong and what to do, in plain words.")
+    field: str | None = Field(
+        default=None, description="The input field at fault, e.g. history[3].invoice_date."
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    target: str = Field(description="duckdb or postgres, and where.")
+    as_of_date: dt.date = Field(description="Last invoice date of the served build.")
+    reference_date: dt.date = Field(description="RFM reference date of the served build.")
+    model_version: str
+    models_loaded: bool = Field(description="False when the registry's models cannot be used.")
+    models_message: str | None = Field(default=None, description="Why, when they cannot.")
+    loaded_at: dt.datetime = Field(description="When the API last read the warehouse (UTC).")
+    customers: int = Field(description="Customers in the served build.")
+
+
+class Version(BaseModel):
+    package_version: str
+    model_version: str
+    api_version: str
+
+
+class Invoice(BaseModel):
+    """One invoice of a customer's history (the columns of marts.fct_invoices)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_id: str = Field(min_length=1, max_length=64, examples=["581587"])
+    invoice_date: IsoDate = Field(examples=["2011-12-09"])
+    product_amount: float = Field(
+        strict=True,
+        ge=-1e12,
+        le=1e12,
+        description="GBP of the invoice's product lines; negative for a cancellation.",
+        examples=[249.6],
+    )
+    invoice_kind: Literal["sale", "cancellation", "adjustment"] | None = Field(
+        default=None, description="Default: sale, or cancellation when the amount is negative."
+    )
+    product_line_count: int | None = Field(
+        default=None,
+        strict=True,
+        ge=0,
+        le=100_000,
+        description="Product lines on the invoice (default 1).",
+    )
+
+
+class ScoreRequest(BaseModel):
+    """One customer's invoices, up to the as-of date of the served build."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: int | None = Field(
+        default=None, strict=True, ge=0, le=2_147_483_647, description="Echoed back; optional."
+    )
+    history: list[Invoice] = Field(min_length=1, max_length=MAX_HISTORY_INVOICES)
+
+
+class BatchCustomer(ScoreRequest):
+    customer_id: int = Field(strict=True, ge=0, le=2_147_483_647)
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customers: list[BatchCustomer] = Field(min_length=1, max_length=MAX_BATCH_CUSTOMERS)
+
+
+class Rfm(BaseModel):
+    recency_days: int
+    frequency: int
+    monetary: float
+    r_score: int = Field(ge=1, le=5)
+    f_score: int = Field(ge=1, le=5)
+    m_score: int = Field(ge=1, le=5)
+    rfm_cell: str
+    rfm_score: int
+    segment: str | None
+
+
+class Cluster(BaseModel):
+    cluster_id: int
+    cluster_label: str
+
+
+class Prediction(BaseModel):
+    purchase_probability: float = Field(ge=0, le=1)
+    expected_net_revenue: float = Field(ge=0, description="GBP in the horizon.")
+    horizon_days: int
+
+
+class Score(BaseModel):
+    """A customer's segment and predictions as of the served build."""
+
+    customer_id: int | None
+    as_of_date: dt.date
+    reference_date: dt.date
+    rfm: Rfm | None = Field(description="Null without a purchase before the reference date.")
+    cluster: Cluster | None
+    is_active: bool = Field(description="A purchase in the active window: predictions exist.")
+    prediction: Prediction | None
+    model_version: str
+
+
+class BatchScores(BaseModel):
+    count: int
+    items: list[Score]
+
+
+class CustomerProfile(BaseModel):
+    """A warehouse customer as the marts describe them."""
+
+    customer_id: int
+    country_code: str | None
+    order_count: int | None
+    net_revenue: float | None
+    first_purchase_date: dt.date | None
+    last_purchase_date: dt.date | None
+    rfm: Rfm | None
+    cluster: Cluster | None
+    prediction: Prediction | None
+    probability_rank: int | None
+    loyalty_tier: str | None = Field(description="From mart_top_customers, where built.")
+    as_of_date: dt.date
+
+
+class CustomerPage(BaseModel):
+    total: int = Field(description="Customers matching the filters.")
+    limit: int
+    offset: int
+    items: list[CustomerProfile]
+
+
+class SegmentSummary(BaseModel):
+    segment: str
+    segment_order: int
+    customers: int
+    customer_share: float
+    mean_recency_days: float | None
+    mean_frequency: float | None
+    mean_monetary: float | None
+    revenue: float | None
+    revenue_share: float | None
+    description: str | None
+    recommended_action: str | None
+
+
+class ClusterSummary(BaseModel):
+    cluster_id: int
+    cluster_label: str
+    customer_count: int
+    customer_share: float
+    net_revenue: float
+    net_revenue_share: float | None
+    mean_recency_days: float
+    mean_frequency: float
+    mean_monetary: float
+
+
+class Segments(BaseModel):
+    reference_date: dt.date
+    as_of_date: dt.date
+    rfm_segments: list[SegmentSummary]
+    clusters: list[ClusterSummary]
+
+
+class ForecastWeek(BaseModel):
+    week_ahead: int
+    week_start_date: dt.date
+    week_end_date: dt.date
+    forecast_net_revenue: float
+    lower_80: float
+    upper_80: float
+    same_week_last_year: float | None
+
+
+class ForecastSeries(BaseModel):
+    series: str = Field(description="total, or an ISO country code.")
+    method: str
+    weeks: list[ForecastWeek]
+
+
+class Forecast(BaseModel):
+    as_of_date: dt.date
+    series: list[ForecastSeries]

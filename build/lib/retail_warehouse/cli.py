@@ -1,0 +1,218 @@
+"""The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt, and
+``summary`` and ``report`` (the HTML dashboard) after a build, ``serve`` the scoring API, and
+``orchestrate`` the Dagster UI, inbox sensor and schedule (extra ``orchestration``).
+
+Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
+(the message is printed as ``error: ...`` on stderr, without a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from retail_warehouse.build import run_build
+from retail_warehouse.errors import ConfigError, RetailWarehouseError
+from retail_warehouse.load import load
+from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
+from retail_warehouse.settings import TARGETS, from_env
+from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
+from retail_warehouse.summary import format_summary, read_summary
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="retail-warehouse",
+        description="Load Online Retail II into the warehouse and check the build.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    load_parser = commands.add_parser("load", help="load a raw file into <prefix>raw")
+    load_parser.add_argument(
+        "--source",
+        help=f"path or http(s) URL of a .csv, .csv.gz, .xlsx or .zip file "
+        f"(default: ${SOURCE_ENV_VAR}, else {DEFAULT_SOURCE_URL})",
+    )
+    load_parser.add_argument(
+        "--replace", action="store_true", help="delete all raw rows first (same transaction)"
+    )
+    load_parser.add_argument(
+        "--quarantine",
+        action="store_true",
+        help="load the good rows and set bad rows aside in <prefix>raw.quarantine_lines "
+        "with their line and reason, instead of failing on the first bad row",
+    )
+    summary_parser = commands.add_parser(
+        "summary", help="rows loaded, included and excluded by reason, after dbt build"
+    )
+    build_parser_ = commands.add_parser(
+        "build",
+        help="dbt build, after checking that no other process holds the warehouse",
+    )
+    build_parser_.add_argument(
+        "dbt_args",
+        nargs=argparse.REMAINDER,
+        help="more dbt build arguments, after -- (e.g. -- --select marts)",
+    )
+    report_parser = commands.add_parser(
+        "report", help="write the dashboard: one self-contained HTML file from the marts"
+    )
+    report_parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"where to write the HTML file (default: {DEFAULT_OUTPUT})",
+    )
+    serve_parser = commands.add_parser(
+        "serve",
+        help="serve the scoring API (FastAPI on uvicorn; the warehouse read-only)",
+        description="Serve the scoring API. PostgreSQL is read as the BI role "
+        "($RW_BI_ROLE/$RW_BI_PASSWORD, default bi_reader); $RW_API_KEY, when set, "
+        "is required in the X-API-Key header.",
+    )
+    serve_parser.add_argument(
+        "--host",
+        default=os.environ.get("RW_API_HOST") or "127.0.0.1",
+        help="address to listen on (default: $RW_API_HOST, else 127.0.0.1)",
+    )
+    serve_parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("RW_API_PORT") or 8000),
+        help="port (default: $RW_API_PORT, else 8000)",
+    )
+    for sub in (load_parser, summary_parser, build_parser_, report_parser, serve_parser):
+        _add_common_options(sub)
+    orchestrate_parser = commands.add_parser(
+        "orchestrate",
+        help="start the Dagster UI with the inbox sensor and the daily full build "
+        "(settings: docs/orchestration.md)",
+    )
+    orchestrate_parser.add_argument(
+        "--host", default="127.0.0.1", help="address of the UI (default: 127.0.0.1)"
+    )
+    orchestrate_parser.add_argument(
+        "--port", type=int, default=3000, help="port of the UI (default: 3000)"
+    )
+    return parser
+
+
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--target and --schema-prefix, shared by every subcommand."""
+    parser.add_argument(
+        "--target",
+        choices=TARGETS,
+        default=os.environ.get("DBT_TARGET") or "duckdb",
+        help="warehouse engine (default: $DBT_TARGET, else duckdb)",
+    )
+    parser.add_argument(
+        "--schema-prefix",
+        help="prefix of every schema, e.g. dev_alice_ (default: $RW_SCHEMA_PREFIX, else none)",
+    )
+
+
+def run_load(args: argparse.Namespace) -> int:
+    """``load``: print the one-line summary."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    result = load(
+        args.source,
+        args.target,
+        replace=args.replace,
+        quarantine=args.quarantine,
+        settings=settings,
+    )
+    print(result.summary())
+    return 0
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """``summary``: print the reconciliation table; 1 if it does not add up."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    summary = read_summary(args.target, settings)
+    print(format_summary(summary))
+    return 0 if summary.reconciles else 1
+
+
+def run_build_command(args: argparse.Namespace) -> int:
+    """``build``: dbt build on the target; dbt's own exit status."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    extra = [arg for arg in args.dbt_args if arg != "--"]
+    return run_build(args.target, settings, extra)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``report``: write the dashboard and say where, with its charts and missing sections."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    report = write_report(args.target, settings, args.output)
+    print(
+        f"wrote {args.output}: {report.chart_count} charts in {len(report.sections)} sections "
+        f"({report.target}, data as of {report.as_of})"
+    )
+    for title in report.missing_sections:
+        print(f"not built yet: {title}")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``serve``: run the API until interrupted."""
+    try:
+        import uvicorn
+
+        from retail_warehouse.api import API_KEY_ENV, read_only_settings
+        from retail_warehouse.api.app import create_app
+        from retail_warehouse.api.snapshot import WarehouseSource
+    except ImportError as error:
+        raise ConfigError(
+            f"serve needs the api extra ({error.name} is missing): "
+            "pip install 'retail-warehouse[api]'"
+        ) from None
+    settings = read_only_settings(from_env().with_prefix(args.schema_prefix))
+    source = WarehouseSource(
+        target=args.target,
+        duckdb_path=settings.duckdb_path,
+        postgres=settings.postgres,
+        schema_prefix=settings.schema_prefix,
+    )
+    app = create_app(source, api_key=os.environ.get(API_KEY_ENV) or None)
+    print(f"serving {source.describe()} on http://{args.host}:{args.port} (docs: /docs)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def run_orchestrate(args: argparse.Namespace) -> int:
+    """``orchestrate``: ``dagster dev`` on the code location until stopped."""
+    from retail_warehouse.orchestration.serve import serve
+    from retail_warehouse.orchestration.settings import orchestration_from_env
+
+    return serve(orchestration_from_env(), args.host, args.port)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_request:  # --help, or a usage error already printed
+        return exit_request.code if isinstance(exit_request.code, int) else 2
+    handlers = {
+        "load": run_load,
+        "summary": run_summary,
+        "build": run_build_command,
+        "report": run_report,
+        "serve": run_serve,
+        "orchestrate": run_orchestrate,
+    }
+    try:
+        return handlers[args.command](args)
+    except RetailWarehouseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

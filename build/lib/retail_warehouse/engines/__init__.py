@@ -1,0 +1,49 @@
+"""The warehouse engines: connect, raw tables, transactions and lock checks.
+
+Everything that talks to a warehouse (the loader, ``summary``, ``report``, ``build``) gets its
+connection from ``open_warehouse`` and uses the ``Warehouse`` interface; engine differences
+(placeholders, regular expressions, bulk reading, locking) stay in ``duckdb.py`` and
+``postgres.py``.
+"""
+
+from __future__ import annotations
+
+from retail_warehouse.engines.base import (
+    LOAD_COLUMNS,
+    LOAD_LOG,
+    REJECTS_TABLE,
+    STAGE_TABLE,
+    RawTable,
+    Warehouse,
+    quarantine_columns,
+    text_columns,
+)
+from retail_warehouse.engines.duckdb import DuckDBWarehouse, check_duckdb_free
+from retail_warehouse.engines.postgres import PostgresWarehouse, throwaway_database
+from retail_warehouse.errors import LoadError
+from retail_warehouse.settings import TARGETS, Settings
+
+__all__ = [
+    "LOAD_COLUMNS",
+    "LOAD_LOG",
+    "REJECTS_TABLE",
+    "STAGE_TABLE",
+    "DuckDBWarehouse",
+    "PostgresWarehouse",
+    "RawTable",
+    "Warehouse",
+    "check_duckdb_free",
+    "open_warehouse",
+    "quarantine_columns",
+    "text_columns",
+    "throwaway_database",
+]
+
+
+def open_warehouse(target: str, settings: Settings, read_only: bool = False) -> Warehouse:
+    """Connect to the warehouse of ``target`` ('duckdb' or 'postgres')."""
+    if target == "duckdb":
+        return DuckDBWarehouse(settings.duckdb_path, read_only=read_only)
+    if target == "postgres":
+        return PostgresWarehouse(settings.postgres)
+    raise LoadError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")

@@ -1,0 +1,106 @@
+"""DuckDB: one file, one writing process at a time."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from retail_warehouse.engines.base import REJECTS_TABLE, STAGE_TABLE, Warehouse
+from retail_warehouse.errors import LoadError, WarehouseBusyError
+from retail_warehouse.messages import describe_duckdb_connect_error, describe_duckdb_error
+from retail_warehouse.sources.files import CsvInput
+
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""DuckDB's read_csv line limit, raised from 2 MB so that an overlong line is caught by the
+value rules (the longest field allowed) with the same message on both engines."""
+
+
+class DuckDBWarehouse(Warehouse):
+    """DuckDB: one file, one writing process at a time."""
+
+    target = "duckdb"
+    row_number = "rowid + 1"
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as error:
+            raise LoadError(describe_duckdb_connect_error(path, str(error))) from error
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+        self.connection.execute(sql, list(params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query and return all its rows."""
+        return self.connection.execute(sql, list(params)).fetchall()
+
+    def begin(self) -> None:
+        """Start a transaction."""
+        self.connection.begin()
+
+    def commit(self) -> None:
+        """Commit the current transaction."""
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        """Roll back, ignoring 'no transaction is active'."""
+        with contextlib.suppress(duckdb.TransactionException):
+            self.connection.rollback()
+
+    def close(self) -> None:
+        """Close the connection (and release the file lock)."""
+        self.connection.close()
+
+    def create_stage(self, csv_input: CsvInput, columns: Mapping[str, str]) -> None:
+        """``read_csv`` into a temporary table, outside any transaction.
+
+        Outside a transaction because uncommitted rows have provisional rowids; once
+        committed, ``rowid`` follows the file order (insertion order is preserved).
+        """
+        column_types = ", ".join(f"'{name}': 'VARCHAR'" for name in columns.values())
+        sql = (
+            f"create or replace temp table {STAGE_TABLE} as select * from read_csv(?, "
+            "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            f"strict_mode = true, max_line_size = {MAX_LINE_BYTES}, compression = ?, "
+            f"columns = {{{column_types}}})"
+        )
+        compression = "gzip" if csv_input.gzipped else "none"
+        try:
+            self.execute(sql, [str(csv_input.path), compression])
+        except duckdb.Error as error:
+            raise LoadError(describe_duckdb_error(csv_input.display_name, str(error))) from error
+
+    def lock_load_log(self, schema: str) -> None:
+        """Not needed: DuckDB lets only one process write the file."""
+
+    def drop_stage(self) -> None:
+        """Drop the temporary stage (autocommit)."""
+        self.rollback()
+        self.execute(f"drop table if exists temp.main.{STAGE_TABLE}")
+        self.execute(f"drop table if exists temp.main.{REJECTS_TABLE}")
+
+    def matches(self, column: str) -> str:
+        """RE2 search; the patterns are anchored."""
+        return f"regexp_matches({column}, ?)"
+
+    def in_list(self, column: str) -> str:
+        """A list parameter."""
+        return f"list_contains(?::varchar[], {column})"
+
+
+def check_duckdb_free(path: Path) -> None:
+    """Raise ``WarehouseBusyError`` if another process holds the DuckDB file (a missing
+    file is fine: the build creates it)."""
+    if not path.exists():
+        return
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.Error as error:
+        raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error

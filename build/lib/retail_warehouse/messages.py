@@ -1,0 +1,185 @@
+"""What the loader says: the summary of a load (``LoadResult.summary``) and, for a problem, a
+message that names the file, then the line and column, then the problem
+(``online.csv: line 7, column Quantity: 'x' is not an integer``).
+
+Engine errors (DuckDB ``read_csv``, PostgreSQL ``COPY``, a locked DuckDB file) are turned into
+that form here, so the same bad file gives the same words on both engines. Line numbers are
+those of the file: line 1 is the header, so data row ``n`` is on line ``n + 1``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def location(file_name: str, line: int | None = None, column: str | None = None) -> str:
+    """The prefix of every message about a file: ``"online.csv: line 7, column Quantity"``."""
+    parts = [file_name]
+    if line is not None:
+        parts.append(f"line {line}")
+    text = ": ".join(parts)
+    if column is not None:
+        text += f", column {column}" if line is not None else f": column {column}"
+    return text
+
+
+def problem_message(file_name: str, line: int | None, column: str | None, problem: str) -> str:
+    """A full message: location, a colon, and what is wrong."""
+    return f"{location(file_name, line, column)}: {problem}"
+
+
+def first_line(message: str) -> str:
+    """The first non-empty line of an engine message."""
+    for line in message.splitlines():
+        if line.strip():
+            return line.strip()
+    return message
+
+
+# --- DuckDB ----------------------------------------------------------------------------------
+
+_DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_DUCKDB_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def describe_duckdb_connect_error(path: Path, message: str) -> str:
+    """A DuckDB connection error as a message; a lock conflict says what to do."""
+    if "lock" in message.lower():
+        return (
+            f"the warehouse file {path} is in use by another process (e.g. a running dbt "
+            "build or a BI tool); close it and retry"
+        )
+    return f"cannot open the warehouse file {path}: {first_line(message)}"
+
+
+def describe_duckdb_error(file_name: str, message: str) -> str:
+    """A DuckDB ``read_csv`` error as ``file: line N: what is wrong``."""
+    found = _DUCKDB_LINE.search(message)
+    line = int(found.group(1)) if found else None
+    return problem_message(file_name, line, None, _duckdb_reason(message))
+
+
+def _duckdb_reason(message: str) -> str:
+    """The cause of a DuckDB CSV error, in plain words."""
+    columns = _DUCKDB_COLUMNS.search(message)
+    if columns:
+        return f"expected {columns.group(1)} columns, found {columns.group(2)}"
+    lower = message.lower()
+    if "unterminated quote" in lower:
+        return "a quoted field is not closed properly (a missing or stray '\"')"
+    if "invalid unicode" in lower:
+        return "the text is not valid UTF-8"
+    if "gzip" in lower:
+        return "the gzip data is truncated or corrupt"
+    return first_line(message)
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+_POSTGRES_CONTEXT = re.compile(r"line (\d+)(?:, column (\w+))?")
+_POSTGRES_MISSING = re.compile(r'missing data for column "(\w+)"')
+
+
+def describe_postgres_error(
+    file_name: str,
+    primary: str,
+    context: str | None,
+    source_columns: Mapping[str, str],
+    read_error: Exception | None = None,
+) -> str:
+    """A PostgreSQL ``COPY`` error as ``file: line N, column C: what is wrong``.
+
+    ``source_columns`` maps each raw column to its name in the file's header.
+    """
+    found = _POSTGRES_CONTEXT.search(context or "")
+    line = int(found.group(1)) if found else None
+    raw_column = found.group(2) if found else None
+    column = source_columns.get(raw_column) if raw_column else None
+    if read_error is not None:
+        return problem_message(
+            file_name, line, None, f"the gzip data is truncated or corrupt ({read_error})"
+        )
+    return problem_message(file_name, line, column, _postgres_reason(primary, source_columns))
+
+
+def _postgres_reason(primary: str, source_columns: Mapping[str, str]) -> str:
+    """The cause of a PostgreSQL COPY error, in plain words."""
+    missing = _POSTGRES_MISSING.search(primary)
+    if missing:
+        column = source_columns.get(missing.group(1), missing.group(1))
+        return f"expected {len(source_columns)} columns, found fewer (nothing for {column})"
+    if "extra data after last expected column" in primary:
+        return f"expected {len(source_columns)} columns, found more"
+    if "unterminated CSV quoted field" in primary:
+        return "a quoted field is not closed (a '\"' is missing on this or an earlier line)"
+    if "invalid byte sequence" in primary:
+        return f"the text is not valid UTF-8 ({primary})"
+    return first_line(primary)
+
+
+# --- both ------------------------------------------------------------------------------------
+
+_MESSAGE_LINE = re.compile(r": line (\d+): the text is not valid UTF-8")
+
+
+def with_utf8_column(message: str, column_of_line: Callable[[int], str | None]) -> str:
+    """Add the column to an engine's 'not valid UTF-8' message; ``column_of_line`` finds it by
+    reading that line of the file."""
+    found = _MESSAGE_LINE.search(message)
+    if not found:
+        return message
+    column = column_of_line(int(found.group(1)))
+    if column is None:
+        return message
+    return message.replace(f"line {found.group(1)}:", f"line {found.group(1)}, column {column}:", 1)
+
+
+# --- the result of a load ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a call of ``load`` did."""
+
+    status: str
+    """'succeeded', or 'skipped' when the same file was already loaded."""
+    target: str
+    source: str
+    source_file: str
+    file_sha256: str
+    load_id: int
+    """The new load, or for a skipped one the earlier load that holds the rows."""
+    rows_loaded: int
+    raw_table: str
+    seconds: float
+    replaced: bool = False
+    rows_quarantined: int = 0
+    """Rows set aside in quarantine mode (in ``quarantine_lines``)."""
+    rows_already_loaded: int = 0
+    """Rows whose values an earlier load already brought (an overlapping extract); they are
+    loaded as they are, and dbt keeps one copy (exclusion reason duplicate_line)."""
+
+    def summary(self) -> str:
+        """The one-line summary the command line prints."""
+        if self.status == "skipped":
+            return (
+                f"already loaded: {self.source_file} (sha256 {self.file_sha256[:8]}…, "
+                f"load {self.load_id}); nothing to do"
+            )
+        replacing = "replacing all earlier rows, " if self.replaced else ""
+        text = (
+            f"loaded {self.rows_loaded:,} rows from {self.source_file} into {self.target} "
+            f"{self.raw_table} (load {self.load_id}, {replacing}{self.seconds:.1f} s)"
+        )
+        if self.rows_quarantined:
+            schema = self.raw_table.rsplit(".", 1)[0]
+            text += f"; quarantined {self.rows_quarantined:,} rows in {schema}.quarantine_lines"
+        if self.rows_already_loaded:
+            text += (
+                f"; {self.rows_already_loaded:,} rows repeat rows of earlier loads "
+                "(overlapping extract; dbt keeps one copy)"
+            )
+        return text

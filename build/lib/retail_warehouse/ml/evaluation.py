@@ -1,0 +1,60 @@
+"""All backtest rows in one frame: the customer models and the sales forecast."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from retail_warehouse.ml import MODEL_VERSION
+from retail_warehouse.ml.customer_models import customer_model_evaluation
+from retail_warehouse.ml.forecast import forecast_backtest
+from retail_warehouse.ml.frames import from_day_number, last_day
+
+EVALUATION_COLUMNS: tuple[str, ...] = (
+    "model",
+    "segment",
+    "fold",
+    "method",
+    "metric",
+    "value",
+    "is_selected",
+    "observations",
+    "training_rows",
+    "train_cutoff_date",
+    "test_cutoff_date",
+    "test_end_date",
+    "model_version",
+    "as_of_date",
+)
+
+
+def model_evaluation(
+    invoices: pd.DataFrame,
+    horizon_days: int,
+    active_window_days: int,
+    training_windows: int,
+    forecast_weeks: int,
+    top_countries: int,
+) -> pd.DataFrame:
+    """One row per model x segment x fold x method x metric of the out-of-time backtests
+    (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
+    ones the methods were chosen on, ``mean`` the mean over the folds): the
+    purchase and spend models with their candidates and naive baselines
+    (:func:`~retail_warehouse.ml.customer_models.customer_model_evaluation`) and the weekly
+    sales forecast methods per series (:func:`~retail_warehouse.ml.forecast.forecast_backtest`).
+    ``is_selected`` marks the method the production model uses."""
+    as_of = last_day(invoices)
+    customers = customer_model_evaluation(
+        invoices, horizon_days, active_window_days, training_windows
+    )
+    forecast = forecast_backtest(invoices, forecast_weeks, top_countries)
+    result = pd.concat([customers, forecast], ignore_index=True)
+    result["value"] = result["value"].astype("float64").round(6)
+    result["is_selected"] = result["is_selected"].astype(bool)
+    result["observations"] = result["observations"].astype("int64")
+    result["training_rows"] = result["training_rows"].astype("int64")
+    result["model_version"] = MODEL_VERSION
+    result["as_of_date"] = from_day_number(as_of)
+    result = result.loc[:, list(EVALUATION_COLUMNS)]
+    return result.sort_values(
+        ["model", "segment", "fold", "method", "metric"], kind="mergesort"
+    ).reset_index(drop=True)

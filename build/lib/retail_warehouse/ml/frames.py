@@ -1,0 +1,100 @@
+"""Inputs of the ML models: adapter relations to pandas, invoice preparation, parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+INVOICE_COLUMNS: tuple[str, ...] = (
+    "invoice_id",
+    "customer_id",
+    "country_code",
+    "invoice_kind",
+    "product_line_count",
+    "product_amount",
+    "is_purchase",
+    "is_cancellation",
+    "invoice_date",
+)
+"""The columns of ``fct_invoices`` the models use."""
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def relation_to_pandas(relation: Any) -> pd.DataFrame:
+    """Turn what ``dbt.ref()`` returns into a pandas DataFrame, on either adapter.
+
+    dbt-duckdb returns a DuckDB relation (``.df()``); dbt-pybridge returns a lazy frame
+    (``.as_dataframe()``); a DataFrame is returned as it is (unit tests).
+    """
+    if isinstance(relation, pd.DataFrame):
+        return relation
+    as_dataframe = getattr(type(relation), "as_dataframe", None)
+    if callable(as_dataframe):
+        return relation.as_dataframe()
+    to_df = getattr(type(relation), "df", None)
+    if callable(to_df):
+        return relation.df()
+    raise TypeError(f"cannot turn {type(relation).__name__} into a pandas DataFrame")
+
+
+def day_number(value: dt.date) -> int:
+    """Days since 1970-01-01: the integer day scale all windows are computed on."""
+    return (value - EPOCH).days
+
+
+def from_day_number(day: int) -> dt.date:
+    """The date of a day number."""
+    return EPOCH + dt.timedelta(days=int(day))
+
+
+def prepare_invoices(invoices: pd.DataFrame) -> pd.DataFrame:
+    """Normalise ``fct_invoices`` as read from either engine.
+
+    Money becomes integer thousandths of a GBP (``product_milli``, exact: amounts have three
+    decimals), so sums never depend on the engine's float or Decimal types; the date becomes
+    an integer day number (``day``); rows are sorted by invoice_id so the engine's row order
+    never matters. Returns a new frame with the columns of :data:`INVOICE_COLUMNS` plus
+    ``product_milli`` and ``day``.
+    """
+    missing = [column for column in INVOICE_COLUMNS if column not in invoices.columns]
+    if missing:
+        raise ValueError(f"fct_invoices is missing columns: {missing}")
+    frame = invoices.loc[:, list(INVOICE_COLUMNS)].copy()
+    frame["invoice_id"] = frame["invoice_id"].astype(str)
+    frame["customer_id"] = pd.to_numeric(frame["customer_id"]).astype("Int64")
+    frame["country_code"] = frame["country_code"].astype(str)
+    frame["invoice_kind"] = frame["invoice_kind"].astype(str)
+    frame["product_line_count"] = pd.to_numeric(frame["product_line_count"]).astype("int64")
+    amount = np.array([float(value) for value in frame["product_amount"]], dtype="float64")
+    frame["product_milli"] = np.rint(amount * 1000.0).astype("int64")
+    frame["is_purchase"] = frame["is_purchase"].astype(bool)
+    frame["is_cancellation"] = frame["is_cancellation"].astype(bool)
+    dates = pd.to_datetime(frame["invoice_date"]).dt.date
+    frame["day"] = np.array([day_number(value) for value in dates], dtype="int64")
+    frame = frame.drop(columns=["product_amount", "invoice_date"])
+    return frame.sort_values("invoice_id", kind="mergesort").reset_index(drop=True)
+
+
+def parse_int(value: Any, name: str, default: int | None = None) -> int | None:
+    """A model parameter as an int. dbt passes config values from ``var()`` as strings;
+    empty, ``none`` and ``null`` give ``default``."""
+    if value is None:
+        return default
+    text = str(value).strip()
+    if text.lower() in {"", "none", "null"}:
+        return default
+    try:
+        return int(float(text))
+    except ValueError as error:
+        raise ValueError(f"{name}: expected an integer, got {value!r}") from error
+
+
+def last_day(invoices: pd.DataFrame) -> int:
+    """The last day with an invoice (any kind, any customer): the as-of day of the models."""
+    if invoices.empty:
+        raise ValueError("no invoices: the models need at least one")
+    return int(invoices["day"].max())

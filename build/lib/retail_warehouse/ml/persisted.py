@@ -1,0 +1,111 @@
+"""The production models as persisted in the registry: fitted once per build by
+``ml_model_registry``, then loaded by ``ml_customer_clusters``, ``ml_customer_predictions``,
+the public scoring functions (:mod:`retail_warehouse.scoring`) and the API, so every one of
+them scores with the very same fitted objects."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from retail_warehouse.ml.clustering import (
+    ClusterModel,
+    assign_clusters,
+    behaviour_features,
+    fit_clusters,
+)
+from retail_warehouse.ml.customer_models import (
+    CustomerModels,
+    active_customer_features,
+    fit_customer_models,
+    predict_customers,
+)
+from retail_warehouse.ml.features import BEHAVIOUR_FEATURES, PREDICTION_FEATURES
+from retail_warehouse.ml.registry import (
+    ModelVersionError,
+    RegisteredModel,
+    RegistryError,
+    model_named,
+    models_from_registry,
+    register,
+    registry_frame,
+)
+
+CLUSTER_MODEL = "customer_clusters"
+"""Registry name of the segmentation (:class:`~retail_warehouse.ml.clustering.ClusterModel`)."""
+CUSTOMER_MODEL = "customer_predictions"
+"""Registry name of the purchase and spend models
+(:class:`~retail_warehouse.ml.customer_models.CustomerModels`)."""
+
+
+def fit_registry(
+    invoices: pd.DataFrame,
+    horizon_days: int,
+    active_window_days: int,
+    training_windows: int,
+    n_clusters: int | None = None,
+    k_min: int = 3,
+    k_max: int = 8,
+) -> pd.DataFrame:
+    """Fit the segmentation and the purchase/spend models on prepared invoices and return
+    the rows of ``ml_model_registry`` (one per model, skops artifact included)."""
+    clusters = fit_clusters(invoices, n_clusters, k_min, k_max)
+    customers = fit_customer_models(invoices, horizon_days, active_window_days, training_windows)
+    return registry_frame(
+        [
+            register(
+                CLUSTER_MODEL,
+                clusters,
+                {"n_clusters": n_clusters, "k_min": k_min, "k_max": k_max},
+            ),
+            register(
+                CUSTOMER_MODEL,
+                customers,
+                {
+                    "horizon_days": horizon_days,
+                    "active_window_days": active_window_days,
+                    "training_windows": training_windows,
+                },
+            ),
+        ]
+    )
+
+
+def cluster_model(models: dict[str, RegisteredModel]) -> ClusterModel:
+    """The segmentation of a loaded registry."""
+    model = model_named(models, CLUSTER_MODEL).model
+    if not isinstance(model, ClusterModel):
+        raise RegistryError(f"registry model {CLUSTER_MODEL!r} is not a ClusterModel")
+    _check_features(CLUSTER_MODEL, model.features, BEHAVIOUR_FEATURES)
+    return model
+
+
+def customer_models(models: dict[str, RegisteredModel]) -> CustomerModels:
+    """The purchase and spend models of a loaded registry."""
+    model = model_named(models, CUSTOMER_MODEL).model
+    if not isinstance(model, CustomerModels):
+        raise RegistryError(f"registry model {CUSTOMER_MODEL!r} is not a CustomerModels")
+    _check_features(CUSTOMER_MODEL, model.features, PREDICTION_FEATURES)
+    return model
+
+
+def _check_features(name: str, fitted: tuple[str, ...], current: tuple[str, ...]) -> None:
+    """Refuse a model fitted on other features than this package computes: a second guard
+    behind the model version, for a change that forgot to bump it."""
+    if tuple(fitted) != tuple(current):
+        raise ModelVersionError(
+            f"registry model {name!r} was fitted on the features {', '.join(fitted)}, but "
+            f"this package computes {', '.join(current)}; rebuild the warehouse with this "
+            "package (retail-warehouse build)"
+        )
+
+
+def clusters_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
+    """``ml_customer_clusters``: every customer's segment by the registered model."""
+    model = cluster_model(models_from_registry(registry))
+    return assign_clusters(model, behaviour_features(invoices, model.as_of_day))
+
+
+def predictions_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
+    """``ml_customer_predictions``: the active customers scored by the registered models."""
+    models = customer_models(models_from_registry(registry))
+    return predict_customers(models, active_customer_features(invoices, models))

@@ -1,0 +1,85 @@
+"""The inbox folder: which files are new extracts, and where they go once handled.
+
+A new extract is a regular file directly in the inbox (not in ``processed/`` or
+``rejected/``), not hidden and not a partial copy (``.part``, ``.tmp``, ``.crdownload``),
+unchanged for the settle time. Its key (name, size, modification time) identifies it: the
+same bytes dropped again later are a new arrival, which the loader then skips as already
+loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
+"""Names a copy in progress usually has; such files are left until renamed."""
+
+ERROR_SUFFIX = ".error.txt"
+
+
+def extract_key(path: Path) -> str:
+    """``<name>:<size>:<mtime_ns>``: one arrival of one file."""
+    stat = path.stat()
+    return f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def new_extracts(inbox: Path, settle_seconds: float = 0.0, now: float | None = None) -> list[Path]:
+    """The extracts waiting in ``inbox``, oldest first (then by name); none if it is missing."""
+    if not inbox.is_dir():
+        return []
+    now = time.time() if now is None else now
+    found = []
+    for path in inbox.iterdir():
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        if path.name.lower().endswith(PARTIAL_SUFFIXES):
+            continue
+        modified = path.stat().st_mtime
+        if now - modified < settle_seconds:
+            continue
+        found.append((modified, path.name, path))
+    return [path for _, _, path in sorted(found)]
+
+
+def unseen(paths: Iterable[Path], cursor: str | None) -> tuple[list[Path], str]:
+    """The paths whose key is not in ``cursor``, and the next cursor: the keys of every path
+    given (a file that left the inbox is forgotten, so the cursor stays small)."""
+    seen = set(json.loads(cursor)) if cursor else set()
+    keys = {path: extract_key(path) for path in paths}
+    fresh = [path for path, key in keys.items() if key not in seen]
+    return fresh, json.dumps(sorted(keys.values()))
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``folder/<stem>.<n><suffixes>`` if that exists already."""
+    candidate = folder / name
+    number = 1
+    while candidate.exists() or (folder / (candidate.name + ERROR_SUFFIX)).exists():
+        stem, dot, suffixes = name.partition(".")
+        candidate = folder / f"{stem}.{number}{dot}{suffixes}"
+        number += 1
+    return candidate
+
+
+def move_to_processed(path: Path, processed: Path) -> Path:
+    """Move a loaded extract to ``processed`` (never overwriting); returns its new path."""
+    processed.mkdir(parents=True, exist_ok=True)
+    destination = _free_name(processed, path.name)
+    shutil.move(str(path), destination)
+    return destination
+
+
+def reject(path: Path, rejected: Path, message: str) -> Path:
+    """Move an extract that failed to ``rejected`` and write the error beside it as
+    ``<file>.error.txt``; returns the file's new path."""
+    rejected.mkdir(parents=True, exist_ok=True)
+    destination = _free_name(rejected, path.name)
+    shutil.move(str(path), destination)
+    destination.with_name(destination.name + ERROR_SUFFIX).write_text(
+        message.rstrip() + "\n", encoding="utf-8"
+    )
+    return destination

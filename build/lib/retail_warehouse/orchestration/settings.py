@@ -1,0 +1,119 @@
+"""Settings of the orchestrator, from the environment (defaults in brackets).
+
+- ``RW_INBOX`` [``inbox`` in the dbt project folder]: the folder watched for new extracts;
+  a loaded file moves to its ``processed/`` subfolder, a file that fails to load to
+  ``rejected/`` with ``<file>.error.txt`` beside it.
+- ``RW_INBOX_QUARANTINE`` [``false``]: load inbox files with ``--quarantine`` (bad rows set
+  aside instead of rejecting the file).
+- ``RW_INBOX_INTERVAL_SECONDS`` [30]: how often the sensor looks.
+- ``RW_INBOX_SETTLE_SECONDS`` [10]: a file must be unchanged this long before it is taken,
+  so a copy in progress is not read half-written.
+- ``RW_FULL_BUILD_CRON`` [empty]: cron string of the daily full build (``dbt build
+  --full-refresh``); empty leaves the schedule defined but stopped, at ``0 3 * * *``.
+- ``DBT_TARGET`` [``duckdb``]: the warehouse the orchestrator loads and builds.
+- ``RW_DBT_PROJECT_DIR`` [the folder of ``dbt_project.yml`` this package was installed
+  from, else the current directory].
+- ``DAGSTER_HOME`` [``.dagster`` in the project folder, set by ``retail-warehouse
+  orchestrate``]: run history, sensor cursors and schedules.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from retail_warehouse.errors import ConfigError
+from retail_warehouse.settings import TARGETS
+
+DEFAULT_FULL_BUILD_CRON = "0 3 * * *"
+"""When the daily full build runs once someone turns the schedule on."""
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class OrchestrationSettings:
+    """Where the orchestrator looks and what it runs."""
+
+    project_dir: Path
+    inbox: Path
+    quarantine: bool = False
+    interval_seconds: int = 30
+    settle_seconds: float = 10.0
+    full_build_cron: str = DEFAULT_FULL_BUILD_CRON
+    full_build_enabled: bool = False
+    target: str = "duckdb"
+
+    @property
+    def processed(self) -> Path:
+        """Where a loaded extract goes."""
+        return self.inbox / "processed"
+
+    @property
+    def rejected(self) -> Path:
+        """Where an extract that failed to load goes, with its error beside it."""
+        return self.inbox / "rejected"
+
+    @property
+    def manifest_dir(self) -> Path:
+        """dbt's target path for the manifest the asset graph is read from."""
+        return self.project_dir / "target" / "orchestration"
+
+
+def default_project_dir(cwd: Path | None = None) -> Path:
+    """The dbt project this package belongs to (an editable install from the repository),
+    else the current directory."""
+    repository = Path(__file__).resolve().parents[3]
+    if (repository / "dbt_project.yml").is_file():
+        return repository
+    return cwd or Path.cwd()
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {env[name]!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, not {text!r}")
+    return value
+
+
+def orchestration_from_env(env: Mapping[str, str] | None = None) -> OrchestrationSettings:
+    """Read the settings from ``env`` (default: ``os.environ``)."""
+    env = os.environ if env is None else env
+    project_dir = Path(env.get("RW_DBT_PROJECT_DIR") or default_project_dir()).resolve()
+    inbox = Path(env.get("RW_INBOX") or project_dir / "inbox")
+    if not inbox.is_absolute():
+        inbox = project_dir / inbox
+    target = env.get("DBT_TARGET") or "duckdb"
+    if target not in TARGETS:
+        raise ConfigError(f"DBT_TARGET must be one of {', '.join(TARGETS)}, not {target!r}")
+    cron = env.get("RW_FULL_BUILD_CRON", "").strip()
+    if cron and len(cron.split()) != 5:
+        raise ConfigError(f"RW_FULL_BUILD_CRON must be a five-field cron string, not {cron!r}")
+    return OrchestrationSettings(
+        project_dir=project_dir,
+        inbox=inbox,
+        quarantine=_flag(env, "RW_INBOX_QUARANTINE"),
+        interval_seconds=max(1, int(_number(env, "RW_INBOX_INTERVAL_SECONDS", 30))),
+        settle_seconds=_number(env, "RW_INBOX_SETTLE_SECONDS", 10.0),
+        full_build_cron=cron or DEFAULT_FULL_BUILD_CRON,
+        full_build_enabled=bool(cron),
+        target=target,
+    )

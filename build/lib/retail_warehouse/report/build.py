@@ -1,0 +1,143 @@
+"""Build the dashboard: read the marts of one target, assemble the sections, write the HTML.
+
+Core marts are required (``NotBuiltError`` without them); the RFM and loyalty marts and the
+``ml`` tables are optional: without them their sections say "not built yet" and the page still
+renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from retail_warehouse.engines import Warehouse, open_warehouse
+from retail_warehouse.errors import NotBuiltError
+from retail_warehouse.report import data, sections
+from retail_warehouse.report.commentary import commentary
+from retail_warehouse.report.page import Section, chart_count, not_built_section, render_page
+from retail_warehouse.settings import Settings
+
+TITLE = "Online Retail II: sales dashboard"
+
+CORE_TABLES: tuple[str, ...] = (
+    "mart_sales_monthly",
+    "mart_sales_daily",
+    "mart_invoice_value_distribution",
+    "mart_customer_cohorts",
+    "mart_purchase_ladder",
+    "mart_product_performance",
+    "mart_country_performance",
+)
+"""Marts the report cannot do without."""
+
+DEFAULT_OUTPUT = Path("report/dashboard.html")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rendered dashboard: the HTML and what it holds."""
+
+    html: str
+    target: str
+    as_of: str
+    sections: tuple[Section, ...]
+
+    @property
+    def chart_count(self) -> int:
+        """Number of ``svg.chart`` elements in the page."""
+        return chart_count(self.sections)
+
+    @property
+    def missing_sections(self) -> list[str]:
+        """Titles of the sections whose tables are not built yet."""
+        return [section.title for section in self.sections if section.missing]
+
+
+def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Report:
+    """Query ``warehouse`` and render the dashboard (nothing is written)."""
+    missing = data.missing_tables(warehouse, schemas.marts, CORE_TABLES)
+    if missing:
+        raise NotBuiltError(f"{', '.join(missing)} not found: run dbt build first")
+    monthly = data.monthly_sales(warehouse, schemas)
+    country_rows = data.countries(warehouse, schemas)
+    abc_rows = data.abc_classes(warehouse, schemas)
+    as_of_date = max((row["last_data_date"] for row in monthly), default=None)
+
+    missing_rfm = data.missing_tables(warehouse, schemas.marts, data.RFM_TABLES)
+    segments = [] if missing_rfm else data.rfm_segments(warehouse, schemas)
+    missing_ml = data.missing_tables(warehouse, schemas.ml, data.ML_TABLES)
+    forecast = [] if missing_ml else data.total_forecast(warehouse, schemas)
+
+    parts = [
+        sections.summary_section(commentary(monthly, country_rows, abc_rows, segments, forecast)),
+        sections.sales_section(monthly),
+        sections.order_value_section(data.invoice_value_bands(warehouse, schemas)),
+        sections.customers_section(
+            data.cohort_retention(warehouse, schemas), data.purchase_ladder(warehouse, schemas)
+        ),
+    ]
+    if missing_rfm:
+        parts.append(not_built_section("rfm", "RFM segments", missing_rfm, "dbt build"))
+    else:
+        parts.append(
+            sections.rfm_section(segments, data.latest_segment_migration(warehouse, schemas))
+        )
+    missing_loyalty = data.missing_tables(warehouse, schemas.marts, data.LOYALTY_TABLES)
+    if missing_loyalty:
+        parts.append(
+            not_built_section("loyalty", "Loyalty programme", missing_loyalty, "dbt build")
+        )
+    else:
+        parts.append(
+            sections.loyalty_section(
+                data.loyalty_monthly(warehouse, schemas), data.loyalty_scenarios(warehouse, schemas)
+            )
+        )
+    if missing_ml:
+        parts.append(
+            not_built_section(
+                "clusters",
+                "Customer clusters (ML)",
+                missing_ml,
+                "dbt build --select path:python_models",
+            )
+        )
+    else:
+        parts.append(sections.clusters_section(data.cluster_profiles(warehouse, schemas)))
+    parts.append(
+        sections.products_countries_section(data.top_products(warehouse, schemas), country_rows)
+    )
+    if missing_ml:
+        for anchor, title in (
+            ("forecast", "Sales forecast (ML)"),
+            ("evaluation", "Model backtests (ML)"),
+        ):
+            parts.append(
+                not_built_section(
+                    anchor, title, missing_ml, "dbt build --select path:python_models"
+                )
+            )
+    else:
+        week_end = forecast[0]["as_of_date"] if forecast else as_of_date
+        daily = data.recent_daily_sales(warehouse, schemas)
+        weeks = data.weekly_totals(daily, week_end, data.RECENT_ACTUAL_WEEKS) if week_end else []
+        parts.append(sections.forecast_section(forecast, weeks))
+        parts.append(sections.evaluation_section(data.model_evaluation(warehouse, schemas)))
+
+    as_of = as_of_date.isoformat() if as_of_date else "(no data)"
+    html = render_page(TITLE, as_of, target, parts)
+    return Report(html=html, target=target, as_of=as_of, sections=tuple(parts))
+
+
+def write_report(target: str, settings: Settings, output: Path = DEFAULT_OUTPUT) -> Report:
+    """Render the dashboard of ``target`` and write it to ``output`` (DuckDB opened read-only)."""
+    if target == "duckdb" and not settings.duckdb_path.exists():
+        raise NotBuiltError(f"{settings.duckdb_path} does not exist: load and run dbt build first")
+    warehouse = open_warehouse(target, settings, read_only=True)
+    try:
+        report = build_report(warehouse, target, data.Schemas.from_settings(settings))
+    finally:
+        warehouse.close()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report.html, encoding="utf-8")
+    return report

@@ -1,0 +1,394 @@
+"""Data access of the dashboard: one small function per query, plain rows out.
+
+Every function takes an open ``Warehouse`` (DuckDB read-only or PostgreSQL) and the schema
+names, runs one portable SQL query (no engine-specific functions: plain ``select``, ``where``,
+``group by``, ``order by``, ``limit``) and returns a list of dicts whose numbers are ``float`` or
+``int`` and whose dates are ``datetime.date``, so the chart and commentary functions never see
+engine types such as ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from retail_warehouse.engines import Warehouse
+from retail_warehouse.settings import Settings, schema_name
+
+Row = dict[str, Any]
+
+RFM_TABLES: tuple[str, ...] = ("mart_rfm_segments", "mart_segment_migration")
+"""The RFM marts; the report shows "not built yet" without them."""
+
+LOYALTY_TABLES: tuple[str, ...] = ("mart_loyalty_programme_monthly", "mart_loyalty_scenarios")
+"""The loyalty programme marts; the report shows "not built yet" without them."""
+
+ML_TABLES: tuple[str, ...] = ("ml_cluster_profiles", "ml_sales_forecast", "ml_model_evaluation")
+"""The ML outputs the report reads."""
+
+TOP_PRODUCTS = 15
+"""How many products the top-products chart shows."""
+
+RECENT_ACTUAL_WEEKS = 26
+"""Weeks of actual sales shown before the forecast, for context."""
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """The schemas the report reads, with the warehouse's prefix."""
+
+    marts: str = "marts"
+    ml: str = "ml"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Schemas:
+        """The schemas of ``settings`` (prefix + ``marts`` / ``ml``)."""
+        return cls(
+            marts=schema_name(settings.schema_prefix, "marts"),
+            ml=schema_name(settings.schema_prefix, "ml"),
+        )
+
+
+def plain(value: Any) -> Any:
+    """An engine value as plain Python: ``Decimal`` -> ``float``, datetimes kept, rest as is."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def fetch(
+    warehouse: Warehouse, sql: str, columns: Sequence[str], params: Sequence[Any] = ()
+) -> list[Row]:
+    """Run ``sql`` and name each row's values by ``columns`` (the select list, in order)."""
+    return [
+        {name: plain(value) for name, value in zip(columns, row, strict=True)}
+        for row in warehouse.query(sql, params)
+    ]
+
+
+def _select(columns: Sequence[str]) -> str:
+    """The select list."""
+    return ", ".join(columns)
+
+
+def missing_tables(warehouse: Warehouse, schema: str, tables: Sequence[str]) -> list[str]:
+    """The tables of ``tables`` that do not exist in ``schema`` (as ``schema.table``)."""
+    return [f"{schema}.{table}" for table in tables if not warehouse.table_exists(schema, table)]
+
+
+MONTHLY_COLUMNS = (
+    "month_start_date",
+    "net_revenue",
+    "net_revenue_mom_growth_pct",
+    "invoices_placed",
+    "invoices_cancelled",
+    "active_customers",
+    "new_customers",
+    "returning_customers",
+    "average_order_value",
+    "is_partial_month",
+    "last_data_date",
+)
+
+
+def monthly_sales(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """One row per month of ``mart_sales_monthly``, oldest first."""
+    sql = (
+        f"select {_select(MONTHLY_COLUMNS)} from {schemas.marts}.mart_sales_monthly "
+        "order by month_start_date"
+    )
+    return fetch(warehouse, sql, MONTHLY_COLUMNS)
+
+
+DISTRIBUTION_COLUMNS = (
+    "month_start_date",
+    "invoice_count",
+    "p5_amount",
+    "p25_amount",
+    "p50_amount",
+    "p75_amount",
+    "p95_amount",
+    "mean_amount",
+)
+
+
+def invoice_value_bands(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Order-value percentiles per month, oldest first."""
+    sql = (
+        f"select {_select(DISTRIBUTION_COLUMNS)} "
+        f"from {schemas.marts}.mart_invoice_value_distribution order by month_start_date"
+    )
+    return fetch(warehouse, sql, DISTRIBUTION_COLUMNS)
+
+
+COHORT_COLUMNS = (
+    "cohort_month",
+    "months_since_first_purchase",
+    "cohort_customers",
+    "retention_rate",
+)
+
+
+def cohort_retention(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Cohort x months-since-first-purchase retention of ``mart_customer_cohorts``."""
+    sql = (
+        f"select {_select(COHORT_COLUMNS)} from {schemas.marts}.mart_customer_cohorts "
+        "order by cohort_month, months_since_first_purchase"
+    )
+    return fetch(warehouse, sql, COHORT_COLUMNS)
+
+
+LADDER_COLUMNS = (
+    "cohort",
+    "step",
+    "step_label",
+    "customers_reaching",
+    "share_of_customers",
+    "conversion_from_previous_step",
+    "customers_dropped",
+    "drop_off_from_previous_step",
+    "median_days_since_previous",
+    "p90_days_since_previous",
+)
+
+
+def purchase_ladder(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """The steps of ``mart_purchase_ladder`` (1st, 2nd, ... 5+ order) of every cohort ('all'
+    and each first-purchase year), by cohort then step."""
+    sql = (
+        f"select {_select(LADDER_COLUMNS)} from {schemas.marts}.mart_purchase_ladder "
+        "order by cohort, step"
+    )
+    return fetch(warehouse, sql, LADDER_COLUMNS)
+
+
+LOYALTY_MONTHLY_COLUMNS = (
+    "month_start_date",
+    "points_issued",
+    "points_redeemed",
+    "points_outstanding",
+    "outstanding_liability",
+    "rewards_cost",
+    "rewards_cost_share",
+    "members_active",
+    "members_to_date",
+)
+
+
+def loyalty_monthly(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """One row per month of ``mart_loyalty_programme_monthly``, oldest first."""
+    sql = (
+        f"select {_select(LOYALTY_MONTHLY_COLUMNS)} "
+        f"from {schemas.marts}.mart_loyalty_programme_monthly order by month_start_date"
+    )
+    return fetch(warehouse, sql, LOYALTY_MONTHLY_COLUMNS)
+
+
+LOYALTY_SCENARIO_COLUMNS = (
+    "scenario_id",
+    "scenario_order",
+    "description",
+    "points_per_currency_unit",
+    "points_per_reward",
+    "reward_value",
+    "members",
+    "rewards_redeemed",
+    "rewards_cost",
+    "outstanding_liability",
+    "programme_cost",
+    "net_revenue",
+    "programme_cost_share",
+    "programme_cost_per_member",
+)
+
+
+def loyalty_scenarios(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """The rule sets of ``mart_loyalty_scenarios``, the default first."""
+    sql = (
+        f"select {_select(LOYALTY_SCENARIO_COLUMNS)} "
+        f"from {schemas.marts}.mart_loyalty_scenarios order by scenario_order, scenario_id"
+    )
+    return fetch(warehouse, sql, LOYALTY_SCENARIO_COLUMNS)
+
+
+SEGMENT_COLUMNS = (
+    "segment",
+    "segment_order",
+    "reference_date",
+    "customers",
+    "customer_share",
+    "mean_recency_days",
+    "revenue",
+    "revenue_share",
+    "recommended_action",
+)
+
+
+def rfm_segments(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """The RFM segments of ``mart_rfm_segments`` in their grid order."""
+    sql = (
+        f"select {_select(SEGMENT_COLUMNS)} from {schemas.marts}.mart_rfm_segments "
+        "order by segment_order"
+    )
+    return fetch(warehouse, sql, SEGMENT_COLUMNS)
+
+
+MIGRATION_COLUMNS = (
+    "quarter_end_date",
+    "previous_quarter_end_date",
+    "from_segment",
+    "to_segment",
+    "customers",
+    "share_of_from_segment",
+)
+
+
+def latest_segment_migration(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """The moves between segments into the latest complete quarter (the latest if none is)."""
+    table = f"{schemas.marts}.mart_segment_migration"
+    sql = (
+        f"select {_select(MIGRATION_COLUMNS)} from {table} "
+        "where quarter_end_date = (select coalesce("
+        f"(select max(quarter_end_date) from {table} where is_complete_quarter), "
+        f"(select max(quarter_end_date) from {table}))) "
+        "order by from_segment, to_segment"
+    )
+    return fetch(warehouse, sql, MIGRATION_COLUMNS)
+
+
+CLUSTER_COLUMNS = (
+    "cluster_id",
+    "cluster_label",
+    "customer_count",
+    "customer_share",
+    "net_revenue_share",
+    "mean_recency_days",
+    "mean_frequency",
+    "mean_monetary",
+    "mean_avg_order_value",
+    "silhouette_score",
+)
+
+
+def cluster_profiles(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """The customer clusters of ``ml_cluster_profiles``, by id."""
+    sql = (
+        f"select {_select(CLUSTER_COLUMNS)} from {schemas.ml}.ml_cluster_profiles "
+        "order by cluster_id"
+    )
+    return fetch(warehouse, sql, CLUSTER_COLUMNS)
+
+
+PRODUCT_COLUMNS = ("product_id", "description", "revenue_rank", "abc_class", "net_revenue")
+
+
+def top_products(warehouse: Warehouse, schemas: Schemas, limit: int = TOP_PRODUCTS) -> list[Row]:
+    """The ``limit`` products with the most net revenue (``revenue_rank`` 1, 2, ...)."""
+    sql = (
+        f"select {_select(PRODUCT_COLUMNS)} from {schemas.marts}.mart_product_performance "
+        "order by revenue_rank, product_id limit ?"
+    )
+    return fetch(warehouse, sql, PRODUCT_COLUMNS, [limit])
+
+
+ABC_COLUMNS = ("abc_class", "products", "net_revenue")
+
+
+def abc_classes(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Products and net revenue per ABC class."""
+    sql = (
+        "select abc_class, count(*), sum(net_revenue) "
+        f"from {schemas.marts}.mart_product_performance group by abc_class order by abc_class"
+    )
+    return fetch(warehouse, sql, ABC_COLUMNS)
+
+
+COUNTRY_COLUMNS = (
+    "country_code",
+    "country_name",
+    "revenue_rank",
+    "net_revenue",
+    "revenue_share",
+    "customers",
+    "net_revenue_growth_12m_pct",
+)
+
+
+def countries(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Every country of ``mart_country_performance`` by revenue rank."""
+    sql = (
+        f"select {_select(COUNTRY_COLUMNS)} from {schemas.marts}.mart_country_performance "
+        "order by revenue_rank, country_name"
+    )
+    return fetch(warehouse, sql, COUNTRY_COLUMNS)
+
+
+FORECAST_COLUMNS = (
+    "week_ahead",
+    "week_start_date",
+    "week_end_date",
+    "forecast_net_revenue",
+    "lower_80",
+    "upper_80",
+    "method",
+    "as_of_date",
+)
+
+
+def total_forecast(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """The weekly forecast of the ``total`` series of ``ml_sales_forecast``."""
+    sql = (
+        f"select {_select(FORECAST_COLUMNS)} from {schemas.ml}.ml_sales_forecast "
+        "where series = ? order by week_ahead"
+    )
+    return fetch(warehouse, sql, FORECAST_COLUMNS, ["total"])
+
+
+DAILY_COLUMNS = ("date_day", "net_revenue")
+
+
+def recent_daily_sales(
+    warehouse: Warehouse, schemas: Schemas, days: int = 7 * RECENT_ACTUAL_WEEKS
+) -> list[Row]:
+    """Net revenue of the last ``days`` days of ``mart_sales_daily``, newest first."""
+    sql = (
+        f"select {_select(DAILY_COLUMNS)} from {schemas.marts}.mart_sales_daily "
+        "order by date_day desc limit ?"
+    )
+    return fetch(warehouse, sql, DAILY_COLUMNS, [days])
+
+
+EVALUATION_COLUMNS = ("model", "segment", "metric", "method", "value", "is_selected")
+
+
+def model_evaluation(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Backtest figures of ``ml_model_evaluation``: kept method first within model and metric."""
+    sql = (
+        f"select {_select(EVALUATION_COLUMNS)} from {schemas.ml}.ml_model_evaluation "
+        "order by model, segment, metric, is_selected desc, method"
+    )
+    return fetch(warehouse, sql, EVALUATION_COLUMNS)
+
+
+def weekly_totals(daily: Sequence[Row], week_end: dt.date, weeks: int) -> list[Row]:
+    """Sum daily net revenue into 7-day weeks ending on ``week_end`` (the last ``weeks``).
+
+    The same weeks as the forecast: week 0 ends on ``week_end``, week -1 seven days earlier.
+    Returns ``{"week_end_date", "net_revenue"}`` rows, oldest first; days after ``week_end`` or
+    before the first week are ignored.
+    """
+    totals: dict[int, float] = {}
+    for row in daily:
+        back = (week_end - row["date_day"]).days
+        if back < 0:
+            continue
+        week = back // 7
+        if week < weeks:
+            totals[week] = totals.get(week, 0.0) + float(row["net_revenue"] or 0.0)
+    return [
+        {"week_end_date": week_end - dt.timedelta(days=7 * week), "net_revenue": totals[week]}
+        for week in sorted(totals, reverse=True)
+    ]

@@ -1,0 +1,118 @@
+"""Connection settings from the environment, matching ``profiles/profiles.yml``.
+
+DuckDB: ``DUCKDB_PATH`` (default ``warehouse.duckdb``, relative to the current directory).
+PostgreSQL: the libpq variables ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD`` and
+``PGDATABASE``. Schema prefix: ``RW_SCHEMA_PREFIX`` (default empty), the same variable that
+``dbt_project.yml`` reads, so the loader writes where dbt reads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from retail_warehouse.errors import ConfigError
+
+TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+"""The warehouse engines, named as the outputs in ``profiles.yml``."""
+
+_PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the PostgreSQL warehouse is."""
+
+    host: str = "localhost"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = ""
+    dbname: str = "retail_warehouse"
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``psycopg2.connect``."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
+            "connect_timeout": 10,
+            "application_name": "retail-warehouse",
+        }
+
+    def describe(self) -> str:
+        """``host:port/dbname``, for messages (never the password)."""
+        return f"{self.host}:{self.port}/{self.dbname}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the loader and the reports need to find the warehouse."""
+
+    duckdb_path: Path = Path("warehouse.duckdb")
+    postgres: PostgresSettings = dataclasses.field(default_factory=PostgresSettings)
+    schema_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        check_schema_prefix(self.schema_prefix)
+
+    @property
+    def raw_schema(self) -> str:
+        """The schema of the raw tables: prefix + ``raw``."""
+        return schema_name(self.schema_prefix, "raw")
+
+    @property
+    def intermediate_schema(self) -> str:
+        """The schema of the intermediate models: prefix + ``intermediate``."""
+        return schema_name(self.schema_prefix, "intermediate")
+
+    def with_prefix(self, prefix: str | None) -> Settings:
+        """A copy with another schema prefix; ``None`` keeps the current one."""
+        if prefix is None:
+            return self
+        return dataclasses.replace(self, schema_prefix=prefix)
+
+
+def check_schema_prefix(prefix: str) -> None:
+    """Raise ``ConfigError`` unless ``prefix`` is empty or a plain lower-case identifier.
+
+    Schema names are never quoted (house style), so only ``[a-z_][a-z0-9_]*`` is accepted.
+    """
+    if prefix and not _PREFIX_PATTERN.match(prefix):
+        raise ConfigError(
+            f"schema prefix {prefix!r} must be lower-case letters, digits and underscores, "
+            "starting with a letter or an underscore"
+        )
+
+
+def schema_name(prefix: str, layer: str) -> str:
+    """The schema of a layer, e.g. ``schema_name("dev_", "raw") == "dev_raw"``."""
+    return f"{prefix}{layer}"
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``env`` (default: ``os.environ``)."""
+    env = os.environ if env is None else env
+    port_text = env.get("PGPORT") or "5432"
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"PGPORT must be a number, not {port_text!r}") from None
+    postgres = PostgresSettings(
+        host=env.get("PGHOST") or "localhost",
+        port=port,
+        user=env.get("PGUSER") or "postgres",
+        password=env.get("PGPASSWORD", ""),
+        dbname=env.get("PGDATABASE") or "retail_warehouse",
+    )
+    return Settings(
+        duckdb_path=Path(env.get("DUCKDB_PATH") or "warehouse.duckdb"),
+        postgres=postgres,
+        schema_prefix=env.get("RW_SCHEMA_PREFIX", ""),
+    )

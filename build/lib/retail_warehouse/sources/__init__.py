@@ -1,0 +1,80 @@
+"""Source systems: where each system's files are, how to read them and what makes a row valid.
+
+One module per source system (``online_retail.py`` today). The loading steps in
+``retail_warehouse.load`` know nothing about any system: they take a ``SourceSystem`` and use
+only what it holds. To add a system (``tpch.py``, ``loyalty.py``):
+
+1. Write ``sources/<system>.py`` ending in ``SYSTEM = SourceSystem(...)``: the file's header
+   names mapped to raw text columns (in file order), the required columns, the value patterns
+   (anchored regular expressions valid in Python, RE2 and PostgreSQL), the date-time columns,
+   ``row_problem`` (which column of a row is wrong and why, in the same words for both
+   engines), ``prepare`` (turn a local file into a header-checked ``CsvInput``), the raw table
+   and quarantine table (``RawTable``, built with ``text_columns`` plus ``LOAD_COLUMNS``) and
+   where the file is found by default (``env_var``, ``default_source``).
+2. Reuse ``files.py`` (fetch/cache a URL, sniff gzip/zip/xlsx, ``open_input``),
+   ``workbook.py`` (a workbook to CSV) and ``quarantine.py`` (line screening) rather than
+   writing them again.
+3. Call ``load(..., system=<system>.SYSTEM)``; add a staging folder under
+   ``models/staging/<system>/`` that reads the raw table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retail_warehouse.engines.base import RawTable
+    from retail_warehouse.sources.files import CsvInput
+
+__all__ = ["SourceSystem"]
+
+
+@dataclass(frozen=True)
+class SourceSystem:
+    """Everything the loader needs to know about one source system's files."""
+
+    name: str
+    """The system's name, as in ``models/staging/<name>/`` (``online_retail``)."""
+    columns: Mapping[str, str]
+    """Header name in the file -> text column of the raw table, in file order."""
+    required: tuple[str, ...]
+    """Header names whose values must not be empty."""
+    patterns: Mapping[str, str]
+    """Header name -> anchored regular expression that non-empty values must match."""
+    datetime_columns: tuple[str, ...]
+    """Header names whose values (once they match their pattern) must be real date-times."""
+    max_field_length: int
+    """Longest value accepted in any column."""
+    row_problem: Callable[[Mapping[str, str | None]], tuple[str, str] | None]
+    """The first ``(column, problem)`` of a row in file column order, or ``None``."""
+    is_real_datetime: Callable[[str], bool]
+    """True if a value that matches its date-time pattern is a real calendar date-time."""
+    prepare: Callable[[Path, str | None], AbstractContextManager[CsvInput]]
+    """``prepare(path, display_name)``: a context yielding the file as a header-checked CSV."""
+    raw_table: RawTable
+    """The table the rows go to (the text columns, then ``LOAD_COLUMNS``)."""
+    quarantine_table: RawTable
+    """Where quarantine mode sets bad rows aside."""
+    env_var: str
+    """The environment variable that names the default source."""
+    default_source: str
+    """The source when neither an option nor ``env_var`` gives one."""
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The file's header names, in order."""
+        return tuple(self.columns)
+
+    def resolve_source(
+        self, option: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None
+    ) -> str:
+        """The source to load: the option if given, else ``$env_var``, else the default."""
+        if option is not None and str(option) != "":
+            return str(option)
+        env = os.environ if env is None else env
+        return env.get(self.env_var) or self.default_source

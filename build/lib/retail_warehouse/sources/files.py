@@ -1,0 +1,245 @@
+"""Getting a source file onto this machine and recognising what it is, for any source system.
+
+A source is a local path or an http(s) URL. URLs are downloaded once into a cache folder
+(``data/`` by default) and reused. The format is recognised by the first bytes, never by the
+name: gzip, zip (a workbook when it holds ``xl/workbook.xml``) or else CSV. ``open_input`` is
+the one way to read a possibly gzipped CSV.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import http.client
+import os
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from retail_warehouse.errors import LoadError
+
+DEFAULT_CACHE_DIR = Path("data")
+"""Downloads are kept here, relative to the current directory (git-ignored)."""
+
+CHUNK = 1 << 20
+"""Bytes read at a time when copying or hashing."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+class SourceFormat(StrEnum):
+    """The kinds of file a source can be."""
+
+    CSV = "csv"
+    CSV_GZ = "csv.gz"
+    XLSX = "xlsx"
+    ZIP = "zip"
+
+
+@dataclass(frozen=True)
+class CsvInput:
+    """A CSV file ready for a bulk loader, with its header already checked."""
+
+    path: Path
+    gzipped: bool
+    display_name: str
+
+
+def open_input(csv_input: CsvInput) -> BinaryIO:
+    """The CSV's bytes, decompressed on the fly when it is gzipped."""
+    if csv_input.gzipped:
+        return gzip.open(csv_input.path, "rb")  # type: ignore[return-value]
+    return csv_input.path.open("rb")
+
+
+# --- where the file is -----------------------------------------------------------------------
+
+
+def is_url(source: str) -> bool:
+    """True for an http or https URL, false for a local path."""
+    return urllib.parse.urlsplit(source).scheme.lower() in ("http", "https")
+
+
+def cached_file_name(url: str) -> str:
+    """The file name a download is cached under: the last part of the URL's path."""
+    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
+    return name if name not in ("", ".", "..") else "download"
+
+
+def source_file_name(source: str) -> str:
+    """The file name recorded for a source: the path's base name or the cached download's."""
+    return cached_file_name(source) if is_url(source) else Path(source).name
+
+
+def fetch(
+    source: str,
+    cache_dir: Path = DEFAULT_CACHE_DIR,
+    progress: TextIO | None = None,
+) -> Path:
+    """The local file of a source, downloading a URL into ``cache_dir`` unless already cached."""
+    if not is_url(source):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise LoadError(f"{source}: no such file")
+        return path
+    destination = cache_dir / cached_file_name(source)
+    if destination.is_file():
+        return destination
+    return download(source, destination, progress)
+
+
+def download(url: str, destination: Path, progress: TextIO | None = None) -> Path:
+    """Download ``url`` to ``destination`` through a temporary file renamed at the end."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".part", dir=destination.parent
+    )
+    try:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            total = _content_length(response.headers.get("Content-Length"))
+            done = _copy_with_progress(response, out, destination.name, total, progress)
+        if total is not None and done != total:
+            raise LoadError(f"cannot download {url}: got {done:,} of {total:,} bytes")
+        os.replace(temp_name, destination)
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
+        raise LoadError(f"cannot download {url}: {_reason(error)}") from error
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+    return destination
+
+
+def _reason(error: Exception) -> str:
+    """The useful part of a download error."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    return str(error) or type(error).__name__
+
+
+def _content_length(value: str | None) -> int | None:
+    """The Content-Length header as a number, or ``None`` when absent or unusable."""
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _copy_with_progress(
+    response: BinaryIO, out: BinaryIO, name: str, total: int | None, progress: TextIO | None
+) -> int:
+    """Copy the response body to ``out``, reporting progress; returns the bytes copied."""
+    stream = sys.stderr if progress is None else progress
+    interactive = stream.isatty()
+    done = 0
+    last_shown = ""
+    while chunk := response.read(CHUNK):
+        out.write(chunk)
+        done += len(chunk)
+        text = format_progress(name, done, total)
+        if interactive:
+            stream.write("\r" + text)
+        elif _progress_step(done, total) != _progress_step(done - len(chunk), total):
+            stream.write(text + "\n")
+        last_shown = text
+    final = format_progress(name, done, total)
+    if interactive:
+        stream.write("\r" + final + "\n")
+    elif final != last_shown or done == 0:
+        stream.write(final + "\n")
+    stream.flush()
+    return done
+
+
+def _progress_step(done: int, total: int | None) -> int:
+    """Tenths of the file when its size is known, else steps of 10 MB; a new step prints."""
+    if total:
+        return done * 10 // total
+    return done // 10_000_000
+
+
+def format_progress(name: str, done: int, total: int | None) -> str:
+    """``"downloading x.zip: 12,345,678 of 45,000,000 bytes (27%)"`` (no % if size unknown)."""
+    if total:
+        return f"downloading {name}: {done:,} of {total:,} bytes ({done * 100 // total}%)"
+    return f"downloading {name}: {done:,} bytes"
+
+
+def file_sha256(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- what the file is ------------------------------------------------------------------------
+
+
+def detect_format(head: bytes, zip_members: Iterable[str] = ()) -> SourceFormat:
+    """The format from the first bytes of a file (and, for a zip, the names inside it).
+
+    A zip holding ``xl/workbook.xml`` is a workbook; any other zip is an archive to unpack.
+    Anything that is neither gzip nor zip is taken as CSV; its header check decides.
+    """
+    if head.startswith(_GZIP_MAGIC):
+        return SourceFormat.CSV_GZ
+    if head.startswith(_ZIP_MAGICS):
+        if "xl/workbook.xml" in set(zip_members):
+            return SourceFormat.XLSX
+        return SourceFormat.ZIP
+    return SourceFormat.CSV
+
+
+def sniff_format(path: Path) -> SourceFormat:
+    """The format of a local file (see ``detect_format``)."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    members: list[str] = []
+    if head.startswith(_ZIP_MAGICS):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = archive.namelist()
+        except zipfile.BadZipFile as error:
+            raise LoadError(f"{path.name}: not a readable zip file ({error})") from error
+    return detect_format(head, members)
+
+
+def extract_zip_member(
+    path: Path,
+    folder: Path,
+    display_name: str,
+    choose: Callable[[Sequence[str]], str | None],
+    expected: str,
+) -> Path:
+    """Extract the member that ``choose`` picks from a zip into ``folder``; return its path.
+
+    ``expected`` says, for the message, what the zip should have held when ``choose`` finds
+    nothing.
+    """
+    with zipfile.ZipFile(path) as archive:
+        member = choose(archive.namelist())
+        if member is None:
+            listed = ", ".join(archive.namelist()[:10]) or "nothing"
+            raise LoadError(f"{display_name}: expected {expected} in the zip, found {listed}")
+        target = folder / member.rsplit("/", 1)[-1]
+        try:
+            with archive.open(member) as source, target.open("wb") as out:
+                shutil.copyfileobj(source, out, CHUNK)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise LoadError(f"{display_name}: cannot extract {member} ({error})") from error
+    return target

@@ -1,0 +1,143 @@
+"""The stage: a file bulk-read into a temporary table, checked in SQL against its source
+system's rules, with the rows set aside in quarantine mode, on either engine.
+
+The whole stage is checked in one query built from the system's rules (required columns,
+longest value, value patterns, real date-times); for the first offending row (or, in
+quarantine mode, every one) the system's ``row_problem`` says which column is wrong and why,
+so the SQL and the message never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from retail_warehouse.engines import REJECTS_TABLE, STAGE_TABLE, Warehouse
+from retail_warehouse.errors import LoadError
+from retail_warehouse.messages import problem_message, with_utf8_column
+from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.files import CsvInput
+from retail_warehouse.sources.quarantine import Rejected, utf8_error_column
+
+
+def _distinct_values(column: str) -> str:
+    """SQL for the distinct values of a stage column, to match each value once, not per row.
+
+    ``offset 0`` stops PostgreSQL from pushing the outer regular expression below the
+    ``distinct`` (where it would run on every row, about a second per column for 1M rows).
+    """
+    return f"select distinct {column} as value from {STAGE_TABLE} offset 0"
+
+
+def invalid_datetimes(warehouse: Warehouse, system: SourceSystem) -> dict[str, list[str]]:
+    """Per date-time column, the distinct stage values that have the right form but are not
+    real date-times (raw column -> values)."""
+    found: dict[str, list[str]] = {}
+    for column in system.datetime_columns:
+        name = system.columns[column]
+        rows = warehouse.query(
+            f"select value from ({_distinct_values(name)}) as distinct_values "
+            f"where {warehouse.matches('value')}",
+            [system.patterns[column]],
+        )
+        bad = sorted(value for (value,) in rows if not system.is_real_datetime(value))
+        if bad:
+            found[name] = bad
+    return found
+
+
+def first_bad_row_query(
+    warehouse: Warehouse,
+    system: SourceSystem,
+    bad_datetimes: dict[str, list[str]],
+    limit: int | None = 1,
+) -> tuple[str, list[Any]]:
+    """SQL (and parameters) for the first stage rows that break a rule (all of them when
+    ``limit`` is None), with their row numbers, in file order."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for column in system.required:
+        name = system.columns[column]
+        conditions.append(f"{name} is null or {name} = ''")
+    for name in system.columns.values():
+        conditions.append(f"length({name}) > {system.max_field_length}")
+    for column, pattern in system.patterns.items():
+        name = system.columns[column]
+        conditions.append(
+            f"{name} in (select value from ({_distinct_values(name)}) as distinct_values "
+            f"where value <> '' and not {warehouse.matches('value')})"
+        )
+        params.append(pattern)
+    for name, values in bad_datetimes.items():
+        conditions.append(warehouse.in_list(name))
+        params.append(list(values))
+    where = " or ".join(f"({condition})" for condition in conditions)
+    sql = (
+        f"select {warehouse.row_number} as row_number, {', '.join(system.columns.values())} "
+        f"from {STAGE_TABLE} where {where} order by 1"
+    )
+    if limit is not None:
+        sql += f" limit {int(limit)}"
+    return sql, params
+
+
+def _problem(system: SourceSystem, values: Sequence[Any]) -> tuple[str | None, str]:
+    """The column and reason of a row the SQL found."""
+    problem = system.row_problem(dict(zip(system.header, values, strict=True)))
+    return problem if problem else (None, "the row breaks a rule")
+
+
+def validate_stage(warehouse: Warehouse, system: SourceSystem, file_name: str) -> int:
+    """Check every staged row; raise ``LoadError`` for the first bad one, else return the count."""
+    count = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
+    if count == 0:
+        raise LoadError(f"{file_name}: no data rows after the header")
+    sql, params = first_bad_row_query(warehouse, system, invalid_datetimes(warehouse, system))
+    rows = warehouse.query(sql, params)
+    if rows:
+        row_number, *values = rows[0]
+        column, message = _problem(system, values)
+        raise LoadError(problem_message(file_name, int(row_number) + 1, column, message))
+    return count
+
+
+def find_rejects(
+    warehouse: Warehouse, system: SourceSystem, screened: Sequence[Rejected]
+) -> list[Rejected]:
+    """Every stage row that breaks a rule (quarantine mode): the lines the screening already
+    rejected, then the rows whose values are wrong, in file order."""
+    by_row = {rejected.row_number: rejected for rejected in screened}
+    sql, params = first_bad_row_query(
+        warehouse, system, invalid_datetimes(warehouse, system), limit=None
+    )
+    for row_number, *values in warehouse.query(sql, params):
+        if int(row_number) in by_row:
+            continue
+        column, reason = _problem(system, values)
+        by_row[int(row_number)] = Rejected(int(row_number), column, reason, tuple(values), None)
+    return [by_row[row_number] for row_number in sorted(by_row)]
+
+
+def create_stage(warehouse: Warehouse, system: SourceSystem, csv_input: CsvInput) -> None:
+    """Bulk-read the CSV into the stage; an invalid UTF-8 message gets its column added."""
+    try:
+        warehouse.create_stage(csv_input, system.columns)
+    except LoadError as error:
+        message = with_utf8_column(
+            str(error), lambda line: utf8_error_column(csv_input, line, system.header)
+        )
+        if message == str(error):
+            raise
+        raise LoadError(message) from error.__cause__
+
+
+def stage_rejects(warehouse: Warehouse, rejects: Sequence[Rejected]) -> None:
+    """Record the row numbers set aside in a temporary table (committed; connection-local)."""
+    warehouse.execute(f"drop table if exists {REJECTS_TABLE}")
+    warehouse.execute(f"create temp table {REJECTS_TABLE} (row_number bigint)")
+    numbers = [rejected.row_number for rejected in rejects]
+    for start in range(0, len(numbers), 1000):
+        chunk = numbers[start : start + 1000]
+        placeholders = ", ".join("(?)" for _ in chunk)
+        warehouse.execute(f"insert into {REJECTS_TABLE} values {placeholders}", chunk)
+    warehouse.commit()
