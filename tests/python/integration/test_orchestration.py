@@ -240,6 +240,36 @@ def test_a_bad_extract_is_rejected_and_nothing_changes(
     assert _tick(defs, instance, tick.cursor).run_requests == []
 
 
+def test_quarantine_setting_loads_the_good_rows_of_an_inbox_file(
+    orchestrated: dict[str, Any],
+) -> None:
+    """With RW_INBOX_QUARANTINE the sensor asks for quarantine mode: a file with one bad row
+    loads its good rows, sets the bad one aside and goes to processed/ (load only here; the
+    build after it is the one tested above)."""
+    settings = _settings(orchestrated["settings"].inbox.parent, RW_INBOX_QUARANTINE="true")
+    defs = build_definitions(settings)
+    rows = [["200001", "10001", "CUP", "12", "2011-12-12 07:45:00", "6.95", "12001",
+             "United Kingdom"] for _ in range(3)]  # fmt: skip
+    rows[2][5] = "cheap"
+    write_csv(settings.inbox / "extract_messy.csv", [tuple(row) for row in rows])
+    tick = _tick(defs, orchestrated["instance"], None)
+    (request,) = [r for r in tick.run_requests if r.tags["inbox_file"] == "extract_messy.csv"]
+    result = dagster.materialize(
+        [defs.get_assets_def(RAW_ASSET_KEY)],
+        run_config=request.run_config,
+        instance=orchestrated["instance"],
+    )
+    assert result.success
+    (materialization,) = result.get_asset_materialization_events()
+    metadata = materialization.materialization.metadata
+    assert (metadata["rows_loaded"].value, metadata["rows_quarantined"].value) == (2, 1)
+    assert (settings.processed / "extract_messy.csv").is_file()
+    with duckdb.connect(os.environ["DUCKDB_PATH"], read_only=True) as connection:
+        assert connection.execute(
+            "select line_number, column_name from raw.quarantine_lines"
+        ).fetchall() == [(4, "Price")]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
