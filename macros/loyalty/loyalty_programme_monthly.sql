@@ -4,10 +4,10 @@
     redeemed and expired in the month, points outstanding at its end (the
     running total), the liability of the positive balances at its end,
     rewards and their cost as a share of the month's net revenue, members
-    active (with a purchase) and members to date. A select statement to put
-    inside a CTE. months: one row per month of the data, month_start_date
-    and net_revenue (all sales of the month); rules: the one-row rules
-    relation (loyalty_default_rules).
+    active (with a purchase) and members to date, typed as the monthly marts
+    publish them. A select statement to put inside a CTE. months: one row
+    per month of the data, month_start_date and net_revenue (all sales of
+    the month); rules: the one-row rules relation (loyalty_default_rules).
 -#}
 {% macro loyalty_programme_monthly(ledger, rules, months) -%}
     with
@@ -173,28 +173,33 @@
 
     select
         months_accumulated.month_start_date,
-        months_accumulated.points_issued,
-        months_accumulated.points_reversed,
-        months_accumulated.points_redeemed,
-        months_accumulated.points_expired,
-        months_accumulated.points_outstanding,
-        {{ loyalty_points_value(
-            'months_accumulated.positive_points',
-            rules ~ '.reward_value',
-            rules ~ '.points_per_reward'
-        ) }} as outstanding_liability,
-        months_accumulated.rewards_redeemed,
-        months_accumulated.rewards_cost,
-        months_accumulated.net_revenue,
-        {{ divide_rounded(
-            'months_accumulated.rewards_cost',
-            'months_accumulated.net_revenue',
-            6,
-            9
-        ) }} as rewards_cost_share,
-        months_accumulated.members_active,
-        months_accumulated.new_members,
-        months_accumulated.members_to_date
+        cast(months_accumulated.points_issued as bigint) as points_issued,
+        cast(months_accumulated.points_reversed as bigint) as points_reversed,
+        cast(months_accumulated.points_redeemed as bigint) as points_redeemed,
+        cast(months_accumulated.points_expired as bigint) as points_expired,
+        cast(months_accumulated.points_outstanding as bigint)
+            as points_outstanding,
+        cast(
+            {{ loyalty_points_value(
+                'months_accumulated.positive_points',
+                rules ~ '.reward_value',
+                rules ~ '.points_per_reward'
+            ) }} as numeric(18, 2)
+        ) as outstanding_liability,
+        cast(months_accumulated.rewards_redeemed as bigint) as rewards_redeemed,
+        cast(months_accumulated.rewards_cost as numeric(18, 2)) as rewards_cost,
+        cast(months_accumulated.net_revenue as numeric(18, 2)) as net_revenue,
+        cast(
+            {{ divide_rounded(
+                'months_accumulated.rewards_cost',
+                'months_accumulated.net_revenue',
+                6,
+                9
+            ) }} as numeric(9, 6)
+        ) as rewards_cost_share,
+        cast(months_accumulated.members_active as integer) as members_active,
+        cast(months_accumulated.new_members as integer) as new_members,
+        cast(months_accumulated.members_to_date as integer) as members_to_date
     from months_accumulated
     cross join {{ rules }}
 {%- endmacro %}
