@@ -15,7 +15,7 @@ ranked as (
         row_number() over (order by net_revenue desc) as best_rank,
         row_number() over (order by net_revenue asc) as worst_rank
     from mart_sales_monthly
-    where not is_partial_month
+    where is_complete_month
 
 )
 

@@ -21,6 +21,6 @@ select
     new_customers,
     returning_customers,
     average_order_value,
-    is_partial_month
+    is_complete_month
 from mart_sales_monthly
 order by month_start_date desc

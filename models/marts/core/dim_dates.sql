@@ -92,6 +92,19 @@ days_described as (
 
 ),
 
+-- A month is complete when the data covers every one of its days; the
+-- monthly marts carry this flag so BI tools can leave a partial month out.
+days_with_month_coverage as (
+
+    select
+        days_described.*,
+        min(case when is_in_data_range then 1 else 0 end) over (
+            partition by month_start_date
+        ) = 1 as is_complete_month
+    from days_described
+
+),
+
 final as (
 
     select
@@ -121,8 +134,9 @@ final as (
         month_start_date,
         quarter_start_date,
         iso_day_of_week >= 6 as is_weekend,
-        is_in_data_range
-    from days_described
+        is_in_data_range,
+        is_complete_month
+    from days_with_month_coverage
 
 )
 

@@ -20,9 +20,13 @@ dim_countries as (
 
 data_months as (
 
-    select distinct month_start_date
+    select
+        month_start_date,
+        max(case when is_complete_month then 1 else 0 end) = 1
+            as is_complete_month
     from dim_dates
     where is_in_data_range
+    group by 1
 
 ),
 
@@ -32,7 +36,8 @@ country_months as (
 
     select
         dim_countries.country_code,
-        data_months.month_start_date
+        data_months.month_start_date,
+        data_months.is_complete_month
     from dim_countries
     cross join data_months
     where dim_countries.invoice_count > 0
@@ -58,6 +63,7 @@ filled as (
     select
         country_months.country_code,
         country_months.month_start_date,
+        country_months.is_complete_month,
         coalesce(invoices_by_country_month.net_revenue, 0) as net_revenue,
         coalesce(invoices_by_country_month.gross_sales, 0) as gross_sales,
         coalesce(invoices_by_country_month.invoices_placed, 0)
@@ -105,7 +111,8 @@ final as (
         {{ divide_rounded(
             '100 * (net_revenue - previous_month_net_revenue)',
             'abs(previous_month_net_revenue)'
-        ) }} as net_revenue_mom_growth_pct
+        ) }} as net_revenue_mom_growth_pct,
+        is_complete_month
     from compared
 
 )

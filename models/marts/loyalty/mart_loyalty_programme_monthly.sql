@@ -22,7 +22,8 @@ months as (
 
     select
         month_start_date,
-        net_revenue
+        net_revenue,
+        is_complete_month
     from mart_sales_monthly
 
 ),
@@ -30,6 +31,17 @@ months as (
 programme_monthly as (
 
     {{ loyalty_programme_monthly('mart_loyalty_ledger', 'rules', 'months') }}
+
+),
+
+programme_monthly_flagged as (
+
+    select
+        programme_monthly.*,
+        months.is_complete_month
+    from programme_monthly
+    inner join months
+        on programme_monthly.month_start_date = months.month_start_date
 
 ),
 
@@ -49,8 +61,9 @@ final as (
         rewards_cost_share,
         members_active,
         new_members,
-        members_to_date
-    from programme_monthly
+        members_to_date,
+        is_complete_month
+    from programme_monthly_flagged
 
 )
 

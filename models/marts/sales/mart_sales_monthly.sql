@@ -31,7 +31,9 @@ months as (
         max(
             case when is_in_data_range then date_day end
         ) as last_data_date,
-        count(*) as days_in_month
+        count(*) as days_in_month,
+        max(case when is_complete_month then 1 else 0 end) = 1
+            as is_complete_month
     from dim_dates
     group by 1
     having max(case when is_in_data_range then 1 else 0 end) = 1
@@ -71,6 +73,7 @@ months_filled as (
         months.days_in_month,
         months.first_data_date,
         months.last_data_date,
+        months.is_complete_month,
         coalesce(invoices_by_month.gross_sales, 0) as gross_sales,
         coalesce(invoices_by_month.cancelled_amount, 0) as cancelled_amount,
         coalesce(invoices_by_month.net_revenue, 0) as net_revenue,
@@ -159,8 +162,7 @@ final as (
         cast(days_with_invoices as integer) as days_with_invoices,
         first_data_date,
         last_data_date,
-        first_data_date > month_start_date
-        or last_data_date < month_end_date as is_partial_month
+        is_complete_month
     from months_compared
 
 )

@@ -50,13 +50,13 @@ def month_name(day: dt.date) -> str:
 
 
 def best_and_worst_months(monthly: Sequence[Row]) -> str | None:
-    """Best and worst complete months by net revenue (partial months are left out)."""
-    complete = [row for row in monthly if not row["is_partial_month"]]
+    """Best and worst complete months by net revenue (incomplete months are left out)."""
+    complete = [row for row in monthly if row["is_complete_month"]]
     if not complete:
         return None
     best = max(complete, key=lambda row: row["net_revenue"])
     worst = min(complete, key=lambda row: row["net_revenue"])
-    partial = [row for row in monthly if row["is_partial_month"]]
+    partial = [row for row in monthly if not row["is_complete_month"]]
     sentence = (
         f"Over {len(complete)} complete months the best month was "
         f"{month_name(best['month_start_date'])} ({gbp(best['net_revenue'])} net revenue) and "

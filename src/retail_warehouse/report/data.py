@@ -98,7 +98,7 @@ MONTHLY_COLUMNS = (
     "new_customers",
     "returning_customers",
     "average_order_value",
-    "is_partial_month",
+    "is_complete_month",
     "last_data_date",
 )
 

@@ -54,16 +54,22 @@ def summary_section(sentences: Sequence[str]) -> Section:
     return Section("summary", "Management summary", bullets=tuple(sentences))
 
 
-def sales_section(monthly: Sequence[Row]) -> Section:
-    """Net revenue and MoM growth, placed vs cancelled invoices, active/new/returning customers."""
+def sales_section(all_months: Sequence[Row]) -> Section:
+    """Net revenue and MoM growth, placed vs cancelled invoices, active/new/returning customers.
+
+    Complete months only (``is_complete_month``): a month the data covers in part would plot
+    as a crash; the paragraph names the months left out."""
+    monthly = [row for row in all_months if row["is_complete_month"]]
     labels = [_month(row["month_start_date"]) for row in monthly]
-    partial = [label for label, row in zip(labels, monthly, strict=True) if row["is_partial_month"]]
+    partial = [_month(row["month_start_date"]) for row in all_months if not row["is_complete_month"]]
     growth = [
         (label, float(row["net_revenue_mom_growth_pct"]))
         for label, row in zip(labels, monthly, strict=True)
         if row["net_revenue_mom_growth_pct"] is not None
     ]
-    note = f"Partial months: {', '.join(partial)}." if partial else ""
+    note = (
+        f"Left out, as the data covers them only in part: {', '.join(partial)}." if partial else ""
+    )
     return Section(
         "sales",
         "Monthly sales",

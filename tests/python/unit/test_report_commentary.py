@@ -23,7 +23,7 @@ def _month(year: int, month: int, revenue: float, partial: bool = False) -> dict
     return {
         "month_start_date": dt.date(year, month, 1),
         "net_revenue": revenue,
-        "is_partial_month": partial,
+        "is_complete_month": not partial,
     }
 
 

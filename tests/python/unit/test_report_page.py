@@ -31,12 +31,12 @@ create schema marts;
 create table marts.mart_sales_monthly as
 select * from (values
     (date '2011-10-01', 1000.00::decimal(18,2), null::decimal(18,2), 10, 2, 8, 3, 5,
-     100.00::decimal(18,2), false, date '2011-10-31'),
-    (date '2011-11-01', 1500.00, 50.00, 12, 1, 9, 2, 7, 125.00, false, date '2011-11-30'),
-    (date '2011-12-01', 300.00, -80.00, 3, 0, 3, 0, 3, 100.00, true, date '2011-12-09')
+     100.00::decimal(18,2), true, date '2011-10-31'),
+    (date '2011-11-01', 1500.00, 50.00, 12, 1, 9, 2, 7, 125.00, true, date '2011-11-30'),
+    (date '2011-12-01', 300.00, -80.00, 3, 0, 3, 0, 3, 100.00, false, date '2011-12-09')
 ) as t(month_start_date, net_revenue, net_revenue_mom_growth_pct, invoices_placed,
        invoices_cancelled, active_customers, new_customers, returning_customers,
-       average_order_value, is_partial_month, last_data_date);
+       average_order_value, is_complete_month, last_data_date);
 create table marts.mart_sales_daily as
 select (date '2011-12-09' - i::integer) as date_day, (100 + i)::decimal(18,2) as net_revenue
 from range(0, 60) as r(i);
@@ -285,6 +285,10 @@ def test_complete_report(complete: Path, tmp_path: Path) -> None:
     assert report.chart_count == len(_charts(html)) == 19
     # commentary from the rows above, not fixed figures
     assert "best month was November 2011 (GBP 1,500 net revenue)" in html
+    # the incomplete month (is_complete_month false) is named, not plotted as a crash
+    assert "Left out, as the data covers them only in part: 2011-12." in html
+    sales = html.split('id="sales"')[1].split("<section")[0]
+    assert "2011-11" in sales and "2011-12" not in sales.replace("2011-12.", "")
     assert "Revenue concentrates in United Kingdom, with 90.0 %" in html
     assert "Invest in Champions" in html and "Let Hibernating go" in html
     assert "is GBP 12 k of net revenue (80 % band GBP 10 k to GBP 16 k)" in html
