@@ -84,7 +84,8 @@ psql_cmd=(psql -h 127.0.0.1 -p "${port}" -U postgres -d postgres -v ON_ERROR_STO
 if [[ "$("${psql_cmd[@]}" -c "select 1 from pg_database where datname = '${database}'")" != "1" ]]; then
     "${psql_cmd[@]}" -c "create database ${database}" >&2
 fi
-# The BI tools' role (docs/bi.md): a login with a password, no other rights;
+# The BI tools' role (docs/bi.md): a login with a password, no other rights
+# (not even temporary tables, below);
 # dbt grants it USAGE on marts and ml and SELECT on their tables. Roles belong
 # to the cluster, so every database here (test databases too) can grant it.
 bi_role="${RW_BI_ROLE:-bi_reader}"
@@ -96,6 +97,14 @@ create role :"role" login password :'password'
 SQL
     log "created role ${bi_role} (login, read-only grants come from dbt)"
 fi
+# PostgreSQL grants TEMP (temporary tables) on a new database to PUBLIC:
+# take it away, so the BI role cannot create even temporary tables. The owner
+# (postgres here) keeps it; dbt's build does the same on every database it
+# builds (macros/bi/grant_bi_schema_usage.sql).
+"${psql_cmd[@]}" -v database="${database}" -v role="${bi_role}" >&2 <<'SQL'
+revoke temporary on database :"database" from public;
+revoke temporary on database :"database" from :"role";
+SQL
 log "running on 127.0.0.1:${port}, database ${database}"
 
 cat <<VARS

@@ -29,7 +29,16 @@
                info=true) }}
         {{ return('') }}
     {%- endif -%}
-    {%- set statements = [] -%}
+    {#- TEMP on a database is granted to PUBLIC by default, so revoking it
+        from the role alone changes nothing: revoke it from PUBLIC (the
+        database owner and superusers keep it; dbt's incremental models need
+        it) and from the role, in case a DBA granted it. A dbt user that does
+        not own the database gets a warning and the DBA must do it (docs/bi.md). -#}
+    {%- set database = adapter.quote(target.dbname) -%}
+    {%- set statements = [
+        'revoke temporary on database ' ~ database ~ ' from public',
+        'revoke temporary on database ' ~ database ~ ' from ' ~ adapter.quote(role),
+    ] -%}
     {%- for layer in var('bi_schemas', []) -%}
         {%- set schema_name = schema_prefix() ~ layer -%}
         {%- set exists = run_query(

@@ -54,6 +54,8 @@ FORBIDDEN = {
     "alter table": "alter table marts.dim_dates add column bi_probe integer",
     "create schema": "create schema bi_probe",
     "comment": "comment on table marts.dim_dates is 'changed'",
+    # PostgreSQL grants TEMP to PUBLIC by default; the build revokes it
+    "create temporary table": "create temporary table bi_probe (x integer)",
 }
 
 
@@ -136,6 +138,17 @@ def test_bi_role_may_use_marts_and_ml_only(pg: object, bi: object) -> None:
         assert query_rows(
             pg, "select has_schema_privilege(%s, %s, 'USAGE')", (BI_ROLE, schema)
         ) == [(False,)], schema
+
+
+def test_bi_role_has_no_temporary_tables(pg: object, bi: object) -> None:
+    """Neither the role nor PUBLIC holds TEMP on the warehouse database."""
+    ((database,),) = query_rows(pg, "select current_database()")
+    assert query_rows(
+        pg, "select has_database_privilege(%s, %s, 'TEMPORARY')", (BI_ROLE, database)
+    ) == [(False,)]
+    assert query_rows(
+        pg, "select has_database_privilege('public', %s, 'TEMPORARY')", (database,)
+    ) == [(False,)]
 
 
 def test_bi_role_reads_every_mart_and_ml_table(pg: object, bi: object) -> None:
