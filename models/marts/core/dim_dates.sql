@@ -97,7 +97,7 @@ days_described as (
 days_with_month_coverage as (
 
     select
-        days_described.*,
+        *,
         min(case when is_in_data_range then 1 else 0 end) over (
             partition by month_start_date
         ) = 1 as is_complete_month
