@@ -61,7 +61,9 @@ def sales_section(all_months: Sequence[Row]) -> Section:
     as a crash; the paragraph names the months left out."""
     monthly = [row for row in all_months if row["is_complete_month"]]
     labels = [_month(row["month_start_date"]) for row in monthly]
-    partial = [_month(row["month_start_date"]) for row in all_months if not row["is_complete_month"]]
+    partial = [
+        _month(row["month_start_date"]) for row in all_months if not row["is_complete_month"]
+    ]
     growth = [
         (label, float(row["net_revenue_mom_growth_pct"]))
         for label, row in zip(labels, monthly, strict=True)
