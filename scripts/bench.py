@@ -2,12 +2,16 @@
 
 Phases: load (retail-warehouse load), dbt parse (no partial parse), seeds,
 each model layer (dbt run --select <layer>), the ML Python models (dbt run
---select path:python_models), all tests (unit and data), and a
-second load of the same file (the no-op check), then the API on each built target
-(scripts/bench_api.py: profile lookups at a fixed rate, batch scoring). Each phase runs in a fresh
-process; the table shows wall seconds and the peak RSS of the phase's
-processes (for PostgreSQL that is the client side; the server's memory is
-not counted).
+--select path:python_models), all tests (unit and data), a published build
+(`retail-warehouse build`: shadow copy, dbt build, tests, atomic publish) with
+its two extra steps broken out, and a second load of the same file (the no-op
+check), then the API on each built target (scripts/bench_api.py: profile
+lookups at a fixed rate, batch scoring). Each phase runs in a fresh process;
+the table shows wall seconds and the peak RSS of the phase's processes (for
+PostgreSQL that is the client side; the server's memory is not counted). A
+second table times the copy of a DuckDB file, the step of a published build
+that grows with the warehouse, at the bench file's size and at larger sizes
+(BENCH_COPY_GIB, default "1,4"; plain files of that size).
 
 Usage: python scripts/bench.py  (needs ONLINE_RETAIL_SOURCE and the PG*
 variables, e.g. from scripts/postgres_start.sh). `make bench` does both.
@@ -21,6 +25,7 @@ three runs, for iterating on the models without a full load.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,6 +35,7 @@ from pathlib import Path
 import bench_api
 
 from retail_warehouse.engines import throwaway_database
+from retail_warehouse.publish.duckdb import copy_database
 from retail_warehouse.settings import from_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,13 +44,16 @@ LAYERS = ("staging", "intermediate", "marts")
 ML_PHASE = "dbt run ml"
 ML_GOAL_SECONDS = 20.0
 """Every ML model on the full data within this many seconds (the phase's wall time)."""
+PUBLISHED_BUILD = "retail-warehouse build (published)"
+# The step times `retail-warehouse build` prints after a publish.
+STEP_TIMES = re.compile(r"shadow copy ([0-9.]+) s, dbt build ([0-9.]+) s, publish ([0-9.]+) s")
 
 
-def run_phase(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run one phase in a child process; return (seconds, peak RSS in MiB)."""
+def run_phase(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run one phase in a child process; return (seconds, peak RSS in MiB, its stdout)."""
     probe = (
         "import resource, subprocess, sys\n"
-        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "code = subprocess.run(sys.argv[1:]).returncode\n"
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
         "print(peak, file=sys.stderr)\n"
         "sys.exit(code)\n"
@@ -54,15 +63,17 @@ def run_phase(args: list[str], env: dict[str, str]) -> tuple[float, float]:
         [sys.executable, "-c", probe, *args],
         cwd=REPO,
         env=env,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
         check=False,
     )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        raise SystemExit(
+            f"bench: {' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
     peak_kib = int(result.stderr.strip().splitlines()[-1])
-    return seconds, peak_kib / 1024
+    return seconds, peak_kib / 1024, result.stdout
 
 
 def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
@@ -77,8 +88,10 @@ def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
     ]
     steps += [(f"dbt run {layer}", [*dbt, "run", "--select", layer, *common]) for layer in LAYERS]
     steps.append((ML_PHASE, [*dbt, "run", "--select", "path:python_models", *common]))
+    published = [str(BIN / "retail-warehouse"), "build", "--target", target, "--", *common[2:]]
     steps += [
         ("dbt test (all)", [*dbt, "test", *common]),
+        (PUBLISHED_BUILD, published),
         ("load again (no-op)", load),
     ]
     return steps
@@ -101,12 +114,46 @@ def ml_only(runs: int = 3) -> int:
     timings = []
     for run in range(runs):
         print(f"bench: duckdb: {ML_PHASE} ({run + 1} of {runs}) ...", file=sys.stderr)
-        timings.append(run_phase(args, env))
+        timings.append(run_phase(args, env)[:2])
     for seconds, peak in timings:
         print(f"| {ML_PHASE} | {seconds:.1f} s | {peak:.0f} MiB |")
     print(ml_goal({"duckdb": min(seconds for seconds, _ in timings)}) + " (best of runs)")
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     return 0
+
+
+def publish_steps(output: str) -> dict[str, float]:
+    """The shadow copy and publish seconds a published build printed."""
+    found = STEP_TIMES.search(output)
+    if found is None:
+        raise SystemExit(f"bench: no step times in the build output:\n{output[-2000:]}")
+    return {
+        "  of which: shadow copy": float(found.group(1)),
+        "  of which: publish": float(found.group(3)),
+    }
+
+
+def copy_costs(warehouse: Path, work: Path, sizes_gib: list[float]) -> list[str]:
+    """Seconds to copy the bench's DuckDB file and plain files of ``sizes_gib``, as the
+    shadow copy of a DuckDB build does (``copy_database``)."""
+    lines = ["| file | size MiB | copy s |", "|---|---:|---:|"]
+    files = [("bench warehouse.duckdb", warehouse)]
+    block = os.urandom(1 << 20)
+    for size in sizes_gib:
+        path = work / f"copy_{size:g}gib.bin"
+        with path.open("wb") as handle:
+            for _ in range(int(size * 1024)):
+                handle.write(block)
+        files.append((f"{size:g} GiB file", path))
+    for name, path in files:
+        started = time.perf_counter()
+        copy_database(path, work / "copy_target" / path.name)
+        seconds = time.perf_counter() - started
+        lines.append(f"| {name} | {path.stat().st_size / 2**20:,.0f} | {seconds:.2f} |")
+        (work / "copy_target" / path.name).unlink()
+        if path != warehouse:
+            path.unlink()
+    return lines
 
 
 def main() -> int:
@@ -118,7 +165,7 @@ def main() -> int:
         print("bench: set ONLINE_RETAIL_SOURCE to the Online Retail II file", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="rw_bench_"))
-    results: dict[str, dict[str, tuple[float, float]]] = {}
+    results: dict[str, dict[str, tuple[float, float | None]]] = {}
     with throwaway_database(from_env().postgres, "rw_bench") as database:
         env = dict(os.environ)
         env.update(
@@ -129,11 +176,17 @@ def main() -> int:
         for target in ("duckdb", "postgres"):
             for name, args in phases(target, work):
                 print(f"bench: {target}: {name} ...", file=sys.stderr)
-                results.setdefault(name, {})[target] = run_phase(args, env)
+                seconds, peak, output = run_phase(args, env)
+                results.setdefault(name, {})[target] = (seconds, peak)
+                if name == PUBLISHED_BUILD:
+                    for step, step_seconds in publish_steps(output).items():
+                        results.setdefault(step, {})[target] = (step_seconds, None)
         api_rows = []
         for target in ("duckdb", "postgres"):
             print(f"bench: {target}: API (scripts/bench_api.py) ...", file=sys.stderr)
             api_rows += bench_api.run(target, env, work / "bench.duckdb")
+    sizes = [float(size) for size in os.environ.get("BENCH_COPY_GIB", "1,4").split(",") if size]
+    copies = copy_costs(work / "bench.duckdb", work, sizes)
 
     lines = [
         "| phase | DuckDB s | DuckDB peak MiB | PostgreSQL s | PostgreSQL client peak MiB |",
@@ -144,6 +197,9 @@ def main() -> int:
         cells = []
         for target in ("duckdb", "postgres"):
             seconds, peak = by_target[target]
+            if peak is None:  # a part of the phase above, not a phase of its own
+                cells += [f"{seconds:.2f}", ""]
+                continue
             totals[target] += seconds
             cells += [f"{seconds:.1f}", f"{peak:.0f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -152,6 +208,8 @@ def main() -> int:
     print(ml_goal({target: results[ML_PHASE][target][0] for target in ("duckdb", "postgres")}))
     print()
     print("\n".join(bench_api.HEADER + api_rows))
+    print("\nDuckDB shadow copy (copy_database) by file size:\n")
+    print("\n".join(copies))
     print(
         f"\n{os.cpu_count()} cores; source {Path(source).name}; "
         f"{time.strftime('%Y-%m-%d')}; peak RSS from getrusage of each phase's processes"

@@ -1,7 +1,8 @@
 {#-
-    on-run-end: USAGE on the BI schemas (var bi_schemas) and SELECT on their
-    tables for the BI role (var bi_role), on PostgreSQL when the role exists.
-    No-op on DuckDB. Why: macros/_macros.yml.
+    on-run-end: USAGE on the BI schemas (var bi_schemas, named by
+    layer_schema_name) and SELECT on their tables for the BI role (var
+    bi_role), on PostgreSQL when the role exists. No-op on DuckDB. Why:
+    macros/_macros.yml.
 -#}
 {% macro grant_bi_schema_usage() -%}
     {{ return(adapter.dispatch('grant_bi_schema_usage', 'retail_warehouse')()) }}
@@ -40,7 +41,7 @@
         'revoke temporary on database ' ~ database ~ ' from ' ~ adapter.quote(role),
     ] -%}
     {%- for layer in var('bi_schemas', []) -%}
-        {%- set schema_name = schema_prefix() ~ layer -%}
+        {%- set schema_name = layer_schema_name(layer) -%}
         {%- set exists = run_query(
             "select 1 from pg_catalog.pg_namespace where nspname = '" ~ schema_name ~ "'"
         ) -%}

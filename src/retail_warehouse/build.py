@@ -1,27 +1,69 @@
-"""``retail-warehouse build``: run ``dbt build`` after checking that the warehouse is free, and
-keep its results.
+"""``retail-warehouse build``: write, audit, publish.
 
-DuckDB lets one process write a database file. When a BI tool, a notebook or another build
-holds the file, dbt fails deep inside the adapter with a long trace; this command checks first
-and says what to do instead. After dbt ends, passed or not, its ``run_results.json`` is stored
-in ``<prefix>monitoring.dbt_run_results`` (``retail_warehouse.monitoring``). The orchestrator
-runs builds through ``run_build`` too, with its own way of starting dbt (``DbtRunner``).
+``run_build`` is the one entry point (the command line and the orchestrated build call it):
+
+1. take the warehouse's build lock (``Publisher.hold``), so no other build, rollback or load
+   changes what is being built;
+2. write: ready a shadow copy of what BI reads (DuckDB: a copy of the file; PostgreSQL:
+   ``<layer>__shadow`` schemas) and run ``dbt build`` into it, the whole project;
+3. audit: read dbt's ``run_results.json``; anything at error severity that failed, or a dbt
+   that did not finish, stops here: nothing is published, the failed tests are named with the
+   rows they found, and the shadow is kept for inspection;
+4. publish: one atomic step (``os.replace`` of the file; schema renames in one transaction)
+   makes the shadow what BI reads, and the previous generation is kept for ``rollback``.
+
+Passed or not, dbt's ``run_results.json`` is stored in ``<prefix>monitoring.dbt_run_results``
+(``retail_warehouse.monitoring``): on DuckDB in the shadow file before it is published (or, for
+a failed build, in the published file when nobody holds it). The orchestrator runs builds
+through ``run_build`` too, with its own way of starting dbt (``DbtRunner``). A plain
+``dbt build`` still builds in place, as dbt users expect. Method: docs/publishing.md.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from retail_warehouse.engines import check_duckdb_free
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
+from retail_warehouse.publish import Generation, Publisher, PublishOutcome
+from retail_warehouse.publish.audit import (
+    Audit,
+    FailingRows,
+    audit_results,
+    failing_rows,
+    format_failure,
+    problems_with_rows,
+    read_run_results,
+)
+from retail_warehouse.publish.duckdb import DuckdbPublisher
+from retail_warehouse.publish.postgres import PostgresPublisher
 from retail_warehouse.settings import Settings
+
+SELECTION_OPTIONS = frozenset(
+    {
+        "-s",
+        "--select",
+        "--models",
+        "-m",
+        "--exclude",
+        "--selector",
+        "--resource-type",
+        "--resource-types",
+        "--exclude-resource-type",
+        "--exclude-resource-types",
+        "--inline",
+    }
+)
+"""dbt options that build part of the project: a published build is always whole."""
 
 
 def dbt_executable() -> str:
@@ -33,14 +75,6 @@ def dbt_executable() -> str:
     if found is None:
         raise RetailWarehouseError("dbt is not installed: run `make install`")
     return found
-
-
-def dbt_environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for dbt: DBT_PROFILES_DIR defaults to ./profiles when it exists."""
-    result = dict(os.environ if env is None else env)
-    if "DBT_PROFILES_DIR" not in result and Path("profiles/profiles.yml").exists():
-        result["DBT_PROFILES_DIR"] = str(Path("profiles").resolve())
-    return result
 
 
 @dataclass(frozen=True)
@@ -55,9 +89,27 @@ DbtRunner = Callable[[list[str], dict[str, str]], DbtRun]
 """Starts dbt with these arguments (``build --target ...``) and environment, and waits."""
 
 
-def target_path(dbt_args: Sequence[str], env: dict[str, str]) -> Path:
-    """Where dbt writes its artifacts: ``--target-path``, else ``$DBT_TARGET_PATH``, else
-    ``target``."""
+def dbt_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for dbt: DBT_PROFILES_DIR defaults to ./profiles when it exists."""
+    result = dict(os.environ if env is None else env)
+    if "DBT_PROFILES_DIR" not in result and Path("profiles/profiles.yml").exists():
+        result["DBT_PROFILES_DIR"] = str(Path("profiles").resolve())
+    return result
+
+
+def check_whole_build(dbt_args: Sequence[str]) -> None:
+    """Refuse dbt options that select part of the project: a published warehouse is built
+    whole (a partial shadow would publish without the models left out)."""
+    for arg in dbt_args:
+        if arg.split("=", 1)[0] in SELECTION_OPTIONS:
+            raise RetailWarehouseError(
+                f"retail-warehouse build publishes the whole project and does not take {arg}; "
+                "for part of it, build in place with `dbt build --select ...`"
+            )
+
+
+def target_path(dbt_args: Sequence[str], env: Mapping[str, str]) -> Path:
+    """Where dbt writes its artifacts: --target-path, else DBT_TARGET_PATH, else target/."""
     for index, arg in enumerate(dbt_args):
         if arg == "--target-path" and index + 1 < len(dbt_args):
             return Path(dbt_args[index + 1])
@@ -72,24 +124,192 @@ def run_dbt_subprocess(args: list[str], env: dict[str, str]) -> DbtRun:
     return DbtRun(returncode, target_path(args, env))
 
 
+def manifest_models(manifest_path: Path) -> dict[str, str]:
+    """Every model of the project (``manifest.json``): unique id -> schema; empty when dbt
+    did not write the manifest."""
+    if not manifest_path.is_file():
+        return {}
+    with manifest_path.open(encoding="utf-8") as handle:
+        manifest = json.load(handle)
+    return {
+        str(unique_id): str(node["schema"])
+        for unique_id, node in manifest.get("nodes", {}).items()
+        if node.get("resource_type") == "model"
+    }
+
+
+def shadow_schemas(models: Mapping[str, str], suffix_env: Mapping[str, str]) -> list[str]:
+    """The schemas dbt wrote the models to, when they are shadow schemas; empty when the
+    build writes a whole file (DuckDB)."""
+    suffix = suffix_env.get("RW_BUILD_SCHEMA_SUFFIX", "")
+    if not suffix:
+        return []
+    return sorted({schema for schema in models.values() if schema.endswith(suffix)})
+
+
+def hook_seconds(run_results: Mapping[str, Any] | None, hook_type: str) -> float:
+    """Execution time of the project's ``hook_type`` hooks (``on-run-start``): on PostgreSQL
+    the shadow copy of the incremental tables happens there, inside dbt."""
+    if run_results is None:
+        return 0.0
+    return sum(
+        float(result.get("execution_time") or 0.0)
+        for result in run_results.get("results", [])
+        if str(result.get("unique_id", "")).startswith("operation.")
+        and f"-{hook_type}-" in str(result.get("unique_id", ""))
+    )
+
+
+def publisher_for(target: str, settings: Settings) -> Publisher:
+    """The engine's publisher."""
+    if target == "duckdb":
+        return DuckdbPublisher(settings.duckdb_path)
+    if target == "postgres":
+        return PostgresPublisher(settings)
+    raise RetailWarehouseError(f"no published build for target {target!r}")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: whether it published, and where everything is."""
+
+    target: str
+    published: bool
+    exit_code: int
+    """0 when published; dbt's status (1) or 1 when the audit stopped the publish."""
+    audit: Audit
+    run_results_path: Path
+    """dbt's ``run_results.json`` of this build (absent if dbt stopped before writing it)."""
+    shadow_location: str
+    report: str
+    """The lines printed after dbt's output: what was published, or why not."""
+    outcome: PublishOutcome | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of the steps: ``prepare`` (the shadow copy; on PostgreSQL it runs in dbt's
+    on-run-start hook, so it is part of ``dbt`` too), ``dbt``, ``publish``."""
+
+
 def run_build(
     target: str,
     settings: Settings,
     dbt_args: Sequence[str] = (),
     runner: DbtRunner = run_dbt_subprocess,
-) -> int:
-    """Check the warehouse, run ``dbt build --target <target> <dbt_args>`` and store its run
-    results in the monitoring schema; returns dbt's exit status."""
-    if target == "duckdb":
-        check_duckdb_free(settings.duckdb_path)
-    prepare_monitoring(target, settings)
+    *,
+    keep_generations: int | None = None,
+    echo: Callable[[str], None] = print,
+) -> BuildResult:
+    """Build the warehouse into a shadow copy, test it, and publish it only if nothing at
+    error severity failed; store the run results. ``runner`` starts dbt (by default a child
+    process writing to this terminal); ``echo`` gets the report. Raises
+    ``WarehouseBusyError`` when another build holds the warehouse."""
+    check_whole_build(dbt_args)
+    keep = settings.keep_generations if keep_generations is None else keep_generations
     env = dbt_environment()
     if settings.schema_prefix:
         env["RW_SCHEMA_PREFIX"] = settings.schema_prefix
-    # a run_results.json left by an earlier command must not be stored as this run's
-    (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
-    run = runner(["build", "--target", target, *dbt_args], env)
-    results = run.target_path / RUN_RESULTS_FILE
-    if results.exists():
-        record_run_results(target, settings, results)
-    return run.returncode
+    publisher = publisher_for(target, settings)
+    seconds: dict[str, float] = {}
+    notes: list[str] = []
+    with publisher.hold():
+        started = time.perf_counter()
+        shadow_env = publisher.prepare_shadow()
+        seconds["prepare"] = time.perf_counter() - started
+        shadow_settings = publisher.shadow_settings(settings)
+        prepare_monitoring(target, shadow_settings)  # the models that read it find the table
+        env.update(shadow_env)
+        # a run_results.json left by an earlier command must not be taken for this run's
+        (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
+        started = time.perf_counter()
+        run = runner(["build", "--target", target, *dbt_args], env)
+        seconds["dbt"] = time.perf_counter() - started
+        run_results_path = run.target_path / RUN_RESULTS_FILE
+        run_results = read_run_results(run_results_path)
+        seconds["prepare"] += hook_seconds(run_results, "on-run-start")
+        models = manifest_models(run.target_path / "manifest.json")
+        audit = audit_results(run_results, models)
+        schemas = shadow_schemas(models, shadow_env)
+        location = publisher.shadow_location(schemas)
+        outcome: PublishOutcome | None = None
+        if audit.passed(run.returncode):
+            if run_results is not None:
+                record_run_results(target, shadow_settings, run_results_path)
+            outcome = publisher.publish(schemas, keep)
+            seconds["publish"] = outcome.seconds
+        else:
+            samples: dict[str, FailingRows] = {}
+            tests = problems_with_rows(audit.problems)
+            if tests:
+                with publisher.query_shadow() as query:
+                    for problem in tests:
+                        samples[problem.unique_id] = failing_rows(query, problem)
+            publisher.discard_shadow_access(schemas)
+            if run_results is not None:
+                notes += _record_failed_run(target, settings, shadow_settings, run_results_path)
+    if outcome is None:
+        report = "\n".join([format_failure(audit, run.returncode, samples, location), *notes])
+    else:
+        report = format_published(target, outcome, audit, seconds)
+    echo(report)
+    return BuildResult(
+        target=target,
+        published=outcome is not None,
+        exit_code=0 if outcome is not None else (run.returncode or 1),
+        audit=audit,
+        run_results_path=run_results_path,
+        shadow_location=location,
+        report=report,
+        outcome=outcome,
+        seconds=seconds,
+    )
+
+
+def _record_failed_run(
+    target: str, settings: Settings, shadow_settings: Settings, run_results_path: Path
+) -> list[str]:
+    """Store a failed build's results where the next build keeps them: the published
+    warehouse; on DuckDB, if a reader holds the file, in the shadow copy only (returns a note
+    saying so)."""
+    try:
+        record_run_results(target, settings, run_results_path)
+    except RetailWarehouseError as error:
+        if shadow_settings == settings:
+            raise
+        record_run_results(target, shadow_settings, run_results_path)
+        return [f"run results stored in the shadow copy only ({error})"]
+    return []
+
+
+def format_generations(generations: Sequence[Generation]) -> list[str]:
+    """One line per kept generation."""
+    return [
+        f"  {generation.name:<12} {generation.location}"
+        + (f" (published {generation.published_at})" if generation.published_at else "")
+        for generation in generations
+    ]
+
+
+def format_published(
+    target: str, outcome: PublishOutcome, audit: Audit, seconds: Mapping[str, float]
+) -> str:
+    """The report of a published build."""
+    lines = [
+        f"published: {audit.node_count} nodes built and tested in the shadow copy, now read by "
+        f"BI on {target}: {outcome.published.location}",
+        f"  shadow copy {seconds.get('prepare', 0.0):.1f} s, "
+        f"dbt build {seconds.get('dbt', 0.0):.1f} s, publish {outcome.seconds:.2f} s",
+    ]
+    if outcome.kept:
+        lines.append("kept for `retail-warehouse rollback`:")
+        lines += format_generations(outcome.kept)
+    lines += [f"note: {note}" for note in outcome.notes]
+    return "\n".join(lines)
+
+
+def run_rollback(target: str, settings: Settings) -> PublishOutcome:
+    """Publish the previous generation again (one atomic step)."""
+    return publisher_for(target, settings).rollback()
+
+
+def list_generations(target: str, settings: Settings) -> list[Generation]:
+    """The published, previous, rolled-back and shadow copies of the warehouse."""
+    return list(publisher_for(target, settings).generations())

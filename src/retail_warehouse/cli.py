@@ -1,9 +1,11 @@
-"""The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt, and
-``summary`` and ``report`` (the HTML dashboard) after a build, ``serve`` the scoring API, and
-``orchestrate`` the Dagster UI, inbox sensor and schedule (extra ``orchestration``).
+"""The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt (write, audit,
+publish), ``rollback`` a publish, list the kept ``generations``, ``summary`` and ``report`` (the
+HTML dashboard) after a build, ``serve`` the scoring API, and ``orchestrate`` the Dagster UI,
+inbox sensor and schedule (extra ``orchestration``).
 
-Exit status: 0 on success, 1 when the summary does not reconcile, 2 on a usage or load error
-(the message is printed as ``error: ...`` on stderr, without a traceback).
+Exit status: 0 on success, 1 when the summary does not reconcile or a build is not published
+(a test or model failed), 2 on a usage or load error (the message is printed as
+``error: ...`` on stderr, without a traceback).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from retail_warehouse.build import run_build
+from retail_warehouse.build import format_generations, list_generations, run_build, run_rollback
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
 from retail_warehouse.load import load, load_feed
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
@@ -62,12 +64,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build_parser_ = commands.add_parser(
         "build",
-        help="dbt build, after checking that no other process holds the warehouse",
+        help="dbt build into a shadow copy, run every test there, and publish it in one "
+        "atomic step only if nothing failed (docs/publishing.md)",
+    )
+    build_parser_.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="previous generations to keep for rollback (default: $RW_KEEP_GENERATIONS, else 1)",
     )
     build_parser_.add_argument(
         "dbt_args",
         nargs=argparse.REMAINDER,
-        help="more dbt build arguments, after -- (e.g. -- --select marts)",
+        help="more dbt build arguments, after -- (e.g. -- --full-refresh); the whole project "
+        "is always built",
+    )
+    rollback_parser = commands.add_parser(
+        "rollback", help="publish the previous generation again (one atomic step)"
+    )
+    generations_parser = commands.add_parser(
+        "generations", help="list the published, previous and shadow copies of the warehouse"
     )
     report_parser = commands.add_parser(
         "report", help="write the dashboard: one self-contained HTML file from the marts"
@@ -96,7 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("RW_API_PORT") or 8000),
         help="port (default: $RW_API_PORT, else 8000)",
     )
-    for sub in (load_parser, summary_parser, build_parser_, report_parser, serve_parser):
+    for sub in (
+        load_parser,
+        summary_parser,
+        build_parser_,
+        rollback_parser,
+        generations_parser,
+        report_parser,
+        serve_parser,
+    ):
         _add_common_options(sub)
     orchestrate_parser = commands.add_parser(
         "orchestrate",
@@ -156,10 +180,35 @@ def run_summary(args: argparse.Namespace) -> int:
 
 
 def run_build_command(args: argparse.Namespace) -> int:
-    """``build``: dbt build on the target; dbt's own exit status."""
+    """``build``: write, audit, publish; 0 when published, else 1 (dbt's status)."""
     settings = from_env().with_prefix(args.schema_prefix)
     extra = [arg for arg in args.dbt_args if arg != "--"]
-    return run_build(args.target, settings, extra)
+    result = run_build(args.target, settings, extra, keep_generations=args.keep)
+    return result.exit_code
+
+
+def run_rollback_command(args: argparse.Namespace) -> int:
+    """``rollback``: publish the previous generation again and say what is kept."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    outcome = run_rollback(args.target, settings)
+    print(f"rolled back: BI now reads {outcome.published.location}", end="")
+    print(
+        f" (published {outcome.published.published_at})" if outcome.published.published_at else ""
+    )
+    if outcome.kept:
+        print("still kept:")
+        print("\n".join(format_generations(outcome.kept)))
+    for note in outcome.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def run_generations_command(args: argparse.Namespace) -> int:
+    """``generations``: one line per kept copy of the warehouse."""
+    settings = from_env().with_prefix(args.schema_prefix)
+    generations = list_generations(args.target, settings)
+    print("\n".join(format_generations(generations)) or "nothing published yet")
+    return 0
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -219,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": run_load,
         "summary": run_summary,
         "build": run_build_command,
+        "rollback": run_rollback_command,
+        "generations": run_generations_command,
         "report": run_report,
         "serve": run_serve,
         "orchestrate": run_orchestrate,

@@ -3,7 +3,9 @@
 DuckDB: ``DUCKDB_PATH`` (default ``warehouse.duckdb``, relative to the current directory).
 PostgreSQL: the libpq variables ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD`` and
 ``PGDATABASE``. Schema prefix: ``RW_SCHEMA_PREFIX`` (default empty), the same variable that
-``dbt_project.yml`` reads, so the loader writes where dbt reads.
+``dbt_project.yml`` reads, so the loader writes where dbt reads. Published generations kept
+by ``retail-warehouse build`` for a rollback: ``RW_KEEP_GENERATIONS`` (default 1;
+docs/publishing.md).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from retail_warehouse.errors import ConfigError
 
 TARGETS: tuple[str, ...] = ("duckdb", "postgres")
 """The warehouse engines, named as the outputs in ``profiles.yml``."""
+
+DEFAULT_KEEP_GENERATIONS = 1
+"""Previous published generations kept for ``retail-warehouse rollback``."""
 
 _PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -58,9 +63,14 @@ class Settings:
     duckdb_path: Path = Path("warehouse.duckdb")
     postgres: PostgresSettings = dataclasses.field(default_factory=PostgresSettings)
     schema_prefix: str = ""
+    keep_generations: int = DEFAULT_KEEP_GENERATIONS
 
     def __post_init__(self) -> None:
         check_schema_prefix(self.schema_prefix)
+        if self.keep_generations < 0:
+            raise ConfigError(
+                f"the number of generations to keep must be 0 or more, not {self.keep_generations}"
+            )
 
     @property
     def raw_schema(self) -> str:
@@ -111,8 +121,14 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         password=env.get("PGPASSWORD", ""),
         dbname=env.get("PGDATABASE") or "retail_warehouse",
     )
+    keep_text = env.get("RW_KEEP_GENERATIONS") or str(DEFAULT_KEEP_GENERATIONS)
+    try:
+        keep = int(keep_text)
+    except ValueError:
+        raise ConfigError(f"RW_KEEP_GENERATIONS must be a number, not {keep_text!r}") from None
     return Settings(
         duckdb_path=Path(env.get("DUCKDB_PATH") or "warehouse.duckdb"),
         postgres=postgres,
         schema_prefix=env.get("RW_SCHEMA_PREFIX", ""),
+        keep_generations=keep,
     )

@@ -5,7 +5,8 @@ assets, dbt tests as asset checks, the inbox sensor and the daily full build.
   ``retail_warehouse.load.load``; every dbt model and seed is an asset read from the dbt
   manifest by dagster-dbt, and every data test on a model an asset check.
 - The dbt assets run ``retail_warehouse.build.run_build``, the same function as
-  ``retail-warehouse build``: the same checks before dbt, and the run results stored in
+  ``retail-warehouse build``: the build goes to a shadow copy and is published only if every
+  test passed (docs/publishing.md), and the run results are stored in
   ``monitoring.dbt_run_results``. Only the way dbt starts differs (dagster-dbt's, so the
   asset events stream into Dagster).
 - ``inbox_sensor`` starts ``refresh_from_inbox`` (load, then incremental build) once per new
@@ -185,11 +186,11 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
             return DbtRun(returncode, invocation.target_path)
 
         extra = ["--full-refresh"] if config.full_refresh else []
-        returncode = run_build(settings.target, from_env(), extra, runner=start_dbt)
+        result = run_build(settings.target, from_env(), extra, runner=start_dbt)
         yield from events
-        if returncode != 0:
+        if not result.published:
             raise Failure(
-                description=f"dbt build exited {returncode}: see the failed assets and checks; "
+                description=f"{result.report}\nsee the failed assets and checks; "
                 "the results are in monitoring.dbt_run_results"
             )
 

@@ -24,13 +24,20 @@ from typing import Any
 import duckdb
 import psycopg2
 import pytest
-from warehouse_helpers import BIN, REPO, pg_params, run_command, throwaway_pg_database
+from warehouse_helpers import (
+    BIN,
+    REPO,
+    pg_params,
+    run_command,
+    schema_checksums,
+    table_checksum,
+    throwaway_pg_database,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 FIRST_SHEET_ROWS = 525_461
 TARGETS = ("duckdb", "postgres")
-LINEAGE = frozenset({"invoice_line_id", "load_id", "source_row_number", "last_load_id"})
 KILL_AFTER_SECONDS = {"duckdb": 4.0, "postgres": 8.0}
 DBT_WORK_SUFFIXES = ("__dbt_tmp", "__dbt_backup")
 
@@ -95,38 +102,8 @@ class Warehouse:
             connection.commit()
             connection.close()
 
-    def marts(self) -> list[str]:
-        return [
-            str(row[0])
-            for row in self.query(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'marts' order by table_name"
-            )
-        ]
-
     def checksums(self, skip_lineage: bool = False) -> dict[str, tuple[int, str]]:
-        return {table: _checksum(self.query, table, skip_lineage) for table in self.marts()}
-
-
-def _columns(query: Any, table: str) -> list[str]:
-    rows = query(
-        "select column_name from information_schema.columns "
-        f"where table_schema = 'marts' and table_name = '{table}' order by ordinal_position"
-    )
-    return [str(row[0]) for row in rows]
-
-
-def _checksum(query: Any, table: str, skip_lineage: bool) -> tuple[int, str]:
-    """Row count and an order-independent md5 of the rows' text (the same engine compares
-    with itself, so its own text forms of numbers and dates are fine)."""
-    columns = [c for c in _columns(query, table) if not (skip_lineage and c in LINEAGE)]
-    row_text = " || '|' || ".join(f"coalesce(cast({c} as varchar), '~')" for c in columns)
-    sql = (
-        f"select count(*), md5(coalesce(string_agg(row_text, chr(10) order by row_text), '')) "
-        f"from (select {row_text} as row_text from marts.{table}) as rows_as_text"
-    )
-    count, digest = query(sql)[0]
-    return int(count), str(digest)
+        return schema_checksums(self.query, skip_lineage)
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +160,7 @@ def test_two_step_load_gives_the_same_marts_as_one_full_build(
     stepwise_sums = warehouse.checksums(skip_lineage=True)
     assert stepwise_sums, "no marts built"
     for table, checksum in stepwise_sums.items():
-        assert checksum == _checksum(reference, table, skip_lineage=True), (
+        assert checksum == table_checksum(reference, table, skip_lineage=True), (
             f"{target}: marts.{table} differs between the two-step and the one-step build"
         )
 

@@ -8,7 +8,7 @@ import dataclasses
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +99,47 @@ def run_command(
             f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
         )
     return result
+
+
+Query = Callable[[str], list[tuple[Any, ...]]]
+
+LINEAGE = frozenset({"invoice_line_id", "load_id", "source_row_number", "last_load_id"})
+"""Columns that say which load a row came from; equal marts may differ only there."""
+
+
+def table_names(query: Query, schema: str = "marts") -> list[str]:
+    """The tables and views of a schema, by name."""
+    rows = query(
+        "select table_name from information_schema.tables "
+        f"where table_schema = '{schema}' order by table_name"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def table_checksum(
+    query: Query, table: str, skip_lineage: bool = False, schema: str = "marts"
+) -> tuple[int, str]:
+    """Row count and an order-independent md5 of the rows' text (the same engine compares
+    with itself, so its own text forms of numbers and dates are fine)."""
+    rows = query(
+        "select column_name from information_schema.columns "
+        f"where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position"
+    )
+    columns = [str(row[0]) for row in rows if not (skip_lineage and row[0] in LINEAGE)]
+    row_text = " || '|' || ".join(f"coalesce(cast({c} as varchar), '~')" for c in columns)
+    sql = (
+        f"select count(*), md5(coalesce(string_agg(row_text, chr(10) order by row_text), '')) "
+        f"from (select {row_text} as row_text from {schema}.{table}) as rows_as_text"
+    )
+    count, digest = query(sql)[0]
+    return int(count), str(digest)
+
+
+def schema_checksums(
+    query: Query, skip_lineage: bool = False, schema: str = "marts"
+) -> dict[str, tuple[int, str]]:
+    """``table_checksum`` of every table of a schema."""
+    return {
+        table: table_checksum(query, table, skip_lineage, schema)
+        for table in table_names(query, schema)
+    }

@@ -1,0 +1,75 @@
+{#-
+    on-run-start of a published build on PostgreSQL: empty the shadow
+    schemas, copy the published incremental tables in. No-op otherwise.
+    Why: macros/_macros.yml.
+-#}
+{% macro prepare_build_schemas() -%}
+    {{ return(adapter.dispatch('prepare_build_schemas', 'retail_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__prepare_build_schemas() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro postgres__prepare_build_schemas() -%}
+    {%- set suffix = build_schema_suffix() -%}
+    {%- if not execute or not suffix or flags.WHICH not in ('build', 'run') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set schemas = [] -%}
+    {%- set incrementals = [] -%}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
+        {%- if node.schema.endswith(suffix) and node.schema not in schemas -%}
+            {%- do schemas.append(node.schema) -%}
+        {%- endif -%}
+        {%- if node.config.materialized == 'incremental' -%}
+            {%- do incrementals.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for schema in schemas -%}
+        {%- set relation = api.Relation.create(database=target.database, schema=schema) -%}
+        {%- do adapter.drop_schema(relation) -%}
+        {%- do adapter.create_schema(relation) -%}
+    {%- endfor -%}
+    {%- set statements = [] -%}
+    {%- set copied = [] -%}
+    {%- if not flags.FULL_REFRESH -%}
+        {%- for node in incrementals if node.schema.endswith(suffix) -%}
+            {%- set published_schema = node.schema[:-(suffix | length)] -%}
+            {%- set published = api.Relation.create(
+                database=node.database, schema=published_schema, identifier=node.alias
+            ) -%}
+            {%- set shadow = api.Relation.create(
+                database=node.database, schema=node.schema, identifier=node.alias,
+                type='table'
+            ) -%}
+            {%- set indexes = run_query(
+                "select indexdef from pg_catalog.pg_indexes where schemaname = '"
+                ~ published_schema ~ "' and tablename = '" ~ node.alias ~ "'"
+            ) -%}
+            {%- set found = run_query(
+                "select 1 from pg_catalog.pg_tables where schemaname = '"
+                ~ published_schema ~ "' and tablename = '" ~ node.alias ~ "'"
+            ) -%}
+            {%- if found.rows | length > 0 -%}
+                {%- do statements.append(
+                    'create table ' ~ shadow ~ ' (like ' ~ published
+                    ~ ' including all excluding indexes)'
+                ) -%}
+                {%- do statements.append(
+                    'insert into ' ~ shadow ~ ' select * from ' ~ published
+                ) -%}
+                {%- for row in indexes.rows -%}
+                    {%- do statements.append(row[0] | replace(
+                        ' ON ' ~ published_schema ~ '.', ' ON ' ~ node.schema ~ '.', 1
+                    )) -%}
+                {%- endfor -%}
+                {%- do adapter.cache_added(shadow) -%}
+                {%- do copied.append(published | string) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ log('shadow schemas ' ~ schemas | join(', ') ~ ' emptied; copied in: '
+           ~ (copied | join(', ') or 'no published incremental table'), info=true) }}
+    {{ return(statements | join(';\n')) }}
+{%- endmacro %}

@@ -1,0 +1,389 @@
+"""DuckDB: build on a copy of the warehouse file, then replace the file in one ``os.replace``.
+
+DuckDB cannot rename schemas, and one file is one database, so the unit that is swapped is the
+file. Beside ``warehouse.duckdb`` the folder ``warehouse.generations/`` holds::
+
+    shadow/warehouse.duckdb        the copy the build writes (kept after a failed build)
+    previous-1/warehouse.duckdb    the generation published before the current one, ...
+    rolled-back/warehouse.duckdb   what the last rollback replaced
+    build.lock                     held (flock) by a build or rollback while it runs
+
+Every copy keeps the file name, because dbt-duckdb names the catalog after the file's stem and
+writes it into view definitions: a file renamed to another stem would break its views.
+
+A reader with an open connection keeps reading the file it opened (the old inode lives on, as
+``previous-1`` or, once unlinked, until the reader closes it); a new connection opens the new
+file. During the build this module holds the lock file and a read-only connection on the
+published file, so no loader or other writer can change it while its copy is being built: a
+load in between would otherwise be lost when the file is replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+
+from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.messages import describe_duckdb_connect_error
+from retail_warehouse.publish import (
+    Generation,
+    PublishOutcome,
+    QueryFunction,
+    WarehouseBusyError,
+)
+from retail_warehouse.settings import Settings
+
+SHADOW = "shadow"
+ROLLED_BACK = "rolled-back"
+PREVIOUS_PREFIX = "previous-"
+
+
+@dataclass(frozen=True)
+class DuckdbLayout:
+    """Where the published file, its shadow and its previous generations are."""
+
+    path: Path
+
+    @property
+    def folder(self) -> Path:
+        """``<stem>.generations`` beside the published file."""
+        return self.path.parent / f"{self.path.stem}.generations"
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file a build (and a load) holds while it runs."""
+        return self.folder / "build.lock"
+
+    def slot(self, name: str) -> Path:
+        """The file of one kept copy: ``<folder>/<name>/<file name>``."""
+        return self.folder / name / self.path.name
+
+    @property
+    def shadow(self) -> Path:
+        """The copy the build writes."""
+        return self.slot(SHADOW)
+
+    def previous(self) -> list[tuple[int, Path]]:
+        """The previous generations on disk, newest (lowest number) first."""
+        found: list[tuple[int, Path]] = []
+        if self.folder.is_dir():
+            for entry in self.folder.iterdir():
+                number = entry.name.removeprefix(PREVIOUS_PREFIX)
+                if entry.name.startswith(PREVIOUS_PREFIX) and number.isdigit():
+                    file = entry / self.path.name
+                    if file.is_file():
+                        found.append((int(number), file))
+        return sorted(found)
+
+
+def wal_path(path: Path) -> Path:
+    """DuckDB's write-ahead log beside a database file."""
+    return path.with_name(path.name + ".wal")
+
+
+def remove_database_file(path: Path) -> None:
+    """Delete a database file and its write-ahead log, if there."""
+    for file in (path, wal_path(path)):
+        file.unlink(missing_ok=True)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make renames in ``folder`` durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _modified_at(path: Path) -> str:
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return stamp.isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def build_lock(layout: DuckdbLayout) -> Iterator[IO[str]]:
+    """Hold the build lock of a DuckDB warehouse (an exclusive ``flock`` on its lock file,
+    released by the kernel when the process ends, however it ends)."""
+    layout.folder.mkdir(parents=True, exist_ok=True)
+    handle = layout.lock_path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise WarehouseBusyError(
+                f"another build, rollback or load of {layout.path} is running ({holder}); "
+                "wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(
+            f"pid {os.getpid()} since {datetime.now(tz=UTC).isoformat(timespec='seconds')}"
+        )
+        handle.flush()
+        yield handle
+    finally:
+        handle.close()
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold a leftover write-ahead log into the file (needs the file to itself)."""
+    try:
+        connection = duckdb.connect(str(path))
+    except duckdb.Error as error:
+        raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error
+    try:
+        connection.execute("checkpoint")
+    finally:
+        connection.close()
+
+
+def open_published_file(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection on the published file, kept while the build runs so that no
+    writer (a load, a notebook) can change it; readers may still open it. ``None`` when the
+    file does not exist yet."""
+    if not path.exists():
+        return None
+    if wal_path(path).exists():
+        _checkpoint(path)
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error
+
+
+def copy_database(source: Path, destination: Path) -> None:
+    """Copy a database file (and a write-ahead log, if any) to a fresh file at
+    ``destination``, replacing what was there: a process still writing the old file (an
+    orphaned build) keeps its own inode and never touches the new one."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    remove_database_file(destination)
+    partial = destination.with_name(destination.name + ".partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, destination)
+    if wal_path(source).exists():
+        shutil.copyfile(wal_path(source), wal_path(destination))
+
+
+def _renumber(layout: DuckdbLayout, generations: Sequence[tuple[int, Path]], first: int) -> None:
+    """Rename previous generations (newest first) to ``previous-<first>``,
+    ``previous-<first + 1>``, ... keeping their order; a rename happens only when its
+    destination is free, so no generation overwrites another."""
+    pending = [
+        (path, layout.slot(f"{PREVIOUS_PREFIX}{first + index}"))
+        for index, (_, path) in enumerate(generations)
+    ]
+    pending = [(path, destination) for path, destination in pending if path != destination]
+    while pending:
+        movable = [(path, dest) for path, dest in pending if not dest.exists()]
+        if not movable:  # cannot happen for an order-keeping renumbering; never overwrite
+            raise RetailWarehouseError(f"cannot renumber the generations in {layout.folder}")
+        for path, destination in movable:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, destination)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
+        pending = [item for item in pending if item not in movable]
+
+
+def _drop_slot(file: Path) -> None:
+    remove_database_file(file)
+    with contextlib.suppress(OSError):
+        file.parent.rmdir()
+
+
+def publish_file(layout: DuckdbLayout, keep: int) -> PublishOutcome:
+    """Make the shadow the published file: the published file becomes ``previous-1`` (a hard
+    link, no copy), older ones move down, those beyond ``keep`` are deleted, then one
+    ``os.replace`` puts the shadow in place."""
+    started = time.perf_counter()
+    shadow = layout.shadow
+    if wal_path(shadow).exists():
+        _checkpoint(shadow)
+    previous = layout.previous()
+    for _, file in previous[max(keep - 1, 0) :]:
+        _drop_slot(file)
+    previous = previous[: max(keep - 1, 0)]
+    if keep > 0 and layout.path.exists():
+        _renumber(layout, previous, first=2)
+        newest = layout.slot(f"{PREVIOUS_PREFIX}1")
+        newest.parent.mkdir(parents=True, exist_ok=True)
+        remove_database_file(newest)
+        os.link(layout.path, newest)
+    os.replace(shadow, layout.path)
+    _fsync_folder(layout.path.parent)
+    with contextlib.suppress(OSError):
+        shadow.parent.rmdir()
+    return PublishOutcome(
+        seconds=time.perf_counter() - started,
+        published=Generation("published", str(layout.path), _modified_at(layout.path)),
+        kept=tuple(_previous_generations(layout)),
+    )
+
+
+def _previous_generations(layout: DuckdbLayout) -> Iterator[Generation]:
+    for number, file in layout.previous():
+        yield Generation(f"{PREVIOUS_PREFIX}{number}", str(file), _modified_at(file))
+
+
+def _loads(path: Path) -> dict[int, str]:
+    """Succeeded loads recorded in a file's load log: load id -> source file."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            rows = connection.execute(
+                "select load_id, source_file from raw.load_log where status = 'succeeded'"
+            ).fetchall()
+    except duckdb.Error:
+        return {}
+    return {int(load_id): str(source_file) for load_id, source_file in rows}
+
+
+def rollback_file(layout: DuckdbLayout) -> PublishOutcome:
+    """Publish the newest previous generation again: the published file moves to
+    ``rolled-back`` (replacing an older one), ``previous-1`` is put in place with one
+    ``os.replace``, older generations move up. The file holds the raw data too, so loads made
+    after that generation was built are undone: the notes name them."""
+    started = time.perf_counter()
+    previous = layout.previous()
+    if not previous:
+        raise RetailWarehouseError(
+            f"no previous generation of {layout.path} is kept in {layout.folder} "
+            "(RW_KEEP_GENERATIONS, default 1, sets how many a build keeps)"
+        )
+    _, restored = previous[0]
+    notes: list[str] = []
+    if layout.path.exists():
+        undone = sorted(set(_loads(layout.path).items()) - set(_loads(restored).items()))
+        if undone:
+            names = ", ".join(f"{load_id} ({source})" for load_id, source in undone)
+            notes.append(
+                f"loads undone (they were loaded after this generation was built): {names}; "
+                "load those files again to have them"
+            )
+        rolled_back = layout.slot(ROLLED_BACK)
+        rolled_back.parent.mkdir(parents=True, exist_ok=True)
+        remove_database_file(rolled_back)
+        os.link(layout.path, rolled_back)
+    os.replace(restored, layout.path)
+    _fsync_folder(layout.path.parent)
+    with contextlib.suppress(OSError):
+        restored.parent.rmdir()
+    _renumber(layout, previous[1:], first=1)
+    return PublishOutcome(
+        seconds=time.perf_counter() - started,
+        published=Generation("published", str(layout.path), _modified_at(layout.path)),
+        kept=tuple(_previous_generations(layout)),
+        notes=tuple(notes),
+    )
+
+
+class DuckdbPublisher:
+    """``Publisher`` for a DuckDB warehouse file."""
+
+    def __init__(self, path: Path) -> None:
+        self.layout = DuckdbLayout(path)
+        self._published: duckdb.DuckDBPyConnection | None = None
+
+    def _let_go(self) -> None:
+        """Close the read-only connection on the published file."""
+        if self._published is not None:
+            self._published.close()
+            self._published = None
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """The build lock (the published file is held from ``prepare_shadow`` on)."""
+        with build_lock(self.layout):
+            try:
+                yield
+            finally:
+                self._let_go()
+
+    def prepare_shadow(self) -> dict[str, str]:
+        """Hold the published file read-only, and copy it (with its raw data and incremental
+        tables) to the shadow file; dbt builds that file."""
+        self._published = open_published_file(self.layout.path)
+        if self._published is not None:
+            copy_database(self.layout.path, self.layout.shadow)
+        else:
+            self.layout.shadow.parent.mkdir(parents=True, exist_ok=True)
+            remove_database_file(self.layout.shadow)
+        return {"DUCKDB_PATH": str(self.layout.shadow)}
+
+    def shadow_settings(self, settings: Settings) -> Settings:
+        """The settings with the shadow file as the warehouse."""
+        return dataclasses.replace(settings, duckdb_path=self.layout.shadow)
+
+    def shadow_location(self, shadow_schemas: Sequence[str]) -> str:
+        """The shadow file."""
+        del shadow_schemas  # the whole file is the shadow
+        return f"the DuckDB file {self.layout.shadow}"
+
+    @contextlib.contextmanager
+    def query_shadow(self) -> Iterator[QueryFunction]:
+        """Read-only queries on the shadow file (each raises if the file cannot be opened,
+        e.g. when dbt stopped before creating it)."""
+        try:
+            connection: duckdb.DuckDBPyConnection | None = duckdb.connect(
+                str(self.layout.shadow), read_only=True
+            )
+            problem: duckdb.Error | None = None
+        except duckdb.Error as error:
+            connection, problem = None, error
+
+        def query(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+            if connection is None:
+                raise RetailWarehouseError(f"cannot open {self.layout.shadow}: {problem}")
+            cursor = connection.execute(sql)
+            columns = [column[0] for column in cursor.description or []]
+            return columns, cursor.fetchall()
+
+        try:
+            yield query
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def discard_shadow_access(self, shadow_schemas: Sequence[str]) -> None:
+        """Readers open the published file, not the shadow: only let go of the published
+        file."""
+        del shadow_schemas
+        self._let_go()
+
+    def publish(self, shadow_schemas: Sequence[str], keep: int) -> PublishOutcome:
+        """Replace the published file by the shadow."""
+        del shadow_schemas  # the whole file is published
+        try:
+            return publish_file(self.layout, keep)
+        finally:
+            self._let_go()
+
+    def rollback(self) -> PublishOutcome:
+        """Publish ``previous-1`` again, under the build lock, holding the published file
+        against writers."""
+        with self.hold():
+            self._published = open_published_file(self.layout.path)
+            return rollback_file(self.layout)
+
+    def generations(self) -> Iterator[Generation]:
+        """Published, previous (newest first), rolled back, shadow: those on disk."""
+        if self.layout.path.exists():
+            yield Generation("published", str(self.layout.path), _modified_at(self.layout.path))
+        yield from _previous_generations(self.layout)
+        for name in (ROLLED_BACK, SHADOW):
+            file = self.layout.slot(name)
+            if file.exists():
+                yield Generation(name, str(file), _modified_at(file))

@@ -1,0 +1,188 @@
+"""Publishing on PostgreSQL: the schema swap keeps grants, comments and indexes, waits for
+running queries (which finish on the old tables), keeps and rolls back generations. Small
+schemas, no dbt (the whole build is in test_published_build.py). Needs PostgreSQL (PG*)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg2
+import pytest
+from warehouse_helpers import pg_params
+
+from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.publish import WarehouseBusyError
+from retail_warehouse.publish.postgres import PostgresPublisher
+from retail_warehouse.settings import Settings, from_env
+
+pytestmark = [pytest.mark.postgres]
+
+BI_ROLE = "bi_reader"
+
+
+@pytest.fixture()
+def database() -> Iterator[Settings]:
+    """A fresh database; settings pointing at it."""
+    if not os.environ.get("PGHOST"):
+        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
+    try:
+        admin = psycopg2.connect(**pg_params("postgres"))
+    except psycopg2.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable: {error}")
+    admin.autocommit = True
+    name = f"rw_pub_{uuid.uuid4().hex[:8]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f"create database {name}")
+        cursor.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,))
+        if cursor.fetchone() is None:
+            cursor.execute(f"create role {BI_ROLE} login")
+    settings = from_env()
+    settings = dataclasses.replace(
+        settings, postgres=dataclasses.replace(settings.postgres, dbname=name)
+    )
+    try:
+        yield settings
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"drop database if exists {name} with (force)")
+        admin.close()
+
+
+def _execute(settings: Settings, statement: str, user: str | None = None) -> list[tuple[Any, ...]]:
+    params = settings.postgres.connect_kwargs()
+    if user:
+        params["user"] = user
+    connection = psycopg2.connect(**params)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+    finally:
+        connection.close()
+
+
+def _shadow(settings: Settings, version: int) -> None:
+    """What dbt leaves in a shadow schema: a table with its index, comment and grant, and the
+    schema usage of the on-run-end hook."""
+    _execute(
+        settings,
+        "create schema marts__shadow; "
+        f"create table marts__shadow.t as select {version} as v; "
+        "create unique index t_v on marts__shadow.t (v); "
+        f"comment on table marts__shadow.t is 'version {version}'; "
+        f"grant select on marts__shadow.t to {BI_ROLE}; "
+        f"grant usage on schema marts__shadow to {BI_ROLE}",
+    )
+
+
+def _build(publisher: PostgresPublisher, settings: Settings, version: int, keep: int = 1) -> None:
+    with publisher.hold():
+        _shadow(settings, version)
+        publisher.publish(["marts__shadow"], keep)
+
+
+def _schemas(settings: Settings) -> list[str]:
+    rows = _execute(settings, "select nspname from pg_namespace where nspname like 'marts%'")
+    return sorted(str(row[0]) for row in rows)
+
+
+def _usage(settings: Settings, schema: str) -> bool:
+    rows = _execute(settings, f"select has_schema_privilege('{BI_ROLE}', '{schema}', 'usage')")
+    return bool(rows[0][0])
+
+
+def test_swap_keeps_grants_comments_and_indexes(database: Settings) -> None:
+    publisher = PostgresPublisher(database)
+    _build(publisher, database, 1)
+    _build(publisher, database, 2)
+    assert _schemas(database) == ["marts", "marts__previous_1"]
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(2,)]
+    assert _execute(database, "select obj_description('marts.t'::regclass)") == [("version 2",)]
+    assert _execute(database, "select indexname from pg_indexes where schemaname = 'marts'") == [
+        ("t_v",)
+    ]
+    assert _usage(database, "marts")
+    assert not _usage(database, "marts__previous_1"), "BI must not see old generations"
+    assert _execute(database, "select v from marts__previous_1.t") == [(1,)]
+    names = [generation.name for generation in publisher.generations()]
+    assert names == ["published", "previous-1"]
+
+
+def test_generations_beyond_keep_are_dropped(database: Settings) -> None:
+    publisher = PostgresPublisher(database)
+    for version in (1, 2, 3, 4):
+        _build(publisher, database, version, keep=2)
+    assert _schemas(database) == ["marts", "marts__previous_1", "marts__previous_2"]
+    assert _execute(database, "select v from marts__previous_2.t") == [(2,)]
+    _build(publisher, database, 5, keep=0)
+    assert _schemas(database) == ["marts"]
+
+
+def test_rollback_restores_the_previous_generation(database: Settings) -> None:
+    publisher = PostgresPublisher(database)
+    for version in (1, 2, 3):
+        _build(publisher, database, version, keep=2)
+    outcome = publisher.rollback()
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(2,)]
+    assert _schemas(database) == ["marts", "marts__previous_1", "marts__rolled_back"]
+    assert _execute(database, "select v from marts__previous_1.t") == [(1,)]
+    assert not _usage(database, "marts__rolled_back")
+    assert outcome.published.location == "schemas marts"
+    publisher.rollback()
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(1,)]
+    assert _execute(database, "select v from marts__rolled_back.t") == [(2,)]
+    with pytest.raises(RetailWarehouseError, match="no previous generation"):
+        publisher.rollback()
+
+
+def test_running_queries_finish_on_the_old_tables(database: Settings) -> None:
+    publisher = PostgresPublisher(database)
+    _build(publisher, database, 1)
+    seen: dict[str, Any] = {}
+
+    def long_query() -> None:
+        seen["rows"] = _execute(database, "select v, pg_sleep(3) from marts.t", user=BI_ROLE)
+        seen["done"] = time.monotonic()
+
+    reader = threading.Thread(target=long_query)
+    reader.start()
+    time.sleep(1)  # the query is running and holds marts.t
+    with publisher.hold():
+        _shadow(database, 2)
+        publisher.publish(["marts__shadow"], 1)
+        published = time.monotonic()
+    reader.join(timeout=30)
+    assert seen["rows"] == [(1, "")], "the running query saw the new table"
+    assert published >= seen["done"], "the swap did not wait for the running query"
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(2,)]
+
+
+def test_a_failed_shadow_is_hidden_from_bi(database: Settings) -> None:
+    publisher = PostgresPublisher(database)
+    _shadow(database, 1)
+    assert _usage(database, "marts__shadow")
+    publisher.discard_shadow_access(["marts__shadow"])
+    assert not _usage(database, "marts__shadow")
+    assert _execute(database, "select v from marts__shadow.t") == [(1,)], "the owner still can"
+
+
+def test_one_build_per_prefix_at_a_time(database: Settings) -> None:
+    first = PostgresPublisher(database)
+    second = PostgresPublisher(database)
+    other_prefix = PostgresPublisher(dataclasses.replace(database, schema_prefix="dev_"))
+    with first.hold():
+        with (
+            pytest.raises(WarehouseBusyError, match="another build or rollback"),
+            second.hold(),
+        ):
+            pass
+        with other_prefix.hold():
+            pass
+    with second.hold():
+        pass
