@@ -198,8 +198,9 @@ def format_failure(
         lines.append(f"skipped: {audit.skipped} nodes that depend on them")
     if audit.unbuilt:
         names = ", ".join(model.rsplit(".", 1)[-1] for model in audit.unbuilt[:5])
+        more = ", ..." if len(audit.unbuilt) > 5 else ""
         lines.append(
-            f"not built: {len(audit.unbuilt)} models ({names}{', ...' if len(audit.unbuilt) > 5 else ''}); "
+            f"not built: {len(audit.unbuilt)} models ({names}{more}); "
             "a published build must build every model (no --select)"
         )
     if audit.found_results and not audit.problems and exit_code != 0:

@@ -182,9 +182,7 @@ def test_a_build_that_left_models_out_is_not_published() -> None:
     assert not audit.passed(0)
     report = format_failure(audit, 0, {}, "somewhere")
     assert "not built: 1 models (fct_invoices)" in report
-    complete = audit_results(
-        _results(*((model, "success") for model in models)), models
-    )
+    complete = audit_results(_results(*((model, "success") for model in models)), models)
     assert complete.passed(0)
 
 
