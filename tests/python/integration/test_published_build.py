@@ -7,7 +7,8 @@ so each build is quick), per target, in order:
 1. a build whose tests fail (a line from a country the seed does not know) publishes nothing:
    every mart and the load log are unchanged for readers; the output names the failed test,
    the offending value and where the shadow copy is; the BI role cannot see the shadow;
-2. builds killed at random points leave the published warehouse whole (exactly as before);
+2. builds killed at random points (at the start, at random dbt nodes) leave the published
+   warehouse whole (exactly as before);
 3. the next good build publishes, while a BI reader (the read-only role on PostgreSQL, a
    read-only connection on DuckDB) queries in a loop: every answer has totals of fct_invoices
    and mart_sales_monthly that agree, and the reader sees the old and then the new generation;
@@ -21,6 +22,7 @@ from __future__ import annotations
 import gzip
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -45,6 +47,8 @@ SAMPLE_EVERY = 10
 BI_ROLE = "bi_reader"
 KILL_SEED = 19
 KILLS = 2
+LAST_KILL_NODE = 560  # of the build's ~600 nodes
+NODE_STARTED = re.compile(r"\b(\d+) of \d+ START\b")
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 # One statement, so a reader's two totals come from one moment; the monthly mart rounds
 # each month to the penny, so they agree within half a penny per month.
@@ -62,7 +66,6 @@ class Warehouse:
     target: str
     env: dict[str, str]
     work: Path
-    first_build_seconds: float = 0.0
     published: dict[str, tuple[int, str]] = field(default_factory=dict)
     previous: dict[str, tuple[int, str]] = field(default_factory=dict)
     load_log: list[tuple[Any, ...]] = field(default_factory=list)
@@ -175,9 +178,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, W
     try:
         for warehouse in built.values():
             warehouse.load(sample)
-            started = time.perf_counter()
             warehouse.build()
-            warehouse.first_build_seconds = time.perf_counter() - started
         yield built
     finally:
         admin.cursor().execute(f"drop database if exists {database} with (force)")
@@ -236,21 +237,33 @@ def test_killed_builds_leave_the_published_warehouse_whole(
     assert warehouse.published, "runs after test_failed_build_publishes_nothing"
     warehouse.load(_extract(warehouse.work, "new_invoices.csv", "United Kingdom"))
     chooser = random.Random(f"{KILL_SEED}-{target}")
-    for _ in range(KILLS):
-        delay = chooser.uniform(0.05, 0.9) * warehouse.first_build_seconds
+    # Kill points: right after the start (the shadow copy), then at random dbt nodes (the
+    # k-th node started), whatever the machine's speed. A kill after dbt's last node could
+    # land after the publish, which is whole too, but would leave nothing to test below.
+    points = [0, *sorted(chooser.sample(range(1, LAST_KILL_NODE), KILLS))]
+    for point in points:
         process = subprocess.Popen(
             warehouse.build_command(),
             cwd=REPO,
-            env=warehouse.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            env={**warehouse.env, "PYTHONUNBUFFERED": "1"},  # each line as dbt writes it
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
             start_new_session=True,
         )
-        time.sleep(delay)
+        assert process.stdout is not None
+        if point:
+            for line in process.stdout:
+                started = NODE_STARTED.search(line)
+                if started and int(started.group(1)) >= point:
+                    break
+        else:
+            time.sleep(0.5)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
+        process.stdout.close()
         assert warehouse.checksums() == warehouse.published, (
-            f"{target}: the warehouse changed after a build killed at {delay:.1f} s"
+            f"{target}: the warehouse changed after a build killed at node {point}"
         )
 
 
