@@ -246,7 +246,13 @@ class PostgresPublisher:
                     f"another build or rollback of the schemas with prefix {self.prefix!r} "
                     f"is running on {self.settings.postgres.describe()}; wait for it to finish"
                 )
-            yield
+            try:
+                yield
+            finally:
+                # the server also lets go when the session ends, but a closed connection's
+                # backend may still be exiting when the next build asks
+                with connection.cursor() as cursor:
+                    cursor.execute("select pg_advisory_unlock(hashtext(%s))", (self._lock_key(),))
         finally:
             connection.close()
 
