@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from retail_warehouse.api.app import create_app, openapi_document
 from retail_warehouse.api.schemas import MAX_BATCH_CUSTOMERS
 from retail_warehouse.api.snapshot import WarehouseSource
+from retail_warehouse.settings import PostgresSettings
 
 REPO = Path(__file__).resolve().parents[4]
 OPENAPI = REPO / "docs" / "openapi.json"
@@ -214,6 +216,21 @@ def test_not_built_is_503(tmp_path: Path, make_client: Callable[..., TestClient]
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     assert_error(make_client(empty).get("/segments"), 503, text="ml.ml_model_registry")
+
+
+def test_an_unreachable_postgres_is_503_not_a_hang() -> None:
+    postgres = PostgresSettings(host="127.0.0.1", port=_closed_port(), user="bi_reader")
+    client = TestClient(create_app(WarehouseSource(target="postgres", postgres=postgres)))
+    started = time.monotonic()
+    body = assert_error(client.get("/customers/3"), 503, text="not reachable as bi_reader")
+    assert body["error"] == "unavailable" and time.monotonic() - started < 15
+    assert client.get("/version").status_code == 200
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_a_build_holding_the_file_gives_503_not_a_hang(
