@@ -9,6 +9,8 @@ assets, dbt tests as asset checks, the inbox sensor and the daily full build.
   test passed (docs/publishing.md), and the run results are stored in
   ``monitoring.dbt_run_results``. Only the way dbt starts differs (dagster-dbt's, so the
   asset events stream into Dagster).
+- The dbt assets are built together or not at all (a subset is refused), like the
+  command, which builds the whole project.
 - ``inbox_sensor`` starts ``refresh_from_inbox`` (load, then incremental build) once per new
   file in the inbox; ``full_build_schedule`` runs ``full_build`` (``dbt build
   --full-refresh``), stopped unless ``RW_FULL_BUILD_CRON`` is set.
@@ -176,6 +178,14 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
     def warehouse_dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, config: BuildConfig
     ) -> Iterator[Any]:
+        # the whole definition (context.assets_def is the subset being run)
+        left_out = set(warehouse_dbt_models.keys) - set(context.selected_asset_keys)
+        if left_out:
+            raise Failure(
+                description=f"{len(left_out)} dbt models left out: the warehouse is built whole "
+                "(refresh_from_inbox or full_build, or materialize all); for part of it, "
+                "run `dbt build --select ...` in place"
+            )
         events: list[Any] = []
 
         def start_dbt(args: list[str], env: dict[str, str]) -> DbtRun:

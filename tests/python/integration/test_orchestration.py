@@ -120,6 +120,22 @@ def test_definitions_load_with_every_model_and_test(environment: Path) -> None:
     staging = next(key for key in materializable if key.path[-1].startswith("stg_online"))
     assert RAW_ASSET_KEY in graph.get(staging).parent_keys
 
+    dbt_keys = materializable - {RAW_ASSET_KEY}
+    for job in ("refresh_from_inbox", "full_build"):
+        assert dbt_keys <= defs.get_job_def(job).asset_layer.selected_asset_keys, job
+    # a subset of the dbt assets is refused before dbt starts
+    with DagsterInstance.ephemeral() as instance:
+        subset = dagster.materialize(
+            [defs.get_assets_def(staging)],
+            selection=[staging],
+            instance=instance,
+            resources={"dbt": defs.resources["dbt"]},
+            raise_on_error=False,
+        )
+    assert not subset.success
+    failure = subset.get_step_failure_events()[0].step_failure_data.error
+    assert failure is not None and "dbt models left out" in failure.message
+
     sensor = defs.get_sensor_def("inbox_sensor")
     assert sensor.default_status == DefaultSensorStatus.RUNNING
     schedule = defs.get_schedule_def("full_build_schedule")
