@@ -89,9 +89,9 @@ final as (
 
     select
         customer_id,
-        country_code,
-        country_name,
-        region,
+        cast(country_code as {{ dbt.type_string() }}) as country_code,
+        cast(country_name as {{ dbt.type_string() }}) as country_name,
+        cast(region as {{ dbt.type_string() }}) as region,
         first_purchase_date,
         last_purchase_date,
         cast(order_count as integer) as order_count,
@@ -102,31 +102,37 @@ final as (
         cast(r_score as integer) as r_score,
         cast(f_score as integer) as f_score,
         cast(m_score as integer) as m_score,
-        rfm_cell,
+        cast(rfm_cell as {{ dbt.type_string() }}) as rfm_cell,
         cast(rfm_score as integer) as rfm_score,
-        rfm_segment,
+        cast(rfm_segment as {{ dbt.type_string() }}) as rfm_segment,
         rfm_reference_date,
-        case
-            when is_rfm_scored then null
-            when not has_purchase then 'no purchase invoice'
-            else 'no purchase in the RFM window'
-        end as rfm_not_scored_reason,
+        cast(
+            case
+                when is_rfm_scored then null
+                when not has_purchase then 'no purchase invoice'
+                else 'no purchase in the RFM window'
+            end as {{ dbt.type_string() }}
+        ) as rfm_not_scored_reason,
         cast(cluster_id as integer) as cluster_id,
-        cluster_label,
-        case
-            when is_clustered then null
-            else 'not in ml_customer_clusters'
-        end as cluster_not_scored_reason,
+        cast(cluster_label as {{ dbt.type_string() }}) as cluster_label,
+        cast(
+            case
+                when is_clustered then null
+                else 'not in ml_customer_clusters'
+            end as {{ dbt.type_string() }}
+        ) as cluster_not_scored_reason,
         cast(purchase_probability as numeric(9, 6)) as purchase_probability,
         cast(expected_net_revenue as numeric(18, 2)) as expected_net_revenue,
         cast(prediction_horizon_days as integer) as prediction_horizon_days,
-        case
-            when is_predicted then null
-            when not has_purchase then 'no purchase invoice'
-            else 'no purchase in the active window before the as-of date'
-        end as prediction_not_scored_reason,
+        cast(
+            case
+                when is_predicted then null
+                when not has_purchase then 'no purchase invoice'
+                else 'no purchase in the active window before the as-of date'
+            end as {{ dbt.type_string() }}
+        ) as prediction_not_scored_reason,
         is_loyalty_member,
-        loyalty_tier,
+        cast(loyalty_tier as {{ dbt.type_string() }}) as loyalty_tier,
         cast(points_balance as bigint) as points_balance
     from customers_joined
 

@@ -42,6 +42,19 @@ EXPECTED_INDEXES = {
     ("mart_country_monthly", ("month_start_date", "country_code")),
     ("mart_customer_segment_history", ("customer_id",)),
 }
+# Declared keys (dbt model constraints, enforced on both engines), so BI tools
+# that read the catalogue (Metabase, Power BI) find the joins themselves:
+# (table, kind, columns, referenced table or None, referenced columns).
+EXPECTED_KEYS = {
+    ("dim_countries", "PRIMARY KEY", ("country_code",), None, ()),
+    ("dim_customers", "PRIMARY KEY", ("customer_id",), None, ()),
+    ("dim_products", "PRIMARY KEY", ("product_id",), None, ()),
+    ("dim_dates", "PRIMARY KEY", ("date_day",), None, ()),
+    ("dim_customers", "FOREIGN KEY", ("country_code",), "dim_countries", ("country_code",)),
+    ("mart_customer_360", "PRIMARY KEY", ("customer_id",), None, ()),
+    ("mart_customer_360", "FOREIGN KEY", ("customer_id",), "dim_customers", ("customer_id",)),
+    ("mart_customer_360", "FOREIGN KEY", ("country_code",), "dim_countries", ("country_code",)),
+}
 # Statements the BI role must not be able to run; each is rolled back.
 FORBIDDEN = {
     "insert": "insert into marts.dim_countries (country_code) values ('QQ')",
@@ -219,6 +232,48 @@ def test_built_tables_were_analyzed(pg: object) -> None:
     )
     assert _relations(pg, "marts", ("r",))
     assert not never, f"not analyzed after the build: {never}"
+
+
+def test_keys_are_declared_on_postgres(pg: object) -> None:
+    rows = query_rows(
+        pg,
+        "select c.conrelid::regclass::text, c.contype,"
+        " array(select a.attname from unnest(c.conkey) with ordinality as k (attnum, n)"
+        "       inner join pg_attribute as a on a.attrelid = c.conrelid and a.attnum = k.attnum"
+        "       order by k.n),"
+        " c.confrelid::regclass::text,"
+        " array(select a.attname from unnest(c.confkey) with ordinality as k (attnum, n)"
+        "       inner join pg_attribute as a on a.attrelid = c.confrelid and a.attnum = k.attnum"
+        "       order by k.n)"
+        " from pg_constraint as c"
+        " where c.connamespace = 'marts'::regnamespace and c.contype in ('p', 'f')",
+    )
+    kinds = {"p": "PRIMARY KEY", "f": "FOREIGN KEY"}
+    keys = {
+        (
+            table.removeprefix("marts."),
+            kinds[kind],
+            tuple(columns),
+            None if kind == "p" else target.removeprefix("marts."),
+            tuple(target_columns or ()),
+        )
+        for table, kind, columns, target, target_columns in rows
+    }
+    assert keys >= EXPECTED_KEYS, f"missing: {sorted(EXPECTED_KEYS - keys, key=str)}"
+
+
+def test_keys_are_declared_on_duckdb(built_warehouse: dict[str, object]) -> None:
+    duck = built_warehouse["duck"]
+    rows = duck.execute(  # type: ignore[attr-defined]
+        "select table_name, constraint_type, constraint_column_names, referenced_table,"
+        " referenced_column_names from duckdb_constraints()"
+        " where schema_name = 'marts' and constraint_type in ('PRIMARY KEY', 'FOREIGN KEY')"
+    ).fetchall()
+    keys = {
+        (table, kind, tuple(columns), target, tuple(target_columns or ()))
+        for table, kind, columns, target, target_columns in rows
+    }
+    assert keys >= EXPECTED_KEYS, f"missing: {sorted(EXPECTED_KEYS - keys, key=str)}"
 
 
 def test_duckdb_gets_no_indexes(built_warehouse: dict[str, object]) -> None:

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select country_name
+from "retail_warehouse"."marts"."dim_countries"
+where country_name is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select invoice_count
+from "retail_warehouse"."marts"."dim_countries"
+where invoice_count is null
+
+

@@ -1,0 +1,18 @@
+
+
+with
+
+validation as (
+
+    select cancelled_invoice_count as value_checked
+    from "retail_warehouse"."marts"."dim_customers"
+    where cancelled_invoice_count is not null
+        and (
+            1 = 0
+            or cancelled_invoice_count < 0
+        )
+
+)
+
+select * from validation
+

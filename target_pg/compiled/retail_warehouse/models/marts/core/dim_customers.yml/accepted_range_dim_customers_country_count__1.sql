@@ -1,0 +1,18 @@
+
+
+with
+
+validation as (
+
+    select country_count as value_checked
+    from "retail_warehouse"."marts"."dim_customers"
+    where country_count is not null
+        and (
+            1 = 0
+            or country_count < 1
+        )
+
+)
+
+select * from validation
+

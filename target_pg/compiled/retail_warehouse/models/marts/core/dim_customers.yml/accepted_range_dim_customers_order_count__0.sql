@@ -1,0 +1,18 @@
+
+
+with
+
+validation as (
+
+    select order_count as value_checked
+    from "retail_warehouse"."marts"."dim_customers"
+    where order_count is not null
+        and (
+            1 = 0
+            or order_count < 0
+        )
+
+)
+
+select * from validation
+

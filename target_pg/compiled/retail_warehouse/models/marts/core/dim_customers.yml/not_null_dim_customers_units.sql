@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select units
+from "retail_warehouse"."marts"."dim_customers"
+where units is null
+
+

@@ -1,0 +1,19 @@
+
+
+with
+
+validation as (
+
+    select calendar_quarter as value_checked
+    from "retail_warehouse"."marts"."dim_dates"
+    where calendar_quarter is not null
+        and (
+            1 = 0
+            or calendar_quarter < 1
+            or calendar_quarter > 4
+        )
+
+)
+
+select * from validation
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select line_category
+from "retail_warehouse"."marts"."dim_products"
+where line_category is null
+
+

@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select revenue_group
+from "retail_warehouse"."marts"."dim_products"
+where revenue_group is null
+
+

@@ -1,0 +1,25 @@
+
+    
+    
+
+with child as (
+    select product_id as from_field
+    from "retail_warehouse"."marts"."fct_invoice_lines"
+    where product_id is not null
+),
+
+parent as (
+    select product_id as to_field
+    from "retail_warehouse"."marts"."dim_products"
+)
+
+select
+    from_field
+
+from child
+left join parent
+    on child.from_field = parent.to_field
+
+where parent.to_field is null
+
+

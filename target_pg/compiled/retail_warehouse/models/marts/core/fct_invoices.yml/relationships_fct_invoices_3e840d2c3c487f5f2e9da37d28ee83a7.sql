@@ -1,0 +1,25 @@
+
+    
+    
+
+with child as (
+    select invoice_date as from_field
+    from "retail_warehouse"."marts"."fct_invoices"
+    where invoice_date is not null
+),
+
+parent as (
+    select date_day as to_field
+    from "retail_warehouse"."marts"."dim_dates"
+)
+
+select
+    from_field
+
+from child
+left join parent
+    on child.from_field = parent.to_field
+
+where parent.to_field is null
+
+

@@ -1,0 +1,25 @@
+
+    
+    
+
+with child as (
+    select country_code as from_field
+    from "retail_warehouse"."marts"."mart_country_performance"
+    where country_code is not null
+),
+
+parent as (
+    select country_code as to_field
+    from "retail_warehouse"."marts"."dim_countries"
+)
+
+select
+    from_field
+
+from child
+left join parent
+    on child.from_field = parent.to_field
+
+where parent.to_field is null
+
+

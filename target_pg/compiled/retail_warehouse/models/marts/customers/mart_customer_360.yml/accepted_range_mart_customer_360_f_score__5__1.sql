@@ -1,0 +1,19 @@
+
+
+with
+
+validation as (
+
+    select f_score as value_checked
+    from "retail_warehouse"."marts"."mart_customer_360"
+    where f_score is not null
+        and (
+            1 = 0
+            or f_score < 1
+            or f_score > 5
+        )
+
+)
+
+select * from validation
+

@@ -1,0 +1,22 @@
+
+    
+    
+
+with all_values as (
+
+    select
+        cluster_not_scored_reason as value_field,
+        count(*) as n_records
+
+    from "retail_warehouse"."marts"."mart_customer_360"
+    group by cluster_not_scored_reason
+
+)
+
+select *
+from all_values
+where value_field not in (
+    'not in ml_customer_clusters'
+)
+
+

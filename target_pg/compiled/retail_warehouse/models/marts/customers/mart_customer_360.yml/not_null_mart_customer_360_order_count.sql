@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select order_count
+from "retail_warehouse"."marts"."mart_customer_360"
+where order_count is null
+
+

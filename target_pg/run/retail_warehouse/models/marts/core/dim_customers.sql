@@ -1,0 +1,152 @@
+
+  
+    
+
+  create  table "retail_warehouse"."marts"."dim_customers__dbt_tmp"
+  
+  
+    
+  
+  (
+    customer_id integer not null primary key,
+    country_code varchar references "retail_warehouse"."marts"."dim_countries" (country_code),
+    country_count integer,
+    order_count integer,
+    cancelled_invoice_count integer,
+    units bigint,
+    gross_sales numeric(18, 2),
+    cancelled_amount numeric(18, 2),
+    net_revenue numeric(18, 2),
+    non_product_amount numeric(18, 2),
+    has_purchase boolean,
+    first_purchase_at timestamp,
+    last_purchase_at timestamp,
+    first_purchase_date date,
+    last_purchase_date date
+    
+    )
+ ;
+    insert into "retail_warehouse"."marts"."dim_customers__dbt_tmp" (
+      customer_id, country_code, country_count, order_count, cancelled_invoice_count, units, gross_sales, cancelled_amount, net_revenue, non_product_amount, has_purchase, first_purchase_at, last_purchase_at, first_purchase_date, last_purchase_date
+    )
+  
+  (
+    
+    select customer_id, country_code, country_count, order_count, cancelled_invoice_count, units, gross_sales, cancelled_amount, net_revenue, non_product_amount, has_purchase, first_purchase_at, last_purchase_at, first_purchase_date, last_purchase_date
+    from (
+        with
+
+fct_invoices as (
+
+    select * from "retail_warehouse"."marts"."fct_invoices"
+
+),
+
+customer_invoices as (
+
+    select *
+    from fct_invoices
+    where customer_id is not null
+
+),
+
+-- Main country: where the customer placed most invoices; ties go to the
+-- country of the later invoice, then to the lower country code.
+country_invoices as (
+
+    select
+        customer_id,
+        country_code,
+        count(*) as invoice_count,
+        max(invoiced_at) as last_invoiced_at
+    from customer_invoices
+    group by 1, 2
+
+),
+
+countries_ranked as (
+
+    select
+        customer_id,
+        country_code,
+        row_number() over (
+            partition by customer_id
+            order by invoice_count desc, last_invoiced_at desc, country_code asc
+        ) as country_rank,
+        count(*) over (partition by customer_id) as country_count
+    from country_invoices
+
+),
+
+main_countries as (
+
+    select
+        customer_id,
+        country_code,
+        country_count
+    from countries_ranked
+    where country_rank = 1
+
+),
+
+customers_aggregated as (
+
+    select
+        customer_id,
+        min(case when is_purchase then invoiced_at end) as first_purchase_at,
+        max(case when is_purchase then invoiced_at end) as last_purchase_at,
+        sum(case when is_purchase then 1 else 0 end) as order_count,
+        sum(
+            case when invoice_kind = 'cancellation' then 1 else 0 end
+        ) as cancelled_invoice_count,
+        sum(
+            case when invoice_kind = 'sale' then product_amount else 0 end
+        ) as gross_sales,
+        sum(
+            case
+                when invoice_kind = 'cancellation' then -product_amount else 0
+            end
+        ) as cancelled_amount,
+        sum(product_amount) as net_revenue,
+        sum(total_amount - product_amount) as non_product_amount,
+        sum(case when invoice_kind = 'sale' then units else 0 end) as units
+    from customer_invoices
+    group by 1
+
+),
+
+final as (
+
+    select
+        customers_aggregated.customer_id,
+        main_countries.country_code,
+        cast(main_countries.country_count as integer) as country_count,
+        cast(customers_aggregated.order_count as integer) as order_count,
+        cast(customers_aggregated.cancelled_invoice_count as integer)
+            as cancelled_invoice_count,
+        cast(customers_aggregated.units as bigint) as units,
+        cast(customers_aggregated.gross_sales as numeric(18, 2))
+            as gross_sales,
+        cast(customers_aggregated.cancelled_amount as numeric(18, 2))
+            as cancelled_amount,
+        cast(customers_aggregated.net_revenue as numeric(18, 2))
+            as net_revenue,
+        cast(customers_aggregated.non_product_amount as numeric(18, 2))
+            as non_product_amount,
+        customers_aggregated.order_count > 0 as has_purchase,
+        customers_aggregated.first_purchase_at,
+        customers_aggregated.last_purchase_at,
+        cast(customers_aggregated.first_purchase_at as date)
+            as first_purchase_date,
+        cast(customers_aggregated.last_purchase_at as date)
+            as last_purchase_date
+    from customers_aggregated
+    inner join main_countries
+        on customers_aggregated.customer_id = main_countries.customer_id
+
+)
+
+select * from final
+    ) as model_subq
+  );
+  

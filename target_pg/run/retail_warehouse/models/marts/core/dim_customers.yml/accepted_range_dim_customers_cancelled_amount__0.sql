@@ -1,0 +1,32 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+
+with
+
+validation as (
+
+    select cancelled_amount as value_checked
+    from "retail_warehouse"."marts"."dim_customers"
+    where cancelled_amount is not null
+        and (
+            1 = 0
+            or cancelled_amount < 0
+        )
+
+)
+
+select * from validation
+
+
+  
+  
+      
+    ) dbt_internal_test

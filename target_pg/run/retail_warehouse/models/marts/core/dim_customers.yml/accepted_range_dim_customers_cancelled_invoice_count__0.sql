@@ -1,0 +1,32 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+
+with
+
+validation as (
+
+    select cancelled_invoice_count as value_checked
+    from "retail_warehouse"."marts"."dim_customers"
+    where cancelled_invoice_count is not null
+        and (
+            1 = 0
+            or cancelled_invoice_count < 0
+        )
+
+)
+
+select * from validation
+
+
+  
+  
+      
+    ) dbt_internal_test

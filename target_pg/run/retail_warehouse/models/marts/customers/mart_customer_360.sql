@@ -1,0 +1,194 @@
+
+  
+    
+
+  create  table "retail_warehouse"."marts"."mart_customer_360__dbt_tmp"
+  
+  
+    
+  
+  (
+    customer_id integer not null primary key references "retail_warehouse"."marts"."dim_customers" (customer_id),
+    country_code varchar references "retail_warehouse"."marts"."dim_countries" (country_code),
+    country_name varchar,
+    region varchar,
+    first_purchase_date date,
+    last_purchase_date date,
+    order_count integer,
+    cancelled_invoice_count integer,
+    gross_sales numeric(18, 2),
+    net_revenue numeric(18, 2),
+    recency_days integer,
+    r_score integer,
+    f_score integer,
+    m_score integer,
+    rfm_cell varchar,
+    rfm_score integer,
+    rfm_segment varchar,
+    rfm_reference_date date,
+    rfm_not_scored_reason varchar,
+    cluster_id integer,
+    cluster_label varchar,
+    cluster_not_scored_reason varchar,
+    purchase_probability numeric(9, 6),
+    expected_net_revenue numeric(18, 2),
+    prediction_horizon_days integer,
+    prediction_not_scored_reason varchar,
+    is_loyalty_member boolean,
+    loyalty_tier varchar,
+    points_balance bigint
+    
+    )
+ ;
+    insert into "retail_warehouse"."marts"."mart_customer_360__dbt_tmp" (
+      customer_id, country_code, country_name, region, first_purchase_date, last_purchase_date, order_count, cancelled_invoice_count, gross_sales, net_revenue, recency_days, r_score, f_score, m_score, rfm_cell, rfm_score, rfm_segment, rfm_reference_date, rfm_not_scored_reason, cluster_id, cluster_label, cluster_not_scored_reason, purchase_probability, expected_net_revenue, prediction_horizon_days, prediction_not_scored_reason, is_loyalty_member, loyalty_tier, points_balance
+    )
+  
+  (
+    
+    select customer_id, country_code, country_name, region, first_purchase_date, last_purchase_date, order_count, cancelled_invoice_count, gross_sales, net_revenue, recency_days, r_score, f_score, m_score, rfm_cell, rfm_score, rfm_segment, rfm_reference_date, rfm_not_scored_reason, cluster_id, cluster_label, cluster_not_scored_reason, purchase_probability, expected_net_revenue, prediction_horizon_days, prediction_not_scored_reason, is_loyalty_member, loyalty_tier, points_balance
+    from (
+        with
+
+dim_customers as (
+
+    select * from "retail_warehouse"."marts"."dim_customers"
+
+),
+
+dim_countries as (
+
+    select * from "retail_warehouse"."marts"."dim_countries"
+
+),
+
+mart_customer_rfm as (
+
+    select * from "retail_warehouse"."marts"."mart_customer_rfm"
+
+),
+
+ml_customer_clusters as (
+
+    select * from "retail_warehouse"."ml"."ml_customer_clusters"
+
+),
+
+ml_customer_predictions as (
+
+    select * from "retail_warehouse"."ml"."ml_customer_predictions"
+
+),
+
+mart_loyalty_balances as (
+
+    select * from "retail_warehouse"."marts"."mart_loyalty_balances"
+
+),
+
+-- Every table below has at most one row per customer (their keys are
+-- tested), so each left join keeps one row per customer of dim_customers.
+customers_joined as (
+
+    select
+        dim_customers.customer_id,
+        dim_customers.country_code,
+        dim_countries.country_name,
+        dim_countries.region,
+        dim_customers.has_purchase,
+        dim_customers.first_purchase_date,
+        dim_customers.last_purchase_date,
+        dim_customers.order_count,
+        dim_customers.cancelled_invoice_count,
+        dim_customers.gross_sales,
+        dim_customers.net_revenue,
+        mart_customer_rfm.customer_id is not null as is_rfm_scored,
+        mart_customer_rfm.reference_date as rfm_reference_date,
+        mart_customer_rfm.recency_days,
+        mart_customer_rfm.r_score,
+        mart_customer_rfm.f_score,
+        mart_customer_rfm.m_score,
+        mart_customer_rfm.rfm_cell,
+        mart_customer_rfm.rfm_score,
+        mart_customer_rfm.segment as rfm_segment,
+        ml_customer_clusters.customer_id is not null as is_clustered,
+        ml_customer_clusters.cluster_id,
+        ml_customer_clusters.cluster_label,
+        ml_customer_predictions.customer_id is not null as is_predicted,
+        ml_customer_predictions.purchase_probability,
+        ml_customer_predictions.expected_net_revenue,
+        ml_customer_predictions.horizon_days as prediction_horizon_days,
+        mart_loyalty_balances.customer_id is not null as is_loyalty_member,
+        mart_loyalty_balances.loyalty_tier,
+        mart_loyalty_balances.points_balance
+    from dim_customers
+    left join dim_countries
+        on dim_customers.country_code = dim_countries.country_code
+    left join mart_customer_rfm
+        on dim_customers.customer_id = mart_customer_rfm.customer_id
+    left join ml_customer_clusters
+        on dim_customers.customer_id = ml_customer_clusters.customer_id
+    left join ml_customer_predictions
+        on dim_customers.customer_id = ml_customer_predictions.customer_id
+    left join mart_loyalty_balances
+        on dim_customers.customer_id = mart_loyalty_balances.customer_id
+
+),
+
+final as (
+
+    select
+        customer_id,
+        cast(country_code as TEXT) as country_code,
+        cast(country_name as TEXT) as country_name,
+        cast(region as TEXT) as region,
+        first_purchase_date,
+        last_purchase_date,
+        cast(order_count as integer) as order_count,
+        cast(cancelled_invoice_count as integer) as cancelled_invoice_count,
+        cast(gross_sales as numeric(18, 2)) as gross_sales,
+        cast(net_revenue as numeric(18, 2)) as net_revenue,
+        cast(recency_days as integer) as recency_days,
+        cast(r_score as integer) as r_score,
+        cast(f_score as integer) as f_score,
+        cast(m_score as integer) as m_score,
+        cast(rfm_cell as TEXT) as rfm_cell,
+        cast(rfm_score as integer) as rfm_score,
+        cast(rfm_segment as TEXT) as rfm_segment,
+        rfm_reference_date,
+        cast(
+            case
+                when is_rfm_scored then null
+                when not has_purchase then 'no purchase invoice'
+                else 'no purchase in the RFM window'
+            end as TEXT
+        ) as rfm_not_scored_reason,
+        cast(cluster_id as integer) as cluster_id,
+        cast(cluster_label as TEXT) as cluster_label,
+        cast(
+            case
+                when is_clustered then null
+                else 'not in ml_customer_clusters'
+            end as TEXT
+        ) as cluster_not_scored_reason,
+        cast(purchase_probability as numeric(9, 6)) as purchase_probability,
+        cast(expected_net_revenue as numeric(18, 2)) as expected_net_revenue,
+        cast(prediction_horizon_days as integer) as prediction_horizon_days,
+        cast(
+            case
+                when is_predicted then null
+                when not has_purchase then 'no purchase invoice'
+                else 'no purchase in the active window before the as-of date'
+            end as TEXT
+        ) as prediction_not_scored_reason,
+        is_loyalty_member,
+        cast(loyalty_tier as TEXT) as loyalty_tier,
+        cast(points_balance as bigint) as points_balance
+    from customers_joined
+
+)
+
+select * from final
+    ) as model_subq
+  );
+  

@@ -1,0 +1,33 @@
+
+    
+    select
+      count(*) as failures,
+      count(*) != 0 as should_warn,
+      count(*) != 0 as should_error
+    from (
+      
+    
+  
+
+with
+
+validation as (
+
+    select m_score as value_checked
+    from "retail_warehouse"."marts"."mart_customer_360"
+    where m_score is not null
+        and (
+            1 = 0
+            or m_score < 1
+            or m_score > 5
+        )
+
+)
+
+select * from validation
+
+
+  
+  
+      
+    ) dbt_internal_test
