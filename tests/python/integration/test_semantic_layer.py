@@ -18,7 +18,14 @@ from warehouse_helpers import BIN, run_command
 
 pytestmark = [pytest.mark.integration]
 
-METRICS = ("net_revenue", "orders", "active_customers", "new_customers", "cancellation_rate")
+METRICS = (
+    "net_revenue",
+    "orders",
+    "active_customers",
+    "new_customers",
+    "cancellation_rate",
+    "net_revenue_all_months",
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +68,21 @@ def test_metrics_equal_mart_sales_monthly(
         built_warehouse["duck"]
         .execute(
             "select cast(month_start_date as varchar), net_revenue, invoices_placed, "
-            "active_customers, new_customers, cancellation_rate from marts.mart_sales_monthly"
+            "active_customers, new_customers, cancellation_rate, is_complete_month"
+            " from marts.mart_sales_monthly"
         )
         .fetchall()
     )
     assert len(rows) == len(metrics_by_month) == 25
-    for month, net_revenue, orders, active, new, cancellation_rate in rows:
+    for month, net_revenue, orders, active, new, cancellation_rate, complete in rows:
         metric = metrics_by_month[month]
+        all_months = Decimal(metric["net_revenue_all_months"])
+        assert abs(all_months - net_revenue) <= Decimal("0.01"), month
+        if not complete:
+            # the metrics leave an incomplete month out by default
+            assert month == "2011-12-01"
+            assert not metric["net_revenue"] and not metric["orders"], month
+            continue
         # MetricFlow sums in double precision; the mart rounds the exact sum.
         assert abs(Decimal(metric["net_revenue"]) - net_revenue) <= Decimal("0.01"), month
         assert int(float(metric["orders"])) == orders, month
