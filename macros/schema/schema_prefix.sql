@@ -1,8 +1,17 @@
 {#-
     The prefix put in front of every schema name: the var schema_prefix when
     given, else the environment variable RW_SCHEMA_PREFIX (which the loader
-    reads too), else nothing.
+    reads too), else nothing. Refused unless lower-case letters, digits and
+    underscores (the loader's rule, settings.check_schema_prefix; a test
+    keeps the two patterns equal): schema names are never quoted.
 -#}
 {% macro schema_prefix() -%}
-    {{ return(var('schema_prefix', env_var('RW_SCHEMA_PREFIX', '')) | trim) }}
+    {%- set prefix = var('schema_prefix', env_var('RW_SCHEMA_PREFIX', '')) | trim -%}
+    {%- if prefix and not modules.re.match('^[a-z_][a-z0-9_]*$', prefix) -%}
+        {{ exceptions.raise_compiler_error(
+            "schema prefix '" ~ prefix ~ "' must be lower-case letters, digits and "
+            ~ "underscores, starting with a letter or an underscore"
+        ) }}
+    {%- endif -%}
+    {{ return(prefix) }}
 {%- endmacro %}

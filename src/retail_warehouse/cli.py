@@ -18,7 +18,8 @@ from pathlib import Path
 
 from retail_warehouse.build import format_generations, list_generations, run_build, run_rollback
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
-from retail_warehouse.load import load, load_feed
+from retail_warehouse.load import load
+from retail_warehouse.load_feed import load_feed
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import TARGETS, from_env
 from retail_warehouse.sources import loyalty

@@ -38,26 +38,26 @@ import psycopg2
 
 from retail_warehouse.engines import LOAD_LOG, REJECTS_TABLE, STAGE_TABLE, Warehouse, open_warehouse
 from retail_warehouse.errors import LoadError
+from retail_warehouse.load_log import (
+    Attempt,
+    finish_load,
+    record_failure,
+    record_started,
+    utc_now,
+)
 from retail_warehouse.messages import LoadResult, first_line
 from retail_warehouse.settings import Settings, from_env
 from retail_warehouse.sources import SourceSystem, online_retail
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, fetch, file_sha256, source_file_name
 from retail_warehouse.sources.quarantine import Rejected, screen_csv
 from retail_warehouse.sources.scan import rescan, scan_input
-from retail_warehouse.stage import create_stage, find_rejects, stage_rejects, validate_stage
-
-
-@dataclass
-class _Attempt:
-    """What is known about the load so far, for its load_log row."""
-
-    source: str
-    source_file: str
-    started_at: dt.datetime
-    file_sha256: str | None = None
-    file_bytes: int | None = None
-    load_id: int | None = None
-    """Set once the 'started' row is written."""
+from retail_warehouse.stage import (
+    create_stage,
+    find_rejects,
+    stage_file,
+    stage_rejects,
+    staged_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,6 @@ class _Outcome:
     rows_loaded: int
     rows_quarantined: int = 0
     rows_already_loaded: int = 0
-
-
-def utc_now() -> dt.datetime:
-    """The current UTC time as a naive timestamp (the warehouse's convention)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 # --- the public entry point ------------------------------------------------------------------
@@ -106,7 +101,7 @@ def load(
     """
     settings = settings or from_env()
     source_text = system.resolve_source(source)
-    attempt = _Attempt(source_text, source_file_name(source_text), utc_now())
+    attempt = Attempt(source_text, source_file_name(source_text), utc_now())
     clock = time.perf_counter()
     warehouse = open_warehouse(target, settings)
     schema = settings.raw_schema
@@ -129,7 +124,7 @@ def load(
             record_failure(warehouse, schema, attempt, message)
             raise LoadError(message) from error
     finally:
-        _close_quietly(warehouse)
+        close_quietly(warehouse)
     return LoadResult(
         status=result.status,
         target=target,
@@ -150,7 +145,7 @@ def _run_load(
     warehouse: Warehouse,
     system: SourceSystem,
     schema: str,
-    attempt: _Attempt,
+    attempt: Attempt,
     options: _Options,
     cache_dir: Path,
     progress: TextIO | None,
@@ -167,23 +162,18 @@ def _run_load(
     attempt.load_id = record_started(warehouse, schema, attempt)
     rejects: list[Rejected] = []
     with system.prepare(local, None) as csv_input, tempfile.TemporaryDirectory() as folder:
-        scanned = scan_input(csv_input, system.header, progress)
         if options.quarantine:
+            scanned = scan_input(csv_input, system.header, progress)
             clean, screened = screen_csv(csv_input, Path(folder) / "screened.csv", system.header)
             create_stage(warehouse, system, clean)
-            staged = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
+            staged = staged_rows(warehouse)
             if staged != scanned.rows and not scanned.precise:
-                scanned = rescan(csv_input, system.header)  # a value spans lines
+                scanned = rescan(csv_input, system.header)  # a quoted value spans lines
             rejects = find_rejects(warehouse, system, screened, scanned.line_of_row)
             stage_rejects(warehouse, rejects)
             rows = staged - len(rejects)
         else:
-            scanned.raise_first_problem(csv_input.display_name)
-            create_stage(warehouse, system, scanned.trimmed(csv_input, Path(folder)))
-            staged = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
-            if staged != scanned.rows and not scanned.precise:
-                scanned = rescan(csv_input, system.header)  # a value spans lines
-            rows = validate_stage(warehouse, system, csv_input.display_name, scanned.line_of_row)
+            rows = stage_file(warehouse, system, csv_input, Path(folder), progress)
     warehouse.begin()
     try:
         return _insert_in_transaction(warehouse, system, schema, attempt, options, rows, rejects)
@@ -196,7 +186,7 @@ def _insert_in_transaction(
     warehouse: Warehouse,
     system: SourceSystem,
     schema: str,
-    attempt: _Attempt,
+    attempt: Attempt,
     options: _Options,
     rows: int,
     rejects: Sequence[Rejected],
@@ -261,12 +251,6 @@ def find_loaded(warehouse: Warehouse, system: SourceSystem, schema: str, sha256:
         [sha256],
     )
     return rows[0][0]
-
-
-def next_load_id(warehouse: Warehouse, schema: str) -> int:
-    """``1 + max(load_id)`` of ``load_log`` (1 for the first load)."""
-    rows = warehouse.query(f"select coalesce(max(load_id), 0) + 1 from {schema}.load_log")
-    return int(rows[0][0])
 
 
 def insert_quarantine(
@@ -347,261 +331,10 @@ def insert_raw(
     )
 
 
-def record_load(
-    warehouse: Warehouse,
-    schema: str,
-    load_id: int,
-    attempt: _Attempt,
-    rows_loaded: int | None,
-    status: str,
-    message: str | None,
-    rows_quarantined: int = 0,
-    rows_already_loaded: int = 0,
-) -> None:
-    """Insert one row into ``load_log``."""
-    values = [
-        load_id,
-        attempt.source,
-        attempt.source_file,
-        attempt.file_sha256,
-        attempt.file_bytes,
-        rows_loaded,
-        attempt.started_at,
-        utc_now(),
-        status,
-        message,
-        rows_quarantined,
-        rows_already_loaded,
-    ]
-    names = [name for name, _ in LOAD_LOG.columns]
-    warehouse.execute(
-        f"insert into {schema}.{LOAD_LOG.name} ({', '.join(names)}) "
-        f"values ({', '.join('?' for _ in names)})",
-        values,
-    )
-
-
-def record_started(warehouse: Warehouse, schema: str, attempt: _Attempt) -> int:
-    """In its own short transaction, add a 'started' row to ``load_log`` and return its load
-    id: a load killed from here on stays visible as 'started'."""
-    warehouse.begin()
-    try:
-        warehouse.ensure_tables(schema, [LOAD_LOG])
-        warehouse.lock_load_log(schema)
-        load_id = next_load_id(warehouse, schema)
-        record_load(warehouse, schema, load_id, attempt, None, "started", None)
-        warehouse.commit()
-    except BaseException:
-        warehouse.rollback()
-        raise
-    return load_id
-
-
-def finish_load(
-    warehouse: Warehouse,
-    schema: str,
-    attempt: _Attempt,
-    status: str,
-    message: str | None,
-    rows_loaded: int = 0,
-    rows_quarantined: int = 0,
-    rows_already_loaded: int = 0,
-    in_transaction: bool = False,
-) -> None:
-    """Set the final status of the load's 'started' row (in the caller's transaction when
-    ``in_transaction``, else in its own)."""
-    if not in_transaction:
-        warehouse.begin()
-    warehouse.execute(
-        f"update {schema}.{LOAD_LOG.name} set status = ?, message = ?, rows_loaded = ?, "
-        "rows_quarantined = ?, rows_already_loaded = ?, finished_at = ? where load_id = ?",
-        [
-            status,
-            message,
-            rows_loaded,
-            rows_quarantined,
-            rows_already_loaded,
-            utc_now(),
-            attempt.load_id,
-        ],
-    )
-    if not in_transaction:
-        warehouse.commit()
-
-
-def record_failure(warehouse: Warehouse, schema: str, attempt: _Attempt, message: str) -> None:
-    """In its own short transaction, mark the load 'failed' in ``load_log`` (adding the row
-    when the load failed before its 'started' row was written; best effort)."""
-    try:
-        warehouse.rollback()
-        if attempt.load_id is not None:
-            finish_load(warehouse, schema, attempt, "failed", message)
-            return
-        warehouse.begin()
-        warehouse.ensure_tables(schema, [LOAD_LOG])
-        warehouse.lock_load_log(schema)
-        record_load(
-            warehouse, schema, next_load_id(warehouse, schema), attempt, 0, "failed", message
-        )
-        warehouse.commit()
-    except (duckdb.Error, psycopg2.Error):
-        warehouse.rollback()
-
-
-def _close_quietly(warehouse: Warehouse) -> None:
+def close_quietly(warehouse: Warehouse) -> None:
     """Drop the stage and close; errors here must not hide the load's own outcome."""
     try:
         with contextlib.suppress(duckdb.Error, psycopg2.Error):
             warehouse.drop_stage()
     finally:
         warehouse.close()
-
-
-# --- a feed: several files of one system in one transaction ----------------------------------
-
-
-def _parked_table(system: SourceSystem) -> str:
-    """The temporary table a validated file waits in until the feed's transaction."""
-    return f"rw_parked_{system.raw_table.name}"
-
-
-def load_feed(
-    files: Sequence[tuple[SourceSystem, Path]],
-    target: str = "duckdb",
-    *,
-    replace: bool = False,
-    settings: Settings | None = None,
-) -> list[LoadResult]:
-    """Load the files of a feed (such as a loyalty programme's customers.csv and
-    transactions.csv) in one transaction: either every file that changed is loaded, or none.
-
-    Each file is bulk-read and checked like a single file (its system's rules; the first bad
-    value fails with the file, line and column), then waits in a temporary table; once all
-    are checked, one transaction inserts them, each with its own load id and ``load_log``
-    row. A file whose bytes are already loaded is skipped. On any error the warehouse is
-    exactly as before, except for a 'failed' row in ``load_log`` for the file at fault.
-    """
-    settings = settings or from_env()
-    warehouse = open_warehouse(target, settings)
-    schema = settings.raw_schema
-    clock = time.perf_counter()
-    attempts = [(system, path, _Attempt(str(path), path.name, utc_now())) for system, path in files]
-    current = attempts[0][2] if attempts else None
-    skipped: dict[str, int] = {}
-    rows: dict[str, int] = {}
-    loaded: dict[str, int] = {}
-    try:
-        try:
-            for system, path, attempt in attempts:
-                current = attempt
-                attempt.file_sha256 = file_sha256(path)
-                attempt.file_bytes = path.stat().st_size
-                previous = (
-                    None if replace else find_loaded(warehouse, system, schema, attempt.file_sha256)
-                )
-                if previous is not None:
-                    skipped[system.name] = previous
-                    continue
-                with (
-                    system.prepare(path, None) as csv_input,
-                    tempfile.TemporaryDirectory() as folder,
-                ):
-                    scanned = scan_input(csv_input, system.header)
-                    scanned.raise_first_problem(csv_input.display_name)
-                    create_stage(warehouse, system, scanned.trimmed(csv_input, Path(folder)))
-                    staged = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
-                    if staged != scanned.rows and not scanned.precise:
-                        scanned = rescan(csv_input, system.header)  # a value spans lines
-                    rows[system.name] = validate_stage(
-                        warehouse, system, csv_input.display_name, scanned.line_of_row
-                    )
-                _park_stage(warehouse, system)
-            warehouse.begin()
-            try:
-                for system, _, attempt in attempts:
-                    if system.name in skipped:
-                        continue
-                    current = attempt
-                    loaded[system.name] = _insert_parked(
-                        warehouse, system, schema, attempt, rows[system.name], replace
-                    )
-                warehouse.commit()
-            except BaseException:
-                warehouse.rollback()
-                raise
-        except LoadError as error:
-            if current is not None:
-                record_failure(warehouse, schema, current, str(error))
-            raise
-        except (duckdb.Error, psycopg2.Error) as error:
-            name = current.source_file if current is not None else "feed"
-            message = f"{name}: {target} error: {first_line(str(error))}"
-            if current is not None:
-                record_failure(warehouse, schema, current, message)
-            raise LoadError(message) from error
-    finally:
-        with contextlib.suppress(duckdb.Error, psycopg2.Error):
-            warehouse.rollback()
-            for system, _, _ in attempts:
-                warehouse.execute(f"drop table if exists {_parked_table(system)}")
-            warehouse.commit()
-        _close_quietly(warehouse)
-    seconds = time.perf_counter() - clock
-    return [
-        LoadResult(
-            status="skipped" if system.name in skipped else "succeeded",
-            target=target,
-            source=attempt.source,
-            source_file=attempt.source_file,
-            file_sha256=attempt.file_sha256 or "",
-            load_id=skipped.get(system.name) or loaded[system.name],
-            rows_loaded=rows.get(system.name, 0),
-            raw_table=f"{schema}.{system.raw_table.name}",
-            seconds=seconds,
-            replaced=replace and system.name not in skipped,
-        )
-        for system, _, attempt in attempts
-    ]
-
-
-def _park_stage(warehouse: Warehouse, system: SourceSystem) -> None:
-    """Copy the checked stage, with its row numbers, to the system's parked table (temporary,
-    committed, outside any transaction: DuckDB's row ids are final only then)."""
-    parked = _parked_table(system)
-    columns = ", ".join(system.columns.values())
-    warehouse.execute(f"drop table if exists {parked}")
-    warehouse.execute(
-        f"create temp table {parked} as select {columns}, "
-        f"{warehouse.row_number} as stage_row_number from {STAGE_TABLE}"
-    )
-    warehouse.commit()
-
-
-def _insert_parked(
-    warehouse: Warehouse,
-    system: SourceSystem,
-    schema: str,
-    attempt: _Attempt,
-    rows: int,
-    replace: bool,
-) -> int:
-    """Inside the feed's transaction: the parked rows into the raw table and a 'succeeded'
-    row into ``load_log``; returns the load id."""
-    warehouse.ensure_tables(schema, [system.raw_table, LOAD_LOG])
-    warehouse.lock_load_log(schema)
-    load_id = next_load_id(warehouse, schema)
-    if replace:
-        warehouse.execute(f"delete from {schema}.{system.raw_table.name}")
-    insert_raw(
-        warehouse,
-        system,
-        schema,
-        attempt.source_file,
-        load_id,
-        attempt.started_at,
-        stage=_parked_table(system),
-        row_number="stage_row_number",
-    )
-    message = "replaced all earlier rows" if replace else None
-    record_load(warehouse, schema, load_id, attempt, rows, "succeeded", message)
-    return load_id

@@ -10,7 +10,8 @@ so the SQL and the message never disagree.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from retail_warehouse.engines import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
@@ -18,6 +19,7 @@ from retail_warehouse.messages import problem_message, with_utf8_column
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import CsvInput
 from retail_warehouse.sources.quarantine import Rejected, utf8_error_column
+from retail_warehouse.sources.scan import rescan, scan_input
 
 
 def _distinct_values(column: str) -> str:
@@ -98,7 +100,7 @@ def validate_stage(
 ) -> int:
     """Check every staged row; raise ``LoadError`` for the first bad one (at its physical
     line), else return the count."""
-    count = int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])
+    count = staged_rows(warehouse)
     if count == 0:
         raise LoadError(f"{file_name}: no data rows after the header")
     sql, params = first_bad_row_query(warehouse, system, rechecked_values(warehouse, system))
@@ -155,3 +157,26 @@ def stage_rejects(warehouse: Warehouse, rejects: Sequence[Rejected]) -> None:
         placeholders = ", ".join("(?)" for _ in chunk)
         warehouse.execute(f"insert into {REJECTS_TABLE} values {placeholders}", chunk)
     warehouse.commit()
+
+
+def stage_file(
+    warehouse: Warehouse,
+    system: SourceSystem,
+    csv_input: CsvInput,
+    folder: Path,
+    progress: TextIO | None = None,
+) -> int:
+    """A normal (not quarantine) load's reading: scan the file (``sources.scan``), bulk-read
+    it into the stage and check every row; returns the row count or raises ``LoadError`` at
+    the first problem, by physical line. ``folder`` holds a trimmed copy if one is needed."""
+    scanned = scan_input(csv_input, system.header, progress)
+    scanned.raise_first_problem(csv_input.display_name)
+    create_stage(warehouse, system, scanned.trimmed(csv_input, folder))
+    if staged_rows(warehouse) != scanned.rows and not scanned.precise:
+        scanned = rescan(csv_input, system.header)  # a quoted value spans lines
+    return validate_stage(warehouse, system, csv_input.display_name, scanned.line_of_row)
+
+
+def staged_rows(warehouse: Warehouse) -> int:
+    """The rows in the stage."""
+    return int(warehouse.query(f"select count(*) from {STAGE_TABLE}")[0][0])

@@ -8,7 +8,7 @@ cents, ``total_standard_points``, ``total_points_redeemed``); ``transactions.csv
 number is a whole number: money in cents, so nothing here or in dbt is floating point.
 
 Each file is a ``SourceSystem`` of its own (its header, rules and raw table); ``feed_files``
-finds both in a folder and ``retail_warehouse.load.load_feed`` loads them in one transaction.
+finds both in a folder and ``retail_warehouse.load_feed.load_feed`` loads them in one transaction.
 The raw tables keep every column as text exactly as in the file; ``date`` and ``value`` are
 stored as ``transaction_date`` and ``value_cents`` (plain words that no SQL dialect reserves).
 """
@@ -30,8 +30,8 @@ from retail_warehouse.engines.base import (
 )
 from retail_warehouse.errors import LoadError
 from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.csv_checks import check_csv_file
 from retail_warehouse.sources.files import CsvInput, SourceFormat, sniff_format
-from retail_warehouse.sources.online_retail import check_csv_file
 
 SOURCE_ENV_VAR = "LOYALTY_SOURCE"
 """Environment variable naming the feed's folder when ``--source`` is not given."""

@@ -20,13 +20,11 @@ line ``n + 1``. ``SYSTEM`` is what the loader uses (see ``retail_warehouse.sourc
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import functools
 import re
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,15 +39,13 @@ from retail_warehouse.engines.base import (
 from retail_warehouse.errors import LoadError
 from retail_warehouse.project import dbt_var, seed_column
 from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.csv_checks import check_csv_file, check_header
 from retail_warehouse.sources.files import (
-    GZIP_MAGIC,
     CsvInput,
     SourceFormat,
     extract_zip_member,
-    open_input,
     sniff_format,
 )
-from retail_warehouse.sources.scan import lone_cr_message
 from retail_warehouse.sources.workbook import SheetLayout, workbook_to_csv
 
 DEFAULT_SOURCE_URL = "https://archive.ics.uci.edu/static/public/502/online+retail+ii.zip"
@@ -102,9 +98,6 @@ COUNTRY_SEED = "country_codes"
 MAX_FIELD_LENGTH = 4000
 """Longest value accepted in any column (Online Retail II descriptions are under 40
 characters); a longer one is a broken line, such as a missing line break or quote."""
-
-OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
-"""Delimiters of exports that are not comma-separated, named for the message."""
 
 WORKBOOK = SheetLayout(
     sheets=("Year 2009-2010", "Year 2010-2011"),
@@ -160,70 +153,6 @@ _PATTERN_MESSAGES: dict[str, str] = {
     "Price": "{value!r} is not a decimal number",
     "Customer ID": "{value!r} is not a customer number (digits only)",
 }
-
-
-# --- the header ------------------------------------------------------------------------------
-
-
-def parse_header_line(line: str) -> list[str]:
-    """Split the first line of a CSV file into field names (BOM and line end removed)."""
-    line = line.removeprefix("\ufeff").rstrip("\r\n")
-    if not line:
-        return []
-    return next(csv.reader([line]))
-
-
-def header_problem(
-    found: Sequence[str], expected: Sequence[str] = SOURCE_COLUMNS
-) -> tuple[int, str] | None:
-    """Compare a header with ``expected`` (default ``SOURCE_COLUMNS``).
-
-    Returns ``None`` when it matches, else ``(column_number, message)`` for the first column
-    that differs, with a hint about missing, extra or reordered columns.
-    """
-    expected = tuple(expected)
-    if tuple(found) == expected:
-        return None
-    index = next(
-        i
-        for i in range(max(len(found), len(expected)))
-        if i >= len(found) or i >= len(expected) or found[i] != expected[i]
-    )
-    if index >= len(found):
-        message = f"expected {expected[index]!r}, found no column"
-    elif index >= len(expected):
-        message = f"unexpected extra column {found[index]!r}"
-    else:
-        message = f"expected {expected[index]!r}, found {found[index]!r}"
-    return index + 1, message + _header_hint(found, expected)
-
-
-def _header_hint(found: Sequence[str], expected: Sequence[str]) -> str:
-    """Which expected columns are missing and which found ones are unknown."""
-    if len(found) == 1:
-        for delimiter, name in OTHER_DELIMITERS.items():
-            if delimiter in found[0]:
-                return f" (the file is separated by {name}, not commas: export it as CSV)"
-    missing = [name for name in expected if name not in found]
-    extra = [name for name in found if name not in expected]
-    notes = []
-    if missing:
-        notes.append("missing " + ", ".join(repr(name) for name in missing))
-    if extra:
-        notes.append("unexpected " + ", ".join(repr(name) for name in extra))
-    if not notes:
-        notes.append("the columns are in another order")
-    return " (" + "; ".join(notes) + ")"
-
-
-def check_header(
-    found: Sequence[str], file_name: str, expected: Sequence[str] = SOURCE_COLUMNS
-) -> None:
-    """Raise ``LoadError`` naming the file, line 1 and the column if the header is wrong."""
-    problem = header_problem(found, expected)
-    if problem is not None:
-        column_number, message = problem
-        raise LoadError(f"{file_name}: line 1, column {column_number}: {message}")
 
 
 # --- the values ------------------------------------------------------------------------------
@@ -301,6 +230,11 @@ def row_problem(values: Mapping[str, str | None]) -> tuple[str, str] | None:
 # --- turning any file of this system into a checked CSV --------------------------------------
 
 
+def check_online_retail_header(found: Sequence[str], file_name: str) -> None:
+    """``check_header`` against this system's eight columns (for the workbook's sheets)."""
+    check_header(found, file_name, SOURCE_COLUMNS)
+
+
 def choose_zip_member(names: Sequence[str]) -> str | None:
     """The file to read from a zip: the UCI workbook, else the only .xlsx/.csv/.csv.gz."""
     candidates = [
@@ -323,15 +257,15 @@ def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInp
     source_format = sniff_format(path)
     if source_format in (SourceFormat.CSV, SourceFormat.CSV_GZ):
         csv_input = CsvInput(path, source_format is SourceFormat.CSV_GZ, name)
-        check_csv_file(csv_input)
+        check_csv_file(csv_input, SOURCE_COLUMNS)
         yield csv_input
         return
     with tempfile.TemporaryDirectory(prefix="retail_warehouse_") as temp_dir:
         if source_format is SourceFormat.XLSX:
             csv_path = Path(temp_dir) / (path.stem + ".csv")
-            workbook_to_csv(path, csv_path, name, WORKBOOK, check_header)
+            workbook_to_csv(path, csv_path, name, WORKBOOK, check_online_retail_header)
             csv_input = CsvInput(csv_path, False, name)
-            check_csv_file(csv_input)
+            check_csv_file(csv_input, SOURCE_COLUMNS)
             yield csv_input
             return
         expected = f"{WORKBOOK_MEMBER} or one .csv file"
@@ -342,47 +276,12 @@ def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInp
             yield prepared
 
 
-def check_csv_file(csv_input: CsvInput, expected: Sequence[str] = SOURCE_COLUMNS) -> None:
-    """Check that a CSV file has the ``expected`` header (default Online Retail II's) and at
-    least one line after it."""
-    name = csv_input.display_name
-    try:
-        with open_input(csv_input) as handle:
-            first = handle.readline(1 << 16)
-            second = handle.readline(1 << 16)
-    except (OSError, EOFError, zlib.error) as error:
-        gzipped = csv_input.gzipped
-        what = "the gzip data is truncated or corrupt" if gzipped else "cannot read the file"
-        raise LoadError(f"{name}: {what} ({error})") from error
-    if not first:
-        raise LoadError(f"{name}: the file is empty")
-    if csv_input.gzipped and first.startswith(GZIP_MAGIC):
-        raise LoadError(
-            f"{name}: holds another gzip file inside (compressed twice): decompress it once "
-            "(gunzip) and load the result"
-        )
-    if b"\r" in first.rstrip(b"\r\n") or first.endswith(b"\r"):
-        raise LoadError(lone_cr_message(name, 1))
-    try:
-        header_text = first.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LoadError(f"{name}: line 1: the header is not valid UTF-8 text") from None
-    if header_text.lstrip("\ufeff \t").startswith("<"):
-        raise LoadError(
-            f"{name}: line 1: this is an HTML or XML page, not a CSV export (an error page "
-            "saved under the file's name?)"
-        )
-    check_header(parse_header_line(header_text), name, expected)
-    if not second:
-        raise LoadError(f"{name}: no data rows after the header")
-
-
 def check_download(path: Path, name: str) -> None:
     """A quick check that a downloaded file is one of this system's files (run before it is
     cached): a readable zip with the workbook or one CSV, or a CSV with the right header."""
     source_format = sniff_format(path)
     if source_format in (SourceFormat.CSV, SourceFormat.CSV_GZ):
-        check_csv_file(CsvInput(path, source_format is SourceFormat.CSV_GZ, name))
+        check_csv_file(CsvInput(path, source_format is SourceFormat.CSV_GZ, name), SOURCE_COLUMNS)
     elif source_format is SourceFormat.ZIP:
         with zipfile.ZipFile(path) as archive:
             if choose_zip_member(archive.namelist()) is None:

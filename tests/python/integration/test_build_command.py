@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
-from warehouse_helpers import hold_duckdb
+from warehouse_helpers import BIN, REPO, hold_duckdb
 
 from retail_warehouse.build import dbt_environment
 from retail_warehouse.cli import main
@@ -41,3 +42,33 @@ def test_dbt_environment_points_at_the_profiles(
     monkeypatch.chdir(tmp_path)
     assert dbt_environment({})["DBT_PROFILES_DIR"] == str(tmp_path / "profiles")
     assert dbt_environment({"DBT_PROFILES_DIR": "/elsewhere"})["DBT_PROFILES_DIR"] == "/elsewhere"
+
+
+@pytest.mark.parametrize("target", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_dbt_refuses_a_bad_schema_prefix_var(target: str, tmp_path: Path) -> None:
+    """``--vars '{schema_prefix: ...}'`` is checked like the loader's option, before dbt
+    creates anything (issue 10)."""
+    env = dbt_environment()
+    env["DUCKDB_PATH"] = str(tmp_path / "warehouse.duckdb")
+    result = subprocess.run(
+        [
+            str(BIN / "dbt"),
+            "parse",
+            "--target",
+            target,
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--vars",
+            "{schema_prefix: 'x; drop schema raw cascade; --'}",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "schema prefix 'x; drop schema raw cascade; --' must be lower-case" in result.stdout
+    assert not (tmp_path / "warehouse.duckdb").exists()

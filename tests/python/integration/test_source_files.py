@@ -10,11 +10,12 @@ import pytest
 from raw_files import ROWS, csv_text, write_csv, write_gzip, write_xlsx, write_zip
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.sources.csv_checks import check_csv_file
 from retail_warehouse.sources.files import CsvInput, SourceFormat, fetch, sniff_format
 from retail_warehouse.sources.online_retail import (
+    SOURCE_COLUMNS,
     WORKBOOK,
-    check_csv_file,
-    check_header,
+    check_online_retail_header,
     prepared_csv,
 )
 from retail_warehouse.sources.workbook import workbook_to_csv
@@ -23,7 +24,9 @@ from retail_warehouse.sources.workbook import workbook_to_csv
 def test_workbook_becomes_the_same_csv_text(tmp_path: Path) -> None:
     workbook = write_xlsx(tmp_path / "online_retail_II.xlsx")
     target = tmp_path / "out.csv"
-    assert workbook_to_csv(workbook, target, workbook.name, WORKBOOK, check_header) == len(ROWS)
+    assert workbook_to_csv(
+        workbook, target, workbook.name, WORKBOOK, check_online_retail_header
+    ) == len(ROWS)
     assert target.read_bytes() == csv_text(ROWS).encode("utf-8")
 
 
@@ -64,21 +67,21 @@ def test_prepared_csv_names_the_inner_file(tmp_path: Path) -> None:
 def test_check_csv_file_tolerates_bom(tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf" + csv_text(ROWS).encode())
-    check_csv_file(CsvInput(path, False, "bom.csv"))
+    check_csv_file(CsvInput(path, False, "bom.csv"), SOURCE_COLUMNS)
 
 
 def test_check_csv_file_header_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes(b"Invoice\xe9\n1\n")
     with pytest.raises(LoadError, match=r"latin\.csv: line 1: the header is not valid UTF-8"):
-        check_csv_file(CsvInput(path, False, "latin.csv"))
+        check_csv_file(CsvInput(path, False, "latin.csv"), SOURCE_COLUMNS)
 
 
 def test_check_csv_file_empty_gzip(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv.gz"
     path.write_bytes(gzip.compress(b""))
     with pytest.raises(LoadError, match=r"empty\.csv\.gz: the file is empty"):
-        check_csv_file(CsvInput(path, True, "empty.csv.gz"))
+        check_csv_file(CsvInput(path, True, "empty.csv.gz"), SOURCE_COLUMNS)
 
 
 def test_fetch_local_path_is_used_in_place(tmp_path: Path) -> None:

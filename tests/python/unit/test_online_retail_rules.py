@@ -9,13 +9,11 @@ import pytest
 
 from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import location, problem_message
+from retail_warehouse.sources.csv_checks import check_header, header_problem, parse_header_line
 from retail_warehouse.sources.online_retail import (
     SOURCE_COLUMNS,
     VALUE_PATTERNS,
-    check_header,
-    header_problem,
     is_real_datetime,
-    parse_header_line,
     row_problem,
     value_problem,
 )
@@ -47,34 +45,34 @@ def test_parse_header_line_of_empty_line() -> None:
 
 
 def test_header_problem_none_for_expected_header() -> None:
-    assert header_problem(list(SOURCE_COLUMNS)) is None
+    assert header_problem(list(SOURCE_COLUMNS), SOURCE_COLUMNS) is None
 
 
 def test_header_problem_renamed_column() -> None:
     found = list(SOURCE_COLUMNS)
     found[3] = "Qty"
-    assert header_problem(found) == (
+    assert header_problem(found, SOURCE_COLUMNS) == (
         4,
         "expected 'Quantity', found 'Qty' (missing 'Quantity'; unexpected 'Qty')",
     )
 
 
 def test_header_problem_missing_last_column() -> None:
-    column, message = header_problem(list(SOURCE_COLUMNS[:-1]))  # type: ignore[misc]
+    column, message = header_problem(list(SOURCE_COLUMNS[:-1]), SOURCE_COLUMNS)  # type: ignore[misc]
     assert column == 8
     assert message == "expected 'Country', found no column (missing 'Country')"
 
 
 def test_header_problem_missing_middle_column() -> None:
     found = [name for name in SOURCE_COLUMNS if name != "Description"]
-    column, message = header_problem(found)  # type: ignore[misc]
+    column, message = header_problem(found, SOURCE_COLUMNS)  # type: ignore[misc]
     assert column == 3
     assert message.startswith("expected 'Description', found 'Quantity'")
     assert "missing 'Description'" in message
 
 
 def test_header_problem_extra_column() -> None:
-    assert header_problem([*SOURCE_COLUMNS, "Sheet"]) == (
+    assert header_problem([*SOURCE_COLUMNS, "Sheet"], SOURCE_COLUMNS) == (
         9,
         "unexpected extra column 'Sheet' (unexpected 'Sheet')",
     )
@@ -83,7 +81,7 @@ def test_header_problem_extra_column() -> None:
 def test_header_problem_reordered_columns() -> None:
     found = list(SOURCE_COLUMNS)
     found[0], found[1] = found[1], found[0]
-    column, message = header_problem(found)  # type: ignore[misc]
+    column, message = header_problem(found, SOURCE_COLUMNS)  # type: ignore[misc]
     assert column == 1
     assert message.endswith("(the columns are in another order)")
 
@@ -92,11 +90,11 @@ def test_check_header_message_names_file_line_and_column() -> None:
     found = list(SOURCE_COLUMNS)
     found[3] = "Qty"
     with pytest.raises(LoadError, match=re.escape("online.csv: line 1, column 4: expected")):
-        check_header(found, "online.csv")
+        check_header(found, "online.csv", SOURCE_COLUMNS)
 
 
 def test_check_header_passes() -> None:
-    check_header(list(SOURCE_COLUMNS), "online.csv")
+    check_header(list(SOURCE_COLUMNS), "online.csv", SOURCE_COLUMNS)
 
 
 @pytest.mark.parametrize(

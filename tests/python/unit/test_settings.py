@@ -83,3 +83,12 @@ def test_bad_port_rejected() -> None:
 def test_schema_name() -> None:
     assert schema_name("", "raw") == "raw"
     assert schema_name("x_", "intermediate") == "x_intermediate"
+
+
+def test_dbt_refuses_the_prefixes_the_loader_refuses() -> None:
+    """The schema_prefix macro checks --vars with the loader's pattern (one rule, two
+    languages: this keeps them equal)."""
+    from retail_warehouse.settings import _PREFIX_PATTERN
+
+    macro = (Path(__file__).resolve().parents[3] / "macros/schema/schema_prefix.sql").read_text()
+    assert f"modules.re.match('{_PREFIX_PATTERN.pattern}', prefix)" in macro

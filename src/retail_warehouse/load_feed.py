@@ -1,0 +1,165 @@
+"""Load a feed: the files of one delivery (such as a loyalty programme's ``customers.csv`` and
+``transactions.csv``), each of its own source system, in one transaction: either every file
+that changed is loaded, or none. Each file is read and checked as ``retail_warehouse.load``
+reads a single file (the same scan and stage checks), then waits in a temporary table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import psycopg2
+
+from retail_warehouse.engines import LOAD_LOG, STAGE_TABLE, Warehouse, open_warehouse
+from retail_warehouse.errors import LoadError
+from retail_warehouse.load import close_quietly, find_loaded, insert_raw
+from retail_warehouse.load_log import Attempt, next_load_id, record_failure, record_load, utc_now
+from retail_warehouse.messages import LoadResult, first_line
+from retail_warehouse.settings import Settings, from_env
+from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.files import file_sha256
+from retail_warehouse.stage import stage_file
+
+
+def _parked_table(system: SourceSystem) -> str:
+    """The temporary table a validated file waits in until the feed's transaction."""
+    return f"rw_parked_{system.raw_table.name}"
+
+
+def load_feed(
+    files: Sequence[tuple[SourceSystem, Path]],
+    target: str = "duckdb",
+    *,
+    replace: bool = False,
+    settings: Settings | None = None,
+) -> list[LoadResult]:
+    """Load the files of a feed (such as a loyalty programme's customers.csv and
+    transactions.csv) in one transaction: either every file that changed is loaded, or none.
+
+    Each file is bulk-read and checked like a single file (its system's rules; the first bad
+    value fails with the file, line and column), then waits in a temporary table; once all
+    are checked, one transaction inserts them, each with its own load id and ``load_log``
+    row. A file whose bytes are already loaded is skipped. On any error the warehouse is
+    exactly as before, except for a 'failed' row in ``load_log`` for the file at fault.
+    """
+    settings = settings or from_env()
+    warehouse = open_warehouse(target, settings)
+    schema = settings.raw_schema
+    clock = time.perf_counter()
+    attempts = [(system, path, Attempt(str(path), path.name, utc_now())) for system, path in files]
+    current = attempts[0][2] if attempts else None
+    skipped: dict[str, int] = {}
+    rows: dict[str, int] = {}
+    loaded: dict[str, int] = {}
+    try:
+        try:
+            for system, path, attempt in attempts:
+                current = attempt
+                attempt.file_sha256 = file_sha256(path)
+                attempt.file_bytes = path.stat().st_size
+                previous = (
+                    None if replace else find_loaded(warehouse, system, schema, attempt.file_sha256)
+                )
+                if previous is not None:
+                    skipped[system.name] = previous
+                    continue
+                with (
+                    system.prepare(path, None) as csv_input,
+                    tempfile.TemporaryDirectory() as folder,
+                ):
+                    rows[system.name] = stage_file(warehouse, system, csv_input, Path(folder))
+                _park_stage(warehouse, system)
+            warehouse.begin()
+            try:
+                for system, _, attempt in attempts:
+                    if system.name in skipped:
+                        continue
+                    current = attempt
+                    loaded[system.name] = _insert_parked(
+                        warehouse, system, schema, attempt, rows[system.name], replace
+                    )
+                warehouse.commit()
+            except BaseException:
+                warehouse.rollback()
+                raise
+        except LoadError as error:
+            if current is not None:
+                record_failure(warehouse, schema, current, str(error))
+            raise
+        except (duckdb.Error, psycopg2.Error) as error:
+            name = current.source_file if current is not None else "feed"
+            message = f"{name}: {target} error: {first_line(str(error))}"
+            if current is not None:
+                record_failure(warehouse, schema, current, message)
+            raise LoadError(message) from error
+    finally:
+        with contextlib.suppress(duckdb.Error, psycopg2.Error):
+            warehouse.rollback()
+            for system, _, _ in attempts:
+                warehouse.execute(f"drop table if exists {_parked_table(system)}")
+            warehouse.commit()
+        close_quietly(warehouse)
+    seconds = time.perf_counter() - clock
+    return [
+        LoadResult(
+            status="skipped" if system.name in skipped else "succeeded",
+            target=target,
+            source=attempt.source,
+            source_file=attempt.source_file,
+            file_sha256=attempt.file_sha256 or "",
+            load_id=skipped.get(system.name) or loaded[system.name],
+            rows_loaded=rows.get(system.name, 0),
+            raw_table=f"{schema}.{system.raw_table.name}",
+            seconds=seconds,
+            replaced=replace and system.name not in skipped,
+        )
+        for system, _, attempt in attempts
+    ]
+
+
+def _park_stage(warehouse: Warehouse, system: SourceSystem) -> None:
+    """Copy the checked stage, with its row numbers, to the system's parked table (temporary,
+    committed, outside any transaction: DuckDB's row ids are final only then)."""
+    parked = _parked_table(system)
+    columns = ", ".join(system.columns.values())
+    warehouse.execute(f"drop table if exists {parked}")
+    warehouse.execute(
+        f"create temp table {parked} as select {columns}, "
+        f"{warehouse.row_number} as stage_row_number from {STAGE_TABLE}"
+    )
+    warehouse.commit()
+
+
+def _insert_parked(
+    warehouse: Warehouse,
+    system: SourceSystem,
+    schema: str,
+    attempt: Attempt,
+    rows: int,
+    replace: bool,
+) -> int:
+    """Inside the feed's transaction: the parked rows into the raw table and a 'succeeded'
+    row into ``load_log``; returns the load id."""
+    warehouse.ensure_tables(schema, [system.raw_table, LOAD_LOG])
+    warehouse.lock_load_log(schema)
+    load_id = next_load_id(warehouse, schema)
+    if replace:
+        warehouse.execute(f"delete from {schema}.{system.raw_table.name}")
+    insert_raw(
+        warehouse,
+        system,
+        schema,
+        attempt.source_file,
+        load_id,
+        attempt.started_at,
+        stage=_parked_table(system),
+        row_number="stage_row_number",
+    )
+    message = "replaced all earlier rows" if replace else None
+    record_load(warehouse, schema, load_id, attempt, rows, "succeeded", message)
+    return load_id
