@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_helpers import hold_duckdb
 
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.publish import WarehouseBusyError
@@ -154,30 +155,13 @@ def test_one_build_at_a_time_and_writers_are_kept_out(tmp_path: Path) -> None:
 def test_a_writer_holding_the_file_stops_the_build(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     _write(path, 1)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ready', flush=True);"
-            " sys.stdin.read()",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-    try:
-        publisher = DuckdbPublisher(path)
-        with (
-            pytest.raises(WarehouseBusyError, match="in use by another process"),
-            publisher.hold(),
-        ):
-            publisher.prepare_shadow()
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
+    publisher = DuckdbPublisher(path)
+    with (
+        hold_duckdb(path),
+        pytest.raises(WarehouseBusyError, match="in use by another process"),
+        publisher.hold(),
+    ):
+        publisher.prepare_shadow()
 
 
 def test_rollback_names_the_loads_it_undoes(tmp_path: Path) -> None:
