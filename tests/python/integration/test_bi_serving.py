@@ -54,6 +54,9 @@ EXPECTED_KEYS = {
     ("mart_customer_360", "PRIMARY KEY", ("customer_id",), None, ()),
     ("mart_customer_360", "FOREIGN KEY", ("customer_id",), "dim_customers", ("customer_id",)),
     ("mart_customer_360", "FOREIGN KEY", ("country_code",), "dim_countries", ("country_code",)),
+    ("mart_country_monthly", "PRIMARY KEY", ("country_code", "month_start_date"), None, ()),
+    ("mart_country_monthly", "FOREIGN KEY", ("country_code",), "dim_countries", ("country_code",)),
+    ("mart_country_monthly", "FOREIGN KEY", ("month_start_date",), "dim_dates", ("date_day",)),
 }
 # Statements the BI role must not be able to run; each is rolled back.
 FORBIDDEN = {
