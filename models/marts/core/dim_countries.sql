@@ -1,8 +1,8 @@
 with
 
-country_codes as (
+int_locations_standardized as (
 
-    select * from {{ ref('country_codes') }}
+    select * from {{ ref('int_locations_standardized') }}
 
 ),
 
@@ -28,22 +28,25 @@ countries_aggregated as (
 final as (
 
     select
-        country_codes.country_code,
-        country_codes.country_name,
-        country_codes.country as source_country_name,
-        country_codes.region,
+        int_locations_standardized.country_code,
+        int_locations_standardized.country_name,
+        int_locations_standardized.source_country_name,
+        int_locations_standardized.region,
         cast(coalesce(countries_aggregated.invoice_count, 0) as integer)
             as invoice_count,
         cast(coalesce(countries_aggregated.customer_count, 0) as integer)
             as customer_count,
-        country_codes.is_iso_country,
-        country_codes.country_code = '{{ var("home_country_code") }}'
+        int_locations_standardized.is_iso_country,
+        int_locations_standardized.country_code
+        = '{{ var("home_country_code") }}'
             as is_home_country,
         countries_aggregated.first_invoiced_at,
         countries_aggregated.last_invoiced_at
-    from country_codes
+    from int_locations_standardized
     left join countries_aggregated
-        on country_codes.country_code = countries_aggregated.country_code
+        on
+            int_locations_standardized.country_code
+            = countries_aggregated.country_code
 
 )
 

@@ -9,9 +9,9 @@
 
 with
 
-int_invoice_lines_cleaned as (
+int_sales_lines_standardized as (
 
-    select * from {{ ref('int_invoice_lines_cleaned') }}
+    select * from {{ ref('int_sales_lines_standardized') }}
 
 ),
 
@@ -19,27 +19,36 @@ final as (
 
     -- Text columns cast to one type, so PostgreSQL's text and varchar
     -- never differ between a full and an incremental run.
+    -- The sales core's order is the invoice here: a TPC-H order, or its
+    -- credit note for returned lines.
     select
-        cast(invoice_line_id as varchar) as invoice_line_id,
-        cast(invoice_id as varchar) as invoice_id,
+        cast(sales_line_id as varchar) as invoice_line_id,
+        cast(order_id as varchar) as invoice_id,
         customer_id,
         cast(product_id as varchar) as product_id,
-        cast(country_code as varchar) as country_code,
-        cast(invoice_kind as varchar) as invoice_kind,
+        cast(location_id as varchar) as country_code,
+        cast(order_kind as varchar) as invoice_kind,
         cast(line_category as varchar) as line_category,
         cast(revenue_group as varchar) as revenue_group,
         cast(description as varchar) as description,
         quantity,
         unit_price,
-        line_amount,
+        net_amount as line_amount,
         is_product,
         has_customer,
         is_cancellation,
-        invoiced_at,
-        invoice_date,
+        ordered_at as invoiced_at,
+        order_date as invoice_date,
         load_id,
-        source_row_number
-    from int_invoice_lines_cleaned
+        source_row_number,
+        cast(line_kind as varchar) as line_kind,
+        cast(employee_id as varchar) as employee_id,
+        cast(supplier_id as varchar) as supplier_id,
+        discount_amount,
+        unit_cost,
+        cost_amount,
+        is_late_delivery
+    from int_sales_lines_standardized
     {% if is_incremental() -%}
     where load_id > {{ new_loads_after() }}
     {%- endif %}

@@ -1,33 +1,21 @@
 with
 
-stg_online_retail__invoice_lines as (
+int_source_lines_classified as (
 
-    select * from {{ ref('stg_online_retail__invoice_lines') }}
-
-),
-
-int_invoice_lines_cleaned as (
-
-    select * from {{ ref('int_invoice_lines_cleaned') }}
+    select * from {{ ref('int_source_lines_classified') }}
 
 ),
 
-int_invoice_lines_excluded as (
+int_exclusion_reasons_selected as (
 
-    select * from {{ ref('int_invoice_lines_excluded') }}
-
-),
-
-exclusion_reasons as (
-
-    select * from {{ ref('exclusion_reasons') }}
+    select * from {{ ref('int_exclusion_reasons_selected') }}
 
 ),
 
 raw_totals as (
 
     select count(*) as raw_line_count
-    from stg_online_retail__invoice_lines
+    from int_source_lines_classified
 
 ),
 
@@ -39,8 +27,9 @@ included_totals as (
         'Kept: goes to fct_invoice_lines and every mart' as description,
         count(*) as line_count,
         sum(quantity) as units,
-        sum(line_amount) as amount
-    from int_invoice_lines_cleaned
+        sum(amount) as amount
+    from int_source_lines_classified
+    where is_included
 
 ),
 
@@ -50,8 +39,9 @@ excluded_totals as (
         exclusion_reason,
         count(*) as line_count,
         sum(quantity) as units,
-        sum(line_amount) as amount
-    from int_invoice_lines_excluded
+        sum(amount) as amount
+    from int_source_lines_classified
+    where not is_included
     group by 1
 
 ),
@@ -59,15 +49,17 @@ excluded_totals as (
 reasons_totalled as (
 
     select
-        exclusion_reasons.exclusion_reason as outcome,
-        exclusion_reasons.rule_order,
-        exclusion_reasons.description,
+        int_exclusion_reasons_selected.exclusion_reason as outcome,
+        int_exclusion_reasons_selected.rule_order,
+        int_exclusion_reasons_selected.description,
         coalesce(excluded_totals.line_count, 0) as line_count,
         coalesce(excluded_totals.units, 0) as units,
         coalesce(excluded_totals.amount, 0) as amount
-    from exclusion_reasons
+    from int_exclusion_reasons_selected
     left join excluded_totals
-        on exclusion_reasons.exclusion_reason = excluded_totals.exclusion_reason
+        on
+            int_exclusion_reasons_selected.exclusion_reason
+            = excluded_totals.exclusion_reason
 
 ),
 

@@ -57,11 +57,8 @@ products_counted as (
 
 ),
 
--- Pareto (ABC) classes: products by net revenue, largest first (ties by
--- product id). A product is A while the revenue ranked before it is under
--- abc_class_a_share (80 %) of the total, so the product that crosses the
--- line is still A; B up to abc_class_b_share (95 %); the rest, and every
--- product without positive revenue, C.
+-- Pareto (ABC) classes (macro abc_class): products by net revenue, largest
+-- first (ties by product id).
 products_ranked as (
 
     select
@@ -89,22 +86,11 @@ final as (
         products_ranked.product_id,
         dim_products.description,
         cast(products_ranked.revenue_rank as integer) as revenue_rank,
-        cast(
-            case
-                when products_ranked.net_revenue <= 0 then 'C'
-                when
-                    coalesce(products_ranked.revenue_before, 0)
-                    < {{ var('abc_class_a_share') }}
-                    * products_ranked.total_positive_revenue
-                    then 'A'
-                when
-                    coalesce(products_ranked.revenue_before, 0)
-                    < {{ var('abc_class_b_share') }}
-                    * products_ranked.total_positive_revenue
-                    then 'B'
-                else 'C'
-            end as {{ dbt.type_string() }}
-        ) as abc_class,
+        {{ abc_class(
+            'products_ranked.net_revenue',
+            'products_ranked.revenue_before',
+            'products_ranked.total_positive_revenue'
+        ) }} as abc_class,
         cast(products_ranked.net_revenue as numeric(18, 2)) as net_revenue,
         cast(products_ranked.gross_sales as numeric(18, 2)) as gross_sales,
         cast(products_ranked.cancelled_amount as numeric(18, 2))

@@ -1,0 +1,163 @@
+with
+
+stg_tpch__order_lines as (
+
+    select * from {{ ref('stg_tpch__order_lines') }}
+
+),
+
+stg_tpch__orders as (
+
+    select * from {{ ref('stg_tpch__orders') }}
+
+),
+
+stg_tpch__customers as (
+
+    select * from {{ ref('stg_tpch__customers') }}
+
+),
+
+stg_tpch__part_suppliers as (
+
+    select * from {{ ref('stg_tpch__part_suppliers') }}
+
+),
+
+stg_tpch__parts as (
+
+    select * from {{ ref('stg_tpch__parts') }}
+
+),
+
+stg_tpch__nations as (
+
+    select * from {{ ref('stg_tpch__nations') }}
+
+),
+
+tpch_nation_codes as (
+
+    select * from {{ ref('tpch_nation_codes') }}
+
+),
+
+-- The first copy of an order line (order key and line number) in load and
+-- file order is kept; later copies are duplicates.
+lines_numbered as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id, line_number
+            order by load_id, source_row_number
+        ) as copy_number
+    from stg_tpch__order_lines
+
+),
+
+lines_joined as (
+
+    select
+        lines_numbered.*,
+        stg_tpch__orders.order_id as known_order_id,
+        stg_tpch__orders.customer_id,
+        stg_tpch__orders.clerk_id,
+        stg_tpch__orders.order_date,
+        stg_tpch__customers.customer_id as known_customer_id,
+        stg_tpch__customers.nation_id as customer_nation_id,
+        stg_tpch__part_suppliers.supply_cost,
+        stg_tpch__parts.part_name,
+        tpch_nation_codes.country_code
+    from lines_numbered
+    left join stg_tpch__orders
+        on lines_numbered.order_id = stg_tpch__orders.order_id
+    left join stg_tpch__customers
+        on stg_tpch__orders.customer_id = stg_tpch__customers.customer_id
+    left join stg_tpch__part_suppliers
+        on
+            lines_numbered.part_id = stg_tpch__part_suppliers.part_id
+            and lines_numbered.supplier_id
+            = stg_tpch__part_suppliers.supplier_id
+    left join stg_tpch__parts
+        on lines_numbered.part_id = stg_tpch__parts.part_id
+    left join stg_tpch__nations
+        on stg_tpch__customers.nation_id = stg_tpch__nations.nation_id
+    left join tpch_nation_codes
+        on stg_tpch__nations.nation_name = tpch_nation_codes.nation_name
+
+),
+
+-- The rules, in the order of the seed tpch_exclusion_reasons: a line gets
+-- the first reason that matches, or none when it is kept.
+lines_classified as (
+
+    select
+        *,
+        case
+            when copy_number > 1 then 'duplicate_line'
+            when known_order_id is null then 'unknown_order'
+            when known_customer_id is null then 'unknown_customer'
+            when supply_cost is null then 'unknown_part_supplier'
+        end as exclusion_reason
+    from lines_joined
+
+),
+
+-- Money of the line. The unit price is the part's list price (TPC-H:
+-- extended price = quantity x retail price). The net amount is the
+-- extended price less the discount, rounded half up to the cent as an
+-- invoice line is; tax is kept apart and not revenue.
+lines_priced as (
+
+    select
+        *,
+        cast(extended_price / quantity as numeric(18, 3)) as unit_price,
+        cast(
+            round(extended_price * (1 - discount_rate), 2) as numeric(18, 2)
+        ) as net_amount
+    from lines_classified
+
+),
+
+final as (
+
+    select
+        order_line_id,
+        load_id,
+        source_row_number,
+        order_id,
+        line_number,
+        part_id,
+        supplier_id,
+        customer_id,
+        customer_nation_id,
+        country_code,
+        clerk_id,
+        part_name,
+        exclusion_reason,
+        return_flag,
+        quantity,
+        unit_price,
+        extended_price,
+        discount_rate,
+        cast(extended_price - net_amount as numeric(18, 2))
+            as discount_amount,
+        net_amount,
+        tax_rate,
+        cast(round(net_amount * tax_rate, 2) as numeric(18, 2)) as tax_amount,
+        supply_cost,
+        cast(quantity * supply_cost as numeric(18, 2)) as cost_amount,
+        cast(copy_number as integer) as copy_number,
+        is_returned,
+        exclusion_reason is null as is_included,
+        receipt_date > commit_date as is_late_delivery,
+        order_date,
+        ship_date,
+        commit_date,
+        receipt_date
+    from lines_priced
+
+)
+
+select * from final

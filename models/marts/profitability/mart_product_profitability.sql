@@ -1,0 +1,104 @@
+with
+
+fct_invoice_lines as (
+
+    select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+int_products_standardized as (
+
+    select * from {{ ref('int_products_standardized') }}
+
+),
+
+mart_product_performance as (
+
+    select * from {{ ref('mart_product_performance') }}
+
+),
+
+-- Sales and credit lines of products; cost of goods is the lines' cost
+-- (negative on credit lines: returned goods come back at their cost).
+products_aggregated as (
+
+    select
+        product_id,
+        sum(quantity) as units,
+        sum(
+            case when invoice_kind = 'sale' then line_amount else 0 end
+        ) as gross_sales,
+        sum(
+            case when invoice_kind = 'cancellation' then -line_amount else 0 end
+        ) as returned_amount,
+        sum(line_amount) as net_revenue,
+        sum(cost_amount) as cost_of_goods,
+        sum(line_amount - cost_amount) as gross_margin
+    from fct_invoice_lines
+    where is_product
+    group by 1
+
+),
+
+-- Margin rank and ABC classes by margin (macro abc_class), largest first,
+-- ties by product id.
+products_ranked as (
+
+    select
+        products_aggregated.*,
+        row_number() over (
+            order by
+                products_aggregated.gross_margin desc,
+                products_aggregated.product_id asc
+        ) as margin_rank,
+        {{ abc_positive_running_total(
+            'products_aggregated.gross_margin',
+            'products_aggregated.gross_margin desc, '
+            ~ 'products_aggregated.product_id asc'
+        ) }} as margin_before,
+        {{ abc_positive_running_total(
+            'products_aggregated.gross_margin', none, before=false
+        ) }} as total_positive_margin
+    from products_aggregated
+
+),
+
+final as (
+
+    select
+        products_ranked.product_id,
+        int_products_standardized.product_name,
+        int_products_standardized.product_type,
+        int_products_standardized.brand,
+        int_products_standardized.manufacturer,
+        cast(products_ranked.units as bigint) as units,
+        cast(products_ranked.gross_sales as numeric(18, 2)) as gross_sales,
+        cast(products_ranked.returned_amount as numeric(18, 2))
+            as returned_amount,
+        cast(products_ranked.net_revenue as numeric(18, 2)) as net_revenue,
+        cast(products_ranked.cost_of_goods as numeric(18, 2))
+            as cost_of_goods,
+        cast(products_ranked.gross_margin as numeric(18, 2)) as gross_margin,
+        {{ divide_rounded(
+            '100 * products_ranked.gross_margin',
+            'products_ranked.net_revenue',
+            2,
+            9
+        ) }} as gross_margin_pct,
+        cast(products_ranked.margin_rank as integer) as margin_rank,
+        mart_product_performance.revenue_rank,
+        {{ abc_class(
+            'products_ranked.gross_margin',
+            'products_ranked.margin_before',
+            'products_ranked.total_positive_margin'
+        ) }} as margin_abc_class,
+        mart_product_performance.abc_class as revenue_abc_class
+    from products_ranked
+    left join int_products_standardized
+        on products_ranked.product_id = int_products_standardized.product_id
+    left join mart_product_performance
+        on products_ranked.product_id = mart_product_performance.product_id
+
+)
+
+select * from final

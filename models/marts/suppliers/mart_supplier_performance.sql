@@ -1,0 +1,107 @@
+with
+
+fct_invoice_lines as (
+
+    select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+int_suppliers_standardized as (
+
+    select * from {{ ref('int_suppliers_standardized') }}
+
+),
+
+dim_countries as (
+
+    select * from {{ ref('dim_countries') }}
+
+),
+
+-- Late shipments are counted over sale lines (a credit line repeats its
+-- sale line's delivery).
+suppliers_aggregated as (
+
+    select
+        supplier_id,
+        count(distinct product_id) as parts_supplied,
+        sum(case when invoice_kind = 'sale' then 1 else 0 end)
+            as sale_line_count,
+        sum(case when invoice_kind = 'sale' then quantity else 0 end)
+            as units_sold,
+        sum(
+            case when invoice_kind = 'sale' then line_amount else 0 end
+        ) as gross_sales,
+        sum(
+            case when invoice_kind = 'cancellation' then -line_amount else 0 end
+        ) as returned_amount,
+        sum(line_amount) as net_revenue,
+        sum(cost_amount) as cost_of_goods,
+        sum(line_amount - cost_amount) as gross_margin,
+        sum(
+            case
+                when invoice_kind = 'sale' and is_late_delivery then 1 else 0
+            end
+        ) as late_line_count
+    from fct_invoice_lines
+    where is_product and supplier_id is not null
+    group by 1
+
+),
+
+suppliers_ranked as (
+
+    select
+        *,
+        row_number() over (
+            order by gross_margin desc, supplier_id asc
+        ) as margin_rank,
+        row_number() over (
+            order by net_revenue desc, supplier_id asc
+        ) as revenue_rank
+    from suppliers_aggregated
+
+),
+
+final as (
+
+    select
+        cast(suppliers_ranked.supplier_id as {{ dbt.type_string() }})
+            as supplier_id,
+        int_suppliers_standardized.supplier_name,
+        int_suppliers_standardized.location_id as country_code,
+        dim_countries.region,
+        cast(suppliers_ranked.parts_supplied as integer) as parts_supplied,
+        cast(suppliers_ranked.sale_line_count as integer) as sale_line_count,
+        cast(suppliers_ranked.units_sold as bigint) as units_sold,
+        cast(suppliers_ranked.gross_sales as numeric(18, 2)) as gross_sales,
+        cast(suppliers_ranked.returned_amount as numeric(18, 2))
+            as returned_amount,
+        cast(suppliers_ranked.net_revenue as numeric(18, 2)) as net_revenue,
+        cast(suppliers_ranked.cost_of_goods as numeric(18, 2))
+            as cost_of_goods,
+        cast(suppliers_ranked.gross_margin as numeric(18, 2)) as gross_margin,
+        {{ divide_rounded(
+            '100 * suppliers_ranked.gross_margin',
+            'suppliers_ranked.net_revenue',
+            2,
+            9
+        ) }} as gross_margin_pct,
+        cast(suppliers_ranked.late_line_count as integer) as late_line_count,
+        {{ divide_rounded(
+            'suppliers_ranked.late_line_count',
+            'suppliers_ranked.sale_line_count',
+            6,
+            9
+        ) }} as late_shipment_share,
+        cast(suppliers_ranked.margin_rank as integer) as margin_rank,
+        cast(suppliers_ranked.revenue_rank as integer) as revenue_rank
+    from suppliers_ranked
+    left join int_suppliers_standardized
+        on suppliers_ranked.supplier_id = int_suppliers_standardized.supplier_id
+    left join dim_countries
+        on int_suppliers_standardized.location_id = dim_countries.country_code
+
+)
+
+select * from final
