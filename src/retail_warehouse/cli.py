@@ -22,12 +22,15 @@ from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import TARGETS, from_env
-from retail_warehouse.sources import loyalty
+from retail_warehouse.sources import loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.summary import format_summary, read_summary
 
-SOURCE_SYSTEMS: tuple[str, ...] = ("online_retail", "loyalty")
+SOURCE_SYSTEMS: tuple[str, ...] = ("online_retail", "loyalty", "tpch")
 """The systems ``load --source-system`` knows."""
+
+DEFAULT_SCALE_FACTOR = 0.01
+"""TPC-H scale factor generated when no --source folder is given (60,175 order lines)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,14 +45,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--source-system",
         choices=SOURCE_SYSTEMS,
         default="online_retail",
-        help="which system's files: online_retail (default) or loyalty (a folder with a "
-        "loyalty programme's customers.csv and transactions.csv, docs/loyalty.md)",
+        help="which system's files: online_retail (default), loyalty (a folder with a "
+        "loyalty programme's customers.csv and transactions.csv, docs/loyalty.md) or tpch "
+        "(TPC-H's eight tables, docs/sources.md)",
     )
     load_parser.add_argument(
         "--source",
         help=f"online_retail: path or http(s) URL of a .csv, .csv.gz, .xlsx or .zip file "
         f"(default: ${SOURCE_ENV_VAR}, else {DEFAULT_SOURCE_URL}); loyalty: the feed's folder "
-        f"(default: ${loyalty.SOURCE_ENV_VAR})",
+        f"(default: ${loyalty.SOURCE_ENV_VAR}); tpch: a folder with one <table>.tbl, .csv or "
+        ".parquet file per table (default: generate with --scale-factor)",
+    )
+    load_parser.add_argument(
+        "--scale-factor",
+        type=float,
+        default=DEFAULT_SCALE_FACTOR,
+        help="tpch without --source: generate this TPC-H scale factor with tpchgen-cli into "
+        f"data/tpch/ (once) and load it (default: {DEFAULT_SCALE_FACTOR:g})",
     )
     load_parser.add_argument(
         "--replace", action="store_true", help="delete all raw rows first (same transaction)"
@@ -154,6 +166,18 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 def run_load(args: argparse.Namespace) -> int:
     """``load``: print the one-line summary (one per file of a feed)."""
     settings = from_env().with_prefix(args.schema_prefix)
+    if args.source_system == "tpch":
+        if args.quarantine:
+            raise LoadError("--quarantine is not available for TPC-H")
+        folder = (
+            Path(args.source)
+            if args.source
+            else tpch.generate(args.scale_factor, progress=sys.stdout)
+        )
+        files = tpch.load_order(tpch.table_files(folder))
+        for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
+            print(file_result.summary())
+        return 0
     if args.source_system == "loyalty":
         if args.quarantine:
             raise LoadError("--quarantine is not available for the loyalty feed")

@@ -19,7 +19,7 @@ from retail_warehouse.messages import problem_message, with_utf8_column
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import CsvInput
 from retail_warehouse.sources.quarantine import Rejected, utf8_error_column
-from retail_warehouse.sources.scan import rescan, scan_input
+from retail_warehouse.sources.scan import ScannedCsv, rescan, scan_input
 
 
 def _distinct_values(column: str) -> str:
@@ -174,7 +174,14 @@ def stage_file(
     create_stage(warehouse, system, scanned.trimmed(csv_input, folder))
     if staged_rows(warehouse) != scanned.rows and not scanned.precise:
         scanned = rescan(csv_input, system.header)  # a quoted value spans lines
-    return validate_stage(warehouse, system, csv_input.display_name, scanned.line_of_row)
+    return validate_stage(warehouse, system, csv_input.display_name, file_line(scanned, csv_input))
+
+
+def file_line(scanned: ScannedCsv, csv_input: CsvInput) -> Callable[[int], int]:
+    """The line of a staged row in the file the user gave: the scanned CSV's line, less the
+    header line a headerless file (a TPC-H .tbl, turned into a CSV with a header) lacks."""
+    offset = csv_input.header_lines - 1
+    return lambda row: scanned.line_of_row(row) + offset
 
 
 def staged_rows(warehouse: Warehouse) -> int:

@@ -57,6 +57,9 @@ class CsvInput:
     path: Path
     gzipped: bool
     display_name: str
+    header_lines: int = 1
+    """Lines before the first data row in the file the user gave (1 for a CSV header, 0 for
+    a headerless TPC-H .tbl), so messages name the line of that file."""
 
 
 def open_input(csv_input: CsvInput) -> BinaryIO:

@@ -1,0 +1,461 @@
+"""TPC-H, the second source system: the eight tables of a wholesale supplier's ERP.
+
+A TPC-H load reads one file per table from a folder (``.tbl`` as dbgen and ``tpchgen-cli``
+write them, ``.csv`` with a header, or ``.parquet``; gzipped ``.tbl``/``.csv`` too), or
+generates the folder first with ``tpchgen-cli`` at a scale factor into the git-ignored data
+cache. Each table is one ``SourceSystem`` for the generic loader (``retail_warehouse.load``,
+``load_feed``): its file is turned into a header-checked CSV (``prepare``, with DuckDB's
+``read_csv`` or ``read_parquet``), bulk-read into the stage and checked against the column
+rules below; once all eight are checked, one transaction inserts them into
+``<prefix>raw.tpch_<table>`` with the same lineage columns, ``load_log`` rows and error
+messages as Online Retail II. The values are stored as text exactly as
+in the file, so a ``.tbl``, a ``.csv`` and a ``.parquet`` of the same data give the same raw
+rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import duckdb
+
+from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
+from retail_warehouse.errors import LoadError
+from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
+
+SOURCE_ENV_VAR = "TPCH_SOURCE"
+"""Environment variable naming the default folder of TPC-H files."""
+
+KEY = r"^[0-9]+$"
+MONEY = r"^-?[0-9]+(\.[0-9]{1,2})?$"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+FLAG = r"^[A-Z]$"
+
+_MESSAGES = {
+    KEY: "{value!r} is not a whole number",
+    MONEY: "{value!r} is not a decimal number with at most 2 decimals",
+    DATE: "{value!r} is not a date of the form YYYY-MM-DD",
+    FLAG: "{value!r} is not a one-letter flag",
+}
+
+MAX_FIELD_LENGTH = 200
+"""Longest value accepted (TPC-H's longest, a part comment, is under 120 characters)."""
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """One TPC-H table: its columns in file order and the rule of each checked column."""
+
+    name: str
+    columns: tuple[str, ...]
+    patterns: Mapping[str, str]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Every column with a rule must have a value; free text may be empty."""
+        return tuple(column for column in self.columns if column in self.patterns)
+
+    @property
+    def date_columns(self) -> tuple[str, ...]:
+        return tuple(column for column, pattern in self.patterns.items() if pattern == DATE)
+
+
+TABLES: tuple[TableLayout, ...] = (
+    TableLayout("region", ("r_regionkey", "r_name", "r_comment"), {"r_regionkey": KEY}),
+    TableLayout(
+        "nation",
+        ("n_nationkey", "n_name", "n_regionkey", "n_comment"),
+        {"n_nationkey": KEY, "n_regionkey": KEY},
+    ),
+    TableLayout(
+        "supplier",
+        ("s_suppkey", "s_name", "s_address", "s_nationkey", "s_phone", "s_acctbal", "s_comment"),
+        {"s_suppkey": KEY, "s_nationkey": KEY, "s_acctbal": MONEY},
+    ),
+    TableLayout(
+        "customer",
+        (
+            "c_custkey",
+            "c_name",
+            "c_address",
+            "c_nationkey",
+            "c_phone",
+            "c_acctbal",
+            "c_mktsegment",
+            "c_comment",
+        ),
+        {"c_custkey": KEY, "c_nationkey": KEY, "c_acctbal": MONEY},
+    ),
+    TableLayout(
+        "part",
+        (
+            "p_partkey",
+            "p_name",
+            "p_mfgr",
+            "p_brand",
+            "p_type",
+            "p_size",
+            "p_container",
+            "p_retailprice",
+            "p_comment",
+        ),
+        {"p_partkey": KEY, "p_size": KEY, "p_retailprice": MONEY},
+    ),
+    TableLayout(
+        "partsupp",
+        ("ps_partkey", "ps_suppkey", "ps_availqty", "ps_supplycost", "ps_comment"),
+        {"ps_partkey": KEY, "ps_suppkey": KEY, "ps_availqty": KEY, "ps_supplycost": MONEY},
+    ),
+    TableLayout(
+        "orders",
+        (
+            "o_orderkey",
+            "o_custkey",
+            "o_orderstatus",
+            "o_totalprice",
+            "o_orderdate",
+            "o_orderpriority",
+            "o_clerk",
+            "o_shippriority",
+            "o_comment",
+        ),
+        {
+            "o_orderkey": KEY,
+            "o_custkey": KEY,
+            "o_orderstatus": FLAG,
+            "o_totalprice": MONEY,
+            "o_orderdate": DATE,
+            "o_shippriority": KEY,
+        },
+    ),
+    TableLayout(
+        "lineitem",
+        (
+            "l_orderkey",
+            "l_partkey",
+            "l_suppkey",
+            "l_linenumber",
+            "l_quantity",
+            "l_extendedprice",
+            "l_discount",
+            "l_tax",
+            "l_returnflag",
+            "l_linestatus",
+            "l_shipdate",
+            "l_commitdate",
+            "l_receiptdate",
+            "l_shipinstruct",
+            "l_shipmode",
+            "l_comment",
+        ),
+        {
+            "l_orderkey": KEY,
+            "l_partkey": KEY,
+            "l_suppkey": KEY,
+            "l_linenumber": KEY,
+            "l_quantity": MONEY,
+            "l_extendedprice": MONEY,
+            "l_discount": MONEY,
+            "l_tax": MONEY,
+            "l_returnflag": FLAG,
+            "l_linestatus": FLAG,
+            "l_shipdate": DATE,
+            "l_commitdate": DATE,
+            "l_receiptdate": DATE,
+        },
+    ),
+)
+"""The eight tables in load order (referenced tables first)."""
+
+WHOLE_NUMBER_DECIMALS = ("l_quantity",)
+"""Decimal columns that TPC-H's text files write as whole numbers."""
+
+FILE_SUFFIXES = (".tbl", ".tbl.gz", ".csv", ".csv.gz", ".parquet")
+"""The file kinds a folder may hold, one per table."""
+
+
+# --- the values ------------------------------------------------------------------------------
+
+
+def is_real_date(value: str) -> bool:
+    """True if a value of the form YYYY-MM-DD is a real calendar date."""
+    try:
+        dt.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
+def value_problem(layout: TableLayout, column: str, value: str | None) -> str | None:
+    """What is wrong with one raw value of a table, or ``None`` if it is acceptable."""
+    if value is None or value == "":
+        return "the value is empty" if column in layout.required else None
+    if len(value) > MAX_FIELD_LENGTH:
+        return f"the value is {len(value):,} characters long (more than {MAX_FIELD_LENGTH})"
+    pattern = layout.patterns.get(column)
+    if pattern is None:
+        return None
+    if not re.match(pattern, value):
+        return _MESSAGES[pattern].format(value=value)
+    if pattern == DATE and not is_real_date(value):
+        return f"{value!r} is not a real date"
+    return None
+
+
+def row_checker(
+    layout: TableLayout,
+) -> Callable[[Mapping[str, str | None]], tuple[str, str] | None]:
+    """The ``row_problem`` of a table: its first ``(column, problem)`` in file order."""
+
+    def row_problem(values: Mapping[str, str | None]) -> tuple[str, str] | None:
+        for column in layout.columns:
+            problem = value_problem(layout, column, values.get(column))
+            if problem is not None:
+                return column, problem
+        return None
+
+    return row_problem
+
+
+# --- turning a table's file into a checked CSV -----------------------------------------------
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _reader(
+    connection: duckdb.DuckDBPyConnection, layout: TableLayout, path: Path, name: str
+) -> str:
+    """DuckDB SQL reading ``path`` as text columns named like the layout, in file order."""
+    suffix = "".join(path.suffixes[-2:]).lower()
+    columns = list(layout.columns)
+    if suffix.endswith(".parquet"):
+        found = [
+            row[0]
+            for row in connection.execute(
+                f"describe select * from read_parquet({_sql_text(str(path))})"
+            ).fetchall()
+        ]
+        if [column.lower() for column in found] != columns:
+            raise LoadError(
+                f"{name}: the columns are {', '.join(found)}; expected {', '.join(columns)}"
+            )
+        # Parquet types l_quantity as a decimal (17.00) where .tbl and .csv write the whole
+        # number (17): written the same way, every file kind gives the same raw text.
+        texts = [
+            f"regexp_replace(cast({column} as varchar), '\\.0+$', '') as {column}"
+            if column in WHOLE_NUMBER_DECIMALS
+            else f"cast({column} as varchar) as {column}"
+            for column in found
+        ]
+        return f"select {', '.join(texts)} from read_parquet({_sql_text(str(path))})"
+    if ".csv" in suffix:
+        types = ", ".join(f"'{column}': 'VARCHAR'" for column in columns)
+        _check_csv_header(layout, path, name)
+        return (
+            f"select * from read_csv({_sql_text(str(path))}, header = true, auto_detect = false, "
+            f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            f"columns = {{{types}}})"
+        )
+    # .tbl: pipe-delimited, no header, each line ending in a pipe (an empty last field).
+    types = ", ".join(f"'{column}': 'VARCHAR'" for column in [*columns, "tbl_end"])
+    return (
+        f"select {', '.join(columns)} from read_csv({_sql_text(str(path))}, header = false, "
+        f"auto_detect = false, delim = '|', quote = '', escape = '', strict_mode = true, "
+        f"columns = {{{types}}})"
+    )
+
+
+def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+        first = handle.readline().strip().lstrip("\ufeff")
+    found = [field.strip().lower() for field in first.split(",")]
+    if found != list(layout.columns):
+        raise LoadError(
+            f"{name}: line 1: the header is {first[:200]!r}; expected {','.join(layout.columns)}"
+        )
+
+
+def preparer(
+    layout: TableLayout,
+) -> Callable[[Path, str | None], contextlib.AbstractContextManager[CsvInput]]:
+    """The ``prepare`` of a table: any of its file kinds as a comma CSV with its header."""
+
+    @contextlib.contextmanager
+    def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInput]:
+        name = display_name or path.name
+        with tempfile.TemporaryDirectory(prefix="retail_warehouse_tpch_") as folder:
+            csv_path = Path(folder) / f"{layout.name}.csv"
+            connection = duckdb.connect()
+            try:
+                reader = _reader(connection, layout, path, name)
+                connection.execute(
+                    f"copy ({reader}) to {_sql_text(str(csv_path))} "
+                    "(header true, delimiter ',', quote '\"')"
+                ).fetchall()
+            except duckdb.Error as error:
+                raise LoadError(f"{name}: {_duckdb_reason(str(error))}") from error
+            finally:
+                connection.close()
+            with csv_path.open("rb") as handle:
+                handle.readline()
+                if not handle.readline():
+                    raise LoadError(f"{name}: no data rows")
+            is_tbl = ".tbl" in "".join(path.suffixes[-2:]).lower()
+            yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
+
+    return prepared_csv
+
+
+_LINE = re.compile(r"[Ll]ine:? ?(\d+)")
+
+
+def _duckdb_reason(message: str) -> str:
+    """DuckDB's reading error in one line, with the file line when it gives one."""
+    first = message.strip().splitlines()[0] if message.strip() else message
+    line = _LINE.search(message)
+    if "Expected Number of Columns" in message or "too many columns" in message.lower():
+        where = f"line {line.group(1)}: " if line else ""
+        return f"{where}wrong number of fields (expected the TPC-H layout)"
+    return first[:300]
+
+
+# --- the systems -----------------------------------------------------------------------------
+
+
+def _system(layout: TableLayout) -> SourceSystem:
+    columns = {column: column for column in layout.columns}
+    return SourceSystem(
+        name=f"tpch_{layout.name}",
+        columns=columns,
+        required=layout.required,
+        patterns=dict(layout.patterns),
+        datetime_columns=layout.date_columns,
+        max_field_length=MAX_FIELD_LENGTH,
+        row_problem=row_checker(layout),
+        is_real_datetime=is_real_date,
+        prepare=preparer(layout),
+        raw_table=RawTable(f"tpch_{layout.name}", text_columns(layout.columns) + LOAD_COLUMNS),
+        quarantine_table=RawTable(
+            f"tpch_{layout.name}_quarantine", quarantine_columns(list(layout.columns))
+        ),
+        env_var=SOURCE_ENV_VAR,
+        default_source="",
+    )
+
+
+SYSTEMS: dict[str, SourceSystem] = {layout.name: _system(layout) for layout in TABLES}
+"""Table name -> the loader's view of it, in load order."""
+
+
+# --- finding and generating the files --------------------------------------------------------
+
+
+def table_files(folder: Path) -> dict[str, Path]:
+    """The file of each table in ``folder`` (``<table>.tbl``, ``.csv``, ``.parquet``, ...).
+
+    Raises ``LoadError`` naming the missing tables, or a table with two files."""
+    if not folder.is_dir():
+        raise LoadError(f"{folder}: not a folder of TPC-H files")
+    found: dict[str, Path] = {}
+    missing: list[str] = []
+    for layout in TABLES:
+        candidates = [folder / f"{layout.name}{suffix}" for suffix in FILE_SUFFIXES]
+        present = [path for path in candidates if path.is_file()]
+        if len(present) > 1:
+            raise LoadError(
+                f"{folder}: {layout.name} has {len(present)} files "
+                f"({', '.join(path.name for path in present)}); keep one"
+            )
+        if not present:
+            missing.append(layout.name)
+        else:
+            found[layout.name] = present[0]
+    if missing:
+        raise LoadError(
+            f"{folder}: no file for {', '.join(missing)} "
+            f"(expected <table>{' or <table>'.join(FILE_SUFFIXES)})"
+        )
+    return found
+
+
+def scale_factor_text(scale_factor: float) -> str:
+    """The scale factor as written in folder names and on the command line (0.01, 1)."""
+    if scale_factor <= 0:
+        raise LoadError(f"scale factor {scale_factor} must be positive")
+    return f"{scale_factor:g}"
+
+
+def generated_folder(scale_factor: float, cache_dir: Path = DEFAULT_CACHE_DIR) -> Path:
+    """Where ``generate`` puts the files of a scale factor."""
+    return cache_dir / "tpch" / f"sf{scale_factor_text(scale_factor)}"
+
+
+def tpchgen_executable() -> str:
+    """``tpchgen-cli`` of this environment (next to the running Python), else on PATH."""
+    beside = Path(sys.executable).parent / "tpchgen-cli"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("tpchgen-cli")
+    if found is None:
+        raise LoadError("tpchgen-cli is not installed: run `make install`")
+    return found
+
+
+def generate(
+    scale_factor: float, cache_dir: Path = DEFAULT_CACHE_DIR, progress: TextIO | None = None
+) -> Path:
+    """Generate the eight tables at ``scale_factor`` as Parquet with ``tpchgen-cli`` into the
+    data cache (once: a complete folder is reused) and return the folder."""
+    folder = generated_folder(scale_factor, cache_dir)
+    if _complete(folder):
+        return folder
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for layout in TABLES:
+        if progress is not None:
+            print(
+                f"generating TPC-H SF {scale_factor_text(scale_factor)}: {layout.name}",
+                file=progress,
+                flush=True,
+            )
+        command = [
+            tpchgen_executable(),
+            "parquet",
+            "--scale-factor",
+            scale_factor_text(scale_factor),
+            "--tables",
+            layout.name,
+            "--output-dir",
+            str(partial),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise LoadError(f"tpchgen-cli failed for {layout.name}: {result.stderr.strip()[:500]}")
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return folder
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / f"{layout.name}.parquet").is_file() for layout in TABLES)
+
+
+def load_order(files: Mapping[str, Path]) -> Sequence[tuple[SourceSystem, Path]]:
+    """Each table's system and file, referenced tables first."""
+    return [(SYSTEMS[layout.name], files[layout.name]) for layout in TABLES]

@@ -1,0 +1,171 @@
+"""TPC-H files as the loader sees them: column rules, finding a folder's files, and the
+three file kinds turned into the same CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from retail_warehouse.errors import LoadError
+from retail_warehouse.sources import tpch
+
+REGION = tpch.SYSTEMS["region"]
+LINEITEM = next(layout for layout in tpch.TABLES if layout.name == "lineitem")
+
+
+def _lineitem_row(**changes: str | None) -> dict[str, str | None]:
+    row: dict[str, str | None] = dict(
+        zip(
+            LINEITEM.columns,
+            [
+                "1",
+                "1552",
+                "93",
+                "1",
+                "17",
+                "24710.35",
+                "0.04",
+                "0.02",
+                "N",
+                "O",
+                "1996-03-13",
+                "1996-02-12",
+                "1996-03-22",
+                "DELIVER IN PERSON",
+                "TRUCK",
+                "egular courts",
+            ],
+            strict=True,
+        )
+    )
+    row.update(changes)
+    return row
+
+
+def test_a_good_row_has_no_problem() -> None:
+    assert tpch.row_checker(LINEITEM)(_lineitem_row()) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"l_orderkey": ""}, ("l_orderkey", "the value is empty")),
+        ({"l_partkey": "12a"}, ("l_partkey", "'12a' is not a whole number")),
+        (
+            {"l_extendedprice": "1.234"},
+            ("l_extendedprice", "'1.234' is not a decimal number with at most 2 decimals"),
+        ),
+        ({"l_returnflag": "RR"}, ("l_returnflag", "'RR' is not a one-letter flag")),
+        ({"l_shipdate": "1996-02-30"}, ("l_shipdate", "'1996-02-30' is not a real date")),
+        (
+            {"l_shipdate": "13/03/1996"},
+            ("l_shipdate", "'13/03/1996' is not a date of the form YYYY-MM-DD"),
+        ),
+        # the first problem in file order wins
+        ({"l_tax": "x", "l_suppkey": "y"}, ("l_suppkey", "'y' is not a whole number")),
+    ],
+)
+def test_row_problems_name_the_column(changes: dict[str, str], expected: tuple[str, str]) -> None:
+    assert tpch.row_checker(LINEITEM)(_lineitem_row(**changes)) == expected
+
+
+def test_free_text_may_be_empty() -> None:
+    assert tpch.row_checker(LINEITEM)(_lineitem_row(l_comment=None)) is None
+
+
+def test_systems_load_in_reference_order_into_their_own_tables() -> None:
+    assert list(tpch.SYSTEMS) == [
+        "region",
+        "nation",
+        "supplier",
+        "customer",
+        "part",
+        "partsupp",
+        "orders",
+        "lineitem",
+    ]
+    assert REGION.raw_table.name == "tpch_region"
+    assert [name for name, _ in REGION.raw_table.columns][-4:] == [
+        "source_file",
+        "source_row_number",
+        "load_id",
+        "loaded_at",
+    ]
+
+
+def test_table_files_names_the_missing_tables(tmp_path: Path) -> None:
+    (tmp_path / "region.tbl").write_text("0|AFRICA|x|\n")
+    with pytest.raises(LoadError, match="no file for nation, supplier"):
+        tpch.table_files(tmp_path)
+
+
+def test_table_files_refuses_two_files_for_one_table(tmp_path: Path) -> None:
+    for layout in tpch.TABLES:
+        (tmp_path / f"{layout.name}.tbl").write_text("x\n")
+    (tmp_path / "region.csv").write_text("x\n")
+    with pytest.raises(LoadError, match="region has 2 files"):
+        tpch.table_files(tmp_path)
+
+
+def test_scale_factor_folder() -> None:
+    assert tpch.generated_folder(0.01, Path("data")) == Path("data/tpch/sf0.01")
+    assert tpch.scale_factor_text(1.0) == "1"
+    with pytest.raises(LoadError, match="must be positive"):
+        tpch.scale_factor_text(0)
+
+
+def _prepared_text(path: Path) -> tuple[str, int]:
+    with tpch.preparer(LINEITEM)(path, None) as csv_input:
+        return csv_input.path.read_text(), csv_input.header_lines
+
+
+def test_tbl_csv_and_parquet_give_the_same_text(tmp_path: Path) -> None:
+    line = (
+        "1|1552|93|1|17|24710.35|0.04|0.02|N|O|1996-03-13|1996-02-12|1996-03-22|"
+        "DELIVER IN PERSON|TRUCK|egular, courts|"
+    )
+    tbl = tmp_path / "lineitem.tbl"
+    tbl.write_text(line + "\n")
+    csv = tmp_path / "lineitem.csv"
+    fields = line.rstrip("|").split("|")
+    fields[-1] = '"' + fields[-1] + '"'
+    csv.write_text(",".join(LINEITEM.columns) + "\n" + ",".join(fields) + "\n")
+    parquet = tmp_path / "lineitem.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(
+            "copy (select 1::bigint as l_orderkey, 1552::bigint as l_partkey, "
+            "93::bigint as l_suppkey, 1 as l_linenumber, 17.00::decimal(15,2) as l_quantity, "
+            "24710.35::decimal(15,2) as l_extendedprice, 0.04::decimal(15,2) as l_discount, "
+            "0.02::decimal(15,2) as l_tax, 'N' as l_returnflag, 'O' as l_linestatus, "
+            "date '1996-03-13' as l_shipdate, date '1996-02-12' as l_commitdate, "
+            "date '1996-03-22' as l_receiptdate, 'DELIVER IN PERSON' as l_shipinstruct, "
+            f"'TRUCK' as l_shipmode, 'egular, courts' as l_comment) to '{parquet}'"
+        ).fetchall()
+    (tbl_text, tbl_header), (csv_text, csv_header), (parquet_text, _) = (
+        _prepared_text(path) for path in (tbl, csv, parquet)
+    )
+    assert tbl_text == csv_text == parquet_text
+    assert tbl_text.splitlines()[0] == ",".join(LINEITEM.columns)
+    assert (tbl_header, csv_header) == (0, 1)
+
+
+def test_a_tbl_line_with_missing_fields_names_its_line(tmp_path: Path) -> None:
+    region = tmp_path / "region.tbl"
+    region.write_text("0|AFRICA|x|\n1|AMERICA|\n")
+    with (
+        pytest.raises(LoadError, match=r"region\.tbl: "),
+        tpch.preparer(tpch.TABLES[0])(region, None),
+    ):
+        pass
+
+
+def test_a_csv_with_another_header_is_refused(tmp_path: Path) -> None:
+    region = tmp_path / "region.csv"
+    region.write_text("key,name,comment\n0,AFRICA,x\n")
+    with (
+        pytest.raises(LoadError, match=r"region\.csv: line 1: the header is"),
+        tpch.preparer(tpch.TABLES[0])(region, None),
+    ):
+        pass
