@@ -334,6 +334,11 @@ def _duckdb_reason(message: str) -> str:
     return first[:300]
 
 
+def _no_download(path: Path, name: str) -> None:
+    """TPC-H files are generated or read from a folder, never downloaded."""
+    raise LoadError(f"{name}: TPC-H files are loaded from a folder (--source DIR), not a URL")
+
+
 # --- the systems -----------------------------------------------------------------------------
 
 
@@ -344,11 +349,12 @@ def _system(layout: TableLayout) -> SourceSystem:
         columns=columns,
         required=layout.required,
         patterns=dict(layout.patterns),
-        datetime_columns=layout.date_columns,
+        rechecked_columns=layout.date_columns,
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=row_checker(layout),
-        is_real_datetime=is_real_date,
+        value_problem=lambda column, value: value_problem(layout, column, value),
         prepare=preparer(layout),
+        check_download=_no_download,
         raw_table=RawTable(f"tpch_{layout.name}", text_columns(layout.columns) + LOAD_COLUMNS),
         quarantine_table=RawTable(
             f"tpch_{layout.name}_quarantine", quarantine_columns(list(layout.columns))
