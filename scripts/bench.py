@@ -20,6 +20,13 @@ The ML phase is checked against its goal (ML_GOAL_SECONDS, issue 16).
 python scripts/bench.py --ml-only (`make bench-ml`) times only the ML phase
 on the warehouse already built at DUCKDB_PATH (default warehouse.duckdb),
 three runs, for iterating on the models without a full load.
+
+After the two targets, the same phases run for TPC-H at scale factor
+TPCH_BENCH_SCALE_FACTOR (1: 6,001,215 order lines) on DuckDB, with its
+generation by tpchgen-cli timed as a phase of its own (reused from data/tpch/
+when already there) and TPC-H Q1's A|F quantity checked against the
+reference answer (37,734,107 at SF 1). python scripts/bench.py --tpch-only
+runs only that part.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LAYERS = ("staging", "intermediate", "marts")
 ML_PHASE = "dbt run ml"
+TPCH_BENCH_SCALE_FACTOR = 1.0
+TPCH_Q1_AF_QUANTITY = {1.0: 37_734_107, 0.01: 380_456}
+"""TPC-H Q1's sum_qty of the A|F group in the reference answers, by scale factor."""
 ML_GOAL_SECONDS = 20.0
 """Every ML model on the full data within this many seconds (the phase's wall time)."""
 PUBLISHED_BUILD = "retail-warehouse build (published)"
@@ -95,6 +105,70 @@ def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
         ("load again (no-op)", load),
     ]
     return steps
+
+
+def tpch_phases(work: Path, scale_factor: float) -> list[tuple[str, list[str]]]:
+    """The commands timed for TPC-H on DuckDB (run with RW_SALES_SOURCE=tpch)."""
+    dbt = [str(BIN / "dbt")]
+    common = ["--target", "duckdb", "--target-path", str(work / "target_tpch")]
+    generate = [
+        str(BIN / "python"),
+        "-c",
+        f"from retail_warehouse.sources import tpch; tpch.generate({scale_factor})",
+    ]
+    load = [
+        str(BIN / "retail-warehouse"),
+        *("load", "--target", "duckdb", "--source-system", "tpch"),
+        *("--scale-factor", str(scale_factor)),
+    ]
+    steps = [
+        ("tpch generate (tpchgen-cli)", generate),
+        ("tpch load raw data", load),
+        ("tpch dbt seed", [*dbt, "seed", *common]),
+    ]
+    steps += [
+        (f"tpch dbt run {layer}", [*dbt, "run", "--select", layer, *common]) for layer in LAYERS
+    ]
+    steps.append(("tpch dbt run ml", [*dbt, "run", "--select", "path:python_models", *common]))
+    steps.append(("tpch dbt test (all)", [*dbt, "test", *common]))
+    return steps
+
+
+def tpch_bench(work: Path, scale_factor: float = TPCH_BENCH_SCALE_FACTOR) -> list[str]:
+    """Time the TPC-H phases on DuckDB; the Markdown lines of their table and the Q1 check."""
+    import duckdb
+
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(work / "tpch.duckdb"),
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+        RW_SALES_SOURCE="tpch",
+        RW_SCHEMA_PREFIX="tpch_",
+    )
+    lines = [
+        f"| TPC-H SF {scale_factor:g} phase (DuckDB) | seconds | peak MiB |",
+        "|---|---:|---:|",
+    ]
+    total = 0.0
+    for name, args in tpch_phases(work, scale_factor):
+        print(f"bench: tpch: {name} ...", file=sys.stderr)
+        seconds, peak, _ = run_phase(args, env)
+        total += seconds
+        lines.append(f"| {name} | {seconds:.1f} | {peak:.0f} |")
+    lines.append(f"| total | {total:.1f} | |")
+    with duckdb.connect(str(work / "tpch.duckdb"), read_only=True) as connection:
+        lines_count, q1 = connection.execute(
+            "select count(*), sum(case when l_returnflag = 'A' and l_linestatus = 'F' "
+            "and cast(l_shipdate as date) <= date '1998-09-02' "
+            "then cast(l_quantity as numeric(15, 2)) end) from tpch_raw.tpch_lineitem"
+        ).fetchall()[0]
+    expected = TPCH_Q1_AF_QUANTITY.get(scale_factor)
+    verdict = "" if expected is None else (" = reference" if q1 == expected else " != reference")
+    lines.append(
+        f"\n{lines_count:,} order lines; TPC-H Q1 A|F sum_qty {q1:,.0f}"
+        f"{verdict}{'' if expected is None else f' {expected:,}'}"
+    )
+    return lines
 
 
 def ml_goal(seconds: dict[str, float]) -> str:
@@ -160,6 +234,10 @@ def main() -> int:
     """Run the benchmark and print a Markdown table."""
     if "--ml-only" in sys.argv[1:]:
         return ml_only()
+    if "--tpch-only" in sys.argv[1:]:
+        print("\n".join(tpch_bench(Path(tempfile.mkdtemp(prefix="rw_bench_tpch_")))))
+        print(f"\n{os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
+        return 0
     source = os.environ.get("ONLINE_RETAIL_SOURCE")
     if not source:
         print("bench: set ONLINE_RETAIL_SOURCE to the Online Retail II file", file=sys.stderr)
@@ -210,6 +288,8 @@ def main() -> int:
     print("\n".join(bench_api.HEADER + api_rows))
     print("\nDuckDB shadow copy (copy_database) by file size:\n")
     print("\n".join(copies))
+    print()
+    print("\n".join(tpch_bench(work)))
     print(
         f"\n{os.cpu_count()} cores; source {Path(source).name}; "
         f"{time.strftime('%Y-%m-%d')}; peak RSS from getrusage of each phase's processes"
