@@ -155,7 +155,9 @@ final as (
         order_date,
         ship_date,
         commit_date,
-        receipt_date
+        receipt_date,
+        source_file,
+        loaded_at
     from lines_priced
 
 )

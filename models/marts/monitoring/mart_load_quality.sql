@@ -1,14 +1,10 @@
 with
 
-int_invoice_lines_classified as (
+-- Every raw sales line of the chosen source with its load and outcome (the
+-- sales core): Online Retail II's invoice lines, TPC-H's lineitems.
+int_source_lines_classified as (
 
-    select * from {{ ref('int_invoice_lines_classified') }}
-
-),
-
-stg_online_retail__invoice_lines as (
-
-    select * from {{ ref('stg_online_retail__invoice_lines') }}
+    select * from {{ ref('int_source_lines_classified') }}
 
 ),
 
@@ -20,9 +16,9 @@ lines_per_load as (
         min(loaded_at) as loaded_at,
         count(*) as line_count,
         sum(case when has_customer then 0 else 1 end) as lines_without_customer,
-        min(invoice_date) as first_invoice_date,
-        max(invoice_date) as last_invoice_date
-    from stg_online_retail__invoice_lines
+        min(order_date) as first_invoice_date,
+        max(order_date) as last_invoice_date
+    from int_source_lines_classified
     group by 1
 
 ),
@@ -32,7 +28,7 @@ exclusions_per_load as (
     select
         load_id,
         sum(case when is_included then 0 else 1 end) as lines_excluded
-    from int_invoice_lines_classified
+    from int_source_lines_classified
     group by 1
 
 ),
@@ -42,9 +38,10 @@ exclusions_per_load as (
 invoice_days as (
 
     select
-        invoice_date,
+        order_date as invoice_date,
         min(load_id) as load_id
-    from stg_online_retail__invoice_lines
+    from int_source_lines_classified
+    where order_date is not null
     group by 1
 
 ),

@@ -6,9 +6,9 @@ fct_invoices as (
 
 ),
 
-int_invoice_lines_classified as (
+int_source_lines_classified as (
 
-    select * from {{ ref('int_invoice_lines_classified') }}
+    select * from {{ ref('int_source_lines_classified') }}
 
 ),
 
@@ -61,11 +61,23 @@ customers_measured_warehouse as (
 
 ),
 
+-- The classic recipe reads every raw line (cleaning rules or not), in the
+-- invoice names of its macro.
+source_lines as (
+
+    select
+        order_id as invoice_id,
+        customer_id,
+        quantity,
+        unit_price,
+        order_date as invoice_date
+    from int_source_lines_classified
+
+),
+
 customers_measured_classic as (
 
-    {{ rfm_customers_measured_classic(
-        'int_invoice_lines_classified', 'periods'
-    ) }}
+    {{ rfm_customers_measured_classic('source_lines', 'periods') }}
 
 ),
 
