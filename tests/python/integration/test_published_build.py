@@ -316,9 +316,9 @@ def test_rollback_restores_the_previous_generation(
     output = run_command(warehouse.command("rollback"), warehouse.env).stdout
     assert output.startswith("rolled back: BI now reads")
     assert warehouse.checksums() == previous
-    if target == "duckdb":
-        # the file holds raw data too: the rollback says which loads it undid
-        assert "new_invoices.csv" in output
-    else:
-        assert warehouse.read_load_log() == warehouse.load_log, "raw is not part of a generation"
-        assert warehouse.query(TOTALS, user=BI_ROLE), "the BI role reads the restored schemas"
+    # Every load was made before the last publish, so the restored generation has them all
+    # (on DuckDB the file holds raw too; a load made after the last publish would be undone
+    # and named: test_publish_duckdb.py). On PostgreSQL raw is not part of a generation.
+    assert "loads undone" not in output
+    assert warehouse.read_load_log() == warehouse.load_log
+    assert warehouse.query(TOTALS, user=BI_ROLE), "the BI role reads the restored generation"
