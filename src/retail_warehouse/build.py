@@ -27,12 +27,13 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
+from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
 from retail_warehouse.publish import Generation, Publisher, PublishOutcome
 from retail_warehouse.publish.audit import (
@@ -118,10 +119,54 @@ def target_path(dbt_args: Sequence[str], env: Mapping[str, str]) -> Path:
     return Path(env.get("DBT_TARGET_PATH") or "target")
 
 
+def relay_dbt_output(lines: Iterable[str], write: Callable[[str], object]) -> str | None:
+    """Pass dbt's output lines to ``write`` as they come, and return the one-line message for
+    a DuckDB lock conflict in it (``None`` when there is none). When dbt stops on the conflict
+    (``Encountered an error:`` then DuckDB's lock error), that error and the tracebacks after
+    it (over 200 lines) are held back: the message says it in one line."""
+    conflict: str | None = None
+    held: str | None = None
+    for line in lines:
+        if held is not None:
+            stopped_on_lock = find_duckdb_lock_conflict(line)
+            if stopped_on_lock is not None:
+                return conflict or stopped_on_lock
+            write(held)
+            held = None
+        if "Encountered an error:" in line:
+            held = line
+            continue
+        conflict = conflict or find_duckdb_lock_conflict(line)
+        write(line)
+    if held is not None:
+        write(held)
+    return conflict
+
+
 def run_dbt_subprocess(args: list[str], env: dict[str, str]) -> DbtRun:
-    """The default runner: dbt as a child process, output to this terminal."""
-    returncode = subprocess.run([dbt_executable(), *args], env=env, check=False).returncode
+    """The default runner: dbt as a child process, output to this terminal. Raises
+    ``WarehouseBusyError`` (one line: the file and who holds it) when dbt fails because
+    another process holds the DuckDB file, instead of dbt's traceback."""
+    with subprocess.Popen(
+        [dbt_executable(), *args],
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        conflict = relay_dbt_output(process.stdout, _write_through)
+        for _ in process.stdout:  # dbt's held-back traceback: read to the end, not shown
+            pass
+        returncode = process.wait()
+    if conflict is not None and returncode != 0:
+        raise WarehouseBusyError(f"dbt stopped: {conflict}; nothing was published")
     return DbtRun(returncode, target_path(args, env))
+
+
+def _write_through(line: str) -> None:
+    sys.stdout.write(line)
+    sys.stdout.flush()
 
 
 def manifest_models(manifest_path: Path) -> dict[str, str]:

@@ -15,10 +15,16 @@ from pathlib import Path
 import duckdb
 import psycopg2
 
-from retail_warehouse.engines import LOAD_LOG, STAGE_TABLE, Warehouse, open_warehouse
+from retail_warehouse.engines import STAGE_TABLE, Warehouse, open_warehouse
 from retail_warehouse.errors import LoadError
 from retail_warehouse.load import close_quietly, find_loaded, insert_raw
-from retail_warehouse.load_log import Attempt, next_load_id, record_failure, record_load, utc_now
+from retail_warehouse.load_log import (
+    Attempt,
+    finish_load,
+    record_failure,
+    record_started,
+    utc_now,
+)
 from retail_warehouse.messages import LoadResult, first_line
 from retail_warehouse.settings import Settings, from_env
 from retail_warehouse.sources import SourceSystem
@@ -44,8 +50,10 @@ def load_feed(
     Each file is bulk-read and checked like a single file (its system's rules; the first bad
     value fails with the file, line and column), then waits in a temporary table; once all
     are checked, one transaction inserts them, each with its own load id and ``load_log``
-    row. A file whose bytes are already loaded is skipped. On any error the warehouse is
-    exactly as before, except for a 'failed' row in ``load_log`` for the file at fault.
+    row (written 'started' before the file is read, as a single load does, so a killed feed
+    stays visible). A file whose bytes are already loaded is skipped. On any error the
+    warehouse is exactly as before, except for 'failed' rows in ``load_log``: the file at
+    fault with its error, and the feed's other started files naming it.
     """
     settings = settings or from_env()
     warehouse = open_warehouse(target, settings)
@@ -68,6 +76,7 @@ def load_feed(
                 if previous is not None:
                     skipped[system.name] = previous
                     continue
+                attempt.load_id = record_started(warehouse, schema, attempt)
                 with (
                     system.prepare(path, None) as csv_input,
                     tempfile.TemporaryDirectory() as folder,
@@ -88,14 +97,12 @@ def load_feed(
                 warehouse.rollback()
                 raise
         except LoadError as error:
-            if current is not None:
-                record_failure(warehouse, schema, current, str(error))
+            _record_feed_failure(warehouse, schema, attempts, current, str(error))
             raise
         except (duckdb.Error, psycopg2.Error) as error:
             name = current.source_file if current is not None else "feed"
             message = f"{name}: {target} error: {first_line(str(error))}"
-            if current is not None:
-                record_failure(warehouse, schema, current, message)
+            _record_feed_failure(warehouse, schema, attempts, current, message)
             raise LoadError(message) from error
     finally:
         with contextlib.suppress(duckdb.Error, psycopg2.Error):
@@ -122,6 +129,28 @@ def load_feed(
     ]
 
 
+def _record_feed_failure(
+    warehouse: Warehouse,
+    schema: str,
+    attempts: Sequence[tuple[SourceSystem, Path, Attempt]],
+    current: Attempt | None,
+    message: str,
+) -> None:
+    """Mark the file at fault 'failed' with ``message``, and the feed's other started files
+    'failed' too (none of them is loaded), naming the file at fault."""
+    if current is None:
+        return
+    record_failure(warehouse, schema, current, message)
+    for _, _, attempt in attempts:
+        if attempt is not current and attempt.load_id is not None:
+            record_failure(
+                warehouse,
+                schema,
+                attempt,
+                f"not loaded: {current.source_file} of the same feed failed",
+            )
+
+
 def _park_stage(warehouse: Warehouse, system: SourceSystem) -> None:
     """Copy the checked stage, with its row numbers, to the system's parked table (temporary,
     committed, outside any transaction: DuckDB's row ids are final only then)."""
@@ -143,11 +172,11 @@ def _insert_parked(
     rows: int,
     replace: bool,
 ) -> int:
-    """Inside the feed's transaction: the parked rows into the raw table and a 'succeeded'
-    row into ``load_log``; returns the load id."""
-    warehouse.ensure_tables(schema, [system.raw_table, LOAD_LOG])
-    warehouse.lock_load_log(schema)
-    load_id = next_load_id(warehouse, schema)
+    """Inside the feed's transaction: the parked rows into the raw table, and the file's
+    'started' row in ``load_log`` set to 'succeeded'; returns the load id."""
+    warehouse.ensure_tables(schema, [system.raw_table])
+    assert attempt.load_id is not None
+    load_id = attempt.load_id
     if replace:
         warehouse.execute(f"delete from {schema}.{system.raw_table.name}")
     insert_raw(
@@ -161,5 +190,7 @@ def _insert_parked(
         row_number="stage_row_number",
     )
     message = "replaced all earlier rows" if replace else None
-    record_load(warehouse, schema, load_id, attempt, rows, "succeeded", message)
+    finish_load(
+        warehouse, schema, attempt, "succeeded", message, rows_loaded=rows, in_transaction=True
+    )
     return load_id

@@ -45,14 +45,34 @@ _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _DUCKDB_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
+_DUCKDB_LOCK = re.compile(
+    r'Could not set lock on file "(?P<path>[^"]+)"'
+    r"(?:: Conflicting lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\))?"
+)
+
+
 def describe_duckdb_connect_error(path: Path, message: str) -> str:
-    """A DuckDB connection error as a message; a lock conflict says what to do."""
+    """A DuckDB connection error as a message; a lock conflict says what to do, and which
+    process holds the file when DuckDB says."""
     if "lock" in message.lower():
+        found = _DUCKDB_LOCK.search(message)
+        holder = (
+            f"PID {found['pid']}, {Path(found['program']).name}; " if found and found["pid"] else ""
+        )
         return (
-            f"the warehouse file {path} is in use by another process (e.g. a running dbt "
-            "build or a BI tool); close it and retry"
+            f"the warehouse file {path} is in use by another process ({holder}e.g. a running "
+            "dbt build or a BI tool); close it and retry"
         )
     return f"cannot open the warehouse file {path}: {first_line(message)}"
+
+
+def find_duckdb_lock_conflict(text: str) -> str | None:
+    """The one-line message for the first DuckDB lock conflict in ``text`` (an engine error,
+    or dbt's output), naming the file and its holder; ``None`` when there is none."""
+    found = _DUCKDB_LOCK.search(text)
+    if found is None:
+        return None
+    return describe_duckdb_connect_error(Path(found["path"]), found[0])
 
 
 def describe_duckdb_error(file_name: str, message: str) -> str:

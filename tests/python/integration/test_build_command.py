@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from warehouse_helpers import BIN, REPO, hold_duckdb
 from retail_warehouse.build import dbt_environment
 from retail_warehouse.cli import main
 from retail_warehouse.engines import check_duckdb_free
+from retail_warehouse.publish.duckdb import DuckdbLayout
 
 
 def test_build_refuses_a_held_warehouse(
@@ -26,6 +28,49 @@ def test_build_refuses_a_held_warehouse(
     assert "close it and retry" in error
     assert "Traceback" not in error
     check_duckdb_free(path)  # free again once the other process is gone
+
+
+def test_a_lock_conflict_inside_dbt_is_one_line(tmp_path: Path) -> None:
+    """Another process takes the file dbt builds after the build's own checks passed: the
+    build stops with one line naming the file and its holder, not dbt's 200-line traceback
+    (issue 10)."""
+    path = tmp_path / "warehouse.duckdb"
+    env = dbt_environment()
+    env["DUCKDB_PATH"] = str(path)
+    logs = tmp_path / "logs"
+    build = subprocess.Popen(
+        [
+            str(BIN / "retail-warehouse"),
+            "build",
+            "--target",
+            "duckdb",
+            "--",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(logs),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while not (logs / "dbt.log").exists():  # dbt has started: the shadow file is ready
+        assert build.poll() is None, build.communicate()
+        assert time.monotonic() < deadline, "dbt did not start"
+        time.sleep(0.1)
+    shadow = DuckdbLayout(path).shadow
+    with hold_duckdb(shadow):  # before dbt opens it: parsing the project takes seconds
+        stdout, stderr = build.communicate(timeout=600)
+    assert build.returncode == 2, stdout[-3000:] + stderr
+    assert stderr.startswith(
+        f"error: dbt stopped: the warehouse file {shadow} is in use by another process (PID "
+    ), stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "Traceback" not in stdout + stderr
+    assert not path.exists(), "nothing was published"
 
 
 def test_missing_file_is_free(tmp_path: Path) -> None:

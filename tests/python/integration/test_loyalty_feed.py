@@ -19,6 +19,9 @@ import psycopg2
 import pytest
 from warehouse_helpers import BIN, REPO, pg_params, query_rows, run_command, throwaway_pg_database
 
+from retail_warehouse import load_feed
+from retail_warehouse.settings import from_env
+from retail_warehouse.sources.loyalty import feed_files
 from retail_warehouse.sources.loyalty_fixture import Fixture, make_fixture
 
 TARGETS = ("duckdb", "postgres")
@@ -242,5 +245,32 @@ def test_bad_value_fails_with_file_line_column_and_loads_neither_file(
     assert [tuple(row) for row in statuses] == [
         ("customers.csv", "succeeded"),
         ("transactions.csv", "succeeded"),
+        ("customers.csv", "failed"),  # started, then not loaded with the feed
         ("transactions.csv", "failed"),
     ]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_killed_feed_load_stays_visible_as_started(
+    fixture: Fixture, tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed writes its 'started' row before reading a file, as a single load does
+    (issue 10): a load stopped while reading is visible in ``load_log``."""
+    feed = fixture.write(tmp_path / "feed")
+
+    def stopped(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt  # the process stops while reading, as a kill would stop it
+
+    monkeypatch.setattr(load_feed, "stage_file", stopped)
+    with _database(target, "rw_loyalty_killed") as database:
+        env = _env(target, tmp_path, database)
+        with pytest.raises(KeyboardInterrupt):
+            load_feed.load_feed(feed_files(feed), target, settings=from_env(env))
+        connection = _connect(target, env)
+        try:
+            statuses = query_rows(
+                connection, "select source_file, status from raw.load_log order by load_id"
+            )
+        finally:
+            connection.close()
+    assert [tuple(row) for row in statuses] == [("customers.csv", "started")]

@@ -9,6 +9,7 @@ from retail_warehouse.messages import (
     describe_duckdb_connect_error,
     describe_duckdb_error,
     describe_postgres_error,
+    find_duckdb_lock_conflict,
 )
 from retail_warehouse.sources.files import source_file_name
 from retail_warehouse.sources.online_retail import RAW_COLUMNS
@@ -69,6 +70,19 @@ def test_duckdb_lock_says_what_to_do() -> None:
     assert "/tmp/w.duckdb is in use by another process" in message
     assert "dbt build" in message
     assert "close it and retry" in message
+
+
+def test_duckdb_lock_names_its_holder() -> None:
+    message = describe_duckdb_connect_error(Path("/tmp/w.duckdb"), DUCKDB_LOCK)
+    assert "in use by another process (PID 4804, python3; e.g. a running dbt build" in message
+
+
+def test_lock_conflict_found_in_dbt_output() -> None:
+    output = f"08:01:30  Encountered an error:\n{DUCKDB_LOCK}\n"
+    assert find_duckdb_lock_conflict(output) == describe_duckdb_connect_error(
+        Path("/tmp/w.duckdb"), DUCKDB_LOCK
+    )
+    assert find_duckdb_lock_conflict("IO Error: disk full") is None
 
 
 def test_duckdb_other_connect_error() -> None:

@@ -13,6 +13,7 @@ from retail_warehouse.build import (
     check_whole_build,
     hook_seconds,
     manifest_models,
+    relay_dbt_output,
     shadow_schemas,
     target_path,
 )
@@ -214,3 +215,25 @@ def test_hook_seconds_adds_the_on_run_start_hooks() -> None:
     }
     assert hook_seconds(results, "on-run-start") == 2.5
     assert hook_seconds(None, "on-run-start") == 0.0
+
+
+LOCK_LINE = (
+    'IO Error: Could not set lock on file "/w/shadow/warehouse.duckdb": Conflicting lock is '
+    "held in /usr/bin/python3 (PID 77). See also https://duckdb.org/docs/current/connect\n"
+)
+
+
+def test_relay_holds_back_dbt_traceback_on_a_lock_conflict() -> None:
+    shown: list[str] = []
+    lines = ["Running with dbt\n", "Encountered an error:\n", LOCK_LINE, "Traceback ...\n"]
+    conflict = relay_dbt_output(lines, shown.append)
+    assert shown == ["Running with dbt\n"]
+    assert conflict is not None
+    assert "/w/shadow/warehouse.duckdb is in use by another process (PID 77, python3" in conflict
+
+
+def test_relay_passes_other_errors_through() -> None:
+    shown: list[str] = []
+    lines = ["Encountered an error:\n", "Compilation Error\n", "Encountered an error:\n"]
+    assert relay_dbt_output(lines, shown.append) is None
+    assert shown == lines
