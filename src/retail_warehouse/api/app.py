@@ -7,6 +7,10 @@ it open. Errors are JSON (:class:`~retail_warehouse.api.schemas.Error`): 401 wit
 API key (when ``RW_API_KEY`` is set), 404 for an unknown customer, series or path, 422 for
 invalid input with the field, 503 while the warehouse is not built, being rebuilt or its
 models are of another version.
+
+Longer than 400 lines on purpose: every route is declared in ``create_app``, the one place
+FastAPI builds the OpenAPI document from, with its response models and error answers; what
+the routes compute lives in ``snapshot`` and ``scoring``.
 """
 
 import hmac

@@ -12,6 +12,10 @@ schema swap create new tables). A changed warehouse is read again; while that ru
 previous snapshot keeps serving. A warehouse that cannot be read (no file, a build holding
 the file, tables missing, PostgreSQL down or timing out) makes the source unavailable with
 a message, which the API answers with 503.
+
+Just over 400 lines on purpose: the DuckDB and PostgreSQL readers and the change check are
+one job (a consistent snapshot without holding the warehouse), kept together so the two
+engines' rules cannot drift apart.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ features at T - (k + 1)H with the labels of the horizon after; the final
 models train at T - H (labels up to T) and score the features at T. With ``windows`` > 1 the
 training set stacks the cutoffs c, c - H, c - 2H, ... (each with its own labels, all of them
 on or before the training cutoff + H), which gives the model every season of the year.
+
+Longer than 400 lines on purpose: the purchase and spend models share the training sets,
+the time layout above and the backtest folds; one file keeps one time layout.
 """
 
 from __future__ import annotations

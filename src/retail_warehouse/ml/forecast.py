@@ -6,6 +6,9 @@ the last week is whole; the first, partial week is dropped. A year is 52 weeks. 
 come from the method's own in-sample errors, relative to the level (so they widen at the
 Christmas peak): the 10th and 90th percentiles of (actual - fitted) / max(fitted, floor),
 floor = 10 % of the mean week.
+
+Longer than 400 lines on purpose: the series, the methods, the intervals and the backtest
+share one week layout (above), and every method is judged in one backtest on the same weeks.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ test passed, one transaction:
 Generations beyond the number to keep are dropped afterwards, each in its own transaction.
 Each published schema carries a comment (JSON) naming its prefix, layer and publication time,
 which is how ``rollback`` finds the generation's schemas.
+
+Longer than 400 lines on purpose: publish, rollback and the list of generations rename the
+same schemas with the same grants and comments; one file keeps those renames consistent.
 """
 
 from __future__ import annotations
