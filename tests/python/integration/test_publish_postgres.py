@@ -5,16 +5,14 @@ schemas, no dbt (the whole build is in test_published_build.py). Needs PostgreSQ
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg2
 import pytest
-from warehouse_helpers import pg_params
+from warehouse_helpers import pg_params, throwaway_pg_database
 
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.publish import WarehouseBusyError
@@ -28,30 +26,21 @@ BI_ROLE = "bi_reader"
 
 @pytest.fixture()
 def database() -> Iterator[Settings]:
-    """A fresh database; settings pointing at it."""
-    if not os.environ.get("PGHOST"):
-        pytest.skip("PGHOST is not set: start PostgreSQL with scripts/postgres_start.sh")
-    try:
+    """A fresh database (and the BI role); settings pointing at it."""
+    with throwaway_pg_database("rw_pub") as name:
         admin = psycopg2.connect(**pg_params("postgres"))
-    except psycopg2.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-    admin.autocommit = True
-    name = f"rw_pub_{uuid.uuid4().hex[:8]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f"create database {name}")
-        cursor.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,))
-        if cursor.fetchone() is None:
-            cursor.execute(f"create role {BI_ROLE} login")
-    settings = from_env()
-    settings = dataclasses.replace(
-        settings, postgres=dataclasses.replace(settings.postgres, dbname=name)
-    )
-    try:
-        yield settings
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"drop database if exists {name} with (force)")
-        admin.close()
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute("select 1 from pg_roles where rolname = %s", (BI_ROLE,))
+                if cursor.fetchone() is None:
+                    cursor.execute(f"create role {BI_ROLE} login")
+        finally:
+            admin.close()
+        settings = from_env()
+        yield dataclasses.replace(
+            settings, postgres=dataclasses.replace(settings.postgres, dbname=name)
+        )
 
 
 def _execute(settings: Settings, statement: str, user: str | None = None) -> list[tuple[Any, ...]]:
