@@ -2,11 +2,15 @@
 
 Core marts are required (``NotBuiltError`` without them); the RFM and loyalty marts, the
 ``ml`` tables and the monitoring models (data-quality section) are optional: without them
-their sections say "not built yet" and the page still renders.
+their sections say "not built yet" and the page still renders. The profitability, location
+and employee sections appear only when the source built their marts (TPC-H does; Online Retail
+II builds the location marts without margin, and no profitability or employee marts).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +111,8 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
     parts.append(
         sections.products_countries_section(data.top_products(warehouse, schemas), country_rows)
     )
+    partial = [row["month_start_date"] for row in monthly if not row["is_complete_month"]]
+    parts.extend(source_sections(warehouse, schemas, partial))
     if missing_ml:
         for anchor, title in (
             ("forecast", "Sales forecast (ML)"),
@@ -139,6 +145,39 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
     as_of = as_of_date.isoformat() if as_of_date else "(no data)"
     html = render_page(TITLE, as_of, target, parts)
     return Report(html=html, target=target, as_of=as_of, sections=tuple(parts))
+
+
+def source_sections(
+    warehouse: Warehouse, schemas: data.Schemas, partial_months: Sequence[dt.date] = ()
+) -> list[Section]:
+    """The profitability, location and employee sections, each only when the source built its
+    marts (``using_product_costs``, ``using_employees``; docs/sources.md): a source without
+    costs or employees leaves them out rather than saying "not built yet"."""
+    parts = []
+    if not data.missing_tables(warehouse, schemas.marts, data.PROFITABILITY_TABLES):
+        parts.append(
+            sections.profitability_section(
+                data.top_profit_products(warehouse, schemas),
+                data.product_group_margins(warehouse, schemas, "product_type"),
+                data.product_group_margins(warehouse, schemas, "brand"),
+                data.margin_abc_classes(warehouse, schemas),
+            )
+        )
+    if not data.missing_tables(warehouse, schemas.marts, data.LOCATION_TABLES):
+        parts.append(
+            sections.location_section(
+                data.locations(warehouse, schemas),
+                data.customer_region_months(warehouse, schemas),
+                partial_months,
+            )
+        )
+    if not data.missing_tables(warehouse, schemas.marts, data.EMPLOYEE_TABLES):
+        parts.append(
+            sections.employee_section(
+                data.top_employees(warehouse, schemas), data.reward_tiers(warehouse, schemas)
+            )
+        )
+    return parts
 
 
 def write_report(target: str, settings: Settings, output: Path = DEFAULT_OUTPUT) -> Report:

@@ -36,6 +36,22 @@ QUALITY_TABLES: tuple[str, ...] = ("mart_load_quality", "mart_data_quality_daily
 """The monitoring models (schema ``monitoring``); the report shows "not built yet" without
 them."""
 
+PROFITABILITY_TABLES: tuple[str, ...] = (
+    "mart_product_profitability",
+    "mart_product_group_profitability",
+)
+"""The profitability marts, built only for a source with product costs (``using_product_costs``);
+the report leaves the section out without them."""
+
+LOCATION_TABLES: tuple[str, ...] = ("mart_location_performance", "mart_location_monthly")
+"""The location marts, built for every source (margin columns null without costs)."""
+
+EMPLOYEE_TABLES: tuple[str, ...] = ("mart_employee_performance",)
+"""The employee marts, built only for a source with employees (``using_employees``)."""
+
+TOP_EMPLOYEES = 15
+"""How many employees the top-employees chart and table show."""
+
 QUALITY_PROBLEMS_SHOWN = 20
 """Most warnings and failures of the latest build day listed in the report."""
 
@@ -316,6 +332,144 @@ def abc_classes(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
         f"from {schemas.marts}.mart_product_performance group by abc_class order by abc_class"
     )
     return fetch(warehouse, sql, ABC_COLUMNS)
+
+
+PROFIT_PRODUCT_COLUMNS = (
+    "product_id",
+    "product_name",
+    "product_type",
+    "brand",
+    "net_revenue",
+    "cost_of_goods",
+    "gross_margin",
+    "gross_margin_pct",
+    "margin_rank",
+    "margin_abc_class",
+    "revenue_abc_class",
+)
+
+
+def top_profit_products(
+    warehouse: Warehouse, schemas: Schemas, limit: int = TOP_PRODUCTS
+) -> list[Row]:
+    """The ``limit`` products with the most gross margin (``margin_rank`` 1, 2, ...)."""
+    sql = (
+        f"select {_select(PROFIT_PRODUCT_COLUMNS)} "
+        f"from {schemas.marts}.mart_product_profitability "
+        "order by margin_rank, product_id limit ?"
+    )
+    return fetch(warehouse, sql, PROFIT_PRODUCT_COLUMNS, [limit])
+
+
+MARGIN_ABC_COLUMNS = ("margin_abc_class", "products", "net_revenue", "gross_margin")
+
+
+def margin_abc_classes(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Products, net revenue and gross margin per ABC class by margin."""
+    sql = (
+        "select margin_abc_class, count(*), sum(net_revenue), sum(gross_margin) "
+        f"from {schemas.marts}.mart_product_profitability "
+        "group by margin_abc_class order by margin_abc_class"
+    )
+    return fetch(warehouse, sql, MARGIN_ABC_COLUMNS)
+
+
+PRODUCT_GROUP_COLUMNS = (
+    "group_level",
+    "group_name",
+    "product_count",
+    "net_revenue",
+    "gross_margin",
+    "gross_margin_pct",
+    "margin_share",
+    "margin_rank",
+)
+
+
+def product_group_margins(
+    warehouse: Warehouse, schemas: Schemas, level: str, limit: int = TOP_PRODUCTS
+) -> list[Row]:
+    """The ``limit`` groups of ``level`` (product_type, brand, manufacturer) with the most
+    gross margin."""
+    sql = (
+        f"select {_select(PRODUCT_GROUP_COLUMNS)} "
+        f"from {schemas.marts}.mart_product_group_profitability "
+        "where group_level = ? order by margin_rank, group_name limit ?"
+    )
+    return fetch(warehouse, sql, PRODUCT_GROUP_COLUMNS, [level, limit])
+
+
+LOCATION_COLUMNS = (
+    "location_role",
+    "country_code",
+    "country_name",
+    "region",
+    "order_count",
+    "customer_count",
+    "net_revenue",
+    "gross_margin",
+    "gross_margin_pct",
+    "revenue_share",
+    "revenue_rank",
+    "revenue_growth_rate",
+)
+
+
+def locations(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Every location of ``mart_location_performance``, customer side first, by revenue rank."""
+    sql = (
+        f"select {_select(LOCATION_COLUMNS)} from {schemas.marts}.mart_location_performance "
+        "order by location_role, revenue_rank, country_code"
+    )
+    return fetch(warehouse, sql, LOCATION_COLUMNS)
+
+
+REGION_MONTH_COLUMNS = ("region", "month_start_date", "net_revenue", "gross_margin")
+
+
+def customer_region_months(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Net revenue and gross margin per customer region and month, oldest first."""
+    sql = (
+        "select region, month_start_date, sum(net_revenue), sum(gross_margin) "
+        f"from {schemas.marts}.mart_location_monthly where location_role = 'customer' "
+        "group by region, month_start_date order by month_start_date, region"
+    )
+    return fetch(warehouse, sql, REGION_MONTH_COLUMNS)
+
+
+EMPLOYEE_COLUMNS = (
+    "employee_id",
+    "employee_name",
+    "order_count",
+    "customer_count",
+    "net_revenue",
+    "gross_margin",
+    "gross_margin_pct",
+    "returns_share",
+    "margin_rank",
+    "reward_tier",
+)
+
+
+def top_employees(warehouse: Warehouse, schemas: Schemas, limit: int = TOP_EMPLOYEES) -> list[Row]:
+    """The ``limit`` employees with the most gross margin (``margin_rank`` 1, 2, ...)."""
+    sql = (
+        f"select {_select(EMPLOYEE_COLUMNS)} from {schemas.marts}.mart_employee_performance "
+        "order by margin_rank, employee_id limit ?"
+    )
+    return fetch(warehouse, sql, EMPLOYEE_COLUMNS, [limit])
+
+
+REWARD_TIER_COLUMNS = ("reward_tier", "employees", "order_count", "net_revenue", "gross_margin")
+
+
+def reward_tiers(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
+    """Employees, orders, net revenue and gross margin per reward tier."""
+    sql = (
+        "select reward_tier, count(*), sum(order_count), sum(net_revenue), sum(gross_margin) "
+        f"from {schemas.marts}.mart_employee_performance group by reward_tier"
+    )
+    return fetch(warehouse, sql, REWARD_TIER_COLUMNS)
 
 
 COUNTRY_COLUMNS = (

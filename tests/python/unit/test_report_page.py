@@ -23,7 +23,11 @@ from retail_warehouse.report.page import (
     not_built_section,
     render_page,
 )
-from retail_warehouse.report.sections import data_quality_section, evaluation_tables
+from retail_warehouse.report.sections import (
+    data_quality_section,
+    evaluation_tables,
+    location_section,
+)
 from retail_warehouse.settings import Settings
 
 CORE_SQL = """
@@ -339,3 +343,152 @@ def test_report_command(
         holder.close()
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "missing.duckdb"))
     assert main(["report", "--output", str(output)]) == 2
+
+
+LOCATION_SQL = """
+create table marts.mart_location_performance as
+select * from (values
+    ('customer', 'DE', 'Germany', 'EUROPE', 40, 12, 5000.00, {margin_de}, {pct_de}, 0.625, 1,
+     0.25),
+    ('customer', 'US', 'United <States>', 'AMERICA', 20, 9, 3000.00, {margin_us}, {pct_us},
+     0.375, 2, null),
+    ('supplier', 'FR', 'France', 'EUROPE', 50, 15, 8000.00, {margin_fr}, {pct_fr}, 1.0, 1, -0.1)
+) as t(location_role, country_code, country_name, region, order_count, customer_count,
+       net_revenue, gross_margin, gross_margin_pct, revenue_share, revenue_rank,
+       revenue_growth_rate);
+create table marts.mart_location_monthly as
+select * from (values
+    ('customer', 'DE', 'EUROPE', date '1995-01-01', 2000.00, {margin_de}),
+    ('customer', 'DE', 'EUROPE', date '1995-02-01', 3000.00, null),
+    ('customer', 'US', 'AMERICA', date '1995-02-01', 3000.00, {margin_us}),
+    ('supplier', 'FR', 'EUROPE', date '1995-02-01', 8000.00, {margin_fr})
+) as t(location_role, country_code, region, month_start_date, net_revenue, gross_margin);
+"""
+
+TPCH_SQL = (
+    LOCATION_SQL.format(
+        margin_de="1000.00",
+        pct_de="20.00",
+        margin_us="300.00",
+        pct_us="10.00",
+        margin_fr="1300.00",
+        pct_fr="16.25",
+    )
+    + """
+create table marts.mart_product_profitability as
+select * from (values
+    ('1', 'goldenrod <lace>', 'STANDARD BRASS', 'Brand#13', 3000.00, 2000.00, 1000.00, 33.33,
+     1, 'A', 'A'),
+    ('2', 'blush thistle', 'SMALL TIN', 'Brand#13', 4000.00, 3700.00, 300.00, 7.50, 2, 'B', 'A'),
+    ('3', null, 'SMALL TIN', 'Brand#42', 1000.00, 1000.00, 0.00, 0.00, 3, 'C', 'B')
+) as t(product_id, product_name, product_type, brand, net_revenue, cost_of_goods,
+       gross_margin, gross_margin_pct, margin_rank, margin_abc_class, revenue_abc_class);
+create table marts.mart_product_group_profitability as
+select * from (values
+    ('product_type', 'STANDARD BRASS', 1, 3000.00, 1000.00, 33.33, 0.7692, 1),
+    ('product_type', 'SMALL TIN', 2, 5000.00, 300.00, 6.00, 0.2308, 2),
+    ('brand', 'Brand#13', 2, 7000.00, 1300.00, 18.57, 1.0, 1),
+    ('brand', 'Brand#42', 1, 1000.00, 0.00, 0.00, 0.0, 2)
+) as t(group_level, group_name, product_count, net_revenue, gross_margin, gross_margin_pct,
+       margin_share, margin_rank);
+create table marts.mart_employee_performance as
+select * from (values
+    ('Clerk#1', 'Clerk#1', 20, 8, 4000.00, 800.00, 20.00, 0.01, 1, 'gold'),
+    ('Clerk#2', 'Clerk#2', 15, 7, 3000.00, 400.00, 13.33, 0.02, 2, 'silver'),
+    ('Clerk#3', 'Clerk#3', 14, 6, 900.00, 90.00, 10.00, null, 3, 'standard'),
+    ('Clerk#4', 'Clerk#<4>', 1, 1, 100.00, 10.00, 10.00, 0.0, 4, 'not_eligible')
+) as t(employee_id, employee_name, order_count, customer_count, net_revenue, gross_margin,
+       gross_margin_pct, returns_share, margin_rank, reward_tier);
+"""
+)
+
+ONLINE_RETAIL_LOCATION_SQL = LOCATION_SQL.format(
+    margin_de="null",
+    pct_de="null",
+    margin_us="null",
+    pct_us="null",
+    margin_fr="null",
+    pct_fr="null",
+).replace("('supplier', 'FR', 'France', 'EUROPE', 50, 15, 8000.00, null, null, 1.0, 1, -0.1)", "")
+
+
+def _report(path: Path) -> tuple[list[str], str, int]:
+    """Section titles, HTML and chart count of the report of a DuckDB file."""
+    warehouse = DuckDBWarehouse(path, read_only=True)
+    try:
+        report = build_report(warehouse, "duckdb", Schemas())
+    finally:
+        warehouse.close()
+    assert report.chart_count == len(_charts(report.html))
+    return [section.title for section in report.sections], report.html, report.chart_count
+
+
+def test_report_of_a_source_with_costs_locations_and_employees(tmp_path: Path) -> None:
+    titles, html, charts = _report(_make(tmp_path / "tpch.duckdb", CORE_SQL, TPCH_SQL))
+    after = titles.index("Products and countries") + 1
+    assert titles[after : after + 3] == ["Product profitability", "Locations", "Employees"]
+    assert charts == 9 + 3 + 3 + 1  # products, types, brands; regions, margins, months; employees
+    profitability = html.split('id="profitability"')[1].split("<section")[0]
+    assert "Gross margin = net revenue - cost of goods: 1,300 on 8,000 of net revenue (16.2 %)" in (
+        profitability
+    )
+    assert "Class A by margin: 1 of 3 products bring 76.9 % of the gross margin." in profitability
+    assert "goldenrod &lt;lace&gt; (A)" in profitability and "<lace>" not in profitability
+    assert "STANDARD BRASS (33.3 %)" in profitability and "Brand#42 (0.0 %)" in profitability
+    locations = html.split('id="locations"')[1].split("<section")[0]
+    assert "2 countries in 2 regions. Germany leads with 5,000 of net revenue (62.5 %)" in locations
+    assert "Gross margin by customer region" in locations
+    assert "United &lt;States&gt;" in locations and "+25.0 %" in locations
+    assert "Supplier countries (the supply side)" in locations and "-10.0 %" in locations
+    employees = html.split('id="employees"')[1].split("<section")[0]
+    assert "1 gold, 1 silver, 1 standard, 1 not_eligible." in employees
+    assert "The 1 gold employees took 20 orders and brought 61.5 % of the gross margin." in (
+        employees
+    )
+    assert "Clerk#&lt;4&gt; (not_eligible)" in employees
+
+
+def test_report_of_online_retail_shows_locations_without_margin(tmp_path: Path) -> None:
+    path = _make(tmp_path / "or.duckdb", CORE_SQL, ONLINE_RETAIL_LOCATION_SQL)
+    titles, html, charts = _report(path)
+    assert "Locations" in titles
+    assert "Product profitability" not in titles and "Employees" not in titles
+    assert charts == 9 + 2
+    locations = html.split('id="locations"')[1].split("<section")[0]
+    assert "Margin is not shown: this source has no product costs." in locations
+    assert "gross margin" not in locations.lower().replace("margin is not shown", "")
+    assert "Supplier countries" not in locations
+
+
+def test_report_without_source_marts_leaves_their_sections_out(core_only: Path) -> None:
+    titles, html, _ = _report(core_only)
+    for anchor in ("profitability", "locations", "employees"):
+        assert f'id="{anchor}"' not in html
+    assert not {"Product profitability", "Locations", "Employees"} & set(titles)
+
+
+def test_location_months_leave_out_the_partial_month() -> None:
+    places = [
+        {
+            "location_role": "customer",
+            "country_code": "DE",
+            "country_name": "Germany",
+            "region": "EUROPE",
+            "order_count": 3,
+            "customer_count": 2,
+            "net_revenue": 300.0,
+            "gross_margin": None,
+            "gross_margin_pct": None,
+            "revenue_share": 1.0,
+            "revenue_rank": 1,
+            "revenue_growth_rate": None,
+        }
+    ]
+    months = [
+        {"region": "EUROPE", "month_start_date": dt.date(1998, month, 1), "net_revenue": 100.0}
+        for month in (6, 7, 8)
+    ]
+    section = location_section(places, months, [dt.date(1998, 8, 1)])
+    (chart,) = [figure.html for figure in section.figures if "per month" in figure.caption]
+    assert "1998-07" in chart and "1998-08" not in chart
+    assert location_section([], []).missing == "No location rows yet."
