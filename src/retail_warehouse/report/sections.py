@@ -890,6 +890,11 @@ def profitability_section(
     )
 
 
+def _region(row: Row) -> str:
+    """The row's region, ``(no region)`` for a country the lookup gives none."""
+    return row["region"] or "(no region)"
+
+
 def _growth(value: Any) -> str:
     """A growth rate (a ratio) in a table cell: ``+12.5 %``, empty without one."""
     return _optional(value, lambda v: f"{v * 100:+.1f} %")
@@ -913,7 +918,7 @@ def location_section(
     has_margin = any(row["gross_margin"] is not None for row in location_rows)
     regions: dict[str, dict[str, float]] = {}
     for row in customers:
-        totals = regions.setdefault(row["region"], {"net_revenue": 0.0, "gross_margin": 0.0})
+        totals = regions.setdefault(_region(row), {"net_revenue": 0.0, "gross_margin": 0.0})
         totals["net_revenue"] += float(row["net_revenue"])
         totals["gross_margin"] += float(row["gross_margin"] or 0.0)
     region_names = sorted(regions, key=lambda name: (-regions[name]["net_revenue"], name))
@@ -921,7 +926,8 @@ def location_section(
     top = customers[0]
     paragraphs = [
         f"Customer locations: {len(customers):,} countries in {len(regions):,} regions. "
-        f"{top['country_name']} leads with {_amount(top['net_revenue'])} of net revenue "
+        f"{top['country_name'] or top['country_code']} leads with "
+        f"{_amount(top['net_revenue'])} of net revenue "
         f"({pct(top['revenue_share'])}); the largest region, {region_names[0]}, has "
         + (
             f"{pct(regions[region_names[0]]['net_revenue'] / total)}."
@@ -958,7 +964,7 @@ def location_section(
             )
         )
     months = sorted({row["month_start_date"] for row in region_months} - set(partial_months))
-    cells = {(row["region"], row["month_start_date"]): row for row in region_months}
+    cells = {(_region(row), row["month_start_date"]): row for row in region_months}
     if months:
         figures.append(
             Figure(
@@ -1015,8 +1021,8 @@ def _location_table(rows: Sequence[Row], has_margin: bool) -> str:
         [
             [
                 row["revenue_rank"],
-                row["country_name"],
-                row["region"],
+                row["country_name"] or row["country_code"],
+                _region(row),
                 f"{row['order_count']:,}",
                 f"{row['customer_count']:,}",
                 _money(row["net_revenue"]),
