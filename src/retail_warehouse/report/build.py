@@ -16,7 +16,7 @@ from pathlib import Path
 
 from retail_warehouse.engines import Warehouse, open_warehouse
 from retail_warehouse.errors import NotBuiltError
-from retail_warehouse.report import data, sections
+from retail_warehouse.report import data, sections, source_sections
 from retail_warehouse.report.commentary import commentary
 from retail_warehouse.report.page import Section, chart_count, not_built_section, render_page
 from retail_warehouse.settings import Settings
@@ -112,7 +112,7 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
         sections.products_countries_section(data.top_products(warehouse, schemas), country_rows)
     )
     partial = [row["month_start_date"] for row in monthly if not row["is_complete_month"]]
-    parts.extend(source_sections(warehouse, schemas, partial))
+    parts.extend(sections_the_source_has(warehouse, schemas, partial))
     if missing_ml:
         for anchor, title in (
             ("forecast", "Sales forecast (ML)"),
@@ -147,7 +147,7 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
     return Report(html=html, target=target, as_of=as_of, sections=tuple(parts))
 
 
-def source_sections(
+def sections_the_source_has(
     warehouse: Warehouse, schemas: data.Schemas, partial_months: Sequence[dt.date] = ()
 ) -> list[Section]:
     """The profitability, location and employee sections, each only when the source built its
@@ -156,7 +156,7 @@ def source_sections(
     parts = []
     if not data.missing_tables(warehouse, schemas.marts, data.PROFITABILITY_TABLES):
         parts.append(
-            sections.profitability_section(
+            source_sections.profitability_section(
                 data.top_profit_products(warehouse, schemas),
                 data.product_group_margins(warehouse, schemas, "product_type"),
                 data.product_group_margins(warehouse, schemas, "brand"),
@@ -165,7 +165,7 @@ def source_sections(
         )
     if not data.missing_tables(warehouse, schemas.marts, data.LOCATION_TABLES):
         parts.append(
-            sections.location_section(
+            source_sections.location_section(
                 data.locations(warehouse, schemas),
                 data.customer_region_months(warehouse, schemas),
                 partial_months,
@@ -173,7 +173,7 @@ def source_sections(
         )
     if not data.missing_tables(warehouse, schemas.marts, data.EMPLOYEE_TABLES):
         parts.append(
-            sections.employee_section(
+            source_sections.employee_section(
                 data.top_employees(warehouse, schemas), data.reward_tiers(warehouse, schemas)
             )
         )

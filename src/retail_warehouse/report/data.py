@@ -7,7 +7,7 @@ names, runs one portable SQL query (no engine-specific functions: plain ``select
 engine types such as ``Decimal``.
 
 Longer than 400 lines on purpose: one short, independent query function per dashboard
-section (about twenty); splitting them would make no one of them easier to read.
+section (about thirty); splitting them would make no one of them easier to read.
 """
 
 from __future__ import annotations

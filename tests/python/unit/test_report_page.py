@@ -26,8 +26,8 @@ from retail_warehouse.report.page import (
 from retail_warehouse.report.sections import (
     data_quality_section,
     evaluation_tables,
-    location_section,
 )
+from retail_warehouse.report.source_sections import location_section
 from retail_warehouse.settings import Settings
 
 CORE_SQL = """
