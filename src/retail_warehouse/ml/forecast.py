@@ -369,6 +369,21 @@ def sales_forecast(invoices: pd.DataFrame, horizon_weeks: int, top_countries: in
 FORECAST_FOLDS = 3
 """Origins of the rolling backtest: the last k x horizon weeks held out, k = 1..3."""
 
+BACKTEST_COLUMNS = (
+    "model",
+    "method",
+    "metric",
+    "value",
+    "is_selected",
+    "segment",
+    "observations",
+    "training_rows",
+    "train_cutoff_date",
+    "test_cutoff_date",
+    "test_end_date",
+)
+"""Columns of :func:`forecast_backtest` besides ``fold``."""
+
 
 def forecast_backtest(
     invoices: pd.DataFrame, horizon_weeks: int, top_countries: int, folds: int = FORECAST_FOLDS
@@ -377,7 +392,9 @@ def forecast_backtest(
     last k x ``horizon_weeks`` and scored on the ``horizon_weeks`` after (MAPE, MAE,
     interval coverage); fold ``test`` is k = 1, ``validation_<k - 1>`` the earlier ones,
     plus their ``mean``. statsforecast models on the total series only. Origins with less
-    than a year of history are left out. One row per series x fold x method x metric."""
+    than a year of history are left out, so a warehouse with under a year before the first
+    origin (a first load of one yearly extract) gets no forecast rows rather than a failed
+    build. One row per series x fold x method x metric."""
     weekly = weekly_series(invoices, top_countries)
     rows = []
     for index in range(max(1, folds)):
@@ -419,6 +436,6 @@ def forecast_backtest(
                         }
                     )
     if not rows:
-        raise ValueError("less than a year of weekly history before the first origin")
+        return pd.DataFrame(columns=[*BACKTEST_COLUMNS, "fold"])
     result = pd.DataFrame(rows)
     return pd.concat([result, mean_over_folds(result)], ignore_index=True)

@@ -159,3 +159,14 @@ def test_model_evaluation_columns(synthetic_invoices: pd.DataFrame) -> None:
     }
     assert not evaluation.duplicated(["model", "segment", "fold", "method", "metric"]).any()
     assert evaluation["as_of_date"].nunique() == 1
+
+
+def test_backtest_without_a_year_of_history_has_no_rows(synthetic_invoices: pd.DataFrame) -> None:
+    """A first load of one yearly extract must build: no origin has a year behind it, so
+    the forecast backtest is empty (same columns as a full one), not an error."""
+    full = forecast_backtest(synthetic_invoices, 12, 1)
+    last = last_day(synthetic_invoices)
+    recent = synthetic_invoices[synthetic_invoices["day"] > last - 7 * 60]
+    short = forecast_backtest(recent, 12, 1)
+    assert short.empty
+    assert set(short.columns) == set(full.columns)
