@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 REPO = Path(__file__).resolve().parents[3]
 BI_ROLE = "bi_reader"  # the default of var bi_role
+LOYALTY_FEED_MARTS = "mart_loyalty_feed_"  # empty until a loyalty feed is loaded
 PYTHON_MODELS = sorted(path.stem for path in (REPO / "python_models").rglob("*.py"))
 # (table, indexed columns in order): the ones dashboards filter and join on.
 EXPECTED_INDEXES = {
@@ -189,7 +190,9 @@ def test_bi_role_reads_every_mart_and_ml_table(
     for table in tables:
         (count,) = query_rows(bi, f"select count(*) from {table}")[0]
         bi.rollback()  # type: ignore[attr-defined]
-        assert count > 0, table
+        # The loyalty feed's marts are built empty until a business loads its feed
+        # (`--source-system loyalty`); the role must still be able to read them.
+        assert count > 0 or table.startswith(f"marts.{LOYALTY_FEED_MARTS}"), table
     if PYTHON_MODELS:
         assert set(PYTHON_MODELS) <= set(_relations(pg, "ml"))
 
