@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -36,8 +37,26 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
 def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv with the project's wheel installed and nothing from the repository."""
     work = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of what the wheel is made of: setuptools reuses the tree's build/
+    # folder, where an earlier build's modules would go into the wheel unchanged.
+    source = work / "source"
+    shutil.copytree(
+        REPO / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
     run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(work),
+            str(source),
+        ],
         cwd=work,
     )
     (wheel,) = work.glob("retail_warehouse-*.whl")
