@@ -16,20 +16,14 @@ employees_aggregated as (
 
     select
         employee_id,
-        count(
-            distinct case when invoice_kind = 'sale' then invoice_id end
-        ) as order_count,
-        count(
-            distinct case when invoice_kind = 'sale' then customer_id end
-        ) as customer_count,
-        sum(
-            case when invoice_kind = 'sale' then line_amount else 0 end
-        ) as gross_sales,
-        sum(
-            case when invoice_kind = 'cancellation' then -line_amount else 0 end
-        ) as returned_amount,
-        sum(line_amount) as net_revenue,
-        sum(line_amount - cost_amount) as gross_margin,
+        {{ line_measures([
+                'order_count',
+                'customer_count',
+                'gross_sales',
+                'returned_amount',
+                'net_revenue',
+                'gross_margin'
+            ]) }},
         min(invoice_date) as first_order_date,
         max(invoice_date) as last_order_date
     from fct_invoice_lines

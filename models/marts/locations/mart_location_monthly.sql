@@ -70,21 +70,15 @@ months_aggregated as (
         country_code,
         cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)
             as month_start_date,
-        count(
-            distinct case when invoice_kind = 'sale' then invoice_id end
-        ) as order_count,
-        count(
-            distinct case when invoice_kind = 'sale' then customer_id end
-        ) as customer_count,
-        sum(
-            case when invoice_kind = 'sale' then line_amount else 0 end
-        ) as gross_sales,
-        sum(
-            case when invoice_kind = 'cancellation' then -line_amount else 0 end
-        ) as returned_amount,
-        sum(line_amount) as net_revenue,
-        sum(cost_amount) as cost_of_goods,
-        sum(line_amount - cost_amount) as gross_margin,
+        {{ line_measures([
+                'order_count',
+                'customer_count',
+                'gross_sales',
+                'returned_amount',
+                'net_revenue',
+                'cost_of_goods',
+                'gross_margin'
+            ]) }},
         sum(
             case
                 when invoice_kind = 'sale' then line_amount - cost_amount

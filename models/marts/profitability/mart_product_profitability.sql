@@ -25,15 +25,13 @@ products_aggregated as (
     select
         product_id,
         sum(quantity) as units,
-        sum(
-            case when invoice_kind = 'sale' then line_amount else 0 end
-        ) as gross_sales,
-        sum(
-            case when invoice_kind = 'cancellation' then -line_amount else 0 end
-        ) as returned_amount,
-        sum(line_amount) as net_revenue,
-        sum(cost_amount) as cost_of_goods,
-        sum(line_amount - cost_amount) as gross_margin
+        {{ line_measures([
+                'gross_sales',
+                'returned_amount',
+                'net_revenue',
+                'cost_of_goods',
+                'gross_margin'
+            ]) }}
     from fct_invoice_lines
     where is_product
     group by 1

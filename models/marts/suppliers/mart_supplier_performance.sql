@@ -27,17 +27,14 @@ suppliers_aggregated as (
         count(distinct product_id) as parts_supplied,
         sum(case when invoice_kind = 'sale' then 1 else 0 end)
             as sale_line_count,
-        sum(case when invoice_kind = 'sale' then quantity else 0 end)
-            as units_sold,
-        sum(
-            case when invoice_kind = 'sale' then line_amount else 0 end
-        ) as gross_sales,
-        sum(
-            case when invoice_kind = 'cancellation' then -line_amount else 0 end
-        ) as returned_amount,
-        sum(line_amount) as net_revenue,
-        sum(cost_amount) as cost_of_goods,
-        sum(line_amount - cost_amount) as gross_margin,
+        {{ line_measures([
+                'units_sold',
+                'gross_sales',
+                'returned_amount',
+                'net_revenue',
+                'cost_of_goods',
+                'gross_margin'
+            ]) }},
         sum(
             case
                 when invoice_kind = 'sale' and is_late_delivery then 1 else 0
