@@ -11,6 +11,7 @@ Exit status: 0 on success, 1 when the summary does not reconcile or a build is n
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import TARGETS, from_env
 from retail_warehouse.sources import loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
+from retail_warehouse.sources.tpch_slices import order_slice
 from retail_warehouse.summary import format_summary, read_summary
 
 SOURCE_SYSTEMS: tuple[str, ...] = ("online_retail", "loyalty", "tpch")
@@ -62,6 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_SCALE_FACTOR,
         help="tpch without --source: generate this TPC-H scale factor with tpchgen-cli into "
         f"data/tpch/ (once) and load it (default: {DEFAULT_SCALE_FACTOR:g})",
+    )
+    load_parser.add_argument(
+        "--orders-from",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="tpch: load only the orders dated on or after this day and their lines (with "
+        "--orders-before, a range): a month at a time as an ERP delivers it; the other tables "
+        "are loaded once (docs/sources.md)",
+    )
+    load_parser.add_argument(
+        "--orders-before",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="tpch: load only the orders dated before this day and their lines",
     )
     load_parser.add_argument(
         "--replace", action="store_true", help="delete all raw rows first (same transaction)"
@@ -149,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _date(text: str) -> dt.date:
+    """A YYYY-MM-DD option value."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
     """--target and --schema-prefix, shared by every subcommand."""
     parser.add_argument(
@@ -174,10 +198,14 @@ def run_load(args: argparse.Namespace) -> int:
             if args.source
             else tpch.generate(args.scale_factor, progress=sys.stdout)
         )
+        if args.orders_from is not None or args.orders_before is not None:
+            folder = order_slice(folder, args.orders_from, args.orders_before)
         files = tpch.load_order(tpch.table_files(folder))
         for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
             print(file_result.summary())
         return 0
+    if args.orders_from is not None or args.orders_before is not None:
+        raise LoadError("--orders-from and --orders-before are for --source-system tpch")
     if args.source_system == "loyalty":
         if args.quarantine:
             raise LoadError("--quarantine is not available for the loyalty feed")
