@@ -10,7 +10,7 @@ mart_customer_cohorts as (
 
 select
     cohort_month,
-    max(cohort_customers) as cohort_customers,
+    max(cohort_customer_count) as cohort_customer_count,
     max(
         case when months_since_first_purchase = 1 then retention_rate end
     ) as retention_month_1,

@@ -13,8 +13,8 @@ select
     region,
     net_revenue,
     revenue_share,
-    customers,
-    invoices_placed,
+    customer_count,
+    order_count,
     average_order_value,
     net_revenue_growth_12m_pct
 from mart_country_performance

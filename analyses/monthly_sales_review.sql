@@ -14,12 +14,12 @@ select
     net_revenue,
     net_revenue_mom_growth_pct,
     net_revenue_yoy_growth_pct,
-    invoices_placed,
-    invoices_cancelled,
+    order_count,
+    cancelled_invoice_count,
     cancellation_rate,
-    active_customers,
-    new_customers,
-    returning_customers,
+    active_customer_count,
+    new_customer_count,
+    returning_customer_count,
     average_order_value,
     is_complete_month
 from mart_sales_monthly

@@ -15,7 +15,7 @@ select
     net_revenue,
     cumulative_revenue_share,
     units_sold,
-    customers,
+    customer_count,
     cancellation_rate
 from mart_product_performance
 where revenue_rank <= 25

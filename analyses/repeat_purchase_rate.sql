@@ -19,19 +19,19 @@ overall_and_countries as (
     select
         'overall' as breakdown,
         'all customers' as breakdown_value,
-        customers,
-        repeat_customers,
+        customer_count,
+        repeat_customer_count,
         repeat_rate
     from mart_repeat_purchase_rates_overall
     union all
     select
         'country' as breakdown,
         country_code as breakdown_value,
-        customers,
-        repeat_customers,
+        customer_count,
+        repeat_customer_count,
         repeat_rate
     from mart_repeat_purchase_rates_by_country
-    where customers >= 20
+    where customer_count >= 20
 
 )
 

@@ -12,7 +12,7 @@ tiers as (
 
     select
         loyalty_tier,
-        count(*) as customers,
+        count(*) as customer_count,
         sum(trailing_net_revenue) as trailing_net_revenue,
         min(trailing_net_revenue) as entry_revenue
     from mart_top_customers
@@ -22,7 +22,7 @@ tiers as (
 
 select
     loyalty_tier,
-    customers,
+    customer_count,
     trailing_net_revenue,
     entry_revenue
 from tiers

@@ -44,7 +44,7 @@
             sum(reward_value_redeemed) as rewards_cost,
             count(
                 distinct case when entry_type = 'earn' then customer_id end
-            ) as members_active
+            ) as active_member_count
         from ledger_in_months
         group by 1
 
@@ -65,7 +65,7 @@
 
         select
             month_start_date,
-            count(*) as new_members
+            count(*) as new_member_count
         from first_purchase_months
         group by 1
 
@@ -134,8 +134,8 @@
             coalesce(movements_monthly.rewards_redeemed, 0)
                 as rewards_redeemed,
             coalesce(movements_monthly.rewards_cost, 0) as rewards_cost,
-            coalesce(movements_monthly.members_active, 0) as members_active,
-            coalesce(new_members_monthly.new_members, 0) as new_members,
+            coalesce(movements_monthly.active_member_count, 0) as active_member_count,
+            coalesce(new_members_monthly.new_member_count, 0) as new_member_count,
             coalesce(positive_balances_monthly.positive_points, 0)
                 as positive_points
         from {{ months }}
@@ -163,10 +163,10 @@
                 order by month_start_date
                 rows between unbounded preceding and current row
             ) as points_outstanding,
-            sum(new_members) over (
+            sum(new_member_count) over (
                 order by month_start_date
                 rows between unbounded preceding and current row
-            ) as members_to_date
+            ) as cumulative_member_count
         from months_joined
 
     )
@@ -197,9 +197,9 @@
                 9
             ) }} as numeric(9, 6)
         ) as rewards_cost_share,
-        cast(months_accumulated.members_active as integer) as members_active,
-        cast(months_accumulated.new_members as integer) as new_members,
-        cast(months_accumulated.members_to_date as integer) as members_to_date
+        cast(months_accumulated.active_member_count as integer) as active_member_count,
+        cast(months_accumulated.new_member_count as integer) as new_member_count,
+        cast(months_accumulated.cumulative_member_count as integer) as cumulative_member_count
     from months_accumulated
     cross join {{ rules }}
 {%- endmacro %}

@@ -12,10 +12,10 @@
         ('fee_amount', 'sum(fee_amount)'),
         ('adjustment_amount', 'sum(adjustment_amount)'),
         ('other_amount', 'sum(other_amount)'),
-        ('invoices_placed', 'sum(case when is_purchase then 1 else 0 end)'),
-        ('invoices_cancelled', 'sum(case when is_cancellation then 1 else 0 end)'),
+        ('order_count', 'sum(case when is_purchase then 1 else 0 end)'),
+        ('cancelled_invoice_count', 'sum(case when is_cancellation then 1 else 0 end)'),
         ('units_sold', 'sum(case when is_purchase then units else 0 end)'),
-        ('active_customers', 'count(distinct case when is_purchase then customer_id end)'),
+        ('active_customer_count', 'count(distinct case when is_purchase then customer_id end)'),
     ] -%}
     {%- set known = definitions | map(attribute=0) | list -%}
     {%- set wanted = known if measures is none else measures -%}

@@ -1,4 +1,4 @@
-"""Profiles of the customer segments; the logic is retail_warehouse.ml.clustering."""
+"""Profiles of the customer clusters; the logic is retail_warehouse.ml.clustering."""
 
 from retail_warehouse.ml.clustering import cluster_profiles
 from retail_warehouse.ml.frames import relation_to_pandas

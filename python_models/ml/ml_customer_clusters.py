@@ -1,4 +1,4 @@
-"""Customer segments by KMeans, from the fitted model in ml_model_registry; the logic is
+"""Customer clusters by KMeans, from the fitted model in ml_model_registry; the logic is
 retail_warehouse.ml.clustering."""
 
 from retail_warehouse.ml.frames import prepare_invoices, relation_to_pandas

@@ -1,4 +1,4 @@
-"""The fitted segmentation and purchase/spend models, persisted with skops; the logic is
+"""The fitted clustering and purchase/spend models, persisted with skops; the logic is
 retail_warehouse.ml.registry (fitting: clustering and customer_models)."""
 
 from retail_warehouse.ml.frames import parse_int, prepare_invoices, relation_to_pandas

@@ -51,7 +51,7 @@ invoices_by_country_month as (
         cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)
             as month_start_date,
         {{ sales_measures(
-            ['net_revenue', 'gross_sales', 'invoices_placed', 'active_customers']
+            ['net_revenue', 'gross_sales', 'order_count', 'active_customer_count']
         ) }}
     from fct_invoices
     group by 1, 2
@@ -66,10 +66,10 @@ filled as (
         country_months.is_complete_month,
         coalesce(invoices_by_country_month.net_revenue, 0) as net_revenue,
         coalesce(invoices_by_country_month.gross_sales, 0) as gross_sales,
-        coalesce(invoices_by_country_month.invoices_placed, 0)
-            as invoices_placed,
-        coalesce(invoices_by_country_month.active_customers, 0)
-            as active_customers
+        coalesce(invoices_by_country_month.order_count, 0)
+            as order_count,
+        coalesce(invoices_by_country_month.active_customer_count, 0)
+            as active_customer_count
     from country_months
     left join invoices_by_country_month
         on
@@ -104,9 +104,9 @@ final as (
         month_start_date,
         cast(net_revenue as numeric(18, 2)) as net_revenue,
         cast(gross_sales as numeric(18, 2)) as gross_sales,
-        cast(invoices_placed as integer) as invoices_placed,
-        cast(active_customers as integer) as active_customers,
-        {{ divide_rounded('gross_sales', 'invoices_placed') }}
+        cast(order_count as integer) as order_count,
+        cast(active_customer_count as integer) as active_customer_count,
+        {{ divide_rounded('gross_sales', 'order_count') }}
             as average_order_value,
         {{ divide_rounded(
             '100 * (net_revenue - previous_month_net_revenue)',

@@ -38,14 +38,14 @@ countries_aggregated as (
             end
         ) as gross_sales,
         sum(case when fct_invoices.is_purchase then 1 else 0 end)
-            as invoices_placed,
+            as order_count,
         sum(case when fct_invoices.is_cancellation then 1 else 0 end)
-            as invoices_cancelled,
+            as cancelled_invoice_count,
         count(
             distinct case
                 when fct_invoices.is_purchase then fct_invoices.customer_id
             end
-        ) as customers,
+        ) as customer_count,
         sum(
             case
                 when fct_invoices.invoice_date > window_bounds.last_12_start
@@ -96,14 +96,14 @@ final as (
         ) }} as revenue_share,
         cast(countries_aggregated.gross_sales as numeric(18, 2))
             as gross_sales,
-        cast(countries_aggregated.customers as integer) as customers,
-        cast(countries_aggregated.invoices_placed as integer)
-            as invoices_placed,
-        cast(countries_aggregated.invoices_cancelled as integer)
-            as invoices_cancelled,
+        cast(countries_aggregated.customer_count as integer) as customer_count,
+        cast(countries_aggregated.order_count as integer)
+            as order_count,
+        cast(countries_aggregated.cancelled_invoice_count as integer)
+            as cancelled_invoice_count,
         {{ divide_rounded(
             'countries_aggregated.gross_sales',
-            'countries_aggregated.invoices_placed'
+            'countries_aggregated.order_count'
         ) }} as average_order_value,
         cast(countries_aggregated.net_revenue_last_12_months as numeric(18, 2))
             as net_revenue_last_12_months,

@@ -30,7 +30,7 @@ cohorts as (
         cast(
             {{ dbt.date_trunc('month', 'first_purchase_date') }} as date
         ) as cohort_month,
-        count(*) as cohort_customers
+        count(*) as cohort_customer_count
     from dim_customers
     where has_purchase
     group by 1
@@ -51,7 +51,7 @@ cohort_grid as (
 
     select
         cohorts.cohort_month,
-        cohorts.cohort_customers,
+        cohorts.cohort_customer_count,
         data_months.month_start_date as activity_month,
         cast(
             {{ dbt.datediff(
@@ -69,7 +69,7 @@ activity as (
     select
         cohort_month,
         order_month as activity_month,
-        count(distinct customer_id) as active_customers
+        count(distinct customer_id) as active_customer_count
     from fct_customer_orders
     group by 1, 2
 
@@ -102,8 +102,8 @@ grid_filled as (
         cohort_grid.cohort_month,
         cohort_grid.months_since_first_purchase,
         cohort_grid.activity_month,
-        cohort_grid.cohort_customers,
-        coalesce(activity.active_customers, 0) as active_customers,
+        cohort_grid.cohort_customer_count,
+        coalesce(activity.active_customer_count, 0) as active_customer_count,
         coalesce(revenue.net_revenue, 0) as net_revenue
     from cohort_grid
     left join activity
@@ -136,14 +136,15 @@ final as (
         cohort_month,
         months_since_first_purchase,
         activity_month,
-        cast(cohort_customers as integer) as cohort_customers,
-        cast(active_customers as integer) as active_customers,
-        {{ divide_rounded('active_customers', 'cohort_customers', 4, 9) }}
-            as retention_rate,
+        cast(cohort_customer_count as integer) as cohort_customer_count,
+        cast(active_customer_count as integer) as active_customer_count,
+        {{ divide_rounded(
+            'active_customer_count', 'cohort_customer_count', 4, 9
+        ) }} as retention_rate,
         cast(net_revenue as numeric(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as numeric(18, 2))
             as cumulative_net_revenue,
-        {{ divide_rounded('cumulative_net_revenue', 'cohort_customers') }}
+        {{ divide_rounded('cumulative_net_revenue', 'cohort_customer_count') }}
             as cumulative_revenue_per_customer
     from grid_accumulated
 

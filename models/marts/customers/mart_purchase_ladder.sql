@@ -52,7 +52,7 @@ steps as (
     select
         cohort,
         step,
-        count(distinct customer_id) as customers_reaching,
+        count(distinct customer_id) as reached_customer_count,
         {{ percentile_cont('days_since_previous_order', 0.25) }}
             as p25_days_since_previous,
         {{ percentile_cont('days_since_previous_order', 0.5) }}
@@ -96,7 +96,7 @@ steps_completed as (
     select
         cohort_steps.cohort,
         cohort_steps.step,
-        coalesce(steps.customers_reaching, 0) as customers_reaching,
+        coalesce(steps.reached_customer_count, 0) as reached_customer_count,
         steps.p25_days_since_previous,
         steps.median_days_since_previous,
         steps.p75_days_since_previous,
@@ -114,8 +114,8 @@ steps_compared as (
 
     select
         steps_completed.*,
-        first_step.customers_reaching as first_step_customers,
-        previous_step.customers_reaching as previous_step_customers
+        first_step.reached_customer_count as first_step_customers,
+        previous_step.reached_customer_count as previous_step_customers
     from steps_completed
     inner join steps_completed as first_step
         on
@@ -139,22 +139,22 @@ final as (
                 else cast(step as {{ dbt.type_string() }})
             end as {{ dbt.type_string() }}
         ) as step_label,
-        cast(customers_reaching as integer) as customers_reaching,
+        cast(reached_customer_count as integer) as reached_customer_count,
         {{ divide_rounded(
-            'customers_reaching', 'first_step_customers', 4, 9
-        ) }} as share_of_customers,
+            'reached_customer_count', 'first_step_customers', 4, 9
+        ) }} as customer_share,
         {{ divide_rounded(
-            'customers_reaching', 'previous_step_customers', 4, 9
-        ) }} as conversion_from_previous_step,
+            'reached_customer_count', 'previous_step_customers', 4, 9
+        ) }} as conversion_rate,
         cast(
-            previous_step_customers - customers_reaching as integer
-        ) as customers_dropped,
+            previous_step_customers - reached_customer_count as integer
+        ) as dropped_customer_count,
         {{ divide_rounded(
-            'previous_step_customers - customers_reaching',
+            'previous_step_customers - reached_customer_count',
             'previous_step_customers',
             4,
             9
-        ) }} as drop_off_from_previous_step,
+        ) }} as drop_off_rate,
         cast(p25_days_since_previous as numeric(18, 2))
             as p25_days_since_previous,
         cast(median_days_since_previous as numeric(18, 2))

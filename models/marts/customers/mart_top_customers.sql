@@ -35,7 +35,7 @@ trailing_revenue as (
         sum(fct_invoices.product_amount) as trailing_net_revenue,
         sum(
             case when fct_invoices.is_purchase then 1 else 0 end
-        ) as trailing_orders
+        ) as trailing_order_count
     from fct_invoices
     cross join window_bounds
     where
@@ -70,8 +70,8 @@ final as (
         dim_customers.country_code,
         cast(ranked.revenue_rank as integer) as revenue_rank,
         {{ divide_rounded(
-            '100 * ranked.revenue_rank', 'ranked.ranked_customers', 4, 9
-        ) }} as top_pct,
+            'ranked.revenue_rank', 'ranked.ranked_customers', 6, 9
+        ) }} as top_share,
         cast(
             case
                 when
@@ -100,9 +100,9 @@ final as (
         ) as loyalty_tier,
         cast(ranked.trailing_net_revenue as numeric(18, 2))
             as trailing_net_revenue,
-        cast(ranked.trailing_orders as integer) as trailing_orders,
+        cast(ranked.trailing_order_count as integer) as trailing_order_count,
         dim_customers.net_revenue as lifetime_net_revenue,
-        dim_customers.order_count as lifetime_orders,
+        dim_customers.order_count as lifetime_order_count,
         dim_customers.first_purchase_date,
         dim_customers.last_purchase_date,
         window_bounds.window_start_date,

@@ -81,8 +81,8 @@ final as (
         cast(coalesce(outcomes.units, 0) as bigint) as units,
         cast(coalesce(outcomes.amount, 0) as numeric(18, 3)) as amount,
         {{ divide_rounded(
-            '100 * outcomes.line_count', 'raw_totals.raw_line_count', 4, 9
-        ) }} as share_of_raw_lines_pct,
+            'outcomes.line_count', 'raw_totals.raw_line_count', 6, 9
+        ) }} as raw_line_share,
         outcomes.outcome = 'included' as is_included
     from outcomes
     cross join raw_totals

@@ -111,11 +111,11 @@ final as (
         cast(employees_tiered.net_revenue as numeric(18, 2)) as net_revenue,
         cast(employees_tiered.gross_margin as numeric(18, 2)) as gross_margin,
         {{ divide_rounded(
-            '100 * employees_tiered.gross_margin',
+            'employees_tiered.gross_margin',
             'employees_tiered.net_revenue',
-            2,
+            4,
             9
-        ) }} as gross_margin_pct,
+        ) }} as gross_margin_rate,
         {{ divide_rounded(
             'employees_tiered.returned_amount',
             'employees_tiered.gross_sales',

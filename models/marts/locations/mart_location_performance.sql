@@ -156,11 +156,11 @@ final as (
             as cost_of_goods,
         cast(locations_ranked.gross_margin as numeric(18, 2)) as gross_margin,
         {{ divide_rounded(
-            '100 * locations_ranked.gross_margin',
+            'locations_ranked.gross_margin',
             'locations_ranked.net_revenue',
-            2,
+            4,
             9
-        ) }} as gross_margin_pct,
+        ) }} as gross_margin_rate,
         {{ divide_rounded(
             'locations_ranked.net_revenue', 'locations_ranked.role_revenue', 6, 9
         ) }} as revenue_share,

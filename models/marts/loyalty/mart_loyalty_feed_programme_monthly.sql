@@ -97,9 +97,9 @@ final as (
         rewards_cost,
         net_revenue,
         rewards_cost_share,
-        members_active,
-        new_members,
-        members_to_date
+        active_member_count,
+        new_member_count,
+        cumulative_member_count
     from programme_monthly
 
 )

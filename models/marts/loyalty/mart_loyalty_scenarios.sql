@@ -144,7 +144,7 @@ ledger_by_scenario as (
         scenario_id,
         count(
             distinct case when entry_type = 'earn' then customer_id end
-        ) as members,
+        ) as member_count,
         sum(
             case
                 when entry_type in ('earn', 'reversal') then net_amount
@@ -173,7 +173,7 @@ scenarios_measured as (
         rules.reward_value,
         rules.expiry_months,
         rules.eligible_tiers,
-        coalesce(ledger_by_scenario.members, 0) as members,
+        coalesce(ledger_by_scenario.member_count, 0) as member_count,
         coalesce(ledger_by_scenario.points_issued, 0) as points_issued,
         coalesce(ledger_by_scenario.points_reversed, 0) as points_reversed,
         coalesce(ledger_by_scenario.points_redeemed, 0) as points_redeemed,
@@ -211,7 +211,7 @@ final as (
         cast(reward_value as numeric(18, 2)) as reward_value,
         cast(expiry_months as integer) as expiry_months,
         cast(eligible_tiers as {{ dbt.type_string() }}) as eligible_tiers,
-        cast(members as integer) as members,
+        cast(member_count as integer) as member_count,
         cast(points_issued as bigint) as points_issued,
         cast(points_reversed as bigint) as points_reversed,
         cast(points_redeemed as bigint) as points_redeemed,
@@ -229,7 +229,7 @@ final as (
             'rewards_cost + outstanding_liability', 'net_revenue', 6, 9
         ) }} as programme_cost_share,
         {{ divide_rounded(
-            'rewards_cost + outstanding_liability', 'members', 2
+            'rewards_cost + outstanding_liability', 'member_count', 2
         ) }} as programme_cost_per_member
     from scenarios_measured
 

@@ -48,7 +48,7 @@ days_counted as (
         sum(case when outcome = 'warn' then 1 else 0 end) as warn_count,
         sum(case when outcome = 'fail' then 1 else 0 end) as fail_count,
         sum(case when outcome = 'skipped' then 1 else 0 end) as skipped_count,
-        max(failing_rows) as max_failing_rows
+        max(failing_rows) as max_failing_row_count
     from test_runs
     group by 1, 2, 3
 
@@ -60,7 +60,7 @@ last_runs as (
         run_date,
         test_id,
         outcome as last_outcome,
-        failing_rows as last_failing_rows
+        failing_rows as last_failing_row_count
     from test_runs_ranked
     where newest_first = 1
 
@@ -84,8 +84,10 @@ final as (
         cast(days_counted.warn_count as integer) as warn_count,
         cast(days_counted.fail_count as integer) as fail_count,
         cast(days_counted.skipped_count as integer) as skipped_count,
-        cast(last_runs.last_failing_rows as bigint) as last_failing_rows,
-        cast(days_counted.max_failing_rows as bigint) as max_failing_rows
+        cast(last_runs.last_failing_row_count as bigint)
+            as last_failing_row_count,
+        cast(days_counted.max_failing_row_count as bigint)
+            as max_failing_row_count
     from days_counted
     inner join last_runs
         on

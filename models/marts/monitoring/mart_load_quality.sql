@@ -102,11 +102,11 @@ final as (
         cast(round(recent_average_line_count, 1) as numeric(18, 1))
             as recent_average_line_count,
         {{ divide_rounded('line_count', 'recent_average_line_count', 4, 9) }}
-            as line_count_ratio,
+            as times_recent_average,
         {{ divide_rounded('lines_without_customer', 'line_count', 6, 9) }}
-            as share_lines_without_customer,
+            as no_customer_line_share,
         {{ divide_rounded('coalesce(lines_excluded, 0)', 'line_count', 6, 9) }}
-            as share_lines_excluded,
+            as excluded_line_share,
         first_invoice_date,
         last_invoice_date,
         {{ dbt.datediff(

@@ -32,10 +32,10 @@ products_aggregated as (
             as cancellation_lines,
         count(
             distinct case when invoice_kind = 'sale' then invoice_id end
-        ) as invoices,
+        ) as invoice_count,
         count(
             distinct case when invoice_kind = 'sale' then customer_id end
-        ) as customers
+        ) as customer_count
     from fct_invoice_lines
     where is_product
     group by 1
@@ -104,8 +104,8 @@ final as (
         ) }} as cumulative_revenue_share,
         cast(products_ranked.units_sold as bigint) as units_sold,
         cast(products_ranked.units_cancelled as bigint) as units_cancelled,
-        cast(products_ranked.invoices as integer) as invoices,
-        cast(products_ranked.customers as integer) as customers,
+        cast(products_ranked.invoice_count as integer) as invoice_count,
+        cast(products_ranked.customer_count as integer) as customer_count,
         {{ divide_rounded(
             'products_ranked.cancellation_lines',
             'products_ranked.sale_lines + products_ranked.cancellation_lines',

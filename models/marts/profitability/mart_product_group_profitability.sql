@@ -51,8 +51,8 @@ final as (
         cast(net_revenue as numeric(18, 2)) as net_revenue,
         cast(cost_of_goods as numeric(18, 2)) as cost_of_goods,
         cast(gross_margin as numeric(18, 2)) as gross_margin,
-        {{ divide_rounded('100 * gross_margin', 'net_revenue', 2, 9) }}
-            as gross_margin_pct,
+        {{ divide_rounded('gross_margin', 'net_revenue', 4, 9) }}
+            as gross_margin_rate,
         {{ divide_rounded('gross_margin', 'level_margin', 6, 9) }}
             as margin_share,
         cast(margin_rank as integer) as margin_rank

@@ -78,11 +78,11 @@ final as (
             as cost_of_goods,
         cast(products_ranked.gross_margin as numeric(18, 2)) as gross_margin,
         {{ divide_rounded(
-            '100 * products_ranked.gross_margin',
+            'products_ranked.gross_margin',
             'products_ranked.net_revenue',
-            2,
+            4,
             9
-        ) }} as gross_margin_pct,
+        ) }} as gross_margin_rate,
         cast(products_ranked.margin_rank as integer) as margin_rank,
         mart_product_performance.revenue_rank,
         {{ abc_class(

@@ -28,7 +28,7 @@ segments_aggregated as (
 
     select
         segment,
-        count(*) as customers,
+        count(*) as customer_count,
         sum(recency_days) as total_recency_days,
         sum(frequency) as total_frequency,
         sum(monetary) as total_monetary,
@@ -54,12 +54,12 @@ final as (
         cast(rfm_segment_definitions.segment_order as integer)
             as segment_order,
         reference_dates.reference_date,
-        cast(coalesce(segments_aggregated.customers, 0) as integer)
-            as customers,
+        cast(coalesce(segments_aggregated.customer_count, 0) as integer)
+            as customer_count,
         cast(
             coalesce(
                 {{ divide_rounded(
-                    'segments_aggregated.customers',
+                    'segments_aggregated.customer_count',
                     'reference_dates.customer_count',
                     4
                 ) }},
@@ -69,7 +69,7 @@ final as (
         cast(
             {{ divide_rounded(
                 'segments_aggregated.total_recency_days',
-                'segments_aggregated.customers',
+                'segments_aggregated.customer_count',
                 2
             ) }} as numeric(18, 2)
         ) as mean_recency_days,
@@ -78,7 +78,7 @@ final as (
         cast(
             {{ divide_rounded(
                 'segments_aggregated.total_frequency',
-                'segments_aggregated.customers',
+                'segments_aggregated.customer_count',
                 2
             ) }} as numeric(18, 2)
         ) as mean_frequency,
@@ -87,14 +87,14 @@ final as (
         cast(
             {{ divide_rounded(
                 'segments_aggregated.total_monetary',
-                'segments_aggregated.customers',
+                'segments_aggregated.customer_count',
                 2
             ) }} as numeric(18, 2)
         ) as mean_monetary,
         cast(segments_aggregated.median_monetary as numeric(18, 2))
             as median_monetary,
         cast(coalesce(segments_aggregated.total_monetary, 0) as numeric(18, 2))
-            as revenue,
+            as net_revenue,
         cast(
             coalesce(
                 {{ divide_rounded(

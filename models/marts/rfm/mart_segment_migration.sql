@@ -79,7 +79,7 @@ moves_counted as (
         previous_quarter_end_date,
         from_segment,
         to_segment,
-        count(*) as customers
+        count(*) as customer_count
     from moves
     group by 1, 2, 3, 4, 5
 
@@ -93,10 +93,10 @@ moves_with_totals as (
         previous_quarter_end_date,
         from_segment,
         to_segment,
-        customers,
-        sum(customers) over (
+        customer_count,
+        sum(customer_count) over (
             partition by quarter_end_date, from_segment
-        ) as from_segment_customers
+        ) as from_segment_customer_count
     from moves_counted
 
 ),
@@ -114,12 +114,15 @@ final as (
         cast(from_segment as {{ dbt.type_string() }}) as from_segment,
         to_segment,
         from_segment = to_segment as is_same_segment,
-        cast(customers as integer) as customers,
-        cast(from_segment_customers as integer) as from_segment_customers,
+        cast(customer_count as integer) as customer_count,
+        cast(from_segment_customer_count as integer)
+            as from_segment_customer_count,
         cast(
-            {{ divide_rounded('customers', 'from_segment_customers', 4) }}
+            {{ divide_rounded(
+                'customer_count', 'from_segment_customer_count', 4
+            ) }}
             as numeric(9, 4)
-        ) as share_of_from_segment
+        ) as from_segment_share
     from moves_with_totals
 
 )

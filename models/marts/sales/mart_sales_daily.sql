@@ -32,7 +32,7 @@ new_customers_by_day as (
 
     select
         first_purchase_date,
-        count(*) as new_customers
+        count(*) as new_customer_count
     from dim_customers
     where has_purchase
     group by 1
@@ -59,17 +59,17 @@ final as (
         ) as adjustment_amount,
         cast(coalesce(invoices_by_day.other_amount, 0) as numeric(18, 2))
             as other_amount,
-        cast(coalesce(invoices_by_day.invoices_placed, 0) as integer)
-            as invoices_placed,
-        cast(coalesce(invoices_by_day.invoices_cancelled, 0) as integer)
-            as invoices_cancelled,
+        cast(coalesce(invoices_by_day.order_count, 0) as integer)
+            as order_count,
+        cast(coalesce(invoices_by_day.cancelled_invoice_count, 0) as integer)
+            as cancelled_invoice_count,
         cast(coalesce(invoices_by_day.units_sold, 0) as bigint) as units_sold,
-        cast(coalesce(invoices_by_day.active_customers, 0) as integer)
-            as active_customers,
-        cast(coalesce(new_customers_by_day.new_customers, 0) as integer)
-            as new_customers,
+        cast(coalesce(invoices_by_day.active_customer_count, 0) as integer)
+            as active_customer_count,
+        cast(coalesce(new_customers_by_day.new_customer_count, 0) as integer)
+            as new_customer_count,
         {{ divide_rounded(
-            'invoices_by_day.gross_sales', 'invoices_by_day.invoices_placed'
+            'invoices_by_day.gross_sales', 'invoices_by_day.order_count'
         ) }} as average_order_value,
         invoices_by_day.invoice_date is not null as has_invoices
     from dim_dates

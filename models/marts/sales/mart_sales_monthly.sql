@@ -46,7 +46,7 @@ invoices_by_month as (
         cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)
             as month_start_date,
         {{ sales_measures() }},
-        count(distinct invoice_date) as days_with_invoices
+        count(distinct invoice_date) as invoice_day_count
     from fct_invoices
     group by 1
 
@@ -58,7 +58,7 @@ new_customers_by_month as (
         cast(
             {{ dbt.date_trunc('month', 'first_purchase_date') }} as date
         ) as month_start_date,
-        count(*) as new_customers
+        count(*) as new_customer_count
     from dim_customers
     where has_purchase
     group by 1
@@ -81,14 +81,16 @@ months_filled as (
         coalesce(invoices_by_month.fee_amount, 0) as fee_amount,
         coalesce(invoices_by_month.adjustment_amount, 0) as adjustment_amount,
         coalesce(invoices_by_month.other_amount, 0) as other_amount,
-        coalesce(invoices_by_month.invoices_placed, 0) as invoices_placed,
-        coalesce(invoices_by_month.invoices_cancelled, 0)
-            as invoices_cancelled,
+        coalesce(invoices_by_month.order_count, 0) as order_count,
+        coalesce(invoices_by_month.cancelled_invoice_count, 0)
+            as cancelled_invoice_count,
         coalesce(invoices_by_month.units_sold, 0) as units_sold,
-        coalesce(invoices_by_month.days_with_invoices, 0)
-            as days_with_invoices,
-        coalesce(invoices_by_month.active_customers, 0) as active_customers,
-        coalesce(new_customers_by_month.new_customers, 0) as new_customers
+        coalesce(invoices_by_month.invoice_day_count, 0)
+            as invoice_day_count,
+        coalesce(invoices_by_month.active_customer_count, 0)
+            as active_customer_count,
+        coalesce(new_customers_by_month.new_customer_count, 0)
+            as new_customer_count
     from months
     left join invoices_by_month
         on months.month_start_date = invoices_by_month.month_start_date
@@ -144,22 +146,22 @@ final as (
             '100 * (net_revenue - previous_year_net_revenue)',
             'abs(previous_year_net_revenue)'
         ) }} as net_revenue_yoy_growth_pct,
-        cast(invoices_placed as integer) as invoices_placed,
-        cast(invoices_cancelled as integer) as invoices_cancelled,
+        cast(order_count as integer) as order_count,
+        cast(cancelled_invoice_count as integer) as cancelled_invoice_count,
         {{ divide_rounded(
-            'invoices_cancelled', 'invoices_placed + invoices_cancelled', 4, 9
+            'cancelled_invoice_count', 'order_count + cancelled_invoice_count', 4, 9
         ) }} as cancellation_rate,
         {{ divide_rounded('cancelled_amount', 'gross_sales', 4, 9) }}
             as cancelled_value_rate,
-        cast(active_customers as integer) as active_customers,
-        cast(new_customers as integer) as new_customers,
-        cast(active_customers - new_customers as integer)
-            as returning_customers,
-        {{ divide_rounded('gross_sales', 'invoices_placed') }}
+        cast(active_customer_count as integer) as active_customer_count,
+        cast(new_customer_count as integer) as new_customer_count,
+        cast(active_customer_count - new_customer_count as integer)
+            as returning_customer_count,
+        {{ divide_rounded('gross_sales', 'order_count') }}
             as average_order_value,
         cast(units_sold as bigint) as units_sold,
         cast(days_in_month as integer) as days_in_month,
-        cast(days_with_invoices as integer) as days_with_invoices,
+        cast(invoice_day_count as integer) as invoice_day_count,
         first_data_date,
         last_data_date,
         is_complete_month

@@ -24,7 +24,7 @@ suppliers_aggregated as (
 
     select
         supplier_id,
-        count(distinct product_id) as parts_supplied,
+        count(distinct product_id) as supplied_part_count,
         sum(case when invoice_kind = 'sale' then 1 else 0 end)
             as sale_line_count,
         {{ line_measures([
@@ -68,7 +68,8 @@ final as (
         int_suppliers_standardized.supplier_name,
         int_suppliers_standardized.location_id as country_code,
         dim_countries.region,
-        cast(suppliers_ranked.parts_supplied as integer) as parts_supplied,
+        cast(suppliers_ranked.supplied_part_count as integer)
+            as supplied_part_count,
         cast(suppliers_ranked.sale_line_count as integer) as sale_line_count,
         cast(suppliers_ranked.units_sold as bigint) as units_sold,
         cast(suppliers_ranked.gross_sales as numeric(18, 2)) as gross_sales,
@@ -79,11 +80,11 @@ final as (
             as cost_of_goods,
         cast(suppliers_ranked.gross_margin as numeric(18, 2)) as gross_margin,
         {{ divide_rounded(
-            '100 * suppliers_ranked.gross_margin',
+            'suppliers_ranked.gross_margin',
             'suppliers_ranked.net_revenue',
-            2,
+            4,
             9
-        ) }} as gross_margin_pct,
+        ) }} as gross_margin_rate,
         cast(suppliers_ranked.late_line_count as integer) as late_line_count,
         {{ divide_rounded(
             'suppliers_ranked.late_line_count',

@@ -306,7 +306,7 @@ def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
             models_loaded=current.models is not None,
             models_message=current.models_error,
             loaded_at=current.loaded_at,
-            customers=len(current.profiles),
+            customer_count=len(current.profiles),
         )
 
     @app.get("/version", response_model=Version, tags=["service"])

@@ -45,7 +45,7 @@ class Health(BaseModel):
     models_loaded: bool = Field(description="False when the registry's models cannot be used.")
     models_message: str | None = Field(default=None, description="Why, when they cannot.")
     loaded_at: dt.datetime = Field(description="When the API last read the warehouse (UTC).")
-    customers: int = Field(description="Customers in the served build.")
+    customer_count: int = Field(description="Customers in the served build.")
 
 
 class Version(BaseModel):
@@ -169,12 +169,12 @@ class CustomerPage(BaseModel):
 class SegmentSummary(BaseModel):
     segment: str
     segment_order: int
-    customers: int
+    customer_count: int
     customer_share: float
     mean_recency_days: float | None
     mean_frequency: float | None
     mean_monetary: float | None
-    revenue: float | None
+    net_revenue: float | None
     revenue_share: float | None
     description: str | None
     recommended_action: str | None

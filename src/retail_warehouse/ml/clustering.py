@@ -1,4 +1,4 @@
-"""Customer segments: KMeans on log-transformed, standardised behaviour features."""
+"""Customer clusters: KMeans on log-transformed, standardised behaviour features."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def _label(z_centroid: pd.Series) -> str:
         level(z_centroid["frequency"], "frequent", "one-off"),
         level(z_centroid["recency_days"], "lapsed", "recent"),
         level(z_centroid["tenure_days"], "long-standing", "new"),
-        level(z_centroid["avg_order_value"], "big-basket", "small-basket"),
+        level(z_centroid["average_order_value"], "big-basket", "small-basket"),
         level(z_centroid["product_breadth"], "broad-range", "narrow-range"),
         "high-cancellation" if z_centroid["cancellation_rate"] >= 2 * _LABEL_THRESHOLD else "",
     ]
@@ -71,7 +71,7 @@ def _label(z_centroid: pd.Series) -> str:
 
 @dataclass
 class ClusterModel:
-    """The fitted segmentation of :func:`fit_clusters`: the scaler and KMeans (``None`` when
+    """The fitted clustering of :func:`fit_clusters`: the scaler and KMeans (``None`` when
     k = 1), the cluster number and label of each KMeans label, k, the silhouette score and
     the as-of day. Persisted in the model registry (:mod:`retail_warehouse.ml.registry`)."""
 
@@ -86,7 +86,7 @@ class ClusterModel:
 
     @property
     def training_cutoff_day(self) -> int:
-        """The segmentation is fitted on the features at the as-of day."""
+        """The clustering is fitted on the features at the as-of day."""
         return self.as_of_day
 
     @property
@@ -104,7 +104,7 @@ class ClusterModel:
 
 def behaviour_features(invoices: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
     """customer_id and the behaviour features at ``as_of_day`` of every customer with an
-    invoice by then: the rows the segmentation is fitted on and assigns."""
+    invoice by then: the rows the clustering is fitted on and assigns."""
     features = customer_features(invoices, as_of_day, horizon_days=0)
     return features.loc[:, ["customer_id", *BEHAVIOUR_FEATURES]]
 
@@ -116,7 +116,7 @@ def fit_clusters(
     k_min: int = 3,
     k_max: int = 8,
 ) -> ClusterModel:
-    """The segmentation as of the last invoice day.
+    """The clustering as of the last invoice day.
 
     Features are log-transformed (sign(x) * log1p(|x|)) and standardised; KMeans with
     ``n_clusters`` clusters, or k chosen by silhouette over ``k_min..k_max``. Clusters are

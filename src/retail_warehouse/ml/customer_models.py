@@ -399,13 +399,13 @@ def customer_model_evaluation(
         part["train_cutoff_date"] = from_day_number(test_cutoff - horizon_days)
         part["test_cutoff_date"] = from_day_number(test_cutoff)
         part["test_end_date"] = from_day_number(test_cutoff + horizon_days)
-        part["observations"] = len(test)
-        part["training_rows"] = len(train)
+        part["observation_count"] = len(test)
+        part["training_row_count"] = len(train)
         parts.append(part)
     if not parts:
         raise ValueError("not enough history for one backtest fold")
     result = pd.concat(parts, ignore_index=True)
-    result["segment"] = "active customers"
+    result["evaluation_group"] = "active customers"
     return pd.concat([result, mean_over_folds(result)], ignore_index=True)
 
 
@@ -423,7 +423,7 @@ class CustomerModels:
     active_window_days: int
     training_cutoff_day: int
     as_of_day: int
-    training_rows: int
+    training_row_count: int
     btyd: BtydFit | None = None
     purchase_model: str = PURCHASE_MODEL
     spend_model: str = SPEND_MODEL
@@ -453,7 +453,7 @@ def fit_customer_models(
         active_window_days=int(active_window_days),
         training_cutoff_day=as_of - horizon_days,
         as_of_day=as_of,
-        training_rows=len(train),
+        training_row_count=len(train),
         btyd=fit_btyd(invoices, as_of),
     )
 
@@ -490,7 +490,7 @@ def predict_customers(models: CustomerModels, features: pd.DataFrame) -> pd.Data
     result["horizon_days"] = models.horizon_days
     result["purchase_model"] = models.purchase_model
     result["spend_model"] = models.spend_model
-    result["training_rows"] = models.training_rows
+    result["training_row_count"] = models.training_row_count
     result["model_version"] = MODEL_VERSION
     result["as_of_date"] = from_day_number(models.as_of_day)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)

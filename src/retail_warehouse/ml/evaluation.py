@@ -11,14 +11,14 @@ from retail_warehouse.ml.frames import from_day_number, last_day
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
     "model",
-    "segment",
+    "evaluation_group",
     "fold",
     "method",
     "metric",
     "value",
     "is_selected",
-    "observations",
-    "training_rows",
+    "observation_count",
+    "training_row_count",
     "train_cutoff_date",
     "test_cutoff_date",
     "test_end_date",
@@ -35,7 +35,7 @@ def model_evaluation(
     forecast_weeks: int,
     top_countries: int,
 ) -> pd.DataFrame:
-    """One row per model x segment x fold x method x metric of the out-of-time backtests
+    """One row per model x evaluation group x fold x method x metric of the out-of-time backtests
     (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
     ones the methods were chosen on, ``mean`` the mean over the folds): the
     purchase and spend models with their candidates and naive baselines
@@ -50,11 +50,11 @@ def model_evaluation(
     result = pd.concat([customers, forecast], ignore_index=True)
     result["value"] = result["value"].astype("float64").round(6)
     result["is_selected"] = result["is_selected"].astype(bool)
-    result["observations"] = result["observations"].astype("int64")
-    result["training_rows"] = result["training_rows"].astype("int64")
+    result["observation_count"] = result["observation_count"].astype("int64")
+    result["training_row_count"] = result["training_row_count"].astype("int64")
     result["model_version"] = MODEL_VERSION
     result["as_of_date"] = from_day_number(as_of)
     result = result.loc[:, list(EVALUATION_COLUMNS)]
     return result.sort_values(
-        ["model", "segment", "fold", "method", "metric"], kind="mergesort"
+        ["model", "evaluation_group", "fold", "method", "metric"], kind="mergesort"
     ).reset_index(drop=True)

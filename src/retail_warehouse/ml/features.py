@@ -17,7 +17,7 @@ BEHAVIOUR_FEATURES: tuple[str, ...] = (
     "frequency",
     "monetary",
     "tenure_days",
-    "avg_order_value",
+    "average_order_value",
     "cancellation_rate",
     "product_breadth",
 )
@@ -63,7 +63,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "frequency": "number of purchases (orders)",
     "monetary": "net revenue in GBP (product sales minus product cancellations)",
     "tenure_days": "days since the first invoice",
-    "avg_order_value": "product sales per order in GBP",
+    "average_order_value": "product sales per order in GBP",
     "cancellation_rate": "cancellation invoices / (orders + cancellation invoices)",
     "product_breadth": "average number of product lines per order",
     "orders_previous_horizon": "orders in the horizon just before the cutoff",
@@ -151,7 +151,7 @@ def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
             "frequency": orders,
             "monetary": grouped["net_milli"].to_numpy(dtype="float64") / 1000.0,
             "tenure_days": (cutoff_day - grouped["first_day"].to_numpy()).astype("float64"),
-            "avg_order_value": np.where(
+            "average_order_value": np.where(
                 has_orders, grouped["purchase_milli"].to_numpy() / 1000.0 / safe_orders, 0.0
             ),
             "cancellation_rate": cancellations / np.maximum(orders + cancellations, 1.0),

@@ -95,17 +95,17 @@ def forecast_metrics(
 
 
 def mean_over_folds(rows: pd.DataFrame) -> pd.DataFrame:
-    """One ``mean`` row per model x segment x method x metric of ``rows`` (per-fold
+    """One ``mean`` row per model x evaluation group x method x metric of ``rows`` (per-fold
     evaluation rows): the mean value over the folds that have it (NaN if any fold's is),
     summed observations and training rows, the earliest training and test cutoffs and the
     latest test end."""
-    keys = ["model", "segment", "method", "metric"]
+    keys = ["model", "evaluation_group", "method", "metric"]
     grouped = rows.groupby(keys, sort=True, dropna=False)
     mean = grouped.agg(
         value=("value", lambda values: float(np.mean(values.to_numpy(dtype="float64")))),
         is_selected=("is_selected", "max"),
-        observations=("observations", "sum"),
-        training_rows=("training_rows", "sum"),
+        observation_count=("observation_count", "sum"),
+        training_row_count=("training_row_count", "sum"),
         train_cutoff_date=("train_cutoff_date", "min"),
         test_cutoff_date=("test_cutoff_date", "min"),
         test_end_date=("test_end_date", "max"),

@@ -31,7 +31,7 @@ from retail_warehouse.ml.registry import (
 )
 
 CLUSTER_MODEL = "customer_clusters"
-"""Registry name of the segmentation (:class:`~retail_warehouse.ml.clustering.ClusterModel`)."""
+"""Registry name of the clustering (:class:`~retail_warehouse.ml.clustering.ClusterModel`)."""
 CUSTOMER_MODEL = "customer_predictions"
 """Registry name of the purchase and spend models
 (:class:`~retail_warehouse.ml.customer_models.CustomerModels`)."""
@@ -46,7 +46,7 @@ def fit_registry(
     k_min: int = 3,
     k_max: int = 8,
 ) -> pd.DataFrame:
-    """Fit the segmentation and the purchase/spend models on prepared invoices and return
+    """Fit the clustering and the purchase/spend models on prepared invoices and return
     the rows of ``ml_model_registry`` (one per model, skops artifact included)."""
     clusters = fit_clusters(invoices, n_clusters, k_min, k_max)
     customers = fit_customer_models(invoices, horizon_days, active_window_days, training_windows)
@@ -71,7 +71,7 @@ def fit_registry(
 
 
 def cluster_model(models: dict[str, RegisteredModel]) -> ClusterModel:
-    """The segmentation of a loaded registry."""
+    """The clustering of a loaded registry."""
     model = model_named(models, CLUSTER_MODEL).model
     if not isinstance(model, ClusterModel):
         raise RegistryError(f"registry model {CLUSTER_MODEL!r} is not a ClusterModel")
@@ -100,7 +100,7 @@ def _check_features(name: str, fitted: tuple[str, ...], current: tuple[str, ...]
 
 
 def clusters_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
-    """``ml_customer_clusters``: every customer's segment by the registered model."""
+    """``ml_customer_clusters``: every customer's cluster by the registered model."""
     model = cluster_model(models_from_registry(registry))
     return assign_clusters(model, behaviour_features(invoices, model.as_of_day))
 

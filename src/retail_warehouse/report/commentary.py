@@ -107,7 +107,7 @@ def top_segment(segments: Sequence[Row]) -> str | None:
     top = max(segments, key=lambda row: row["revenue_share"])
     return (
         f"The {top['segment']} segment holds {pct(top['customer_share'])} of customers "
-        f"({top['customers']:,}) but {pct(top['revenue_share'])} of net revenue."
+        f"({top['customer_count']:,}) but {pct(top['revenue_share'])} of net revenue."
     )
 
 
@@ -128,7 +128,7 @@ def segments_to_let_go(segments: Sequence[Row]) -> list[Row]:
         and row["mean_recency_days"] >= LAPSED_RECENCY_DAYS
         and row["revenue_share"] < LET_GO_VALUE_RATIO * row["customer_share"]
     ]
-    return sorted(chosen, key=lambda row: -row["customers"])
+    return sorted(chosen, key=lambda row: -row["customer_count"])
 
 
 def _names(rows: Sequence[Row]) -> str:
@@ -147,7 +147,7 @@ def _together(rows: Sequence[Row]) -> str:
 def action_sentence(row: Row) -> str:
     """``Champions (823 customers, 52.7 % of revenue): reward them...``."""
     return (
-        f"{row['segment']} ({row['customers']:,} customers, {pct(row['revenue_share'])} of "
+        f"{row['segment']} ({row['customer_count']:,} customers, {pct(row['revenue_share'])} of "
         f"revenue), recommended action: {str(row['recommended_action']).rstrip('.')}."
     )
 

@@ -111,11 +111,11 @@ MONTHLY_COLUMNS = (
     "month_start_date",
     "net_revenue",
     "net_revenue_mom_growth_pct",
-    "invoices_placed",
-    "invoices_cancelled",
-    "active_customers",
-    "new_customers",
-    "returning_customers",
+    "order_count",
+    "cancelled_invoice_count",
+    "active_customer_count",
+    "new_customer_count",
+    "returning_customer_count",
     "average_order_value",
     "is_complete_month",
     "last_data_date",
@@ -155,7 +155,7 @@ def invoice_value_bands(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
 COHORT_COLUMNS = (
     "cohort_month",
     "months_since_first_purchase",
-    "cohort_customers",
+    "cohort_customer_count",
     "retention_rate",
 )
 
@@ -173,11 +173,11 @@ LADDER_COLUMNS = (
     "cohort",
     "step",
     "step_label",
-    "customers_reaching",
-    "share_of_customers",
-    "conversion_from_previous_step",
-    "customers_dropped",
-    "drop_off_from_previous_step",
+    "reached_customer_count",
+    "customer_share",
+    "conversion_rate",
+    "dropped_customer_count",
+    "drop_off_rate",
     "median_days_since_previous",
     "p90_days_since_previous",
 )
@@ -201,8 +201,8 @@ LOYALTY_MONTHLY_COLUMNS = (
     "outstanding_liability",
     "rewards_cost",
     "rewards_cost_share",
-    "members_active",
-    "members_to_date",
+    "active_member_count",
+    "cumulative_member_count",
 )
 
 
@@ -222,7 +222,7 @@ LOYALTY_SCENARIO_COLUMNS = (
     "points_per_currency_unit",
     "points_per_reward",
     "reward_value",
-    "members",
+    "member_count",
     "rewards_redeemed",
     "rewards_cost",
     "outstanding_liability",
@@ -246,10 +246,10 @@ SEGMENT_COLUMNS = (
     "segment",
     "segment_order",
     "reference_date",
-    "customers",
+    "customer_count",
     "customer_share",
     "mean_recency_days",
-    "revenue",
+    "net_revenue",
     "revenue_share",
     "recommended_action",
 )
@@ -269,8 +269,8 @@ MIGRATION_COLUMNS = (
     "previous_quarter_end_date",
     "from_segment",
     "to_segment",
-    "customers",
-    "share_of_from_segment",
+    "customer_count",
+    "from_segment_share",
 )
 
 
@@ -296,7 +296,7 @@ CLUSTER_COLUMNS = (
     "mean_recency_days",
     "mean_frequency",
     "mean_monetary",
-    "mean_avg_order_value",
+    "mean_average_order_value",
     "silhouette_score",
 )
 
@@ -342,7 +342,7 @@ PROFIT_PRODUCT_COLUMNS = (
     "net_revenue",
     "cost_of_goods",
     "gross_margin",
-    "gross_margin_pct",
+    "gross_margin_rate",
     "margin_rank",
     "margin_abc_class",
     "revenue_abc_class",
@@ -380,7 +380,7 @@ PRODUCT_GROUP_COLUMNS = (
     "product_count",
     "net_revenue",
     "gross_margin",
-    "gross_margin_pct",
+    "gross_margin_rate",
     "margin_share",
     "margin_rank",
 )
@@ -408,7 +408,7 @@ LOCATION_COLUMNS = (
     "customer_count",
     "net_revenue",
     "gross_margin",
-    "gross_margin_pct",
+    "gross_margin_rate",
     "revenue_share",
     "revenue_rank",
     "revenue_growth_rate",
@@ -444,7 +444,7 @@ EMPLOYEE_COLUMNS = (
     "customer_count",
     "net_revenue",
     "gross_margin",
-    "gross_margin_pct",
+    "gross_margin_rate",
     "returns_share",
     "margin_rank",
     "reward_tier",
@@ -478,7 +478,7 @@ COUNTRY_COLUMNS = (
     "revenue_rank",
     "net_revenue",
     "revenue_share",
-    "customers",
+    "customer_count",
     "net_revenue_growth_12m_pct",
 )
 
@@ -527,14 +527,14 @@ def recent_daily_sales(
     return fetch(warehouse, sql, DAILY_COLUMNS, [days])
 
 
-EVALUATION_COLUMNS = ("model", "segment", "metric", "method", "value", "is_selected")
+EVALUATION_COLUMNS = ("model", "evaluation_group", "metric", "method", "value", "is_selected")
 
 
 def model_evaluation(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
     """Backtest figures of ``ml_model_evaluation``: kept method first within model and metric."""
     sql = (
         f"select {_select(EVALUATION_COLUMNS)} from {schemas.ml}.ml_model_evaluation "
-        "order by model, segment, metric, is_selected desc, method"
+        "order by model, evaluation_group, metric, is_selected desc, method"
     )
     return fetch(warehouse, sql, EVALUATION_COLUMNS)
 
@@ -545,9 +545,9 @@ LOAD_QUALITY_COLUMNS = (
     "source_file",
     "line_count",
     "recent_average_line_count",
-    "line_count_ratio",
-    "share_lines_without_customer",
-    "share_lines_excluded",
+    "times_recent_average",
+    "no_customer_line_share",
+    "excluded_line_share",
     "days_from_last_invoice_to_load",
     "largest_invoice_date_gap_days",
     "is_low_volume",
@@ -587,8 +587,8 @@ TEST_PROBLEM_COLUMNS = (
     "test_name",
     "day_outcome",
     "last_outcome",
-    "last_failing_rows",
-    "max_failing_rows",
+    "last_failing_row_count",
+    "max_failing_row_count",
 )
 
 

@@ -98,10 +98,10 @@ def sales_section(all_months: Sequence[Row]) -> Section:
                 line_chart(
                     labels,
                     [
-                        Series("placed", [float(r["invoices_placed"]) for r in monthly]),
+                        Series("placed", [float(r["order_count"]) for r in monthly]),
                         Series(
                             "cancelled",
-                            [float(r["invoices_cancelled"]) for r in monthly],
+                            [float(r["cancelled_invoice_count"]) for r in monthly],
                             PALETTE[1],
                         ),
                     ],
@@ -113,11 +113,13 @@ def sales_section(all_months: Sequence[Row]) -> Section:
                 line_chart(
                     labels,
                     [
-                        Series("active", [float(r["active_customers"]) for r in monthly]),
-                        Series("new", [float(r["new_customers"]) for r in monthly], PALETTE[2]),
+                        Series("active", [float(r["active_customer_count"]) for r in monthly]),
+                        Series(
+                            "new", [float(r["new_customer_count"]) for r in monthly], PALETTE[2]
+                        ),
                         Series(
                             "returning",
-                            [float(r["returning_customers"]) for r in monthly],
+                            [float(r["returning_customer_count"]) for r in monthly],
                             PALETTE[3],
                         ),
                     ],
@@ -165,7 +167,7 @@ def customers_section(cohorts: Sequence[Row], ladder: Sequence[Row]) -> Section:
         )
         for row in cohorts
     }
-    sizes = {row["cohort_month"]: row["cohort_customers"] for row in cohorts}
+    sizes = {row["cohort_month"]: row["cohort_customer_count"] for row in cohorts}
     # Month 0 is 100 % by definition; leaving it out keeps the colour scale for the rest.
     shown = [offset for offset in offsets if offset > 0]
     values = [[cells.get((month, offset)) for offset in shown] for month in cohort_months]
@@ -182,7 +184,7 @@ def customers_section(cohorts: Sequence[Row], ladder: Sequence[Row]) -> Section:
     overall = [row for row in ladder if row["cohort"] == ALL_COHORTS]
     ladder_chart = bar_chart(
         [f"order {row['step_label']}" for row in overall],
-        [float(row["customers_reaching"]) for row in overall],
+        [float(row["reached_customer_count"]) for row in overall],
         "Customers reaching each order",
         horizontal=True,
         show_values=True,
@@ -201,10 +203,10 @@ def customers_section(cohorts: Sequence[Row], ladder: Sequence[Row]) -> Section:
         [
             [
                 row["step_label"],
-                f"{row['customers_reaching']:,}",
-                pct(row["share_of_customers"]),
-                _optional(row["conversion_from_previous_step"], pct),
-                _optional(row["customers_dropped"], lambda v: f"{v:,}"),
+                f"{row['reached_customer_count']:,}",
+                pct(row["customer_share"]),
+                _optional(row["conversion_rate"], pct),
+                _optional(row["dropped_customer_count"], lambda v: f"{v:,}"),
                 _optional(row["median_days_since_previous"], lambda v: f"{v:.0f}"),
                 _optional(row["p90_days_since_previous"], lambda v: f"{v:.0f}"),
             ]
@@ -246,9 +248,9 @@ def drop_off_table(ladder: Sequence[Row]) -> str:
         if first is None:
             continue
         rows.append(
-            [cohort, f"{first['customers_reaching']:,}"]
+            [cohort, f"{first['reached_customer_count']:,}"]
             + [
-                _optional(cells.get((cohort, step), {}).get("share_of_customers"), pct)
+                _optional(cells.get((cohort, step), {}).get("customer_share"), pct)
                 for step in steps[1:]
             ]
             + [
@@ -278,7 +280,7 @@ def loyalty_section(monthly: Sequence[Row], scenarios: Sequence[Row]) -> Section
         f"of net revenue: {gbp(default['rewards_cost'])} in "
         f"{default['rewards_redeemed']:,} rewards redeemed and "
         f"{gbp(default['outstanding_liability'])} of points still outstanding, for "
-        f"{default['members']:,} members ({gbp(default['programme_cost_per_member'])} each)."
+        f"{default['member_count']:,} members ({gbp(default['programme_cost_per_member'])} each)."
     )
     labels = [_month(row["month_start_date"]) for row in monthly]
     comparison = html_table(
@@ -297,7 +299,7 @@ def loyalty_section(monthly: Sequence[Row], scenarios: Sequence[Row]) -> Section
             [
                 row["scenario_id"],
                 row["description"],
-                f"{row['members']:,}",
+                f"{row['member_count']:,}",
                 f"{row['rewards_redeemed']:,}",
                 _money(row["rewards_cost"]),
                 _money(row["outstanding_liability"]),
@@ -332,7 +334,7 @@ def loyalty_section(monthly: Sequence[Row], scenarios: Sequence[Row]) -> Section
                         ),
                         Series(
                             "members to date",
-                            [float(row["members_to_date"]) for row in monthly],
+                            [float(row["cumulative_member_count"]) for row in monthly],
                             PALETTE[2],
                         ),
                     ],
@@ -349,7 +351,7 @@ def rfm_section(segments: Sequence[Row], migration: Sequence[Row]) -> Section:
     names = [row["segment"] for row in segments]
     sizes = bar_chart(
         names,
-        [float(row["customers"]) for row in segments],
+        [float(row["customer_count"]) for row in segments],
         "Customers per RFM segment",
         horizontal=True,
         show_values=True,
@@ -369,9 +371,9 @@ def rfm_section(segments: Sequence[Row], migration: Sequence[Row]) -> Section:
         [
             [
                 row["segment"],
-                f"{row['customers']:,}",
+                f"{row['customer_count']:,}",
                 pct(row["customer_share"]),
-                _money(row["revenue"]),
+                _money(row["net_revenue"]),
                 pct(row["revenue_share"]),
                 row["recommended_action"],
             ]
@@ -397,7 +399,7 @@ def rfm_section(segments: Sequence[Row], migration: Sequence[Row]) -> Section:
         sources = [name for name in present if any(key[0] == name for key in cells)]
         values = [
             [
-                _float(cells[(source, target)]["share_of_from_segment"])
+                _float(cells[(source, target)]["from_segment_share"])
                 if (source, target) in cells
                 else None
                 for target in present
@@ -458,7 +460,7 @@ def clusters_section(clusters: Sequence[Row]) -> Section:
                 f"{row['mean_recency_days']:.0f}",
                 f"{row['mean_frequency']:.1f}",
                 _money(row["mean_monetary"]),
-                _money(row["mean_avg_order_value"]),
+                _money(row["mean_average_order_value"]),
             ]
             for label, row in zip(labels, clusters, strict=True)
         ],
@@ -503,7 +505,7 @@ def products_countries_section(products: Sequence[Row], country_rows: Sequence[R
                 row["country_name"],
                 _money(row["net_revenue"]),
                 pct(row["revenue_share"]),
-                f"{row['customers']:,}",
+                f"{row['customer_count']:,}",
                 ""
                 if row["net_revenue_growth_12m_pct"] is None
                 else f"{row['net_revenue_growth_12m_pct']:+.1f} %",
@@ -596,28 +598,31 @@ def _method_order(rows: Sequence[Row]) -> list[str]:
 
 
 def evaluation_tables(evaluation: Sequence[Row]) -> list[Figure]:
-    """One table per model: a row per segment and metric, a column per method (kept first)."""
+    """One table per model: a row per evaluation group and metric, a column per method
+    (kept first)."""
     figures = []
     for model in sorted({row["model"] for row in evaluation}):
         rows = [row for row in evaluation if row["model"] == model]
         methods = _method_order(rows)
         kept = {row["method"] for row in rows if row["is_selected"]}
-        values = {(row["segment"], row["metric"], row["method"]): row["value"] for row in rows}
-        keys = sorted({(row["segment"], row["metric"]) for row in rows})
+        values = {
+            (row["evaluation_group"], row["metric"], row["method"]): row["value"] for row in rows
+        }
+        keys = sorted({(row["evaluation_group"], row["metric"]) for row in rows})
         table = html_table(
-            ["segment", "metric", *(f"{m} (kept)" if m in kept else m for m in methods)],
+            ["group", "metric", *(f"{m} (kept)" if m in kept else m for m in methods)],
             [
                 [
-                    segment,
+                    group,
                     metric,
                     *(
                         ""
-                        if values.get((segment, metric, method)) is None
-                        else _metric(float(values[(segment, metric, method)]))
+                        if values.get((group, metric, method)) is None
+                        else _metric(float(values[(group, metric, method)]))
                         for method in methods
                     ),
                 ]
-                for segment, metric in keys
+                for group, metric in keys
             ],
             numeric_columns=tuple(range(2, 2 + len(methods))),
         )
@@ -626,7 +631,7 @@ def evaluation_tables(evaluation: Sequence[Row]) -> list[Figure]:
 
 
 def evaluation_section(evaluation: Sequence[Row]) -> Section:
-    """Backtest figures: per model, segment and metric, the kept method vs the others."""
+    """Backtest figures: per model, evaluation group and metric, the kept method vs the others."""
     return Section(
         "evaluation",
         "Model backtests (ML)",
@@ -648,14 +653,14 @@ def _load_label(row: Row) -> str:
 def _load_sentence(row: Row) -> str:
     """What the latest load brought and how it compares."""
     volume = (
-        f"{row['line_count_ratio']:.2f} times the average of the loads before it"
-        if row["line_count_ratio"] is not None
+        f"{row['times_recent_average']:.2f} times the average of the loads before it"
+        if row["times_recent_average"] is not None
         else "the first load, so nothing to compare its volume with"
     )
     return (
         f"Latest load: {row['load_id']} ({row['source_file']}, {row['load_date'].isoformat()}), "
-        f"{row['line_count']:,} lines, {volume}; {pct(row['share_lines_without_customer'])} "
-        f"without a customer and {pct(row['share_lines_excluded'])} excluded by the cleaning "
+        f"{row['line_count']:,} lines, {volume}; {pct(row['no_customer_line_share'])} "
+        f"without a customer and {pct(row['excluded_line_share'])} excluded by the cleaning "
         f"rules. Its newest invoice was {row['days_from_last_invoice_to_load']:,} days old "
         "when it was loaded."
     )
@@ -667,7 +672,9 @@ def _flagged_loads(loads: Sequence[Row]) -> str:
     for row in loads:
         reasons = []
         if row["is_low_volume"]:
-            reasons.append(f"{row['line_count']:,} lines, {row['line_count_ratio']:.2f} of usual")
+            reasons.append(
+                f"{row['line_count']:,} lines, {row['times_recent_average']:.2f} of usual"
+            )
         if row["has_invoice_date_gap"]:
             reasons.append(f"a {row['largest_invoice_date_gap_days']}-day gap in invoice dates")
         if reasons:
@@ -698,12 +705,12 @@ def data_quality_section(
                 [
                     Series(
                         "without a customer",
-                        [100 * row["share_lines_without_customer"] for row in loads],
+                        [100 * row["no_customer_line_share"] for row in loads],
                         PALETTE[0],
                     ),
                     Series(
                         "excluded",
-                        [100 * row["share_lines_excluded"] for row in loads],
+                        [100 * row["excluded_line_share"] for row in loads],
                         PALETTE[1],
                     ),
                 ],
@@ -750,8 +757,8 @@ def data_quality_section(
                             row["test_name"],
                             row["day_outcome"],
                             row["last_outcome"],
-                            f"{row['last_failing_rows']:,}",
-                            f"{row['max_failing_rows']:,}",
+                            f"{row['last_failing_row_count']:,}",
+                            f"{row['max_failing_row_count']:,}",
                         ]
                         for row in problems
                     ],

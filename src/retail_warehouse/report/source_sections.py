@@ -24,8 +24,8 @@ def _amount(value: float) -> str:
 
 
 def _margin_pct(value: Any) -> str:
-    """A 0..100 margin % in a table cell, empty without one."""
-    return _optional(value, lambda v: f"{v:.1f} %")
+    """A 0..1 margin rate as a percent in a table cell, empty without one."""
+    return _optional(value, lambda v: f"{100 * float(v):.1f} %")
 
 
 def profitability_section(
@@ -84,7 +84,7 @@ def profitability_section(
                 _money(row["net_revenue"]),
                 _money(row["cost_of_goods"]),
                 _money(row["gross_margin"]),
-                _margin_pct(row["gross_margin_pct"]),
+                _margin_pct(row["gross_margin_rate"]),
                 row["margin_abc_class"],
                 row["revenue_abc_class"],
             ]
@@ -105,7 +105,7 @@ def profitability_section(
                 f"Gross margin by {level} (top {len(groups)})",
                 bar_chart(
                     [
-                        f"{row['group_name']} ({_margin_pct(row['gross_margin_pct'])})"
+                        f"{row['group_name']} ({_margin_pct(row['gross_margin_rate'])})"
                         for row in groups
                     ],
                     [float(row["gross_margin"]) for row in groups],
@@ -280,7 +280,7 @@ def _location_table(rows: Sequence[Row], has_margin: bool) -> str:
                 pct(row["revenue_share"]),
                 _growth(row["revenue_growth_rate"]),
                 *(
-                    [_optional(row["gross_margin"], _money), _margin_pct(row["gross_margin_pct"])]
+                    [_optional(row["gross_margin"], _money), _margin_pct(row["gross_margin_rate"])]
                     if has_margin
                     else []
                 ),
@@ -358,7 +358,7 @@ def employee_section(employees: Sequence[Row], tiers: Sequence[Row]) -> Section:
                             f"{row['customer_count']:,}",
                             _money(row["net_revenue"]),
                             _money(row["gross_margin"]),
-                            _margin_pct(row["gross_margin_pct"]),
+                            _margin_pct(row["gross_margin_rate"]),
                             _optional(row["returns_share"], pct),
                             row["reward_tier"],
                         ]

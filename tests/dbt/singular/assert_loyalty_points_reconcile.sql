@@ -81,7 +81,7 @@ monthly_totals as (
         sum(points_issued) as points_issued,
         sum(points_redeemed) as points_redeemed,
         sum(rewards_cost) as rewards_cost,
-        max(members_to_date) as members
+        max(cumulative_member_count) as members
     from mart_loyalty_programme_monthly
 
 ),

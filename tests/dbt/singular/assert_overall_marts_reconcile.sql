@@ -62,8 +62,8 @@ outliers as (
 cohorts as (
 
     select
-        sum(customers) as customers,
-        sum(repeat_customers) as repeat_customers
+        sum(customer_count) as customer_count,
+        sum(repeat_customer_count) as repeat_customer_count
     from mart_repeat_purchase_rates_by_cohort
 
 ),
@@ -71,8 +71,8 @@ cohorts as (
 countries as (
 
     select
-        sum(customers) as customers,
-        sum(repeat_customers) as repeat_customers
+        sum(customer_count) as customer_count,
+        sum(repeat_customer_count) as repeat_customer_count
     from mart_repeat_purchase_rates_by_country
 
 ),
@@ -110,29 +110,29 @@ checks as (
     union all
     {{ reconciliation_check(
         "'customers: cohorts = overall'",
-        'mart_repeat_purchase_rates_overall.customers',
-        'cohorts.customers',
+        'mart_repeat_purchase_rates_overall.customer_count',
+        'cohorts.customer_count',
         'mart_repeat_purchase_rates_overall cross join cohorts'
     ) }}
     union all
     {{ reconciliation_check(
         "'repeat customers: cohorts = overall'",
-        'mart_repeat_purchase_rates_overall.repeat_customers',
-        'cohorts.repeat_customers',
+        'mart_repeat_purchase_rates_overall.repeat_customer_count',
+        'cohorts.repeat_customer_count',
         'mart_repeat_purchase_rates_overall cross join cohorts'
     ) }}
     union all
     {{ reconciliation_check(
         "'customers: countries = overall'",
-        'mart_repeat_purchase_rates_overall.customers',
-        'countries.customers',
+        'mart_repeat_purchase_rates_overall.customer_count',
+        'countries.customer_count',
         'mart_repeat_purchase_rates_overall cross join countries'
     ) }}
     union all
     {{ reconciliation_check(
         "'repeat customers: countries = overall'",
-        'mart_repeat_purchase_rates_overall.repeat_customers',
-        'countries.repeat_customers',
+        'mart_repeat_purchase_rates_overall.repeat_customer_count',
+        'countries.repeat_customer_count',
         'mart_repeat_purchase_rates_overall cross join countries'
     ) }}
 

@@ -14,8 +14,8 @@ years_summed as (
 
     select
         step,
-        sum(customers_reaching) as customers_reaching,
-        sum(customers_dropped) as customers_dropped
+        sum(reached_customer_count) as reached_customer_count,
+        sum(dropped_customer_count) as dropped_customer_count
     from mart_purchase_ladder
     where cohort <> 'all'
     group by 1
@@ -26,8 +26,8 @@ all_cohorts as (
 
     select
         step,
-        customers_reaching,
-        customers_dropped
+        reached_customer_count,
+        dropped_customer_count
     from mart_purchase_ladder
     where cohort = 'all'
 
@@ -35,13 +35,13 @@ all_cohorts as (
 
 select
     all_cohorts.step,
-    all_cohorts.customers_reaching,
-    years_summed.customers_reaching as summed_customers_reaching
+    all_cohorts.reached_customer_count,
+    years_summed.reached_customer_count as summed_customers_reaching
 from all_cohorts
 left join years_summed
     on all_cohorts.step = years_summed.step
 where
     years_summed.step is null
-    or all_cohorts.customers_reaching <> years_summed.customers_reaching
-    or coalesce(all_cohorts.customers_dropped, -1)
-    <> coalesce(years_summed.customers_dropped, -1)
+    or all_cohorts.reached_customer_count <> years_summed.reached_customer_count
+    or coalesce(all_cohorts.dropped_customer_count, -1)
+    <> coalesce(years_summed.dropped_customer_count, -1)

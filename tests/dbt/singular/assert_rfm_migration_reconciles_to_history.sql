@@ -31,7 +31,7 @@ arrivals_in_history as (
     select
         quarter_pairs.quarter_end_date,
         mart_customer_segment_history.segment,
-        count(*) as customers
+        count(*) as customer_count
     from quarter_pairs
     inner join mart_customer_segment_history
         on
@@ -46,7 +46,7 @@ departures_in_history as (
     select
         quarter_pairs.quarter_end_date,
         mart_customer_segment_history.segment,
-        count(*) as customers
+        count(*) as customer_count
     from quarter_pairs
     inner join mart_customer_segment_history
         on
@@ -60,7 +60,7 @@ arrival_totals as (
 
     select
         quarter_end_date,
-        sum(customers) as customers
+        sum(customer_count) as customer_count
     from arrivals_in_history
     group by 1
 
@@ -70,7 +70,7 @@ departure_totals as (
 
     select
         quarter_end_date,
-        sum(customers) as customers
+        sum(customer_count) as customer_count
     from departures_in_history
     group by 1
 
@@ -81,8 +81,8 @@ new_in_history as (
     select
         arrival_totals.quarter_end_date,
         'New (no purchase yet)' as segment,
-        arrival_totals.customers
-        - coalesce(departure_totals.customers, 0) as customers
+        arrival_totals.customer_count
+        - coalesce(departure_totals.customer_count, 0) as customer_count
     from arrival_totals
     left join departure_totals
         on arrival_totals.quarter_end_date = departure_totals.quarter_end_date
@@ -94,7 +94,7 @@ arrivals_in_migration as (
     select
         quarter_end_date,
         to_segment as segment,
-        sum(customers) as customers
+        sum(customer_count) as customer_count
     from mart_segment_migration
     group by 1, 2
 
@@ -105,7 +105,7 @@ departures_in_migration as (
     select
         quarter_end_date,
         from_segment as segment,
-        sum(customers) as customers
+        sum(customer_count) as customer_count
     from mart_segment_migration
     group by 1, 2
 
@@ -117,23 +117,23 @@ expected as (
         'into' as direction,
         quarter_end_date,
         segment,
-        customers
+        customer_count
     from arrivals_in_history
     union all
     select
         'out of' as direction,
         quarter_end_date,
         segment,
-        customers
+        customer_count
     from departures_in_history
     union all
     select
         'out of' as direction,
         quarter_end_date,
         segment,
-        customers
+        customer_count
     from new_in_history
-    where customers > 0
+    where customer_count > 0
 
 ),
 
@@ -143,14 +143,14 @@ actual as (
         'into' as direction,
         quarter_end_date,
         segment,
-        customers
+        customer_count
     from arrivals_in_migration
     union all
     select
         'out of' as direction,
         quarter_end_date,
         segment,
-        customers
+        customer_count
     from departures_in_migration
 
 ),
@@ -162,8 +162,8 @@ final as (
         coalesce(expected.quarter_end_date, actual.quarter_end_date)
             as quarter_end_date,
         coalesce(expected.segment, actual.segment) as segment,
-        cast(expected.customers as bigint) as expected_customers,
-        cast(actual.customers as bigint) as actual_customers
+        cast(expected.customer_count as bigint) as expected_customers,
+        cast(actual.customer_count as bigint) as actual_customers
     from expected
     full outer join actual
         on
@@ -171,9 +171,9 @@ final as (
             and expected.quarter_end_date = actual.quarter_end_date
             and expected.segment = actual.segment
     where
-        expected.customers is null
-        or actual.customers is null
-        or expected.customers != actual.customers
+        expected.customer_count is null
+        or actual.customer_count is null
+        or expected.customer_count != actual.customer_count
 
 )
 

@@ -20,8 +20,8 @@ customers_by_segment as (
 
     select
         segment,
-        count(*) as customers,
-        sum(monetary) as revenue
+        count(*) as customer_count,
+        sum(monetary) as net_revenue
     from mart_customer_rfm
     group by 1
 
@@ -32,12 +32,12 @@ per_segment as (
     select
         coalesce(mart_rfm_segments.segment, customers_by_segment.segment)
             as check_name,
-        cast(coalesce(customers_by_segment.customers, 0) as bigint)
+        cast(coalesce(customers_by_segment.customer_count, 0) as bigint)
             as expected_customers,
-        cast(mart_rfm_segments.customers as bigint) as actual_customers,
-        cast(coalesce(customers_by_segment.revenue, 0) as numeric(18, 2))
+        cast(mart_rfm_segments.customer_count as bigint) as actual_customers,
+        cast(coalesce(customers_by_segment.net_revenue, 0) as numeric(18, 2))
             as expected_revenue,
-        cast(mart_rfm_segments.revenue as numeric(18, 2)) as actual_revenue
+        cast(mart_rfm_segments.net_revenue as numeric(18, 2)) as actual_revenue
     from mart_rfm_segments
     full outer join customers_by_segment
         on mart_rfm_segments.segment = customers_by_segment.segment
@@ -47,8 +47,8 @@ per_segment as (
 customer_totals as (
 
     select
-        count(*) as customers,
-        sum(monetary) as revenue
+        count(*) as customer_count,
+        sum(monetary) as net_revenue
     from mart_customer_rfm
 
 ),
@@ -56,8 +56,8 @@ customer_totals as (
 segment_totals as (
 
     select
-        sum(customers) as customers,
-        sum(revenue) as revenue
+        sum(customer_count) as customer_count,
+        sum(net_revenue) as net_revenue
     from mart_rfm_segments
 
 ),
@@ -66,10 +66,10 @@ total as (
 
     select
         'all segments' as check_name,
-        cast(customer_totals.customers as bigint) as expected_customers,
-        cast(segment_totals.customers as bigint) as actual_customers,
-        cast(customer_totals.revenue as numeric(18, 2)) as expected_revenue,
-        cast(segment_totals.revenue as numeric(18, 2)) as actual_revenue
+        cast(customer_totals.customer_count as bigint) as expected_customers,
+        cast(segment_totals.customer_count as bigint) as actual_customers,
+        cast(customer_totals.net_revenue as numeric(18, 2)) as expected_revenue,
+        cast(segment_totals.net_revenue as numeric(18, 2)) as actual_revenue
     from customer_totals
     cross join segment_totals
 

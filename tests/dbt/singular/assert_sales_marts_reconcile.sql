@@ -46,7 +46,7 @@ monthly_totals as (
 
     select
         sum(net_revenue) as net_revenue,
-        sum(new_customers) as new_customers,
+        sum(new_customer_count) as new_customer_count,
         count(*) as month_count
     from mart_sales_monthly
 
@@ -56,7 +56,7 @@ daily_totals as (
 
     select
         sum(net_revenue) as net_revenue,
-        sum(new_customers) as new_customers,
+        sum(new_customer_count) as new_customer_count,
         count(*) as day_count
     from mart_sales_daily
 
@@ -74,9 +74,9 @@ cohort_starts as (
 
     select
         mart_customer_cohorts.cohort_month,
-        mart_customer_cohorts.cohort_customers,
-        mart_customer_cohorts.active_customers,
-        mart_sales_monthly.new_customers
+        mart_customer_cohorts.cohort_customer_count,
+        mart_customer_cohorts.active_customer_count,
+        mart_sales_monthly.new_customer_count
     from mart_customer_cohorts
     left join mart_sales_monthly
         on
@@ -107,30 +107,30 @@ checks as (
     {{ reconciliation_check(
         "'monthly new customers = customers'",
         'customer_totals.customers',
-        'monthly_totals.new_customers',
+        'monthly_totals.new_customer_count',
         'customer_totals cross join monthly_totals'
     ) }}
     union all
     {{ reconciliation_check(
         "'daily new customers = customers'",
         'customer_totals.customers',
-        'daily_totals.new_customers',
+        'daily_totals.new_customer_count',
         'customer_totals cross join daily_totals'
     ) }}
     union all
     {{ reconciliation_check(
         "'cohort ' || " ~ year_month_label('cohort_month')
         ~ " || ' month 0 = new customers'",
-        'coalesce(new_customers, -1)',
-        'cohort_customers',
+        'coalesce(new_customer_count, -1)',
+        'cohort_customer_count',
         'cohort_starts'
     ) }}
     union all
     {{ reconciliation_check(
         "'cohort ' || " ~ year_month_label('cohort_month')
         ~ " || ' month 0 active = cohort size'",
-        'cohort_customers',
-        'active_customers',
+        'cohort_customer_count',
+        'active_customer_count',
         'cohort_starts'
     ) }}
 

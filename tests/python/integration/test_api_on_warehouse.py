@@ -113,7 +113,7 @@ def test_postgres_is_served_as_the_bi_role(built_warehouse: dict[str, object]) -
     health = pg.get("/health")
     assert health.status_code == 200, health.text
     assert health.json()["target"].startswith(f"postgres {postgres.user}@")
-    assert health.json()["customers"] == duck.get("/health").json()["customers"]
+    assert health.json()["customer_count"] == duck.get("/health").json()["customer_count"]
     for customer_id in (12346, 12347, 12748, 14911, 18287):
         assert (
             pg.get(f"/customers/{customer_id}").json()

@@ -38,7 +38,7 @@ ORDER = {
     "ml_customer_predictions": "customer_id",
     "ml_repeat_drivers": "feature",
     "ml_sales_forecast": "series, week_ahead",
-    "ml_model_evaluation": "model, segment, fold, method, metric",
+    "ml_model_evaluation": "model, evaluation_group, fold, method, metric",
     "ml_model_registry": "model_name",
 }
 AS_OF = dt.date(2011, 12, 9)
@@ -97,7 +97,7 @@ def test_selected_models_beat_the_naive_baselines(built_warehouse: dict[str, obj
     _, rows = query_columns(
         built_warehouse["duck"],
         "select model, fold, method, metric, value from ml.ml_model_evaluation "
-        "where segment = 'active customers'",
+        "where evaluation_group = 'active customers'",
     )
     value = {tuple(row[:4]): row[4] for row in rows}
     purchase = "purchase_next_horizon"
@@ -119,13 +119,13 @@ def test_kept_methods_are_the_best_on_the_validation_folds(
     """The rule the constants follow: chosen on the folds before the test window only."""
     _, rows = query_columns(
         built_warehouse["duck"],
-        "select model, segment, method, metric, avg(value) from ml.ml_model_evaluation "
+        "select model, evaluation_group, method, metric, avg(value) from ml.ml_model_evaluation "
         "where fold like 'validation%' group by 1, 2, 3, 4",
     )
     mean = {tuple(row[:4]): row[4] for row in rows}
 
-    def best(model: str, segment: str, methods: tuple[str, ...], metric: str, low: bool) -> str:
-        scores = {method: mean[(model, segment, method, metric)] for method in methods}
+    def best(model: str, group: str, methods: tuple[str, ...], metric: str, low: bool) -> str:
+        scores = {method: mean[(model, group, method, metric)] for method in methods}
         return (min if low else max)(scores, key=scores.get)
 
     customers = "active customers"

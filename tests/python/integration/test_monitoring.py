@@ -128,7 +128,7 @@ def test_each_build_keeps_one_row_per_node_and_the_daily_mart_shows_them(
 
     daily = scratch.query(
         "select test_name, day_outcome, last_outcome, run_count, pass_count, warn_count, "
-        "fail_count, last_failing_rows from monitoring.mart_data_quality_daily"
+        "fail_count, last_failing_row_count from monitoring.mart_data_quality_daily"
     )
     monitor_days = [row for row in daily if row[0].startswith(MONITOR)]
     assert [row[1:] for row in monitor_days] == [("warn", "warn", 2, 0, 2, 0, 1)]

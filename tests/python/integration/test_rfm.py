@@ -80,9 +80,9 @@ def test_every_purchasing_customer_scored_once(built_warehouse: dict[str, object
 
 def test_segment_summary_identical_and_complete(built_warehouse: dict[str, object]) -> None:
     columns = (
-        "segment, segment_order, customers, customer_share, mean_recency_days, "
+        "segment, segment_order, customer_count, customer_share, mean_recency_days, "
         "median_recency_days, mean_frequency, median_frequency, mean_monetary, "
-        "median_monetary, revenue, revenue_share, recommended_action"
+        "median_monetary, net_revenue, revenue_share, recommended_action"
     )
     sql = f"select {columns} from marts.mart_rfm_segments"
     duck_rows = query_rows(built_warehouse["duck"], sql)
@@ -93,8 +93,8 @@ def test_segment_summary_identical_and_complete(built_warehouse: dict[str, objec
     (customers, revenue) = query_rows(
         built_warehouse["duck"], "select count(*), sum(monetary) from marts.mart_customer_rfm"
     )[0]
-    assert sum(segment["customers"] for segment in summary.values()) == customers
-    assert sum(segment["revenue"] for segment in summary.values()) == revenue
+    assert sum(segment["customer_count"] for segment in summary.values()) == customers
+    assert sum(segment["net_revenue"] for segment in summary.values()) == revenue
     share = sum(segment["customer_share"] for segment in summary.values())
     assert abs(share - Decimal(1)) <= Decimal("0.0010")
 
@@ -133,7 +133,7 @@ def test_last_snapshot_is_the_current_rfm(built_warehouse: dict[str, object]) ->
 def test_segment_migration_identical(built_warehouse: dict[str, object]) -> None:
     sql = (
         "select quarter_end_date, from_segment, to_segment, previous_quarter_end_date, "
-        "is_complete_quarter, customers, from_segment_customers, share_of_from_segment "
+        "is_complete_quarter, customer_count, from_segment_customer_count, from_segment_share "
         "from marts.mart_segment_migration"
     )
     duck = _by_key(query_rows(built_warehouse["duck"], sql), width=3)

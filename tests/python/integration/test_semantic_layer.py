@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.integration]
 
 METRICS = (
     "net_revenue",
-    "orders",
-    "active_customers",
-    "new_customers",
+    "order_count",
+    "active_customer_count",
+    "new_customer_count",
     "cancellation_rate",
     "net_revenue_all_months",
 )
@@ -67,8 +67,8 @@ def test_metrics_equal_mart_sales_monthly(
     rows = (
         built_warehouse["duck"]
         .execute(
-            "select cast(month_start_date as varchar), net_revenue, invoices_placed, "
-            "active_customers, new_customers, cancellation_rate, is_complete_month"
+            "select cast(month_start_date as varchar), net_revenue, order_count, "
+            "active_customer_count, new_customer_count, cancellation_rate, is_complete_month"
             " from marts.mart_sales_monthly"
         )
         .fetchall()
@@ -81,12 +81,12 @@ def test_metrics_equal_mart_sales_monthly(
         if not complete:
             # the metrics leave an incomplete month out by default
             assert month == "2011-12-01"
-            assert not metric["net_revenue"] and not metric["orders"], month
+            assert not metric["net_revenue"] and not metric["order_count"], month
             continue
         # MetricFlow sums in double precision; the mart rounds the exact sum.
         assert abs(Decimal(metric["net_revenue"]) - net_revenue) <= Decimal("0.01"), month
-        assert int(float(metric["orders"])) == orders, month
-        assert int(float(metric["active_customers"])) == active, month
-        assert int(float(metric["new_customers"] or 0)) == new, month
+        assert int(float(metric["order_count"])) == orders, month
+        assert int(float(metric["active_customer_count"])) == active, month
+        assert int(float(metric["new_customer_count"] or 0)) == new, month
         rate = Decimal(metric["cancellation_rate"]).quantize(Decimal("0.0001"))
         assert abs(rate - cancellation_rate) <= Decimal("0.0001"), month

@@ -38,8 +38,8 @@ select * from (values
      100.00::decimal(18,2), true, date '2011-10-31'),
     (date '2011-11-01', 1500.00, 50.00, 12, 1, 9, 2, 7, 125.00, true, date '2011-11-30'),
     (date '2011-12-01', 300.00, -80.00, 3, 0, 3, 0, 3, 100.00, false, date '2011-12-09')
-) as t(month_start_date, net_revenue, net_revenue_mom_growth_pct, invoices_placed,
-       invoices_cancelled, active_customers, new_customers, returning_customers,
+) as t(month_start_date, net_revenue, net_revenue_mom_growth_pct, order_count,
+       cancelled_invoice_count, active_customer_count, new_customer_count, returning_customer_count,
        average_order_value, is_complete_month, last_data_date);
 create table marts.mart_sales_daily as
 select (date '2011-12-09' - i::integer) as date_day, (100 + i)::decimal(18,2) as net_revenue
@@ -54,7 +54,7 @@ create table marts.mart_customer_cohorts as
 select * from (values
     (date '2011-10-01', 0, 5, 1.0), (date '2011-10-01', 1, 5, 0.4),
     (date '2011-11-01', 0, 3, 1.0)
-) as t(cohort_month, months_since_first_purchase, cohort_customers, retention_rate);
+) as t(cohort_month, months_since_first_purchase, cohort_customer_count, retention_rate);
 create table marts.mart_purchase_ladder as
 select * from (values
     ('all', 1, '1', 8, 1.0, null, null, null, null, null),
@@ -63,8 +63,8 @@ select * from (values
     ('2010', 2, '2', 4, 0.8, 0.8, 1, 0.2, 30.0, 95.0),
     ('2011', 1, '1', 3, 1.0, null, null, null, null, null),
     ('2011', 2, '2', 0, 0.0, 0.0, 3, 1.0, null, null)
-) as t(cohort, step, step_label, customers_reaching, share_of_customers,
-       conversion_from_previous_step, customers_dropped, drop_off_from_previous_step,
+) as t(cohort, step, step_label, reached_customer_count, customer_share,
+       conversion_rate, dropped_customer_count, drop_off_rate,
        median_days_since_previous, p90_days_since_previous);
 create table marts.mart_product_performance as
 select * from (values
@@ -76,7 +76,7 @@ create table marts.mart_country_performance as
 select * from (values
     ('GB', 'United Kingdom', 1, 2500.0, 0.9, 7, 10.0),
     ('FR', 'France', 2, 300.0, 0.1, 1, null)
-) as t(country_code, country_name, revenue_rank, net_revenue, revenue_share, customers,
+) as t(country_code, country_name, revenue_rank, net_revenue, revenue_share, customer_count,
        net_revenue_growth_12m_pct);
 """
 
@@ -85,8 +85,8 @@ create table marts.mart_rfm_segments as
 select * from (values
     ('Champions', 1, date '2011-12-10', 2, 0.25, 5.0, 2000.0, 0.8, 'Reward them'),
     ('Hibernating', 2, date '2011-12-10', 6, 0.75, 300.0, 500.0, 0.2, 'Low-cost channels')
-) as t(segment, segment_order, reference_date, customers, customer_share,
-       mean_recency_days, revenue, revenue_share, recommended_action);
+) as t(segment, segment_order, reference_date, customer_count, customer_share,
+       mean_recency_days, net_revenue, revenue_share, recommended_action);
 create table marts.mart_segment_migration as
 select * from (values
     (date '2011-09-30', date '2011-06-30', true, 'Champions', 'Champions', 2, 1.0),
@@ -94,14 +94,14 @@ select * from (values
     (date '2011-09-30', date '2011-06-30', true, 'Hibernating', 'Hibernating', 4, 0.8),
     (date '2011-12-09', date '2011-09-30', false, 'Champions', 'Hibernating', 1, 0.5)
 ) as t(quarter_end_date, previous_quarter_end_date, is_complete_quarter, from_segment,
-       to_segment, customers, share_of_from_segment);
+       to_segment, customer_count, from_segment_share);
 create table marts.mart_loyalty_programme_monthly as
 select * from (values
     (date '2011-10-01', 10000, 5000, 5000, 5.00, 5.00, 0.005, 3, 3),
     (date '2011-11-01', 12000, 10000, 7000, 7.00, 10.00, 0.0067, 4, 5)
 ) as t(month_start_date, points_issued, points_redeemed, points_outstanding,
-       outstanding_liability, rewards_cost, rewards_cost_share, members_active,
-       members_to_date);
+       outstanding_liability, rewards_cost, rewards_cost_share, active_member_count,
+       cumulative_member_count);
 create table marts.mart_loyalty_scenarios as
 select * from (values
     ('default', 1, 'The default rules', 10.0, 5000, 5.00, 5, 3, 15.00, 7.00, 22.00,
@@ -109,7 +109,7 @@ select * from (values
     ('top_tiers_only', 2, 'Only <b>platinum</b>', 10.0, 5000, 5.00, 1, 1, 5.00, 1.00, 6.00,
      2800.00, 0.002143, 6.00)
 ) as t(scenario_id, scenario_order, description, points_per_currency_unit,
-       points_per_reward, reward_value, members, rewards_redeemed, rewards_cost,
+       points_per_reward, reward_value, member_count, rewards_redeemed, rewards_cost,
        outstanding_liability, programme_cost, net_revenue, programme_cost_share,
        programme_cost_per_member);
 create schema ml;
@@ -118,7 +118,7 @@ select * from (values
     (1, 'high-value', 3, 0.375, 0.9, 20.0, 5.0, 900.0, 150.0, 0.3),
     (2, 'low-value', 5, 0.625, 0.1, 200.0, 1.0, 60.0, 60.0, 0.3)
 ) as t(cluster_id, cluster_label, customer_count, customer_share, net_revenue_share,
-       mean_recency_days, mean_frequency, mean_monetary, mean_avg_order_value,
+       mean_recency_days, mean_frequency, mean_monetary, mean_average_order_value,
        silhouette_score);
 create table ml.ml_sales_forecast as
 select 'total' as series, w as week_ahead,
@@ -132,14 +132,14 @@ select * from (values
     ('sales_forecast', 'total', 'seasonal_naive', 'mae', 12.0, false),
     ('sales_forecast', 'total', 'smoothed', 'mae', 10.0, true),
     ('sales_forecast', 'total', 'baseline_x', 'mae', 15.0, false)
-) as t(model, segment, method, metric, value, is_selected);
+) as t(model, evaluation_group, method, metric, value, is_selected);
 create schema monitoring;
 create table monitoring.mart_load_quality as
 select * from (values
     (1, date '2011-01-05', 'a.csv', 1000, null, null, 0.25, 0.04, 3, 12, false, false),
     (2, date '2011-02-05', 'b.csv', 300, 1000.0, 0.3, 0.2, 0.03, 2, 20, true, true)
 ) as t(load_id, load_date, source_file, line_count, recent_average_line_count,
-       line_count_ratio, share_lines_without_customer, share_lines_excluded,
+       times_recent_average, no_customer_line_share, excluded_line_share,
        days_from_last_invoice_to_load, largest_invoice_date_gap_days, is_low_volume,
        has_invoice_date_gap);
 create table monitoring.mart_data_quality_daily as
@@ -149,8 +149,8 @@ select * from (values
     (date '2026-11-02', 'test.p.t1', 'not_null_<b>t1</b>', 'fail', 'pass', 0, 7),
     (date '2026-11-02', 'test.p.t2', 't2', 'warn', 'warn', 5, 5),
     (date '2026-11-02', 'test.p.t3', 't3', 'pass', 'pass', 0, 0)
-) as t(run_date, test_id, test_name, day_outcome, last_outcome, last_failing_rows,
-       max_failing_rows);
+) as t(run_date, test_id, test_name, day_outcome, last_outcome, last_failing_row_count,
+       max_failing_row_count);
 """
 
 
@@ -221,7 +221,7 @@ def test_evaluation_tables_put_the_kept_method_first() -> None:
     rows = [
         {
             "model": "m",
-            "segment": "s",
+            "evaluation_group": "s",
             "metric": "mae",
             "method": name,
             "value": value,
@@ -231,7 +231,7 @@ def test_evaluation_tables_put_the_kept_method_first() -> None:
     ]
     (figure,) = evaluation_tables(rows)
     headers = [th.text for th in ET.fromstring(figure.html).iter("th")]
-    assert headers == ["segment", "metric", "c (kept)", "b", "baseline_a"]
+    assert headers == ["group", "metric", "c (kept)", "b", "baseline_a"]
 
 
 def test_data_quality_of_a_first_load_without_recorded_builds() -> None:
@@ -241,9 +241,9 @@ def test_data_quality_of_a_first_load_without_recorded_builds() -> None:
         "source_file": "online_retail_II.csv.gz",
         "line_count": 1_067_371,
         "recent_average_line_count": None,
-        "line_count_ratio": None,
-        "share_lines_without_customer": 0.228,
-        "share_lines_excluded": 0.038,
+        "times_recent_average": None,
+        "no_customer_line_share": 0.228,
+        "excluded_line_share": 0.038,
         "days_from_last_invoice_to_load": 5470,
         "largest_invoice_date_gap_days": 12,
         "is_low_volume": False,
@@ -354,7 +354,7 @@ select * from (values
      0.375, 2, null),
     ('supplier', 'FR', 'France', 'EUROPE', 50, 15, 8000.00, {margin_fr}, {pct_fr}, 1.0, 1, -0.1)
 ) as t(location_role, country_code, country_name, region, order_count, customer_count,
-       net_revenue, gross_margin, gross_margin_pct, revenue_share, revenue_rank,
+       net_revenue, gross_margin, gross_margin_rate, revenue_share, revenue_rank,
        revenue_growth_rate);
 create table marts.mart_location_monthly as
 select * from (values
@@ -368,37 +368,37 @@ select * from (values
 TPCH_SQL = (
     LOCATION_SQL.format(
         margin_de="1000.00",
-        pct_de="20.00",
+        pct_de="0.2000",
         margin_us="300.00",
-        pct_us="10.00",
+        pct_us="0.1000",
         margin_fr="1300.00",
-        pct_fr="16.25",
+        pct_fr="0.1625",
     )
     + """
 create table marts.mart_product_profitability as
 select * from (values
-    ('1', 'goldenrod <lace>', 'STANDARD BRASS', 'Brand#13', 3000.00, 2000.00, 1000.00, 33.33,
+    ('1', 'goldenrod <lace>', 'STANDARD BRASS', 'Brand#13', 3000.00, 2000.00, 1000.00, 0.3333,
      1, 'A', 'A'),
-    ('2', 'blush thistle', 'SMALL TIN', 'Brand#13', 4000.00, 3700.00, 300.00, 7.50, 2, 'B', 'A'),
-    ('3', null, 'SMALL TIN', 'Brand#42', 1000.00, 1000.00, 0.00, 0.00, 3, 'C', 'B')
+    ('2', 'blush thistle', 'SMALL TIN', 'Brand#13', 4000.00, 3700.00, 300.00, 0.0750, 2, 'B', 'A'),
+    ('3', null, 'SMALL TIN', 'Brand#42', 1000.00, 1000.00, 0.00, 0.0000, 3, 'C', 'B')
 ) as t(product_id, product_name, product_type, brand, net_revenue, cost_of_goods,
-       gross_margin, gross_margin_pct, margin_rank, margin_abc_class, revenue_abc_class);
+       gross_margin, gross_margin_rate, margin_rank, margin_abc_class, revenue_abc_class);
 create table marts.mart_product_group_profitability as
 select * from (values
-    ('product_type', 'STANDARD BRASS', 1, 3000.00, 1000.00, 33.33, 0.7692, 1),
-    ('product_type', 'SMALL TIN', 2, 5000.00, 300.00, 6.00, 0.2308, 2),
-    ('brand', 'Brand#13', 2, 7000.00, 1300.00, 18.57, 1.0, 1),
-    ('brand', 'Brand#42', 1, 1000.00, 0.00, 0.00, 0.0, 2)
-) as t(group_level, group_name, product_count, net_revenue, gross_margin, gross_margin_pct,
+    ('product_type', 'STANDARD BRASS', 1, 3000.00, 1000.00, 0.3333, 0.7692, 1),
+    ('product_type', 'SMALL TIN', 2, 5000.00, 300.00, 0.0600, 0.2308, 2),
+    ('brand', 'Brand#13', 2, 7000.00, 1300.00, 0.1857, 1.0, 1),
+    ('brand', 'Brand#42', 1, 1000.00, 0.00, 0.0000, 0.0, 2)
+) as t(group_level, group_name, product_count, net_revenue, gross_margin, gross_margin_rate,
        margin_share, margin_rank);
 create table marts.mart_employee_performance as
 select * from (values
-    ('Clerk#1', 'Clerk#1', 20, 8, 4000.00, 800.00, 20.00, 0.01, 1, 'gold'),
-    ('Clerk#2', 'Clerk#2', 15, 7, 3000.00, 400.00, 13.33, 0.02, 2, 'silver'),
-    ('Clerk#3', 'Clerk#3', 14, 6, 900.00, 90.00, 10.00, null, 3, 'standard'),
-    ('Clerk#4', 'Clerk#<4>', 1, 1, 100.00, 10.00, 10.00, 0.0, 4, 'not_eligible')
+    ('Clerk#1', 'Clerk#1', 20, 8, 4000.00, 800.00, 0.2000, 0.01, 1, 'gold'),
+    ('Clerk#2', 'Clerk#2', 15, 7, 3000.00, 400.00, 0.1333, 0.02, 2, 'silver'),
+    ('Clerk#3', 'Clerk#3', 14, 6, 900.00, 90.00, 0.1000, null, 3, 'standard'),
+    ('Clerk#4', 'Clerk#<4>', 1, 1, 100.00, 10.00, 0.1000, 0.0, 4, 'not_eligible')
 ) as t(employee_id, employee_name, order_count, customer_count, net_revenue, gross_margin,
-       gross_margin_pct, returns_share, margin_rank, reward_tier);
+       gross_margin_rate, returns_share, margin_rank, reward_tier);
 """
 )
 
@@ -478,7 +478,7 @@ def test_location_months_leave_out_the_partial_month() -> None:
             "customer_count": 2,
             "net_revenue": 300.0,
             "gross_margin": None,
-            "gross_margin_pct": None,
+            "gross_margin_rate": None,
             "revenue_share": 1.0,
             "revenue_rank": 1,
             "revenue_growth_rate": None,

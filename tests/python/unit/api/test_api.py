@@ -55,7 +55,7 @@ def assert_error(response, status: int, field: str | None = None, text: str = ""
 def test_health_and_version(client: TestClient) -> None:
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["models_loaded"] is True
-    assert health["customers"] == 58 and health["target"].startswith("duckdb ")
+    assert health["customer_count"] == 58 and health["target"].startswith("duckdb ")
     version = client.get("/version").json()
     assert version["model_version"] == health["model_version"]
     assert version["package_version"] and version["api_version"]
@@ -277,7 +277,7 @@ def test_a_swapped_in_build_is_served(
     connection.close()
     os.replace(new, path)
     assert_error(client.get("/customers/3"), 404)
-    assert client.get("/health").json()["customers"] == 57
+    assert client.get("/health").json()["customer_count"] == 57
 
 
 def test_models_of_another_version_are_refused_with_503(

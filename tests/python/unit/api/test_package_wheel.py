@@ -129,7 +129,7 @@ def test_the_wheel_serves_the_api(clean_venv: Path, warehouse_file: Path, tmp_pa
                     pytest.fail(f"serve did not start: {server.communicate()[1]}")
                 time.sleep(0.2)
         assert response.status_code == 200, response.text
-        assert response.json()["customers"] == 58
+        assert response.json()["customer_count"] == 58
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -41,7 +41,7 @@ def test_features_by_hand(invoices: pd.DataFrame) -> None:
     assert one["monetary"] == pytest.approx(120.0)
     assert one["recency_days"] == 10  # last purchase on day 10, cutoff day 20
     assert one["tenure_days"] == 20
-    assert one["avg_order_value"] == pytest.approx(75.0)
+    assert one["average_order_value"] == pytest.approx(75.0)
     assert one["cancellation_rate"] == pytest.approx(1 / 3)
     assert one["product_breadth"] == pytest.approx(3.0)
     assert one["orders_previous_horizon"] == 0  # the window is days (10, 20]
@@ -54,7 +54,7 @@ def test_customer_with_only_cancellations(invoices: pd.DataFrame) -> None:
     assert two["frequency"] == 0
     assert two["monetary"] == pytest.approx(-20.0)
     assert two["cancellation_rate"] == 1.0
-    assert two["avg_order_value"] == 0.0
+    assert two["average_order_value"] == 0.0
     assert two["product_breadth"] == 0.0
     assert two["recency_days"] == 15  # since its last invoice of any kind
 

@@ -93,9 +93,9 @@ def test_forecast_and_backtest_on_synthetic_data(synthetic_invoices: pd.DataFram
     assert forecast["week_start_date"].min() == from_day_number(as_of + 1)
     assert (forecast["method"] == FORECAST_METHOD).all()
     backtest = forecast_backtest(synthetic_invoices, 12, 1)
-    total = backtest[backtest["segment"] == TOTAL]
+    total = backtest[backtest["evaluation_group"] == TOTAL]
     assert set(total["method"]) == {*METHODS, *STATSFORECAST_METHODS}
-    assert set(backtest.loc[backtest["segment"] == "GB", "method"]) == set(METHODS)
+    assert set(backtest.loc[backtest["evaluation_group"] == "GB", "method"]) == set(METHODS)
     assert set(backtest["metric"]) == {"mape_pct", "mae", "interval_coverage"}
     assert backtest["value"][backtest["metric"] == "interval_coverage"].between(0, 1).all()
     # Two years of weeks: origins 12, 24 and 36 weeks back all have a year of history.
@@ -157,7 +157,8 @@ def test_model_evaluation_columns(synthetic_invoices: pd.DataFrame) -> None:
         "spend_next_horizon",
         "sales_forecast",
     }
-    assert not evaluation.duplicated(["model", "segment", "fold", "method", "metric"]).any()
+    key = ["model", "evaluation_group", "fold", "method", "metric"]
+    assert not evaluation.duplicated(key).any()
     assert evaluation["as_of_date"].nunique() == 1
 
 
