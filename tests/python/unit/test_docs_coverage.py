@@ -2,8 +2,8 @@
 states its grain first ("One row per ..."); every macro and each of its
 arguments is described (macros/_macros.yml).
 
-Runs `dbt parse` (no warehouse needed) into a temporary target path and reads
-the manifest, so SQL and Python models, doc() blocks and YAML in every folder
+Reads the manifest of a `dbt parse` (the `manifest` fixture of conftest.py,
+no warehouse needed), so SQL and Python models, doc() blocks and YAML in every folder
 are covered exactly as dbt sees them. Columns a model has but its YAML does
 not list are caught on the built warehouse instead
 (tests/python/integration/test_bi_serving.py: every column of every mart has
@@ -12,18 +12,9 @@ a comment).
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
 GRAIN_PREFIX = "One row per"
 
 
@@ -141,41 +132,6 @@ def test_undescribed_macros_finds_every_kind_of_gap() -> None:
         "bare (macros/bare.sql): no description",
         "half (macros/half.sql): argument scale not described",
     ]
-
-
-@pytest.fixture(scope="module", params=["online_retail", "tpch"])
-def manifest(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
-    """The manifest of each source system's build (var sales_source through
-    RW_SALES_SOURCE): each enables models the other leaves out."""
-    work = tmp_path_factory.mktemp("docs_parse")
-    env = dict(os.environ)
-    env.update(
-        DBT_PROFILES_DIR=str(REPO / "profiles"),
-        DUCKDB_PATH=str(work / "parse.duckdb"),
-        DBT_TARGET="duckdb",
-        RW_SALES_SOURCE=request.param,
-    )
-    result = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "parse",
-            "--target",
-            "duckdb",
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"dbt parse failed\n{result.stdout[-4000:]}\n{result.stderr}"
-    return json.loads((work / "target" / "manifest.json").read_text())
 
 
 def test_every_model_and_column_is_described(manifest: dict[str, Any]) -> None:
