@@ -22,7 +22,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,api,orchestration,tpch]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,api,orchestration,tpch,spark]'
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install pinned packages

@@ -17,6 +17,9 @@ Passed or not, dbt's ``run_results.json`` is stored in ``<prefix>monitoring.dbt_
 a failed build, in the published file when nobody holds it). The orchestrator runs builds
 through ``run_build`` too, with its own way of starting dbt (``DbtRunner``). A plain
 ``dbt build`` still builds in place, as dbt users expect. Method: docs/publishing.md.
+
+On Apache Spark there is no shadow copy and no atomic publish (``build_in_place``): dbt builds
+in place and the run is audited and reported the same way (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -248,6 +251,8 @@ def run_build(
     process writing to this terminal); ``echo`` gets the report. Raises
     ``WarehouseBusyError`` when another build holds the warehouse."""
     check_whole_build(dbt_args)
+    if target == "spark":
+        return build_in_place(target, settings, dbt_args, runner, echo=echo)
     keep = settings.keep_generations if keep_generations is None else keep_generations
     env = dbt_environment()
     if settings.schema_prefix:
@@ -304,6 +309,61 @@ def run_build(
         shadow_location=location,
         report=report,
         outcome=outcome,
+        seconds=seconds,
+    )
+
+
+def build_in_place(
+    target: str,
+    settings: Settings,
+    dbt_args: Sequence[str] = (),
+    runner: DbtRunner = run_dbt_subprocess,
+    *,
+    echo: Callable[[str], None] = print,
+) -> BuildResult:
+    """``dbt build`` straight into the warehouse (Spark: no shadow copy, no atomic publish, so
+    a failed build leaves the tables it wrote), audited and reported as a published build is;
+    exit code 0 only when nothing at error severity failed."""
+    env = dbt_environment()
+    if settings.schema_prefix:
+        env["RW_SCHEMA_PREFIX"] = settings.schema_prefix
+    env.setdefault("RW_SPARK_DIR", str(settings.spark_dir))
+    (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
+    started = time.perf_counter()
+    run = runner(["build", "--target", target, *dbt_args], env)
+    seconds = {"dbt": time.perf_counter() - started}
+    run_results_path = run.target_path / RUN_RESULTS_FILE
+    audit = audit_results(
+        read_run_results(run_results_path), manifest_models(run.target_path / "manifest.json")
+    )
+    passed = audit.passed(run.returncode)
+    if passed:
+        report = (
+            f"built in place on {target}: {audit.node_count} nodes built and tested in "
+            f"{seconds['dbt']:.1f} s (no shadow copy or atomic publish on {target}: "
+            "docs/spark.md)"
+        )
+    else:
+        report = "\n".join(
+            [
+                f"build failed on {target} (dbt exited {run.returncode}); built in place, so "
+                "the tables written before the failure stay:",
+                *(
+                    f"  {problem.resource_type} {problem.name}: "
+                    f"{(problem.message.strip().splitlines() or [problem.status])[0]}"
+                    for problem in audit.problems
+                ),
+            ]
+        )
+    echo(report)
+    return BuildResult(
+        target=target,
+        published=False,
+        exit_code=0 if passed else (run.returncode or 1),
+        audit=audit,
+        run_results_path=run_results_path,
+        shadow_location="",
+        report=report,
         seconds=seconds,
     )
 

@@ -22,7 +22,7 @@ from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
 from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
-from retail_warehouse.settings import TARGETS, from_env
+from retail_warehouse.settings import SERVING_TARGETS, TARGETS, from_env
 from retail_warehouse.sources import loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.sources.tpch_slices import order_slice
@@ -141,16 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("RW_API_PORT") or 8000),
         help="port (default: $RW_API_PORT, else 8000)",
     )
-    for sub in (
-        load_parser,
-        summary_parser,
-        build_parser_,
-        rollback_parser,
-        generations_parser,
-        report_parser,
-        serve_parser,
-    ):
-        _add_common_options(sub)
+    for sub in (load_parser, build_parser_):
+        _add_common_options(sub, TARGETS)
+    for sub in (summary_parser, rollback_parser, generations_parser, report_parser, serve_parser):
+        _add_common_options(sub, SERVING_TARGETS)
     orchestrate_parser = commands.add_parser(
         "orchestrate",
         help="start the Dagster UI with the inbox sensor and the daily full build "
@@ -173,11 +167,11 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
 
 
-def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    """--target and --schema-prefix, shared by every subcommand."""
+def _add_common_options(parser: argparse.ArgumentParser, targets: Sequence[str]) -> None:
+    """--target (one of ``targets``) and --schema-prefix, shared by every subcommand."""
     parser.add_argument(
         "--target",
-        choices=TARGETS,
+        choices=targets,
         default=os.environ.get("DBT_TARGET") or "duckdb",
         help="warehouse engine (default: $DBT_TARGET, else duckdb)",
     )

@@ -5,7 +5,9 @@ PostgreSQL: the libpq variables ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD
 ``PGDATABASE``. Schema prefix: ``RW_SCHEMA_PREFIX`` (default empty), the same variable that
 ``dbt_project.yml`` reads, so the loader writes where dbt reads. Published generations kept
 by ``retail-warehouse build`` for a rollback: ``RW_KEEP_GENERATIONS`` (default 1;
-docs/publishing.md).
+docs/publishing.md). Apache Spark: ``RW_SPARK_DIR`` (default ``data/spark``), the folder of the
+raw parquet tables the loader writes and of the local Spark session's metastore and tables
+(docs/spark.md).
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from typing import Any
 
 from retail_warehouse.errors import ConfigError
 
-TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+TARGETS: tuple[str, ...] = ("duckdb", "postgres", "spark")
 """The warehouse engines, named as the outputs in ``profiles.yml``."""
+
+SERVING_TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+"""The engines that the summary, the dashboard, the API and published builds read (a Spark
+build is read with Spark SQL; docs/spark.md)."""
 
 DEFAULT_KEEP_GENERATIONS = 1
 """Previous published generations kept for ``retail-warehouse rollback``."""
@@ -61,6 +67,7 @@ class Settings:
     """Everything the loader and the reports need to find the warehouse."""
 
     duckdb_path: Path = Path("warehouse.duckdb")
+    spark_dir: Path = Path("data/spark")
     postgres: PostgresSettings = dataclasses.field(default_factory=PostgresSettings)
     schema_prefix: str = ""
     keep_generations: int = DEFAULT_KEEP_GENERATIONS
@@ -128,6 +135,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"RW_KEEP_GENERATIONS must be a number, not {keep_text!r}") from None
     return Settings(
         duckdb_path=Path(env.get("DUCKDB_PATH") or "warehouse.duckdb"),
+        spark_dir=Path(env.get("RW_SPARK_DIR") or "data/spark"),
         postgres=postgres,
         schema_prefix=env.get("RW_SCHEMA_PREFIX", ""),
         keep_generations=keep,

@@ -3,7 +3,7 @@
 Everything that talks to a warehouse (the loader, ``summary``, ``report``, ``build``) gets its
 connection from ``open_warehouse`` and uses the ``Warehouse`` interface; engine differences
 (placeholders, regular expressions, bulk reading, locking) stay in ``duckdb.py`` and
-``postgres.py``.
+``postgres.py``; ``spark.py`` loads through DuckDB and writes the raw tables as parquet.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from retail_warehouse.engines.base import (
 )
 from retail_warehouse.engines.duckdb import DuckDBWarehouse, check_duckdb_free
 from retail_warehouse.engines.postgres import PostgresWarehouse, throwaway_database
+from retail_warehouse.engines.spark import SparkWarehouse
 from retail_warehouse.errors import LoadError
 from retail_warehouse.settings import TARGETS, Settings
 
@@ -31,6 +32,7 @@ __all__ = [
     "DuckDBWarehouse",
     "PostgresWarehouse",
     "RawTable",
+    "SparkWarehouse",
     "Warehouse",
     "check_duckdb_free",
     "open_warehouse",
@@ -41,9 +43,12 @@ __all__ = [
 
 
 def open_warehouse(target: str, settings: Settings, read_only: bool = False) -> Warehouse:
-    """Connect to the warehouse of ``target`` ('duckdb' or 'postgres')."""
+    """Connect to the warehouse of ``target`` ('duckdb', 'postgres' or 'spark': the loader's
+    side of Spark, see ``engines.spark``)."""
     if target == "duckdb":
         return DuckDBWarehouse(settings.duckdb_path, read_only=read_only)
     if target == "postgres":
         return PostgresWarehouse(settings.postgres)
+    if target == "spark":
+        return SparkWarehouse(settings.spark_dir, read_only=read_only)
     raise LoadError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")

@@ -32,6 +32,7 @@ def test_defaults_match_profiles() -> None:
     assert set(defaults) >= {"DUCKDB_PATH", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE"}
     settings = from_env({})
     assert settings.duckdb_path == Path(defaults["DUCKDB_PATH"])
+    assert settings.spark_dir == Path(defaults["RW_SPARK_DIR"])
     assert settings.postgres == PostgresSettings(
         host=defaults["PGHOST"],
         port=int(defaults["PGPORT"]),
