@@ -25,10 +25,11 @@ EPOCH = dt.date(1970, 1, 1)
 
 
 def relation_to_pandas(relation: Any) -> pd.DataFrame:
-    """Turn what ``dbt.ref()`` returns into a pandas DataFrame, on either adapter.
+    """Turn what ``dbt.ref()`` returns into a pandas DataFrame, on every adapter.
 
     dbt-duckdb returns a DuckDB relation (``.df()``); dbt-pybridge returns a lazy frame
-    (``.as_dataframe()``); a DataFrame is returned as it is (unit tests).
+    (``.as_dataframe()``); on Spark (adapter ``sparkpy``) it is a Spark DataFrame
+    (``.toPandas()``); a DataFrame is returned as it is (unit tests).
     """
     if isinstance(relation, pd.DataFrame):
         return relation
@@ -38,6 +39,9 @@ def relation_to_pandas(relation: Any) -> pd.DataFrame:
     to_df = getattr(type(relation), "df", None)
     if callable(to_df):
         return relation.df()
+    to_pandas = getattr(type(relation), "toPandas", None)
+    if callable(to_pandas):
+        return relation.toPandas()
     raise TypeError(f"cannot turn {type(relation).__name__} into a pandas DataFrame")
 
 

@@ -35,11 +35,20 @@ class _PybridgeFrame:
         return self.frame
 
 
+class _SparkFrame:
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def toPandas(self) -> pd.DataFrame:
+        return self.frame
+
+
 def test_relation_to_pandas_on_each_adapter() -> None:
     frame = pd.DataFrame({"a": [1]})
     assert relation_to_pandas(frame) is frame
     assert relation_to_pandas(_DuckRelation(frame)) is frame
     assert relation_to_pandas(_PybridgeFrame(frame)) is frame
+    assert relation_to_pandas(_SparkFrame(frame)) is frame
     with pytest.raises(TypeError):
         relation_to_pandas([1, 2])
 

@@ -1,0 +1,96 @@
+"""The `sparkpy` dbt adapter (src/dbt/adapters/sparkpy): plugin wiring, the Python submission
+method's guard, and how a model's pandas result is typed for Spark. No JVM is started here;
+tests/python/integration/test_spark_ml.py runs the models on a Spark session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyspark")
+pytest.importorskip("dbt.adapters.spark")
+
+from dbt.adapters.spark import SparkCredentials
+from dbt.adapters.spark.connections import SparkConnectionMethod
+from dbt_common.exceptions import DbtRuntimeError
+from pyspark.sql import types as T
+
+from dbt.adapters.sparkpy import Plugin
+from dbt.adapters.sparkpy.frames import frame_rows, spark_schema, spark_type
+from dbt.adapters.sparkpy.impl import SessionPythonJobHelper
+
+
+def test_plugin_is_dbt_spark_plus_python_models() -> None:
+    assert Plugin.adapter.type() == "sparkpy"
+    assert Plugin.dependencies == ["spark"]
+    include = Path(Plugin.include_path)
+    assert (include / "dbt_project.yml").is_file()
+    assert "macro py_write_table" in (include / "macros" / "py_write_table.sql").read_text()
+
+
+def test_the_session_method_needs_a_session_profile() -> None:
+    session = SparkCredentials(host="localhost", method="session", schema="main", database=None)
+    helper = SessionPythonJobHelper({"alias": "ml_x"}, session)
+    assert helper.parsed_model["alias"] == "ml_x"
+    # a thrift profile (built without validation: its PyHive extra is not installed here)
+    thrift = SimpleNamespace(method=SparkConnectionMethod.THRIFT)
+    with pytest.raises(DbtRuntimeError, match=r"ml_x.*needs the profile's `method: session`"):
+        SessionPythonJobHelper({"alias": "ml_x"}, thrift)  # type: ignore[arg-type]
+
+
+def test_column_types() -> None:
+    frame = pd.DataFrame(
+        {
+            "count": np.array([1, 2], dtype="int64"),
+            "small": np.array([1, 2], dtype="int32"),
+            "nullable": pd.array([1, None], dtype="Int64"),
+            "score": [0.5, np.nan],
+            "flag": [True, False],
+            "label": ["a", None],
+            "day": [dt.date(2011, 12, 9), None],
+            "at": pd.to_datetime(["2011-12-09 10:00", None]),
+            "money": [decimal.Decimal("1.50"), decimal.Decimal("2.125")],
+            "blob": [b"x", None],
+            "empty": [None, None],
+        }
+    )
+    assert spark_schema(frame) == T.StructType(
+        [
+            T.StructField("count", T.LongType(), True),
+            T.StructField("small", T.IntegerType(), True),
+            T.StructField("nullable", T.LongType(), True),
+            T.StructField("score", T.DoubleType(), True),
+            T.StructField("flag", T.BooleanType(), True),
+            T.StructField("label", T.StringType(), True),
+            T.StructField("day", T.DateType(), True),
+            T.StructField("at", T.TimestampType(), True),
+            T.StructField("money", T.DecimalType(38, 3), True),
+            T.StructField("blob", T.BinaryType(), True),
+            T.StructField("empty", T.StringType(), True),
+        ]
+    )
+
+
+def test_missing_values_become_null_and_numpy_scalars_python() -> None:
+    frame = pd.DataFrame(
+        {
+            "count": np.array([3], dtype="int64"),
+            "score": [np.nan],
+            "nullable": pd.array([None], dtype="Int64"),
+            "at": pd.to_datetime([None]),
+        }
+    )
+    (row,) = list(frame_rows(frame))
+    assert row == (3, None, None, None)
+    assert type(row[0]) is int
+
+
+def test_an_unknown_value_type_is_named() -> None:
+    with pytest.raises(TypeError, match=r"'odd'.*no Spark type.*list"):
+        spark_type(pd.Series([[1, 2]], name="odd"))
