@@ -74,6 +74,10 @@ orchestrate: $(STAMP)  ## Dagster UI on 127.0.0.1:ORCHESTRATE_PORT (3000): inbox
 report: $(STAMP)  ## write the HTML dashboard to report/dashboard.html (DBT_TARGET, else duckdb)
 	$(BIN)/retail-warehouse report --output report/dashboard.html
 
+.PHONY: superset
+superset: $(STAMP)  ## Superset with the four dashboards on the PostgreSQL warehouse (PG*; own venv; docs/bi.md)
+	$(BIN)/retail-warehouse superset
+
 pg-start:  ## start the throwaway PostgreSQL; prints the PG* variables to export
 	@scripts/postgres_start.sh
 

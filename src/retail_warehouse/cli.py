@@ -1,7 +1,8 @@
 """The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt (write, audit,
 publish), ``rollback`` a publish, list the kept ``generations``, ``summary`` and ``report`` (the
-HTML dashboard) after a build, ``serve`` the scoring API, and ``orchestrate`` the Dagster UI,
-inbox sensor and schedule (extra ``orchestration``).
+HTML dashboard) after a build, ``serve`` the scoring API, ``orchestrate`` the Dagster UI,
+inbox sensor and schedule (extra ``orchestration``), and ``superset``: Apache Superset with the
+four dashboards on the PostgreSQL warehouse (its own virtualenv; docs/bi.md).
 
 Exit status: 0 on success, 1 when the summary does not reconcile or a build is not published
 (a test or model failed), 2 on a usage or load error (the message is printed as
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -155,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     orchestrate_parser.add_argument(
         "--port", type=int, default=3000, help="port of the UI (default: 3000)"
+    )
+    superset_parser = commands.add_parser(
+        "superset",
+        help="install Apache Superset in its own venv, import the four dashboards (PostgreSQL, "
+        "as the BI role) and serve them (docs/bi.md)",
+    )
+    superset_parser.add_argument(
+        "--schema-prefix",
+        help="prefix of every schema, e.g. dev_alice_ (default: $RW_SCHEMA_PREFIX, else none)",
+    )
+    superset_parser.add_argument(
+        "--no-serve",
+        action="store_true",
+        help="provision only; do not start the web server",
     )
     return parser
 
@@ -305,6 +321,35 @@ def run_orchestrate(args: argparse.Namespace) -> int:
     return serve(orchestration_from_env(), args.host, args.port)
 
 
+def run_superset(args: argparse.Namespace) -> int:
+    """``superset``: provision Superset, print the URL, then serve until interrupted."""
+    from retail_warehouse.superset.provision import (
+        provision,
+        serve_command,
+        superset_env,
+        superset_settings,
+    )
+
+    settings = from_env().with_prefix(args.schema_prefix)
+    superset = superset_settings(settings.postgres, os.environ)
+    dbt_env = {**os.environ, "RW_SCHEMA_PREFIX": settings.schema_prefix}
+    print(f"provisioning Superset in {superset.home} (venv {superset.venv}) ...", flush=True)
+    done = provision(superset, dbt_env)
+    for note in done.bundle.skipped_metrics:
+        print(f"metric not in Superset: {note}")
+    print(
+        f"imported {len(done.bundle.datasets)} datasets and the dashboards of "
+        f"{done.bundle_path.parent.name}/{done.bundle_path.name}; "
+        f"log in as {superset.admin_user}"
+    )
+    print(f"Superset: {done.url}", flush=True)
+    if args.no_serve:
+        return 0
+    return subprocess.run(
+        serve_command(superset), env=superset_env(superset), check=False
+    ).returncode
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
@@ -320,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "report": run_report,
         "serve": run_serve,
         "orchestrate": run_orchestrate,
+        "superset": run_superset,
     }
     try:
         return handlers[args.command](args)

@@ -1,0 +1,335 @@
+"""``retail-warehouse superset``: Apache Superset with the four dashboards, on the PostgreSQL
+warehouse, read as the BI role (docs/bi.md).
+
+Steps, each safe to repeat: install Superset into its own virtualenv (pinned by
+``bi/superset/constraints.txt``, reinstalled only when that file changes); write its config
+and keep its metadata database in the Superset home (``data/superset/``, git-ignored);
+``superset db upgrade``, the admin user, ``superset init``; parse the dbt project and read
+the catalogue as the BI role, generate the database and datasets (bundle.py) beside the
+charts and dashboards of ``bi/superset/``, and ``superset import-dashboards`` the zip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import zipfile
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg2
+
+from retail_warehouse.errors import ConfigError
+from retail_warehouse.project import project_dir
+from retail_warehouse.settings import PostgresSettings
+from retail_warehouse.superset.bundle import (
+    Bundle,
+    Column,
+    build_bundle,
+    metadata_yaml,
+    static_files,
+)
+
+SUPERSET_VERSION = "6.1.0"
+"""The Superset release the bundle and the constraints are made for."""
+
+# What the venv installs: Superset 6.1 from PyPI misses rich and cachetools and breaks with
+# flask-caching 2.5; psycopg2 is the PostgreSQL driver. Exact versions: constraints.txt.
+REQUIREMENTS: tuple[str, ...] = (
+    f"apache-superset=={SUPERSET_VERSION}",
+    "rich",
+    "cachetools",
+    "flask-caching<2.5",
+    "psycopg2-binary",
+)
+
+DEFAULT_PORT = 8088
+DEFAULT_ADMIN = ("admin", "admin")
+
+
+@dataclass(frozen=True)
+class SupersetSettings:
+    """Where Superset lives and how it reaches the warehouse (all from the environment)."""
+
+    venv: Path
+    home: Path
+    port: int
+    admin_user: str
+    admin_password: str
+    postgres: PostgresSettings
+    bi_role: str
+    bi_password: str
+
+    @property
+    def bin(self) -> Path:
+        """The venv's scripts folder."""
+        return self.venv / "bin"
+
+    @property
+    def config_path(self) -> Path:
+        """``superset_config.py``, written into the home."""
+        return self.home / "superset_config.py"
+
+    @property
+    def url(self) -> str:
+        """Where the web server answers."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def sqlalchemy_uri(self) -> str:
+        """The warehouse as the BI role, for Superset's database connection."""
+        return (
+            f"postgresql+psycopg2://{quote(self.bi_role, safe='')}:"
+            f"{quote(self.bi_password, safe='')}@{self.postgres.host}:{self.postgres.port}/"
+            f"{quote(self.postgres.dbname, safe='')}"
+        )
+
+
+def superset_settings(postgres: PostgresSettings, environ: Mapping[str, str]) -> SupersetSettings:
+    """Read ``RW_SUPERSET_VENV`` (default ``.venv-superset``), ``RW_SUPERSET_HOME`` (default
+    ``data/superset``; both relative to the project folder), ``RW_SUPERSET_PORT`` (8088),
+    ``RW_SUPERSET_ADMIN_USER``/``RW_SUPERSET_ADMIN_PASSWORD`` (admin/admin) and the BI role
+    ``RW_BI_ROLE``/``RW_BI_PASSWORD`` (bi_reader/bi_reader)."""
+    root = project_dir()
+    port_text = environ.get("RW_SUPERSET_PORT") or str(DEFAULT_PORT)
+    if not port_text.isdigit():
+        raise ConfigError(f"RW_SUPERSET_PORT must be a port number, not {port_text!r}")
+    return SupersetSettings(
+        venv=root / (environ.get("RW_SUPERSET_VENV") or ".venv-superset"),
+        home=root / (environ.get("RW_SUPERSET_HOME") or "data/superset"),
+        port=int(port_text),
+        admin_user=environ.get("RW_SUPERSET_ADMIN_USER") or DEFAULT_ADMIN[0],
+        admin_password=environ.get("RW_SUPERSET_ADMIN_PASSWORD") or DEFAULT_ADMIN[1],
+        postgres=postgres,
+        bi_role=environ.get("RW_BI_ROLE") or "bi_reader",
+        bi_password=environ.get("RW_BI_PASSWORD") or "bi_reader",
+    )
+
+
+def bundle_folder() -> Path:
+    """The charts, dashboards and constraints kept in the repository."""
+    return project_dir() / "bi" / "superset"
+
+
+def _run(command: Sequence[str | Path], env: Mapping[str, str], what: str) -> str:
+    result = subprocess.run(
+        [str(part) for part in command],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
+        raise ConfigError(f"{what} failed (exit {result.returncode}):\n{tail}")
+    return result.stdout + result.stderr
+
+
+def install(settings: SupersetSettings) -> bool:
+    """Create the venv and install the pinned Superset; False when already up to date."""
+    constraints = bundle_folder() / "constraints.txt"
+    digest = hashlib.sha256(constraints.read_bytes() + "\n".join(REQUIREMENTS).encode()).hexdigest()
+    stamp = settings.venv / ".installed"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
+        return False
+    python = settings.bin / "python"
+    if not python.is_file():
+        _run([sys.executable, "-m", "venv", settings.venv], os.environ, "creating the venv")
+    _run(
+        [python, "-m", "pip", "install", "--quiet", "-c", constraints, *REQUIREMENTS],
+        os.environ,
+        "installing Superset",
+    )
+    stamp.write_text(digest, encoding="utf-8")
+    return True
+
+
+def write_config(settings: SupersetSettings) -> None:
+    """``superset_config.py`` in the home: the metadata database beside it, a secret key made
+    once and kept, charts rendered all at once (no lazy loading), no example data."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    key_file = settings.home / "secret_key"
+    if not key_file.is_file():
+        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        key_file.chmod(0o600)
+    metadata = settings.home / "superset.db"
+    settings.config_path.write_text(
+        "# Written by `retail-warehouse superset`; edits are overwritten.\n"
+        "from pathlib import Path\n\n"
+        f"SECRET_KEY = Path({str(key_file)!r}).read_text().strip()\n"
+        f"SQLALCHEMY_DATABASE_URI = 'sqlite:///{metadata}?check_same_thread=false'\n"
+        "SQLALCHEMY_EXAMPLES_URI = SQLALCHEMY_DATABASE_URI\n"
+        'FEATURE_FLAGS = {"DASHBOARD_VIRTUALIZATION": False}\n'
+        "SUPERSET_WEBSERVER_TIMEOUT = 120\n"
+        "RATELIMIT_STORAGE_URI = 'memory://'\n",
+        encoding="utf-8",
+    )
+
+
+def superset_env(settings: SupersetSettings) -> dict[str, str]:
+    """The environment the ``superset`` commands run with."""
+    env = dict(os.environ)
+    env.update(
+        SUPERSET_CONFIG_PATH=str(settings.config_path),
+        SUPERSET_HOME=str(settings.home),
+        FLASK_APP="superset",
+        PYTHONWARNINGS="ignore",
+    )
+    return env
+
+
+def initialise(settings: SupersetSettings) -> None:
+    """Migrate the metadata database, make sure the admin exists, create roles."""
+    env = superset_env(settings)
+    superset = settings.bin / "superset"
+    _run([superset, "db", "upgrade"], env, "superset db upgrade")
+    # create-admin says "User already exists" and exits 0 when it does
+    _run(
+        [
+            superset,
+            "fab",
+            "create-admin",
+            "--username",
+            settings.admin_user,
+            "--firstname",
+            "Admin",
+            "--lastname",
+            "User",
+            "--email",
+            f"{settings.admin_user}@localhost",
+            "--password",
+            settings.admin_password,
+        ],
+        env,
+        "superset fab create-admin",
+    )
+    _run([superset, "init"], env, "superset init")
+
+
+def parse_manifest(target_path: Path, env: Mapping[str, str]) -> dict:
+    """``dbt parse --target postgres`` into ``target_path``; the manifest it writes."""
+    dbt = Path(sys.executable).parent / "dbt"
+    _run(
+        [
+            dbt,
+            "parse",
+            "--target",
+            "postgres",
+            "--project-dir",
+            project_dir(),
+            "--target-path",
+            target_path,
+            "--log-path",
+            target_path / "logs",
+            "--quiet",
+        ],
+        env,
+        "dbt parse",
+    )
+    return json.loads((target_path / "manifest.json").read_text(encoding="utf-8"))
+
+
+def read_catalogue(settings: SupersetSettings, schemas: Sequence[str]) -> dict:
+    """(schema, table) -> columns of every table in ``schemas`` that the BI role can read."""
+    connection = psycopg2.connect(
+        **{
+            **settings.postgres.connect_kwargs(),
+            "user": settings.bi_role,
+            "password": settings.bi_password,
+        }
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select table_schema, table_name, column_name, data_type"
+                " from information_schema.columns"
+                " where table_schema = any(%s)"
+                " and has_table_privilege(quote_ident(table_schema) || '.'"
+                " || quote_ident(table_name), 'select')"
+                " order by table_schema, table_name, ordinal_position",
+                (list(schemas),),
+            )
+            rows = cursor.fetchall()
+    finally:
+        connection.close()
+    catalogue: dict[tuple[str, str], list[Column]] = defaultdict(list)
+    for schema, table, column, data_type in rows:
+        catalogue[(schema, table)].append(Column(column, data_type))
+    return dict(catalogue)
+
+
+def write_bundle(files: Mapping[str, str], kind: str, path: Path) -> None:
+    """A zip Superset's importer reads: one root folder, metadata.yaml saying ``kind``."""
+    root = path.stem
+    timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(f"{root}/metadata.yaml", metadata_yaml(kind, timestamp))
+        for name, text in files.items():
+            archive.writestr(f"{root}/{name}", text)
+
+
+def import_bundles(settings: SupersetSettings, datasets: Path, dashboards: Path) -> None:
+    """``superset import-datasources`` (every dataset: the dashboard importer takes only the
+    datasets its charts use) then ``superset import-dashboards`` as the admin, who owns what
+    is imported. Both overwrite what an earlier run imported."""
+    env = superset_env(settings)
+    superset = settings.bin / "superset"
+    for command in (
+        [superset, "import-datasources", "--path", datasets],
+        [superset, "import-dashboards", "--path", dashboards, "--username", settings.admin_user],
+    ):
+        output = _run(command, env, f"superset {command[1]}")
+        if "There was an error when importing" in output or "Error when importing" in output:
+            raise ConfigError(f"superset {command[1]} failed:\n" + output[-3000:])
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What ``provision`` did."""
+
+    url: str
+    installed: bool
+    bundle: Bundle
+    bundle_path: Path
+
+
+def provision(settings: SupersetSettings, dbt_env: Mapping[str, str]) -> Provisioned:
+    """Install, configure, initialise Superset and import the dashboards."""
+    installed = install(settings)
+    write_config(settings)
+    initialise(settings)
+    manifest = parse_manifest(settings.home / "dbt_target", dbt_env)
+    schemas = sorted({node["schema"] for node in manifest["nodes"].values() if node.get("schema")})
+    catalogue = read_catalogue(settings, schemas)
+    bundle = build_bundle(manifest, catalogue, settings.sqlalchemy_uri())
+    if bundle.missing_relations:
+        raise ConfigError(
+            "the BI role cannot read these relations (build the warehouse on PostgreSQL "
+            "first): " + ", ".join(bundle.missing_relations)
+        )
+    datasets_path = settings.home / "retail_warehouse_datasets.zip"
+    write_bundle(bundle.files, "SqlaTable", datasets_path)
+    bundle_path = settings.home / "retail_warehouse_dashboards.zip"
+    write_bundle({**bundle.files, **static_files(bundle_folder())}, "Dashboard", bundle_path)
+    import_bundles(settings, datasets_path, bundle_path)
+    return Provisioned(settings.url, installed, bundle, bundle_path)
+
+
+def serve_command(settings: SupersetSettings) -> list[str]:
+    """The command that runs Superset's web server on the settings' port."""
+    return [
+        str(settings.bin / "superset"),
+        "run",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.port),
+        "--with-threads",
+    ]

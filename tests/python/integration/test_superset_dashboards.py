@@ -1,0 +1,293 @@
+"""The four dashboards in a real Apache Superset: `retail-warehouse superset` provisions it
+against the session's PostgreSQL warehouse (conftest.py's `built_warehouse`), its web server
+starts, and headless Chromium opens each dashboard as the admin.
+
+Checks, for every dashboard, that each chart of its YAML (bi/superset/) asked Superset for
+data and got rows without an error (read from the browser's own network traffic), that no
+error shows on the page, and that one figure equals the mart queried directly. Writes a
+screenshot per dashboard to `test-output/`.
+
+Slow (installs Superset into .venv-superset on a fresh clone, then about a minute of
+provisioning); skipped without Chromium and chromedriver, selenium, ONLINE_RETAIL_SOURCE or
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import yaml
+from warehouse_helpers import BIN, REPO, query_rows, run_command
+
+from retail_warehouse.settings import from_env
+from retail_warehouse.superset.provision import (
+    SupersetSettings,
+    serve_command,
+    superset_env,
+    superset_settings,
+)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+OUTPUT_DIR = REPO / "test-output"
+BUNDLE = REPO / "bi" / "superset"
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None,
+        reason="chromium and chromedriver are not installed "
+        "(apt-get install -y chromium chromium-driver)",
+    ),
+]
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+# One figure per dashboard: (chart file, the value's key in the chart's data, the same
+# figure from the mart, queried directly as the build's owner).
+CHECKED_FIGURE = {
+    "monthly_sales_review": (
+        "monthly_sales_net_revenue_total",
+        "net_revenue",
+        "select sum(net_revenue) from marts.mart_sales_monthly where is_complete_month",
+    ),
+    "customer_segments_rfm": (
+        "rfm_scored_customers",
+        "count",
+        "select count(*) from marts.mart_customer_rfm",
+    ),
+    "product_performance": (
+        "product_count",
+        "count",
+        "select count(*) from marts.mart_product_performance",
+    ),
+    "sales_forecast": (
+        "forecast_total_next_weeks",
+        "Forecast net revenue",
+        "select sum(forecast_net_revenue) from ml.ml_sales_forecast where series = 'total'",
+    ),
+}
+LOAD_TIMEOUT_S = 180
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _dashboards() -> dict[str, dict[str, Any]]:
+    """Dashboard file stem -> its YAML."""
+    return {
+        path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((BUNDLE / "dashboards").glob("*.yaml"))
+    }
+
+
+def _charts_by_uuid() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Chart UUID -> (file stem, its YAML)."""
+    charts = {}
+    for path in sorted((BUNDLE / "charts").glob("*.yaml")):
+        chart = yaml.safe_load(path.read_text(encoding="utf-8"))
+        charts[chart["uuid"]] = (path.stem, chart)
+    return charts
+
+
+def _wait_for(url: str, timeout_s: float, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"Superset's web server exited ({server.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"Superset did not answer on {url} within {timeout_s} s")
+
+
+@pytest.fixture(scope="module")
+def superset(
+    built_warehouse: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SupersetSettings]:
+    """Superset provisioned on the session's warehouse (its own home in a temporary folder,
+    the repository's .venv-superset), with its web server running."""
+    home = tmp_path_factory.mktemp("superset_home")
+    env = dict(built_warehouse["env"])
+    env.update(RW_SUPERSET_HOME=str(home), RW_SUPERSET_PORT=str(_free_port()))
+    result = run_command([str(BIN / "retail-warehouse"), "superset", "--no-serve"], env)
+    postgres = dataclasses.replace(from_env().postgres, dbname=env["PGDATABASE"])
+    settings = superset_settings(postgres, env)
+    assert f"Superset: {settings.url}" in result.stdout, result.stdout
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(
+        serve_command(settings),
+        env=superset_env(settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(f"{settings.url}/health", 120, server)
+        yield settings
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(superset: SupersetSettings) -> Iterator[Any]:
+    """Headless Chromium logged in to Superset as the admin, recording network traffic."""
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    profile = tempfile.mkdtemp(prefix="rw_superset_chromium_")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1600,3000",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.get(f"{superset.url}/login/")
+        driver.find_element(By.CSS_SELECTOR, "input#username").send_keys(superset.admin_user)
+        password = driver.find_element(By.CSS_SELECTOR, "input#password")
+        password.send_keys(superset.admin_password)
+        password.submit()
+        deadline = time.monotonic() + 60
+        while "/login" in driver.current_url and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "/login" not in driver.current_url, "could not log in to Superset"
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _chart_responses(browser: Any, expected: int) -> dict[int, dict[str, Any]]:
+    """Chart id -> the JSON Superset answered to that chart's data request, once all
+    ``expected`` charts have been answered."""
+    requests: dict[str, int] = {}
+    finished: set[str] = set()
+    bodies: dict[int, dict[str, Any]] = {}
+    deadline = time.monotonic() + LOAD_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for entry in browser.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            params = message.get("params", {})
+            if message["method"] == "Network.requestWillBeSent":
+                url = params["request"]["url"]
+                if "/api/v1/chart/data" in url:
+                    form_data = parse_qs(urlparse(url).query).get("form_data", ["{}"])[0]
+                    slice_id = json.loads(form_data).get("slice_id")
+                    if slice_id is not None:
+                        requests[params["requestId"]] = int(slice_id)
+            elif message["method"] == "Network.loadingFinished":
+                finished.add(params["requestId"])
+        for request_id, slice_id in requests.items():
+            if request_id in finished and slice_id not in bodies:
+                body = browser.execute_cdp_cmd("Network.getResponseBody", {"requestId": request_id})
+                bodies[slice_id] = json.loads(body["body"])
+        if len(bodies) >= expected:
+            return bodies
+        time.sleep(1)
+    return bodies
+
+
+def _api_get(browser: Any, path: str) -> dict[str, Any]:
+    """A GET on Superset's API from the logged-in page (its session cookie)."""
+    text = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'})"
+        ".then(function (r) { return r.text(); }).then(done);",
+        path,
+    )
+    return json.loads(text)
+
+
+@pytest.mark.parametrize("dashboard", sorted(CHECKED_FIGURE))
+def test_dashboard_renders_with_data(
+    built_warehouse: dict[str, Any], superset: SupersetSettings, browser: Any, dashboard: str
+) -> None:
+    """Every chart of the dashboard gets rows without an error, nothing on the page says
+    there was one, and its checked figure equals the mart."""
+    spec = _dashboards()[dashboard]
+    charts = _charts_by_uuid()
+    uuids = [
+        item["meta"]["uuid"]
+        for item in spec["position"].values()
+        if isinstance(item, dict) and item.get("type") == "CHART"
+    ]
+    names = {charts[uuid][1]["slice_name"]: charts[uuid][0] for uuid in uuids}
+
+    browser.get_log("performance")  # drop what earlier pages left
+    browser.get(f"{superset.url}/superset/dashboard/{spec['slug']}/")
+    responses = _chart_responses(browser, len(uuids))
+
+    listed = _api_get(browser, f"/api/v1/dashboard/{spec['slug']}/charts")["result"]
+    ids = {item["slice_name"]: item["id"] for item in listed}
+    assert sorted(ids) == sorted(names), "the dashboard in Superset has other charts than its YAML"
+    problems = {}
+    for name, chart_id in ids.items():
+        body = responses.get(chart_id)
+        if body is None:
+            problems[name] = "no data request answered"
+            continue
+        results = body.get("result") or []
+        errors = [result.get("error") for result in results if result.get("error")]
+        if body.get("message") or errors or not results:
+            problems[name] = body.get("message") or errors or body
+        elif not all(result.get("rowcount", 0) > 0 and result.get("data") for result in results):
+            problems[name] = "no rows"
+    assert problems == {}
+
+    shown_errors = browser.execute_script(
+        "return Array.from(document.querySelectorAll("
+        '\'[data-test="error-message"], .alert-danger, [role="alert"]\'))'
+        ".map(function (node) { return node.innerText; })"
+        ".filter(function (text) { return text && text.trim(); });"
+    )
+    assert shown_errors == []
+
+    chart_file, key, sql = CHECKED_FIGURE[dashboard]
+    checked = next(name for name, stem in names.items() if stem == chart_file)
+    shown = responses[ids[checked]]["result"][0]["data"][0][key]
+    (expected,) = query_rows(built_warehouse["pg"], sql)[0]
+    assert Decimal(str(shown)).quantize(Decimal("0.01")) == Decimal(str(expected)).quantize(
+        Decimal("0.01")
+    )
+
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1600, min(int(height) + 40, 8000))
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(OUTPUT_DIR / f"superset_{dashboard}.png"))
+    browser.set_window_size(1600, 3000)

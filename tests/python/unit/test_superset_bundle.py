@@ -1,0 +1,192 @@
+"""The Superset bundle made from the dbt project (retail_warehouse.superset.bundle): semantic
+layer metrics translated to SQL, descriptions carried over, and the static charts pointing at
+datasets the generator makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from retail_warehouse.errors import ConfigError
+from retail_warehouse.superset.bundle import (
+    DASHBOARD_EXPOSURES,
+    DATABASE_UUID,
+    Column,
+    build_bundle,
+    dataset_uuid,
+    static_files,
+)
+
+REPO = Path(__file__).resolve().parents[3]
+BUNDLE = REPO / "bi" / "superset"
+COMPLETE = {"where_filters": [{"where_sql_template": "{{ Dimension('day__is_complete') }}"}]}
+
+
+def _model(name: str, schema: str, columns: dict[str, str]) -> dict[str, Any]:
+    return {
+        "unique_id": f"model.p.{name}",
+        "resource_type": "model",
+        "name": name,
+        "alias": name,
+        "schema": schema,
+        "description": f"One row per {name}.",
+        "columns": {column: {"description": text} for column, text in columns.items()},
+    }
+
+
+def _metric(name: str, kind: str, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": kind, "label": name.title(), "type_params": params, **extra}
+
+
+def _manifest() -> dict[str, Any]:
+    sales = _model("fct_sales", "marts", {"sale_date": "Date of the sale.", "amount": "GBP."})
+    days = _model("dim_days", "marts", {"day": "The day.", "is_complete": "Whole month."})
+    report = _model("mart_report", "marts", {"month": "The month."})
+    return {
+        "nodes": {node["unique_id"]: node for node in (sales, days, report)},
+        "exposures": {
+            f"exposure.p.{name}": {"name": name, "depends_on": {"nodes": [report["unique_id"]]}}
+            for name in DASHBOARD_EXPOSURES
+        },
+        "semantic_models": {
+            "semantic_model.p.sales": {
+                "name": "sales",
+                "description": "One row per sale.",
+                "node_relation": {"schema_name": "marts", "alias": "fct_sales"},
+                "depends_on": {"nodes": [sales["unique_id"]]},
+                "defaults": {"agg_time_dimension": "sale_date"},
+                "entities": [{"name": "day", "type": "foreign", "expr": "sale_date"}],
+                "dimensions": [{"name": "sale_date", "type": "time", "expr": None}],
+                "measures": [
+                    {"name": "revenue", "agg": "sum", "expr": "amount"},
+                    {"name": "sales", "agg": "sum", "expr": "1"},
+                    {"name": "p50", "agg": "percentile", "expr": "amount"},
+                ],
+            },
+            "semantic_model.p.days": {
+                "name": "days",
+                "description": "One row per day.",
+                "node_relation": {"schema_name": "marts", "alias": "dim_days"},
+                "depends_on": {"nodes": [days["unique_id"]]},
+                "entities": [{"name": "day", "type": "primary", "expr": "day"}],
+                "dimensions": [
+                    {"name": "is_complete", "type": "categorical", "description": "Whole month."}
+                ],
+                "measures": [],
+            },
+        },
+        "metrics": {
+            f"metric.p.{item['name']}": item
+            for item in (
+                _metric("revenue", "simple", {"measure": {"name": "revenue"}}, filter=COMPLETE),
+                _metric("sale_count", "simple", {"measure": {"name": "sales"}}, filter=COMPLETE),
+                _metric(
+                    "revenue_per_sale",
+                    "ratio",
+                    {"numerator": {"name": "revenue"}, "denominator": {"name": "sale_count"}},
+                ),
+                _metric(
+                    "revenue_growth",
+                    "derived",
+                    {
+                        "expr": "revenue - revenue_before",
+                        "metrics": [
+                            {"name": "revenue"},
+                            {
+                                "name": "revenue",
+                                "alias": "revenue_before",
+                                "offset_window": {"count": 1},
+                            },
+                        ],
+                    },
+                ),
+                _metric("median_sale", "simple", {"measure": {"name": "p50"}}),
+            )
+        },
+    }
+
+
+CATALOGUE = {
+    ("marts", "fct_sales"): [Column("sale_date", "date"), Column("amount", "numeric")],
+    ("marts", "dim_days"): [Column("day", "date"), Column("is_complete", "boolean")],
+    ("marts", "mart_report"): [Column("month", "date")],
+}
+
+
+def _dataset(files: dict[str, str], name: str) -> dict[str, Any]:
+    return yaml.safe_load(files[f"datasets/retail_warehouse/{name}.yaml"])
+
+
+def test_semantic_metrics_become_sql_with_their_filter_inside() -> None:
+    bundle = build_bundle(_manifest(), CATALOGUE, "postgresql+psycopg2://u:p@h:1/d")
+    dataset = _dataset(bundle.files, "semantic_sales")
+    metrics = {item["metric_name"]: item["expression"] for item in dataset["metrics"]}
+    assert metrics["revenue"] == "SUM(case when (day__is_complete) then amount end)"
+    assert metrics["revenue_per_sale"] == (
+        "CAST(SUM(case when (day__is_complete) then amount end) AS NUMERIC) / "
+        "NULLIF(SUM(case when (day__is_complete) then 1 end), 0)"
+    )
+    assert "revenue_growth" not in metrics and "median_sale" not in metrics
+    assert bundle.skipped_metrics == (
+        "median_sale: aggregation percentile",
+        "revenue_growth: an offset window (use Superset's time comparison)",
+    )
+    assert "left join marts.dim_days as day\n    on base.sale_date = day.day" in dataset["sql"]
+    columns = {item["column_name"]: item for item in dataset["columns"]}
+    assert columns["day__is_complete"]["description"] == "Whole month."
+    assert columns["day__is_complete"]["type"] == "BOOLEAN"
+    assert columns["sale_date"]["is_dttm"] and dataset["main_dttm_col"] == "sale_date"
+    assert dataset["database_uuid"] == DATABASE_UUID
+
+
+def test_model_datasets_carry_dbt_descriptions() -> None:
+    bundle = build_bundle(_manifest(), CATALOGUE, "postgresql+psycopg2://u:p@h:1/d")
+    assert bundle.datasets == ("mart_report", "semantic_days", "semantic_sales")
+    dataset = _dataset(bundle.files, "mart_report")
+    assert dataset["description"] == "One row per mart_report."
+    assert dataset["columns"][0]["description"] == "The month."
+    assert dataset["uuid"] == dataset_uuid("mart_report")
+    database = yaml.safe_load(bundle.files["databases/retail_warehouse.yaml"])
+    assert database["sqlalchemy_uri"] == "postgresql+psycopg2://u:p@h:1/d"
+    assert database["allow_dml"] is False
+
+
+def test_a_relation_the_role_cannot_read_is_reported() -> None:
+    catalogue = {key: value for key, value in CATALOGUE.items() if key[1] != "mart_report"}
+    bundle = build_bundle(_manifest(), catalogue, "postgresql+psycopg2://u:p@h:1/d")
+    assert bundle.missing_relations == ("marts.mart_report",)
+
+
+def test_an_unknown_filter_dimension_is_refused() -> None:
+    manifest = _manifest()
+    manifest["metrics"]["metric.p.revenue"]["filter"] = {
+        "where_filters": [{"where_sql_template": "{{ Dimension('day__nope') }}"}]
+    }
+    with pytest.raises(ConfigError, match="day__nope is not a column"):
+        build_bundle(manifest, CATALOGUE, "postgresql+psycopg2://u:p@h:1/d")
+
+
+def test_static_charts_point_at_generated_datasets() -> None:
+    """Every chart's dataset_uuid is the UUID of the dataset its header comment names, and
+    every dashboard places only charts of the bundle."""
+    files = static_files(BUNDLE)
+    charts = {}
+    for name, text in files.items():
+        if name.startswith("charts/"):
+            header = text.splitlines()[0]
+            assert header.startswith("# dataset: "), name
+            chart = yaml.safe_load(text)
+            assert chart["dataset_uuid"] == dataset_uuid(header.removeprefix("# dataset: "))
+            charts[chart["uuid"]] = chart
+    placed = [
+        item["meta"]["uuid"]
+        for name, text in files.items()
+        if name.startswith("dashboards/")
+        for item in yaml.safe_load(text)["position"].values()
+        if isinstance(item, dict) and item.get("type") == "CHART"
+    ]
+    assert sorted(placed) == sorted(charts)
+    assert len(charts) >= 4 * 3
