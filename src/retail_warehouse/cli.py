@@ -324,6 +324,7 @@ def run_orchestrate(args: argparse.Namespace) -> int:
 def run_superset(args: argparse.Namespace) -> int:
     """``superset``: provision Superset, print the URL, then serve until interrupted."""
     from retail_warehouse.superset.provision import (
+        SUPERSET_VERSION,
         provision,
         serve_command,
         superset_env,
@@ -335,6 +336,8 @@ def run_superset(args: argparse.Namespace) -> int:
     dbt_env = {**os.environ, "RW_SCHEMA_PREFIX": settings.schema_prefix}
     print(f"provisioning Superset in {superset.home} (venv {superset.venv}) ...", flush=True)
     done = provision(superset, dbt_env)
+    if done.installed:
+        print(f"installed Apache Superset {SUPERSET_VERSION} into {superset.venv}")
     for note in done.bundle.skipped_metrics:
         print(f"metric not in Superset: {note}")
     print(

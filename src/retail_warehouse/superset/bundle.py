@@ -533,4 +533,3 @@ def metadata_yaml(kind: str, timestamp: str) -> str:
     """``metadata.yaml``: what the bundle is (``Dashboard`` or ``SqlaTable``, the importer
     checks it), in which format version."""
     return _dump({"version": BUNDLE_VERSION, "type": kind, "timestamp": timestamp})
-

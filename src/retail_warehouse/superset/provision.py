@@ -248,11 +248,10 @@ def read_catalogue(settings: SupersetSettings, schemas: Sequence[str]) -> dict:
     try:
         with connection.cursor() as cursor:
             cursor.execute(
+                # information_schema lists only the columns the role may use
                 "select table_schema, table_name, column_name, data_type"
                 " from information_schema.columns"
                 " where table_schema = any(%s)"
-                " and has_table_privilege(quote_ident(table_schema) || '.'"
-                " || quote_ident(table_name), 'select')"
                 " order by table_schema, table_name, ordinal_position",
                 (list(schemas),),
             )

@@ -268,7 +268,7 @@ def test_dashboard_renders_with_data(
             problems[name] = body.get("message") or errors or body
         elif not all(result.get("rowcount", 0) > 0 and result.get("data") for result in results):
             problems[name] = "no rows"
-    assert problems == {}
+    assert problems == {}, problems
 
     shown_errors = browser.execute_script(
         "return Array.from(document.querySelectorAll("
@@ -276,7 +276,7 @@ def test_dashboard_renders_with_data(
         ".map(function (node) { return node.innerText; })"
         ".filter(function (text) { return text && text.trim(); });"
     )
-    assert shown_errors == []
+    assert shown_errors == [], shown_errors
 
     chart_file, key, sql = CHECKED_FIGURE[dashboard]
     checked = next(name for name, stem in names.items() if stem == chart_file)

@@ -190,3 +190,22 @@ def test_static_charts_point_at_generated_datasets() -> None:
     ]
     assert sorted(placed) == sorted(charts)
     assert len(charts) >= 4 * 3
+
+
+def test_settings_defaults_and_a_bad_port() -> None:
+    """The Superset home and venv default inside the project (git-ignored), the warehouse is
+    read as the BI role, and a port that is not a number is refused."""
+    from retail_warehouse.settings import PostgresSettings
+    from retail_warehouse.superset.provision import superset_settings
+
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    settings = superset_settings(postgres, {"RW_BI_PASSWORD": "s3cret/+"})
+    assert settings.venv == REPO / ".venv-superset"
+    assert settings.home == REPO / "data" / "superset"
+    assert settings.url == "http://127.0.0.1:8088"
+    assert (
+        settings.sqlalchemy_uri()
+        == "postgresql+psycopg2://bi_reader:s3cret%2F%2B@db:5433/warehouse"
+    )
+    with pytest.raises(ConfigError, match="RW_SUPERSET_PORT"):
+        superset_settings(postgres, {"RW_SUPERSET_PORT": "http"})
