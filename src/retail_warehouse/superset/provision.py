@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -132,6 +133,15 @@ def _run(command: Sequence[str | Path], env: Mapping[str, str], what: str) -> st
     return result.stdout + result.stderr
 
 
+def _installer(python: Path) -> list[str | Path]:
+    """uv's pip (the dev extra's, beside this interpreter, else on PATH) installing into
+    ``python``'s venv; pip itself when there is no uv."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv:
+        return [uv, "pip", "install", "--quiet", "--python", python]
+    return [python, "-m", "pip", "install", "--quiet"]
+
+
 def install(settings: SupersetSettings) -> bool:
     """Create the venv and install the pinned Superset; False when already up to date."""
     constraints = bundle_folder() / "constraints.txt"
@@ -143,7 +153,7 @@ def install(settings: SupersetSettings) -> bool:
     if not python.is_file():
         _run([sys.executable, "-m", "venv", settings.venv], os.environ, "creating the venv")
     _run(
-        [python, "-m", "pip", "install", "--quiet", "-c", constraints, *REQUIREMENTS],
+        [*_installer(python), "-c", constraints, *REQUIREMENTS],
         os.environ,
         "installing Superset",
     )

@@ -252,6 +252,12 @@ def test_dashboard_renders_with_data(
     browser.get_log("performance")  # drop what earlier pages left
     browser.get(f"{superset.url}/superset/dashboard/{spec['slug']}/")
     responses = _chart_responses(browser, len(uuids))
+    # the screenshot first, so a failing dashboard leaves one to look at
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1600, min(int(height) + 40, 8000))
+    OUTPUT_DIR.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(OUTPUT_DIR / f"superset_{dashboard}.png"))
+    browser.set_window_size(1600, 3000)
 
     listed = _api_get(browser, f"/api/v1/dashboard/{spec['slug']}/charts")["result"]
     ids = {item["slice_name"]: item["id"] for item in listed}
@@ -285,9 +291,3 @@ def test_dashboard_renders_with_data(
     assert Decimal(str(shown)).quantize(Decimal("0.01")) == Decimal(str(expected)).quantize(
         Decimal("0.01")
     )
-
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1600, min(int(height) + 40, 8000))
-    OUTPUT_DIR.mkdir(exist_ok=True)
-    assert browser.save_screenshot(str(OUTPUT_DIR / f"superset_{dashboard}.png"))
-    browser.set_window_size(1600, 3000)
