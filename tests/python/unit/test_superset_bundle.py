@@ -209,3 +209,19 @@ def test_settings_defaults_and_a_bad_port() -> None:
     )
     with pytest.raises(ConfigError, match="RW_SUPERSET_PORT"):
         superset_settings(postgres, {"RW_SUPERSET_PORT": "http"})
+
+
+def test_each_dashboard_is_a_dbt_exposure() -> None:
+    """The four dashboards are the exposures of DASHBOARD_EXPOSURES, and each exposure's url
+    is where `make superset` serves its dashboard."""
+    exposures = {
+        item["name"]: item
+        for item in yaml.safe_load((REPO / "models" / "exposures.yml").read_text())["exposures"]
+    }
+    dashboards = {
+        path.stem: yaml.safe_load(path.read_text()) for path in (BUNDLE / "dashboards").glob("*")
+    }
+    assert sorted(dashboards) == sorted(DASHBOARD_EXPOSURES)
+    for name, dashboard in dashboards.items():
+        assert dashboard["dashboard_title"] == exposures[name]["label"]
+        assert exposures[name]["url"].endswith(f"/superset/dashboard/{dashboard['slug']}/")
