@@ -32,7 +32,7 @@ def _segment(
 ) -> dict[str, object]:
     return {
         "segment": name,
-        "customers": customers,
+        "customer_count": customers,
         "customer_share": customer_share,
         "revenue_share": revenue_share,
         "mean_recency_days": recency,
