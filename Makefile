@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install warehouse test lint format bench bench-ml docs pg-start pg-stop clean
+.PHONY: help install warehouse test lint format bench bench-ml bench-scale docs pg-start pg-stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,10 @@ bench: $(STAMP)  ## time each phase on the full data, both targets
 
 bench-ml: $(STAMP)  ## time only the ML models on the built DuckDB warehouse (goal 20 s)
 	$(BIN)/python scripts/bench.py --ml-only
+
+bench-scale: $(STAMP)  ## TPC-H SF 1 and 10, Online Retail x10 against a SQL floor (hours; docs/benchmark.md)
+	eval "$$(scripts/postgres_start.sh)" && $(BIN)/python scripts/bench_scale.py
+	@if [ -f scripts/bench_incremental.py ]; then $(BIN)/python scripts/bench_incremental.py; fi
 
 DOCS_PORT ?= 8080
 docs: $(STAMP)  ## generate the dbt docs (DuckDB) into target/ and serve them on DOCS_PORT (8080)

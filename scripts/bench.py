@@ -107,10 +107,25 @@ def phases(target: str, work: Path) -> list[tuple[str, list[str]]]:
     return steps
 
 
-def tpch_phases(work: Path, scale_factor: float) -> list[tuple[str, list[str]]]:
-    """The commands timed for TPC-H on DuckDB (run with RW_SALES_SOURCE=tpch)."""
+def build_phases(common: list[str], label: str = "") -> list[tuple[str, list[str]]]:
+    """The dbt commands of a full build after a load: seeds, each SQL layer, the ML
+    Python models, all tests; ``common`` holds the target arguments, ``label`` prefixes
+    each phase's name."""
     dbt = [str(BIN / "dbt")]
-    common = ["--target", "duckdb", "--target-path", str(work / "target_tpch")]
+    steps = [(f"{label}dbt seed", [*dbt, "seed", *common])]
+    steps += [
+        (f"{label}dbt run {layer}", [*dbt, "run", "--select", layer, *common]) for layer in LAYERS
+    ]
+    steps.append((f"{label}dbt run ml", [*dbt, "run", "--select", "path:python_models", *common]))
+    steps.append((f"{label}dbt test (all)", [*dbt, "test", *common]))
+    return steps
+
+
+def tpch_phases(
+    work: Path, scale_factor: float, target: str = "duckdb"
+) -> list[tuple[str, list[str]]]:
+    """The commands timed for TPC-H on ``target`` (run with RW_SALES_SOURCE=tpch)."""
+    common = ["--target", target, "--target-path", str(work / f"target_tpch_{target}")]
     generate = [
         str(BIN / "python"),
         "-c",
@@ -118,20 +133,14 @@ def tpch_phases(work: Path, scale_factor: float) -> list[tuple[str, list[str]]]:
     ]
     load = [
         str(BIN / "retail-warehouse"),
-        *("load", "--target", "duckdb", "--source-system", "tpch"),
+        *("load", "--target", target, "--source-system", "tpch"),
         *("--scale-factor", str(scale_factor)),
     ]
     steps = [
         ("tpch generate (tpchgen-cli)", generate),
         ("tpch load raw data", load),
-        ("tpch dbt seed", [*dbt, "seed", *common]),
     ]
-    steps += [
-        (f"tpch dbt run {layer}", [*dbt, "run", "--select", layer, *common]) for layer in LAYERS
-    ]
-    steps.append(("tpch dbt run ml", [*dbt, "run", "--select", "path:python_models", *common]))
-    steps.append(("tpch dbt test (all)", [*dbt, "test", *common]))
-    return steps
+    return steps + build_phases(common, "tpch ")
 
 
 def tpch_bench(work: Path, scale_factor: float = TPCH_BENCH_SCALE_FACTOR) -> list[str]:

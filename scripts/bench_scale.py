@@ -1,0 +1,467 @@
+"""Time the warehouse at ten times the data and more, on one machine (`make bench-scale`).
+
+Cases (each in its own folder under data/bench_scale/, git-ignored): TPC-H at SF 1 and SF 10
+on DuckDB, SF 1 on PostgreSQL, and Online Retail II x10 on DuckDB (ten shifted copies of the
+real file, retail_warehouse.sources.replica). Each case: generate the data, load it into a
+fresh warehouse, then the dbt phases of scripts/bench.py (seeds, each SQL layer, the ML
+models, all tests) and, on DuckDB, the hand-written floor (scripts/bench_floor.py): the same
+core marts as plain SQL in one connection, whose time the warehouse's SQL build is set
+against. Every phase runs in its own process; a sampler reads /proc twice a second and
+records the peak memory (PSS, so shared pages count once) of the phase's whole process tree,
+plus the PostgreSQL server's processes on that target, and the 1-minute load average.
+
+The figures of each case are kept in data/bench_scale/results.json and the table of all
+cases is written into docs/benchmark.md between the markers below, so cases can be run one at
+a time (`--case tpch-sf10-duckdb`) and the table still shows every case.
+
+Usage: python scripts/bench_scale.py [--case NAME ...] [--keep-loaded] [--table-only]
+  --keep-loaded  reuse the case's loaded warehouse: skip generate and load (their last
+                 figures stay in the table) and time the build phases again.
+  --load-only    only generate and load (then --keep-loaded builds).
+Needs ONLINE_RETAIL_SOURCE for the replica, the PG* variables for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import BIN, REPO, build_phases, tpch_phases
+
+DATA = REPO / "data" / "bench_scale"
+RESULTS = DATA / "results.json"
+DOC = REPO / "docs" / "benchmark.md"
+START_MARK = "<!-- bench-scale:start (scripts/bench_scale.py writes this part) -->"
+END_MARK = "<!-- bench-scale:end -->"
+SAMPLE_SECONDS = 0.5
+REPLICA_COPIES = 10
+SQL_BUILD = ("dbt seed", "dbt run staging", "dbt run intermediate", "dbt run marts")
+"""The phases that make the SQL warehouse, set against the floor."""
+FULL_BUILD = (*SQL_BUILD, "dbt run ml")
+FLOOR = "floor (plain SQL, one connection)"
+GOAL_FLOOR_RATIO = 2.0
+GOAL_PEAK_GIB = 4.0
+
+
+@dataclass(frozen=True)
+class Case:
+    """One size of one source on one target."""
+
+    name: str
+    title: str
+    source: str
+    target: str
+    scale: float
+
+
+CASES = (
+    Case("tpch-sf1-duckdb", "TPC-H SF 1, DuckDB", "tpch", "duckdb", 1),
+    Case("tpch-sf1-postgres", "TPC-H SF 1, PostgreSQL", "tpch", "postgres", 1),
+    Case("online-retail-x10-duckdb", "Online Retail II x10, DuckDB", "online_retail", "duckdb", 10),
+    Case("tpch-sf10-duckdb", "TPC-H SF 10, DuckDB", "tpch", "duckdb", 10),
+)
+
+
+# --- memory of a process tree ------------------------------------------------------------
+
+
+def _parents() -> dict[int, int]:
+    """Every process's parent, from /proc."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def tree(roots: list[int], parents: dict[int, int]) -> set[int]:
+    """The processes in ``roots`` and all their descendants."""
+    found = set(roots)
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
+
+
+def memory_kib(pid: int) -> int:
+    """A process's proportional set size in KiB (its resident size when PSS is unreadable)."""
+    for name, field in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+                if line.startswith(field):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return 0
+
+
+class Sampler:
+    """Samples the memory of a process tree (and of extra roots) until stopped."""
+
+    def __init__(self, roots: list[int]) -> None:
+        self.roots = roots
+        self.peak_kib = 0
+        self.loads: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pids = tree(self.roots, _parents())
+            self.peak_kib = max(self.peak_kib, sum(memory_kib(pid) for pid in pids))
+            self.loads.append(os.getloadavg()[0])
+            self._stop.wait(SAMPLE_SECONDS)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_sampled(
+    args: list[str], env: dict[str, str], server_pid: int | None = None
+) -> tuple[float, float, float, str]:
+    """Run one phase; return (seconds, peak MiB of its process tree and the server's, mean
+    load average, stdout)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    roots = [process.pid] + ([server_pid] if server_pid else [])
+    with Sampler(roots) as sampler:
+        output, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"bench-scale: {' '.join(args)} failed:\n{output[-4000:]}")
+    load = sum(sampler.loads) / len(sampler.loads) if sampler.loads else os.getloadavg()[0]
+    return seconds, sampler.peak_kib / 1024, load, output
+
+
+# --- the cases ---------------------------------------------------------------------------
+
+
+def case_phases(case: Case, work: Path) -> list[tuple[str, list[str]]]:
+    """The commands timed for a case, in order (names without the source label)."""
+    python = str(BIN / "python")
+    if case.source == "tpch":
+        steps = [
+            (name.removeprefix("tpch "), args)
+            for name, args in tpch_phases(work, case.scale, case.target)
+        ]
+    else:
+        replica = DATA / f"online_retail_II_x{case.scale:g}.csv"
+        generate = [
+            python,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from retail_warehouse.sources.replica import write_replica; "
+            "print(write_replica(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])))",
+            os.environ["ONLINE_RETAIL_SOURCE"],
+            str(replica),
+            f"{case.scale:g}",
+        ]
+        load = [
+            str(BIN / "retail-warehouse"),
+            "load",
+            "--target",
+            case.target,
+            "--source",
+            str(replica),
+        ]
+        common = ["--target", case.target, "--target-path", str(work / "target")]
+        steps = [("generate", generate), ("load raw data", load), *build_phases(common)]
+    steps = [("generate" if name.startswith("generate") else name, args) for name, args in steps]
+    if case.target == "duckdb":
+        floor = [
+            python,
+            str(REPO / "scripts" / "bench_floor.py"),
+            str(work / "warehouse.duckdb"),
+            str(work / "floor.duckdb"),
+            case.source,
+            prefix(case),
+        ]
+        steps.append((FLOOR, floor))
+    return steps
+
+
+def prefix(case: Case) -> str:
+    """The schema prefix of a case's warehouse."""
+    return "tpch_" if case.source == "tpch" else ""
+
+
+@contextmanager
+def case_environment(case: Case, work: Path) -> Iterator[tuple[dict[str, str], int | None]]:
+    """The environment of a case's commands and the PostgreSQL server's process id."""
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(work / "warehouse.duckdb"),
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+        RW_SALES_SOURCE=case.source,
+        RW_SCHEMA_PREFIX=prefix(case),
+    )
+    if case.target != "postgres":
+        yield env, None
+        return
+    import psycopg2
+
+    from retail_warehouse.engines import throwaway_database
+    from retail_warehouse.settings import from_env
+
+    with throwaway_database(from_env().postgres, "rw_bench_scale") as database:
+        env["PGDATABASE"] = database
+        with psycopg2.connect(dbname=database) as connection, connection.cursor() as cursor:
+            cursor.execute("select current_setting('data_directory')")
+            data_directory = cursor.fetchone()[0]
+        server = int(Path(data_directory, "postmaster.pid").read_text().split()[0])
+        yield env, server
+
+
+LOAD_PHASES = ("generate", "load raw data")
+
+
+def run_case(
+    case: Case, keep_loaded: bool, results: dict[str, dict], load_only: bool = False
+) -> None:
+    """Run a case's phases; store its figures in ``results`` (and on disk after each phase)."""
+    work = DATA / case.name
+    previous = results.get(case.name, {}).get("phases", {})
+    if not keep_loaded:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    phases: dict[str, list[float]] = {}
+    results[case.name] = {"phases": phases}
+    with case_environment(case, work) as (env, server):
+        for name, args in case_phases(case, work):
+            if keep_loaded and name in LOAD_PHASES:
+                if name in previous:
+                    phases[name] = previous[name]
+                continue
+            if load_only and name not in LOAD_PHASES:
+                continue
+            print(f"bench-scale: {case.name}: {name} ...", file=sys.stderr, flush=True)
+            seconds, peak, load, _ = run_sampled(args, env, server)
+            phases[name] = [round(seconds, 1), round(peak), round(load, 1)]
+            print(f"  {seconds:.1f} s, {peak:,.0f} MiB, load {load:.1f}", file=sys.stderr)
+            save(case.name, results[case.name])
+    results[case.name]["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    results[case.name]["lines"] = line_count(case, work)
+    save(case.name, results[case.name])
+
+
+def line_count(case: Case, work: Path) -> int | None:
+    """The raw sales lines of a DuckDB case's warehouse."""
+    if case.target != "duckdb":
+        return None
+    import duckdb
+
+    table = "tpch_raw.tpch_lineitem" if case.source == "tpch" else "raw.invoice_lines"
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+# --- the report --------------------------------------------------------------------------
+
+
+def load_results() -> dict[str, dict]:
+    """The figures of earlier runs."""
+    return json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+
+
+def save(name: str, figures: dict) -> None:
+    """Keep a case's figures on disk (other runs may be writing other cases)."""
+    results = load_results()
+    results[name] = figures
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    partial = RESULTS.with_suffix(f".{os.getpid()}")
+    partial.write_text(json.dumps(results, indent=1))
+    partial.replace(RESULTS)
+
+
+def machine() -> str:
+    """One line describing the machine."""
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory_kib / 2**20:.0f} GiB RAM, {platform.system()}"
+    )
+
+
+def sum_of(phases: dict[str, list[float]], names: tuple[str, ...]) -> float | None:
+    """Total seconds of ``names``, or None when one is missing."""
+    if not all(name in phases for name in names):
+        return None
+    return sum(phases[name][0] for name in names)
+
+
+def peak_of(phases: dict[str, list[float]], names: tuple[str, ...]) -> float | None:
+    """Largest peak MiB of ``names``."""
+    peaks = [phases[name][1] for name in names if name in phases]
+    return max(peaks) if peaks else None
+
+
+def table(results: dict[str, dict]) -> list[str]:
+    """The Markdown table of every case run so far, then the goals."""
+    cases = [case for case in CASES if case.name in results]
+    names: list[str] = []
+    for case in cases:
+        names += [name for name in results[case.name]["phases"] if name not in names]
+    lines = [
+        "| phase | " + " | ".join(case.title for case in cases) + " |",
+        "|---|" + "---:|" * len(cases),
+    ]
+    for name in names:
+        cells = []
+        for case in cases:
+            figures = results[case.name]["phases"].get(name)
+            cells.append(
+                ""
+                if figures is None
+                else f"{figures[0]:,.1f} s, {figures[1] / 1024:.2f} GiB, load {figures[2]:.1f}"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    summary = {
+        "SQL build (seed + three layers)": [],
+        "full build (SQL + ML)": [],
+        "SQL build / floor": [],
+        "full build / floor": [],
+        "peak of the build phases": [],
+        "raw sales lines": [],
+    }
+    for case in cases:
+        phases = results[case.name]["phases"]
+        sql, full, floor = (
+            sum_of(phases, SQL_BUILD),
+            sum_of(phases, FULL_BUILD),
+            sum_of(phases, (FLOOR,)),
+        )
+        summary["SQL build (seed + three layers)"].append("" if sql is None else f"{sql:,.1f} s")
+        summary["full build (SQL + ML)"].append("" if full is None else f"{full:,.1f} s")
+        summary["SQL build / floor"].append(
+            "" if sql is None or not floor else f"{sql / floor:.1f}x"
+        )
+        summary["full build / floor"].append(
+            "" if full is None or not floor else f"{full / floor:.1f}x"
+        )
+        peak = peak_of(phases, FULL_BUILD)
+        summary["peak of the build phases"].append("" if peak is None else f"{peak / 1024:.2f} GiB")
+        rows = results[case.name].get("lines")
+        summary["raw sales lines"].append("" if rows is None else f"{rows:,}")
+    for name, cells in summary.items():
+        lines.append(f"| **{name}** | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        *goals(results),
+        "",
+        f"Machine: {machine()}; runs finished: "
+        + ", ".join(
+            f"{case.name} {results[case.name].get('finished', 'unfinished')}" for case in cases
+        )
+        + ".",
+    ]
+    return lines
+
+
+def goals(results: dict[str, dict]) -> list[str]:
+    """The goals at SF 10 on DuckDB, and the growth from SF 1, as sentences."""
+    small, large = results.get("tpch-sf1-duckdb"), results.get("tpch-sf10-duckdb")
+    if large is None:
+        return ["Goals at SF 10: not measured yet (run `--case tpch-sf10-duckdb`)."]
+    phases = large["phases"]
+    full, floor, peak = (
+        sum_of(phases, FULL_BUILD),
+        sum_of(phases, (FLOOR,)),
+        peak_of(phases, FULL_BUILD),
+    )
+    out = []
+    if full is not None and floor:
+        verdict = "met" if full <= GOAL_FLOOR_RATIO * floor else "NOT met"
+        out.append(
+            f"- SF 10 full build {full:,.0f} s = {full / floor:.1f}x the floor {floor:,.0f} s: "
+            f"goal <= {GOAL_FLOOR_RATIO:g}x {verdict}."
+        )
+    if peak is not None:
+        verdict = "met" if peak / 1024 < GOAL_PEAK_GIB else "NOT met"
+        out.append(
+            f"- SF 10 peak memory of the build phases {peak / 1024:.2f} GiB: "
+            f"goal < {GOAL_PEAK_GIB:g} GiB {verdict}."
+        )
+    if small is not None:
+        before, after = sum_of(small["phases"], FULL_BUILD), full
+        if before and after:
+            growth = after / before
+            verdict = "met" if growth <= 10 else "NOT met"
+            out.append(
+                f"- SF 1 -> SF 10 full build grew {growth:.1f}x for 10x the data: "
+                f"goal at most linear (<= 10x) {verdict}."
+            )
+    return out
+
+
+def write_doc(lines: list[str]) -> None:
+    """Put the table between the markers in docs/benchmark.md."""
+    text = DOC.read_text()
+    if START_MARK not in text or END_MARK not in text:
+        raise SystemExit(f"bench-scale: {DOC} has no {START_MARK} ... {END_MARK} markers")
+    head, rest = text.split(START_MARK, 1)
+    tail = rest.split(END_MARK, 1)[1]
+    DOC.write_text(head + START_MARK + "\n" + "\n".join(lines) + "\n" + END_MARK + tail)
+
+
+def main() -> int:
+    """Run the chosen cases and write the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", action="append", choices=[case.name for case in CASES])
+    parser.add_argument("--keep-loaded", action="store_true")
+    parser.add_argument("--load-only", action="store_true")
+    parser.add_argument("--table-only", action="store_true")
+    options = parser.parse_args()
+    results = load_results()
+    if not options.table_only:
+        for case in CASES:
+            if options.case and case.name not in options.case:
+                continue
+            if case.source == "online_retail" and not os.environ.get("ONLINE_RETAIL_SOURCE"):
+                raise SystemExit("bench-scale: set ONLINE_RETAIL_SOURCE for the replica")
+            run_case(case, options.keep_loaded, results, options.load_only)
+    lines = table(load_results())
+    write_doc(lines)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
