@@ -7,7 +7,9 @@ PostgreSQL: the libpq variables ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD
 by ``retail-warehouse build`` for a rollback: ``RW_KEEP_GENERATIONS`` (default 1;
 docs/publishing.md). Apache Spark: ``RW_SPARK_DIR`` (default ``data/spark``), the folder of the
 raw parquet tables the loader writes and of the local Spark session's metastore and tables
-(docs/spark.md).
+(docs/spark.md). DuckDB's memory limit:
+``RW_DUCKDB_MEMORY_LIMIT`` (default 3GB, as in ``profiles.yml``; beyond it DuckDB spills to
+``<DUCKDB_PATH>.tmp``; docs/benchmark.md).
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ build is read with Spark SQL; docs/spark.md)."""
 
 DEFAULT_KEEP_GENERATIONS = 1
 """Previous published generations kept for ``retail-warehouse rollback``."""
+
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
+"""DuckDB's memory limit unless ``RW_DUCKDB_MEMORY_LIMIT`` says otherwise; the default of
+the duckdb output in ``profiles.yml`` too, so the loader and dbt stay within the same bound."""
 
 _PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -71,6 +77,7 @@ class Settings:
     postgres: PostgresSettings = dataclasses.field(default_factory=PostgresSettings)
     schema_prefix: str = ""
     keep_generations: int = DEFAULT_KEEP_GENERATIONS
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     def __post_init__(self) -> None:
         check_schema_prefix(self.schema_prefix)
@@ -139,4 +146,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         postgres=postgres,
         schema_prefix=env.get("RW_SCHEMA_PREFIX", ""),
         keep_generations=keep,
+        duckdb_memory_limit=env.get("RW_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
     )

@@ -46,7 +46,9 @@ def open_warehouse(target: str, settings: Settings, read_only: bool = False) -> 
     """Connect to the warehouse of ``target`` ('duckdb', 'postgres' or 'spark': the loader's
     side of Spark, see ``engines.spark``)."""
     if target == "duckdb":
-        return DuckDBWarehouse(settings.duckdb_path, read_only=read_only)
+        return DuckDBWarehouse(
+            settings.duckdb_path, read_only=read_only, memory_limit=settings.duckdb_memory_limit
+        )
     if target == "postgres":
         return PostgresWarehouse(settings.postgres)
     if target == "spark":

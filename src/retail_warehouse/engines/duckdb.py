@@ -25,11 +25,14 @@ class DuckDBWarehouse(Warehouse):
     target = "duckdb"
     row_number = "rowid + 1"
 
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path, read_only: bool = False, memory_limit: str | None = None
+    ) -> None:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
+        config = {} if memory_limit is None else {"memory_limit": memory_limit}
         try:
-            self.connection = duckdb.connect(str(path), read_only=read_only)
+            self.connection = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as error:
             raise LoadError(describe_duckdb_connect_error(path, str(error))) from error
 
