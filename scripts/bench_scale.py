@@ -252,7 +252,8 @@ def run_case(
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     phases: dict[str, list[float]] = {}
-    results[case.name] = {"phases": phases}
+    models: dict[str, float] = dict(results.get(case.name, {}).get("models", {}))
+    results[case.name] = {"phases": phases, "models": models}
     with case_environment(case, work) as (env, server):
         for name, args in case_phases(case, work):
             if keep_loaded and name in LOAD_PHASES:
@@ -264,11 +265,38 @@ def run_case(
             print(f"bench-scale: {case.name}: {name} ...", file=sys.stderr, flush=True)
             seconds, peak, load, _ = run_sampled(args, env, server)
             phases[name] = [round(seconds, 1), round(peak), round(load, 1)]
+            models.update(model_seconds(args))
             print(f"  {seconds:.1f} s, {peak:,.0f} MiB, load {load:.1f}", file=sys.stderr)
             save(case.name, results[case.name])
     results[case.name]["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     results[case.name]["lines"] = line_count(case, work)
     save(case.name, results[case.name])
+
+
+def model_seconds(args: list[str]) -> dict[str, float]:
+    """Each model's seconds in the run_results.json a dbt run phase left (none for others)."""
+    if "run" not in args or "--target-path" not in args:
+        return {}
+    path = Path(args[args.index("--target-path") + 1]) / "run_results.json"
+    if not path.is_file():
+        return {}
+    return {
+        result["unique_id"].rsplit(".", 1)[-1]: round(result["execution_time"], 1)
+        for result in json.loads(path.read_text())["results"]
+    }
+
+
+def heaviest(results: dict[str, dict], count: int = 8) -> list[str]:
+    """The slowest models of each case, as one line per case."""
+    lines = []
+    for case in CASES:
+        models = results.get(case.name, {}).get("models", {})
+        if models:
+            top = sorted(models.items(), key=lambda item: -item[1])[:count]
+            total = sum(models.values())
+            named = ", ".join(f"{name} {seconds:,.0f} s" for name, seconds in top)
+            lines.append(f"- {case.title} (models {total:,.0f} s in all): {named}.")
+    return lines
 
 
 def line_count(case: Case, work: Path) -> int | None:
@@ -385,6 +413,10 @@ def table(results: dict[str, dict]) -> list[str]:
     lines += [
         "",
         *goals(results),
+        "",
+        "Slowest models (dbt's own timing of each model, within the run phases):",
+        "",
+        *heaviest(results),
         "",
         f"Machine: {machine()}; runs finished: "
         + ", ".join(
