@@ -104,11 +104,11 @@ select
     measured.recency_days,
     measured.frequency,
     measured.monetary,
-    5 - len(list_filter(edges.recency, edge -> measured.recency_days > edge)) as r_score,
-    1 + len(list_filter(edges.frequency, edge -> measured.frequency > edge)) as f_score,
+    5 - len(list_filter(edges.recency, lambda edge: measured.recency_days > edge)) as r_score,
+    1 + len(list_filter(edges.frequency, lambda edge: measured.frequency > edge)) as f_score,
     case
         when measured.monetary <= 0 then 1
-        else 1 + len(list_filter(edges.monetary, edge -> measured.monetary > edge))
+        else 1 + len(list_filter(edges.monetary, lambda edge: measured.monetary > edge))
     end as m_score
 from measured
 cross join edges;
