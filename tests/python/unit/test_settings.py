@@ -33,6 +33,8 @@ def test_defaults_match_profiles() -> None:
     settings = from_env({})
     assert settings.duckdb_path == Path(defaults["DUCKDB_PATH"])
     assert settings.spark_dir == Path(defaults["RW_SPARK_DIR"])
+    # The loader's DuckDB stays within the memory bound dbt's does.
+    assert settings.duckdb_memory_limit == defaults["RW_DUCKDB_MEMORY_LIMIT"]
     assert settings.postgres == PostgresSettings(
         host=defaults["PGHOST"],
         port=int(defaults["PGPORT"]),
@@ -55,9 +57,11 @@ def test_environment_overrides() -> None:
             "PGPASSWORD": "secret",
             "PGDATABASE": "rw",
             "RW_SCHEMA_PREFIX": "dev_alice_",
+            "RW_DUCKDB_MEMORY_LIMIT": "1GB",
         }
     )
     assert settings.duckdb_path == Path("/tmp/w.duckdb")
+    assert settings.duckdb_memory_limit == "1GB"
     assert settings.postgres.connect_kwargs()["port"] == 54329
     assert settings.postgres.describe() == "127.0.0.1:54329/rw"
     assert "secret" not in settings.postgres.describe()
