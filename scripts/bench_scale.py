@@ -3,7 +3,7 @@
 Cases (each in its own folder under data/bench_scale/, git-ignored): TPC-H at SF 1 and SF 10
 on DuckDB, SF 1 on PostgreSQL, and Online Retail II x10 on DuckDB (ten shifted copies of the
 real file, retail_warehouse.sources.replica). Each case: generate the data, load it into a
-fresh warehouse, then the dbt phases of scripts/bench.py (seeds, each SQL layer, the ML
+fresh warehouse, then the dbt phases of scripts/bench.py (seeds, the SQL models, the ML
 models, all tests) and, on DuckDB, the hand-written floor (scripts/bench_floor.py): the same
 core marts as plain SQL in one connection, whose time the warehouse's SQL build is set
 against. Every phase runs in its own process; a sampler reads /proc twice a second and
@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import BIN, REPO, build_phases, tpch_phases
+from bench import BIN, REPO, SQL_RUN, build_phases, tpch_phases
 
 DATA = REPO / "data" / "bench_scale"
 RESULTS = DATA / "results.json"
@@ -46,7 +46,7 @@ START_MARK = "<!-- bench-scale:start (scripts/bench_scale.py writes this part) -
 END_MARK = "<!-- bench-scale:end -->"
 SAMPLE_SECONDS = 0.5
 REPLICA_COPIES = 10
-SQL_BUILD = ("dbt seed", "dbt run staging", "dbt run intermediate", "dbt run marts")
+SQL_BUILD = ("dbt seed", SQL_RUN)
 """The phases that make the SQL warehouse, set against the floor."""
 FULL_BUILD = (*SQL_BUILD, "dbt run ml")
 FLOOR = "floor (plain SQL, one connection)"
@@ -403,7 +403,7 @@ def table(results: dict[str, dict]) -> list[str]:
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     summary = {
-        "SQL build (seed + three layers)": [],
+        "SQL build (seed + SQL models)": [],
         "full build (SQL + ML)": [],
         "SQL build without dbt start-up": [],
         "SQL build / floor": [],
@@ -419,7 +419,7 @@ def table(results: dict[str, dict]) -> list[str]:
             sum_of(phases, FULL_BUILD),
             sum_of(phases, (FLOOR,)),
         )
-        summary["SQL build (seed + three layers)"].append("" if sql is None else f"{sql:,.1f} s")
+        summary["SQL build (seed + SQL models)"].append("" if sql is None else f"{sql:,.1f} s")
         summary["full build (SQL + ML)"].append("" if full is None else f"{full:,.1f} s")
         own = work_seconds(results[case.name], SQL_BUILD)
         summary["SQL build without dbt start-up"].append("" if own is None else f"{own:,.1f} s")
