@@ -18,6 +18,8 @@ Usage: python scripts/bench_scale.py [--case NAME ...] [--keep-loaded] [--table-
   --keep-loaded  reuse the case's loaded warehouse: skip generate and load (their last
                  figures stay in the table) and time the build phases again.
   --load-only    only generate and load (then --keep-loaded builds).
+  --resume-from PHASE  keep the case's warehouse and the figures of the phases before PHASE
+                 (e.g. "dbt run ml"), and run PHASE and those after it.
 Needs ONLINE_RETAIL_SOURCE for the replica, the PG* variables for PostgreSQL.
 """
 
@@ -203,7 +205,8 @@ def case_phases(case: Case, work: Path) -> list[tuple[str, list[str]]]:
             case.source,
             prefix(case),
         ]
-        steps.append((FLOOR, floor))
+        # Before the tests, which read the warehouse as long as the build.
+        steps.insert(len(steps) - 1, (FLOOR, floor))
     return steps
 
 
@@ -243,12 +246,15 @@ LOAD_PHASES = ("generate", "load raw data")
 
 
 def run_case(
-    case: Case, keep_loaded: bool, results: dict[str, dict], load_only: bool = False
+    case: Case, resume_from: str | None, results: dict[str, dict], load_only: bool = False
 ) -> None:
-    """Run a case's phases; store its figures in ``results`` (and on disk after each phase)."""
+    """Run a case's phases; store its figures in ``results`` (and on disk after each phase).
+    With ``resume_from`` the phases before it are not run again and keep their figures."""
     work = DATA / case.name
     previous = results.get(case.name, {}).get("phases", {})
-    if not keep_loaded:
+    names = [name for name, _ in case_phases(case, work)]
+    skipped = names[: names.index(resume_from)] if resume_from else []
+    if not resume_from:
         shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     phases: dict[str, list[float]] = {}
@@ -257,7 +263,7 @@ def run_case(
     results[case.name] = {"phases": phases, "models": models, "dbt_elapsed": elapsed}
     with case_environment(case, work) as (env, server):
         for name, args in case_phases(case, work):
-            if keep_loaded and name in LOAD_PHASES:
+            if name in skipped:
                 if name in previous:
                     phases[name] = previous[name]
                 continue
@@ -506,6 +512,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", action="append", choices=[case.name for case in CASES])
     parser.add_argument("--keep-loaded", action="store_true")
+    parser.add_argument("--resume-from", metavar="PHASE")
     parser.add_argument("--load-only", action="store_true")
     parser.add_argument("--table-only", action="store_true")
     options = parser.parse_args()
@@ -516,7 +523,8 @@ def main() -> int:
                 continue
             if case.source == "online_retail" and not os.environ.get("ONLINE_RETAIL_SOURCE"):
                 raise SystemExit("bench-scale: set ONLINE_RETAIL_SOURCE for the replica")
-            run_case(case, options.keep_loaded, results, options.load_only)
+            resume = options.resume_from or ("dbt seed" if options.keep_loaded else None)
+            run_case(case, resume, results, options.load_only)
     lines = table(load_results())
     write_doc(lines)
     print("\n".join(lines))
