@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -146,11 +148,13 @@ def superset(
         _wait_for(f"{settings.url}/health", 120, server)
         yield settings
     finally:
-        server.terminate()
+        # the server and its threads are in their own process group (start_new_session)
+        os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=20)
+            server.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         log.close()
 
 
