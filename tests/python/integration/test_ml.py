@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from pathlib import Path
 
 import pytest
-from warehouse_helpers import query_columns
+import yaml
+from warehouse_helpers import REPO, query_columns
 
 from retail_warehouse.ml.customer_models import (
     PURCHASE_CANDIDATES,
@@ -42,6 +45,75 @@ ORDER = {
     "ml_model_registry": "model_name",
 }
 AS_OF = dt.date(2011, 12, 9)
+ML_YAML = REPO / "python_models" / "ml"
+COLUMN_TYPES_SQL = (
+    "select table_schema, table_name, column_name, data_type, numeric_precision, numeric_scale "
+    "from information_schema.columns where table_schema in ('marts', 'ml')"
+)
+
+
+def canonical_type(data_type: str, precision: object = None, scale: object = None) -> str:
+    """One spelling per type across DuckDB, PostgreSQL and the YAML: integer, bigint,
+    varchar, double, numeric(18,2), ..."""
+    name = re.sub(r"\s+", " ", data_type.strip().lower())
+    name = {"character varying": "varchar", "double precision": "double", "decimal": "numeric"}.get(
+        name, name
+    )
+    if name.startswith(("numeric", "decimal")):
+        if "(" in name:
+            return "numeric(" + re.sub(r"\s", "", name.split("(", 1)[1])
+        if precision is not None:
+            return f"numeric({precision},{scale})"
+    return name
+
+
+def declared_ml_types(folder: Path = ML_YAML) -> dict[tuple[str, str], str]:
+    """(model, column) -> canonical data_type declared in the ml models' YAML."""
+    declared: dict[tuple[str, str], str] = {}
+    for path in sorted(folder.glob("ml_*.yml")):
+        for model in yaml.safe_load(path.read_text())["models"]:
+            for column in model["columns"]:
+                declared[(model["name"], column["name"])] = canonical_type(
+                    column.get("data_type") or "(none declared)"
+                )
+    return declared
+
+
+def test_canonical_type_spellings() -> None:
+    assert canonical_type("DECIMAL(18,2)") == canonical_type("numeric(18, 2)") == "numeric(18,2)"
+    assert canonical_type("numeric", 9, 6) == "numeric(9,6)"
+    assert canonical_type("character varying") == canonical_type("VARCHAR") == "varchar"
+    assert canonical_type("DOUBLE") == canonical_type("double precision") == "double"
+    assert canonical_type("BIGINT") != canonical_type("integer")
+
+
+@pytest.mark.parametrize("target", ["duck", "pg"])
+def test_ml_column_types_are_the_declared_ones_and_the_marts(
+    built_warehouse: dict[str, object], target: str
+) -> None:
+    """Every ml column has the data_type of its YAML (macros/schema/
+    declare_python_model_types.sql), and a column the marts also have has a type they
+    use for it (customer_id exactly dim_customers')."""
+    declared = declared_ml_types()
+    _, rows = query_columns(built_warehouse[target], COLUMN_TYPES_SQL)
+    actual = {
+        (schema, table, column): canonical_type(data_type, precision, scale)
+        for schema, table, column, data_type, precision, scale in rows
+    }
+    ml = {key[1:]: kind for key, kind in actual.items() if key[0] == "ml"}
+    assert ml == declared
+    mart_types: dict[str, set[str]] = {}
+    for (schema, _, column), kind in actual.items():
+        if schema == "marts":
+            mart_types.setdefault(column, set()).add(kind)
+    mismatched = {
+        key: (kind, sorted(mart_types[key[1]]))
+        for key, kind in ml.items()
+        if key[1] in mart_types and kind not in mart_types[key[1]]
+    }
+    assert not mismatched
+    customer_id = actual[("marts", "dim_customers", "customer_id")]
+    assert {kind for (_, column), kind in ml.items() if column == "customer_id"} == {customer_id}
 
 
 def _normalised(rows: list[tuple[object, ...]], width: int) -> dict[object, tuple[object, ...]]:
