@@ -6,6 +6,12 @@ fct_invoices as (
 
 ),
 
+dim_countries as (
+
+    select * from {{ ref('dim_countries') }}
+
+),
+
 dim_customers as (
 
     select * from {{ ref('dim_customers') }}
@@ -50,6 +56,7 @@ final as (
         orders_numbered.invoice_id,
         orders_numbered.customer_id,
         orders_numbered.country_code,
+        dim_countries.country_name,
         cast(orders_numbered.order_number as integer) as order_number,
         cast(orders_numbered.product_amount as numeric(18, 3))
             as product_amount,
@@ -74,6 +81,8 @@ final as (
     from orders_numbered
     inner join dim_customers
         on orders_numbered.customer_id = dim_customers.customer_id
+    left join dim_countries
+        on orders_numbered.country_code = dim_countries.country_code
 
 )
 

@@ -8,6 +8,12 @@ fct_invoices as (
 
 ),
 
+dim_countries as (
+
+    select * from {{ ref('dim_countries') }}
+
+),
+
 dim_customers as (
 
     select * from {{ ref('dim_customers') }}
@@ -68,6 +74,7 @@ final as (
     select
         ranked.customer_id,
         dim_customers.country_code,
+        dim_countries.country_name,
         cast(ranked.revenue_rank as integer) as revenue_rank,
         {{ divide_rounded(
             'ranked.revenue_rank', 'ranked.ranked_customers', 6, 9
@@ -111,6 +118,8 @@ final as (
     inner join dim_customers
         on ranked.customer_id = dim_customers.customer_id
     cross join window_bounds
+    left join dim_countries
+        on dim_customers.country_code = dim_countries.country_code
 
 )
 

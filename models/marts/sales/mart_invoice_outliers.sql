@@ -6,6 +6,12 @@ fct_invoices as (
 
 ),
 
+dim_countries as (
+
+    select * from {{ ref('dim_countries') }}
+
+),
+
 int_invoice_values_summarized as (
 
     select * from {{ ref('int_invoice_values_summarized') }}
@@ -18,6 +24,7 @@ final as (
         fct_invoices.invoice_id,
         fct_invoices.customer_id,
         fct_invoices.country_code,
+        dim_countries.country_name,
         cast(fct_invoices.product_amount as numeric(18, 2)) as product_amount,
         cast(
             int_invoice_values_summarized.outlier_threshold as numeric(18, 2)
@@ -31,6 +38,8 @@ final as (
         fct_invoices.invoice_date
     from fct_invoices
     cross join int_invoice_values_summarized
+    left join dim_countries
+        on fct_invoices.country_code = dim_countries.country_code
     where
         fct_invoices.is_purchase
         and fct_invoices.product_amount

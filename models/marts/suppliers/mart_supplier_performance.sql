@@ -67,6 +67,7 @@ final as (
             as supplier_id,
         int_suppliers_standardized.supplier_name,
         int_suppliers_standardized.location_id as country_code,
+        dim_countries.country_name,
         dim_countries.region,
         cast(suppliers_ranked.supplied_part_count as integer)
             as supplied_part_count,

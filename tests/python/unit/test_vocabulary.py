@@ -3,7 +3,9 @@ glossary's rule (docs/glossary.md): counts end in `_count`, ratios end in
 `_rate` or `_share` (0..1), `_pct` only for `*_growth_pct`, no `_ratio` or
 `avg_`, "segment" only for RFM segments, and none of the names renamed in
 session 3 (the glossary's "Renamed in session 3" table, read from the page
-itself) is back.
+itself) is back. And a table with a country code names the country: a
+`country_name` column alongside or a declared foreign key to dim_countries
+(docs/bi.md), the two facts excepted (dim_countries is built from them).
 
 Reads the manifest of the `manifest` fixture (conftest.py: `dbt parse`, both
 source systems), so every model and YAML column is covered as dbt sees it;
@@ -28,6 +30,8 @@ RFM_FOLDER = "models/marts/rfm/"
 COUNTED = {"customers", "orders", "invoices", "members", "lines", "rows", "parts", "observations"}
 """Plural nouns of things counted: a column holding one must be a `_count`."""
 RATIO_WORDS = {"share", "rate"}
+COUNTRY_NAME_EXCEPTIONS = {"fct_invoices", "fct_invoice_lines"}
+"""dim_countries is built from the facts: a foreign key to it would be a cycle."""
 
 
 def renamed_columns(glossary: str) -> list[tuple[str, list[str]]]:
@@ -90,6 +94,31 @@ def vocabulary_problems(
             for old, patterns in renamed:
                 if column == old and any(fnmatch.fnmatch(node["name"], p) for p in patterns):
                     problems.append(f"{node['name']}.{column}: renamed in session 3 (glossary)")
+    return problems
+
+
+def unnamed_country_codes(manifest: dict[str, Any], project: str = "retail_warehouse") -> list[str]:
+    """Read models with a country_code but neither a country_name column nor a declared
+    foreign key from country_code to dim_countries (the facts excepted)."""
+    problems = []
+    for node in sorted(manifest["nodes"].values(), key=lambda node: node["unique_id"]):
+        path = node.get("original_file_path", "")
+        columns = node.get("columns", {})
+        if (
+            node["resource_type"] != "model"
+            or node["package_name"] != project
+            or not path.startswith(READ_MODEL_FOLDERS)
+            or "country_code" not in columns
+            or node["name"] in COUNTRY_NAME_EXCEPTIONS
+        ):
+            continue
+        keys = columns["country_code"].get("constraints", [])
+        declared = any(
+            key.get("type") == "foreign_key" and "dim_countries" in str(key.get("to"))
+            for key in keys
+        )
+        if "country_name" not in columns and not declared:
+            problems.append(node["name"])
     return problems
 
 
@@ -157,3 +186,23 @@ def test_glossary_lists_the_renames() -> None:
 def test_column_names_follow_the_glossary(manifest: dict[str, Any]) -> None:
     problems = vocabulary_problems(manifest, renamed_columns(GLOSSARY.read_text()))
     assert not problems, "columns breaking docs/glossary.md:\n" + "\n".join(problems)
+
+
+def test_unnamed_country_codes_needs_a_name_or_a_key() -> None:
+    keyed = _model("keyed", "models/marts/x.sql", ["country_code"])
+    keyed["columns"]["country_code"]["constraints"] = [
+        {"type": "foreign_key", "to": "ref('dim_countries')", "to_columns": ["country_code"]}
+    ]
+    manifest = {
+        "nodes": {
+            "a": _model("bare", "models/marts/x.sql", ["country_code", "region"]),
+            "b": _model("named", "models/marts/x.sql", ["country_code", "country_name"]),
+            "c": keyed,
+            "d": _model("fct_invoices", "models/marts/core/x.sql", ["country_code"]),
+        }
+    }
+    assert unnamed_country_codes(manifest) == ["bare"]
+
+
+def test_country_codes_come_with_their_names(manifest: dict[str, Any]) -> None:
+    assert not unnamed_country_codes(manifest), "country_code without a name or key (docs/bi.md)"
