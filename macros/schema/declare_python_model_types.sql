@@ -61,3 +61,7 @@
     {%- endfor -%}
     {{ return(statements | join(';\n')) }}
 {%- endmacro %}
+
+{% macro spark__declare_python_model_types(results) -%}
+    {{ return('') }}
+{%- endmacro %}
