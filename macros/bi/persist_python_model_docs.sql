@@ -16,32 +16,25 @@
         {{ return('') }}
     {%- endif -%}
     {%- set statements = [] -%}
-    {%- for result in results -%}
-        {%- set node = result.node -%}
-        {%- if node.resource_type == 'model' and node.language == 'python'
-              and result.status == 'success' -%}
-            {%- set relation = api.Relation.create(
-                database=node.database, schema=node.schema, identifier=node.alias
+    {%- for node, relation in built_python_models(results) -%}
+        {%- set persist = node.config.persist_docs or {} -%}
+        {%- if persist.get('relation') and node.description -%}
+            {%- do statements.append(
+                'comment on table ' ~ relation ~ ' is '
+                ~ postgres_escape_comment(node.description)
             ) -%}
-            {%- set persist = node.config.persist_docs or {} -%}
-            {%- if persist.get('relation') and node.description -%}
-                {%- do statements.append(
-                    'comment on table ' ~ relation ~ ' is '
-                    ~ postgres_escape_comment(node.description)
-                ) -%}
-            {%- endif -%}
-            {%- if persist.get('columns') -%}
-                {%- set existing = adapter.get_columns_in_relation(relation)
-                    | map(attribute='name') | list -%}
-                {%- for column in node.columns.values() -%}
-                    {%- if column.name in existing and column.description -%}
-                        {%- do statements.append(
-                            'comment on column ' ~ relation ~ '.' ~ column.name ~ ' is '
-                            ~ postgres_escape_comment(column.description)
-                        ) -%}
-                    {%- endif -%}
-                {%- endfor -%}
-            {%- endif -%}
+        {%- endif -%}
+        {%- if persist.get('columns') -%}
+            {%- set existing = adapter.get_columns_in_relation(relation)
+                | map(attribute='name') | list -%}
+            {%- for column in node.columns.values() -%}
+                {%- if column.name in existing and column.description -%}
+                    {%- do statements.append(
+                        'comment on column ' ~ relation ~ '.' ~ column.name ~ ' is '
+                        ~ postgres_escape_comment(column.description)
+                    ) -%}
+                {%- endif -%}
+            {%- endfor -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(statements | join(';\n')) }}

@@ -10,27 +10,18 @@
 
 {% macro python_model_typed_columns(results) -%}
     {%- set tables = [] -%}
-    {%- if execute -%}
-        {%- for result in results -%}
-            {%- set node = result.node -%}
-            {%- if node.resource_type == 'model' and node.language == 'python'
-                  and result.status == 'success' -%}
-                {%- set relation = api.Relation.create(
-                    database=node.database, schema=node.schema, identifier=node.alias
-                ) -%}
-                {%- set columns = [] -%}
-                {%- for column in node.columns.values() if column.data_type -%}
-                    {%- do columns.append(
-                        'alter column ' ~ column.name ~ ' type ' ~ column.data_type
-                        ~ ' using ' ~ typed_cast(column.name, column.data_type)
-                    ) -%}
-                {%- endfor -%}
-                {%- if columns -%}
-                    {%- do tables.append((relation, columns)) -%}
-                {%- endif -%}
-            {%- endif -%}
+    {%- for node, relation in built_python_models(results) -%}
+        {%- set columns = [] -%}
+        {%- for column in node.columns.values() if column.data_type -%}
+            {%- do columns.append(
+                'alter column ' ~ column.name ~ ' type ' ~ column.data_type
+                ~ ' using ' ~ typed_cast(column.name, column.data_type)
+            ) -%}
         {%- endfor -%}
-    {%- endif -%}
+        {%- if columns -%}
+            {%- do tables.append((relation, columns)) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {{ return(tables) }}
 {%- endmacro %}
 
