@@ -42,11 +42,17 @@ TPCH_SQL := models/staging/tpch models/intermediate/tpch models/intermediate/cor
 	models/marts/profitability models/marts/locations models/marts/employees \
 	models/marts/suppliers tests/dbt/singular/assert_tpch_*.sql
 
+# --processes 0: parsing and the rules run in one worker per core; the dbt
+# templater renders in sqlfluff's main process meanwhile. One pass took 87 s of
+# CPU, all in one process, when run serially; with workers 25 s of it is left
+# in the main process (docs/testing.md, "Test time").
+SQLFLUFF_LINT := $(BIN)/sqlfluff lint --processes 0
+
 lint: $(STAMP)  ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check src tests/python scripts
 	$(BIN)/ruff format --check src tests/python scripts
-	$(BIN)/sqlfluff lint models tests/dbt/singular analyses
-	RW_SALES_SOURCE=tpch $(BIN)/sqlfluff lint $(TPCH_SQL)
+	$(SQLFLUFF_LINT) models tests/dbt/singular analyses
+	RW_SALES_SOURCE=tpch $(SQLFLUFF_LINT) $(TPCH_SQL)
 
 format: $(STAMP)  ## apply ruff format and sqlfluff fixes
 	$(BIN)/ruff format src tests/python scripts
