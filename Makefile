@@ -32,9 +32,14 @@ warehouse: $(STAMP)  ## load Online Retail II and build every model on DuckDB
 	$(BIN)/retail-warehouse build --target duckdb
 	$(BIN)/retail-warehouse summary --target duckdb
 
+# pytest-xdist: one worker per core; tests/python/conftest.py keeps each module on
+# one worker and every user of the full-data build on one (docs/testing.md).
+PYTEST_WORKERS ?= 2
+
 test: $(STAMP)  ## lint, start a throwaway PostgreSQL and run every test
 	$(MAKE) --no-print-directory lint
-	eval "$$(scripts/postgres_start.sh)" && $(BIN)/pytest tests/python
+	eval "$$(scripts/postgres_start.sh)" && \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests/python
 
 # Models and tests built only for the TPC-H source (sqlfluff skips disabled
 # models, so they are linted in a second pass with that source chosen).

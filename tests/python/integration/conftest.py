@@ -3,6 +3,8 @@
 `built_warehouse` loads the full Online Retail II file into a temporary DuckDB
 file and a fresh PostgreSQL database and runs `dbt build` on both, once per
 test session, so every module that checks the built marts shares one build.
+The two targets are built side by side (`both_targets`): they share nothing,
+and neither keeps both cores busy on its own.
 Needs ONLINE_RETAIL_SOURCE (the shared file) and a PostgreSQL server from the
 PG* variables (`eval "$(scripts/postgres_start.sh)"`); tests using it are
 skipped otherwise.
@@ -18,7 +20,14 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
-from warehouse_helpers import BIN, REPO, pg_params, run_command, throwaway_pg_database
+from warehouse_helpers import (
+    BIN,
+    REPO,
+    both_targets,
+    pg_params,
+    run_command,
+    throwaway_pg_database,
+)
 
 
 def _source() -> str:
@@ -53,24 +62,8 @@ def _build_both(source: str, pg_database: str, work: Path) -> Iterator[dict[str,
         RW_SCHEMA_PREFIX="",
     )
     outputs: dict[str, str] = {}
-    for target in ("duckdb", "postgres"):
-        run_command([str(BIN / "retail-warehouse"), "load", "--target", target], env)
-        result = run_command(
-            [
-                str(BIN / "dbt"),
-                "build",
-                "--target",
-                target,
-                "--target-path",
-                str(work / f"target_{target}"),
-                "--log-path",
-                str(work / f"logs_{target}"),
-            ],
-            env,
-        )
-        outputs[target] = result.stdout
-        summary = run_command([str(BIN / "retail-warehouse"), "summary", "--target", target], env)
-        outputs[f"summary_{target}"] = summary.stdout
+    for target_outputs in both_targets(lambda target: _build_one(target, env, work)):
+        outputs.update(target_outputs)
 
     duck = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
     pg = psycopg2.connect(**pg_params(pg_database))
@@ -86,3 +79,23 @@ def _build_both(source: str, pg_database: str, work: Path) -> Iterator[dict[str,
         duck.close()
         pg.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _build_one(target: str, env: dict[str, str], work: Path) -> dict[str, str]:
+    """Load, `dbt build` and summary on one target; their outputs by name."""
+    run_command([str(BIN / "retail-warehouse"), "load", "--target", target], env)
+    result = run_command(
+        [
+            str(BIN / "dbt"),
+            "build",
+            "--target",
+            target,
+            "--target-path",
+            str(work / f"target_{target}"),
+            "--log-path",
+            str(work / f"logs_{target}"),
+        ],
+        env,
+    )
+    summary = run_command([str(BIN / "retail-warehouse"), "summary", "--target", target], env)
+    return {target: result.stdout, f"summary_{target}": summary.stdout}

@@ -27,6 +27,7 @@ import pytest
 from warehouse_helpers import (
     BIN,
     REPO,
+    both_targets,
     pg_params,
     run_command,
     schema_checksums,
@@ -127,12 +128,16 @@ def _build_stepwise(source: Path, database: str, work: Path) -> Iterator[dict[st
         RW_SCHEMA_PREFIX="",
     )
     warehouses = {target: Warehouse(target, env, work) for target in TARGETS}
+
+    def build_in_two_steps(target: str) -> None:
+        warehouse = warehouses[target]
+        warehouse.load(first)
+        warehouse.dbt("build")
+        assert "repeat rows of earlier loads" in warehouse.load(second)
+        warehouse.dbt("build")
+
     try:
-        for warehouse in warehouses.values():
-            warehouse.load(first)
-            warehouse.dbt("build")
-            assert "repeat rows of earlier loads" in warehouse.load(second)
-            warehouse.dbt("build")
+        both_targets(build_in_two_steps, TARGETS)  # side by side: they share nothing
         yield warehouses
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -96,7 +96,9 @@ def built(
             env = _env(target, tmp_path_factory.mktemp(target), database)
             first = _load(env, target, feed).stdout
             second = _load(env, target, feed).stdout
-            run_command([str(BIN / "dbt"), "build", "--select", "staging.loyalty+"], env)
+            work = Path(env["DUCKDB_PATH"]).parent  # not target/: another worker may use it
+            paths = ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+            run_command([str(BIN / "dbt"), "build", "--select", "staging.loyalty+", *paths], env)
             connection = _connect(target, env)
             stack.callback(connection.close)
             warehouses[target] = {"connection": connection, "first": first, "second": second}

@@ -48,15 +48,17 @@ def test_two_step_load_gives_the_ledger_of_a_full_refresh(tmp_path: Path) -> Non
         DBT_TARGET="duckdb",
         RW_SCHEMA_PREFIX="",
     )
-    dbt = str(BIN / "dbt")
+    # its own target path: the project's target/ may be in use by a test on another worker
+    paths = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    dbt = [str(BIN / "dbt")]
     build = ["run", "--select", "+mart_loyalty_ledger", "--vars", "{loyalty_expiry_months: 3}"]
-    run_command([dbt, "seed"], env)
+    run_command([*dbt, "seed", *paths], env)
     for rows, name in ((FIRST_LOAD, "first.csv"), (SECOND_LOAD, "second.csv")):
         source = write_csv(tmp_path / name, rows)
         run_command([str(BIN / "retail-warehouse"), "load", "--source", str(source)], env)
-        run_command([dbt, *build], env)
+        run_command([*dbt, *build, *paths], env)
     stepwise = _ledger(tmp_path / "ledger.duckdb")
-    run_command([dbt, *build, "--full-refresh"], env)
+    run_command([*dbt, *build, "--full-refresh", *paths], env)
     assert _ledger(tmp_path / "ledger.duckdb") == stepwise
     kinds = {(row[0], row[2]) for row in stepwise}
     assert {(13001, "redemption"), (13001, "reversal"), (13002, "expiry")} <= kinds

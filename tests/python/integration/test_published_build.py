@@ -38,7 +38,14 @@ from typing import Any
 import duckdb
 import psycopg2
 import pytest
-from warehouse_helpers import BIN, REPO, pg_params, run_command, schema_checksums
+from warehouse_helpers import (
+    BIN,
+    REPO,
+    both_targets,
+    pg_params,
+    run_command,
+    schema_checksums,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -175,10 +182,13 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, W
         RW_KEEP_GENERATIONS="1",
     )
     built = {target: Warehouse(target, env, work) for target in TARGETS}
+
+    def load_and_build(target: str) -> None:
+        built[target].load(sample)
+        built[target].build()
+
     try:
-        for warehouse in built.values():
-            warehouse.load(sample)
-            warehouse.build()
+        both_targets(load_and_build, TARGETS)  # side by side: they share nothing
         yield built
     finally:
         admin.cursor().execute(f"drop database if exists {database} with (force)")

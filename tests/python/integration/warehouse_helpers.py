@@ -3,6 +3,7 @@ database, a process that holds a DuckDB file, and running the command line."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import os
@@ -10,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import psycopg2
@@ -21,6 +22,19 @@ from retail_warehouse.settings import from_env
 
 REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
+TARGETS = ("duckdb", "postgres")
+
+T = TypeVar("T")
+
+
+def both_targets(work: Callable[[str], T], targets: Sequence[str] = TARGETS) -> list[T]:
+    """``work(target)`` for each target at the same time, one thread each (the work is
+    mostly child processes: dbt, the loader, the database server); the results in the
+    order of ``targets``. A failure in either is raised here, after both have ended, so
+    neither is left running into the next test."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(targets)) as pool:
+        futures = [pool.submit(work, target) for target in targets]
+    return [future.result() for future in futures]
 
 
 def pg_params(dbname: str) -> dict[str, Any]:

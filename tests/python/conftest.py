@@ -1,0 +1,73 @@
+"""How the suite is shared out when it runs on several workers.
+
+`make test` runs pytest with pytest-xdist (`-n 2 --dist loadgroup`: one worker per core of
+CI's machine; docs/testing.md, "Test time"). Each worker is its own pytest session, so a
+fixture made once per module or per session would be made once per worker that runs a test
+needing it. To keep each expensive build made once, tests are sent to the workers in groups,
+a group whole to one worker, in the order they were collected:
+
+- a test module is a group (its module-scoped fixtures, such as a build on a sample, are made
+  once, and its tests run in their written order, which some rely on);
+- the modules using one of the session fixtures in SHARED_FIXTURES are one group per fixture:
+  `built_warehouse` (the full data built on both targets) is built once, and `manifest` (the
+  unit tests' `dbt parse`) parsed once per source;
+- modules that share something else that only one may use at a time (a server on a fixed
+  port, a folder in the repository, Spark's metastore in the working directory) join one
+  group by saying so at module level: `pytestmark = pytest.mark.xdist_group("spark")`.
+
+xdist's own `loadgroup` reads `xdist_group` marks off the tests, but pytest-xdist 3.8.0 cannot
+with pytest 9 (it renames the node ids through an attribute pytest 9 no longer reads), so
+the groups are made here, from each module's text, by the scheduler below. Without xdist (a
+plain `pytest` run) nothing here is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED_FIXTURES = ("built_warehouse", "manifest")
+"""Session fixtures too costly to make on each worker: the modules using one run on one worker
+(the first fixture a module uses names its group)."""
+
+GROUP_MARK = re.compile(r"""xdist_group\(\s*(?:name\s*=\s*)?["']([^"']+)["']""")
+
+
+def _uses(fixture: str) -> re.Pattern[str]:
+    """A function (test or fixture) of the module that takes ``fixture`` as a parameter."""
+    return re.compile(rf"\bdef\s+\w+\s*\([^)]*\b{fixture}\s*[:,)=]")
+
+
+USES = {fixture: _uses(fixture) for fixture in SHARED_FIXTURES}
+
+
+@functools.cache
+def module_group(rootpath: Path, module: str) -> str:
+    """The group of a test module (its path from the root, as in node ids): the group its
+    `xdist_group` mark names, else the first of SHARED_FIXTURES that one of its functions
+    takes, else the module itself."""
+    path = rootpath / module
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    named = GROUP_MARK.search(text)
+    if named:
+        return named.group(1)
+    return next((fixture for fixture in SHARED_FIXTURES if USES[fixture].search(text)), module)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """For `--dist loadgroup`: xdist's scheduling by scope (a scope's tests go whole to one
+    worker, the largest scopes first), with ``module_group`` as the scope."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return module_group(config.rootpath, nodeid.split("::", 1)[0])
+
+    return ModuleGroupScheduling(config, log)
