@@ -170,14 +170,33 @@ def test_two_step_load_gives_the_same_marts_as_one_full_build(
         )
 
 
+Checksums = dict[str, tuple[int, str]]
+
+# The steps below run on both targets at once (`both_targets`), each step in a module fixture
+# that the first of its two tests asks for; each test then checks its own target's result.
+# Each step's fixture asks for the step before it, so every step starts from what the steps
+# before it left, as when each test ran its own step in turn.
+
+
+@pytest.fixture(scope="module")
+def second_build(stepwise: dict[str, Warehouse]) -> dict[str, tuple[Checksums, Checksums]]:
+    """Each target's marts before and after another `dbt build` without new data."""
+
+    def rebuild(target: str) -> tuple[Checksums, Checksums]:
+        warehouse = stepwise[target]
+        before = warehouse.checksums()
+        warehouse.dbt("build")
+        return before, warehouse.checksums()
+
+    return dict(zip(TARGETS, both_targets(rebuild, TARGETS), strict=True))
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_second_build_without_new_data_changes_nothing(
-    stepwise: dict[str, Warehouse], target: str
+    second_build: dict[str, tuple[Checksums, Checksums]], target: str
 ) -> None:
-    warehouse = stepwise[target]
-    before = warehouse.checksums()
-    warehouse.dbt("build")
-    assert warehouse.checksums() == before
+    before, after = second_build[target]
+    assert after == before
 
 
 def _new_month_file(folder: Path) -> Path:
@@ -194,36 +213,50 @@ def _new_month_file(folder: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def killed_build(
+    stepwise: dict[str, Warehouse], second_build: object
+) -> dict[str, tuple[Checksums, Checksums, Checksums]]:
+    """Each target's marts before a new extract, after a build of it killed part-way, and
+    after the next whole build (after the second-build tests' builds)."""
+    extract = _new_month_file(stepwise[TARGETS[0]].work)  # one file, loaded into each target
+
+    def kill_and_rebuild(target: str) -> tuple[Checksums, Checksums, Checksums]:
+        warehouse = stepwise[target]
+        old = warehouse.checksums()
+        warehouse.load(extract)
+        process = subprocess.Popen(
+            [
+                str(BIN / "dbt"),
+                "build",
+                "--target",
+                target,
+                "--target-path",
+                str(warehouse.work / f"target_kill_{target}"),
+                "--log-path",
+                str(warehouse.work / f"logs_kill_{target}"),
+            ],
+            cwd=REPO,
+            env=warehouse.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(KILL_AFTER_SECONDS[target])
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+        interrupted = warehouse.checksums()
+        warehouse.dbt("build")
+        return old, interrupted, warehouse.checksums()
+
+    return dict(zip(TARGETS, both_targets(kill_and_rebuild, TARGETS), strict=True))
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_killed_build_leaves_every_mart_old_or_new(
-    stepwise: dict[str, Warehouse], target: str
+    killed_build: dict[str, tuple[Checksums, Checksums, Checksums]], target: str
 ) -> None:
-    warehouse = stepwise[target]
-    old = warehouse.checksums()
-    warehouse.load(_new_month_file(warehouse.work))
-    process = subprocess.Popen(
-        [
-            str(BIN / "dbt"),
-            "build",
-            "--target",
-            target,
-            "--target-path",
-            str(warehouse.work / f"target_kill_{target}"),
-            "--log-path",
-            str(warehouse.work / f"logs_kill_{target}"),
-        ],
-        cwd=REPO,
-        env=warehouse.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    time.sleep(KILL_AFTER_SECONDS[target])
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=60)
-    interrupted = warehouse.checksums()
-    warehouse.dbt("build")
-    new = warehouse.checksums()
+    old, interrupted, new = killed_build[target]
     assert set(new) == set(old), "a killed build left extra relations in marts"
     for table, checksum in interrupted.items():
         if table.endswith(DBT_WORK_SUFFIXES):
@@ -235,14 +268,26 @@ def test_killed_build_leaves_every_mart_old_or_new(
     assert new["fct_invoices"] != old["fct_invoices"], "the new extract did not arrive"
 
 
+@pytest.fixture(scope="module")
+def freshness(stepwise: dict[str, Warehouse], killed_build: object) -> dict[str, tuple[str, str]]:
+    """Each target's `dbt source freshness` output as loaded, and with every raw line's
+    loaded_at 100 days older (put back afterwards)."""
+
+    def check(target: str) -> tuple[str, str]:
+        warehouse = stepwise[target]
+        fresh = warehouse.dbt("source", "freshness")
+        shift = "interval '100 days'"
+        warehouse.query(f"update raw.invoice_lines set loaded_at = loaded_at - {shift}")
+        try:
+            return fresh, warehouse.dbt("source", "freshness", ok=(1,))
+        finally:
+            warehouse.query(f"update raw.invoice_lines set loaded_at = loaded_at + {shift}")
+
+    return dict(zip(TARGETS, both_targets(check, TARGETS), strict=True))
+
+
 @pytest.mark.parametrize("target", TARGETS)
-def test_source_freshness(stepwise: dict[str, Warehouse], target: str) -> None:
-    warehouse = stepwise[target]
-    assert "PASS freshness of online_retail.invoice_lines" in warehouse.dbt("source", "freshness")
-    shift = "interval '100 days'"
-    warehouse.query(f"update raw.invoice_lines set loaded_at = loaded_at - {shift}")
-    try:
-        output = warehouse.dbt("source", "freshness", ok=(1,))
-        assert "ERROR STALE freshness of online_retail.invoice_lines" in output
-    finally:
-        warehouse.query(f"update raw.invoice_lines set loaded_at = loaded_at + {shift}")
+def test_source_freshness(freshness: dict[str, tuple[str, str]], target: str) -> None:
+    fresh, stale = freshness[target]
+    assert "PASS freshness of online_retail.invoice_lines" in fresh
+    assert "ERROR STALE freshness of online_retail.invoice_lines" in stale
