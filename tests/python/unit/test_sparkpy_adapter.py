@@ -23,7 +23,7 @@ from pyspark.sql import types as T
 
 from dbt.adapters.sparkpy import Plugin
 from dbt.adapters.sparkpy.frames import frame_rows, spark_schema, spark_type
-from dbt.adapters.sparkpy.impl import SessionPythonJobHelper
+from dbt.adapters.sparkpy.impl import SessionPythonJobHelper, SparkpyAdapter
 
 
 def test_plugin_is_dbt_spark_plus_python_models() -> None:
@@ -32,6 +32,14 @@ def test_plugin_is_dbt_spark_plus_python_models() -> None:
     include = Path(Plugin.include_path)
     assert (include / "dbt_project.yml").is_file()
     assert "macro py_write_table" in (include / "macros" / "py_write_table.sql").read_text()
+
+
+def test_python_models_default_to_the_session_method() -> None:
+    adapter = object.__new__(SparkpyAdapter)  # these properties read no adapter state
+    assert adapter.default_python_submission_method == "session"
+    helpers = adapter.python_submission_helpers
+    assert helpers["session"] is SessionPythonJobHelper
+    assert {"job_cluster", "all_purpose_cluster"} <= set(helpers)  # dbt-spark's, kept
 
 
 def test_the_session_method_needs_a_session_profile() -> None:

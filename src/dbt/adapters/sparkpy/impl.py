@@ -60,16 +60,15 @@ class SessionPythonJobHelper(PythonJobHelper):
 
 
 class SparkpyAdapter(SparkAdapter):
-    """dbt-spark's adapter; Python models default to the in-process ``session`` method when
-    the profile connects with ``method: session``."""
+    """dbt-spark's adapter; Python models run by default with the in-process ``session``
+    method (which refuses a profile without ``method: session`` with a message saying so);
+    dbt-spark's Databricks methods stay available through ``submission_method``."""
 
     ConnectionManager = SparkpyConnectionManager
 
     @property
     def default_python_submission_method(self) -> str:
-        if self.config.credentials.method == SparkConnectionMethod.SESSION:
-            return SESSION_SUBMISSION
-        return super().default_python_submission_method
+        return SESSION_SUBMISSION
 
     @property
     def python_submission_helpers(self) -> dict[str, type[PythonJobHelper]]:
