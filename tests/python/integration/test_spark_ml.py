@@ -25,7 +25,13 @@ import duckdb
 import pytest
 from warehouse_helpers import BIN, REPO, run_command
 
-pytestmark = [pytest.mark.integration, pytest.mark.spark]
+# With test_tpch_build.py and test_bench_floor.py (the built_warehouse group) it generates
+# data/tpch/sf0.01 on first use: two generations at once would clash, so one worker runs them.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.spark,
+    pytest.mark.xdist_group("built_warehouse"),
+]
 
 ML_TABLES = (
     "ml_model_registry",
