@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='invoice_line_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

@@ -78,7 +78,7 @@ days_described as (
         cast(extract(month from date_day) as integer) as month_of_year,
         cast(extract(day from date_day) as integer) as day_of_month,
         cast(extract(doy from date_day) as integer) as day_of_year,
-        cast(extract(isodow from date_day) as integer) as iso_day_of_week,
+        {{ iso_day_of_week('date_day') }} as iso_day_of_week,
         cast(extract(week from date_day) as integer) as iso_week_of_year,
         cast({{ dbt.date_trunc('week', 'date_day') }} as date)
             as week_start_date,

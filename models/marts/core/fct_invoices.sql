@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='invoice_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -73,10 +73,10 @@ final as (
     -- Text columns cast to one type, so PostgreSQL's text and varchar
     -- never differ between a full and an incremental run.
     select
-        cast(invoice_id as varchar) as invoice_id,
+        cast(invoice_id as {{ text_type() }}) as invoice_id,
         customer_id,
-        cast(country_code as varchar) as country_code,
-        cast(invoice_kind as varchar) as invoice_kind,
+        cast(country_code as {{ text_type() }}) as country_code,
+        cast(invoice_kind as {{ text_type() }}) as invoice_kind,
         cast(line_count as integer) as line_count,
         cast(product_line_count as integer) as product_line_count,
         cast(units as bigint) as units,
