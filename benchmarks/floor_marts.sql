@@ -33,9 +33,9 @@ select
         sum(case when invoice_kind = 'cancellation' then -product_amount else 0 end)
         as numeric(18, 2)
     ) as cancelled_amount,
-    sum(case when is_purchase then 1 else 0 end) as invoices_placed,
+    sum(case when is_purchase then 1 else 0 end) as order_count,
     sum(case when is_purchase then units else 0 end) as units_sold,
-    count(distinct case when is_purchase then customer_id end) as active_customers
+    count(distinct case when is_purchase then customer_id end) as active_customer_count
 from floor_invoices
 group by 1;
 

@@ -69,8 +69,8 @@ MARTS = {
     ),
     "floor_sales_monthly": (
         "mart_sales_monthly",
-        "month_start_date, net_revenue, gross_sales, cancelled_amount, invoices_placed, "
-        "units_sold, active_customers",
+        "month_start_date, net_revenue, gross_sales, cancelled_amount, order_count, "
+        "units_sold, active_customer_count",
     ),
     "floor_customers": (
         "dim_customers",
@@ -95,7 +95,7 @@ def differences(warehouse: Path, floor: Path, prefix: str = "") -> dict[str, int
         for table, (mart, columns) in MARTS.items():
             mart_rows = f"select {columns} from warehouse.{prefix}marts.{mart}"
             if mart == "mart_sales_monthly":
-                mart_rows += " where invoices_placed > 0 or net_revenue != 0"
+                mart_rows += " where order_count > 0 or net_revenue != 0"
             floor_rows = f"select {columns} from {table}"
             found[table] = connection.execute(
                 f"select (select count(*) from ({floor_rows} except all {mart_rows}))"
