@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized=incremental_materialization(),
-        unique_key='invoice_line_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(**incremental_by_grain('invoice_line_id', partition_by='load_id')) }}
 
 {%- set line_values = [
     'invoice_id', 'source_stock_code', 'description', 'quantity',

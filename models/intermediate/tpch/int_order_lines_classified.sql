@@ -1,3 +1,5 @@
+{{ config(**incremental_by_grain('order_line_id', partition_by='load_id')) }}
+
 with
 
 stg_tpch__order_lines as (
@@ -42,17 +44,55 @@ tpch_nation_codes as (
 
 ),
 
+-- An incremental run classifies only the lines of new loads (see the macro
+-- new_loads_after); the copies already classified are counted so a new
+-- line that repeats one of them is known as a later copy.
+new_lines as (
+
+    select * from stg_tpch__order_lines
+    {% if is_incremental() -%}
+    where load_id > {{ new_loads_after() }}
+    {%- endif %}
+
+),
+
+earlier_copies as (
+
+    {% if is_incremental() -%}
+    select
+        order_id,
+        line_number,
+        count(*) as copies
+    from {{ this }}
+    where load_id <= {{ new_loads_after() }}
+    group by order_id, line_number
+    {%- else -%}
+    select
+        order_id,
+        line_number,
+        0 as copies
+    from new_lines
+    where 1 = 0
+    {%- endif %}
+
+),
+
 -- The first copy of an order line (order key and line number) in load and
 -- file order is kept; later copies are duplicates.
 lines_numbered as (
 
     select
-        *,
-        row_number() over (
-            partition by order_id, line_number
-            order by load_id, source_row_number
+        new_lines.*,
+        coalesce(earlier_copies.copies, 0)
+        + row_number() over (
+            partition by new_lines.order_id, new_lines.line_number
+            order by new_lines.load_id, new_lines.source_row_number
         ) as copy_number
-    from stg_tpch__order_lines
+    from new_lines
+    left join earlier_copies
+        on
+            new_lines.order_id = earlier_copies.order_id
+            and new_lines.line_number = earlier_copies.line_number
 
 ),
 

@@ -1,3 +1,5 @@
+{{ config(**incremental_by_grain('customer_id')) }}
+
 with
 
 fct_invoices as (
@@ -6,11 +8,15 @@ fct_invoices as (
 
 ),
 
+-- An incremental run recomputes the customers with an invoice of a new
+-- load, from all their invoices.
 customer_invoices as (
 
     select *
     from fct_invoices
-    where customer_id is not null
+    where
+        customer_id is not null
+        and {{ in_affected_keys('customer_id', 'fct_invoices', 'customer_id') }}
 
 ),
 
@@ -73,7 +79,8 @@ customers_aggregated as (
         ) as cancelled_amount,
         sum(product_amount) as net_revenue,
         sum(total_amount - product_amount) as non_product_amount,
-        sum(case when invoice_kind = 'sale' then units else 0 end) as units
+        sum(case when invoice_kind = 'sale' then units else 0 end) as units,
+        max(last_load_id) as last_load_id
     from customer_invoices
     group by 1
 
@@ -103,7 +110,8 @@ final as (
         cast(customers_aggregated.first_purchase_at as date)
             as first_purchase_date,
         cast(customers_aggregated.last_purchase_at as date)
-            as last_purchase_date
+            as last_purchase_date,
+        cast(customers_aggregated.last_load_id as integer) as last_load_id
     from customers_aggregated
     inner join main_countries
         on customers_aggregated.customer_id = main_countries.customer_id

@@ -1,8 +1,22 @@
+{{ config(**incremental_by_grain('product_id')) }}
+
 with
 
 fct_invoice_lines as (
 
     select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+-- An incremental run recomputes the products with a line of a new load,
+-- from all their lines.
+product_lines as (
+
+    select *
+    from fct_invoice_lines
+    where {{ in_affected_keys(
+        'product_id', 'fct_invoice_lines', 'product_id', load_column='load_id'
+    ) }}
 
 ),
 
@@ -19,7 +33,7 @@ descriptions_ranked as (
             partition by product_id
             order by invoiced_at desc, invoice_id desc, description asc
         ) as description_rank
-    from fct_invoice_lines
+    from product_lines
     where description is not null
 
 ),
@@ -60,8 +74,9 @@ products_aggregated as (
         ) }} as mean_unit_price,
         {{ percentile_cont(
             "case when invoice_kind = 'sale' then unit_price end", 0.5
-        ) }} as median_unit_price
-    from fct_invoice_lines
+        ) }} as median_unit_price,
+        max(load_id) as last_load_id
+    from product_lines
     group by 1
 
 ),
@@ -87,7 +102,8 @@ final as (
             as median_unit_price,
         products_aggregated.revenue_group = 'product' as is_product,
         products_aggregated.first_sold_at,
-        products_aggregated.last_sold_at
+        products_aggregated.last_sold_at,
+        cast(products_aggregated.last_load_id as integer) as last_load_id
     from products_aggregated
     left join current_descriptions
         on products_aggregated.product_id = current_descriptions.product_id

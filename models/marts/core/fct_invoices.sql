@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized=incremental_materialization(),
-        unique_key='invoice_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
+{{ config(**incremental_by_grain('invoice_id')) }}
 
 with
 

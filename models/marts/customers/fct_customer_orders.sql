@@ -1,3 +1,5 @@
+{{ config(**incremental_by_grain('customer_id')) }}
+
 with
 
 fct_invoices as (
@@ -26,9 +28,15 @@ customer_orders as (
         country_code,
         product_amount,
         invoiced_at,
-        invoice_date
+        invoice_date,
+        last_load_id
     from fct_invoices
-    where is_purchase and customer_id is not null
+    where
+        is_purchase
+        and customer_id is not null
+        -- An incremental run renumbers the orders of the customers with an
+        -- invoice of a new load.
+        and {{ in_affected_keys('customer_id', 'fct_invoices', 'customer_id') }}
 
 ),
 
@@ -77,7 +85,8 @@ final as (
         ) as order_month,
         orders_numbered.invoiced_at,
         orders_numbered.invoice_date,
-        orders_numbered.previous_order_date
+        orders_numbered.previous_order_date,
+        orders_numbered.last_load_id
     from orders_numbered
     inner join dim_customers
         on orders_numbered.customer_id = dim_customers.customer_id

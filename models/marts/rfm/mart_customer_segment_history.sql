@@ -1,3 +1,9 @@
+{{
+    config(**incremental_by_grain(
+        'month_start_date', partition_by='month_start_date'
+    ))
+}}
+
 with
 
 fct_invoices as (
@@ -42,19 +48,70 @@ snapshots_in_data as (
 
 ),
 
+-- An incremental run recomputes the snapshots from the earliest month with
+-- an invoice of a new load (every later snapshot counts it) and the one
+-- that was the last (its as-of date moves as the data grows); earlier
+-- snapshots cannot change.
+recompute_from as (
+
+    {% if is_incremental() -%}
+    select
+        least(
+            coalesce(
+                (
+                    select min(affected.affected_key)
+                    from (
+                        {{ affected_keys(
+                            'fct_invoices',
+                            dbt.date_trunc('month', 'invoice_date')
+                        ) }}
+                    ) as affected
+                ),
+                max(month_start_date)
+            ),
+            max(month_start_date)
+        ) as month_start_date
+    from {{ this }}
+    {%- else -%}
+    select min(month_start_date) as month_start_date
+    from snapshots_in_data
+    {%- endif %}
+
+),
+
 -- The reference date of a snapshot is the day after it, as in
 -- mart_customer_rfm; all history before it counts (rfm_window_months does
 -- not apply).
+-- The newest load a snapshot counts (lineage; drives incremental runs).
+loads_by_month as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'invoice_date') }} as date)
+            as month_start_date,
+        max(last_load_id) as last_load_id
+    from fct_invoices
+    group by 1
+
+),
+
 periods as (
 
     select
-        month_start_date,
-        as_of_date,
-        is_complete_month,
-        cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date)
-            as reference_date,
-        cast(null as date) as window_start_date
+        snapshots_in_data.month_start_date,
+        snapshots_in_data.as_of_date,
+        snapshots_in_data.is_complete_month,
+        cast(
+            {{ dbt.dateadd('day', 1, 'snapshots_in_data.as_of_date') }} as date
+        ) as reference_date,
+        cast(null as date) as window_start_date,
+        max(loads_by_month.last_load_id) as last_load_id
     from snapshots_in_data
+    inner join loads_by_month
+        on snapshots_in_data.month_start_date >= loads_by_month.month_start_date
+    where
+        snapshots_in_data.month_start_date
+        >= (select recompute_from.month_start_date from recompute_from)
+    group by 1, 2, 3, 4, 5
 
 ),
 
@@ -74,7 +131,8 @@ customers_measured as (
         customers_measured_per_reference_date.customer_id,
         customers_measured_per_reference_date.recency_days,
         customers_measured_per_reference_date.frequency,
-        customers_measured_per_reference_date.monetary
+        customers_measured_per_reference_date.monetary,
+        periods.last_load_id
     from customers_measured_per_reference_date
     inner join periods
         on
@@ -106,6 +164,7 @@ customers_scored as (
         customers_measured.recency_days,
         customers_measured.frequency,
         customers_measured.monetary,
+        customers_measured.last_load_id,
         {{ rfm_scores(
             'customers_measured',
             'value_edges',
@@ -127,6 +186,7 @@ customers_segmented as (
         customers_scored.recency_days,
         customers_scored.frequency,
         customers_scored.monetary,
+        customers_scored.last_load_id,
         customers_scored.r_score,
         customers_scored.f_score,
         customers_scored.m_score,
@@ -139,28 +199,68 @@ customers_segmented as (
 
 ),
 
+snapshot_before as (
+
+    {% if is_incremental() -%}
+    select
+        customer_id,
+        segment
+    from {{ this }}
+    where
+        month_start_date = (
+            select
+                cast(
+                    {{ dbt.dateadd(
+                        'month', -1, 'recompute_from.month_start_date'
+                    ) }} as date
+                )
+            from recompute_from
+        )
+    {%- else -%}
+    select
+        customer_id,
+        segment
+    from customers_segmented
+    where 1 = 0
+    {%- endif %}
+
+),
+
 final as (
 
     select
-        customer_id,
-        month_start_date,
-        as_of_date,
-        is_complete_month,
-        recency_days,
-        frequency,
-        monetary,
-        cast(r_score as integer) as r_score,
-        cast(f_score as integer) as f_score,
-        cast(m_score as integer) as m_score,
-        cast(r_score as {{ dbt.type_string() }})
-        || cast(f_score as {{ dbt.type_string() }})
-        || cast(m_score as {{ dbt.type_string() }}) as rfm_cell,
-        cast(r_score + f_score + m_score as integer) as rfm_score,
-        segment,
-        lag(segment) over (
-            partition by customer_id order by as_of_date
-        ) as previous_segment
+        customers_segmented.customer_id,
+        customers_segmented.month_start_date,
+        customers_segmented.as_of_date,
+        customers_segmented.is_complete_month,
+        customers_segmented.recency_days,
+        customers_segmented.frequency,
+        customers_segmented.monetary,
+        cast(customers_segmented.r_score as integer) as r_score,
+        cast(customers_segmented.f_score as integer) as f_score,
+        cast(customers_segmented.m_score as integer) as m_score,
+        cast(customers_segmented.r_score as {{ dbt.type_string() }})
+        || cast(customers_segmented.f_score as {{ dbt.type_string() }})
+        || cast(customers_segmented.m_score as {{ dbt.type_string() }})
+            as rfm_cell,
+        cast(
+            customers_segmented.r_score
+            + customers_segmented.f_score
+            + customers_segmented.m_score as integer
+        ) as rfm_score,
+        customers_segmented.segment,
+        -- The snapshot before the first one recomputed is in the table.
+        coalesce(
+            lag(customers_segmented.segment) over (
+                partition by customers_segmented.customer_id
+                order by customers_segmented.as_of_date
+            ),
+            snapshot_before.segment
+        ) as previous_segment,
+        cast(customers_segmented.last_load_id as integer) as last_load_id
     from customers_segmented
+    left join snapshot_before
+        on customers_segmented.customer_id = snapshot_before.customer_id
 
 )
 
