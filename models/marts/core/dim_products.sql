@@ -87,11 +87,10 @@ final as (
         products_aggregated.product_id,
         current_descriptions.description,
         -- Text cast to one type (PostgreSQL's max() of varchar is text), so a
-        -- full and an incremental run write the same column types.
-        cast(products_aggregated.line_category as {{ dbt.type_string() }})
-            as line_category,
-        cast(products_aggregated.revenue_group as {{ dbt.type_string() }})
-            as revenue_group,
+        -- full and an incremental run write the same column types, as in
+        -- fct_invoices.
+        cast(products_aggregated.line_category as varchar) as line_category,
+        cast(products_aggregated.revenue_group as varchar) as revenue_group,
         cast(products_aggregated.description_count as integer)
             as description_count,
         cast(products_aggregated.sale_line_count as integer)

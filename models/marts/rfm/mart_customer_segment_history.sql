@@ -239,12 +239,13 @@ final as (
         cast(customers_segmented.r_score as integer) as r_score,
         cast(customers_segmented.f_score as integer) as f_score,
         cast(customers_segmented.m_score as integer) as m_score,
-        -- One text type on both runs (PostgreSQL's || gives text).
+        -- One text type on both runs (PostgreSQL's || gives text), as in
+        -- fct_invoices.
         cast(
             cast(customers_segmented.r_score as {{ dbt.type_string() }})
             || cast(customers_segmented.f_score as {{ dbt.type_string() }})
             || cast(customers_segmented.m_score as {{ dbt.type_string() }})
-            as {{ dbt.type_string() }}
+            as varchar
         ) as rfm_cell,
         cast(
             customers_segmented.r_score
