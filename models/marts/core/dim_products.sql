@@ -89,8 +89,10 @@ final as (
         -- Text cast to one type (PostgreSQL's max() of varchar is text), so a
         -- full and an incremental run write the same column types, as in
         -- fct_invoices.
-        cast(products_aggregated.line_category as varchar) as line_category,
-        cast(products_aggregated.revenue_group as varchar) as revenue_group,
+        cast(products_aggregated.line_category as {{ text_type() }})
+            as line_category,
+        cast(products_aggregated.revenue_group as {{ text_type() }})
+            as revenue_group,
         cast(products_aggregated.description_count as integer)
             as description_count,
         cast(products_aggregated.sale_line_count as integer)

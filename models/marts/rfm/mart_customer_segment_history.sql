@@ -245,7 +245,7 @@ final as (
             cast(customers_segmented.r_score as {{ dbt.type_string() }})
             || cast(customers_segmented.f_score as {{ dbt.type_string() }})
             || cast(customers_segmented.m_score as {{ dbt.type_string() }})
-            as varchar
+            as {{ text_type() }}
         ) as rfm_cell,
         cast(
             customers_segmented.r_score
