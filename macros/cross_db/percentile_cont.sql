@@ -20,3 +20,11 @@
         as numeric(38, 6)
     )
 {%- endmacro %}
+
+{% macro spark__percentile_cont(expression, fraction) -%}
+    cast(
+        percentile_cont({{ fraction }}) within group (
+            order by cast({{ expression }} as double)
+        ) as numeric(38, 6)
+    )
+{%- endmacro %}
