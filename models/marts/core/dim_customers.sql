@@ -8,6 +8,12 @@ fct_invoices as (
 
 ),
 
+int_locations_standardized as (
+
+    select * from {{ ref('int_locations_standardized') }}
+
+),
+
 -- An incremental run recomputes the customers with an invoice of a new
 -- load, from all their invoices.
 customer_invoices as (
@@ -91,6 +97,7 @@ final as (
     select
         customers_aggregated.customer_id,
         main_countries.country_code,
+        int_locations_standardized.country_name,
         cast(main_countries.country_count as integer) as country_count,
         cast(customers_aggregated.order_count as integer) as order_count,
         cast(customers_aggregated.cancelled_invoice_count as integer)
@@ -115,6 +122,8 @@ final as (
     from customers_aggregated
     inner join main_countries
         on customers_aggregated.customer_id = main_countries.customer_id
+    left join int_locations_standardized
+        on main_countries.country_code = int_locations_standardized.country_code
 
 )
 
