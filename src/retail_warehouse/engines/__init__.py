@@ -46,9 +46,11 @@ def open_warehouse(target: str, settings: Settings, read_only: bool = False) -> 
     """Connect to the warehouse of ``target`` ('duckdb', 'postgres' or 'spark': the loader's
     side of Spark, see ``engines.spark``)."""
     if target == "duckdb":
-        return DuckDBWarehouse(
-            settings.duckdb_path, read_only=read_only, memory_limit=settings.duckdb_memory_limit
-        )
+        # The memory bound is for writers (the loader); readers (report, summary, API) keep
+        # DuckDB's default configuration, because a process cannot open one file twice with
+        # two configurations and a reader may share its process with another reader.
+        memory_limit = None if read_only else settings.duckdb_memory_limit
+        return DuckDBWarehouse(settings.duckdb_path, read_only=read_only, memory_limit=memory_limit)
     if target == "postgres":
         return PostgresWarehouse(settings.postgres)
     if target == "spark":
