@@ -158,3 +158,18 @@ def test_overview_page_and_exposures_are_described(manifest: dict[str, Any]) -> 
         assert exposure["description"].strip(), exposure["name"]
         assert exposure["owner"]["email"], exposure["name"]
         assert exposure["depends_on"]["nodes"], exposure["name"]
+
+
+POSTGRES_MAX_IDENTIFIER = 63
+"""PostgreSQL truncates longer names; dbt refuses a unit test whose relation name is longer."""
+
+
+def test_unit_test_names_fit_a_postgres_relation(manifest: dict[str, Any]) -> None:
+    # dbt names a unit test's temporary relation after the test: on PostgreSQL a longer name
+    # fails that unit test at build time, which only a PostgreSQL build would show.
+    too_long = sorted(
+        test["name"]
+        for test in manifest["unit_tests"].values()
+        if len(test["name"]) > POSTGRES_MAX_IDENTIFIER
+    )
+    assert not too_long, f"unit test names over {POSTGRES_MAX_IDENTIFIER} characters: {too_long}"
