@@ -168,13 +168,34 @@ def _same(left: object, right: object) -> bool:
     return left == right
 
 
+def _as_declared(
+    connection: duckdb.DuckDBPyConnection, schema: str, table: str, files: Path
+) -> str:
+    """Select Spark's parquet rows cast to the types of DuckDB's table, as the types hook does."""
+    types = connection.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    casts = []
+    for name, data_type in types:
+        value = f'"{name}"'
+        if data_type.startswith("DECIMAL"):
+            value = f"cast({value} as decimal(38, 10))"
+        casts.append(f'cast({value} as {data_type}) as "{name}"')
+    return f"select {', '.join(casts)} from read_parquet('{files}')"
+
+
 @pytest.mark.parametrize("schema, table", [("ml", name) for name in ML_TABLES])
 def test_spark_rows_equal_duckdb(both_engines: dict[str, Path], schema: str, table: str) -> None:
     files = both_engines["spark_warehouse"] / f"{schema}.db" / table / "*.parquet"
     with duckdb.connect(str(both_engines["duckdb"]), read_only=True) as connection:
         duck_columns, duck_rows = _table(connection, f"select * from {schema}.{table}")
-        spark_columns, spark_rows = _table(connection, f"select * from read_parquet('{files}')")
-    assert spark_columns == duck_columns
+        spark_columns, spark_rows = _table(
+            connection, _as_declared(connection, schema, table, files)
+        )
+    parquet = duckdb.sql(f"select * from read_parquet('{files}') limit 0").columns
+    assert spark_columns == duck_columns == parquet
     assert duck_rows, f"{table} is empty on DuckDB: nothing was compared"
     assert len(spark_rows) == len(duck_rows)
     differing = [
