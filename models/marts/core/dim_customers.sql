@@ -97,7 +97,8 @@ final as (
     select
         customers_aggregated.customer_id,
         main_countries.country_code,
-        int_locations_standardized.country_name,
+        cast(int_locations_standardized.country_name as {{ text_type() }})
+            as country_name,
         cast(main_countries.country_count as integer) as country_count,
         cast(customers_aggregated.order_count as integer) as order_count,
         cast(customers_aggregated.cancelled_invoice_count as integer)
