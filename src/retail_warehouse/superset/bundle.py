@@ -14,6 +14,10 @@ inside it (``SUM(CASE WHEN filter THEN expr END)``); a ratio metric divides its 
 a derived metric without offsets substitutes its metrics into its expression. Metrics that
 plain SQL over one dataset cannot express (offset windows, cumulative and conversion
 metrics, percentile measures) are left out and listed in ``Bundle.skipped_metrics``.
+
+Over 400 lines because the translation is one job: the dataset, metric and join rules share
+the manifest walk and the UUID scheme, and splitting them would pass that state between
+modules.
 """
 
 from __future__ import annotations
