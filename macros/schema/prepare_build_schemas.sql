@@ -43,9 +43,22 @@
                 database=node.database, schema=node.schema, identifier=node.alias,
                 type='table'
             ) -%}
+            {#- Indexes, and primary keys as constraints (not as bare unique
+                indexes), so the copy keeps the keys the published table had;
+                foreign keys are declared on-run-end (declare_keys). -#}
             {%- set indexes = run_query(
-                "select indexdef from pg_catalog.pg_indexes where schemaname = '"
-                ~ published_schema ~ "' and tablename = '" ~ node.alias ~ "'"
+                "select i.indexdef from pg_catalog.pg_indexes as i"
+                ~ " where i.schemaname = '" ~ published_schema ~ "'"
+                ~ " and i.tablename = '" ~ node.alias ~ "'"
+                ~ " and not exists (select 1 from pg_catalog.pg_constraint as c"
+                ~ " where c.conindid = (quote_ident(i.schemaname) || '.'"
+                ~ " || quote_ident(i.indexname))::regclass)"
+                ~ " union all"
+                ~ " select 'alter table " ~ shadow ~ " add constraint '"
+                ~ " || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid)"
+                ~ " from pg_catalog.pg_constraint as c"
+                ~ " where c.conrelid = to_regclass('" ~ published_schema ~ "."
+                ~ node.alias ~ "') and c.contype in ('p', 'u')"
             ) -%}
             {%- set found = run_query(
                 "select 1 from pg_catalog.pg_tables where schemaname = '"

@@ -109,12 +109,12 @@ final as (
             as excluded_line_share,
         first_invoice_date,
         last_invoice_date,
-        {{ dbt.datediff(
+        cast({{ dbt.datediff(
             'last_invoice_date', 'cast(loaded_at as date)', 'day'
-        ) }} as days_from_last_invoice_to_load,
-        {{ dbt.datediff(
+        ) }} as integer) as days_from_last_invoice_to_load,
+        cast({{ dbt.datediff(
             'cast(previous_loaded_at as date)', 'cast(loaded_at as date)', 'day'
-        ) }} as days_since_previous_load,
+        ) }} as integer) as days_since_previous_load,
         cast(coalesce(largest_invoice_date_gap_days, 0) as integer)
             as largest_invoice_date_gap_days,
         coalesce(

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import psycopg2.errors
 import pytest
-from warehouse_helpers import query_rows
+from warehouse_helpers import catalogued_keys, declared_keys, missing_keys, query_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -41,22 +43,18 @@ EXPECTED_INDEXES = {
     ("mart_sales_daily", ("date_day",)),
     ("mart_sales_monthly", ("month_start_date",)),
     ("mart_country_monthly", ("month_start_date", "country_code")),
-    ("mart_customer_segment_history", ("customer_id",)),
+    ("mart_customer_segment_history", ("customer_id", "as_of_date")),  # its primary key
 }
-# Declared keys (dbt model constraints, enforced on both engines), so BI tools
-# that read the catalogue (Metabase, Power BI) find the joins themselves:
-# (table, kind, columns, referenced table or None, referenced columns).
-EXPECTED_KEYS = {
-    ("dim_countries", "PRIMARY KEY", ("country_code",), None, ()),
-    ("dim_customers", "PRIMARY KEY", ("customer_id",), None, ()),
-    ("dim_products", "PRIMARY KEY", ("product_id",), None, ()),
-    ("dim_dates", "PRIMARY KEY", ("date_day",), None, ()),
-    ("mart_customer_360", "PRIMARY KEY", ("customer_id",), None, ()),
-    ("mart_customer_360", "FOREIGN KEY", ("country_code",), "dim_countries", ("country_code",)),
-    ("mart_country_monthly", "PRIMARY KEY", ("country_code", "month_start_date"), None, ()),
-    ("mart_country_monthly", "FOREIGN KEY", ("country_code",), "dim_countries", ("country_code",)),
-    ("mart_country_monthly", "FOREIGN KEY", ("month_start_date",), "dim_dates", ("date_day",)),
-}
+# Declared keys (docs/bi.md): every table BI tools read declares its primary key, except
+# the single-row marts (no key to join on) and the line-level fact (measured too costly at
+# scale: docs/bi.md); every relationships test between two of them is a declared foreign key,
+# except where the referenced model is built from the referencing one (the facts and the
+# dimensions: a foreign key's ref() is a dependency, so it would be a cycle) or they are in
+# different schemas (DuckDB refuses foreign keys across schemas).
+KEY_SCHEMAS = ("marts", "ml", "monitoring")
+WITHOUT_PRIMARY_KEY = {"fct_invoice_lines"}
+SINGLE_ROW = "(a single row)"
+REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]""")
 # Statements the BI role must not be able to run; each is rolled back.
 FORBIDDEN = {
     "insert": "insert into marts.dim_countries (country_code) values ('QQ')",
@@ -116,13 +114,16 @@ def _marts(built_warehouse: dict[str, object]) -> list[str]:
     """The models the PostgreSQL build put in the marts schema, from its manifest:
     not a glob of models/marts/, which also holds the monitoring schema's models
     and marts disabled for the source (using_* vars)."""
-    target = Path(str(built_warehouse["duckdb_path"])).parent / "target_postgres"
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"].values()
     return sorted(
         node["name"]
-        for node in nodes
+        for node in _manifest(built_warehouse)["nodes"].values()
         if node["resource_type"] == "model" and node["schema"].endswith("marts")
     )
+
+
+def _manifest(built_warehouse: dict[str, object]) -> dict[str, Any]:
+    target = Path(str(built_warehouse["duckdb_path"])).parent / "target_postgres"
+    return json.loads((target / "manifest.json").read_text())
 
 
 def test_every_mart_is_built(pg: object, built_warehouse: dict[str, object]) -> None:
@@ -254,46 +255,95 @@ def test_built_tables_were_analyzed(pg: object) -> None:
     assert not never, f"not analyzed after the build: {never}"
 
 
-def test_keys_are_declared_on_postgres(pg: object) -> None:
-    rows = query_rows(
-        pg,
-        "select c.conrelid::regclass::text, c.contype,"
-        " array(select a.attname from unnest(c.conkey) with ordinality as k (attnum, n)"
-        "       inner join pg_attribute as a on a.attrelid = c.conrelid and a.attnum = k.attnum"
-        "       order by k.n),"
-        " c.confrelid::regclass::text,"
-        " array(select a.attname from unnest(c.confkey) with ordinality as k (attnum, n)"
-        "       inner join pg_attribute as a on a.attrelid = c.confrelid and a.attnum = k.attnum"
-        "       order by k.n)"
-        " from pg_constraint as c"
-        " where c.connamespace = 'marts'::regnamespace and c.contype in ('p', 'f')",
-    )
-    kinds = {"p": "PRIMARY KEY", "f": "FOREIGN KEY"}
-    keys = {
-        (
-            table.removeprefix("marts."),
-            kinds[kind],
-            tuple(columns),
-            None if kind == "p" else target.removeprefix("marts."),
-            tuple(target_columns or ()),
-        )
-        for table, kind, columns, target, target_columns in rows
+def _key_tables(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The tables BI tools read (marts, ml, monitoring; views cannot carry keys), by
+    schema.table."""
+    return {
+        f"{node['schema']}.{node['alias']}": node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["schema"] in KEY_SCHEMAS
+        and node["config"]["materialized"] != "view"
     }
-    assert keys >= EXPECTED_KEYS, f"missing: {sorted(EXPECTED_KEYS - keys, key=str)}"
 
 
-def test_keys_are_declared_on_duckdb(built_warehouse: dict[str, object]) -> None:
+def test_every_table_bi_reads_declares_a_primary_key(
+    built_warehouse: dict[str, object],
+) -> None:
+    manifest = _manifest(built_warehouse)
+    tables = _key_tables(manifest)
+    keyed = {key[0] for key in declared_keys(manifest) if key[1] == "PRIMARY KEY"}
+    exempt = {
+        table
+        for table, node in tables.items()
+        if node["name"] in WITHOUT_PRIMARY_KEY or SINGLE_ROW in str(node["description"])
+    }
+    assert len(tables) >= 40
+    assert sorted(set(tables) - keyed - exempt) == []
+    assert sorted(keyed & exempt) == [], "an exempt table declares a key: drop the exemption"
+
+
+def _depends_on(manifest: dict[str, Any], child: str, parent: str) -> bool:
+    """Whether model `child` is built from model `parent`, directly or not."""
+    upstream, seen, todo = manifest["parent_map"], set(), [child]
+    while todo:
+        for node in upstream.get(todo.pop(), []):
+            if node == parent:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.append(node)
+    return False
+
+
+def test_relationships_tests_are_declared_foreign_keys(
+    built_warehouse: dict[str, object],
+) -> None:
+    """A relationships test to a table's primary key is a declared foreign key, unless it
+    would be a cycle (the referenced model is built from the referencing one) or it crosses
+    schemas (DuckDB refuses it)."""
+    manifest = _manifest(built_warehouse)
+    tables = _key_tables(manifest)
+    table_of = {node["unique_id"]: table for table, node in tables.items()}
+    by_name = {node["name"]: table for table, node in tables.items()}
+    declared = declared_keys(manifest)
+    primary = {key[0]: key[2] for key in declared if key[1] == "PRIMARY KEY"}
+    expected = set()
+    for test in manifest["nodes"].values():
+        metadata = test.get("test_metadata") or {}
+        if metadata.get("name") != "relationships" or test["config"].get("where"):
+            continue
+        arguments = metadata["kwargs"]
+        table = table_of.get(test.get("attached_node"))
+        referenced = by_name.get(REF.search(arguments["to"]).group(1))  # type: ignore[union-attr]
+        if (
+            table is None
+            or referenced is None
+            or primary.get(referenced) != (arguments["field"],)
+            or table.split(".")[0] != referenced.split(".")[0]
+            or _depends_on(manifest, tables[referenced]["unique_id"], test["attached_node"])
+        ):
+            continue
+        columns = ((arguments["column_name"],), (arguments["field"],))
+        expected.add((table, "FOREIGN KEY", columns[0], referenced, columns[1]))
+    assert len(expected) >= 15
+    assert sorted(expected - declared, key=str) == []
+
+
+def test_declared_keys_are_in_both_catalogues(
+    pg: object, built_warehouse: dict[str, object]
+) -> None:
+    """Primary and foreign keys, enforced on DuckDB and PostgreSQL (Metabase and Power BI
+    read them from the catalogue)."""
+    manifest = _manifest(built_warehouse)
     duck = built_warehouse["duck"]
-    rows = duck.execute(  # type: ignore[attr-defined]
-        "select table_name, constraint_type, constraint_column_names, referenced_table,"
-        " referenced_column_names from duckdb_constraints()"
-        " where schema_name = 'marts' and constraint_type in ('PRIMARY KEY', 'FOREIGN KEY')"
-    ).fetchall()
-    keys = {
-        (table, kind, tuple(columns), target, tuple(target_columns or ()))
-        for table, kind, columns, target, target_columns in rows
-    }
-    assert keys >= EXPECTED_KEYS, f"missing: {sorted(EXPECTED_KEYS - keys, key=str)}"
+    assert missing_keys(lambda sql: query_rows(pg, sql), "postgres", manifest) == []
+    assert missing_keys(lambda sql: query_rows(duck, sql), "duckdb", manifest) == []
+    # the same keys on both, none undeclared
+    on_postgres = catalogued_keys(lambda sql: query_rows(pg, sql), "postgres")
+    on_duckdb = catalogued_keys(lambda sql: query_rows(duck, sql), "duckdb")
+    declared = declared_keys(manifest)
+    assert on_postgres & declared == on_duckdb & declared == declared
 
 
 def test_duckdb_gets_no_indexes(built_warehouse: dict[str, object]) -> None:

@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -157,3 +158,91 @@ def schema_checksums(
         table: table_checksum(query, table, skip_lineage, schema)
         for table in table_names(query, schema)
     }
+
+
+Key = tuple[str, str, tuple[str, ...], str | None, tuple[str, ...]]
+"""(schema.table, PRIMARY KEY or FOREIGN KEY, columns, referenced schema.table, its columns)."""
+
+_REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]""")
+
+
+def declared_keys(manifest: dict[str, Any]) -> set[Key]:
+    """The primary and foreign keys the models' YAML declares (`constraints:`), read from a
+    dbt manifest as macros/schema/declared_keys.sql reads them from the graph."""
+    models = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    keys: set[Key] = set()
+    for node in models.values():
+        table = f"{node['schema']}.{node['alias']}"
+        constraints = [(c, tuple(c["columns"])) for c in node["constraints"]]
+        constraints += [
+            (c, (name,)) for name, column in node["columns"].items() for c in column["constraints"]
+        ]
+        for constraint, columns in constraints:
+            if constraint["type"] == "primary_key":
+                keys.add((table, "PRIMARY KEY", columns, None, ()))
+            elif constraint["type"] == "foreign_key":
+                # ref('name') as written, or the relation dbt resolved it to when compiling
+                match = _REF.search(constraint["to"])
+                if match:
+                    target = models[match.group(1)]
+                    referenced = f"{target['schema']}.{target['alias']}"
+                else:
+                    referenced = ".".join(constraint["to"].replace('"', "").split(".")[-2:])
+                keys.add(
+                    (table, "FOREIGN KEY", columns, referenced, tuple(constraint["to_columns"]))
+                )
+    return keys
+
+
+def catalogued_keys(query: Query, target: str) -> set[Key]:
+    """The primary and foreign keys in the catalogue of a DuckDB or PostgreSQL warehouse."""
+    if target == "duckdb":
+        rows = query(
+            "select schema_name || '.' || table_name, constraint_type, constraint_column_names,"
+            " case when referenced_table is not null"
+            " then schema_name || '.' || referenced_table end, referenced_column_names"
+            " from duckdb_constraints()"
+            " where constraint_type in ('PRIMARY KEY', 'FOREIGN KEY')"
+        )
+    else:
+        rows = query(
+            "select c.conrelid::regclass::text,"
+            " case c.contype when 'p' then 'PRIMARY KEY' else 'FOREIGN KEY' end,"
+            " array(select a.attname from unnest(c.conkey) with ordinality as k (attnum, n)"
+            "  inner join pg_attribute as a on a.attrelid = c.conrelid and a.attnum = k.attnum"
+            "  order by k.n),"
+            " c.confrelid::regclass::text,"
+            " array(select a.attname from unnest(c.confkey) with ordinality as k (attnum, n)"
+            "  inner join pg_attribute as a on a.attrelid = c.confrelid and a.attnum = k.attnum"
+            "  order by k.n)"
+            " from pg_constraint as c where c.contype in ('p', 'f')"
+        )
+    return {
+        (
+            str(table),
+            str(kind),
+            tuple(columns),
+            None if kind == "PRIMARY KEY" else str(referenced),
+            tuple(referenced_columns or ()),
+        )
+        for table, kind, columns, referenced, referenced_columns in rows
+    }
+
+
+def missing_keys(query: Query, target: str, manifest: dict[str, Any]) -> list[Key]:
+    """Declared keys of the tables that exist which the catalogue lacks, sorted. Fails the
+    test when no declared foreign key applies (nothing would be checked)."""
+    tables = {
+        f"{schema}.{table}"
+        for schema, table in query(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_type = 'BASE TABLE'"
+        )
+    }
+    declared = {key for key in declared_keys(manifest) if key[0] in tables}
+    assert any(key[1] == "FOREIGN KEY" for key in declared), "no declared foreign key applies"
+    return sorted(declared - catalogued_keys(query, target), key=str)
