@@ -20,6 +20,7 @@ Needs ONLINE_RETAIL_SOURCE and PostgreSQL (PG*); skipped otherwise.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import random
 import re
@@ -42,6 +43,7 @@ from warehouse_helpers import (
     BIN,
     REPO,
     both_targets,
+    missing_keys,
     pg_params,
     run_command,
     schema_checksums,
@@ -312,6 +314,10 @@ def test_reader_sees_one_generation_while_the_next_build_publishes(
     assert seen[0][0] != seen[-1][0]
     new = warehouse.checksums()
     assert new["fct_invoices"] != warehouse.published["fct_invoices"], "no new generation"
+    # the published generation keeps every declared key (PostgreSQL: the incremental tables
+    # were copied into the shadow schemas, whose names the manifest holds)
+    manifest = json.loads((warehouse.work / f"target_{target}" / "manifest.json").read_text())
+    assert missing_keys(warehouse.query, target, manifest, schema_suffix="__shadow") == []
     warehouse.load_log = warehouse.read_load_log()
     warehouse.previous, warehouse.published = warehouse.published, new
 

@@ -166,17 +166,23 @@ Key = tuple[str, str, tuple[str, ...], str | None, tuple[str, ...]]
 _REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]""")
 
 
-def declared_keys(manifest: dict[str, Any]) -> set[Key]:
+def declared_keys(manifest: dict[str, Any], schema_suffix: str = "") -> set[Key]:
     """The primary and foreign keys the models' YAML declares (`constraints:`), read from a
-    dbt manifest as macros/schema/declared_keys.sql reads them from the graph."""
+    dbt manifest as macros/schema/declared_keys.sql reads them from the graph. Schema names
+    lose `schema_suffix` (a published build's manifest names the shadow schemas)."""
     models = {
         node["name"]: node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
     }
     keys: set[Key] = set()
+
+    def published(name: str) -> str:
+        schema, table = name.split(".")
+        return f"{schema.removesuffix(schema_suffix) if schema_suffix else schema}.{table}"
+
     for node in models.values():
-        table = f"{node['schema']}.{node['alias']}"
+        table = published(f"{node['schema']}.{node['alias']}")
         constraints = [(c, tuple(c["columns"])) for c in node["constraints"]]
         constraints += [
             (c, (name,)) for name, column in node["columns"].items() for c in column["constraints"]
@@ -189,9 +195,11 @@ def declared_keys(manifest: dict[str, Any]) -> set[Key]:
                 match = _REF.search(constraint["to"])
                 if match:
                     target = models[match.group(1)]
-                    referenced = f"{target['schema']}.{target['alias']}"
+                    referenced = published(f"{target['schema']}.{target['alias']}")
                 else:
-                    referenced = ".".join(constraint["to"].replace('"', "").split(".")[-2:])
+                    referenced = published(
+                        ".".join(constraint["to"].replace('"', "").split(".")[-2:])
+                    )
                 keys.add(
                     (table, "FOREIGN KEY", columns, referenced, tuple(constraint["to_columns"]))
                 )
@@ -233,7 +241,9 @@ def catalogued_keys(query: Query, target: str) -> set[Key]:
     }
 
 
-def missing_keys(query: Query, target: str, manifest: dict[str, Any]) -> list[Key]:
+def missing_keys(
+    query: Query, target: str, manifest: dict[str, Any], schema_suffix: str = ""
+) -> list[Key]:
     """Declared keys of the tables that exist which the catalogue lacks, sorted. Fails the
     test when no declared foreign key applies (nothing would be checked)."""
     tables = {
@@ -243,6 +253,6 @@ def missing_keys(query: Query, target: str, manifest: dict[str, Any]) -> list[Ke
             " where table_type = 'BASE TABLE'"
         )
     }
-    declared = {key for key in declared_keys(manifest) if key[0] in tables}
+    declared = {key for key in declared_keys(manifest, schema_suffix) if key[0] in tables}
     assert any(key[1] == "FOREIGN KEY" for key in declared), "no declared foreign key applies"
     return sorted(declared - catalogued_keys(query, target), key=str)
