@@ -74,6 +74,10 @@
     {{ return(adapter.dispatch('catalogued_keys', 'retail_warehouse')(schemas)) }}
 {%- endmacro %}
 
+{% macro default__catalogued_keys(schemas) -%}
+    {{ return([]) }}
+{%- endmacro %}
+
 {% macro postgres__catalogued_keys(schemas) -%}
     {%- set rows = run_query(
         "select n.nspname || '.' || t.relname, c.contype, c.conname,"
