@@ -333,7 +333,7 @@ def test_relationships_tests_are_declared_foreign_keys(
             continue
         columns = ((arguments["column_name"],), (arguments["field"],))
         expected.add((table, "FOREIGN KEY", columns[0], referenced, columns[1]))
-    assert len(expected) >= 15
+    assert len(expected) >= 12
     assert sorted(expected - declared, key=str) == []
 
 
