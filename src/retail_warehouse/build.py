@@ -76,6 +76,10 @@ fixed rows, so they give the same answer on every build of the same code; they r
 test, at error severity it stops the publish) and saves the unit tests' fixed cost (6.4 s
 a unit test, 5 % of the node time of a TPC-H SF 0.01 build on a loaded machine,
 docs/benchmark.md)."""
+NEW_LOADS_TESTS_ENV = "RW_TEST_NEW_LOADS_ONLY"
+"""Set for a published build: the row tests of the line-level relations read only the loads
+the published warehouse does not hold (macros/tests/new_loads_tests.sql; not with
+--full-refresh, which dbt's flags tell the macro)."""
 
 
 def dbt_executable() -> str:
@@ -275,6 +279,7 @@ def run_build(
         shadow_settings = publisher.shadow_settings(settings)
         prepare_monitoring(target, shadow_settings)  # the models that read it find the table
         env.update(shadow_env)
+        env[NEW_LOADS_TESTS_ENV] = "1"  # the published warehouse passed its rows' tests
         # a run_results.json left by an earlier command must not be taken for this run's
         (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
         started = time.perf_counter()

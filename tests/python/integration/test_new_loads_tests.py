@@ -1,0 +1,75 @@
+"""In a published build the row tests of the line-level relations read only new loads.
+
+TPC-H SF 0.01 on DuckDB in two slices (orders before 1998-07-01, then the rest). After the
+first build and the second load, a line of the FIRST load is given the line number of its
+order's first line in raw, so the staging view (which reads raw) holds a duplicate
+order_line_id in a load the published warehouse already passed. A build marked as published
+(RW_TEST_NEW_LOADS_ONLY=1, as `retail-warehouse build` sets) records the published newest
+load, tests only the loads after it, and passes; the same test on every row (plain dbt)
+finds the duplicate, so the scope, not the data, is what the first build shows. Built with
+`dbt build` on the sales core (what the rule touches) to keep the test short; that
+`retail-warehouse build` sets the variable, on both targets, test_published_build.py checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_helpers import BIN, REPO, run_command
+
+# Like test_tpch_build.py it may generate data/tpch/sf0.01: the same worker as the others.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built_warehouse")]
+
+CUT = dt.date(1998, 7, 1)
+CORE = (
+    *("--select", "+fct_invoice_lines", "--indirect-selection", "cautious"),
+    *("--exclude-resource-type", "unit_test"),
+)
+DUPLICATE = "unique_stg_tpch__order_lines_order_line_id"
+
+
+def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"),
+        DBT_PROFILES_DIR=str(REPO / "profiles"),
+        RW_SALES_SOURCE="tpch",
+        RW_SCHEMA_PREFIX="",
+    )
+    published = {**env, "RW_TEST_NEW_LOADS_ONLY": "1"}
+    target = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)]
+    load = [str(BIN / "retail-warehouse"), "load", "--source-system", "tpch"]
+    load += ["--scale-factor", "0.01"]
+    dbt = [str(BIN / "dbt")]
+
+    run_command([*load, "--orders-before", CUT.isoformat()], env)
+    first = run_command([*dbt, "build", *CORE, *target], published).stdout
+    assert "read the loads after" not in first  # nothing published yet: every row tested
+    run_command([*load, "--orders-from", CUT.isoformat()], env)
+    with duckdb.connect(env["DUCKDB_PATH"]) as connection:
+        (old_load,) = connection.execute("select min(load_id) from raw.tpch_lineitem").fetchone()
+        connection.execute(
+            "update raw.tpch_lineitem set l_linenumber = 1 where l_linenumber = 2"
+            " and load_id = ? and l_orderkey = (select min(l_orderkey) from raw.tpch_lineitem"
+            " where l_linenumber = 2 and load_id = ?)",
+            [old_load, old_load],
+        )
+
+    second = run_command([*dbt, "build", *CORE, *target], published).stdout
+    assert "read the loads after" in second
+    with duckdb.connect(env["DUCKDB_PATH"], read_only=True) as connection:
+        (recorded,) = connection.execute(
+            "select last_tested_load_id from intermediate.build_tested_loads"
+        ).fetchone()
+        (newest,) = connection.execute("select max(load_id) from raw.tpch_lineitem").fetchone()
+    assert old_load <= recorded < newest
+    compiled = next((tmp_path / "target" / "run").rglob(f"{DUPLICATE}.sql")).read_text()
+    assert "build_tested_loads" in compiled
+
+    every_row = [*dbt, "test", "--select", "stg_tpch__order_lines", *target]
+    full = run_command(every_row, env, ok=(1,)).stdout
+    assert DUPLICATE in full and "FAIL 1" in full
