@@ -1,9 +1,9 @@
 """In a published build the row tests of the line-level relations read only new loads.
 
 TPC-H SF 0.01 on DuckDB in two slices (orders before 1998-07-01, then the rest). After the
-first build and the second load, a line of the FIRST load is given the line number of its
-order's first line in raw, so the staging view (which reads raw) holds a duplicate
-order_line_id in a load the published warehouse already passed. A build marked as published
+first build and the second load, a line of the FIRST load in int_order_lines_classified (an
+incremental table: old loads stay as they are) is given another line's order_line_id, a
+duplicate in a load the published warehouse already passed. A build marked as published
 (RW_TEST_NEW_LOADS_ONLY=1, as `retail-warehouse build` sets) records the published newest
 load, tests only the loads after it, and passes; the same test on every row (plain dbt)
 finds the duplicate, so the scope, not the data, is what the first build shows. Built with
@@ -29,7 +29,8 @@ CORE = (
     *("--select", "+fct_invoice_lines", "--indirect-selection", "cautious"),
     *("--exclude-resource-type", "unit_test"),
 )
-DUPLICATE = "unique_stg_tpch__order_lines_order_line_id"
+CLASSIFIED = "intermediate.int_order_lines_classified"
+DUPLICATE = "unique_int_order_lines_classified_order_line_id"
 
 
 def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
@@ -53,10 +54,10 @@ def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
     with duckdb.connect(env["DUCKDB_PATH"]) as connection:
         (old_load,) = connection.execute("select min(load_id) from raw.tpch_lineitem").fetchone()
         connection.execute(
-            "update raw.tpch_lineitem set l_linenumber = 1 where l_linenumber = 2"
-            " and load_id = ? and l_orderkey = (select min(l_orderkey) from raw.tpch_lineitem"
-            " where l_linenumber = 2 and load_id = ?)",
-            [old_load, old_load],
+            f"update {CLASSIFIED} set order_line_id = (select min(order_line_id) from"
+            f" {CLASSIFIED}) where order_line_id = (select max(order_line_id) from {CLASSIFIED}"
+            " where load_id = ?)",
+            [old_load],
         )
 
     second = run_command([*dbt, "build", *CORE, *target], published).stdout
@@ -70,6 +71,6 @@ def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
     compiled = next((tmp_path / "target" / "run").rglob(f"{DUPLICATE}.sql")).read_text()
     assert "build_tested_loads" in compiled
 
-    every_row = [*dbt, "test", "--select", "stg_tpch__order_lines", *target]
+    every_row = [*dbt, "test", "--select", "int_order_lines_classified", *target]
     full = run_command(every_row, env, ok=(1,)).stdout
-    assert DUPLICATE in full and "FAIL 1" in full
+    assert f"FAIL 1 {DUPLICATE}" in full
