@@ -6,14 +6,14 @@
     macros/_macros.yml, docs/bi.md.
 -#}
 {% macro release_foreign_keys() -%}
-    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+    {%- if not execute or flags.WHICH not in ('build', 'run', 'retry') -%}
         {{ return('') }}
     {%- endif -%}
     {{ return(adapter.dispatch('release_foreign_keys', 'retail_warehouse')()) }}
 {%- endmacro %}
 
 {% macro declare_keys() -%}
-    {%- if not execute or flags.WHICH not in ('build', 'run') -%}
+    {%- if not execute or flags.WHICH not in ('build', 'run', 'retry') -%}
         {{ return('') }}
     {%- endif -%}
     {{ return(adapter.dispatch('declare_keys', 'retail_warehouse')()) }}
