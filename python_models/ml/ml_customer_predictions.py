@@ -1,7 +1,7 @@
 """Purchase probability and expected spend in the next horizon, from the fitted models in
 ml_model_registry; the logic is retail_warehouse.ml.customer_models."""
 
-from retail_warehouse.ml.frames import prepare_invoices, relation_to_pandas
+from retail_warehouse.ml.frames import invoices_from_relation, relation_to_pandas
 from retail_warehouse.ml.persisted import predictions_from_registry
 
 
@@ -10,5 +10,5 @@ def model(dbt, session):
     fct_invoices = dbt.ref("fct_invoices")
     ml_model_registry = dbt.ref("ml_model_registry")
     return predictions_from_registry(
-        relation_to_pandas(ml_model_registry), prepare_invoices(relation_to_pandas(fct_invoices))
+        relation_to_pandas(ml_model_registry), invoices_from_relation(fct_invoices)
     )

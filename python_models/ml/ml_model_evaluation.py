@@ -1,13 +1,13 @@
 """Out-of-time backtests of every ML model; the logic is retail_warehouse.ml.evaluation."""
 
 from retail_warehouse.ml.evaluation import model_evaluation
-from retail_warehouse.ml.frames import parse_int, prepare_invoices, relation_to_pandas
+from retail_warehouse.ml.frames import invoices_from_relation, parse_int
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     fct_invoices = dbt.ref("fct_invoices")
-    invoices = prepare_invoices(relation_to_pandas(fct_invoices))
+    invoices = invoices_from_relation(fct_invoices)
     return model_evaluation(
         invoices,
         horizon_days=parse_int(dbt.config.get("ml_horizon_days"), "ml_horizon_days"),
@@ -18,5 +18,8 @@ def model(dbt, session):
         forecast_weeks=parse_int(dbt.config.get("ml_forecast_weeks"), "ml_forecast_weeks"),
         top_countries=parse_int(
             dbt.config.get("ml_forecast_top_countries"), "ml_forecast_top_countries"
+        ),
+        max_training_customers=parse_int(
+            dbt.config.get("ml_max_training_customers"), "ml_max_training_customers"
         ),
     )

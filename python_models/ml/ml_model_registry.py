@@ -1,14 +1,14 @@
 """The fitted clustering and purchase/spend models, persisted with skops; the logic is
 retail_warehouse.ml.registry (fitting: clustering and customer_models)."""
 
-from retail_warehouse.ml.frames import parse_int, prepare_invoices, relation_to_pandas
+from retail_warehouse.ml.frames import invoices_from_relation, parse_int
 from retail_warehouse.ml.persisted import fit_registry
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     fct_invoices = dbt.ref("fct_invoices")
-    invoices = prepare_invoices(relation_to_pandas(fct_invoices))
+    invoices = invoices_from_relation(fct_invoices)
     return fit_registry(
         invoices,
         horizon_days=parse_int(dbt.config.get("ml_horizon_days"), "ml_horizon_days"),
@@ -19,4 +19,7 @@ def model(dbt, session):
         n_clusters=parse_int(dbt.config.get("ml_cluster_count"), "ml_cluster_count"),
         k_min=parse_int(dbt.config.get("ml_cluster_k_min"), "ml_cluster_k_min", 3),
         k_max=parse_int(dbt.config.get("ml_cluster_k_max"), "ml_cluster_k_max", 8),
+        max_training_customers=parse_int(
+            dbt.config.get("ml_max_training_customers"), "ml_max_training_customers"
+        ),
     )

@@ -2,13 +2,13 @@
 retail_warehouse.ml.customer_models."""
 
 from retail_warehouse.ml.customer_models import repeat_drivers
-from retail_warehouse.ml.frames import parse_int, prepare_invoices, relation_to_pandas
+from retail_warehouse.ml.frames import invoices_from_relation, parse_int
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     fct_invoices = dbt.ref("fct_invoices")
-    invoices = prepare_invoices(relation_to_pandas(fct_invoices))
+    invoices = invoices_from_relation(fct_invoices)
     return repeat_drivers(
         invoices,
         horizon_days=parse_int(dbt.config.get("ml_horizon_days"), "ml_horizon_days"),
@@ -17,4 +17,7 @@ def model(dbt, session):
         ),
         windows=parse_int(dbt.config.get("ml_training_windows"), "ml_training_windows"),
         n_repeats=parse_int(dbt.config.get("ml_permutation_repeats"), "ml_permutation_repeats"),
+        max_training_customers=parse_int(
+            dbt.config.get("ml_max_training_customers"), "ml_max_training_customers"
+        ),
     )

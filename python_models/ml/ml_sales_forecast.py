@@ -2,13 +2,13 @@
 retail_warehouse.ml.forecast."""
 
 from retail_warehouse.ml.forecast import sales_forecast
-from retail_warehouse.ml.frames import parse_int, prepare_invoices, relation_to_pandas
+from retail_warehouse.ml.frames import invoices_from_relation, parse_int
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     fct_invoices = dbt.ref("fct_invoices")
-    invoices = prepare_invoices(relation_to_pandas(fct_invoices))
+    invoices = invoices_from_relation(fct_invoices)
     return sales_forecast(
         invoices,
         horizon_weeks=parse_int(dbt.config.get("ml_forecast_weeks"), "ml_forecast_weeks"),

@@ -45,6 +45,7 @@ from retail_warehouse.ml.metrics import (
     mean_over_folds,
     regression_metrics,
 )
+from retail_warehouse.ml.sampling import training_sample
 
 PURCHASE_MODEL = "blend_logistic_bgnbd"
 """The purchase estimator kept: chosen on the backtest folds before the test window (see
@@ -523,11 +524,15 @@ def repeat_drivers(
     active_window_days: int,
     windows: int,
     n_repeats: int = 10,
+    max_training_customers: int | None = None,
 ) -> pd.DataFrame:
     """One row per feature of the purchase model: permutation importance (the drop in AUC
     when the feature is shuffled) on the held-out backtest window, and its direction (the
     sign of the Spearman correlation between the feature and the predicted probability),
-    with the feature's median among customers who did and did not buy again."""
+    with the feature's median among customers who did and did not buy again; fitted and
+    measured on the training sample of ``max_training_customers``
+    (:func:`~retail_warehouse.ml.sampling.training_sample`)."""
+    invoices = training_sample(invoices, max_training_customers)
     as_of = last_day(invoices)
     test_cutoff, train, test = backtest_split(invoices, horizon_days, active_window_days, windows)
     x_train, y_train, _ = _xy(train)

@@ -8,6 +8,7 @@ from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.ml.customer_models import customer_model_evaluation
 from retail_warehouse.ml.forecast import forecast_backtest
 from retail_warehouse.ml.frames import from_day_number, last_day
+from retail_warehouse.ml.sampling import training_sample
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
     "model",
@@ -34,6 +35,7 @@ def model_evaluation(
     training_windows: int,
     forecast_weeks: int,
     top_countries: int,
+    max_training_customers: int | None = None,
 ) -> pd.DataFrame:
     """One row per model x evaluation group x fold x method x metric of the out-of-time backtests
     (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
@@ -41,10 +43,15 @@ def model_evaluation(
     purchase and spend models with their candidates and naive baselines
     (:func:`~retail_warehouse.ml.customer_models.customer_model_evaluation`) and the weekly
     sales forecast methods per series (:func:`~retail_warehouse.ml.forecast.forecast_backtest`).
-    ``is_selected`` marks the method the production model uses."""
+    ``is_selected`` marks the method the production model uses. The customer models are
+    backtested on the training sample of ``max_training_customers``
+    (:func:`~retail_warehouse.ml.sampling.training_sample`), the forecast on every invoice."""
     as_of = last_day(invoices)
     customers = customer_model_evaluation(
-        invoices, horizon_days, active_window_days, training_windows
+        training_sample(invoices, max_training_customers),
+        horizon_days,
+        active_window_days,
+        training_windows,
     )
     forecast = forecast_backtest(invoices, forecast_weeks, top_countries)
     result = pd.concat([customers, forecast], ignore_index=True)

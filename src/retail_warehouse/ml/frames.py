@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,15 +25,18 @@ INVOICE_COLUMNS: tuple[str, ...] = (
 EPOCH = dt.date(1970, 1, 1)
 
 
-def relation_to_pandas(relation: Any) -> pd.DataFrame:
+def relation_to_pandas(relation: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Turn what ``dbt.ref()`` returns into a pandas DataFrame, on every adapter.
 
     dbt-duckdb returns a DuckDB relation (``.df()``); dbt-pybridge returns a lazy frame
     (``.as_dataframe()``); on Spark (adapter ``sparkpy``) it is a Spark DataFrame
-    (``.toPandas()``); a DataFrame is returned as it is (unit tests).
+    (``.toPandas()``); a DataFrame is returned as it is (unit tests). With ``columns``
+    only those columns are read: the engine projects before anything reaches pandas.
     """
     if isinstance(relation, pd.DataFrame):
         return relation
+    if columns is not None:
+        relation = _projected(relation, list(columns))
     as_dataframe = getattr(type(relation), "as_dataframe", None)
     if callable(as_dataframe):
         return relation.as_dataframe()
@@ -43,6 +47,24 @@ def relation_to_pandas(relation: Any) -> pd.DataFrame:
     if callable(to_pandas):
         return relation.toPandas()
     raise TypeError(f"cannot turn {type(relation).__name__} into a pandas DataFrame")
+
+
+def _projected(relation: Any, columns: list[str]) -> Any:
+    """``relation`` restricted to ``columns``, in the adapter's own terms: a SQL projection
+    for DuckDB (``project``) and dbt-pybridge (``select``), column names for Spark."""
+    if callable(getattr(type(relation), "as_dataframe", None)):
+        return relation.select(", ".join(columns))
+    if callable(getattr(type(relation), "df", None)):
+        return relation.project(", ".join(columns))
+    if callable(getattr(type(relation), "toPandas", None)):
+        return relation.select(*columns)
+    raise TypeError(f"cannot turn {type(relation).__name__} into a pandas DataFrame")
+
+
+def invoices_from_relation(relation: Any) -> pd.DataFrame:
+    """``fct_invoices`` as the models read it: only :data:`INVOICE_COLUMNS`, prepared by
+    :func:`prepare_invoices`."""
+    return prepare_invoices(relation_to_pandas(relation, INVOICE_COLUMNS))
 
 
 def day_number(value: dt.date) -> int:
@@ -73,12 +95,16 @@ def prepare_invoices(invoices: pd.DataFrame) -> pd.DataFrame:
     frame["country_code"] = frame["country_code"].astype(str)
     frame["invoice_kind"] = frame["invoice_kind"].astype(str)
     frame["product_line_count"] = pd.to_numeric(frame["product_line_count"]).astype("int64")
-    amount = np.array([float(value) for value in frame["product_amount"]], dtype="float64")
+    # astype calls float() on Decimal values, as a loop over them would, in C.
+    amount = frame["product_amount"].to_numpy().astype("float64")
     frame["product_milli"] = np.rint(amount * 1000.0).astype("int64")
     frame["is_purchase"] = frame["is_purchase"].astype(bool)
     frame["is_cancellation"] = frame["is_cancellation"].astype(bool)
-    dates = pd.to_datetime(frame["invoice_date"]).dt.date
-    frame["day"] = np.array([day_number(value) for value in dates], dtype="int64")
+    dates = pd.to_datetime(frame["invoice_date"])
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_localize(None)
+    # Whole days since 1970-01-01 (day_number of each date), without a Python loop.
+    frame["day"] = dates.to_numpy(dtype="datetime64[D]").astype("int64")
     frame = frame.drop(columns=["product_amount", "invoice_date"])
     return frame.sort_values("invoice_id", kind="mergesort").reset_index(drop=True)
 

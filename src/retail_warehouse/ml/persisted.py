@@ -29,6 +29,7 @@ from retail_warehouse.ml.registry import (
     register,
     registry_frame,
 )
+from retail_warehouse.ml.sampling import training_sample
 
 CLUSTER_MODEL = "customer_clusters"
 """Registry name of the clustering (:class:`~retail_warehouse.ml.clustering.ClusterModel`)."""
@@ -45,11 +46,15 @@ def fit_registry(
     n_clusters: int | None = None,
     k_min: int = 3,
     k_max: int = 8,
+    max_training_customers: int | None = None,
 ) -> pd.DataFrame:
     """Fit the clustering and the purchase/spend models on prepared invoices and return
-    the rows of ``ml_model_registry`` (one per model, skops artifact included)."""
-    clusters = fit_clusters(invoices, n_clusters, k_min, k_max)
-    customers = fit_customer_models(invoices, horizon_days, active_window_days, training_windows)
+    the rows of ``ml_model_registry`` (one per model, skops artifact included). Both are
+    fitted on the training sample of ``max_training_customers``
+    (:func:`~retail_warehouse.ml.sampling.training_sample`); they score every customer."""
+    sample = training_sample(invoices, max_training_customers)
+    clusters = fit_clusters(sample, n_clusters, k_min, k_max)
+    customers = fit_customer_models(sample, horizon_days, active_window_days, training_windows)
     return registry_frame(
         [
             register(

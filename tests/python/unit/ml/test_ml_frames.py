@@ -10,8 +10,10 @@ import pytest
 from ml_invoices import invoice
 
 from retail_warehouse.ml.frames import (
+    INVOICE_COLUMNS,
     day_number,
     from_day_number,
+    invoices_from_relation,
     last_day,
     parse_int,
     prepare_invoices,
@@ -96,3 +98,57 @@ def test_parse_int_default_and_errors() -> None:
     assert parse_int("none", "x", 3) == 3
     with pytest.raises(ValueError, match="x: expected an integer"):
         parse_int("ninety", "x")
+
+
+class _Projecting:
+    """An adapter relation that records the projection it is asked for."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.asked: object = None
+
+    def _keep(self, columns: list[str]) -> pd.DataFrame:
+        self.asked = columns
+        return self.frame.loc[:, columns]
+
+
+class _ProjectingDuck(_Projecting):
+    def project(self, projection: str) -> _DuckRelation:
+        return _DuckRelation(self._keep(projection.split(", ")))
+
+    def df(self) -> pd.DataFrame:
+        return self.frame
+
+
+class _ProjectingPybridge(_Projecting):
+    def select(self, projection: str) -> _PybridgeFrame:
+        return _PybridgeFrame(self._keep(projection.split(", ")))
+
+    def as_dataframe(self) -> pd.DataFrame:
+        return self.frame
+
+
+class _ProjectingSpark(_Projecting):
+    def select(self, *columns: str) -> _SparkFrame:
+        return _SparkFrame(self._keep(list(columns)))
+
+    def toPandas(self) -> pd.DataFrame:
+        return self.frame
+
+
+@pytest.mark.parametrize("adapter", [_ProjectingDuck, _ProjectingPybridge, _ProjectingSpark])
+def test_only_the_invoice_columns_are_read(adapter: type[_Projecting]) -> None:
+    rows = [dict(invoice("1", 1, 0, 1.0), total_amount=1.0, last_load_id=7)]
+    relation = adapter(pd.DataFrame(rows))
+    invoices = invoices_from_relation(relation)
+    assert relation.asked == list(INVOICE_COLUMNS)
+    pd.testing.assert_frame_equal(invoices, prepare_invoices(pd.DataFrame(rows)))
+
+
+def test_days_are_day_numbers_from_dates_timestamps_and_zones() -> None:
+    rows = [invoice("1", 1, 0, 1.0), invoice("2", 1, 400, 1.0)]
+    expected = [day_number(row["invoice_date"]) for row in rows]
+    frame = pd.DataFrame(rows)
+    assert prepare_invoices(frame)["day"].tolist() == expected
+    frame["invoice_date"] = pd.to_datetime(frame["invoice_date"]).dt.tz_localize("UTC")
+    assert prepare_invoices(frame)["day"].tolist() == expected
