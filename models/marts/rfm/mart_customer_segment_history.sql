@@ -139,15 +139,19 @@ customer_months as (
 ),
 
 -- Totals to the end of each month with activity, valid for the snapshots
--- until the customer's next such month.
+-- until the customer's next such month (two plain inequalities, so the
+-- engines can join by range instead of comparing every pair).
 customer_running_totals as (
 
     select
         customer_id,
         month_start_date,
-        lead(month_start_date) over (
-            partition by customer_id order by month_start_date
-        ) as next_active_month_start_date,
+        coalesce(
+            lead(month_start_date) over (
+                partition by customer_id order by month_start_date
+            ),
+            cast('9999-12-01' as date)
+        ) as valid_until_month_start_date,
         sum(purchase_count) over (
             partition by customer_id order by month_start_date
             rows between unbounded preceding and current row
@@ -188,11 +192,8 @@ customers_measured as (
         on
             periods.month_start_date
             >= customer_running_totals.month_start_date
-            and (
-                customer_running_totals.next_active_month_start_date is null
-                or periods.month_start_date
-                < customer_running_totals.next_active_month_start_date
-            )
+            and periods.month_start_date
+            < customer_running_totals.valid_until_month_start_date
     where customer_running_totals.purchase_count > 0
 
 ),
