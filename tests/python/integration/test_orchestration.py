@@ -9,8 +9,6 @@ years, about 25,000 lines; never committed), so the dbt build takes a minute or 
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import os
 import signal
@@ -18,7 +16,6 @@ import socket
 import subprocess
 import time
 import urllib.request
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +33,7 @@ from dagster import (  # noqa: E402
     build_sensor_context,
 )
 from raw_files import HEADER, write_csv  # noqa: E402
-from warehouse_helpers import BIN, REPO  # noqa: E402
+from warehouse_helpers import BIN, REPO, write_invoice_sample  # noqa: E402
 
 from retail_warehouse.orchestration.location import (  # noqa: E402
     RAW_ASSET_KEY,
@@ -50,23 +47,6 @@ from retail_warehouse.orchestration.settings import (  # noqa: E402
 
 SAMPLE_EVERY = 40
 """Keep one invoice in this many (by a hash of the invoice number, so whole invoices)."""
-
-
-def write_sample(source: Path, destination: Path, every: int = SAMPLE_EVERY) -> int:
-    """A CSV of every ``every``-th invoice of the Online Retail II file; returns its lines."""
-    lines = 0
-    with (
-        gzip.open(source, "rt", encoding="utf-8", newline="") as data,
-        destination.open("w", encoding="utf-8", newline="") as out,
-    ):
-        reader = csv.reader(data)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(next(reader))
-        for row in reader:
-            if zlib.crc32(row[0].lstrip("CA").encode()) % every == 0:
-                writer.writerow(row)
-                lines += 1
-    return lines
 
 
 def _settings(work: Path, **env: str) -> OrchestrationSettings:
@@ -179,7 +159,7 @@ def orchestrated(environment: Path) -> Iterator[dict[str, Any]]:
         pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
     settings = _settings(environment)
     settings.inbox.mkdir()
-    lines = write_sample(Path(source), settings.inbox / "extract_2011.csv")
+    lines = write_invoice_sample(Path(source), settings.inbox / "extract_2011.csv", SAMPLE_EVERY)
     defs = build_definitions(settings)
     with DagsterInstance.ephemeral() as instance:
         first = _tick(defs, instance, None)

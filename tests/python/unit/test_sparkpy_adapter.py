@@ -1,6 +1,6 @@
 """The `sparkpy` dbt adapter (src/dbt/adapters/sparkpy): plugin wiring, the Python submission
 method's guard, and how a model's pandas result is typed for Spark. No JVM is started here;
-tests/python/integration/test_spark_ml.py runs the models on a Spark session."""
+tests/python/integration/test_spark_build.py runs the models on a Spark session."""
 
 from __future__ import annotations
 
