@@ -90,7 +90,7 @@
     {%- endif -%}
     {%- if conditions -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+            (select * from {{ relation }} as unfiltered where {{ conditions | join(' and ') }}) dbt_subquery
         {%- endset -%}
         {{ return(filtered) }}
     {%- else -%}
