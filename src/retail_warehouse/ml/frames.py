@@ -31,15 +31,19 @@ def relation_to_pandas(relation: Any, columns: Sequence[str] | None = None) -> p
     dbt-duckdb returns a DuckDB relation (``.df()``); dbt-pybridge returns a lazy frame
     (``.as_dataframe()``); on Spark (adapter ``sparkpy``) it is a Spark DataFrame
     (``.toPandas()``); a DataFrame is returned as it is (unit tests). With ``columns``
-    only those columns are read: the engine projects before anything reaches pandas.
+    only those columns are kept: DuckDB and Spark project before anything reaches pandas,
+    dbt-pybridge (PostgreSQL) loads the table and pandas keeps them.
     """
     if isinstance(relation, pd.DataFrame):
         return relation
-    if columns is not None:
-        relation = _projected(relation, list(columns))
     as_dataframe = getattr(type(relation), "as_dataframe", None)
     if callable(as_dataframe):
-        return relation.as_dataframe()
+        # dbt-pybridge loads a table whole: its size check takes a table name, so a
+        # projection (``select``) fails with "invalid name syntax"; the columns are kept here
+        frame = relation.as_dataframe()
+        return frame if columns is None else frame.loc[:, list(columns)]
+    if columns is not None:
+        relation = _projected(relation, list(columns))
     to_df = getattr(type(relation), "df", None)
     if callable(to_df):
         return relation.df()
@@ -51,9 +55,7 @@ def relation_to_pandas(relation: Any, columns: Sequence[str] | None = None) -> p
 
 def _projected(relation: Any, columns: list[str]) -> Any:
     """``relation`` restricted to ``columns``, in the adapter's own terms: a SQL projection
-    for DuckDB (``project``) and dbt-pybridge (``select``), column names for Spark."""
-    if callable(getattr(type(relation), "as_dataframe", None)):
-        return relation.select(", ".join(columns))
+    for DuckDB (``project``), column names for Spark."""
     if callable(getattr(type(relation), "df", None)):
         return relation.project(", ".join(columns))
     if callable(getattr(type(relation), "toPandas", None)):
