@@ -5,6 +5,7 @@ Databricks workspace."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,12 @@ class SparkpyCredentials(SparkCredentials):
 
 class SparkpyConnectionManager(SparkConnectionManager):
     TYPE = ADAPTER_TYPE
+
+
+_ONE_MODEL_AT_A_TIME = threading.Lock()
+"""Python models run one at a time in the dbt process (SQL nodes still run beside them):
+with threads 2, two models importing scikit-learn at once in two threads failed with
+"cannot import name 'clone' from partially initialized module 'sklearn.base'"."""
 
 
 class SessionPythonJobHelper(PythonJobHelper):
@@ -56,7 +63,9 @@ class SessionPythonJobHelper(PythonJobHelper):
         spark = builder.getOrCreate()
         source = str(self.parsed_model.get("original_file_path") or self.parsed_model["alias"])
         code = compile(compiled_code, source, "exec")
-        exec(code, {"__name__": f"dbt_python_model_{self.parsed_model['alias']}", "spark": spark})
+        scope = {"__name__": f"dbt_python_model_{self.parsed_model['alias']}", "spark": spark}
+        with _ONE_MODEL_AT_A_TIME:
+            exec(code, scope)
 
 
 class SparkpyAdapter(SparkAdapter):
