@@ -2,13 +2,15 @@
 
 Cases (each in its own folder under data/bench_scale/, git-ignored): TPC-H at SF 1 and SF 10
 on DuckDB, SF 1 on PostgreSQL, and Online Retail II x10 on DuckDB (ten shifted copies of the
-real file, retail_warehouse.sources.replica). Each case: generate the data, load it into a
-fresh warehouse, then the dbt phases of scripts/bench.py (seeds, the SQL models, the ML
-models, all tests) and, on DuckDB, the hand-written floor (scripts/bench_floor.py): the same
-core marts as plain SQL in one connection, whose time the warehouse's SQL build is set
-against. Every phase runs in its own process; a sampler reads /proc twice a second and
-records the peak memory (PSS, so shared pages count once) of the phase's whole process tree,
-plus the PostgreSQL server's processes on that target, and the 1-minute load average.
+real file, retail_warehouse.sources.replica). Each case: generate the data, load all but its
+last month into a fresh warehouse, then the dbt phases of scripts/bench.py (seeds, the SQL
+models, the ML models, all tests) and, on DuckDB, the hand-written floor
+(scripts/bench_floor.py): the same core marts as plain SQL in one connection, whose time the
+warehouse's SQL build is set against; then load the last month and time the incremental
+`dbt build` of it against the full build with its tests (issue 13's goal: at most 20 %).
+Every phase runs in its own process; a sampler reads /proc twice a second and records the
+peak memory (PSS, so shared pages count once) of the phase's whole process tree, plus the
+PostgreSQL server's processes on that target, and the 1-minute load average.
 
 The figures of each case are kept in data/bench_scale/results.json and the table of all
 cases is written into docs/benchmark.md between the markers below, so cases can be run one at
@@ -40,6 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import BIN, REPO, SQL_RUN, build_phases, tpch_phases
+from bench_incremental import DEFAULT_CUTS, GOAL_RATIO, slowest_nodes
+
+from retail_warehouse.build import NEW_LOADS_TESTS_ENV
 
 DATA = REPO / "data" / "bench_scale"
 RESULTS = DATA / "results.json"
@@ -51,6 +56,12 @@ REPLICA_COPIES = 10
 SQL_BUILD = ("dbt seed", SQL_RUN)
 """The phases that make the SQL warehouse, set against the floor."""
 FULL_BUILD = (*SQL_BUILD, "dbt run ml")
+TESTS = "dbt test (all)"
+FULL_TESTED = (*FULL_BUILD, TESTS)
+"""A full build with its tests: what the incremental build (a `dbt build`) is set against."""
+LOAD = "load raw data"
+LAST_LOAD = "load the last month"
+INCREMENTAL = "incremental build (the last month)"
 FLOOR = "floor (plain SQL, one connection)"
 GOAL_FLOOR_RATIO = 2.0
 FLOOR_MARTS = ("fct_invoices", "mart_sales_monthly", "dim_customers", "mart_customer_rfm")
@@ -168,35 +179,50 @@ def run_sampled(
 
 
 def case_phases(case: Case, work: Path) -> list[tuple[str, list[str]]]:
-    """The commands timed for a case, in order (names without the source label)."""
+    """The commands timed for a case, in order (names without the source label). The load
+    leaves out the last month (bench_incremental.DEFAULT_CUTS), so after the full build and
+    its tests the case loads that month and times the incremental `dbt build` of it (with
+    the row tests of the line-level relations on the new loads only, as `retail-warehouse
+    build` runs them)."""
     python = str(BIN / "python")
+    cut = DEFAULT_CUTS[case.source].isoformat()
     if case.source == "tpch":
         steps = [
             (name.removeprefix("tpch "), args)
             for name, args in tpch_phases(work, case.scale, case.target)
         ]
+        load = dict(steps)[LOAD]
+        steps = [
+            (name, [*args, "--orders-before", cut] if name == LOAD else args)
+            for name, args in steps
+        ]
+        last_load = [*load, "--orders-from", cut]
     else:
         replica = DATA / f"online_retail_II_x{case.scale:g}.csv"
         generate = [
             python,
             "-c",
-            "import sys; from pathlib import Path; "
+            "import sys, datetime; from pathlib import Path; "
             "from retail_warehouse.sources.replica import write_replica; "
-            "print(write_replica(Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])))",
+            "from retail_warehouse.sources.online_retail_slices import split_by_invoice_date; "
+            "replica = Path(sys.argv[2]); "
+            "print(write_replica(Path(sys.argv[1]), replica, int(sys.argv[3]))); "
+            "print(split_by_invoice_date(replica, datetime.date.fromisoformat(sys.argv[4]), "
+            "Path(sys.argv[5]))); replica.unlink()",
             os.environ["ONLINE_RETAIL_SOURCE"],
             str(replica),
             f"{case.scale:g}",
+            cut,
+            str(work),
         ]
-        load = [
-            str(BIN / "retail-warehouse"),
-            "load",
-            "--target",
-            case.target,
-            "--source",
-            str(replica),
-        ]
+        load = [str(BIN / "retail-warehouse"), "load", "--target", case.target, "--source"]
         common = ["--target", case.target, "--target-path", str(work / "target")]
-        steps = [("generate", generate), ("load raw data", load), *build_phases(common)]
+        steps = [
+            ("generate", generate),
+            (LOAD, [*load, str(work / f"before_{cut}.csv")]),
+            *build_phases(common),
+        ]
+        last_load = [*load, str(work / f"from_{cut}.csv")]
     steps = [("generate" if name.startswith("generate") else name, args) for name, args in steps]
     if case.target == "duckdb":
         floor = [
@@ -209,7 +235,9 @@ def case_phases(case: Case, work: Path) -> list[tuple[str, list[str]]]:
         ]
         # Before the tests, which read the warehouse as long as the build.
         steps.insert(len(steps) - 1, (FLOOR, floor))
-    return steps
+    common = dict(steps)["dbt seed"][2:]
+    build = ["env", f"{NEW_LOADS_TESTS_ENV}=1", str(BIN / "dbt"), "build", *common]
+    return [*steps, (LAST_LOAD, last_load), (INCREMENTAL, build)]
 
 
 def prefix(case: Case) -> str:
@@ -244,7 +272,7 @@ def case_environment(case: Case, work: Path) -> Iterator[tuple[dict[str, str], i
         yield env, server
 
 
-LOAD_PHASES = ("generate", "load raw data")
+LOAD_PHASES = ("generate", LOAD)
 
 
 def run_case(
@@ -277,6 +305,12 @@ def run_case(
             models.update(model_seconds(args))
             if name == SQL_RUN:
                 results[case.name]["floor_path"] = floor_path(args)
+            if name == INCREMENTAL:
+                run_results = Path(args[args.index("--target-path") + 1]) / "run_results.json"
+                results[case.name]["incremental_nodes"] = [
+                    [node.split(".")[2], round(seconds, 1)]
+                    for node, seconds in slowest_nodes(run_results)
+                ]
             elapsed[name] = dbt_elapsed(args)
             print(f"  {seconds:.1f} s, {peak:,.0f} MiB, load {load:.1f}", file=sys.stderr)
             save(case.name, results[case.name])
@@ -336,6 +370,10 @@ def heaviest(results: dict[str, dict], count: int = 8) -> list[str]:
             total = sum(models.values())
             named = ", ".join(f"{name} {seconds:,.0f} s" for name, seconds in top)
             lines.append(f"- {case.title} (models {total:,.0f} s in all): {named}.")
+        nodes = results.get(case.name, {}).get("incremental_nodes")
+        if nodes:
+            named = ", ".join(f"{name} {seconds:,.0f} s" for name, seconds in nodes)
+            lines.append(f"- {case.title}, incremental build of the last month: {named}.")
     return lines
 
 
@@ -436,6 +474,7 @@ def table(results: dict[str, dict]) -> list[str]:
         "SQL build without start-up / floor": [],
         "full build / floor": [],
         "the floor's marts in the warehouse (their models' seconds) / floor": [],
+        "incremental build of the last month / full build with its tests": [],
         "peak of the build phases": [],
         "raw sales lines": [],
     }
@@ -467,6 +506,9 @@ def table(results: dict[str, dict]) -> list[str]:
             if own_path is None or not floor
             else f"{own_path:,.1f} s / {floor:,.1f} s = {own_path / floor:.1f}x"
         )
+        summary["incremental build of the last month / full build with its tests"].append(
+            incremental_cell(phases)
+        )
         peak = peak_of(phases, FULL_BUILD)
         summary["peak of the build phases"].append("" if peak is None else f"{peak / 1024:.2f} GiB")
         rows = results[case.name].get("lines")
@@ -488,6 +530,23 @@ def table(results: dict[str, dict]) -> list[str]:
         + ".",
     ]
     return lines
+
+
+def incremental_ratio(phases: dict[str, list[float]]) -> tuple[float, float, float] | None:
+    """(incremental seconds, full build with tests seconds, their ratio), when both ran."""
+    incremental, full = sum_of(phases, (INCREMENTAL,)), sum_of(phases, FULL_TESTED)
+    if incremental is None or not full:
+        return None
+    return incremental, full, incremental / full
+
+
+def incremental_cell(phases: dict[str, list[float]]) -> str:
+    """The incremental ratio as a table cell."""
+    found = incremental_ratio(phases)
+    if found is None:
+        return ""
+    incremental, full, ratio = found
+    return f"{incremental:,.1f} s / {full:,.1f} s = {ratio:.2f}"
 
 
 def goals(results: dict[str, dict]) -> list[str]:
@@ -513,6 +572,15 @@ def goals(results: dict[str, dict]) -> list[str]:
         out.append(
             f"- SF 10 peak memory of the build phases {peak / 1024:.2f} GiB: "
             f"goal < {GOAL_PEAK_GIB:g} GiB {verdict}."
+        )
+    found = incremental_ratio(phases)
+    if found is not None:
+        incremental, full_tested, ratio = found
+        verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
+        out.append(
+            f"- SF 10 incremental build of the last month {incremental:,.0f} s = {ratio:.2f} of "
+            f"the full build with its tests {full_tested:,.0f} s: goal <= {GOAL_RATIO:.2f} "
+            f"{verdict}."
         )
     if small is not None:
         before, after = sum_of(small["phases"], FULL_BUILD), full
