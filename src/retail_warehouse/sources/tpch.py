@@ -34,6 +34,7 @@ from typing import TextIO
 import duckdb
 
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
+from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
@@ -303,7 +304,7 @@ def preparer(
         name = display_name or path.name
         with tempfile.TemporaryDirectory(prefix="retail_warehouse_tpch_") as folder:
             csv_path = Path(folder) / f"{layout.name}.csv"
-            connection = duckdb.connect()
+            connection = scratch_connection()
             try:
                 reader = _reader(connection, layout, path, name)
                 connection.execute(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR
 from retail_warehouse.sources.tpch import TABLES, _reader, _sql_text, table_files
@@ -76,7 +77,7 @@ def order_slice(
     for name, path in files.items():
         if name not in SLICED_TABLES:
             _link(path, partial / path.name)
-    connection = duckdb.connect()
+    connection = scratch_connection()
     try:
         orders = _reader(connection, layouts["orders"], files["orders"], files["orders"].name)
         lines = _reader(connection, layouts["lineitem"], files["lineitem"], files["lineitem"].name)

@@ -97,3 +97,17 @@ def test_dbt_refuses_the_prefixes_the_loader_refuses() -> None:
 
     macro = (Path(__file__).resolve().parents[3] / "macros/schema/schema_prefix.sql").read_text()
     assert f"modules.re.match('{_PREFIX_PATTERN.pattern}', prefix)" in macro
+
+
+def test_scratch_connection_takes_the_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-memory connections that convert and slice input files are held to
+    RW_DUCKDB_MEMORY_LIMIT (without it DuckDB may take 80 % of the machine)."""
+    import duckdb
+
+    from retail_warehouse.engines.duckdb import scratch_connection
+
+    query = "select current_setting('memory_limit')"
+    monkeypatch.setenv("RW_DUCKDB_MEMORY_LIMIT", "123MB")
+    expected = duckdb.connect(config={"memory_limit": "123MB"}).execute(query).fetchone()
+    assert expected != duckdb.connect().execute(query).fetchone()
+    assert scratch_connection().execute(query).fetchone() == expected
