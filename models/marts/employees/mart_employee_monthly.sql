@@ -1,3 +1,11 @@
+{{
+    config(**incremental_by_grain(
+        'month_start_date', partition_by='month_start_date'
+    ))
+}}
+
+{%- set line_month = dbt.date_trunc('month', 'invoice_date') %}
+
 with
 
 fct_invoice_lines as (
@@ -19,9 +27,19 @@ months_aggregated as (
                 'returned_amount',
                 'net_revenue',
                 'gross_margin'
-            ]) }}
+            ]) }},
+        max(load_id) as last_load_id
     from fct_invoice_lines
-    where is_product and employee_id is not null
+    where
+        is_product
+        and employee_id is not null
+        -- An incremental run recomputes the months with a line of a new
+        -- load, every employee of them (the unique key is the month, so all
+        -- its rows are replaced, and margin_rank ranks them all); other
+        -- months cannot change.
+        and {{ in_affected_keys(
+            line_month, 'fct_invoice_lines', line_month, 'load_id'
+        ) }}
     group by 1, 2
 
 ),
@@ -41,7 +59,7 @@ months_ranked as (
 final as (
 
     select
-        cast(employee_id as {{ dbt.type_string() }}) as employee_id,
+        cast(employee_id as {{ text_type() }}) as employee_id,
         month_start_date,
         cast(order_count as integer) as order_count,
         cast(customer_count as integer) as customer_count,
@@ -51,7 +69,8 @@ final as (
         cast(gross_margin as numeric(18, 2)) as gross_margin,
         {{ divide_rounded('returned_amount', 'gross_sales', 6, 9) }}
             as returns_share,
-        cast(margin_rank as integer) as margin_rank
+        cast(margin_rank as integer) as margin_rank,
+        cast(last_load_id as integer) as last_load_id
     from months_ranked
 
 )

@@ -6,6 +6,13 @@
 {%- if var('using_suppliers', sales_source() == 'tpch') %}
 {%- do roles.append('supplier') %}
 {%- endif %}
+{%- set line_month = dbt.date_trunc('month', 'invoice_date') %}
+
+{{
+    config(**incremental_by_grain(
+        'month_start_date', partition_by='month_start_date'
+    ))
+}}
 
 with
 
@@ -29,36 +36,93 @@ int_suppliers_standardized as (
 ),
 {%- endif %}
 
+{% if is_incremental() -%}
+-- An incremental run recomputes the months with a line of a new load and
+-- the month after each (its growth rate compares with them), every location
+-- of them (the unique key is the month, so all its rows are replaced, and
+-- revenue_share divides by all of them); it reads the month before each as
+-- well, for the growth rate of the first. Other months cannot change.
+months_touched as (
+
+    select cast(affected.affected_key as date) as month_start_date
+    from (
+        {{ affected_keys('fct_invoice_lines', line_month, 'load_id') }}
+    ) as affected
+
+),
+
+months_recomputed as (
+
+    select month_start_date from months_touched
+    union
+    select cast({{ dbt.dateadd('month', 1, 'month_start_date') }} as date)
+    from months_touched
+
+),
+
+months_read as (
+
+    select month_start_date from months_recomputed
+    union
+    select cast({{ dbt.dateadd('month', -1, 'month_start_date') }} as date)
+    from months_recomputed
+
+),
+
+{% endif -%}
+product_lines as (
+
+    select
+        invoice_id,
+        customer_id,
+        country_code,
+        supplier_id,
+        invoice_kind,
+        invoice_date,
+        line_amount,
+        cost_amount,
+        load_id
+    from fct_invoice_lines
+    where
+        is_product
+        {%- if is_incremental() %}
+        and cast({{ line_month }} as date) in (
+            select months_read.month_start_date from months_read
+        )
+        {%- endif %}
+
+),
+
 lines_located as (
 
     select
         'customer' as location_role,
-        fct_invoice_lines.country_code,
-        fct_invoice_lines.invoice_id,
-        fct_invoice_lines.customer_id,
-        fct_invoice_lines.invoice_kind,
-        fct_invoice_lines.invoice_date,
-        fct_invoice_lines.line_amount,
-        fct_invoice_lines.cost_amount
-    from fct_invoice_lines
-    where fct_invoice_lines.is_product
+        product_lines.country_code,
+        product_lines.invoice_id,
+        product_lines.customer_id,
+        product_lines.invoice_kind,
+        product_lines.invoice_date,
+        product_lines.line_amount,
+        product_lines.cost_amount,
+        product_lines.load_id
+    from product_lines
     {% if 'supplier' in roles -%}
     union all
     select
         'supplier' as location_role,
         int_suppliers_standardized.location_id as country_code,
-        fct_invoice_lines.invoice_id,
-        fct_invoice_lines.customer_id,
-        fct_invoice_lines.invoice_kind,
-        fct_invoice_lines.invoice_date,
-        fct_invoice_lines.line_amount,
-        fct_invoice_lines.cost_amount
-    from fct_invoice_lines
+        product_lines.invoice_id,
+        product_lines.customer_id,
+        product_lines.invoice_kind,
+        product_lines.invoice_date,
+        product_lines.line_amount,
+        product_lines.cost_amount,
+        product_lines.load_id
+    from product_lines
     inner join int_suppliers_standardized
         on
-            fct_invoice_lines.supplier_id
+            product_lines.supplier_id
             = int_suppliers_standardized.supplier_id
-    where fct_invoice_lines.is_product
     {%- endif %}
 
 ),
@@ -84,7 +148,8 @@ months_aggregated as (
                 when invoice_kind = 'sale' then line_amount - cost_amount
                 else 0
             end
-        ) as margin_before_returns
+        ) as margin_before_returns,
+        max(load_id) as last_load_id
     from lines_located
     group by 1, 2, 3
 
@@ -99,7 +164,8 @@ months_compared as (
                 months_aggregated.location_role,
                 months_aggregated.month_start_date
         ) as role_month_revenue,
-        previous_months.net_revenue as previous_month_revenue
+        previous_months.net_revenue as previous_month_revenue,
+        previous_months.last_load_id as previous_month_last_load_id
     from months_aggregated
     left join months_aggregated as previous_months
         on
@@ -115,9 +181,9 @@ months_compared as (
 final as (
 
     select
-        cast(months_compared.location_role as {{ dbt.type_string() }})
+        cast(months_compared.location_role as {{ text_type() }})
             as location_role,
-        cast(months_compared.country_code as {{ dbt.type_string() }})
+        cast(months_compared.country_code as {{ text_type() }})
             as country_code,
         dim_countries.country_name,
         dim_countries.region,
@@ -145,10 +211,25 @@ final as (
             'months_compared.previous_month_revenue',
             6,
             18
-        ) }} as revenue_growth_rate
+        ) }} as revenue_growth_rate,
+        cast(
+            greatest(
+                months_compared.last_load_id,
+                coalesce(
+                    months_compared.previous_month_last_load_id,
+                    months_compared.last_load_id
+                )
+            ) as integer
+        ) as last_load_id
     from months_compared
     left join dim_countries
         on months_compared.country_code = dim_countries.country_code
+    {%- if is_incremental() %}
+    where
+        months_compared.month_start_date in (
+            select months_recomputed.month_start_date from months_recomputed
+        )
+    {%- endif %}
 
 )
 
