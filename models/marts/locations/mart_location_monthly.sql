@@ -6,7 +6,9 @@
 {%- if var('using_suppliers', sales_source() == 'tpch') %}
 {%- do roles.append('supplier') %}
 {%- endif %}
-{%- set line_month = dbt.date_trunc('month', 'invoice_date') %}
+{%- set line_month = dbt.date_trunc(
+    'month', 'fct_invoice_lines.invoice_date'
+) %}
 
 {{
     config(**incremental_by_grain(
@@ -73,23 +75,22 @@ months_read as (
 product_lines as (
 
     select
-        invoice_id,
-        customer_id,
-        country_code,
-        supplier_id,
-        invoice_kind,
-        invoice_date,
-        line_amount,
-        cost_amount,
-        load_id
+        fct_invoice_lines.invoice_id,
+        fct_invoice_lines.customer_id,
+        fct_invoice_lines.country_code,
+        fct_invoice_lines.supplier_id,
+        fct_invoice_lines.invoice_kind,
+        fct_invoice_lines.invoice_date,
+        fct_invoice_lines.line_amount,
+        fct_invoice_lines.cost_amount,
+        fct_invoice_lines.load_id
     from fct_invoice_lines
-    where
-        is_product
-        {%- if is_incremental() %}
-        and cast({{ line_month }} as date) in (
-            select months_read.month_start_date from months_read
-        )
-        {%- endif %}
+    {% if is_incremental() -%}
+    inner join months_read
+        on
+            cast({{ line_month }} as date) = months_read.month_start_date
+    {%- endif %}
+    where fct_invoice_lines.is_product
 
 ),
 
