@@ -8,19 +8,6 @@ fct_invoice_lines as (
 
 ),
 
--- An incremental run rebuilds every invoice that has a line from a new load
--- (see the macro new_loads_after), from all of its lines: an invoice split
--- across two extracts comes out whole.
-changed_invoices as (
-
-    select distinct invoice_id as changed_invoice_id
-    from fct_invoice_lines
-    {% if is_incremental() -%}
-    where load_id > {{ new_loads_after('last_load_id') }}
-    {%- endif %}
-
-),
-
 invoices_aggregated as (
 
     select
@@ -53,10 +40,12 @@ invoices_aggregated as (
         min(invoiced_at) as invoiced_at,
         max(load_id) as last_load_id
     from fct_invoice_lines
-    where
-        invoice_id in (
-            select changed_invoices.changed_invoice_id from changed_invoices
-        )
+    -- An incremental run rebuilds every invoice that has a line from a new
+    -- load, from all of its lines: an invoice split across two extracts
+    -- comes out whole. A full build reads every line once, unfiltered.
+    where {{ in_affected_keys(
+        'invoice_id', 'fct_invoice_lines', 'invoice_id', load_column='load_id'
+    ) }}
     group by 1
 
 ),
