@@ -1,4 +1,7 @@
-{{ config(**incremental_by_grain('order_line_id', partition_by='load_id')) }}
+{{ config(
+    pre_hook="{{ join_order_as_written() }}",
+    **incremental_by_grain('order_line_id', partition_by='load_id')
+) }}
 
 with
 
