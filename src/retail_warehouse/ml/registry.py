@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import re
+import threading
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,12 @@ from retail_warehouse.ml.frames import from_day_number
 
 ARTIFACT_FORMAT = "skops"
 """The file format of every artifact."""
+
+_LOAD_LOCK = threading.Lock()
+"""One skops load at a time in this process. skops rebuilds NumPy arrays, whose headers NumPy
+parses with ``ast.literal_eval``; on CPython 3.11 two threads building ASTs at once can fail
+with "AST constructor recursion depth mismatch" (python/cpython#106905, not fixed in 3.11).
+dbt runs Python models in threads of one process, and two of them load models at once."""
 
 TRUSTED_MODULE_PREFIXES: tuple[str, ...] = (
     "builtins.",
@@ -174,11 +181,7 @@ def _is_trusted(type_name: str) -> bool:
     return type_name.startswith(TRUSTED_MODULE_PREFIXES)
 
 
-def loads(
-    data: bytes, source: str = "artifact", expected_version: str = MODEL_VERSION
-) -> RegisteredModel:
-    """Load skops bytes written by :func:`dumps`, refusing untrusted types and models of
-    another version. ``source`` names the artifact in error messages."""
+def _trusted_payload(data: bytes, source: str) -> object:
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except Exception as error:  # skops raises several kinds for bytes that are not its format
@@ -189,9 +192,18 @@ def loads(
             f"{source}: refusing to load types outside the allow-list: {', '.join(refused)}"
         )
     try:
-        payload = sio.loads(data, trusted=list(untrusted))
+        return sio.loads(data, trusted=list(untrusted))
     except Exception as error:
         raise ModelLoadError(f"{source}: the skops artifact cannot be loaded ({error})") from error
+
+
+def loads(
+    data: bytes, source: str = "artifact", expected_version: str = MODEL_VERSION
+) -> RegisteredModel:
+    """Load skops bytes written by :func:`dumps`, refusing untrusted types and models of
+    another version. ``source`` names the artifact in error messages."""
+    with _LOAD_LOCK:
+        payload = _trusted_payload(data, source)
     if not isinstance(payload, dict) or "model" not in payload or "model_version" not in payload:
         raise ModelLoadError(f"{source}: not a model registry artifact")
     version = str(payload["model_version"])

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import threading
+import time
 
 import pandas as pd
 import pytest
 
 from retail_warehouse.ml import MODEL_VERSION
+from retail_warehouse.ml import registry as registry_module
 from retail_warehouse.ml.clustering import customer_clusters
 from retail_warehouse.ml.customer_models import customer_predictions
 from retail_warehouse.ml.persisted import (
@@ -136,3 +139,32 @@ def test_a_model_fitted_on_other_features_is_refused(registry: pd.DataFrame) -> 
     with pytest.raises(ModelVersionError, match="fitted on the features"):
         customer_models(models)
     assert cluster_model(models).features == models[CLUSTER_MODEL].features
+
+
+def test_one_skops_load_at_a_time(registry: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt runs Python models in threads, and two of them load models at the same time. NumPy
+    parses array headers with ast.literal_eval, which CPython 3.11 cannot run in two threads at
+    once (it failed a build with "AST constructor recursion depth mismatch"), so loads queue."""
+    artifacts = [base64.b64decode(text) for text in registry["artifact_base64"]]
+    inside, most_inside = [0], [0]
+    counter = threading.Lock()
+    skops_loads = registry_module.sio.loads
+
+    def watched_loads(*args: object, **kwargs: object) -> object:
+        with counter:
+            inside[0] += 1
+            most_inside[0] = max(most_inside[0], inside[0])
+        time.sleep(0.05)  # long enough for every other thread to arrive
+        try:
+            return skops_loads(*args, **kwargs)
+        finally:
+            with counter:
+                inside[0] -= 1
+
+    monkeypatch.setattr(registry_module.sio, "loads", watched_loads)
+    threads = [threading.Thread(target=loads, args=(artifacts[n % 2],)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most_inside[0] == 1
