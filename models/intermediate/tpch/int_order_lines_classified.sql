@@ -5,7 +5,7 @@
 
 with
 
-stg_tpch__order_lines as (
+stg_tpch__order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_tpch__order_lines') }}
 
@@ -48,9 +48,10 @@ tpch_nation_codes as (
 ),
 
 -- An incremental run classifies only the lines of new loads (see the macro
--- new_loads_after); the copies already classified are counted so a new
--- line that repeats one of them is known as a later copy.
-new_lines as (
+-- new_loads_after); the copies already classified of the same order lines
+-- are counted so a new line that repeats one of them is known as a later
+-- copy.
+new_lines as {{ not_materialized() }} (
 
     select * from stg_tpch__order_lines
     {% if is_incremental() -%}
@@ -59,39 +60,76 @@ new_lines as (
 
 ),
 
-earlier_copies as (
+new_line_keys as (
 
-    {% if is_incremental() -%}
     select
         order_id,
         line_number,
         count(*) as copies
-    from {{ this }}
-    where load_id <= {{ new_loads_after() }}
+    from new_lines
     group by order_id, line_number
+
+),
+
+earlier_copies as (
+
+    {% if is_incremental() -%}
+    select
+        classified.order_id,
+        classified.line_number,
+        count(*) as copies
+    from {{ this }} as classified
+    inner join new_line_keys
+        on
+            classified.order_id = new_line_keys.order_id
+            and classified.line_number = new_line_keys.line_number
+    where classified.load_id <= {{ new_loads_after() }}
+    group by classified.order_id, classified.line_number
     {%- else -%}
     select
         order_id,
         line_number,
         0 as copies
-    from new_lines
+    from new_line_keys
     where 1 = 0
     {%- endif %}
 
 ),
 
 -- The first copy of an order line (order key and line number) in load and
--- file order is kept; later copies are duplicates.
+-- file order is kept; later copies are duplicates. Copies are rare, so only
+-- the lines whose key repeats among the new lines are numbered by a window:
+-- numbering every line would sort every line with all its columns.
+repeated_lines_numbered as (
+
+    select
+        new_lines.load_id,
+        new_lines.source_row_number,
+        row_number() over (
+            partition by new_lines.order_id, new_lines.line_number
+            order by new_lines.load_id, new_lines.source_row_number
+        ) as copy_number
+    from new_lines
+    inner join new_line_keys
+        on
+            new_lines.order_id = new_line_keys.order_id
+            and new_lines.line_number = new_line_keys.line_number
+    where new_line_keys.copies > 1
+
+),
+
 lines_numbered as (
 
     select
         new_lines.*,
         coalesce(earlier_copies.copies, 0)
-        + row_number() over (
-            partition by new_lines.order_id, new_lines.line_number
-            order by new_lines.load_id, new_lines.source_row_number
-        ) as copy_number
+        + coalesce(repeated_lines_numbered.copy_number, 1) as copy_number
     from new_lines
+    left join repeated_lines_numbered
+        on
+            new_lines.load_id = repeated_lines_numbered.load_id
+            and new_lines.source_row_number
+            = repeated_lines_numbered.source_row_number
     left join earlier_copies
         on
             new_lines.order_id = earlier_copies.order_id
