@@ -13,7 +13,7 @@ with
 
 {% if sales_source() == 'tpch' -%}
 
-int_order_lines_classified as (
+int_order_lines_classified as {{ not_materialized() }} (
 
     select * from {{ ref('int_order_lines_classified') }}
 

@@ -7,7 +7,7 @@
 
 with
 
-stg_online_retail__invoice_lines as (
+stg_online_retail__invoice_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_online_retail__invoice_lines') }}
 
@@ -28,7 +28,7 @@ country_codes as (
 -- An incremental run classifies only the lines of new loads (see the macro
 -- new_loads_after); the lines already classified are counted so a new
 -- line that repeats one of them is known as a later copy.
-new_lines as (
+new_lines as {{ not_materialized() }} (
 
     select * from stg_online_retail__invoice_lines
     {% if is_incremental() -%}

@@ -2,7 +2,7 @@
 
 with
 
-fct_invoices as (
+fct_invoices as {{ not_materialized() }} (
 
     select * from {{ ref('fct_invoices') }}
 
@@ -16,7 +16,7 @@ int_locations_standardized as (
 
 -- An incremental run recomputes the customers with an invoice of a new
 -- load, from all their invoices.
-customer_invoices as (
+customer_invoices as {{ not_materialized() }} (
 
     select *
     from fct_invoices

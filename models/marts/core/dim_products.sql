@@ -2,7 +2,7 @@
 
 with
 
-fct_invoice_lines as (
+fct_invoice_lines as {{ not_materialized() }} (
 
     select * from {{ ref('fct_invoice_lines') }}
 
@@ -10,7 +10,7 @@ fct_invoice_lines as (
 
 -- An incremental run recomputes the products with a line of a new load,
 -- from all their lines.
-product_lines as (
+product_lines as {{ not_materialized() }} (
 
     select *
     from fct_invoice_lines

@@ -18,7 +18,7 @@
 
 with
 
-fct_invoice_lines as (
+fct_invoice_lines as {{ not_materialized() }} (
 
     select * from {{ ref('fct_invoice_lines') }}
 
@@ -72,7 +72,7 @@ months_read as (
 ),
 
 {% endif -%}
-product_lines as (
+product_lines as {{ not_materialized() }} (
 
     select
         fct_invoice_lines.invoice_id,

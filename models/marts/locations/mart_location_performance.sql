@@ -10,7 +10,7 @@ mart_location_monthly as (
 
 ),
 
-fct_invoice_lines as (
+fct_invoice_lines as {{ not_materialized() }} (
 
     select * from {{ ref('fct_invoice_lines') }}
 
