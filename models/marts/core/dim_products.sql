@@ -48,13 +48,42 @@ current_descriptions as (
 
 ),
 
-products_aggregated as (
+-- Three aggregates joined on the product instead of one: DuckDB runs a
+-- distinct count beside a median by copying every line, which spilled more
+-- than 18 GB at TPC-H SF 10 (docs/benchmark.md); apart, each streams.
+description_counts as (
+
+    select
+        product_id,
+        count(*) as description_count
+    from (
+        select distinct
+            product_id,
+            description
+        from product_lines
+        where description is not null
+    ) as product_descriptions
+    group by product_id
+
+),
+
+median_prices as (
+
+    select
+        product_id,
+        {{ percentile_cont("unit_price", 0.5) }} as median_unit_price
+    from product_lines
+    where invoice_kind = 'sale'
+    group by product_id
+
+),
+
+products_summed as (
 
     select
         product_id,
         max(line_category) as line_category,
         max(revenue_group) as revenue_group,
-        count(distinct description) as description_count,
         min(
             case when invoice_kind = 'sale' then invoiced_at end
         ) as first_sold_at,
@@ -72,12 +101,24 @@ products_aggregated as (
             "sum(case when invoice_kind = 'sale' then 1 else 0 end)",
             3
         ) }} as mean_unit_price,
-        {{ percentile_cont(
-            "case when invoice_kind = 'sale' then unit_price end", 0.5
-        ) }} as median_unit_price,
         max(load_id) as last_load_id
     from product_lines
-    group by 1
+    group by product_id
+
+),
+
+products_aggregated as (
+
+    select
+        products_summed.*,
+        coalesce(description_counts.description_count, 0)
+            as description_count,
+        median_prices.median_unit_price
+    from products_summed
+    left join description_counts
+        on products_summed.product_id = description_counts.product_id
+    left join median_prices
+        on products_summed.product_id = median_prices.product_id
 
 ),
 
