@@ -1,6 +1,6 @@
 with
 
-fct_invoices as (
+fct_invoices as {{ not_materialized() }} (
 
     select * from {{ ref('fct_invoices') }}
 
@@ -99,58 +99,25 @@ sales_totals as (
 
 ),
 
-last_entries as (
+-- One pass over the ledger: read twice, DuckDB would materialize every
+-- entry of every scenario. A customer's last balance is the sum of the
+-- ledger's point movements, as each entry's balance is the one before it
+-- plus its own earned, less its reversed, redeemed and expired points.
+customer_ledgers as (
 
     select
         scenario_id,
         customer_id,
-        max(entry_sequence) as last_entry_sequence
-    from ledger
-    group by 1, 2
-
-),
-
-last_balances as (
-
-    select
-        ledger.scenario_id,
-        ledger.customer_id,
-        ledger.points_balance
-    from ledger
-    inner join last_entries
-        on
-            ledger.scenario_id = last_entries.scenario_id
-            and ledger.customer_id = last_entries.customer_id
-            and ledger.entry_sequence = last_entries.last_entry_sequence
-
-),
-
-balances_by_scenario as (
-
-    select
-        scenario_id,
-        sum(points_balance) as points_outstanding,
+        max(case when entry_type = 'earn' then 1 else 0 end) as is_member,
         sum(
-            case when points_balance > 0 then points_balance else 0 end
-        ) as positive_points
-    from last_balances
-    group by 1
-
-),
-
-ledger_by_scenario as (
-
-    select
-        scenario_id,
-        count(
-            distinct case when entry_type = 'earn' then customer_id end
-        ) as member_count,
+            points_earned - points_reversed - points_redeemed - points_expired
+        ) as points_balance,
         sum(
             case
                 when entry_type in ('earn', 'reversal') then net_amount
                 else 0
             end
-        ) as member_net_revenue,
+        ) as net_revenue,
         sum(points_earned) as points_issued,
         sum(points_reversed) as points_reversed,
         sum(points_redeemed) as points_redeemed,
@@ -158,6 +125,27 @@ ledger_by_scenario as (
         sum(rewards_redeemed) as rewards_redeemed,
         sum(reward_value_redeemed) as rewards_cost
     from ledger
+    group by 1, 2
+
+),
+
+ledger_by_scenario as (
+
+    select
+        scenario_id,
+        sum(is_member) as member_count,
+        sum(net_revenue) as member_net_revenue,
+        sum(points_issued) as points_issued,
+        sum(points_reversed) as points_reversed,
+        sum(points_redeemed) as points_redeemed,
+        sum(points_expired) as points_expired,
+        sum(points_balance) as points_outstanding,
+        sum(
+            case when points_balance > 0 then points_balance else 0 end
+        ) as positive_points,
+        sum(rewards_redeemed) as rewards_redeemed,
+        sum(rewards_cost) as rewards_cost
+    from customer_ledgers
     group by 1
 
 ),
@@ -178,12 +166,12 @@ scenarios_measured as (
         coalesce(ledger_by_scenario.points_reversed, 0) as points_reversed,
         coalesce(ledger_by_scenario.points_redeemed, 0) as points_redeemed,
         coalesce(ledger_by_scenario.points_expired, 0) as points_expired,
-        coalesce(balances_by_scenario.points_outstanding, 0)
+        coalesce(ledger_by_scenario.points_outstanding, 0)
             as points_outstanding,
         coalesce(ledger_by_scenario.rewards_redeemed, 0) as rewards_redeemed,
         coalesce(ledger_by_scenario.rewards_cost, 0) as rewards_cost,
         {{ loyalty_points_value(
-            'coalesce(balances_by_scenario.positive_points, 0)',
+            'coalesce(ledger_by_scenario.positive_points, 0)',
             'rules.reward_value',
             'rules.points_per_reward'
         ) }} as outstanding_liability,
@@ -194,8 +182,6 @@ scenarios_measured as (
     cross join sales_totals
     left join ledger_by_scenario
         on rules.scenario_id = ledger_by_scenario.scenario_id
-    left join balances_by_scenario
-        on rules.scenario_id = balances_by_scenario.scenario_id
 
 ),
 
