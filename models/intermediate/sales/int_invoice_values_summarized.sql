@@ -1,3 +1,5 @@
+{% set quartiles = [0.25, 0.50, 0.75] %}
+
 with
 
 fct_invoices as (
@@ -12,9 +14,10 @@ quartiles as (
 
     select
         count(*) as purchase_invoice_count,
-        {{ percentile_cont('product_amount', 0.25) }} as p25_amount,
-        {{ percentile_cont('product_amount', 0.50) }} as median_amount,
-        {{ percentile_cont('product_amount', 0.75) }} as p75_amount
+        {{ percentile_cont('product_amount', 0.25, quartiles) }} as p25_amount,
+        {{ percentile_cont('product_amount', 0.50, quartiles) }}
+            as median_amount,
+        {{ percentile_cont('product_amount', 0.75, quartiles) }} as p75_amount
     from fct_invoices
     where is_purchase
 

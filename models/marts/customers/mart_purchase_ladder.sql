@@ -1,4 +1,5 @@
 {%- set top_step = var('purchase_ladder_top_step') -%}
+{%- set gaps = [0.25, 0.5, 0.75, 0.9] -%}
 
 with
 
@@ -53,13 +54,13 @@ steps as (
         cohort,
         step,
         count(distinct customer_id) as reached_customer_count,
-        {{ percentile_cont('days_since_previous_order', 0.25) }}
+        {{ percentile_cont('days_since_previous_order', 0.25, gaps) }}
             as p25_days_since_previous,
-        {{ percentile_cont('days_since_previous_order', 0.5) }}
+        {{ percentile_cont('days_since_previous_order', 0.5, gaps) }}
             as median_days_since_previous,
-        {{ percentile_cont('days_since_previous_order', 0.75) }}
+        {{ percentile_cont('days_since_previous_order', 0.75, gaps) }}
             as p75_days_since_previous,
-        {{ percentile_cont('days_since_previous_order', 0.9) }}
+        {{ percentile_cont('days_since_previous_order', 0.9, gaps) }}
             as p90_days_since_previous,
         {{ divide_rounded(
             'sum(days_since_previous_order)', 'count(days_since_previous_order)'
