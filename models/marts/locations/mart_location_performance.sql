@@ -1,3 +1,7 @@
+{%- set roles = ['customer'] %}
+{%- if var('using_suppliers', sales_source() == 'tpch') %}
+{%- do roles.append('supplier') %}
+{%- endif %}
 {%- set last_month = 'bounds.last_month_start_date' %}
 {%- set year_before = dbt.dateadd('month', -12, last_month) %}
 {%- set two_years_before = dbt.dateadd('month', -24, last_month) %}
@@ -16,7 +20,7 @@ fct_invoice_lines as {{ not_materialized() }} (
 
 ),
 
-{% if var('using_suppliers', sales_source() == 'tpch') -%}
+{% if 'supplier' in roles -%}
 int_suppliers_standardized as (
 
     select * from {{ ref('int_suppliers_standardized') }}
@@ -25,20 +29,23 @@ int_suppliers_standardized as (
 {%- endif %}
 
 -- Orders and customers are counted over the whole span (a customer buying
--- in two months is one customer here), so they come from the lines.
-lines_located as (
+-- in two months is one customer here), so they come from the lines: the
+-- sales lines at the location of each role.
+customer_lines as {{ not_materialized() }} (
 
     select
-        'customer' as location_role,
         country_code,
         invoice_id,
         customer_id
     from fct_invoice_lines
     where is_product and invoice_kind = 'sale'
-    {% if var('using_suppliers', sales_source() == 'tpch') -%}
-    union all
+
+),
+
+{% if 'supplier' in roles -%}
+supplier_lines as {{ not_materialized() }} (
+
     select
-        'supplier' as location_role,
         int_suppliers_standardized.location_id as country_code,
         fct_invoice_lines.invoice_id,
         fct_invoice_lines.customer_id
@@ -50,19 +57,27 @@ lines_located as (
     where
         fct_invoice_lines.is_product
         and fct_invoice_lines.invoice_kind = 'sale'
-    {%- endif %}
 
 ),
+{%- endif %}
 
+-- Each role counted apart, then stacked, as in mart_location_monthly (over
+-- the union of the roles DuckDB could not allocate the distinct counts'
+-- memory at TPC-H SF 10).
 counts as (
 
+    {% for role in roles -%}
     select
-        location_role,
+        '{{ role }}' as location_role,
         country_code,
         count(distinct invoice_id) as order_count,
         count(distinct customer_id) as customer_count
-    from lines_located
-    group by 1, 2
+    from {{ role }}_lines
+    group by 2
+    {%- if not loop.last %}
+    union all
+    {% endif -%}
+    {%- endfor %}
 
 ),
 
