@@ -1,11 +1,4 @@
-{#-
-    Locations play two roles: where customers buy (every source) and, for
-    sources with suppliers (using_suppliers), where the goods come from.
--#}
-{%- set roles = ['customer'] %}
-{%- if var('using_suppliers', sales_source() == 'tpch') %}
-{%- do roles.append('supplier') %}
-{%- endif %}
+{%- set roles = location_roles() %}
 {%- set line_month = dbt.date_trunc(
     'month', 'fct_invoice_lines.invoice_date'
 ) %}

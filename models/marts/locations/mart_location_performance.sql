@@ -1,7 +1,4 @@
-{%- set roles = ['customer'] %}
-{%- if var('using_suppliers', sales_source() == 'tpch') %}
-{%- do roles.append('supplier') %}
-{%- endif %}
+{%- set roles = location_roles() %}
 {%- set last_month = 'bounds.last_month_start_date' %}
 {%- set year_before = dbt.dateadd('month', -12, last_month) %}
 {%- set two_years_before = dbt.dateadd('month', -24, last_month) %}
