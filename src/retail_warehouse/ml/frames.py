@@ -31,8 +31,9 @@ def relation_to_pandas(relation: Any, columns: Sequence[str] | None = None) -> p
     dbt-duckdb returns a DuckDB relation (``.df()``); dbt-pybridge returns a lazy frame
     (``.as_dataframe()``); on Spark (adapter ``sparkpy``) it is a Spark DataFrame
     (``.toPandas()``); a DataFrame is returned as it is (unit tests). With ``columns``
-    only those columns are kept: DuckDB and Spark project before anything reaches pandas,
-    dbt-pybridge (PostgreSQL) loads the table and pandas keeps them.
+    only those columns are kept: DuckDB and Spark project before anything reaches pandas
+    (DuckDB through Arrow: :func:`_from_arrow`), dbt-pybridge (PostgreSQL) loads the table
+    and pandas keeps them.
     """
     if isinstance(relation, pd.DataFrame):
         return relation
@@ -44,6 +45,8 @@ def relation_to_pandas(relation: Any, columns: Sequence[str] | None = None) -> p
         return frame if columns is None else frame.loc[:, list(columns)]
     if columns is not None:
         relation = _projected(relation, list(columns))
+        if callable(getattr(type(relation), "to_arrow_table", None)):
+            return _from_arrow(relation.to_arrow_table())
     to_df = getattr(type(relation), "df", None)
     if callable(to_df):
         return relation.df()
@@ -57,10 +60,35 @@ def _projected(relation: Any, columns: list[str]) -> Any:
     """``relation`` restricted to ``columns``, in the adapter's own terms: a SQL projection
     for DuckDB (``project``), column names for Spark."""
     if callable(getattr(type(relation), "df", None)):
-        return relation.project(", ".join(columns))
+        return relation.project(_duckdb_projection(relation, columns))
     if callable(getattr(type(relation), "toPandas", None)):
         return relation.select(*columns)
     raise TypeError(f"cannot turn {type(relation).__name__} into a pandas DataFrame")
+
+
+def _duckdb_projection(relation: Any, columns: list[str]) -> str:
+    """The select list of ``columns`` with decimals cast to double in DuckDB, the values
+    ``.df()`` gives them (through Arrow they would be one Python Decimal per value)."""
+    kinds = dict(zip(relation.columns, (str(kind) for kind in relation.dtypes), strict=True))
+    return ", ".join(
+        f"cast({column} as double) as {column}" if kinds[column].startswith("DECIMAL") else column
+        for column in columns
+    )
+
+
+def _from_arrow(table: Any) -> pd.DataFrame:
+    """A DuckDB projection's Arrow table as pandas, strings kept in Arrow buffers (pandas'
+    ``str`` dtype) and dates as datetime64: ``.df()`` makes a Python object of every string
+    first (loading and preparing fct_invoices at TPC-H SF 1 peaked at 1.02 GiB that way,
+    0.76 GiB this way; docs/benchmark.md)."""
+    import pyarrow as pa
+
+    strings = pd.StringDtype("pyarrow", na_value=np.nan)
+
+    def dtype_of(kind: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+        return strings if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
+
+    return table.to_pandas(date_as_object=False, types_mapper=dtype_of)
 
 
 def invoices_from_relation(relation: Any) -> pd.DataFrame:

@@ -113,8 +113,17 @@ class _Projecting:
 
 
 class _ProjectingDuck(_Projecting):
+    @property
+    def columns(self) -> list[str]:
+        return list(self.frame.columns)
+
+    @property
+    def dtypes(self) -> list[str]:
+        return ["DECIMAL(18,3)" if name == "product_amount" else "OTHER" for name in self.columns]
+
     def project(self, projection: str) -> _DuckRelation:
-        return _DuckRelation(self._keep(projection.split(", ")))
+        names = [item.split(" as ")[-1] for item in projection.split(", ")]
+        return _DuckRelation(self._keep(names))
 
     def df(self) -> pd.DataFrame:
         return self.frame
@@ -160,3 +169,26 @@ def test_pybridge_tables_are_loaded_whole_and_cut_in_pandas() -> None:
     rows = [dict(invoice("1", 1, 0, 1.0), total_amount=1.0, last_load_id=7)]
     invoices = invoices_from_relation(_WholePybridge(pd.DataFrame(rows)))
     pd.testing.assert_frame_equal(invoices, prepare_invoices(pd.DataFrame(rows)))
+
+
+def test_duckdb_invoices_through_arrow_equal_those_through_df() -> None:
+    """DuckDB projections come through Arrow (strings in Arrow buffers, decimals cast to
+    double in DuckDB): the prepared frame is the one ``.df()`` gives, value for value, sorted
+    by invoice_id as text."""
+    duckdb = pytest.importorskip("duckdb")
+    connection = duckdb.connect()
+    connection.execute(
+        "create table fct_invoices as select * from (values "
+        "('10', 7, 'GB', 'sale', 2, 10.125::decimal(18, 3), true, false, date '2011-01-02', 1),"
+        "('C11', null, 'FR', 'cancellation', 1, -0.001::decimal(18, 3), false, true,"
+        " date '2011-03-04', 2),"
+        "('9', 8, 'GB', 'adjustment', 0, 0.300::decimal(18, 3), false, false,"
+        " date '2010-12-31', 3)"
+        ") as t(invoice_id, customer_id, country_code, invoice_kind, product_line_count,"
+        " product_amount, is_purchase, is_cancellation, invoice_date, last_load_id)"
+    )
+    through_arrow = invoices_from_relation(connection.table("fct_invoices"))
+    through_df = prepare_invoices(connection.table("fct_invoices").df())
+    pd.testing.assert_frame_equal(through_arrow, through_df)
+    assert through_arrow["product_milli"].tolist() == [10125, 300, -1]
+    assert through_arrow["customer_id"].isna().tolist() == [False, False, True]
