@@ -64,9 +64,6 @@ recompute_from as (
 
 ),
 
--- The reference date of a snapshot is the day after it, as in
--- mart_customer_rfm; all history before it counts (rfm_window_months does
--- not apply).
 -- The newest load a snapshot counts (lineage; drives incremental runs).
 loads_by_month as (
 
@@ -79,6 +76,9 @@ loads_by_month as (
 
 ),
 
+-- The reference date of a snapshot is the day after it, as in
+-- mart_customer_rfm; all history before it counts (rfm_window_months does
+-- not apply).
 periods as (
 
     select
@@ -153,7 +153,8 @@ customer_running_totals as (
 
 ),
 
--- Scored from the first snapshot after the customer's first purchase on.
+-- Measured from the first snapshot after the customer's first purchase on;
+-- mart_customer_segment_history scores them.
 customers_measured as (
 
     select
