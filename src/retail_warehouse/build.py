@@ -24,6 +24,7 @@ in place and the run is audited and reported the same way (docs/spark.md).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -50,7 +51,7 @@ from retail_warehouse.publish.audit import (
 )
 from retail_warehouse.publish.duckdb import DuckdbPublisher
 from retail_warehouse.publish.postgres import PostgresPublisher
-from retail_warehouse.settings import Settings
+from retail_warehouse.settings import SERVING_TARGETS, Settings
 
 SELECTION_OPTIONS = frozenset(
     {
@@ -227,6 +228,16 @@ def publisher_for(target: str, settings: Settings) -> Publisher:
     if target == "postgres":
         return PostgresPublisher(settings)
     raise RetailWarehouseError(f"no published build for target {target!r}")
+
+
+def hold_for_load(target: str, settings: Settings) -> contextlib.AbstractContextManager[object]:
+    """The lock a load into ``target`` holds from before it reads the warehouse until it has
+    committed: shared with other loads, refused with ``WarehouseBusyError`` (exit status 2)
+    while a build or rollback runs, because a build publishes what it read when it started
+    (docs/operations.md, "What runs beside what"). Spark has no published build to protect."""
+    if target in SERVING_TARGETS:
+        return publisher_for(target, settings).hold_for_load()
+    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from typing import TextIO
 import duckdb
 import psycopg2
 
+from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import LOAD_LOG, REJECTS_TABLE, STAGE_TABLE, Warehouse, open_warehouse
 from retail_warehouse.errors import LoadError
 from retail_warehouse.load_log import (
@@ -103,28 +104,29 @@ def load(
     source_text = system.resolve_source(source)
     attempt = Attempt(source_text, source_file_name(source_text), utc_now())
     clock = time.perf_counter()
-    warehouse = open_warehouse(target, settings)
-    schema = settings.raw_schema
-    options = _Options(replace, quarantine)
-    try:
+    with hold_for_load(target, settings):  # never beside a build: it would lose the load
+        warehouse = open_warehouse(target, settings)
+        schema = settings.raw_schema
+        options = _Options(replace, quarantine)
         try:
-            result = _run_load(warehouse, system, schema, attempt, options, cache_dir, progress)
-        except LoadError as error:
-            record_failure(warehouse, schema, attempt, str(error))
-            raise
-        except (duckdb.Error, psycopg2.Error) as error:
-            message = f"{attempt.source_file}: {target} error: {first_line(str(error))}"
-            record_failure(warehouse, schema, attempt, message)
-            raise LoadError(message) from error
-        except Exception as error:  # a bug or an input nobody foresaw: still a log row
-            message = (
-                f"{attempt.source_file}: the load failed unexpectedly "
-                f"({type(error).__name__}: {first_line(str(error))})"
-            )
-            record_failure(warehouse, schema, attempt, message)
-            raise LoadError(message) from error
-    finally:
-        close_quietly(warehouse)
+            try:
+                result = _run_load(warehouse, system, schema, attempt, options, cache_dir, progress)
+            except LoadError as error:
+                record_failure(warehouse, schema, attempt, str(error))
+                raise
+            except (duckdb.Error, psycopg2.Error) as error:
+                message = f"{attempt.source_file}: {target} error: {first_line(str(error))}"
+                record_failure(warehouse, schema, attempt, message)
+                raise LoadError(message) from error
+            except Exception as error:  # a bug or an input nobody foresaw: still a log row
+                message = (
+                    f"{attempt.source_file}: the load failed unexpectedly "
+                    f"({type(error).__name__}: {first_line(str(error))})"
+                )
+                record_failure(warehouse, schema, attempt, message)
+                raise LoadError(message) from error
+        finally:
+            close_quietly(warehouse)
     return LoadResult(
         status=result.status,
         target=target,

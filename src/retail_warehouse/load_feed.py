@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import psycopg2
 
+from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import STAGE_TABLE, Warehouse, open_warehouse
 from retail_warehouse.errors import LoadError
 from retail_warehouse.load import close_quietly, find_loaded, insert_raw
@@ -56,62 +57,67 @@ def load_feed(
     fault with its error, and the feed's other started files naming it.
     """
     settings = settings or from_env()
-    warehouse = open_warehouse(target, settings)
-    schema = settings.raw_schema
-    clock = time.perf_counter()
-    attempts = [(system, path, Attempt(str(path), path.name, utc_now())) for system, path in files]
-    current = attempts[0][2] if attempts else None
-    skipped: dict[str, int] = {}
-    rows: dict[str, int] = {}
-    loaded: dict[str, int] = {}
-    try:
+    with hold_for_load(target, settings):  # never beside a build: it would lose the load
+        warehouse = open_warehouse(target, settings)
+        schema = settings.raw_schema
+        clock = time.perf_counter()
+        attempts = [
+            (system, path, Attempt(str(path), path.name, utc_now())) for system, path in files
+        ]
+        current = attempts[0][2] if attempts else None
+        skipped: dict[str, int] = {}
+        rows: dict[str, int] = {}
+        loaded: dict[str, int] = {}
         try:
-            for system, path, attempt in attempts:
-                current = attempt
-                attempt.file_sha256 = file_sha256(path)
-                attempt.file_bytes = path.stat().st_size
-                previous = (
-                    None if replace else find_loaded(warehouse, system, schema, attempt.file_sha256)
-                )
-                if previous is not None:
-                    skipped[system.name] = previous
-                    continue
-                attempt.load_id = record_started(warehouse, schema, attempt)
-                with (
-                    system.prepare(path, None) as csv_input,
-                    tempfile.TemporaryDirectory() as folder,
-                ):
-                    rows[system.name] = stage_file(warehouse, system, csv_input, Path(folder))
-                _park_stage(warehouse, system)
-            warehouse.begin()
             try:
-                for system, _, attempt in attempts:
-                    if system.name in skipped:
-                        continue
+                for system, path, attempt in attempts:
                     current = attempt
-                    loaded[system.name] = _insert_parked(
-                        warehouse, system, schema, attempt, rows[system.name], replace
+                    attempt.file_sha256 = file_sha256(path)
+                    attempt.file_bytes = path.stat().st_size
+                    previous = (
+                        None
+                        if replace
+                        else find_loaded(warehouse, system, schema, attempt.file_sha256)
                     )
-                warehouse.commit()
-            except BaseException:
-                warehouse.rollback()
+                    if previous is not None:
+                        skipped[system.name] = previous
+                        continue
+                    attempt.load_id = record_started(warehouse, schema, attempt)
+                    with (
+                        system.prepare(path, None) as csv_input,
+                        tempfile.TemporaryDirectory() as folder,
+                    ):
+                        rows[system.name] = stage_file(warehouse, system, csv_input, Path(folder))
+                    _park_stage(warehouse, system)
+                warehouse.begin()
+                try:
+                    for system, _, attempt in attempts:
+                        if system.name in skipped:
+                            continue
+                        current = attempt
+                        loaded[system.name] = _insert_parked(
+                            warehouse, system, schema, attempt, rows[system.name], replace
+                        )
+                    warehouse.commit()
+                except BaseException:
+                    warehouse.rollback()
+                    raise
+            except LoadError as error:
+                _record_feed_failure(warehouse, schema, attempts, current, str(error))
                 raise
-        except LoadError as error:
-            _record_feed_failure(warehouse, schema, attempts, current, str(error))
-            raise
-        except (duckdb.Error, psycopg2.Error) as error:
-            name = current.source_file if current is not None else "feed"
-            message = f"{name}: {target} error: {first_line(str(error))}"
-            _record_feed_failure(warehouse, schema, attempts, current, message)
-            raise LoadError(message) from error
-    finally:
-        with contextlib.suppress(duckdb.Error, psycopg2.Error):
-            warehouse.rollback()
-            for system, _, _ in attempts:
-                warehouse.execute(f"drop table if exists {_parked_table(system)}")
-            warehouse.commit()
-        close_quietly(warehouse)
-    seconds = time.perf_counter() - clock
+            except (duckdb.Error, psycopg2.Error) as error:
+                name = current.source_file if current is not None else "feed"
+                message = f"{name}: {target} error: {first_line(str(error))}"
+                _record_feed_failure(warehouse, schema, attempts, current, message)
+                raise LoadError(message) from error
+        finally:
+            with contextlib.suppress(duckdb.Error, psycopg2.Error):
+                warehouse.rollback()
+                for system, _, _ in attempts:
+                    warehouse.execute(f"drop table if exists {_parked_table(system)}")
+                warehouse.commit()
+            close_quietly(warehouse)
+        seconds = time.perf_counter() - clock
     return [
         LoadResult(
             status="skipped" if system.name in skipped else "succeeded",

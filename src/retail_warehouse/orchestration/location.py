@@ -39,6 +39,7 @@ from dagster import (
     Definitions,
     Failure,
     MaterializeResult,
+    RetryRequested,
     RunConfig,
     RunRequest,
     ScheduleDefinition,
@@ -52,7 +53,7 @@ from dagster import (
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from retail_warehouse.build import DbtRun, dbt_environment, dbt_executable, run_build
-from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.load import load
 from retail_warehouse.orchestration.inbox import (
     extract_key,
@@ -156,6 +157,13 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
                 quarantine=config.quarantine,
                 settings=from_env(),
             )
+        except WarehouseBusyError as error:
+            # a build or rollback run outside the orchestrator holds the warehouse: the file
+            # stays in the inbox and the load is tried again later (never made beside it)
+            context.log.warning(f"{error}; trying again in {settings.busy_wait_seconds:g} s")
+            raise RetryRequested(
+                max_retries=settings.busy_retries, seconds_to_wait=settings.busy_wait_seconds
+            ) from error
         except RetailWarehouseError as error:
             if inbox_file is not None:
                 moved = reject(inbox_file, settings.rejected, str(error))

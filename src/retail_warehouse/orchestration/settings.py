@@ -8,6 +8,11 @@
 - ``RW_INBOX_INTERVAL_SECONDS`` [30]: how often the sensor looks.
 - ``RW_INBOX_SETTLE_SECONDS`` [10]: a file must be unchanged this long before it is taken,
   so a copy in progress is not read half-written.
+- ``RW_INBOX_BUSY_WAIT_SECONDS`` [60] and ``RW_INBOX_BUSY_RETRIES`` [30]: when a build or
+  rollback started outside the orchestrator holds the warehouse, an inbox load waits this
+  long and tries again, this many times; the file stays in the inbox meanwhile, and if the
+  warehouse is still busy the run fails with the file still there (a load is never made
+  beside a build: the build's publish would lose it).
 - ``RW_FULL_BUILD_CRON`` [empty]: cron string of the daily full build (``dbt build
   --full-refresh``); empty leaves the schedule defined but stopped, at ``0 3 * * *``.
 - ``DBT_TARGET`` [``duckdb``]: the warehouse the orchestrator loads and builds.
@@ -51,6 +56,8 @@ class OrchestrationSettings:
     full_build_cron: str = DEFAULT_FULL_BUILD_CRON
     full_build_enabled: bool = False
     target: str = "duckdb"
+    busy_wait_seconds: float = 60.0
+    busy_retries: int = 30
 
     @property
     def processed(self) -> Path:
@@ -114,4 +121,6 @@ def orchestration_from_env(env: Mapping[str, str] | None = None) -> Orchestratio
         full_build_cron=cron or DEFAULT_FULL_BUILD_CRON,
         full_build_enabled=bool(cron),
         target=target,
+        busy_wait_seconds=_number(env, "RW_INBOX_BUSY_WAIT_SECONDS", 60.0),
+        busy_retries=int(_number(env, "RW_INBOX_BUSY_RETRIES", 30)),
     )

@@ -17,7 +17,17 @@ from typing import Any, Protocol
 from retail_warehouse.errors import WarehouseBusyError
 from retail_warehouse.settings import Settings
 
-__all__ = ["Generation", "PublishOutcome", "Publisher", "QueryFunction", "WarehouseBusyError"]
+__all__ = [
+    "BUSY_HINT",
+    "Generation",
+    "PublishOutcome",
+    "Publisher",
+    "QueryFunction",
+    "WarehouseBusyError",
+]
+
+BUSY_HINT = "wait for it to finish, then run the command again"
+"""The end of every "the warehouse is busy" message (``WarehouseBusyError``, exit status 2)."""
 
 QueryFunction = Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]
 """Runs one SQL query on the shadow copy; returns (column names, rows)."""
@@ -54,6 +64,11 @@ class Publisher(Protocol):
     def hold(self) -> AbstractContextManager[None]:
         """Exclusive right to build and publish, held across the whole build; raises
         ``WarehouseBusyError`` when another build (or a writer) has the warehouse."""
+
+    def hold_for_load(self) -> AbstractContextManager[object]:
+        """The right to load into raw, shared with other loads and held across the load;
+        raises ``WarehouseBusyError`` while a build or rollback runs (a load it did not see
+        would be lost or skipped when it publishes)."""
 
     def prepare_shadow(self) -> dict[str, str]:
         """Make the shadow ready for dbt; return the environment variables dbt needs to

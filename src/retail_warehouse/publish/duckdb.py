@@ -37,6 +37,7 @@ import duckdb
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.messages import describe_duckdb_connect_error
 from retail_warehouse.publish import (
+    BUSY_HINT,
     Generation,
     PublishOutcome,
     QueryFunction,
@@ -113,30 +114,48 @@ def _modified_at(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def build_lock(layout: DuckdbLayout) -> Iterator[IO[str]]:
-    """Hold the build lock of a DuckDB warehouse (an exclusive ``flock`` on its lock file,
-    released by the kernel when the process ends, however it ends)."""
+def build_lock(layout: DuckdbLayout, *, shared: bool = False) -> Iterator[IO[str]]:
+    """Hold the lock of a DuckDB warehouse: exclusive for a build or rollback, ``shared`` for
+    a load (loads may run together; a build waits for none of them and is refused while one
+    runs, and a load is refused while a build or rollback runs: a load during a build would
+    be lost when the build publishes its copy). An ``flock`` on the lock file, released by
+    the kernel when the process ends, however it ends."""
     layout.folder.mkdir(parents=True, exist_ok=True)
     handle = layout.lock_path.open("a+", encoding="utf-8")
     try:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(
+                handle.fileno(), (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+            )
         except BlockingIOError:
+            raise WarehouseBusyError(_busy_message(layout, handle, shared)) from None
+        if not shared:  # the holder's line names the build; loads leave it as it is
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise WarehouseBusyError(
-                f"another build, rollback or load of {layout.path} is running ({holder}); "
-                "wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            f"pid {os.getpid()} since {datetime.now(tz=UTC).isoformat(timespec='seconds')}"
-        )
-        handle.flush()
+            handle.truncate()
+            handle.write(
+                f"pid {os.getpid()} since {datetime.now(tz=UTC).isoformat(timespec='seconds')}"
+            )
+            handle.flush()
         yield handle
     finally:
         handle.close()
+
+
+def _busy_message(layout: DuckdbLayout, handle: IO[str], shared: bool) -> str:
+    """Who holds the lock: loads (an exclusive request failed where a shared one succeeds),
+    else a build or rollback, named by the line it wrote in the lock file."""
+    if not shared:
+        probe = layout.lock_path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(probe.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return f"a load into {layout.path} is running; {BUSY_HINT}"
+        except BlockingIOError:
+            pass
+        finally:
+            probe.close()
+    handle.seek(0)
+    holder = handle.read().strip() or "another process"
+    return f"a build or rollback of {layout.path} is running ({holder}); {BUSY_HINT}"
 
 
 def _checkpoint(path: Path) -> None:
@@ -151,28 +170,69 @@ def _checkpoint(path: Path) -> None:
         connection.close()
 
 
-def open_published_file(path: Path) -> duckdb.DuckDBPyConnection | None:
-    """A read-only connection on the published file, kept while the build runs so that no
-    writer (a load, a notebook) can change it; readers may still open it. ``None`` when the
-    file does not exist yet."""
+@dataclass
+class HeldFile:
+    """The published file, held against writers while a build copies and replaces it:
+    DuckDB's read-only connection (its POSIX read lock keeps any writing process out;
+    readers may still open the file) and a descriptor the copy reads through.
+
+    POSIX drops every lock a process holds on a file as soon as the process closes any
+    descriptor of that file. A copy that opens and closes the file itself (``shutil``'s)
+    therefore released the connection's lock: a load made during the build got the file
+    and was lost when the build published its copy. The copy reads through ``descriptor``,
+    which stays open until the build lets go."""
+
+    connection: duckdb.DuckDBPyConnection
+    descriptor: int
+
+    def close(self) -> None:
+        """Let go of the file (both handles; closing either releases the lock)."""
+        self.connection.close()
+        os.close(self.descriptor)
+
+
+def open_published_file(path: Path) -> HeldFile | None:
+    """Hold the published file read-only for a build so that no writer (a load, a notebook)
+    can change it; ``None`` when the file does not exist yet."""
     if not path.exists():
         return None
     if wal_path(path).exists():
         _checkpoint(path)
     try:
-        return duckdb.connect(str(path), read_only=True)
+        connection = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as error:
         raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error
+    return HeldFile(connection, os.open(path, os.O_RDONLY))
 
 
-def copy_database(source: Path, destination: Path) -> None:
+def _copy_descriptor(source: int, destination: Path) -> None:
+    """Copy everything readable from ``source`` (an open descriptor, left open) to a new
+    file at ``destination``, durably."""
+    size = os.fstat(source).st_size
+    with destination.open("wb") as out:
+        offset = 0
+        while offset < size:
+            sent = os.sendfile(out.fileno(), source, offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def copy_database(source: Path, destination: Path, source_descriptor: int | None = None) -> None:
     """Copy a database file (and a write-ahead log, if any) to a fresh file at
     ``destination``, replacing what was there: a process still writing the old file (an
-    orphaned build) keeps its own inode and never touches the new one."""
+    orphaned build) keeps its own inode and never touches the new one. A build passes the
+    descriptor it holds the file with (``HeldFile``), so that the copy does not release its
+    lock."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     remove_database_file(destination)
     partial = destination.with_name(destination.name + ".partial")
-    shutil.copyfile(source, partial)
+    if source_descriptor is None:
+        shutil.copyfile(source, partial)
+    else:
+        _copy_descriptor(source_descriptor, partial)
     os.replace(partial, destination)
     if wal_path(source).exists():
         shutil.copyfile(wal_path(source), wal_path(destination))
@@ -295,10 +355,10 @@ class DuckdbPublisher:
 
     def __init__(self, path: Path) -> None:
         self.layout = DuckdbLayout(path)
-        self._published: duckdb.DuckDBPyConnection | None = None
+        self._published: HeldFile | None = None
 
     def _let_go(self) -> None:
-        """Close the read-only connection on the published file."""
+        """Let go of the published file."""
         if self._published is not None:
             self._published.close()
             self._published = None
@@ -312,12 +372,17 @@ class DuckdbPublisher:
             finally:
                 self._let_go()
 
+    def hold_for_load(self) -> contextlib.AbstractContextManager[object]:
+        """The lock a load holds: shared with other loads, refused while a build or rollback
+        runs (``WarehouseBusyError``)."""
+        return build_lock(self.layout, shared=True)
+
     def prepare_shadow(self) -> dict[str, str]:
         """Hold the published file read-only, and copy it (with its raw data and incremental
         tables) to the shadow file; dbt builds that file."""
         self._published = open_published_file(self.layout.path)
         if self._published is not None:
-            copy_database(self.layout.path, self.layout.shadow)
+            copy_database(self.layout.path, self.layout.shadow, self._published.descriptor)
         else:
             self.layout.shadow.parent.mkdir(parents=True, exist_ok=True)
             remove_database_file(self.layout.shadow)

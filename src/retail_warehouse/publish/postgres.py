@@ -43,6 +43,7 @@ from psycopg2.extensions import cursor as Cursor
 
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.publish import (
+    BUSY_HINT,
     Generation,
     PublishOutcome,
     QueryFunction,
@@ -235,29 +236,56 @@ class PostgresPublisher:
         return f"retail_warehouse build {self.settings.postgres.dbname} {self.prefix}"
 
     @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        """A session advisory lock for this prefix, held by one connection for the whole
-        build (released by the server if the process dies)."""
+    def _advisory_lock(self, shared: bool) -> Iterator[None]:
+        """A session advisory lock on this prefix's key, held by one connection (released
+        by the server if the process dies): exclusive for a build or rollback, shared for a
+        load, so loads run together and neither kind runs beside the other."""
         connection = _connect(self.settings)
         connection.autocommit = True
+        suffix = "_shared" if shared else ""
         try:
             with connection.cursor() as cursor:
-                cursor.execute("select pg_try_advisory_lock(hashtext(%s))", (self._lock_key(),))
-                (locked,) = cursor.fetchone() or (False,)
-            if not locked:
-                raise WarehouseBusyError(
-                    f"another build or rollback of the schemas with prefix {self.prefix!r} "
-                    f"is running on {self.settings.postgres.describe()}; wait for it to finish"
+                cursor.execute(
+                    f"select pg_try_advisory_lock{suffix}(hashtext(%s))", (self._lock_key(),)
                 )
+                (locked,) = cursor.fetchone() or (False,)
+                if not locked:
+                    raise WarehouseBusyError(self._busy_message(cursor, shared))
             try:
                 yield
             finally:
                 # the server also lets go when the session ends, but a closed connection's
                 # backend may still be exiting when the next build asks
                 with connection.cursor() as cursor:
-                    cursor.execute("select pg_advisory_unlock(hashtext(%s))", (self._lock_key(),))
+                    cursor.execute(
+                        f"select pg_advisory_unlock{suffix}(hashtext(%s))", (self._lock_key(),)
+                    )
         finally:
             connection.close()
+
+    def _busy_message(self, cursor: Cursor, shared: bool) -> str:
+        """Who holds the lock: loads (a shared request succeeds where an exclusive one
+        failed), else a build or rollback."""
+        where = f"the schemas with prefix {self.prefix!r} on {self.settings.postgres.describe()}"
+        if not shared:
+            cursor.execute("select pg_try_advisory_lock_shared(hashtext(%s))", (self._lock_key(),))
+            (probe,) = cursor.fetchone() or (False,)
+            if probe:
+                cursor.execute(
+                    "select pg_advisory_unlock_shared(hashtext(%s))", (self._lock_key(),)
+                )
+                return f"a load into {where} is running; {BUSY_HINT}"
+        return f"a build or rollback of {where} is running; {BUSY_HINT}"
+
+    def hold(self) -> contextlib.AbstractContextManager[None]:
+        """The build lock: no other build, rollback or load runs meanwhile."""
+        return self._advisory_lock(shared=False)
+
+    def hold_for_load(self) -> contextlib.AbstractContextManager[None]:
+        """The lock a load holds: shared with other loads, refused while a build or rollback
+        runs (``WarehouseBusyError``): raw is the build's input, and a load the build did
+        not see would be marked as processed by the tables it publishes."""
+        return self._advisory_lock(shared=True)
 
     def prepare_shadow(self) -> dict[str, str]:
         """dbt writes the shadow schemas; its on-run-start hook ``prepare_build_schemas``

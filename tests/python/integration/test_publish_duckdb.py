@@ -140,7 +140,7 @@ def test_one_build_at_a_time_and_writers_are_kept_out(tmp_path: Path) -> None:
     with first.hold():
         first.prepare_shadow()  # from here on the published file is held
         with (
-            pytest.raises(WarehouseBusyError, match="another build, rollback or load"),
+            pytest.raises(WarehouseBusyError, match="a build or rollback of"),
             second.hold(),
         ):
             pass

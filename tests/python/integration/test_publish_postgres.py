@@ -167,7 +167,7 @@ def test_one_build_per_prefix_at_a_time(database: Settings) -> None:
     other_prefix = PostgresPublisher(dataclasses.replace(database, schema_prefix="dev_"))
     with first.hold():
         with (
-            pytest.raises(WarehouseBusyError, match="another build or rollback"),
+            pytest.raises(WarehouseBusyError, match="a build or rollback of"),
             second.hold(),
         ):
             pass
