@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ from retail_warehouse.orchestration.settings import (  # noqa: E402
     OrchestrationSettings,
     orchestration_from_env,
 )
+from retail_warehouse.publish.duckdb import DuckdbPublisher  # noqa: E402
 
 SAMPLE_EVERY = 40
 """Keep one invoice in this many (by a hash of the invoice number, so whole invoices)."""
@@ -264,6 +266,49 @@ def test_quarantine_setting_loads_the_good_rows_of_an_inbox_file(
         assert connection.execute(
             "select line_number, column_name from raw.quarantine_lines"
         ).fetchall() == [(4, "Price")]
+
+
+def test_an_inbox_load_waits_while_a_build_holds_the_warehouse(
+    orchestrated: dict[str, Any],
+) -> None:
+    """A build or rollback run outside Dagster holds the warehouse: the inbox load is not
+    rejected (the file is fine) nor made beside the build (it would be lost); it waits and
+    tries again, and the file stays in the inbox until it is loaded."""
+    work = orchestrated["settings"].inbox.parent
+    rows = [("300001", "10001", "CUP", "12", "2011-12-12 08:00:00", "6.95", "12001",
+             "United Kingdom")]  # fmt: skip
+    publisher = DuckdbPublisher(Path(os.environ["DUCKDB_PATH"]))
+
+    def materialize_held(settings: OrchestrationSettings, release_after: float | None) -> Any:
+        defs = build_definitions(settings)
+        tick = _tick(defs, orchestrated["instance"], None)
+        (request,) = [r for r in tick.run_requests if r.tags["inbox_file"] == "extract_busy.csv"]
+        held = publisher.hold()
+        held.__enter__()
+        release = threading.Timer(release_after or 0, held.__exit__, (None, None, None))
+        try:
+            if release_after is not None:
+                release.start()
+            return dagster.materialize(
+                [defs.get_assets_def(RAW_ASSET_KEY)],
+                run_config=request.run_config,
+                instance=orchestrated["instance"],
+                raise_on_error=False,
+            )
+        finally:
+            release.join() if release_after is not None else held.__exit__(None, None, None)
+
+    busy = write_csv(work / "inbox" / "extract_busy.csv", rows)
+    gives_up = materialize_held(_settings(work, RW_INBOX_BUSY_RETRIES="0"), None)
+    assert not gives_up.success
+    assert busy.is_file(), "the file stays in the inbox"
+    assert not (work / "inbox" / "rejected" / "extract_busy.csv").exists()
+
+    waits = _settings(work, RW_INBOX_BUSY_WAIT_SECONDS="1", RW_INBOX_BUSY_RETRIES="10")
+    result = materialize_held(waits, release_after=1.5)
+    assert result.success
+    assert any(event.event_type_value == "STEP_UP_FOR_RETRY" for event in result.all_events)
+    assert not busy.exists() and (work / "inbox" / "processed" / "extract_busy.csv").is_file()
 
 
 def _free_port() -> int:
