@@ -36,6 +36,7 @@ import duckdb
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
+from retail_warehouse.messages import problem_message
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
 
@@ -241,9 +242,16 @@ def _sql_text(value: str) -> str:
 
 
 def _reader(
-    connection: duckdb.DuckDBPyConnection, layout: TableLayout, path: Path, name: str
+    connection: duckdb.DuckDBPyConnection,
+    layout: TableLayout,
+    path: Path,
+    name: str,
+    skip_blank_lines: bool = False,
 ) -> str:
-    """DuckDB SQL reading ``path`` as text columns named like the layout, in file order."""
+    """DuckDB SQL reading ``path`` as text columns named like the layout, in file order.
+
+    ``skip_blank_lines`` (.tbl only) leaves out blank lines, for a file whose only blank
+    lines are at its end (``_check_tbl_fields``)."""
     suffix = "".join(path.suffixes[-2:]).lower()
     columns = list(layout.columns)
     if suffix.endswith(".parquet"):
@@ -274,13 +282,69 @@ def _reader(
             f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             f"columns = {{{types}}})"
         )
-    # .tbl: pipe-delimited, no header, each line ending in a pipe (an empty last field).
-    types = ", ".join(f"'{column}': 'VARCHAR'" for column in [*columns, "tbl_end"])
-    return (
-        f"select {', '.join(columns)} from read_csv({_sql_text(str(path))}, header = false, "
-        f"auto_detect = false, delim = '|', quote = '', escape = '', strict_mode = true, "
-        f"columns = {{{types}}})"
+    # .tbl: pipe-delimited, no header, each field ending in a pipe. Each line is read whole
+    # and split here, so that a line with a field too many or too few stops the read
+    # (``_check_tbl_fields`` then names it) instead of DuckDB shifting or dropping a field.
+    fields = ", ".join(
+        f"nullif(parts[{index}], '') as {column}" for index, column in enumerate(columns, 1)
     )
+    expected = len(columns) + 1
+    lines = (
+        f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, "
+        f"delim = {_sql_text(TBL_LINE_DELIMITER)}, quote = '', escape = '', "
+        "strict_mode = true, columns = {'line': 'VARCHAR'})"
+    )
+    if skip_blank_lines:
+        lines += " where line is not null"
+    return (
+        f"select {fields} from (select case when len(parts) = {expected} "
+        f"and parts[{expected}] = '' then parts else error('{TBL_FIELD_COUNT}') end as parts "
+        f"from (select string_split(coalesce(line, ''), '|') as parts from {lines}) as split) "
+        "as checked"
+    )
+
+
+TBL_FIELD_COUNT = "a .tbl line has another number of fields"
+"""The error the .tbl reader raises for a line that is not the table's fields each ending in
+a pipe (``_check_tbl_fields`` finds the line)."""
+
+TBL_LINE_DELIMITER = "\x1f\x1e\x1d"
+"""What DuckDB is told separates columns when it reads a .tbl line whole: three control
+characters that no TPC-H text holds (a line that does is refused as unreadable)."""
+
+
+def tbl_line_problem(line: bytes, expected: int) -> str | None:
+    """What is wrong with the field count of one .tbl line (without its line end), or
+    ``None``: a line is ``expected`` fields, each ending in ``|``."""
+    pipes = line.count(b"|")
+    fields = pipes if line.endswith(b"|") or not line else pipes + 1
+    if fields != expected:
+        return f"{fields} field{'s' if fields != 1 else ''}, expected {expected}"
+    if not line.endswith(b"|"):
+        return f"the line does not end with '|' (each of its {expected} fields ends with '|')"
+    return None
+
+
+def _check_tbl_fields(layout: TableLayout, path: Path, name: str) -> None:
+    """Raise ``LoadError`` at the first .tbl line whose field count is wrong; return when
+    the only such lines are blank lines at the end of the file (ignored, as in a CSV). Read
+    only once the reader has found a bad line, so the usual file is read once."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    first_blank: int | None = None
+    with opener(path, "rb") as handle:  # type: ignore[operator]
+        for number, raw in enumerate(handle, 1):
+            line = raw.rstrip(b"\r\n")
+            if not line:
+                first_blank = first_blank or number
+                continue
+            problem = tbl_line_problem(line, len(layout.columns))
+            if first_blank is not None:
+                problem = tbl_line_problem(b"", len(layout.columns))
+                number, first_blank = first_blank, None
+            if problem is not None:
+                raise LoadError(problem_message(name, number, None, problem))
+    if first_blank is None:
+        raise LoadError(f"{name}: {TBL_FIELD_COUNT}")
 
 
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
@@ -304,36 +368,57 @@ def preparer(
         name = display_name or path.name
         with tempfile.TemporaryDirectory(prefix="retail_warehouse_tpch_") as folder:
             csv_path = Path(folder) / f"{layout.name}.csv"
-            connection = scratch_connection()
+            is_tbl = ".tbl" in "".join(path.suffixes[-2:]).lower()
             try:
-                reader = _reader(connection, layout, path, name)
-                connection.execute(
-                    f"copy ({reader}) to {_sql_text(str(csv_path))} "
-                    "(header true, delimiter ',', quote '\"')"
-                ).fetchall()
-            except duckdb.Error as error:
-                raise LoadError(f"{name}: {_duckdb_reason(str(error))}") from error
-            finally:
-                connection.close()
+                _copy_as_csv(layout, path, name, csv_path)
+            except LoadError as error:
+                if not (is_tbl and TBL_FIELD_COUNT in str(error)):
+                    raise
+                _check_tbl_fields(layout, path, name)  # raises unless trailing blank lines
+                _copy_as_csv(layout, path, name, csv_path, skip_blank_lines=True)
             with csv_path.open("rb") as handle:
                 handle.readline()
                 if not handle.readline():
                     raise LoadError(f"{name}: no data rows")
-            is_tbl = ".tbl" in "".join(path.suffixes[-2:]).lower()
             yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
 
     return prepared_csv
 
 
+def _copy_as_csv(
+    layout: TableLayout, path: Path, name: str, csv_path: Path, skip_blank_lines: bool = False
+) -> None:
+    """Write the table's file as a comma CSV with a header (DuckDB errors as ``LoadError``)."""
+    connection = scratch_connection()
+    try:
+        reader = _reader(connection, layout, path, name, skip_blank_lines)
+        connection.execute(
+            f"copy ({reader}) to {_sql_text(str(csv_path))} "
+            "(header true, delimiter ',', quote '\"')"
+        ).fetchall()
+    except duckdb.Error as error:
+        if TBL_FIELD_COUNT in str(error):
+            raise LoadError(f"{name}: {TBL_FIELD_COUNT}") from error
+        raise LoadError(f"{name}: {_duckdb_reason(str(error), path)}") from error
+    finally:
+        connection.close()
+
+
 _LINE = re.compile(r"[Ll]ine:? ?(\d+)")
+_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
-def _duckdb_reason(message: str) -> str:
+def _duckdb_reason(message: str, path: Path) -> str:
     """DuckDB's reading error in one line, with the file line when it gives one."""
     first = message.strip().splitlines()[0] if message.strip() else message
     line = _LINE.search(message)
-    if "Expected Number of Columns" in message or "too many columns" in message.lower():
-        where = f"line {line.group(1)}: " if line else ""
+    where = f"line {line.group(1)}: " if line else ""
+    columns = _COLUMNS.search(message)
+    if columns and ".tbl" in "".join(path.suffixes[-2:]).lower():
+        return f"{where}the line holds the control characters 0x1f 0x1e 0x1d"
+    if columns:
+        return f"{where}{columns.group(2)} fields, expected {columns.group(1)}"
+    if "too many columns" in message.lower():
         return f"{where}wrong number of fields (expected the TPC-H layout)"
     return first[:300]
 

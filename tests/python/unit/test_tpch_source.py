@@ -169,3 +169,55 @@ def test_a_csv_with_another_header_is_refused(tmp_path: Path) -> None:
         tpch.preparer(tpch.TABLES[0])(region, None),
     ):
         pass
+
+
+ORDERS = next(layout for layout in tpch.TABLES if layout.name == "orders")
+ORDER_LINE = "{key}|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|nstructions sleep|"
+
+
+def _prepare_orders(tmp_path: Path, lines: list[str], suffix: str = ".tbl") -> str:
+    path = tmp_path / f"orders{suffix}"
+    path.write_text("".join(line + "\n" for line in lines))
+    with tpch.preparer(ORDERS)(path, None) as csv_input:
+        return csv_input.path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("line_5", "expected"),
+    [
+        # issue 27: the extra field was dropped and the rest shifted, silently
+        (
+            "5|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|EXTRA|nstructions|",
+            r"orders\.tbl: line 5: 10 fields, expected 9$",
+        ),
+        ("5|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|", "line 5: 8 fields, expected 9$"),
+        (ORDER_LINE.format(key=5) + "|", "line 5: 10 fields, expected 9$"),
+        (ORDER_LINE.format(key=5).rstrip("|"), r"line 5: the line does not end with '\|'"),
+        ("", "line 5: 0 fields, expected 9$"),
+    ],
+)
+def test_a_tbl_line_with_another_number_of_fields_is_refused(
+    tmp_path: Path, line_5: str, expected: str
+) -> None:
+    lines = [ORDER_LINE.format(key=key) for key in range(1, 8)]
+    lines[4] = line_5
+    with pytest.raises(LoadError, match=expected):
+        _prepare_orders(tmp_path, lines)
+
+
+def test_blank_lines_at_the_end_of_a_tbl_are_ignored(tmp_path: Path) -> None:
+    text = _prepare_orders(tmp_path, [ORDER_LINE.format(key=1), "", ""])
+    assert text.splitlines()[1].startswith("1,370,O,")
+    assert len(text.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"), [(",EXTRA", "10 fields, expected 9"), (None, "8 fields, expected 9")]
+)
+def test_a_csv_line_with_another_number_of_fields_is_refused(
+    tmp_path: Path, extra: str | None, expected: str
+) -> None:
+    good = ORDER_LINE.format(key=1).rstrip("|").replace("|", ",")
+    bad = good + extra if extra else good.rsplit(",", 1)[0]
+    with pytest.raises(LoadError, match=rf"orders\.csv: line 3: {expected}$"):
+        _prepare_orders(tmp_path, [",".join(ORDERS.columns), good, bad], ".csv")
