@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gzip
 import re
 import shutil
@@ -28,6 +29,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
@@ -37,6 +39,7 @@ from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_col
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import problem_message
+from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
 
@@ -73,8 +76,9 @@ class TableLayout:
         return tuple(column for column in self.columns if column in self.patterns)
 
     @property
-    def date_columns(self) -> tuple[str, ...]:
-        return tuple(column for column, pattern in self.patterns.items() if pattern == DATE)
+    def rechecked_columns(self) -> tuple[str, ...]:
+        """The columns with a plausible range (``Bounds``): all checked but the flags."""
+        return tuple(column for column, pattern in self.patterns.items() if pattern != FLAG)
 
 
 TABLES: tuple[TableLayout, ...] = (
@@ -191,6 +195,47 @@ FILE_SUFFIXES = (".tbl", ".tbl.gz", ".csv", ".csv.gz", ".parquet")
 """The file kinds a folder may hold, one per table."""
 
 
+ORDER_KEYS = ("o_orderkey", "l_orderkey")
+"""Keys typed bigint in staging (TPC-H's order keys pass 2^31 above scale factor 300); the
+other whole-number columns are integer."""
+
+UNSIGNED_AMOUNTS = ("p_retailprice", "ps_supplycost", "o_totalprice", "l_extendedprice")
+"""Prices and costs: never negative (a return is flagged, not negated). Account balances
+(``c_acctbal``, ``s_acctbal``) may be negative."""
+
+RATES = ("l_discount", "l_tax")
+"""Rates from 0 to 1 (typed numeric(4, 2) in staging)."""
+
+QUANTITIES: Mapping[str, int] = {"l_quantity": 1, "ps_availqty": 0}
+"""Whole numbers of units -> the least accepted (a line sells at least one unit)."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible range of TPC-H's typed values; the numbers are the vars ``tpch_*`` of the
+    same names in ``dbt_project.yml`` (their one home)."""
+
+    first_date: dt.date
+    last_date: dt.date
+    max_key: int
+    max_order_key: int
+    max_abs_amount: Decimal
+    max_quantity: int
+
+
+@functools.cache
+def bounds() -> Bounds:
+    """The bounds from ``dbt_project.yml``."""
+    return Bounds(
+        first_date=dt.date.fromisoformat(str(dbt_var("tpch_first_date"))),
+        last_date=dt.date.fromisoformat(str(dbt_var("tpch_last_date"))),
+        max_key=int(dbt_var("tpch_max_key")),
+        max_order_key=int(dbt_var("tpch_max_order_key")),
+        max_abs_amount=Decimal(str(dbt_var("tpch_max_abs_amount"))),
+        max_quantity=int(dbt_var("tpch_max_quantity")),
+    )
+
+
 # --- the values ------------------------------------------------------------------------------
 
 
@@ -216,7 +261,61 @@ def value_problem(layout: TableLayout, column: str, value: str | None) -> str | 
         return _MESSAGES[pattern].format(value=value)
     if pattern == DATE and not is_real_date(value):
         return f"{value!r} is not a real date"
+    return _range_problem(column, pattern, value)
+
+
+def _range_problem(column: str, pattern: str, value: str) -> str | None:
+    """A well-formed value outside its plausible range (``Bounds``)."""
+    limits = bounds()
+    var = "see vars tpch_* in dbt_project.yml"
+    if pattern == DATE:
+        day = dt.date.fromisoformat(value)
+        if not limits.first_date <= day <= limits.last_date:
+            return (
+                f"{value!r} is outside the plausible dates {limits.first_date} to "
+                f"{limits.last_date} ({var})"
+            )
+        return None
+    if pattern not in (KEY, MONEY):
+        return None
+    number = Decimal(value)
+    if column in QUANTITIES:
+        least = QUANTITIES[column]
+        if number != number.to_integral_value():
+            return f"{value!r} is not a whole number of units"
+        if not least <= number <= limits.max_quantity:
+            return f"{value!r} is out of range ({least} to {limits.max_quantity:,}; {var})"
+    elif column in RATES:
+        if not 0 <= number <= 1:
+            return f"{value!r} is out of range (a rate from 0 to 1)"
+    elif pattern == KEY:
+        most = limits.max_order_key if column in ORDER_KEYS else limits.max_key
+        if number > most:
+            return f"{value!r} is out of range (at most {most:,}; {var})"
+    elif column in UNSIGNED_AMOUNTS and number < 0:
+        return f"{value!r} is negative (a price or cost is at least 0)"
+    elif abs(number) > limits.max_abs_amount:
+        return f"{value!r} is out of range (at most {limits.max_abs_amount:,} either way; {var})"
     return None
+
+
+def recheck_patterns(layout: TableLayout) -> dict[str, str]:
+    """For each rechecked column with many distinct values, a regular expression that every
+    value ``_range_problem`` could refuse matches (``SourceSystem.recheck_patterns``): keys
+    with at least as many digits as their bound, amounts with a minus sign or as many digits
+    before the point as theirs. A value with fewer digits is below its bound."""
+    limits = bounds()
+    digits = len(str(int(limits.max_abs_amount)))
+    found: dict[str, str] = {}
+    for column, pattern in layout.patterns.items():
+        if column in QUANTITIES or column in RATES:
+            continue  # few distinct values: every one is rechecked
+        if pattern == KEY:
+            most = limits.max_order_key if column in ORDER_KEYS else limits.max_key
+            found[column] = f"^[0-9]{{{len(str(most))},}}$"
+        elif pattern == MONEY:
+            found[column] = f"^-?[0-9]{{{digits},}}" + ("|^-" if column in UNSIGNED_AMOUNTS else "")
+    return found
 
 
 def row_checker(
@@ -438,7 +537,8 @@ def _system(layout: TableLayout) -> SourceSystem:
         columns=columns,
         required=layout.required,
         patterns=dict(layout.patterns),
-        rechecked_columns=layout.date_columns,
+        rechecked_columns=layout.rechecked_columns,
+        recheck_patterns=recheck_patterns(layout),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=row_checker(layout),
         value_problem=lambda column, value: value_problem(layout, column, value),

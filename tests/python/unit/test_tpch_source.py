@@ -3,6 +3,7 @@ three file kinds turned into the same CSV."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -221,3 +222,69 @@ def test_a_csv_line_with_another_number_of_fields_is_refused(
     bad = good + extra if extra else good.rsplit(",", 1)[0]
     with pytest.raises(LoadError, match=rf"orders\.csv: line 3: {expected}$"):
         _prepare_orders(tmp_path, [",".join(ORDERS.columns), good, bad], ".csv")
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # issue 27: these loaded, and the first broke the build with a failing cast
+        ({"l_extendedprice": "9" * 150}, r"is out of range \(at most 10,000,000 either way"),
+        ({"l_shipdate": "0001-01-01"}, "is outside the plausible dates 1992-01-01 to 1998-12-31"),
+        ({"l_receiptdate": "9999-12-31"}, "is outside the plausible dates"),
+        ({"l_quantity": "-5"}, r"'-5' is out of range \(1 to 1,000,000"),
+        ({"l_quantity": "0"}, r"'0' is out of range \(1 to"),
+        ({"l_quantity": "2.50"}, "'2.50' is not a whole number of units"),
+        ({"l_extendedprice": "-1.00"}, "is negative"),
+        ({"l_discount": "1.50"}, r"out of range \(a rate from 0 to 1\)"),
+        ({"l_partkey": "2147483648"}, "at most 2,147,483,647"),
+        ({"l_orderkey": "1" + "0" * 12}, "at most 999,999,999,999"),
+    ],
+)
+def test_values_outside_their_bounds_name_the_column(
+    changes: dict[str, str], expected: str
+) -> None:
+    problem = tpch.row_checker(LINEITEM)(_lineitem_row(**changes))
+    assert problem is not None
+    assert problem[0] == next(iter(changes))
+    assert re.search(expected, problem[1]), problem[1]
+
+
+def test_values_at_their_bounds_are_accepted() -> None:
+    row = _lineitem_row(
+        l_orderkey="999999999999",
+        l_partkey="2147483647",
+        l_quantity="17.00",
+        l_extendedprice="10000000.00",
+        l_discount="1",
+        l_tax="0.00",
+        l_shipdate="1992-01-01",
+        l_receiptdate="1998-12-31",
+    )
+    assert tpch.row_checker(LINEITEM)(row) is None
+    customer = next(layout for layout in tpch.TABLES if layout.name == "customer")
+    assert tpch.value_problem(customer, "c_acctbal", "-999.99") is None
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("l_orderkey", "1000000000000"),
+        ("l_partkey", "2147483648"),
+        ("l_partkey", "0000000000001"),
+        ("l_extendedprice", "-0.01"),
+        ("l_extendedprice", "10000000.01"),
+        ("l_extendedprice", "9" * 150),
+    ],
+)
+def test_every_refusable_value_is_sent_to_the_recheck(column: str, value: str) -> None:
+    """The SQL pre-filter (``recheck_patterns``) lets through every value the Python rule
+    could refuse, so the two never disagree."""
+    assert re.search(tpch.recheck_patterns(LINEITEM)[column], value)
+
+
+def test_the_recheck_skips_values_far_inside_their_bounds() -> None:
+    patterns = tpch.recheck_patterns(LINEITEM)
+    assert not re.search(patterns["l_extendedprice"], "9999999.99")
+    assert not re.search(patterns["l_partkey"], "999999999")
+    assert set(patterns) == {"l_orderkey", "l_partkey", "l_suppkey", "l_linenumber",
+                             "l_extendedprice"}  # fmt: skip
