@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import functools
 import gzip
+import math
 import re
 import shutil
 import subprocess
@@ -590,8 +591,8 @@ def table_files(folder: Path) -> dict[str, Path]:
 
 def scale_factor_text(scale_factor: float) -> str:
     """The scale factor as written in folder names and on the command line (0.01, 1)."""
-    if scale_factor <= 0:
-        raise LoadError(f"scale factor {scale_factor} must be positive")
+    if not math.isfinite(scale_factor) or scale_factor <= 0:
+        raise LoadError(f"scale factor {scale_factor} must be positive and finite")
     return f"{scale_factor:g}"
 
 
