@@ -27,7 +27,7 @@ from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import SERVING_TARGETS, TARGETS, from_env
 from retail_warehouse.sources import loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
-from retail_warehouse.sources.tpch_slices import order_slice
+from retail_warehouse.sources.tpch_slices import order_slice, slice_name
 from retail_warehouse.summary import format_summary, read_summary
 
 SOURCE_SYSTEMS: tuple[str, ...] = ("online_retail", "loyalty", "tpch")
@@ -203,6 +203,10 @@ def run_load(args: argparse.Namespace) -> int:
     if args.source_system == "tpch":
         if args.quarantine:
             raise LoadError("--quarantine is not available for TPC-H")
+        # Every argument is checked before anything is generated or sliced (issue 27).
+        tpch.scale_factor_text(args.scale_factor)
+        if args.orders_from is not None or args.orders_before is not None:
+            slice_name(args.orders_from, args.orders_before)
         folder = (
             Path(args.source)
             if args.source

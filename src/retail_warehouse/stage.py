@@ -35,15 +35,21 @@ def rechecked_values(warehouse: Warehouse, system: SourceSystem) -> dict[str, li
     """Per rechecked column, the distinct stage values that match the column's pattern (if
     it has one) but that the system's ``value_problem`` refuses (raw column -> values):
     dates that do not exist, values out of range, unknown codes. Each distinct value is
-    checked once, in Python, so the rule has one home."""
+    checked once, in Python, so the rule has one home; a column's ``recheck_patterns`` entry
+    narrows the values sent to Python to those that could be refused."""
     found: dict[str, list[str]] = {}
     for column in system.rechecked_columns:
         name = system.columns[column]
-        pattern = system.patterns.get(column)
-        where = f"value <> '' and {warehouse.matches('value')}" if pattern else "value <> ''"
+        conditions = ["value <> ''"]
+        params: list[str] = []
+        for pattern in (system.patterns.get(column), system.recheck_patterns.get(column)):
+            if pattern:
+                conditions.append(warehouse.matches("value"))
+                params.append(pattern)
         rows = warehouse.query(
-            f"select value from ({_distinct_values(name)}) as distinct_values where {where}",
-            [pattern] if pattern else [],
+            f"select value from ({_distinct_values(name)}) as distinct_values "
+            f"where {' and '.join(conditions)}",
+            params,
         )
         bad = sorted(value for (value,) in rows if system.value_problem(column, value))
         if bad:

@@ -1,3 +1,14 @@
+{#-
+    The month spine must reach from the first to the last month the loader
+    accepts (vars loyalty_feed_first_date and loyalty_feed_last_date): this
+    many decimal digits of month offsets. A spine of fixed size silently cut
+    the mart short (issue 27); tests/dbt/singular/
+    assert_loyalty_feed_months_cover_the_feed.sql checks the coverage.
+-#}
+{%- set first_year = var('loyalty_feed_first_date')[:4] | int -%}
+{%- set last_year = var('loyalty_feed_last_date')[:4] | int -%}
+{%- set spine_digits = ((last_year - first_year + 1) * 12) | string | length -%}
+
 with
 
 int_loyalty_transactions_classified as (
@@ -33,7 +44,7 @@ month_bounds as (
 
 month_offsets as (
 
-    {{ whole_numbers(3) }}
+    {{ whole_numbers(spine_digits) }}
 
 ),
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,12 @@ class SourceSystem:
     """The environment variable that names the default source."""
     default_source: str
     """The source when neither an option nor ``env_var`` gives one."""
+    recheck_patterns: Mapping[str, str] = field(default_factory=dict)
+    """Header name of a rechecked column -> a regular expression that every value
+    ``value_problem`` could refuse matches (say, keys of ten digits or more against a bound of
+    ten digits), so that only those distinct values go to Python; a column without one has
+    all its distinct values rechecked. Keeps the recheck cheap for columns with millions of
+    distinct values (TPC-H's keys and prices)."""
 
     @property
     def header(self) -> tuple[str, ...]:

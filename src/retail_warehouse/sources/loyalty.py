@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
@@ -29,6 +30,7 @@ from retail_warehouse.engines.base import (
     text_columns,
 )
 from retail_warehouse.errors import LoadError
+from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.csv_checks import check_csv_file
 from retail_warehouse.sources.files import CsvInput, SourceFormat, sniff_format
@@ -120,9 +122,26 @@ def value_problem(column: str, value: str | None, required: tuple[str, ...]) -> 
     pattern = _COMPILED[column]
     if not pattern.match(value):
         return PATTERN_MESSAGES[pattern.pattern].format(value=value)
-    if column in ("signup_date", "date") and not is_real_date(value):
-        return f"{value!r} is not a real date"
+    if column in ("signup_date", "date"):
+        if not is_real_date(value):
+            return f"{value!r} is not a real date"
+        first, last = date_bounds()
+        if not first <= dt.date.fromisoformat(value[:10]) <= last:
+            return (
+                f"{value!r} is outside the plausible dates {first} to {last} (see vars "
+                "loyalty_feed_first_date and loyalty_feed_last_date in dbt_project.yml)"
+            )
     return None
+
+
+@functools.cache
+def date_bounds() -> tuple[dt.date, dt.date]:
+    """The first and last date a feed may hold (vars ``loyalty_feed_first_date`` and
+    ``loyalty_feed_last_date`` of ``dbt_project.yml``, their one home)."""
+    return (
+        dt.date.fromisoformat(str(dbt_var("loyalty_feed_first_date"))),
+        dt.date.fromisoformat(str(dbt_var("loyalty_feed_last_date"))),
+    )
 
 
 def _row_problem(columns: Mapping[str, str], required: tuple[str, ...]) -> RowProblem:

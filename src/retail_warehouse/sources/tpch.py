@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gzip
+import math
 import re
 import shutil
 import subprocess
@@ -28,6 +30,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
@@ -36,6 +39,8 @@ import duckdb
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
+from retail_warehouse.messages import problem_message
+from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
 
@@ -72,8 +77,9 @@ class TableLayout:
         return tuple(column for column in self.columns if column in self.patterns)
 
     @property
-    def date_columns(self) -> tuple[str, ...]:
-        return tuple(column for column, pattern in self.patterns.items() if pattern == DATE)
+    def rechecked_columns(self) -> tuple[str, ...]:
+        """The columns with a plausible range (``Bounds``): all checked but the flags."""
+        return tuple(column for column, pattern in self.patterns.items() if pattern != FLAG)
 
 
 TABLES: tuple[TableLayout, ...] = (
@@ -190,6 +196,47 @@ FILE_SUFFIXES = (".tbl", ".tbl.gz", ".csv", ".csv.gz", ".parquet")
 """The file kinds a folder may hold, one per table."""
 
 
+ORDER_KEYS = ("o_orderkey", "l_orderkey")
+"""Keys typed bigint in staging (TPC-H's order keys pass 2^31 above scale factor 300); the
+other whole-number columns are integer."""
+
+UNSIGNED_AMOUNTS = ("p_retailprice", "ps_supplycost", "o_totalprice", "l_extendedprice")
+"""Prices and costs: never negative (a return is flagged, not negated). Account balances
+(``c_acctbal``, ``s_acctbal``) may be negative."""
+
+RATES = ("l_discount", "l_tax")
+"""Rates from 0 to 1 (typed numeric(4, 2) in staging)."""
+
+QUANTITIES: Mapping[str, int] = {"l_quantity": 1, "ps_availqty": 0}
+"""Whole numbers of units -> the least accepted (a line sells at least one unit)."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible range of TPC-H's typed values; the numbers are the vars ``tpch_*`` of the
+    same names in ``dbt_project.yml`` (their one home)."""
+
+    first_date: dt.date
+    last_date: dt.date
+    max_key: int
+    max_order_key: int
+    max_abs_amount: Decimal
+    max_quantity: int
+
+
+@functools.cache
+def bounds() -> Bounds:
+    """The bounds from ``dbt_project.yml``."""
+    return Bounds(
+        first_date=dt.date.fromisoformat(str(dbt_var("tpch_first_date"))),
+        last_date=dt.date.fromisoformat(str(dbt_var("tpch_last_date"))),
+        max_key=int(dbt_var("tpch_max_key")),
+        max_order_key=int(dbt_var("tpch_max_order_key")),
+        max_abs_amount=Decimal(str(dbt_var("tpch_max_abs_amount"))),
+        max_quantity=int(dbt_var("tpch_max_quantity")),
+    )
+
+
 # --- the values ------------------------------------------------------------------------------
 
 
@@ -215,7 +262,61 @@ def value_problem(layout: TableLayout, column: str, value: str | None) -> str | 
         return _MESSAGES[pattern].format(value=value)
     if pattern == DATE and not is_real_date(value):
         return f"{value!r} is not a real date"
+    return _range_problem(column, pattern, value)
+
+
+def _range_problem(column: str, pattern: str, value: str) -> str | None:
+    """A well-formed value outside its plausible range (``Bounds``)."""
+    limits = bounds()
+    var = "see vars tpch_* in dbt_project.yml"
+    if pattern == DATE:
+        day = dt.date.fromisoformat(value)
+        if not limits.first_date <= day <= limits.last_date:
+            return (
+                f"{value!r} is outside the plausible dates {limits.first_date} to "
+                f"{limits.last_date} ({var})"
+            )
+        return None
+    if pattern not in (KEY, MONEY):
+        return None
+    number = Decimal(value)
+    if column in QUANTITIES:
+        least = QUANTITIES[column]
+        if number != number.to_integral_value():
+            return f"{value!r} is not a whole number of units"
+        if not least <= number <= limits.max_quantity:
+            return f"{value!r} is out of range ({least} to {limits.max_quantity:,}; {var})"
+    elif column in RATES:
+        if not 0 <= number <= 1:
+            return f"{value!r} is out of range (a rate from 0 to 1)"
+    elif pattern == KEY:
+        most = limits.max_order_key if column in ORDER_KEYS else limits.max_key
+        if number > most:
+            return f"{value!r} is out of range (at most {most:,}; {var})"
+    elif column in UNSIGNED_AMOUNTS and number < 0:
+        return f"{value!r} is negative (a price or cost is at least 0)"
+    elif abs(number) > limits.max_abs_amount:
+        return f"{value!r} is out of range (at most {limits.max_abs_amount:,} either way; {var})"
     return None
+
+
+def recheck_patterns(layout: TableLayout) -> dict[str, str]:
+    """For each rechecked column with many distinct values, a regular expression that every
+    value ``_range_problem`` could refuse matches (``SourceSystem.recheck_patterns``): keys
+    with at least as many digits as their bound, amounts with a minus sign or as many digits
+    before the point as theirs. A value with fewer digits is below its bound."""
+    limits = bounds()
+    digits = len(str(int(limits.max_abs_amount)))
+    found: dict[str, str] = {}
+    for column, pattern in layout.patterns.items():
+        if column in QUANTITIES or column in RATES:
+            continue  # few distinct values: every one is rechecked
+        if pattern == KEY:
+            most = limits.max_order_key if column in ORDER_KEYS else limits.max_key
+            found[column] = f"^[0-9]{{{len(str(most))},}}$"
+        elif pattern == MONEY:
+            found[column] = f"^-?[0-9]{{{digits},}}" + ("|^-" if column in UNSIGNED_AMOUNTS else "")
+    return found
 
 
 def row_checker(
@@ -241,9 +342,16 @@ def _sql_text(value: str) -> str:
 
 
 def _reader(
-    connection: duckdb.DuckDBPyConnection, layout: TableLayout, path: Path, name: str
+    connection: duckdb.DuckDBPyConnection,
+    layout: TableLayout,
+    path: Path,
+    name: str,
+    skip_blank_lines: bool = False,
 ) -> str:
-    """DuckDB SQL reading ``path`` as text columns named like the layout, in file order."""
+    """DuckDB SQL reading ``path`` as text columns named like the layout, in file order.
+
+    ``skip_blank_lines`` (.tbl only) leaves out blank lines, for a file whose only blank
+    lines are at its end (``_check_tbl_fields``)."""
     suffix = "".join(path.suffixes[-2:]).lower()
     columns = list(layout.columns)
     if suffix.endswith(".parquet"):
@@ -274,13 +382,69 @@ def _reader(
             f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             f"columns = {{{types}}})"
         )
-    # .tbl: pipe-delimited, no header, each line ending in a pipe (an empty last field).
-    types = ", ".join(f"'{column}': 'VARCHAR'" for column in [*columns, "tbl_end"])
-    return (
-        f"select {', '.join(columns)} from read_csv({_sql_text(str(path))}, header = false, "
-        f"auto_detect = false, delim = '|', quote = '', escape = '', strict_mode = true, "
-        f"columns = {{{types}}})"
+    # .tbl: pipe-delimited, no header, each field ending in a pipe. Each line is read whole
+    # and split here, so that a line with a field too many or too few stops the read
+    # (``_check_tbl_fields`` then names it) instead of DuckDB shifting or dropping a field.
+    fields = ", ".join(
+        f"nullif(parts[{index}], '') as {column}" for index, column in enumerate(columns, 1)
     )
+    expected = len(columns) + 1
+    lines = (
+        f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, "
+        f"delim = {_sql_text(TBL_LINE_DELIMITER)}, quote = '', escape = '', "
+        "strict_mode = true, columns = {'line': 'VARCHAR'})"
+    )
+    if skip_blank_lines:
+        lines += " where line is not null"
+    return (
+        f"select {fields} from (select case when len(parts) = {expected} "
+        f"and parts[{expected}] = '' then parts else error('{TBL_FIELD_COUNT}') end as parts "
+        f"from (select string_split(coalesce(line, ''), '|') as parts from {lines}) as split) "
+        "as checked"
+    )
+
+
+TBL_FIELD_COUNT = "a .tbl line has another number of fields"
+"""The error the .tbl reader raises for a line that is not the table's fields each ending in
+a pipe (``_check_tbl_fields`` finds the line)."""
+
+TBL_LINE_DELIMITER = "\x1f\x1e\x1d"
+"""What DuckDB is told separates columns when it reads a .tbl line whole: three control
+characters that no TPC-H text holds (a line that does is refused as unreadable)."""
+
+
+def tbl_line_problem(line: bytes, expected: int) -> str | None:
+    """What is wrong with the field count of one .tbl line (without its line end), or
+    ``None``: a line is ``expected`` fields, each ending in ``|``."""
+    pipes = line.count(b"|")
+    fields = pipes if line.endswith(b"|") or not line else pipes + 1
+    if fields != expected:
+        return f"{fields} field{'s' if fields != 1 else ''}, expected {expected}"
+    if not line.endswith(b"|"):
+        return f"the line does not end with '|' (each of its {expected} fields ends with '|')"
+    return None
+
+
+def _check_tbl_fields(layout: TableLayout, path: Path, name: str) -> None:
+    """Raise ``LoadError`` at the first .tbl line whose field count is wrong; return when
+    the only such lines are blank lines at the end of the file (ignored, as in a CSV). Read
+    only once the reader has found a bad line, so the usual file is read once."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    first_blank: int | None = None
+    with opener(path, "rb") as handle:  # type: ignore[operator]
+        for number, raw in enumerate(handle, 1):
+            line = raw.rstrip(b"\r\n")
+            if not line:
+                first_blank = first_blank or number
+                continue
+            problem = tbl_line_problem(line, len(layout.columns))
+            if first_blank is not None:
+                problem = tbl_line_problem(b"", len(layout.columns))
+                number, first_blank = first_blank, None
+            if problem is not None:
+                raise LoadError(problem_message(name, number, None, problem))
+    if first_blank is None:
+        raise LoadError(f"{name}: {TBL_FIELD_COUNT}")
 
 
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
@@ -304,36 +468,57 @@ def preparer(
         name = display_name or path.name
         with tempfile.TemporaryDirectory(prefix="retail_warehouse_tpch_") as folder:
             csv_path = Path(folder) / f"{layout.name}.csv"
-            connection = scratch_connection()
+            is_tbl = ".tbl" in "".join(path.suffixes[-2:]).lower()
             try:
-                reader = _reader(connection, layout, path, name)
-                connection.execute(
-                    f"copy ({reader}) to {_sql_text(str(csv_path))} "
-                    "(header true, delimiter ',', quote '\"')"
-                ).fetchall()
-            except duckdb.Error as error:
-                raise LoadError(f"{name}: {_duckdb_reason(str(error))}") from error
-            finally:
-                connection.close()
+                _copy_as_csv(layout, path, name, csv_path)
+            except LoadError as error:
+                if not (is_tbl and TBL_FIELD_COUNT in str(error)):
+                    raise
+                _check_tbl_fields(layout, path, name)  # raises unless trailing blank lines
+                _copy_as_csv(layout, path, name, csv_path, skip_blank_lines=True)
             with csv_path.open("rb") as handle:
                 handle.readline()
                 if not handle.readline():
                     raise LoadError(f"{name}: no data rows")
-            is_tbl = ".tbl" in "".join(path.suffixes[-2:]).lower()
             yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
 
     return prepared_csv
 
 
+def _copy_as_csv(
+    layout: TableLayout, path: Path, name: str, csv_path: Path, skip_blank_lines: bool = False
+) -> None:
+    """Write the table's file as a comma CSV with a header (DuckDB errors as ``LoadError``)."""
+    connection = scratch_connection()
+    try:
+        reader = _reader(connection, layout, path, name, skip_blank_lines)
+        connection.execute(
+            f"copy ({reader}) to {_sql_text(str(csv_path))} "
+            "(header true, delimiter ',', quote '\"')"
+        ).fetchall()
+    except duckdb.Error as error:
+        if TBL_FIELD_COUNT in str(error):
+            raise LoadError(f"{name}: {TBL_FIELD_COUNT}") from error
+        raise LoadError(f"{name}: {_duckdb_reason(str(error), path)}") from error
+    finally:
+        connection.close()
+
+
 _LINE = re.compile(r"[Ll]ine:? ?(\d+)")
+_COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
-def _duckdb_reason(message: str) -> str:
+def _duckdb_reason(message: str, path: Path) -> str:
     """DuckDB's reading error in one line, with the file line when it gives one."""
     first = message.strip().splitlines()[0] if message.strip() else message
     line = _LINE.search(message)
-    if "Expected Number of Columns" in message or "too many columns" in message.lower():
-        where = f"line {line.group(1)}: " if line else ""
+    where = f"line {line.group(1)}: " if line else ""
+    columns = _COLUMNS.search(message)
+    if columns and ".tbl" in "".join(path.suffixes[-2:]).lower():
+        return f"{where}the line holds the control characters 0x1f 0x1e 0x1d"
+    if columns:
+        return f"{where}{columns.group(2)} fields, expected {columns.group(1)}"
+    if "too many columns" in message.lower():
         return f"{where}wrong number of fields (expected the TPC-H layout)"
     return first[:300]
 
@@ -353,7 +538,8 @@ def _system(layout: TableLayout) -> SourceSystem:
         columns=columns,
         required=layout.required,
         patterns=dict(layout.patterns),
-        rechecked_columns=layout.date_columns,
+        rechecked_columns=layout.rechecked_columns,
+        recheck_patterns=recheck_patterns(layout),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=row_checker(layout),
         value_problem=lambda column, value: value_problem(layout, column, value),
@@ -405,8 +591,8 @@ def table_files(folder: Path) -> dict[str, Path]:
 
 def scale_factor_text(scale_factor: float) -> str:
     """The scale factor as written in folder names and on the command line (0.01, 1)."""
-    if scale_factor <= 0:
-        raise LoadError(f"scale factor {scale_factor} must be positive")
+    if not math.isfinite(scale_factor) or scale_factor <= 0:
+        raise LoadError(f"scale factor {scale_factor} must be positive and finite")
     return f"{scale_factor:g}"
 
 

@@ -16,8 +16,11 @@ from raw_files import HEADER, ROWS, csv_text, write_csv, write_xlsx
 
 # The two-engine fixtures of the loader tests (target runs each test on DuckDB and PostgreSQL).
 from test_loader import Target, pg_database, target  # noqa: F401
+from tpch_files import tbl_text, with_value, write_folder
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.load_feed import load_feed
+from retail_warehouse.sources import tpch
 
 
 def _lines() -> list[str]:
@@ -353,3 +356,46 @@ def test_a_folder_as_source_says_so(
     with pytest.raises(LoadError, match=r"is a folder, not a file"):
         target.load(tmp_path)
     assert [entry[1] for entry in target.log()] == ["failed"]
+
+
+# --- TPC-H values (issue 27) --------------------------------------------------------------------
+
+
+def _tpch_rows(target: Target) -> list[tuple[object, ...]]:  # noqa: F811
+    """Every raw TPC-H row of every table, without the load time."""
+    found = []
+    for layout in tpch.TABLES:
+        if target.table_exists(f"tpch_{layout.name}"):
+            columns = ", ".join([*layout.columns, "source_file", "source_row_number", "load_id"])
+            found.append(target.query(f"select {columns} from {{schema}}.tpch_{layout.name}"))
+    return sorted(map(repr, found))
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "expected"),
+    [
+        # issue 27: a 150-digit price loaded and broke the build's cast to numeric(18, 2)
+        ("lineitem", "l_extendedprice", "9" * 150, "is out of range"),
+        ("lineitem", "l_shipdate", "0001-01-01", "is outside the plausible dates"),
+        ("orders", "o_orderdate", "9999-12-31", "is outside the plausible dates"),
+        ("lineitem", "l_quantity", "-5", "is out of range"),
+        ("partsupp", "ps_supplycost", "-1.00", "is negative"),
+        ("customer", "c_custkey", "99999999999", "is out of range"),
+    ],
+)
+def test_a_tpch_value_out_of_bounds_fails_with_line_and_column(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    table: str,
+    column: str,
+    value: str,
+    expected: str,
+) -> None:
+    good = write_folder(tmp_path / "good")
+    load_feed(tpch.load_order(tpch.table_files(good)), target.name, settings=target.settings)
+    before = _tpch_rows(target)
+    bad = write_folder(tmp_path / "bad", with_value(table, 1, column, value))
+    (bad / "region.tbl").write_text(tbl_text([["0", "AFRICA", "another comment"]]))
+    with pytest.raises(LoadError, match=rf"^{table}\.tbl: line 2, column {column}: .*{expected}"):
+        load_feed(tpch.load_order(tpch.table_files(bad)), target.name, settings=target.settings)
+    assert _tpch_rows(target) == before

@@ -276,3 +276,39 @@ def test_a_killed_feed_load_stays_visible_as_started(
         finally:
             connection.close()
     assert [tuple(row) for row in statuses] == [("customers.csv", "started")]
+
+
+def test_the_monthly_mart_covers_a_feed_of_a_hundred_years(tmp_path: Path) -> None:
+    """A feed spanning the whole accepted range (vars loyalty_feed_first_date and
+    loyalty_feed_last_date: 1,200 months) gets a row for every month: the month spine had a
+    hidden limit of 1,000 rows (issue 27), and the singular test of its coverage passes."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "customers.csv").write_text(
+        "id,signup_date,number_of_purchases,value_of_purchases,total_standard_points,"
+        "total_points_redeemed\n1,2000-01-01,,,,\n",
+        encoding="utf-8",
+    )
+    (feed / "transactions.csv").write_text(
+        "user_id,date,value,point_differential\n1,2000-01-15,1000,10\n1,2099-12-15,2000,20\n",
+        encoding="utf-8",
+    )
+    env = _env("duckdb", tmp_path, "unused")
+    _load(env, "duckdb", feed)
+    paths = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    selection = ["mart_loyalty_feed_programme_monthly", "assert_loyalty_feed_months_cover_the_feed"]
+    run_command(
+        [str(BIN / "dbt"), "build", "--select", "+mart_loyalty_feed_programme_monthly", *paths],
+        env,
+    )
+    run_command([str(BIN / "dbt"), "test", "--select", selection[1], *paths], env)
+    connection = _connect("duckdb", env)
+    try:
+        rows = query_rows(
+            connection,
+            "select count(*), min(month_start_date), max(month_start_date), sum(net_revenue) "
+            f"from marts.{selection[0]}",
+        )[0]
+    finally:
+        connection.close()
+    assert tuple(map(str, rows)) == ("1200", "2000-01-01", "2099-12-01", "30.00")

@@ -38,6 +38,12 @@ from retail_warehouse.sources.loyalty_fixture import (
         ("signup_date", "2021-02-28 13:05", "is not a date of the form YYYY-MM-DD"),
         ("number_of_purchases", "", None),
         ("user_id", "", "the value is empty"),
+        # issue 27: a date of year 1 loaded and cut the monthly mart to 1,000 wrong months
+        ("date", "0001-01-01", "'0001-01-01' is outside the plausible dates 2000-01-01 to"),
+        ("date", "2100-01-01 00:00", "is outside the plausible dates"),
+        ("signup_date", "1999-12-31", "is outside the plausible dates"),
+        ("date", "2000-01-01", None),
+        ("date", "2099-12-31 23:59:59", None),
     ],
 )
 def test_value_rules(column: str, value: str, problem: str | None) -> None:

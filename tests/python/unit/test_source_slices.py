@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from retail_warehouse import cli
 from retail_warehouse.errors import LoadError
 from retail_warehouse.sources.online_retail_slices import csv_field, split_by_invoice_date
 from retail_warehouse.sources.tpch import TABLES
@@ -109,3 +110,36 @@ def test_split_by_invoice_date_keeps_header_order_and_sample(tmp_path: Path) -> 
         source, dt.date(2011, 11, 9), tmp_path, keep=lambda line: not line.startswith(b"3,")
     )
     assert sampled_before.read_text(encoding="utf-8") == header + lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        # issue 27: these generated SF 0.01 (or left data/tpch/sfnan.partial) before refusing
+        (
+            ["--orders-from", "1998-01-01", "--orders-before", "1992-01-01"],
+            "the order dates from 1998-01-01 before 1992-01-01 are an empty range",
+        ),
+        (["--scale-factor", "nan"], "scale factor nan must be positive and finite"),
+        (["--scale-factor", "inf"], "scale factor inf must be positive and finite"),
+        (["--scale-factor", "-1"], "scale factor -1.0 must be positive and finite"),
+        (["--scale-factor", "0"], "scale factor 0.0 must be positive and finite"),
+    ],
+)
+def test_tpch_arguments_are_checked_before_any_work(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: list[str],
+    expected: str,
+) -> None:
+    def no_work(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("generated or sliced before the arguments were checked")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setattr(cli.tpch, "generate", no_work)
+    monkeypatch.setattr(cli, "order_slice", no_work)
+    assert cli.main(["load", "--source-system", "tpch", *options]) == 2
+    assert capsys.readouterr().err == f"error: {expected}\n"
+    assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,7 @@ three file kinds turned into the same CSV."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -112,7 +113,7 @@ def test_table_files_refuses_two_files_for_one_table(tmp_path: Path) -> None:
 def test_scale_factor_folder() -> None:
     assert tpch.generated_folder(0.01, Path("data")) == Path("data/tpch/sf0.01")
     assert tpch.scale_factor_text(1.0) == "1"
-    with pytest.raises(LoadError, match="must be positive"):
+    with pytest.raises(LoadError, match="must be positive and finite"):
         tpch.scale_factor_text(0)
 
 
@@ -169,3 +170,121 @@ def test_a_csv_with_another_header_is_refused(tmp_path: Path) -> None:
         tpch.preparer(tpch.TABLES[0])(region, None),
     ):
         pass
+
+
+ORDERS = next(layout for layout in tpch.TABLES if layout.name == "orders")
+ORDER_LINE = "{key}|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|nstructions sleep|"
+
+
+def _prepare_orders(tmp_path: Path, lines: list[str], suffix: str = ".tbl") -> str:
+    path = tmp_path / f"orders{suffix}"
+    path.write_text("".join(line + "\n" for line in lines))
+    with tpch.preparer(ORDERS)(path, None) as csv_input:
+        return csv_input.path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("line_5", "expected"),
+    [
+        # issue 27: the extra field was dropped and the rest shifted, silently
+        (
+            "5|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|EXTRA|nstructions|",
+            r"orders\.tbl: line 5: 10 fields, expected 9$",
+        ),
+        ("5|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|", "line 5: 8 fields, expected 9$"),
+        (ORDER_LINE.format(key=5) + "|", "line 5: 10 fields, expected 9$"),
+        (ORDER_LINE.format(key=5).rstrip("|"), r"line 5: the line does not end with '\|'"),
+        ("", "line 5: 0 fields, expected 9$"),
+    ],
+)
+def test_a_tbl_line_with_another_number_of_fields_is_refused(
+    tmp_path: Path, line_5: str, expected: str
+) -> None:
+    lines = [ORDER_LINE.format(key=key) for key in range(1, 8)]
+    lines[4] = line_5
+    with pytest.raises(LoadError, match=expected):
+        _prepare_orders(tmp_path, lines)
+
+
+def test_blank_lines_at_the_end_of_a_tbl_are_ignored(tmp_path: Path) -> None:
+    text = _prepare_orders(tmp_path, [ORDER_LINE.format(key=1), "", ""])
+    assert text.splitlines()[1].startswith("1,370,O,")
+    assert len(text.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"), [(",EXTRA", "10 fields, expected 9"), (None, "8 fields, expected 9")]
+)
+def test_a_csv_line_with_another_number_of_fields_is_refused(
+    tmp_path: Path, extra: str | None, expected: str
+) -> None:
+    good = ORDER_LINE.format(key=1).rstrip("|").replace("|", ",")
+    bad = good + extra if extra else good.rsplit(",", 1)[0]
+    with pytest.raises(LoadError, match=rf"orders\.csv: line 3: {expected}$"):
+        _prepare_orders(tmp_path, [",".join(ORDERS.columns), good, bad], ".csv")
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # issue 27: these loaded, and the first broke the build with a failing cast
+        ({"l_extendedprice": "9" * 150}, r"is out of range \(at most 10,000,000 either way"),
+        ({"l_shipdate": "0001-01-01"}, "is outside the plausible dates 1992-01-01 to 1998-12-31"),
+        ({"l_receiptdate": "9999-12-31"}, "is outside the plausible dates"),
+        ({"l_quantity": "-5"}, r"'-5' is out of range \(1 to 1,000,000"),
+        ({"l_quantity": "0"}, r"'0' is out of range \(1 to"),
+        ({"l_quantity": "2.50"}, "'2.50' is not a whole number of units"),
+        ({"l_extendedprice": "-1.00"}, "is negative"),
+        ({"l_discount": "1.50"}, r"out of range \(a rate from 0 to 1\)"),
+        ({"l_partkey": "2147483648"}, "at most 2,147,483,647"),
+        ({"l_orderkey": "1" + "0" * 12}, "at most 999,999,999,999"),
+    ],
+)
+def test_values_outside_their_bounds_name_the_column(
+    changes: dict[str, str], expected: str
+) -> None:
+    problem = tpch.row_checker(LINEITEM)(_lineitem_row(**changes))
+    assert problem is not None
+    assert problem[0] == next(iter(changes))
+    assert re.search(expected, problem[1]), problem[1]
+
+
+def test_values_at_their_bounds_are_accepted() -> None:
+    row = _lineitem_row(
+        l_orderkey="999999999999",
+        l_partkey="2147483647",
+        l_quantity="17.00",
+        l_extendedprice="10000000.00",
+        l_discount="1",
+        l_tax="0.00",
+        l_shipdate="1992-01-01",
+        l_receiptdate="1998-12-31",
+    )
+    assert tpch.row_checker(LINEITEM)(row) is None
+    customer = next(layout for layout in tpch.TABLES if layout.name == "customer")
+    assert tpch.value_problem(customer, "c_acctbal", "-999.99") is None
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("l_orderkey", "1000000000000"),
+        ("l_partkey", "2147483648"),
+        ("l_partkey", "0000000000001"),
+        ("l_extendedprice", "-0.01"),
+        ("l_extendedprice", "10000000.01"),
+        ("l_extendedprice", "9" * 150),
+    ],
+)
+def test_every_refusable_value_is_sent_to_the_recheck(column: str, value: str) -> None:
+    """The SQL pre-filter (``recheck_patterns``) lets through every value the Python rule
+    could refuse, so the two never disagree."""
+    assert re.search(tpch.recheck_patterns(LINEITEM)[column], value)
+
+
+def test_the_recheck_skips_values_far_inside_their_bounds() -> None:
+    patterns = tpch.recheck_patterns(LINEITEM)
+    assert not re.search(patterns["l_extendedprice"], "9999999.99")
+    assert not re.search(patterns["l_partkey"], "999999999")
+    assert set(patterns) == {"l_orderkey", "l_partkey", "l_suppkey", "l_linenumber",
+                             "l_extendedprice"}  # fmt: skip

@@ -1,0 +1,151 @@
+"""Property tests of the TPC-H readers (issue 27): generated orders files, as .tbl or .csv,
+with hostile values and lines of the wrong length, either load exactly as written or are
+refused with a LoadError naming the file, the first bad line and (for a value) its column,
+and leave the raw tables as they were. DuckDB target; the oracle is the table's own rules
+(``tpch.row_checker``), so the SQL checks, the line numbers and the messages are what is
+tested."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from tpch_files import LAYOUTS, ROWS, csv_file_text, tbl_text, write_folder
+
+from retail_warehouse.errors import LoadError
+from retail_warehouse.load_feed import load_feed
+from retail_warehouse.settings import Settings
+from retail_warehouse.sources import tpch
+
+pytestmark = pytest.mark.integration
+
+ORDERS = LAYOUTS["orders"]
+HOSTILE = st.sampled_from(
+    ["", "x", "-1", "-0.01", "9" * 30, "1.234", "0001-01-01", "9999-12-31", "1996-02-30",
+     "2147483648", "1000000000000", "10000000.01", "y" * 201, "O", "1996-01-02"]
+)  # fmt: skip
+TEXT = st.text(st.sampled_from("abc XYZ019-.,\"'#"), max_size=12)
+VALID = {
+    "o_orderkey": st.integers(1, 10**6).map(str),
+    "o_custkey": st.sampled_from(["1", "2"]),
+    "o_orderstatus": st.sampled_from("OFP"),
+    "o_totalprice": st.decimals(0, 600000, places=2).map(str),
+    "o_orderdate": st.dates(tpch.bounds().first_date, tpch.bounds().last_date).map(str),
+    "o_shippriority": st.integers(0, 9).map(str),
+}
+
+
+ROW = st.tuples(*(VALID.get(column, TEXT) for column in ORDERS.columns)).map(list)
+Spoil = tuple[int, str, str] | None
+# One value replaced by a hostile one (or by any text), or none.
+SPOIL = st.one_of(
+    st.none(),
+    st.tuples(st.integers(0, 5), st.sampled_from(ORDERS.columns), st.one_of(HOSTILE, TEXT)),
+)
+# A line with a field too many (an extra value after the given field) or too few.
+RESHAPE = st.one_of(st.none(), st.tuples(st.integers(0, 5), st.sampled_from(["extra", "missing"])))
+
+
+def _expected_problem(
+    rows: list[list[str]], reshape: tuple[int, str] | None, first_line: int
+) -> tuple[int, str | None, str] | None:
+    """(line, column or None, words) of the first problem the loader must report, or None."""
+    if reshape is not None and reshape[0] < len(rows):
+        index, kind = reshape
+        count = len(ORDERS.columns) + (1 if kind == "extra" else -1)
+        return first_line + index, None, f"{count} fields, expected {len(ORDERS.columns)}"
+    check = tpch.row_checker(ORDERS)
+    for index, row in enumerate(rows):
+        problem = check(dict(zip(ORDERS.columns, row, strict=True)))
+        if problem is not None:
+            return first_line + index, problem[0], problem[1]
+    return None
+
+
+def _raw(path: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return sorted(
+            connection.execute(
+                f"select load_id, source_row_number, {', '.join(ORDERS.columns)} "
+                "from raw.tpch_orders"
+            ).fetchall()
+        )
+
+
+def _write(
+    folder: Path, rows: list[list[str]], reshape: tuple[int, str] | None, suffix: str
+) -> None:
+    write_folder(folder, suffix=suffix)
+    lines = [list(row) for row in rows]
+    if reshape is not None and reshape[0] < len(lines):
+        index, kind = reshape
+        lines[index] = [*lines[index], "extra"] if kind == "extra" else lines[index][:-1]
+    if suffix == ".tbl":
+        text = tbl_text(lines)
+    else:
+        header, *_ = csv_file_text("orders", []).splitlines(keepends=True)
+        text = header + "".join(csv_file_text("orders", [line]).split("\n", 1)[1] for line in lines)
+    (folder / f"orders{suffix}").write_text(text, encoding="utf-8")
+
+
+def _check(
+    rows: list[list[str]], spoil: Spoil, reshape: tuple[int, str] | None, suffix: str
+) -> None:
+    if spoil is not None and spoil[0] < len(rows):
+        rows[spoil[0]][ORDERS.columns.index(spoil[1])] = spoil[2]
+    with tempfile.TemporaryDirectory() as work:
+        settings_ = Settings(duckdb_path=Path(work) / "warehouse.duckdb")
+        good = write_folder(Path(work) / "good", suffix=suffix)
+        load_feed(tpch.load_order(tpch.table_files(good)), "duckdb", settings=settings_)
+        before = _raw(settings_.duckdb_path)
+        folder = Path(work) / "generated"
+        _write(folder, rows, reshape, suffix)
+        expected = _expected_problem(rows, reshape, 1 if suffix == ".tbl" else 2)
+        files = tpch.load_order(tpch.table_files(folder))
+        event("loads" if expected is None else "refused" if expected[1] else "wrong field count")
+        if expected is None:
+            load_feed(files, "duckdb", settings=settings_)
+            loaded = [row[2:] for row in _raw(settings_.duckdb_path) if row[0] != before[0][0]]
+            assert loaded == [tuple(value or None for value in row) for row in rows]
+            return
+        line, column, words = expected
+        with pytest.raises(LoadError) as refused:
+            load_feed(files, "duckdb", settings=settings_)
+        where = f"line {line}, column {column}" if column else f"line {line}"
+        assert str(refused.value).startswith(f"orders{suffix}: {where}: ")
+        assert words in str(refused.value)
+        assert _raw(settings_.duckdb_path) == before
+
+
+PROPERTY = settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+@PROPERTY
+@given(rows=st.lists(ROW, min_size=1, max_size=6), spoil=SPOIL, reshape=RESHAPE)
+def test_generated_tbl_files_load_exactly_or_are_refused_at_their_line(
+    rows: list[list[str]], spoil: Spoil, reshape: tuple[int, str] | None
+) -> None:
+    _check(rows, spoil, reshape, ".tbl")
+
+
+@PROPERTY
+@given(rows=st.lists(ROW, min_size=1, max_size=6), spoil=SPOIL, reshape=RESHAPE)
+def test_generated_csv_files_load_exactly_or_are_refused_at_their_line(
+    rows: list[list[str]], spoil: Spoil, reshape: tuple[int, str] | None
+) -> None:
+    _check(rows, spoil, reshape, ".csv")
+
+
+def test_the_good_rows_are_valid() -> None:
+    assert _expected_problem([list(row) for row in ROWS["orders"]], None, 1) is None
+    assert re.match(r"^\d+$", ROWS["orders"][0][0])
