@@ -83,3 +83,22 @@ def reject(path: Path, rejected: Path, message: str) -> Path:
         message.rstrip() + "\n", encoding="utf-8"
     )
     return destination
+
+
+def loaded_note(moved: Path) -> str:
+    """What ``processed/`` means, for the log and metadata of the load that moved a file
+    there: the rows are in raw; publishing them is the build's job (docs/orchestration.md)."""
+    return (
+        f"{moved.name} is loaded into raw and moved to {moved}; this run's build publishes "
+        "its rows, or, if that build fails, the next build that succeeds does"
+    )
+
+
+def unpublished_note(name: str) -> str:
+    """Added to the failure of an inbox run's build: the file stays in ``processed/``
+    (loading it again would be a no-op), and how its rows get published."""
+    return (
+        f"{name} stays in processed/: its rows are loaded into raw but not published yet; "
+        "fix the cause, then build again (materialize all assets, run full_build or "
+        "`retail-warehouse build`; the next inbox file's run builds too)"
+    )

@@ -57,9 +57,11 @@ from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.load import load
 from retail_warehouse.orchestration.inbox import (
     extract_key,
+    loaded_note,
     move_to_processed,
     new_extracts,
     reject,
+    unpublished_note,
     unseen,
 )
 from retail_warehouse.orchestration.settings import (
@@ -179,7 +181,10 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
             "source_file": result.source_file,
         }
         if inbox_file is not None:
-            metadata["moved_to"] = str(move_to_processed(inbox_file, settings.processed))
+            moved = move_to_processed(inbox_file, settings.processed)
+            metadata["moved_to"] = str(moved)
+            metadata["inbox"] = loaded_note(moved)
+            context.log.info(loaded_note(moved))
         return MaterializeResult(metadata=metadata)
 
     @dbt_assets(manifest=manifest, project=project, name=DBT_OP_NAME)
@@ -207,9 +212,17 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
         result = run_build(settings.target, from_env(), extra, runner=start_dbt)
         yield from events
         if not result.published:
+            inbox_file = context.run.tags.get("inbox_file")
+            notes = [unpublished_note(inbox_file)] if inbox_file else []
             raise Failure(
-                description=f"{result.report}\nsee the failed assets and checks; "
-                "the results are in monitoring.dbt_run_results"
+                description="\n".join(
+                    [
+                        result.report,
+                        *notes,
+                        "see the failed assets and checks; "
+                        "the results are in monitoring.dbt_run_results",
+                    ]
+                )
             )
 
     everything = AssetSelection.assets(raw_invoice_lines, warehouse_dbt_models)

@@ -7,6 +7,8 @@ file. Beside ``warehouse.duckdb`` the folder ``warehouse.generations/`` holds::
     previous-1/warehouse.duckdb    the generation published before the current one, ...
     rolled-back/warehouse.duckdb   what the last rollback replaced
     build.lock                     held (flock) by a build or rollback while it runs
+    previous-0/, rolling-back/     for a moment during a publish or rollback (or after a
+                                   kill there, until the next run repairs them: ``_repair``)
 
 Every copy keeps the file name, because dbt-duckdb names the catalog after the file's stem and
 writes it into view definitions: a file renamed to another stem would break its views.
@@ -47,6 +49,7 @@ from retail_warehouse.settings import Settings
 
 SHADOW = "shadow"
 ROLLED_BACK = "rolled-back"
+ROLLING_BACK = "rolling-back"
 PREVIOUS_PREFIX = "previous-"
 
 
@@ -238,55 +241,139 @@ def copy_database(source: Path, destination: Path, source_descriptor: int | None
         shutil.copyfile(wal_path(source), wal_path(destination))
 
 
-def _renumber(layout: DuckdbLayout, generations: Sequence[tuple[int, Path]], first: int) -> None:
-    """Rename previous generations (newest first) to ``previous-<first>``,
-    ``previous-<first + 1>``, ... keeping their order; a rename happens only when its
-    destination is free, so no generation overwrites another."""
-    pending = [
-        (path, layout.slot(f"{PREVIOUS_PREFIX}{first + index}"))
-        for index, (_, path) in enumerate(generations)
-    ]
-    pending = [(path, destination) for path, destination in pending if path != destination]
-    while pending:
-        movable = [(path, dest) for path, dest in pending if not dest.exists()]
-        if not movable:  # cannot happen for an order-keeping renumbering; never overwrite
-            raise RetailWarehouseError(f"cannot renumber the generations in {layout.folder}")
-        for path, destination in movable:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, destination)
-            with contextlib.suppress(OSError):
-                path.parent.rmdir()
-        pending = [item for item in pending if item not in movable]
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """The identity of the file at ``path`` (two names of one file, hard links, share it);
+    ``None`` when there is none."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _kept_previous(layout: DuckdbLayout) -> list[tuple[int, Path]]:
+    """The previous generations, newest first: the ``previous-<n>`` files in number order,
+    less any that is a second name of the published file or of a newer generation. Such a
+    name is what a publish killed between its hard link and its replace leaves: that publish
+    did not happen, so the name is no generation (the next publish or rollback removes it)."""
+    seen = {_file_id(layout.path)}
+    kept: list[tuple[int, Path]] = []
+    for number, file in layout.previous():
+        identity = _file_id(file)
+        if identity is not None and identity not in seen:
+            seen.add(identity)
+            kept.append((number, file))
+    return kept
+
+
+def _rolled_back_file(layout: DuckdbLayout) -> Path | None:
+    """What the last rollback replaced: ``rolling-back`` when a rollback was killed after its
+    replace (it holds the file that was published), else ``rolled-back``; never a second name
+    of the published file (a rollback killed before its replace)."""
+    published = _file_id(layout.path)
+    for name in (ROLLING_BACK, ROLLED_BACK):
+        file = layout.slot(name)
+        identity = _file_id(file)
+        if identity is not None and identity != published:
+            return file
+    return None
 
 
 def _drop_slot(file: Path) -> None:
-    remove_database_file(file)
+    """Delete one kept copy: its write-ahead log first (a log left beside a file that is
+    later linked or renamed there would be replayed into it), then the file, then its
+    folder."""
+    wal_path(file).unlink(missing_ok=True)
+    file.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         file.parent.rmdir()
 
 
+def _renumber(layout: DuckdbLayout, generations: Sequence[tuple[int, Path]], first: int) -> None:
+    """Rename the folders of the previous generations (``(number, file)``, newest first) to
+    ``previous-<first>``, ``previous-<first + 1>``, ...: those that move down go first,
+    lowest first, then those that move up, highest first. No rename then overwrites a
+    generation or passes over another, so after a kill between two renames the numbers are
+    still in the generations' order (with at most a gap, closed by the next run)."""
+    moves = [(number, file, first + index) for index, (number, file) in enumerate(generations)]
+    down = [move for move in moves if move[2] < move[0]]
+    up = [move for move in reversed(moves) if move[2] > move[0]]
+    for _, file, target in down + up:
+        destination = layout.slot(f"{PREVIOUS_PREFIX}{target}")
+        if destination.exists():  # cannot happen for an order-keeping renumbering
+            raise RetailWarehouseError(f"cannot renumber the generations in {layout.folder}")
+        if destination.parent.exists():
+            _drop_slot(destination)  # an empty folder (or a log alone) left by a kill
+        os.rename(file.parent, destination.parent)
+
+
+def _repair(layout: DuckdbLayout) -> None:
+    """Finish or undo what a killed publish or rollback left, so that every name in the
+    folder is what it says (docs/publishing.md, "Killed builds"):
+
+    - ``rolling-back`` that is the published file: the rollback did not happen, delete the
+      name; otherwise it did, and the file becomes ``rolled-back``;
+    - ``rolled-back`` or a ``previous-<n>`` that is the published file (or a newer previous
+      one): a second name left by a kill before a replace, deleted; empty slot folders too;
+    - the previous generations renumbered 1, 2, ... (a publish killed after its replace left
+      the file it replaced as ``previous-0``).
+    """
+    published = _file_id(layout.path)
+    rolling = layout.slot(ROLLING_BACK)
+    rolling_id = _file_id(rolling)
+    if rolling_id is not None and rolling_id == published:
+        _drop_slot(rolling)
+    _keep_rolled_back(layout)
+    rolled_back = layout.slot(ROLLED_BACK)
+    if rolled_back.exists() and _file_id(rolled_back) == published:
+        _drop_slot(rolled_back)
+    kept = _kept_previous(layout)
+    kept_files = {file for _, file in kept}
+    if layout.folder.is_dir():
+        for entry in sorted(layout.folder.iterdir()):
+            file = entry / layout.path.name
+            numbered = entry.name.removeprefix(PREVIOUS_PREFIX).isdigit()
+            if entry.name.startswith(PREVIOUS_PREFIX) and numbered and file not in kept_files:
+                _drop_slot(file)
+    _renumber(layout, kept, first=1)
+
+
+def _keep_rolled_back(layout: DuckdbLayout) -> None:
+    """After a rollback's replace: what it replaced (``rolling-back``) becomes
+    ``rolled-back``, replacing the one of the rollback before."""
+    rolling, rolled_back = layout.slot(ROLLING_BACK), layout.slot(ROLLED_BACK)
+    if rolling.exists():
+        rolled_back.parent.mkdir(parents=True, exist_ok=True)
+        wal_path(rolled_back).unlink(missing_ok=True)
+        os.replace(rolling, rolled_back)
+    if rolling.parent.exists():
+        _drop_slot(rolling)
+
+
 def publish_file(layout: DuckdbLayout, keep: int) -> PublishOutcome:
-    """Make the shadow the published file: the published file becomes ``previous-1`` (a hard
-    link, no copy), older ones move down, those beyond ``keep`` are deleted, then one
-    ``os.replace`` puts the shadow in place."""
+    """Make the shadow the published file: the published file gets a second name,
+    ``previous-0`` (a hard link, no copy), one ``os.replace`` puts the shadow in place, then
+    the generations beyond ``keep`` are deleted and the rest renumbered (``previous-0``
+    becomes ``previous-1``). A kill at any point leaves a state ``_repair`` completes or
+    undoes: until the replace the second name is the published file itself, and nothing kept
+    has been deleted yet."""
     started = time.perf_counter()
     shadow = layout.shadow
     if wal_path(shadow).exists():
         _checkpoint(shadow)
-    previous = layout.previous()
-    for _, file in previous[max(keep - 1, 0) :]:
-        _drop_slot(file)
-    previous = previous[: max(keep - 1, 0)]
+    _repair(layout)
     if keep > 0 and layout.path.exists():
-        _renumber(layout, previous, first=2)
-        newest = layout.slot(f"{PREVIOUS_PREFIX}1")
-        newest.parent.mkdir(parents=True, exist_ok=True)
-        remove_database_file(newest)
-        os.link(layout.path, newest)
+        replaced = layout.slot(f"{PREVIOUS_PREFIX}0")
+        replaced.parent.mkdir(parents=True, exist_ok=True)
+        os.link(layout.path, replaced)
     os.replace(shadow, layout.path)
     _fsync_folder(layout.path.parent)
     with contextlib.suppress(OSError):
         shadow.parent.rmdir()
+    previous = layout.previous()
+    for _, file in reversed(previous[keep:]):  # the oldest first
+        _drop_slot(file)
+    _renumber(layout, previous[:keep], first=1)
     return PublishOutcome(
         seconds=time.perf_counter() - started,
         published=Generation("published", str(layout.path), _modified_at(layout.path)),
@@ -295,8 +382,21 @@ def publish_file(layout: DuckdbLayout, keep: int) -> PublishOutcome:
 
 
 def _previous_generations(layout: DuckdbLayout) -> Iterator[Generation]:
-    for number, file in layout.previous():
-        yield Generation(f"{PREVIOUS_PREFIX}{number}", str(file), _modified_at(file))
+    """The previous generations, named by rank: ``previous-1`` is what a rollback restores,
+    whatever number its folder has after a killed run."""
+    for rank, (_, file) in enumerate(_kept_previous(layout), start=1):
+        generation = _generation(f"{PREVIOUS_PREFIX}{rank}", file)
+        if generation is not None:
+            yield generation
+
+
+def _generation(name: str, file: Path) -> Generation | None:
+    """One generation on disk, ``None`` when its file is not there (any more: the listing
+    takes no lock, and a build may rename it meanwhile)."""
+    try:
+        return Generation(name, str(file), _modified_at(file))
+    except FileNotFoundError:
+        return None
 
 
 def _loads(path: Path) -> dict[int, str]:
@@ -312,11 +412,13 @@ def _loads(path: Path) -> dict[int, str]:
 
 
 def rollback_file(layout: DuckdbLayout) -> PublishOutcome:
-    """Publish the newest previous generation again: the published file moves to
-    ``rolled-back`` (replacing an older one), ``previous-1`` is put in place with one
-    ``os.replace``, older generations move up. The file holds the raw data too, so loads made
-    after that generation was built are undone: the notes name them."""
+    """Publish the newest previous generation again: the published file gets a second name,
+    ``rolling-back``, one ``os.replace`` puts ``previous-1`` in place, then ``rolling-back``
+    becomes ``rolled-back`` (replacing an older one) and the older generations move up. A kill
+    at any point leaves a state ``_repair`` completes or undoes. The file holds the raw data
+    too, so loads made after that generation was built are undone: the notes name them."""
     started = time.perf_counter()
+    _repair(layout)
     previous = layout.previous()
     if not previous:
         raise RetailWarehouseError(
@@ -333,15 +435,15 @@ def rollback_file(layout: DuckdbLayout) -> PublishOutcome:
                 f"loads undone (they were loaded after this generation was built): {names}; "
                 "load those files again to have them"
             )
-        rolled_back = layout.slot(ROLLED_BACK)
-        rolled_back.parent.mkdir(parents=True, exist_ok=True)
-        remove_database_file(rolled_back)
-        os.link(layout.path, rolled_back)
+        rolling = layout.slot(ROLLING_BACK)
+        rolling.parent.mkdir(parents=True, exist_ok=True)
+        os.link(layout.path, rolling)
     os.replace(restored, layout.path)
     _fsync_folder(layout.path.parent)
     with contextlib.suppress(OSError):
         restored.parent.rmdir()
-    _renumber(layout, previous[1:], first=1)
+    _keep_rolled_back(layout)
+    _renumber(layout, layout.previous(), first=1)
     return PublishOutcome(
         seconds=time.perf_counter() - started,
         published=Generation("published", str(layout.path), _modified_at(layout.path)),
@@ -444,11 +546,14 @@ class DuckdbPublisher:
             return rollback_file(self.layout)
 
     def generations(self) -> Iterator[Generation]:
-        """Published, previous (newest first), rolled back, shadow: those on disk."""
-        if self.layout.path.exists():
-            yield Generation("published", str(self.layout.path), _modified_at(self.layout.path))
+        """Published, previous (newest first), rolled back, shadow: those on disk, without
+        the second names a killed publish or rollback leaves (see ``_repair``)."""
+        published = _generation("published", self.layout.path)
+        if published is not None:
+            yield published
         yield from _previous_generations(self.layout)
-        for name in (ROLLED_BACK, SHADOW):
-            file = self.layout.slot(name)
-            if file.exists():
-                yield Generation(name, str(file), _modified_at(file))
+        rolled_back = _rolled_back_file(self.layout)
+        for name, file in ((ROLLED_BACK, rolled_back), (SHADOW, self.layout.shadow)):
+            generation = None if file is None else _generation(name, file)
+            if generation is not None:
+                yield generation

@@ -432,7 +432,8 @@ class PostgresPublisher:
 
     def rollback(self) -> PublishOutcome:
         """Publish ``<layer>__previous_1`` again in one transaction; the published schemas
-        become ``<layer>__rolled_back`` (replacing older ones), older generations move up."""
+        become ``<layer>__rolled_back`` (replacing older ones), older generations move up,
+        and a shadow left by a killed build is made readable by its owner only."""
         started = time.perf_counter()
         restored_layers: list[str] = []
 
@@ -450,6 +451,11 @@ class PostgresPublisher:
             _lock_relations(cursor, [self.prefix + layer for layer in layers])
             for layer in layers:
                 published = self.prefix + layer
+                if published + SHADOW_SUFFIX in schemas:
+                    # no build runs (the rollback holds the build lock): a shadow is what a
+                    # build killed after dbt's on-run-end (which let BI in) and before the
+                    # publish left; BI must not read it once it is not being published
+                    revoke_schema_grants(cursor, published + SHADOW_SUFFIX)
                 rolled_back = published + ROLLED_BACK_SUFFIX
                 if rolled_back in schemas:
                     cursor.execute(

@@ -175,3 +175,36 @@ def test_one_build_per_prefix_at_a_time(database: Settings) -> None:
             pass
     with second.hold():
         pass
+
+
+def test_rollbacks_after_a_killed_build(database: Settings) -> None:
+    """A build killed after dbt ended (its on-run-end hook let BI into the shadow) and before
+    the publish: two rollbacks restore 2, then 1, a third refuses, and none lets BI read the
+    killed build's shadow, which no one published."""
+    publisher = PostgresPublisher(database)
+    for version in (1, 2, 3):
+        _build(publisher, database, version, keep=2)
+    _shadow(database, 4)  # the build was killed here, before discard_shadow_access or publish
+    publisher.rollback()
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(2,)]
+    assert _schemas(database) == [
+        "marts",
+        "marts__previous_1",
+        "marts__rolled_back",
+        "marts__shadow",
+    ]
+    assert not _usage(database, "marts__shadow"), "BI reads a shadow no one published"
+    publisher.rollback()
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(1,)]
+    assert _execute(database, "select v from marts__rolled_back.t") == [(2,)]
+    assert _execute(database, "select v from marts__shadow.t") == [(4,)], "kept for its owner"
+    with pytest.raises(RetailWarehouseError, match="no previous generation"):
+        publisher.rollback()
+    names = [generation.name for generation in publisher.generations()]
+    assert names == ["published", "rolled-back", "shadow"]
+    with publisher.hold():
+        _execute(database, "drop schema marts__shadow cascade")  # what the next build's hook does
+        _shadow(database, 5)
+        publisher.publish(["marts__shadow"], 2)
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(5,)]
+    assert _execute(database, "select v from marts__previous_1.t") == [(1,)]

@@ -10,9 +10,11 @@ import pytest
 from retail_warehouse.errors import ConfigError
 from retail_warehouse.orchestration.inbox import (
     extract_key,
+    loaded_note,
     move_to_processed,
     new_extracts,
     reject,
+    unpublished_note,
     unseen,
 )
 from retail_warehouse.orchestration.settings import orchestration_from_env
@@ -66,6 +68,26 @@ def test_processed_and_rejected_never_overwrite(tmp_path: Path) -> None:
     assert (inbox / "rejected" / "bad.csv.error.txt").read_text() == "bad.csv: line 2: no\n"
     assert reject(_file(inbox / "bad.csv"), inbox / "rejected", "again").name == "bad.1.csv"
     assert sorted(path.name for path in inbox.iterdir()) == ["processed", "rejected"]
+
+
+def test_processed_means_loaded_and_a_failed_build_says_how_it_gets_published(
+    tmp_path: Path,
+) -> None:
+    """processed/ holds files whose rows are in raw (loading one again is a no-op), whether
+    or not a build has published them yet: the load's log and the failed build say so, and
+    how to publish them (docs/orchestration.md, "The inbox")."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    moved = move_to_processed(_file(inbox / "m.csv"), inbox / "processed")
+    note = loaded_note(moved)
+    assert "m.csv is loaded into raw" in note
+    assert str(moved) in note
+    assert "if that build fails, the next build that succeeds" in note
+    failed = unpublished_note("m.csv")
+    assert failed.startswith("m.csv stays in processed/: its rows are loaded into raw")
+    assert "not published yet" in failed
+    assert "retail-warehouse build" in failed
+    assert "\n" not in note + failed
 
 
 def test_settings_defaults_and_values(tmp_path: Path) -> None:
