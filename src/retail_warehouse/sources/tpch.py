@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import functools
 import gzip
 import math
@@ -620,6 +621,26 @@ def generate(
     folder = generated_folder(scale_factor, cache_dir)
     if _complete(folder):
         return folder
+    with _generating(folder):
+        if _complete(folder):  # another process generated it while this one waited
+            return folder
+        return _generate_into(folder, scale_factor, progress)
+
+
+@contextlib.contextmanager
+def _generating(folder: Path) -> Iterator[None]:
+    """One process generates a scale factor at a time: the others wait (an ``flock`` on a
+    file beside the folder, released by the kernel if the process dies) and then find the
+    folder complete. Two loads that generate the same scale factor at once used to share
+    one ``.partial`` folder, each deleting the other's files."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with (folder.parent / f".{folder.name}.lock").open("a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def _generate_into(folder: Path, scale_factor: float, progress: TextIO | None) -> Path:
+    """Run ``tpchgen-cli`` table by table into ``<folder>.partial``, then rename it."""
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

@@ -3,6 +3,7 @@ three file kinds turned into the same CSV."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 from pathlib import Path
 
@@ -288,3 +289,25 @@ def test_the_recheck_skips_values_far_inside_their_bounds() -> None:
     assert not re.search(patterns["l_partkey"], "999999999")
     assert set(patterns) == {"l_orderkey", "l_partkey", "l_suppkey", "l_linenumber",
                              "l_extendedprice"}  # fmt: skip
+
+
+def test_two_loads_generating_one_scale_factor_at_once_generate_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes (here threads, each with its own lock file handle) asking for the same
+    scale factor: the second waits and reuses the first one's folder. They used to share one
+    ``.partial`` folder, each deleting the other's files."""
+    calls = tmp_path / "calls.txt"
+    fake = tmp_path / "tpchgen-cli"
+    fake.write_text(
+        f'#!/bin/sh\necho "$5" >> {calls}\nsleep 0.05\ntouch "$7/$5.parquet"\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(tpch, "tpchgen_executable", lambda: str(fake))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        folders = list(pool.map(lambda _: tpch.generate(0.5, tmp_path / "data"), range(2)))
+    assert folders[0] == folders[1] == tmp_path / "data" / "tpch" / "sf0.5"
+    assert sorted(calls.read_text(encoding="utf-8").split()) == sorted(
+        layout.name for layout in tpch.TABLES
+    ), "each table generated once"
