@@ -14,11 +14,13 @@ FastAPI builds the OpenAPI document from, with its response models and error ans
 the routes compute lives in ``snapshot`` and ``scoring``.
 """
 
+import csv
 import hmac
 import importlib.metadata
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -28,7 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +39,7 @@ from retail_warehouse.api import MAX_BODY_BYTES_ENV, configured_max_body_bytes
 from retail_warehouse.api.schemas import (
     MAX_BATCH_CUSTOMERS,
     MAX_PAGE,
+    BatchInvoiceLine,
     BatchRequest,
     BatchScores,
     Cluster,
@@ -64,7 +67,11 @@ from retail_warehouse.scoring import MAX_INVOICES, HistoryError, ScoringModels, 
 API_VERSION = "1.0"
 """Version of the HTTP interface (the OpenAPI document's ``info.version``)."""
 CSV_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_id", "invoice_date", "product_amount")
-"""Columns a CSV batch must have (invoice_kind and product_line_count are optional)."""
+"""Columns a CSV batch must have."""
+CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("invoice_kind", "product_line_count")
+"""Columns a CSV batch may have; no other is accepted (as JSON takes no other field)."""
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
 RETRY_AFTER_SECONDS = 5
 BODY_TOO_LARGE = "body_too_large"
 
@@ -235,26 +242,115 @@ def _scored(
         raise ApiError(409, "not_supported", str(error)) from error
 
 
-def _csv_records(body: bytes) -> list[dict[str, Any]]:
-    try:
-        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
-        raise ApiError(422, "invalid_input", f"the CSV cannot be read: {message}", "body") from None
-    frame.columns = [str(column).strip() for column in frame.columns]
-    missing = [column for column in CSV_COLUMNS if column not in frame.columns]
+def _shown(text: str, limit: int = 40) -> str:
+    """A value of the client's for a message: quoted, at most ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _csv_header(fields: list[str]) -> list[str]:
+    """The column names of a CSV batch's header, checked: each once, each known, the
+    required ones present."""
+    header = [field.strip() for field in fields]
+    known = CSV_COLUMNS + CSV_OPTIONAL_COLUMNS
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problem = f"column {name} appears twice"
+            raise ApiError(422, "invalid_input", f"header: {problem}", "header")
+        seen.add(name)
+        if name not in known:
+            problem = f"column {_shown(name)} is not one of {', '.join(known)}"
+            raise ApiError(422, "invalid_input", f"header: {problem}", "header")
+    missing = [column for column in CSV_COLUMNS if column not in seen]
     if missing:
+        lacks = f"the column {missing[0]} is" if len(missing) == 1 else "the columns {} are"
         raise ApiError(
             422,
             "invalid_input",
-            f"the CSV lacks the columns {', '.join(missing)} (header: "
+            f"header: {lacks.format(', '.join(missing))} missing (header: "
             f"{','.join(CSV_COLUMNS)}[,invoice_kind][,product_line_count])",
-            missing[0],
+            "header",
         )
-    if frame.empty:
+    return header
+
+
+def _csv_value(column: str, text: str) -> Any:
+    """A CSV field as the JSON value it stands for (numbers as numbers); what is not one is
+    left as text, for the request model to refuse."""
+    if column in {"customer_id", "product_line_count"} and _INTEGER.fullmatch(text):
+        return int(text)
+    if column == "product_amount" and _NUMBER.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
+    """The invoice lines of a CSV batch as JSON-like records, and the line of the file each
+    starts on (blank lines are skipped; a quoted field may span lines)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = body.count(b"\n", 0, error.start) + 1
+        message = f"line {line}: the CSV is not UTF-8 (byte {error.start + 1:,} of the body)"
+        raise ApiError(422, "invalid_input", message, f"line {line}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    line = 1
+    try:
+        for fields in reader:
+            first_line, line = line, reader.line_num + 1
+            if not fields:
+                continue
+            if header is None:
+                header = _csv_header(fields)
+                continue
+            where = f"line {first_line}"
+            if len(fields) != len(header):
+                message = f"{where}: {len(fields)} fields, expected {len(header)}"
+                raise ApiError(422, "invalid_input", message, where)
+            record: dict[str, Any] = {}
+            for column, field in zip(header, fields, strict=True):
+                value = field.strip()
+                if value:
+                    record[column] = _csv_value(column, value)
+                elif column in CSV_COLUMNS:
+                    field_name = f"{where}, column {column}"
+                    raise ApiError(
+                        422, "invalid_input", f"{field_name}: the value is empty", field_name
+                    )
+            records.append(record)
+            lines.append(first_line)
+            if len(records) > MAX_INVOICES:
+                raise ApiError(
+                    422, "invalid_input", f"at most {MAX_INVOICES:,} invoice lines", "body"
+                )
+    except csv.Error as error:
+        message = f"line {reader.line_num}: the CSV cannot be read: {error}"
+        raise ApiError(422, "invalid_input", message, f"line {reader.line_num}") from None
+    if header is None:
+        raise ApiError(422, "invalid_input", "the CSV is empty (no header)", "body")
+    if not records:
         raise ApiError(422, "invalid_input", "the CSV has no invoice lines", "body")
-    frame = frame.map(lambda value: value.strip() or None if isinstance(value, str) else value)
-    return frame.to_dict("records")
+    return records, lines
+
+
+_CSV_LINES = TypeAdapter(list[BatchInvoiceLine])
+
+
+def _csv_records(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
+    """The invoices of a CSV batch, checked by the request model of a JSON invoice (so a
+    CSV line is scored exactly as the same invoice in JSON), and the line of each."""
+    records, lines = _csv_lines(body)
+    try:
+        checked = _CSV_LINES.validate_python(records)
+    except ValidationError as error:
+        first = error.errors()[0]
+        index, *rest = first["loc"]
+        field = f"line {lines[int(index)]}, column {'.'.join(str(part) for part in rest)}"
+        raise ApiError(422, "invalid_input", f"{field}: {first['msg']}", field) from None
+    return [line.model_dump() for line in checked], lines
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -536,8 +632,8 @@ def create_app(
         body = await request.body()  # at most the body limit (create_app)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "text/csv":
-            records = _csv_records(body)
-            count = len({str(record.get("customer_id")) for record in records})
+            records, lines = _csv_records(body)
+            count = len({record["customer_id"] for record in records})
             if count > MAX_BATCH_CUSTOMERS:
                 raise ApiError(
                     422,
@@ -545,12 +641,8 @@ def create_app(
                     f"the CSV holds {count:,} customers; at most {MAX_BATCH_CUSTOMERS:,}",
                     "customer_id",
                 )
-            if len(records) > MAX_INVOICES:
-                raise ApiError(
-                    422, "invalid_input", f"at most {MAX_INVOICES:,} invoice lines", "body"
-                )
             scored = _scored(
-                records, models, lambda index, name: f"line {index + 2}, column {name}"
+                records, models, lambda index, name: f"line {lines[index]}, column {name}"
             )
         elif content_type in {"application/json", ""}:
             try:

@@ -95,6 +95,12 @@ class BatchCustomer(ScoreRequest):
     customer_id: int = Field(strict=True, ge=0, le=2_147_483_647)
 
 
+class BatchInvoiceLine(Invoice):
+    """One line of a CSV batch: an invoice and its customer."""
+
+    customer_id: int = Field(strict=True, ge=0, le=2_147_483_647)
+
+
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
