@@ -7,12 +7,29 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 
+from retail_warehouse.errors import ConfigError
 from retail_warehouse.settings import Settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 BI_ROLE_ENV, BI_PASSWORD_ENV = "RW_BI_ROLE", "RW_BI_PASSWORD"
 API_KEY_ENV = "RW_API_KEY"
+MAX_BODY_BYTES_ENV = "RW_API_MAX_BODY_BYTES"
+DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
+"""Largest request body by default (20 MiB: a batch of 100,000 invoices as CSV is about
+5 MB, as JSON about 10 MB)."""
+
+
+def configured_max_body_bytes(env: Mapping[str, str] | None = None) -> int:
+    """The largest request body the API reads: ``RW_API_MAX_BODY_BYTES`` (bytes), else
+    DEFAULT_MAX_BODY_BYTES."""
+    env = os.environ if env is None else env
+    text = (env.get(MAX_BODY_BYTES_ENV) or "").strip()
+    if not text:
+        return DEFAULT_MAX_BODY_BYTES
+    if not text.isdigit():
+        raise ConfigError(f"{MAX_BODY_BYTES_ENV} must be a whole number of bytes, not {text!r}")
+    return int(text)
 
 
 def read_only_settings(settings: Settings, env: Mapping[str, str] | None = None) -> Settings:

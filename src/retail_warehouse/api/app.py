@@ -4,20 +4,23 @@ Every answer comes from the in-memory snapshot of :mod:`retail_warehouse.api.sna
 (reloaded when a build changes the warehouse) or from :mod:`retail_warehouse.scoring` with
 the models the build registered, so the API never writes to the warehouse and never keeps
 it open. Errors are JSON (:class:`~retail_warehouse.api.schemas.Error`): 401 without the
-API key (when ``RW_API_KEY`` is set), 404 for an unknown customer, series or path, 422 for
-invalid input with the field, 503 while the warehouse is not built, being rebuilt or its
-models are of another version.
+API key (when ``RW_API_KEY`` is set), 404 for an unknown customer, series or path, 413 for a
+body over ``RW_API_MAX_BODY_BYTES`` (:class:`BodyLimit`), 422 for invalid input with the
+field, 503 while the warehouse is not built, being rebuilt or its models are of another
+version.
 
 Longer than 400 lines on purpose: every route is declared in ``create_app``, the one place
 FastAPI builds the OpenAPI document from, with its response models and error answers; what
 the routes compute lives in ``snapshot`` and ``scoring``.
 """
 
+import csv
 import hmac
 import importlib.metadata
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -27,12 +30,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from retail_warehouse.api import MAX_BODY_BYTES_ENV, configured_max_body_bytes
 from retail_warehouse.api.schemas import (
     MAX_BATCH_CUSTOMERS,
     MAX_PAGE,
+    BatchInvoiceLine,
     BatchRequest,
     BatchScores,
     Cluster,
@@ -59,11 +66,14 @@ from retail_warehouse.scoring import MAX_INVOICES, HistoryError, ScoringModels, 
 
 API_VERSION = "1.0"
 """Version of the HTTP interface (the OpenAPI document's ``info.version``)."""
-MAX_BODY_BYTES = 20 * 1024 * 1024
-"""Largest request body accepted by POST /score/batch (422 above)."""
 CSV_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_id", "invoice_date", "product_amount")
-"""Columns a CSV batch must have (invoice_kind and product_line_count are optional)."""
+"""Columns a CSV batch must have."""
+CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("invoice_kind", "product_line_count")
+"""Columns a CSV batch may have; no other is accepted (as JSON takes no other field)."""
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
 RETRY_AFTER_SECONDS = 5
+BODY_TOO_LARGE = "body_too_large"
 
 DESCRIPTION = f"""
 Segment and predict customers of the retail warehouse, and read its sales forecast.
@@ -79,7 +89,8 @@ Segment and predict customers of the retail warehouse, and read its sales foreca
   columns `{",".join(CSV_COLUMNS)}` and optionally `invoice_kind`,
   `product_line_count`).
 * Errors are JSON: 401 without the API key (only when the server sets
-  `RW_API_KEY`), 404 unknown customer or series, 422 invalid input (with the
+  `RW_API_KEY`), 404 unknown customer or series, 413 a body over the server's
+  limit (`RW_API_MAX_BODY_BYTES`, default 20 MiB), 422 invalid input (with the
   field), 503 while the warehouse is not built, being rebuilt, or its models
   are of another version (with `Retry-After`).
 """
@@ -106,6 +117,7 @@ def _responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "The API key is missing or wrong (only when the server sets RW_API_KEY).",
         404: "Not found.",
         409: "The warehouse's settings do not allow this (frequency scored by rank).",
+        413: "The body is over the server's limit (RW_API_MAX_BODY_BYTES).",
         415: "The body is neither JSON nor CSV.",
         422: "Invalid input; `field` names it.",
         503: "The warehouse is not built, is being rebuilt, or its models cannot be used.",
@@ -230,36 +242,204 @@ def _scored(
         raise ApiError(409, "not_supported", str(error)) from error
 
 
-def _csv_records(body: bytes) -> list[dict[str, Any]]:
-    try:
-        frame = pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
-        raise ApiError(422, "invalid_input", f"the CSV cannot be read: {message}", "body") from None
-    frame.columns = [str(column).strip() for column in frame.columns]
-    missing = [column for column in CSV_COLUMNS if column not in frame.columns]
+def _shown(text: str, limit: int = 40) -> str:
+    """A value of the client's for a message: quoted, at most ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _csv_header(fields: list[str]) -> list[str]:
+    """The column names of a CSV batch's header, checked: each once, each known, the
+    required ones present."""
+    header = [field.strip() for field in fields]
+    known = CSV_COLUMNS + CSV_OPTIONAL_COLUMNS
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problem = f"column {name} appears twice"
+            raise ApiError(422, "invalid_input", f"header: {problem}", "header")
+        seen.add(name)
+        if name not in known:
+            problem = f"column {_shown(name)} is not one of {', '.join(known)}"
+            raise ApiError(422, "invalid_input", f"header: {problem}", "header")
+    missing = [column for column in CSV_COLUMNS if column not in seen]
     if missing:
+        lacks = f"the column {missing[0]} is" if len(missing) == 1 else "the columns {} are"
         raise ApiError(
             422,
             "invalid_input",
-            f"the CSV lacks the columns {', '.join(missing)} (header: "
+            f"header: {lacks.format(', '.join(missing))} missing (header: "
             f"{','.join(CSV_COLUMNS)}[,invoice_kind][,product_line_count])",
-            missing[0],
+            "header",
         )
-    if frame.empty:
+    return header
+
+
+def _csv_value(column: str, text: str) -> Any:
+    """A CSV field as the JSON value it stands for (numbers as numbers); what is not one is
+    left as text, for the request model to refuse."""
+    if column in {"customer_id", "product_line_count"} and _INTEGER.fullmatch(text):
+        return int(text)
+    if column == "product_amount" and _NUMBER.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
+    """The invoice lines of a CSV batch as JSON-like records, and the line of the file each
+    starts on (blank lines are skipped; a quoted field may span lines)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = body.count(b"\n", 0, error.start) + 1
+        message = f"line {line}: the CSV is not UTF-8 (byte {error.start + 1:,} of the body)"
+        raise ApiError(422, "invalid_input", message, f"line {line}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    line = 1
+    try:
+        for fields in reader:
+            first_line, line = line, reader.line_num + 1
+            if not fields:
+                continue
+            if header is None:
+                header = _csv_header(fields)
+                continue
+            where = f"line {first_line}"
+            if len(fields) != len(header):
+                message = f"{where}: {len(fields)} fields, expected {len(header)}"
+                raise ApiError(422, "invalid_input", message, where)
+            record: dict[str, Any] = {}
+            for column, field in zip(header, fields, strict=True):
+                value = field.strip()
+                if value:
+                    record[column] = _csv_value(column, value)
+                elif column in CSV_COLUMNS:
+                    field_name = f"{where}, column {column}"
+                    raise ApiError(
+                        422, "invalid_input", f"{field_name}: the value is empty", field_name
+                    )
+            records.append(record)
+            lines.append(first_line)
+            if len(records) > MAX_INVOICES:
+                raise ApiError(
+                    422, "invalid_input", f"at most {MAX_INVOICES:,} invoice lines", "body"
+                )
+    except csv.Error as error:
+        message = f"line {reader.line_num}: the CSV cannot be read: {error}"
+        raise ApiError(422, "invalid_input", message, f"line {reader.line_num}") from None
+    if header is None:
+        raise ApiError(422, "invalid_input", "the CSV is empty (no header)", "body")
+    if not records:
         raise ApiError(422, "invalid_input", "the CSV has no invoice lines", "body")
-    frame = frame.map(lambda value: value.strip() or None if isinstance(value, str) else value)
-    return frame.to_dict("records")
+    return records, lines
 
 
-def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
+_CSV_LINES = TypeAdapter(list[BatchInvoiceLine])
+
+
+def _csv_records(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
+    """The invoices of a CSV batch, checked by the request model of a JSON invoice (so a
+    CSV line is scored exactly as the same invoice in JSON), and the line of each."""
+    records, lines = _csv_lines(body)
+    try:
+        checked = _CSV_LINES.validate_python(records)
+    except ValidationError as error:
+        first = error.errors()[0]
+        index, *rest = first["loc"]
+        field = f"line {lines[int(index)]}, column {'.'.join(str(part) for part in rest)}"
+        raise ApiError(422, "invalid_input", f"{field}: {first['msg']}", field) from None
+    return [line.model_dump() for line in checked], lines
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over the limit: raised by the read that passes it (FastAPI passes
+    HTTP exceptions on from its body parsing, so every route answers it alike)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            413, f"the body is over {max_bytes:,} bytes (the server's {MAX_BODY_BYTES_ENV})"
+        )
+
+
+class BodyLimit:
+    """ASGI middleware around the whole app: a request whose Content-Length is over
+    ``max_bytes`` is answered 413 before the app runs (not a byte of the body is read); a
+    body without Content-Length (chunked) is counted as the app reads it, and the read that
+    passes the limit ends the request with 413, so at most the limit plus one chunk is ever
+    in memory."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and not declared.strip().isdigit():
+            await _answer(send, 400, "bad_request", "the Content-Length is not a number")
+            return
+        if declared is not None and int(declared) > self.max_bytes:
+            await self._too_large(send)
+            return
+        read = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal read
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge:  # the app's handler answers it; this is for what it does not
+            if started:
+                raise
+            await self._too_large(send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _answer(send, 413, BODY_TOO_LARGE, str(BodyTooLarge(self.max_bytes).detail))
+
+
+async def _answer(send: Send, status: int, error: str, message: str) -> None:
+    """Send an error answer straight to the server, closing the connection (the rest of
+    the body is not read)."""
+    response = _error_response(status, error, message, "body")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*response.raw_headers, (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def create_app(
+    source: WarehouseSource, api_key: str | None = None, max_body_bytes: int | None = None
+) -> FastAPI:
     """The application serving ``source``; ``api_key`` (if any) is required in ``X-API-Key``
-    by every endpoint except health, version and the documentation."""
+    by every endpoint except health, version and the documentation. A request body over
+    ``max_body_bytes`` (default: ``RW_API_MAX_BODY_BYTES``, else 20 MiB) is refused with
+    413 (:class:`BodyLimit`)."""
+    limit = _body_limit(max_body_bytes)
     app = FastAPI(
         title="retail_warehouse scoring API",
         version=API_VERSION,
         description=DESCRIPTION,
     )
+    app.add_middleware(BodyLimit, max_bytes=limit)
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Only when set.")
 
     async def authorised(key: Annotated[str | None, Depends(key_header)]) -> None:
@@ -287,9 +467,12 @@ def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed"}
+        codes = {404: "not_found", 405: "method_not_allowed", 413: BODY_TOO_LARGE}
         response = _error_response(
-            error.status_code, codes.get(error.status_code, "error"), str(error.detail)
+            error.status_code,
+            codes.get(error.status_code, "error"),
+            str(error.detail),
+            "body" if error.status_code == 413 else None,
         )
         response.headers.update(error.headers or {})
         return response
@@ -406,7 +589,7 @@ def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
     @app.post(
         "/score",
         response_model=Score,
-        responses=_responses(401, 409, 422, 503),
+        responses=_responses(401, 409, 413, 422, 503),
         dependencies=protected,
         tags=["scoring"],
     )
@@ -425,7 +608,7 @@ def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
     @app.post(
         "/score/batch",
         response_model=BatchScores,
-        responses=_responses(401, 409, 415, 422, 503),
+        responses=_responses(401, 409, 413, 415, 422, 503),
         dependencies=protected,
         tags=["scoring"],
         openapi_extra={
@@ -446,15 +629,11 @@ def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
         """Segment and predict up to 1,000 customers: JSON (`customers`, each with
         `customer_id` and `history`) or CSV (one invoice per line)."""
         models = _models(current)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise ApiError(
-                422, "invalid_input", f"the body is over {MAX_BODY_BYTES:,} bytes", "body"
-            )
+        body = await request.body()  # at most the body limit (create_app)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "text/csv":
-            records = _csv_records(body)
-            count = len({str(record.get("customer_id")) for record in records})
+            records, lines = _csv_records(body)
+            count = len({record["customer_id"] for record in records})
             if count > MAX_BATCH_CUSTOMERS:
                 raise ApiError(
                     422,
@@ -462,12 +641,8 @@ def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
                     f"the CSV holds {count:,} customers; at most {MAX_BATCH_CUSTOMERS:,}",
                     "customer_id",
                 )
-            if len(records) > MAX_INVOICES:
-                raise ApiError(
-                    422, "invalid_input", f"at most {MAX_INVOICES:,} invoice lines", "body"
-                )
             scored = _scored(
-                records, models, lambda index, name: f"line {index + 2}, column {name}"
+                records, models, lambda index, name: f"line {lines[index]}, column {name}"
             )
         elif content_type in {"application/json", ""}:
             try:
@@ -563,6 +738,14 @@ def create_app(source: WarehouseSource, api_key: str | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _body_limit(max_body_bytes: int | None) -> int:
+    if max_body_bytes is None:
+        return configured_max_body_bytes()
+    if max_body_bytes < 0:
+        raise ValueError("max_body_bytes must be 0 or more")
+    return max_body_bytes
 
 
 def _plain_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 MAX_BATCH_CUSTOMERS = 1000
 """Most customers one POST /score/batch scores."""
@@ -15,6 +16,16 @@ MAX_PAGE = 500
 """Largest page of GET /customers."""
 
 
+FIRST_INVOICE_DATE = dt.date(1992, 1, 1)
+LAST_INVOICE_DATE = dt.date(2099, 12, 31)
+"""The invoice dates the API scores. One range for every sales source a warehouse may be built
+from: it holds the loaders' plausible dates (the ``online_retail_*_invoice_date`` vars of
+dbt_project.yml, 2009-01-01 to 2012-12-31, and TPC-H's orders, 1992-01-01 to 1998-12-31;
+a unit test checks the vars against it, as the installed package has no dbt_project.yml to
+read). The served build's as-of date bounds the dates more tightly from above: later
+invoices are refused by the scoring."""
+
+
 def _date_text(value: Any) -> Any:
     """Dates come as YYYY-MM-DD text: a number is not read as a Unix time."""
     if isinstance(value, str | dt.date):
@@ -22,7 +33,21 @@ def _date_text(value: Any) -> Any:
     raise ValueError("a date must be text in the form YYYY-MM-DD")
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
+def _date_in_range(value: dt.date) -> dt.date:
+    if not FIRST_INVOICE_DATE <= value <= LAST_INVOICE_DATE:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "{day} is outside the dates the API scores, {first} to {last}",
+            {
+                "day": value.isoformat(),
+                "first": str(FIRST_INVOICE_DATE),
+                "last": str(LAST_INVOICE_DATE),
+            },
+        )
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_date_in_range)]
 
 
 class Error(BaseModel):
@@ -60,7 +85,11 @@ class Invoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     invoice_id: str = Field(min_length=1, max_length=64, examples=["581587"])
-    invoice_date: IsoDate = Field(examples=["2011-12-09"])
+    invoice_date: IsoDate = Field(
+        description=f"YYYY-MM-DD, from {FIRST_INVOICE_DATE} to {LAST_INVOICE_DATE} and at most "
+        "the served build's as-of date.",
+        examples=["2011-12-09"],
+    )
     product_amount: float = Field(
         strict=True,
         ge=-1e12,
@@ -92,6 +121,12 @@ class ScoreRequest(BaseModel):
 
 
 class BatchCustomer(ScoreRequest):
+    customer_id: int = Field(strict=True, ge=0, le=2_147_483_647)
+
+
+class BatchInvoiceLine(Invoice):
+    """One line of a CSV batch: an invoice and its customer."""
+
     customer_id: int = Field(strict=True, ge=0, le=2_147_483_647)
 
 

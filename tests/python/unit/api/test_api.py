@@ -184,7 +184,10 @@ def test_batch_errors(client: TestClient) -> None:
     )
     no_amount = "customer_id,invoice_id,invoice_date\n1,a,2011-01-03\n"
     assert_error(
-        client.post("/score/batch", content=no_amount, headers=headers), 422, "product_amount"
+        client.post("/score/batch", content=no_amount, headers=headers),
+        422,
+        "header",
+        "the column product_amount is missing",
     )
     assert_error(client.post("/score/batch", content="", headers=headers), 422)
     assert_error(

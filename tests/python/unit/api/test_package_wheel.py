@@ -15,12 +15,13 @@ import shutil
 import site
 import subprocess
 import sys
-import time
 import venv
 from pathlib import Path
 
 import httpx
 import pytest
+
+from retail_warehouse.api.server import serve_in_background
 
 REPO = Path(__file__).resolve().parents[4]
 
@@ -108,28 +109,9 @@ def test_the_wheel_scores_outside_the_repository(
 def test_the_wheel_serves_the_api(clean_venv: Path, warehouse_file: Path, tmp_path: Path) -> None:
     env = {**os.environ, "DUCKDB_PATH": str(warehouse_file), "RW_SCHEMA_PREFIX": ""}
     env.pop("RW_API_KEY", None)
-    port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen(
-        [str(clean_venv / "bin" / "retail-warehouse"), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    pytest.fail(f"serve did not start: {server.communicate()[1]}")
-                time.sleep(0.2)
+    env.pop("PYTHONPATH", None)
+    executable = clean_venv / "bin" / "retail-warehouse"
+    with serve_in_background(executable, env, cwd=tmp_path) as url:
+        response = httpx.get(f"{url}/health", timeout=5)
         assert response.status_code == 200, response.text
         assert response.json()["customer_count"] == 58
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
