@@ -31,6 +31,20 @@ def problem_message(file_name: str, line: int | None, column: str | None, proble
     return f"{location(file_name, line, column)}: {problem}"
 
 
+EXCERPT_CHARACTERS = 40
+"""The most of a file's text (a header name) that a message quotes, so a file that is not a
+source file at all (``/etc/shadow``, a key) never ends up in a message or ``load_log``."""
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """``text`` quoted for a message: at most ``limit`` characters, anything not printable
+    shown as ``?``, and ``...`` when it was cut (``'Invoice;StockCode;Descrip...'``)."""
+    printable = "".join(character if character.isprintable() else "?" for character in text)
+    if len(printable) > limit:
+        return repr(printable[:limit]) + "..."
+    return repr(printable)
+
+
 def first_line(message: str) -> str:
     """The first non-empty line of an engine message."""
     for line in message.splitlines():

@@ -36,6 +36,7 @@ import duckdb
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
+from retail_warehouse.messages import excerpt
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
 
@@ -255,7 +256,8 @@ def _reader(
         ]
         if [column.lower() for column in found] != columns:
             raise LoadError(
-                f"{name}: the columns are {', '.join(found)}; expected {', '.join(columns)}"
+                f"{name}: the columns are {excerpt(', '.join(found))}; "
+                f"expected {', '.join(columns)}"
             )
         # Parquet types l_quantity as a decimal (17.00) where .tbl and .csv write the whole
         # number (17): written the same way, every file kind gives the same raw text.
@@ -286,11 +288,11 @@ def _reader(
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
-        first = handle.readline().strip().lstrip("\ufeff")
+        first = handle.readline(1 << 16).strip().lstrip("\ufeff")
     found = [field.strip().lower() for field in first.split(",")]
     if found != list(layout.columns):
         raise LoadError(
-            f"{name}: line 1: the header is {first[:200]!r}; expected {','.join(layout.columns)}"
+            f"{name}: line 1: the header is {excerpt(first)}; expected {','.join(layout.columns)}"
         )
 
 

@@ -386,6 +386,54 @@ def test_missing_file(target: Target, tmp_path: Path) -> None:
         target.load(tmp_path / "nope.csv")
 
 
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda _: Path("/proc/self/environ"), id="proc_environ"),
+        pytest.param(lambda _: Path("/dev/zero"), id="dev_zero"),
+        pytest.param(_fifo, id="fifo"),
+    ],
+)
+def test_non_regular_files_are_refused_unread(
+    target: Target, tmp_path: Path, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 27: a pipe, a device or a /proc file is refused before it is read, so no byte of
+    it (the process environment) reaches the message or load_log."""
+    monkeypatch.setenv("RW_TEST_SECRET", "hunter2-do-not-leak")
+    source = make(tmp_path)
+    with pytest.raises(LoadError, match=re.escape(f"{source}: not a regular file")) as raised:
+        target.load(source)
+    assert "hunter2" not in str(raised.value)
+    assert [(status, "hunter2" in message) for _, status, _, message in target.log()] == [
+        ("failed", False)
+    ]
+
+
+def test_a_file_that_is_no_export_is_not_quoted(target: Target, tmp_path: Path) -> None:
+    """Issue 27: the first line of a file that is not an export at all (/etc/shadow, a key)
+    is never quoted; a wrong column name is quoted short and printable only."""
+    secret = "root:$6$SALTSALT$" + "h4sh" * 20 + ":19000:0:99999:7:::"
+    shadow = tmp_path / "shadow"
+    shadow.write_text(secret + "\ndaemon:*:19000:0:99999:7:::\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"shadow: line 1, column 1: not the expected header"):
+        target.load(shadow)
+    long_name = "Qty" + "\x07" + "z" * 300
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(csv_text(ROWS, [*HEADER[:3], long_name, *HEADER[4:]]), encoding="utf-8")
+    with pytest.raises(LoadError, match=re.escape("found 'Qty?" + "z" * 36 + "'...")):
+        target.load(renamed)
+    messages = [entry[3] for entry in target.log()]
+    assert len(messages) == 2
+    assert not any("SALT" in message or "h4sh" in message for message in messages)
+    assert all("z" * 37 not in message and "\x07" not in message for message in messages)
+
+
 def test_workbook_without_the_second_sheet(target: Target, tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "one.xlsx", [SHEET_1], ["Year 2009-2010"])
     with pytest.raises(LoadError, match=re.escape("one.xlsx: sheet 'Year 2010-2011' not found")):
