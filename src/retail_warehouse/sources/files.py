@@ -138,6 +138,36 @@ def check_regular_file(path: Path, shown: str | None = None) -> None:
         raise LoadError(f"{shown}: {NOT_REGULAR}")
 
 
+def folder_file(
+    folder: Path, stem: str, suffixes: Sequence[str], *, links_outside: bool = False
+) -> Path | None:
+    """The one file ``<stem><suffix>`` of a source folder (a TPC-H table, a loyalty feed's
+    ``customers``), or ``None`` when there is none.
+
+    Refused with ``LoadError``: two of them (``customers.csv`` and ``customers.csv.gz``:
+    which one is meant?), one that is not a regular file (``check_regular_file``) and,
+    unless ``links_outside``, a symbolic link that resolves outside the folder (a feed
+    folder holds its files; a link to ``/etc/passwd`` is never read).
+    """
+    candidates = [folder / f"{stem}{suffix}" for suffix in suffixes]
+    present = [path for path in candidates if path.exists() or path.is_symlink()]
+    if len(present) > 1:
+        raise LoadError(
+            f"{folder}: {stem} has {len(present)} files "
+            f"({', '.join(path.name for path in present)}); keep one"
+        )
+    if not present:
+        return None
+    path = present[0]
+    if not links_outside and not path.resolve().is_relative_to(folder.resolve()):
+        raise LoadError(
+            f"{path}: a link to a file outside the folder; copy the file into the folder "
+            "(a feed's files must be in its folder)"
+        )
+    check_regular_file(path)
+    return path
+
+
 def fetch(
     source: str,
     cache_dir: Path = DEFAULT_CACHE_DIR,

@@ -38,7 +38,7 @@ from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import excerpt
 from retail_warehouse.sources import SourceSystem
-from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
+from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput, folder_file
 
 SOURCE_ENV_VAR = "TPCH_SOURCE"
 """Environment variable naming the default folder of TPC-H files."""
@@ -386,17 +386,11 @@ def table_files(folder: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     missing: list[str] = []
     for layout in TABLES:
-        candidates = [folder / f"{layout.name}{suffix}" for suffix in FILE_SUFFIXES]
-        present = [path for path in candidates if path.is_file()]
-        if len(present) > 1:
-            raise LoadError(
-                f"{folder}: {layout.name} has {len(present)} files "
-                f"({', '.join(path.name for path in present)}); keep one"
-            )
-        if not present:
+        path = folder_file(folder, layout.name, FILE_SUFFIXES, links_outside=True)
+        if path is None:
             missing.append(layout.name)
         else:
-            found[layout.name] = present[0]
+            found[layout.name] = path
     if missing:
         raise LoadError(
             f"{folder}: no file for {', '.join(missing)} "

@@ -8,6 +8,7 @@ for a feed with a bad value (one transaction for both files)."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 from collections.abc import Iterator
 from decimal import Decimal
@@ -276,3 +277,30 @@ def test_a_killed_feed_load_stays_visible_as_started(
         finally:
             connection.close()
     assert [tuple(row) for row in statuses] == [("customers.csv", "started")]
+
+
+def test_a_second_customers_file_or_a_link_out_of_the_folder_is_refused(
+    fixture: Fixture, tmp_path: Path
+) -> None:
+    """Issue 27: a changed customers.csv.gz beside the loaded customers.csv was ignored
+    ("already loaded ... nothing to do"), and a customers.csv linking to /etc/passwd had its
+    first line quoted in the message and load_log. Both are refused, nothing is recorded."""
+    feed = fixture.write(tmp_path / "feed")
+    env = _env("duckdb", tmp_path, "unused")
+    _load(env, "duckdb", feed)
+    changed = fixture.customers_csv() + "777,2021-03-03,,,,\n"
+    (feed / "customers.csv.gz").write_bytes(gzip.compress(changed.encode("utf-8")))
+    result = _load(env, "duckdb", feed, ok=(2,))
+    assert "customers has 2 files (customers.csv, customers.csv.gz); keep one" in result.stderr
+    (feed / "customers.csv.gz").unlink()
+    (feed / "customers.csv").unlink()
+    (feed / "customers.csv").symlink_to("/etc/passwd")
+    result = _load(env, "duckdb", feed, ok=(2,))
+    assert "customers.csv: a link to a file outside the folder" in result.stderr
+    assert ":0:0:" not in result.stderr
+    connection = _connect("duckdb", env)
+    try:
+        log = query_rows(connection, "select status, coalesce(message, '') from raw.load_log")
+    finally:
+        connection.close()
+    assert [row[0] for row in log] == ["succeeded", "succeeded"]
