@@ -39,6 +39,7 @@ from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import excerpt
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput, folder_file
+from retail_warehouse.sources.scan import read_problem
 
 SOURCE_ENV_VAR = "TPCH_SOURCE"
 """Environment variable naming the default folder of TPC-H files."""
@@ -314,7 +315,11 @@ def preparer(
                     "(header true, delimiter ',', quote '\"')"
                 ).fetchall()
             except duckdb.Error as error:
-                raise LoadError(f"{name}: {_duckdb_reason(str(error))}") from error
+                delimiter = "|" if ".tbl" in "".join(path.suffixes[-2:]).lower() else ","
+                found = None
+                if not path.name.lower().endswith(".parquet"):
+                    found = read_problem(path, name, layout.columns, delimiter, str(error))
+                raise LoadError(found or f"{name}: {_duckdb_reason(str(error))}") from error
             finally:
                 connection.close()
             with csv_path.open("rb") as handle:

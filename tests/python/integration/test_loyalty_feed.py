@@ -24,6 +24,7 @@ from retail_warehouse import load_feed
 from retail_warehouse.settings import from_env
 from retail_warehouse.sources.loyalty import feed_files
 from retail_warehouse.sources.loyalty_fixture import Fixture, make_fixture
+from retail_warehouse.sources.scan import MAX_LINE_BYTES
 
 TARGETS = ("duckdb", "postgres")
 FEED_MARTS = (
@@ -304,3 +305,22 @@ def test_a_second_customers_file_or_a_link_out_of_the_folder_is_refused(
     finally:
         connection.close()
     assert [row[0] for row in log] == ["succeeded", "succeeded"]
+
+
+def test_a_line_too_long_is_refused_at_its_line(fixture: Fixture, tmp_path: Path) -> None:
+    """Issue 27: a customers.csv line of 400 MB said "CSV Error on Line: 3" after a 1.66 GB
+    peak. Past DuckDB's own limit (64 MiB), the scan names the line and the limit."""
+    feed = fixture.write(tmp_path / "feed")
+    lines = fixture.customers_csv().splitlines(keepends=True)
+    with (feed / "customers.csv").open("wb") as out:
+        out.write("".join(lines[:2]).encode("utf-8"))
+        out.write(b"9")
+        for _ in range(65):
+            out.write(b"9" * (1 << 20))
+        out.write(b",2021-01-01,,,,\n")
+        out.write("".join(lines[2:]).encode("utf-8"))
+    env = _env("duckdb", tmp_path, "unused")
+    result = _load(env, "duckdb", feed, ok=(2,))
+    assert f"customers.csv: line 3: the line is longer than {MAX_LINE_BYTES:,} bytes" in (
+        result.stderr
+    )
