@@ -22,6 +22,8 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
+import io
+import itertools
 import re
 import sys
 import zlib
@@ -373,16 +375,33 @@ def read_problem(
         return None
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as handle:  # type: ignore[operator]
-        for number, raw in enumerate(bounded_lines(handle, file_name), start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                column = _utf8_error_field(raw, columns, delimiter)
-                problem = (
-                    f"the text is not valid UTF-8 (byte 0x{raw[error.start]:02x}; "
-                    "a Latin-1 export?)"
-                )
-                return problem_message(file_name, number, column, problem)
+        return utf8_problem(handle, file_name, columns, delimiter)
+
+
+def utf8_problem(
+    handle: BinaryIO, file_name: str, columns: Sequence[str], delimiter: str = ","
+) -> str | None:
+    """The message for the first record of a file (``handle`` at its start) that is not
+    UTF-8, with the physical line it starts on and its column; ``None`` if all is UTF-8.
+    Found by reading the file, never from an engine's line count (DuckDB counts a quoted
+    value spanning lines differently)."""
+    lines = bounded_lines(handle, file_name)
+    if delimiter == "|":  # no quoting: a record is a line
+        found = ((number, raw) for number, raw in enumerate(lines, start=1))
+    else:
+        header = next(lines, b"")
+        found = itertools.chain(
+            [(1, header)], ((record.line, record.raw) for record in records(lines, file_name))
+        )
+    for number, raw in found:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            column = _utf8_error_field(raw, columns, delimiter) if number > 1 else None
+            problem = (
+                f"the text is not valid UTF-8 (byte 0x{raw[error.start]:02x}; a Latin-1 export?)"
+            )
+            return problem_message(file_name, number, column, problem)
     return None
 
 
@@ -392,7 +411,9 @@ def _utf8_error_field(raw: bytes, columns: Sequence[str], delimiter: str) -> str
     quoting = csv.QUOTE_NONE if delimiter == "|" else csv.QUOTE_MINIMAL
     text = raw.decode("latin-1").rstrip("\r\n")
     try:
-        fields = next(csv.reader([text], delimiter=delimiter, quoting=quoting), [])
+        fields = next(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting), []
+        )
     except csv.Error:
         return None
     for index, value in enumerate(fields[: len(columns)]):

@@ -381,6 +381,24 @@ def test_unreadable_files_raise_load_error(
     assert [entry[1] for entry in target.log()] == ["failed"]
 
 
+def test_not_utf8_after_a_value_spanning_lines_names_the_physical_line(
+    target: Target, tmp_path: Path
+) -> None:
+    """Issue 27 (found by test_reader_properties): after a quoted value with a line break,
+    the engine's line was taken for the file's, so the message had the wrong line and no
+    column. The file says where the byte is: line 5 (row 3), column StockCode."""
+    rows = [list(row) for row in ROWS]
+    rows[0][2] = "TWO\nLINES"
+    text = csv_text(rows).encode("utf-8")
+    lines = text.split(b"\n")
+    lines[4] = lines[4].replace(b"10003", b"1000\xe9", 1)
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"\n".join(lines))
+    expected = "latin.csv: line 5, column StockCode: the text is not valid UTF-8 (byte 0xe9"
+    with pytest.raises(LoadError, match=re.escape(expected)):
+        target.load(path)
+
+
 def test_missing_file(target: Target, tmp_path: Path) -> None:
     with pytest.raises(LoadError, match=re.escape("nope.csv: no such file")):
         target.load(tmp_path / "nope.csv")
