@@ -10,7 +10,7 @@ those of the file: line 1 is the header, so data row ``n`` is on line ``n + 1``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,20 @@ def location(file_name: str, line: int | None = None, column: str | None = None)
 def problem_message(file_name: str, line: int | None, column: str | None, problem: str) -> str:
     """A full message: location, a colon, and what is wrong."""
     return f"{location(file_name, line, column)}: {problem}"
+
+
+EXCERPT_CHARACTERS = 40
+"""The most of a file's text (a header name) that a message quotes, so a file that is not a
+source file at all (``/etc/shadow``, a key) never ends up in a message or ``load_log``."""
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """``text`` quoted for a message: at most ``limit`` characters, anything not printable
+    shown as ``?``, and ``...`` when it was cut (``'Invoice;StockCode;Descrip...'``)."""
+    printable = "".join(character if character.isprintable() else "?" for character in text)
+    if len(printable) > limit:
+        return repr(printable[:limit]) + "..."
+    return repr(printable)
 
 
 def first_line(message: str) -> str:
@@ -138,23 +152,6 @@ def _postgres_reason(primary: str, source_columns: Mapping[str, str]) -> str:
     if "invalid byte sequence" in primary:
         return f"the text is not valid UTF-8 ({primary})"
     return first_line(primary)
-
-
-# --- both ------------------------------------------------------------------------------------
-
-_MESSAGE_LINE = re.compile(r": line (\d+): the text is not valid UTF-8")
-
-
-def with_utf8_column(message: str, column_of_line: Callable[[int], str | None]) -> str:
-    """Add the column to an engine's 'not valid UTF-8' message; ``column_of_line`` finds it by
-    reading that line of the file."""
-    found = _MESSAGE_LINE.search(message)
-    if not found:
-        return message
-    column = column_of_line(int(found.group(1)))
-    if column is None:
-        return message
-    return message.replace(f"line {found.group(1)}:", f"line {found.group(1)}, column {column}:", 1)
 
 
 # --- the result of a load ----------------------------------------------------------------

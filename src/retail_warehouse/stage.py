@@ -15,11 +15,11 @@ from typing import Any, TextIO
 
 from retail_warehouse.engines import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
-from retail_warehouse.messages import problem_message, with_utf8_column
+from retail_warehouse.messages import problem_message
 from retail_warehouse.sources import SourceSystem
-from retail_warehouse.sources.files import CsvInput
-from retail_warehouse.sources.quarantine import Rejected, utf8_error_column
-from retail_warehouse.sources.scan import ScannedCsv, rescan, scan_input
+from retail_warehouse.sources.files import CsvInput, open_input
+from retail_warehouse.sources.quarantine import Rejected
+from retail_warehouse.sources.scan import ScannedCsv, rescan, scan_input, utf8_problem
 
 
 def _distinct_values(column: str) -> str:
@@ -145,10 +145,13 @@ def create_stage(warehouse: Warehouse, system: SourceSystem, csv_input: CsvInput
     try:
         warehouse.create_stage(csv_input, system.columns)
     except LoadError as error:
-        message = with_utf8_column(
-            str(error), lambda line: utf8_error_column(csv_input, line, system.header)
-        )
-        if message == str(error):
+        if "not valid UTF-8" not in str(error):
+            raise
+        # The engine's line is not the physical line after a quoted value spanning lines:
+        # the file itself says where the first byte that is not UTF-8 is, and in which column.
+        with open_input(csv_input) as handle:
+            message = utf8_problem(handle, csv_input.display_name, system.header)
+        if message is None:
             raise
         raise LoadError(message) from error.__cause__
 

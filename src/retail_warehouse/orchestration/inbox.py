@@ -2,15 +2,19 @@
 
 A new extract is a regular file directly in the inbox (not in ``processed/`` or
 ``rejected/``), not hidden and not a partial copy (``.part``, ``.tmp``, ``.crdownload``),
-unchanged for the settle time. Its key (name, size, modification time) identifies it: the
-same bytes dropped again later are a new arrival, which the loader then skips as already
-loaded.
+unchanged for the settle time. The names of the two folders are never extracts: a file
+named ``processed`` or ``rejected`` is moved out of the way, into that folder with an
+``.error.txt`` saying why, when the folder is first needed. An extract's key (name, size,
+modification time) identifies it: the same bytes dropped again later are a new arrival,
+which the loader then skips as already loaded.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +23,10 @@ PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
 """Names a copy in progress usually has; such files are left until renamed."""
 
 ERROR_SUFFIX = ".error.txt"
+
+FOLDER_NAMES = ("processed", "rejected")
+"""The inbox's own folders (``OrchestrationSettings.processed`` and ``.rejected``): never
+taken for extracts."""
 
 
 def extract_key(path: Path) -> str:
@@ -34,7 +42,12 @@ def new_extracts(inbox: Path, settle_seconds: float = 0.0, now: float | None = N
     now = time.time() if now is None else now
     found = []
     for path in inbox.iterdir():
-        if not path.is_file() or path.name.startswith("."):
+        if path.name.startswith(".") or path.name.lower() in FOLDER_NAMES:
+            continue
+        try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                continue  # a folder, a FIFO, a device, a broken link: never an extract
+        except OSError:
             continue
         if path.name.lower().endswith(PARTIAL_SUFFIXES):
             continue
@@ -65,9 +78,29 @@ def _free_name(folder: Path, name: str) -> Path:
     return candidate
 
 
+def _make_folder(folder: Path) -> None:
+    """Create ``folder``; a file that has its name (an extract dropped as ``processed``) is
+    moved into it, with an ``.error.txt`` saying why it was not loaded."""
+    if folder.is_dir():
+        return
+    if folder.exists() or folder.is_symlink():
+        aside = folder.with_name(f".{folder.name}.{os.getpid()}.moving")  # hidden: no extract
+        os.replace(folder, aside)
+        folder.mkdir()
+        moved = _free_name(folder, folder.name)
+        os.replace(aside, moved)
+        moved.with_name(moved.name + ERROR_SUFFIX).write_text(
+            f"not loaded: a file named {folder.name!r} takes the name of the inbox's folder "
+            f"{folder.name}/; it was moved into it. Rename it to load it.\n",
+            encoding="utf-8",
+        )
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def move_to_processed(path: Path, processed: Path) -> Path:
     """Move a loaded extract to ``processed`` (never overwriting); returns its new path."""
-    processed.mkdir(parents=True, exist_ok=True)
+    _make_folder(processed)
     destination = _free_name(processed, path.name)
     shutil.move(str(path), destination)
     return destination
@@ -76,7 +109,7 @@ def move_to_processed(path: Path, processed: Path) -> Path:
 def reject(path: Path, rejected: Path, message: str) -> Path:
     """Move an extract that failed to ``rejected`` and write the error beside it as
     ``<file>.error.txt``; returns the file's new path."""
-    rejected.mkdir(parents=True, exist_ok=True)
+    _make_folder(rejected)
     destination = _free_name(rejected, path.name)
     shutil.move(str(path), destination)
     destination.with_name(destination.name + ERROR_SUFFIX).write_text(

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Sequence
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.messages import excerpt
 from retail_warehouse.sources.files import GZIP_MAGIC, CsvInput, open_input
 from retail_warehouse.sources.scan import lone_cr_message
 
@@ -35,6 +36,14 @@ def header_problem(found: Sequence[str], expected: Sequence[str]) -> tuple[int, 
     expected = tuple(expected)
     if tuple(found) == expected:
         return None
+    hint = _header_hint(found, expected)
+    if not set(found) & set(expected) and not hint.startswith(" (the file is separated"):
+        # Not this system's header at all (another file, or not a CSV): quote none of it.
+        fields = f"{len(found)} field{'' if len(found) == 1 else 's'}"
+        return 1, (
+            f"not the expected header: none of its {fields} is a column of this file "
+            f"({','.join(expected)}); is it the right file?"
+        )
     index = next(
         i
         for i in range(max(len(found), len(expected)))
@@ -43,10 +52,10 @@ def header_problem(found: Sequence[str], expected: Sequence[str]) -> tuple[int, 
     if index >= len(found):
         message = f"expected {expected[index]!r}, found no column"
     elif index >= len(expected):
-        message = f"unexpected extra column {found[index]!r}"
+        message = f"unexpected extra column {excerpt(found[index])}"
     else:
-        message = f"expected {expected[index]!r}, found {found[index]!r}"
-    return index + 1, message + _header_hint(found, expected)
+        message = f"expected {expected[index]!r}, found {excerpt(found[index])}"
+    return index + 1, message + hint
 
 
 def _header_hint(found: Sequence[str], expected: Sequence[str]) -> str:
@@ -61,7 +70,8 @@ def _header_hint(found: Sequence[str], expected: Sequence[str]) -> str:
     if missing:
         notes.append("missing " + ", ".join(repr(name) for name in missing))
     if extra:
-        notes.append("unexpected " + ", ".join(repr(name) for name in extra))
+        shown = [excerpt(name) for name in extra[:3]] + (["..."] if len(extra) > 3 else [])
+        notes.append("unexpected " + ", ".join(shown))
     if not notes:
         notes.append("the columns are in another order")
     return " (" + "; ".join(notes) + ")"

@@ -15,6 +15,7 @@ import http.client
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import urllib.error
@@ -107,6 +108,66 @@ def source_file_name(source: str) -> str:
     return cached_file_name(source) if is_url(source) else Path(source).name
 
 
+PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
+"""Folders of the kernel's pseudo-files: they look like files but are not data (their size
+is 0 or a page, their contents are the machine's state), so nothing under them is loaded."""
+
+NOT_REGULAR = (
+    "not a regular file (a pipe, a device or a file of /proc or /sys is never loaded; copy "
+    "the data into a file)"
+)
+
+
+def check_regular_file(path: Path, shown: str | None = None) -> None:
+    """Raise ``LoadError`` unless ``path`` is a regular file (links followed) outside the
+    kernel's pseudo-filesystems: a folder, a FIFO, a device or ``/proc/self/environ`` is
+    refused before a byte of it is read, so its contents never reach a message."""
+    shown = str(path) if shown is None else shown
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise LoadError(f"{shown}: no such file") from None
+    except OSError as error:
+        raise LoadError(f"{shown}: cannot read it ({error.strerror or error})") from None
+    if stat.S_ISDIR(mode):
+        raise LoadError(f"{shown}: is a folder, not a file; give the file inside it")
+    resolved = path.resolve()
+    if not stat.S_ISREG(mode) or any(
+        resolved.is_relative_to(folder) for folder in PSEUDO_FILESYSTEMS
+    ):
+        raise LoadError(f"{shown}: {NOT_REGULAR}")
+
+
+def folder_file(
+    folder: Path, stem: str, suffixes: Sequence[str], *, links_outside: bool = False
+) -> Path | None:
+    """The one file ``<stem><suffix>`` of a source folder (a TPC-H table, a loyalty feed's
+    ``customers``), or ``None`` when there is none.
+
+    Refused with ``LoadError``: two of them (``customers.csv`` and ``customers.csv.gz``:
+    which one is meant?), one that is not a regular file (``check_regular_file``) and,
+    unless ``links_outside``, a symbolic link that resolves outside the folder (a feed
+    folder holds its files; a link to ``/etc/passwd`` is never read).
+    """
+    candidates = [folder / f"{stem}{suffix}" for suffix in suffixes]
+    present = [path for path in candidates if path.exists() or path.is_symlink()]
+    if len(present) > 1:
+        raise LoadError(
+            f"{folder}: {stem} has {len(present)} files "
+            f"({', '.join(path.name for path in present)}); keep one"
+        )
+    if not present:
+        return None
+    path = present[0]
+    if not links_outside and not path.resolve().is_relative_to(folder.resolve()):
+        raise LoadError(
+            f"{path}: a link to a file outside the folder; copy the file into the folder "
+            "(a feed's files must be in its folder)"
+        )
+    check_regular_file(path)
+    return path
+
+
 def fetch(
     source: str,
     cache_dir: Path = DEFAULT_CACHE_DIR,
@@ -121,10 +182,7 @@ def fetch(
     """
     if not is_url(source):
         path = Path(source).expanduser()
-        if path.is_dir():
-            raise LoadError(f"{source}: is a folder, not a file; give the file inside it")
-        if not path.is_file():
-            raise LoadError(f"{source}: no such file")
+        check_regular_file(path, source)
         return path
     destination = cache_path(source, cache_dir)
     if destination.is_file():

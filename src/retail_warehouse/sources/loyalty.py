@@ -33,7 +33,7 @@ from retail_warehouse.errors import LoadError
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.csv_checks import check_csv_file
-from retail_warehouse.sources.files import CsvInput, SourceFormat, sniff_format
+from retail_warehouse.sources.files import CsvInput, SourceFormat, folder_file, sniff_format
 
 SOURCE_ENV_VAR = "LOYALTY_SOURCE"
 """Environment variable naming the feed's folder when ``--source`` is not given."""
@@ -224,7 +224,9 @@ FEED_FILES: tuple[tuple[str, SourceSystem], ...] = (
 def feed_files(folder: str | Path | None) -> list[tuple[SourceSystem, Path]]:
     """The feed's files in ``folder`` (default ``$LOYALTY_SOURCE``), in loading order.
 
-    Raises ``LoadError`` when the folder or one of its files is missing.
+    Raises ``LoadError`` when the folder or one of its files is missing, and for what
+    ``files.folder_file`` refuses: two files of one name (``customers.csv`` and
+    ``customers.csv.gz``), a file that is not a regular file, a link out of the folder.
     """
     text = CUSTOMERS.resolve_source(None if folder is None else str(folder))
     if not text:
@@ -237,9 +239,8 @@ def feed_files(folder: str | Path | None) -> list[tuple[SourceSystem, Path]]:
         raise LoadError(f"{path}: not a folder (a loyalty feed is a folder of two CSV files)")
     found: list[tuple[SourceSystem, Path]] = []
     for stem, system in FEED_FILES:
-        candidates = [path / f"{stem}.csv", path / f"{stem}.csv.gz"]
-        existing = [candidate for candidate in candidates if candidate.is_file()]
-        if not existing:
+        existing = folder_file(path, stem, (".csv", ".csv.gz"))
+        if existing is None:
             raise LoadError(f"{path}: {stem}.csv not found (a loyalty feed needs both files)")
-        found.append((system, existing[0]))
+        found.append((system, existing))
     return found

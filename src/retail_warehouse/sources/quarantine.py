@@ -59,19 +59,6 @@ def invalid_utf8_column(raw: bytes, columns: Sequence[str]) -> str | None:
     return None
 
 
-def utf8_error_column(csv_input: CsvInput, line: int, columns: Sequence[str]) -> str | None:
-    """The column of the first non-UTF-8 byte on a line of the file (1 = the header)."""
-    with open_input(csv_input) as source:
-        for number, raw in enumerate(source, start=1):
-            if number == line:
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    return invalid_utf8_column(raw, columns)
-                return None
-    return None
-
-
 def screen_record(
     raw: bytes, row_number: int, line: int, columns: Sequence[str]
 ) -> tuple[list[str] | None, Rejected | None]:

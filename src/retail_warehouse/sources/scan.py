@@ -9,7 +9,10 @@ engines, and numbers everything by physical line (a line ends with LF; line 1 is
 * a **blank line** between data lines fails at its line (quarantine mode sets it aside);
   blank lines at the **end** of the file are ignored on both engines;
 * a quoted value may span lines; ``ScannedCsv.line_of_row`` maps a data row to the line it
-  starts on, so messages name physical lines even after such a value.
+  starts on, so messages name physical lines even after such a value;
+* a **line longer than** ``MAX_LINE_BYTES`` (or a record, lines joined by a quoted value)
+  fails the file at its line, found while reading in chunks, before the line is in memory or
+  an engine reads it.
 
 It also reports progress for large files (rows and bytes read) on a terminal or a log.
 """
@@ -18,6 +21,10 @@ from __future__ import annotations
 
 import bisect
 import csv
+import gzip
+import io
+import itertools
+import re
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
@@ -28,6 +35,13 @@ from typing import BinaryIO, TextIO
 from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import problem_message
 from retail_warehouse.sources.files import CHUNK, CsvInput, open_input
+
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""The longest line (or record: lines joined by a quoted value) any source file may have,
+16 MiB: the longest value any source accepts is 4,000 characters, so a longer line is a
+broken file (a missing line break, a quote never closed, not a text file at all). Checked
+while reading in chunks, so such a line is never held in memory (a 400 MB line took 1.66 GB
+before this limit). At least ``CHUNK``, which ``_quick_scan`` relies on."""
 
 PROGRESS_EVERY_BYTES = 50_000_000
 """Progress lines are written every this many bytes read (and once at the end), when the
@@ -95,11 +109,36 @@ class ScannedCsv:
         return row_number + offset
 
 
-def records(lines: Iterator[bytes]) -> Iterator[Record]:
+def long_line_problem(limit: int = MAX_LINE_BYTES) -> str:
+    """The problem of a line longer than ``limit`` bytes."""
+    return (
+        f"the line is longer than {limit:,} bytes, the longest accepted (a missing line "
+        "break or quote, or not a text file?)"
+    )
+
+
+def bounded_lines(
+    handle: BinaryIO, file_name: str, first_line: int = 1, limit: int = MAX_LINE_BYTES
+) -> Iterator[bytes]:
+    """The lines of ``handle`` (line ends kept; the first is line ``first_line``), failing
+    at a line longer than ``limit`` bytes before more than ``limit`` bytes of it are read."""
+    line = first_line
+    while raw := handle.readline(limit + 1):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            raise LoadError(problem_message(file_name, line, None, long_line_problem(limit)))
+        yield raw
+        line += 1
+
+
+def records(
+    lines: Iterator[bytes], file_name: str = "the file", limit: int = MAX_LINE_BYTES
+) -> Iterator[Record]:
     """Group the physical data lines (after the header) into records: a line ending inside a
     quoted value continues on the next. Quotes are counted, so ``""`` (an escaped quote)
-    never changes whether a value is open."""
+    never changes whether a value is open. A record longer than ``limit`` bytes (a quote
+    never closed gathers the rest of the file) fails at the line it starts on."""
     pending: list[bytes] = []
+    size = 0
     open_quote = False
     start = 2
     line = 1
@@ -108,6 +147,10 @@ def records(lines: Iterator[bytes]) -> Iterator[Record]:
         line += 1
         if not pending:
             start = line
+            size = 0
+        size += len(raw)
+        if size > limit:
+            raise LoadError(problem_message(file_name, start, None, long_line_problem(limit)))
         pending.append(raw)
         if raw.count(b'"') % 2:
             open_quote = not open_quote
@@ -181,7 +224,7 @@ def scan_csv(
     meter = _Progress(file_name, progress, total_bytes)
     pending_blank: list[Record] = []
     position = 0
-    for record in records(handle):
+    for record in records(handle, file_name):
         position += len(record.raw)
         meter.update(record.row_number, position)
         cr_line = lone_cr_line(record.raw, record.line)
@@ -249,7 +292,7 @@ def scan_input(
     total = None if csv_input.gzipped else csv_input.path.stat().st_size
     try:
         with open_input(csv_input) as handle:
-            header = handle.readline()
+            header = handle.readline(MAX_LINE_BYTES + 1)
             quick = _quick_scan(handle, csv_input.display_name, progress, total, len(header))
             if quick is not None:
                 quick.header_bytes = len(header)
@@ -265,9 +308,10 @@ def rescan(
 ) -> ScannedCsv:
     """The precise scan (see ``scan_csv``) of a header-checked CSV."""
     total = None if csv_input.gzipped else csv_input.path.stat().st_size
+    name = csv_input.display_name
     with open_input(csv_input) as handle:
-        header = handle.readline()
-        scanned = scan_csv(handle, csv_input.display_name, columns, progress, total)
+        header = handle.readline(MAX_LINE_BYTES + 1)
+        scanned = scan_csv(bounded_lines(handle, name, 2), name, columns, progress, total)
     scanned.header_bytes = len(header)
     return scanned
 
@@ -275,12 +319,19 @@ def rescan(
 def _quick_scan(
     handle: BinaryIO, name: str, progress: TextIO | None, total: int | None, done: int
 ) -> ScannedCsv | None:
-    """Count the data lines in chunks; ``None`` when anything needs the precise scan."""
+    """Count the data lines in chunks; ``None`` when anything needs the precise scan.
+    Fails at a line longer than ``MAX_LINE_BYTES``: ``run`` counts the bytes of the line
+    still open at the end of a chunk; a line inside one chunk is shorter than ``CHUNK``."""
     meter = _Progress(name, progress, total)
     lines = 0
     size = 0
+    run = 0
     last = b"\n"
     while chunk := handle.read(CHUNK):
+        first_end = chunk.find(b"\n")
+        if run + (len(chunk) if first_end == -1 else first_end) > MAX_LINE_BYTES:
+            raise LoadError(problem_message(name, lines + 2, None, long_line_problem()))
+        run = run + len(chunk) if first_end == -1 else len(chunk) - chunk.rfind(b"\n") - 1
         joined = last + chunk  # a pair split across two chunks is still seen
         if (
             b"\x00" in chunk
@@ -299,3 +350,75 @@ def _quick_scan(
         lines += 1  # a last line without a line end
     meter.finish(lines, done + size)
     return ScannedCsv(rows=lines, data_bytes=size, precise=False)
+
+
+# --- why a bulk reader refused a text file ---------------------------------------------------
+
+_ENGINE_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_ENGINE_TOO_LONG = re.compile(r"Maximum line size of (\d+) bytes exceeded")
+
+
+def read_problem(
+    path: Path, file_name: str, columns: Sequence[str], delimiter: str, engine_message: str
+) -> str | None:
+    """The loader's message for a text file (plain or ``.gz``, ``delimiter``-separated, with
+    ``columns``) that DuckDB's ``read_csv`` refused, when the cause is one the loader names
+    itself: a line too long (at the line DuckDB gives), or text that is not UTF-8 (the first
+    such line, found by reading the file again in bounded lines, and its column). ``None``
+    for anything else."""
+    too_long = _ENGINE_TOO_LONG.search(engine_message)
+    line = _ENGINE_LINE.search(engine_message)
+    if too_long and line:
+        problem = long_line_problem(int(too_long.group(1)))
+        return problem_message(file_name, int(line.group(1)), None, problem)
+    if "invalid unicode" not in engine_message.lower():
+        return None
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:  # type: ignore[operator]
+        return utf8_problem(handle, file_name, columns, delimiter)
+
+
+def utf8_problem(
+    handle: BinaryIO, file_name: str, columns: Sequence[str], delimiter: str = ","
+) -> str | None:
+    """The message for the first record of a file (``handle`` at its start) that is not
+    UTF-8, with the physical line it starts on and its column; ``None`` if all is UTF-8.
+    Found by reading the file, never from an engine's line count (DuckDB counts a quoted
+    value spanning lines differently)."""
+    lines = bounded_lines(handle, file_name)
+    if delimiter == "|":  # no quoting: a record is a line
+        found = ((number, raw) for number, raw in enumerate(lines, start=1))
+    else:
+        header = next(lines, b"")
+        found = itertools.chain(
+            [(1, header)], ((record.line, record.raw) for record in records(lines, file_name))
+        )
+    for number, raw in found:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            column = _utf8_error_field(raw, columns, delimiter) if number > 1 else None
+            problem = (
+                f"the text is not valid UTF-8 (byte 0x{raw[error.start]:02x}; a Latin-1 export?)"
+            )
+            return problem_message(file_name, number, column, problem)
+    return None
+
+
+def _utf8_error_field(raw: bytes, columns: Sequence[str], delimiter: str) -> str | None:
+    """The column of the first field of a line that is not UTF-8 (the line read as Latin-1,
+    where every byte is a character; a ``|`` file has no quoting)."""
+    quoting = csv.QUOTE_NONE if delimiter == "|" else csv.QUOTE_MINIMAL
+    text = raw.decode("latin-1").rstrip("\r\n")
+    try:
+        fields = next(
+            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting), []
+        )
+    except csv.Error:
+        return None
+    for index, value in enumerate(fields[: len(columns)]):
+        try:
+            value.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            return columns[index]
+    return None

@@ -40,10 +40,11 @@ import duckdb
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
-from retail_warehouse.messages import problem_message
+from retail_warehouse.messages import excerpt, problem_message
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
-from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput
+from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput, folder_file
+from retail_warehouse.sources.scan import read_problem
 
 SOURCE_ENV_VAR = "TPCH_SOURCE"
 """Environment variable naming the default folder of TPC-H files."""
@@ -364,7 +365,8 @@ def _reader(
         ]
         if [column.lower() for column in found] != columns:
             raise LoadError(
-                f"{name}: the columns are {', '.join(found)}; expected {', '.join(columns)}"
+                f"{name}: the columns are {excerpt(', '.join(found))}; "
+                f"expected {', '.join(columns)}"
             )
         # Parquet types l_quantity as a decimal (17.00) where .tbl and .csv write the whole
         # number (17): written the same way, every file kind gives the same raw text.
@@ -451,11 +453,11 @@ def _check_tbl_fields(layout: TableLayout, path: Path, name: str) -> None:
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
-        first = handle.readline().strip().lstrip("\ufeff")
+        first = handle.readline(1 << 16).strip().lstrip("\ufeff")
     found = [field.strip().lower() for field in first.split(",")]
     if found != list(layout.columns):
         raise LoadError(
-            f"{name}: line 1: the header is {first[:200]!r}; expected {','.join(layout.columns)}"
+            f"{name}: line 1: the header is {excerpt(first)}; expected {','.join(layout.columns)}"
         )
 
 
@@ -500,7 +502,11 @@ def _copy_as_csv(
     except duckdb.Error as error:
         if TBL_FIELD_COUNT in str(error):
             raise LoadError(f"{name}: {TBL_FIELD_COUNT}") from error
-        raise LoadError(f"{name}: {_duckdb_reason(str(error), path)}") from error
+        found = None
+        if not path.name.lower().endswith(".parquet"):  # the line, column and cause, read here
+            delimiter = "|" if ".tbl" in "".join(path.suffixes[-2:]).lower() else ","
+            found = read_problem(path, name, layout.columns, delimiter, str(error))
+        raise LoadError(found or f"{name}: {_duckdb_reason(str(error), path)}") from error
     finally:
         connection.close()
 
@@ -571,17 +577,11 @@ def table_files(folder: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     missing: list[str] = []
     for layout in TABLES:
-        candidates = [folder / f"{layout.name}{suffix}" for suffix in FILE_SUFFIXES]
-        present = [path for path in candidates if path.is_file()]
-        if len(present) > 1:
-            raise LoadError(
-                f"{folder}: {layout.name} has {len(present)} files "
-                f"({', '.join(path.name for path in present)}); keep one"
-            )
-        if not present:
+        path = folder_file(folder, layout.name, FILE_SUFFIXES, links_outside=True)
+        if path is None:
             missing.append(layout.name)
         else:
-            found[layout.name] = present[0]
+            found[layout.name] = path
     if missing:
         raise LoadError(
             f"{folder}: no file for {', '.join(missing)} "

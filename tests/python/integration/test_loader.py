@@ -381,9 +381,75 @@ def test_unreadable_files_raise_load_error(
     assert [entry[1] for entry in target.log()] == ["failed"]
 
 
+def test_not_utf8_after_a_value_spanning_lines_names_the_physical_line(
+    target: Target, tmp_path: Path
+) -> None:
+    """Issue 27 (found by test_reader_properties): after a quoted value with a line break,
+    the engine's line was taken for the file's, so the message had the wrong line and no
+    column. The file says where the byte is: line 5 (row 3), column StockCode."""
+    rows = [list(row) for row in ROWS]
+    rows[0][2] = "TWO\nLINES"
+    text = csv_text(rows).encode("utf-8")
+    lines = text.split(b"\n")
+    lines[4] = lines[4].replace(b"10003", b"1000\xe9", 1)
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"\n".join(lines))
+    expected = "latin.csv: line 5, column StockCode: the text is not valid UTF-8 (byte 0xe9"
+    with pytest.raises(LoadError, match=re.escape(expected)):
+        target.load(path)
+
+
 def test_missing_file(target: Target, tmp_path: Path) -> None:
     with pytest.raises(LoadError, match=re.escape("nope.csv: no such file")):
         target.load(tmp_path / "nope.csv")
+
+
+def _fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda _: Path("/proc/self/environ"), id="proc_environ"),
+        pytest.param(lambda _: Path("/dev/zero"), id="dev_zero"),
+        pytest.param(_fifo, id="fifo"),
+    ],
+)
+def test_non_regular_files_are_refused_unread(
+    target: Target, tmp_path: Path, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 27: a pipe, a device or a /proc file is refused before it is read, so no byte of
+    it (the process environment) reaches the message or load_log."""
+    monkeypatch.setenv("RW_TEST_SECRET", "hunter2-do-not-leak")
+    source = make(tmp_path)
+    with pytest.raises(LoadError, match=re.escape(f"{source}: not a regular file")) as raised:
+        target.load(source)
+    assert "hunter2" not in str(raised.value)
+    assert [(status, "hunter2" in message) for _, status, _, message in target.log()] == [
+        ("failed", False)
+    ]
+
+
+def test_a_file_that_is_no_export_is_not_quoted(target: Target, tmp_path: Path) -> None:
+    """Issue 27: the first line of a file that is not an export at all (/etc/shadow, a key)
+    is never quoted; a wrong column name is quoted short and printable only."""
+    secret = "root:$6$SALTSALT$" + "h4sh" * 20 + ":19000:0:99999:7:::"
+    shadow = tmp_path / "shadow"
+    shadow.write_text(secret + "\ndaemon:*:19000:0:99999:7:::\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"shadow: line 1, column 1: not the expected header"):
+        target.load(shadow)
+    long_name = "Qty" + "\x07" + "z" * 300
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(csv_text(ROWS, [*HEADER[:3], long_name, *HEADER[4:]]), encoding="utf-8")
+    with pytest.raises(LoadError, match=re.escape("found 'Qty?" + "z" * 36 + "'...")):
+        target.load(renamed)
+    messages = [entry[3] for entry in target.log()]
+    assert len(messages) == 2
+    assert not any("SALT" in message or "h4sh" in message for message in messages)
+    assert all("z" * 37 not in message and "\x07" not in message for message in messages)
 
 
 def test_workbook_without_the_second_sheet(target: Target, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ for a feed with a bad value (one transaction for both files)."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,6 +24,7 @@ from retail_warehouse import load_feed
 from retail_warehouse.settings import from_env
 from retail_warehouse.sources.loyalty import feed_files
 from retail_warehouse.sources.loyalty_fixture import Fixture, make_fixture
+from retail_warehouse.sources.scan import MAX_LINE_BYTES
 
 TARGETS = ("duckdb", "postgres")
 FEED_MARTS = (
@@ -312,3 +314,49 @@ def test_the_monthly_mart_covers_a_feed_of_a_hundred_years(tmp_path: Path) -> No
     finally:
         connection.close()
     assert tuple(map(str, rows)) == ("1200", "2000-01-01", "2099-12-01", "30.00")
+
+
+def test_a_second_customers_file_or_a_link_out_of_the_folder_is_refused(
+    fixture: Fixture, tmp_path: Path
+) -> None:
+    """Issue 27: a changed customers.csv.gz beside the loaded customers.csv was ignored
+    ("already loaded ... nothing to do"), and a customers.csv linking to /etc/passwd had its
+    first line quoted in the message and load_log. Both are refused, nothing is recorded."""
+    feed = fixture.write(tmp_path / "feed")
+    env = _env("duckdb", tmp_path, "unused")
+    _load(env, "duckdb", feed)
+    changed = fixture.customers_csv() + "777,2021-03-03,,,,\n"
+    (feed / "customers.csv.gz").write_bytes(gzip.compress(changed.encode("utf-8")))
+    result = _load(env, "duckdb", feed, ok=(2,))
+    assert "customers has 2 files (customers.csv, customers.csv.gz); keep one" in result.stderr
+    (feed / "customers.csv.gz").unlink()
+    (feed / "customers.csv").unlink()
+    (feed / "customers.csv").symlink_to("/etc/passwd")
+    result = _load(env, "duckdb", feed, ok=(2,))
+    assert "customers.csv: a link to a file outside the folder" in result.stderr
+    assert ":0:0:" not in result.stderr
+    connection = _connect("duckdb", env)
+    try:
+        log = query_rows(connection, "select status, coalesce(message, '') from raw.load_log")
+    finally:
+        connection.close()
+    assert [row[0] for row in log] == ["succeeded", "succeeded"]
+
+
+def test_a_line_too_long_is_refused_at_its_line(fixture: Fixture, tmp_path: Path) -> None:
+    """Issue 27: a customers.csv line of 400 MB said "CSV Error on Line: 3" after a 1.66 GB
+    peak. Past DuckDB's own limit (64 MiB), the scan names the line and the limit."""
+    feed = fixture.write(tmp_path / "feed")
+    lines = fixture.customers_csv().splitlines(keepends=True)
+    with (feed / "customers.csv").open("wb") as out:
+        out.write("".join(lines[:2]).encode("utf-8"))
+        out.write(b"9")
+        for _ in range(65):
+            out.write(b"9" * (1 << 20))
+        out.write(b",2021-01-01,,,,\n")
+        out.write("".join(lines[2:]).encode("utf-8"))
+    env = _env("duckdb", tmp_path, "unused")
+    result = _load(env, "duckdb", feed, ok=(2,))
+    assert f"customers.csv: line 3: the line is longer than {MAX_LINE_BYTES:,} bytes" in (
+        result.stderr
+    )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
+import pytest
+
+from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import (
     LoadResult,
     describe_duckdb_connect_error,
     describe_duckdb_error,
     describe_postgres_error,
+    excerpt,
     find_duckdb_lock_conflict,
 )
+from retail_warehouse.sources import tpch
 from retail_warehouse.sources.files import source_file_name
 from retail_warehouse.sources.online_retail import RAW_COLUMNS
 
@@ -182,3 +188,39 @@ def test_source_file_name() -> None:
     assert source_file_name("https://h/static/public/502/online+retail+ii.zip") == (
         "online+retail+ii.zip"
     )
+
+
+def test_excerpt_is_short_and_printable() -> None:
+    assert excerpt("Qty") == "'Qty'"
+    assert excerpt("a\x00b\x1b[31m" + "z" * 100) == "'a?b?[31m" + "z" * 32 + "'..."
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        (
+            "region.tbl",
+            b"0|AFRICA|x|\n1|AMERICA|y|\n2|ASIA|z|\n3|EUROPE|caf\xe9|\n",
+            "region.tbl: line 4, column r_comment: the text is not valid UTF-8 (byte 0xe9",
+        ),
+        (
+            "region.csv.gz",
+            gzip.compress(b"r_regionkey,r_name,r_comment\n0,AFRICA,x\n1,AM\xc9RICA,y\n"),
+            "region.csv.gz: line 3, column r_name: the text is not valid UTF-8 (byte 0xc9",
+        ),
+        (
+            "region.tbl",
+            b"0|AFRICA|x|\n1|AMERICA|" + b"y" * 2_500_000 + b"|\n",
+            "region.tbl: line 2: the line is longer than 2,000,000 bytes",
+        ),
+    ],
+)
+def test_tpch_text_problems_name_line_column_and_cause(
+    tmp_path: Path, name: str, data: bytes, expected: str
+) -> None:
+    """Issue 27: a .tbl with a Latin-1 byte said only "CSV Error on Line: 4"."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(LoadError) as raised, tpch.SYSTEMS["region"].prepare(path, None):
+        pass
+    assert str(raised.value).startswith(expected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -91,6 +92,38 @@ def test_feed_files_finds_both_files_or_says_which_is_missing(tmp_path: Path) ->
         ("loyalty_customers", "customers.csv"),
         ("loyalty_transactions", "transactions.csv.gz"),
     ]
+
+
+def test_feed_files_refuses_two_files_of_one_name(tmp_path: Path) -> None:
+    """Issue 27: customers.csv beside a different customers.csv.gz was loaded as the .csv
+    (the .gz ignored); as for a TPC-H table, one file each: which one is meant?"""
+    (tmp_path / "customers.csv").write_text("id\n", encoding="utf-8")
+    (tmp_path / "customers.csv.gz").write_bytes(b"")
+    (tmp_path / "transactions.csv").write_text("user_id\n", encoding="utf-8")
+    with pytest.raises(
+        LoadError, match=r"customers has 2 files \(customers\.csv, customers\.csv\.gz\); keep one"
+    ):
+        feed_files(tmp_path)
+
+
+def test_feed_files_refuses_links_out_of_the_folder_and_non_regular_files(
+    tmp_path: Path,
+) -> None:
+    """Issue 27: a customers.csv linking to /etc/passwd is refused unread (its lines were
+    quoted in the header message); a link to a file inside the folder is fine."""
+    (tmp_path / "customers.csv").symlink_to("/etc/passwd")
+    (tmp_path / "transactions.csv").write_text("user_id\n", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"customers\.csv: a link to a file outside") as raised:
+        feed_files(tmp_path)
+    assert ":0:0:" not in str(raised.value)
+    (tmp_path / "customers.csv").unlink()
+    (tmp_path / "real.csv").write_text("id\n", encoding="utf-8")
+    (tmp_path / "customers.csv").symlink_to(tmp_path / "real.csv")
+    assert feed_files(tmp_path)[0][1] == tmp_path / "customers.csv"
+    (tmp_path / "transactions.csv").unlink()
+    os.mkfifo(tmp_path / "transactions.csv")
+    with pytest.raises(LoadError, match=r"transactions\.csv: not a regular file"):
+        feed_files(tmp_path)
 
 
 def test_cli_refuses_quarantine_for_the_feed(

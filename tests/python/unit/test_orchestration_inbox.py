@@ -90,6 +90,29 @@ def test_processed_means_loaded_and_a_failed_build_says_how_it_gets_published(
     assert "\n" not in note + failed
 
 
+def test_files_named_like_the_folders_are_not_extracts_and_do_not_block_them(
+    tmp_path: Path,
+) -> None:
+    """Issue 27: an inbox file named ``processed`` was an extract, and moving any extract
+    then raised FileExistsError. The folder names are never extracts, nor is anything but
+    a regular file; such a file is moved into its folder with a note when it is needed."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _file(inbox / "processed", "stray")
+    _file(inbox / "rejected", "stray")
+    _file(inbox / "a.csv")
+    os.mkfifo(inbox / "pipe.csv")
+    assert [path.name for path in new_extracts(inbox, now=2_000_000.0)] == ["a.csv"]
+    assert move_to_processed(inbox / "a.csv", inbox / "processed") == inbox / "processed" / "a.csv"
+    assert (inbox / "processed" / "processed").read_text(encoding="utf-8") == "stray"
+    note = (inbox / "processed" / "processed.error.txt").read_text(encoding="utf-8")
+    assert note.startswith("not loaded: a file named 'processed'")
+    _file(inbox / "b.csv")
+    assert reject(inbox / "b.csv", inbox / "rejected", "no") == inbox / "rejected" / "b.csv"
+    assert (inbox / "rejected" / "rejected").read_text(encoding="utf-8") == "stray"
+    assert sorted(path.name for path in inbox.iterdir()) == ["pipe.csv", "processed", "rejected"]
+
+
 def test_settings_defaults_and_values(tmp_path: Path) -> None:
     settings = orchestration_from_env({"RW_DBT_PROJECT_DIR": str(tmp_path)})
     assert settings.inbox == tmp_path / "inbox"

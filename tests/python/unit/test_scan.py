@@ -4,18 +4,22 @@ engines share."""
 from __future__ import annotations
 
 import io
+import re
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from retail_warehouse.errors import LoadError
-from retail_warehouse.sources.files import CsvInput
+from retail_warehouse.sources.files import CHUNK, CsvInput
 from retail_warehouse.sources.scan import (
+    MAX_LINE_BYTES,
     PROGRESS_EVERY_BYTES,
     is_blank,
     lone_cr_line,
     nul_column,
     records,
+    rescan,
     scan_csv,
     scan_input,
 )
@@ -75,3 +79,33 @@ def test_quick_scan_and_progress(tmp_path: Path) -> None:
     assert scanned.line_of_row(5) == 6
     shown = progress.getvalue().splitlines()
     assert shown[-1] == f"reading big.csv: {count:,} rows, {6 + len(line) * count:,} bytes (100%)"
+
+
+def test_a_line_longer_than_the_limit_fails_before_it_is_in_memory(tmp_path: Path) -> None:
+    """Issue 27: a 400 MB loyalty line said "CSV Error on Line: 3" after a 1.66 GB peak. The
+    scan refuses it at its line while reading in chunks, on the quick and the precise path."""
+    path = tmp_path / "long.csv"
+    with path.open("wb") as out:
+        out.write(b"A,B,C\n1,a,b\n2,")
+        for _ in range(MAX_LINE_BYTES // CHUNK + 1):
+            out.write(b"x" * CHUNK)
+        out.write(b",c\n3,d,e\n")
+    csv_input = CsvInput(path, False, "long.csv")
+    expected = f"long.csv: line 3: the line is longer than {MAX_LINE_BYTES:,} bytes"
+    tracemalloc.start()
+    try:
+        with pytest.raises(LoadError, match=re.escape(expected)):
+            scan_input(csv_input, COLUMNS, io.StringIO())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * CHUNK
+    with pytest.raises(LoadError, match=re.escape(expected)):
+        rescan(csv_input, COLUMNS, io.StringIO())
+
+
+def test_a_quote_never_closed_fails_at_the_limit() -> None:
+    lines = [b"1,a,b\n", b'2,"open,b\n'] + [b"more text\n"] * 20
+    with pytest.raises(LoadError, match=r"f.csv: line 3: the line is longer than 100 bytes"):
+        list(records(iter(lines), "f.csv", limit=100))
+    assert len(list(records(iter(lines), "f.csv", limit=1000))) == 2
