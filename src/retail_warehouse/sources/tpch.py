@@ -321,6 +321,28 @@ def recheck_patterns(layout: TableLayout) -> dict[str, str]:
     return found
 
 
+class _RecheckPatterns(Mapping[str, str]):
+    """``recheck_patterns(layout)``, worked out when a load first reads it: the bounds come
+    from dbt_project.yml, which an installed package (the API's wheel) does not have, and
+    importing this module must not need it."""
+
+    def __init__(self, layout: TableLayout) -> None:
+        self._layout = layout
+
+    @functools.cached_property
+    def _patterns(self) -> dict[str, str]:
+        return recheck_patterns(self._layout)
+
+    def __getitem__(self, column: str) -> str:
+        return self._patterns[column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._patterns)
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+
 def row_checker(
     layout: TableLayout,
 ) -> Callable[[Mapping[str, str | None]], tuple[str, str] | None]:
@@ -546,7 +568,7 @@ def _system(layout: TableLayout) -> SourceSystem:
         required=layout.required,
         patterns=dict(layout.patterns),
         rechecked_columns=layout.rechecked_columns,
-        recheck_patterns=recheck_patterns(layout),
+        recheck_patterns=_RecheckPatterns(layout),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=row_checker(layout),
         value_problem=lambda column, value: value_problem(layout, column, value),
