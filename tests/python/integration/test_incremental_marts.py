@@ -44,9 +44,7 @@ from warehouse_helpers import (
 
 from retail_warehouse.sources.online_retail_slices import csv_field, split_by_invoice_date
 
-# Like test_tpch_build.py it generates data/tpch/sf0.01 on first use: one worker for all of
-# them, so two never generate it at once (tests/python/conftest.py).
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built_warehouse")]
+pytestmark = [pytest.mark.integration]
 
 ONLINE_RETAIL_CUT = dt.date(2011, 11, 9)
 TPCH_CUT = dt.date(1998, 7, 1)

@@ -21,8 +21,7 @@ import duckdb
 import pytest
 from warehouse_helpers import BIN, REPO, run_command
 
-# Like test_tpch_build.py it may generate data/tpch/sf0.01: the same worker as the others.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("built_warehouse")]
+pytestmark = [pytest.mark.integration]
 
 CUT = dt.date(1998, 7, 1)
 CORE = (

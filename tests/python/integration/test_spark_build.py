@@ -31,13 +31,7 @@ import duckdb
 import pytest
 from warehouse_helpers import BIN, REPO, both_targets, run_command, write_invoice_sample
 
-# The TPC-H load generates data/tpch/sf0.01 on first use, as test_tpch_build.py and
-# test_bench_floor.py do: one worker for all of them, so two never generate it at once.
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.spark,
-    pytest.mark.xdist_group("built_warehouse"),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
 
 SAMPLE_EVERY = 80
 """Keep one Online Retail II invoice in this many (about 13,000 lines over 2009-12 to 2011-12)."""

@@ -21,13 +21,7 @@ import psycopg2
 import pytest
 from warehouse_helpers import BIN, REPO, pg_params, run_command
 
-# With test_bench_floor.py (in the built_warehouse group) it generates data/tpch/sf0.01 on
-# first use: one worker for both, so the two never generate it at once (tests/python/conftest.py).
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.postgres,
-    pytest.mark.xdist_group("built_warehouse"),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
 NEW_MARTS = (
     "mart_product_profitability",
