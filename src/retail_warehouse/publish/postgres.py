@@ -42,6 +42,7 @@ from psycopg2.extensions import connection as Connection
 from psycopg2.extensions import cursor as Cursor
 
 from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.monitoring import RUN_RESULTS_TABLE
 from retail_warehouse.publish import (
     BUSY_HINT,
     Generation,
@@ -59,6 +60,11 @@ COMMENT_KEY = "retail_warehouse_generation"
 LOCK_TIMEOUT = "5s"
 """How long the swap waits for running queries before it tries again (dashboards that start
 a query meanwhile wait at most this long)."""
+
+HISTORY_TABLES = (RUN_RESULTS_TABLE,)
+"""Tables the package writes into a layer's schema itself (``monitoring.dbt_run_results``:
+run history, not built by dbt). They belong to no generation: each publish and rollback
+moves them into the schema it makes the published one."""
 
 SWAP_ATTEMPTS = 6
 """Tries of the swap transaction (lock timeouts, deadlocks), 1, 2, 4, ... seconds apart."""
@@ -107,6 +113,32 @@ def _lock_relations(cursor: Cursor, schemas: Sequence[str]) -> None:
     if relations:
         cursor.execute(
             sql.SQL("lock table {} in access exclusive mode").format(sql.SQL(", ").join(relations))
+        )
+
+
+def _keep_history(cursor: Cursor, published: str, incoming: str) -> None:
+    """Move the ``HISTORY_TABLES`` of ``published`` to ``incoming``, the schema about to be
+    published in its place. A copy already in ``incoming`` (one a publish before this rule
+    took along with its generation) gives the runs the published table lacks, then goes."""
+    for table in HISTORY_TABLES:
+        cursor.execute(
+            "select to_regclass(%s), to_regclass(%s)",
+            (f'"{published}"."{table}"', f'"{incoming}"."{table}"'),
+        )
+        current, copy = cursor.fetchone() or (None, None)
+        if current is None:
+            continue
+        kept, moved = sql.Identifier(published, table), sql.Identifier(incoming, table)
+        if copy is not None:
+            cursor.execute(
+                sql.SQL(
+                    "insert into {} select * from {} as copy where not exists "
+                    "(select 1 from {} as kept where kept.run_id = copy.run_id)"
+                ).format(kept, moved, kept)
+            )
+            cursor.execute(sql.SQL("drop table {}").format(moved))
+        cursor.execute(
+            sql.SQL("alter table {} set schema {}").format(kept, sql.Identifier(incoming))
         )
 
 
@@ -362,6 +394,7 @@ class PostgresPublisher:
                         f"{published}{PREVIOUS_SUFFIX}{number + 1}",
                     )
                 if published in schemas:
+                    _keep_history(cursor, published, shadow)
                     move_schema_grants(cursor, published, shadow)
                     _rename(cursor, published, f"{published}{PREVIOUS_SUFFIX}1")
                 cursor.execute(
@@ -462,6 +495,7 @@ class PostgresPublisher:
                         sql.SQL("drop schema {} cascade").format(sql.Identifier(rolled_back))
                     )
                 restored = f"{published}{PREVIOUS_SUFFIX}1"
+                _keep_history(cursor, published, restored)
                 move_schema_grants(cursor, published, restored)
                 _rename(cursor, published, rolled_back)
                 _rename(cursor, restored, published)

@@ -15,6 +15,7 @@ import pytest
 from warehouse_helpers import pg_params, throwaway_pg_database
 
 from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.monitoring import RUN_RESULTS_DDL
 from retail_warehouse.publish import WarehouseBusyError
 from retail_warehouse.publish.postgres import PostgresPublisher
 from retail_warehouse.settings import Settings, from_env
@@ -208,3 +209,42 @@ def test_rollbacks_after_a_killed_build(database: Settings) -> None:
         publisher.publish(["marts__shadow"], 2)
     assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(5,)]
     assert _execute(database, "select v from marts__previous_1.t") == [(1,)]
+
+
+def test_the_run_history_stays_published_through_publish_and_rollback(database: Settings) -> None:
+    """monitoring.dbt_run_results is written by the build, not by dbt, and belongs to no
+    generation: publishing or rolling back the monitoring layer (its marts) keeps it in the
+    published schema with every row; a copy an older publish moved to a previous generation
+    is merged back by the rollback."""
+    publisher = PostgresPublisher(database)
+
+    def build(version: int) -> None:
+        with publisher.hold():
+            _execute(
+                database,
+                "create schema if not exists monitoring; "
+                f"{RUN_RESULTS_DDL.format(schema='monitoring')}; "
+                f"insert into monitoring.dbt_run_results (run_id) values ('run {version}'); "
+                "create schema monitoring__shadow; "
+                f"create table monitoring__shadow.mart_data_quality_daily as select {version} as v",
+            )
+            publisher.publish(["monitoring__shadow"], 2)
+
+    for version in (1, 2, 3):
+        build(version)
+    history = "select run_id from monitoring.dbt_run_results order by run_id"
+    assert _execute(database, history) == [("run 1",), ("run 2",), ("run 3",)]
+    assert _execute(database, "select v from monitoring.mart_data_quality_daily") == [(3,)]
+
+    _execute(
+        database,
+        f"{RUN_RESULTS_DDL.format(schema='monitoring__previous_1')}; "
+        "insert into monitoring__previous_1.dbt_run_results (run_id) values ('run 0'), ('run 2')",
+    )
+    publisher.rollback()
+    assert _execute(database, "select v from monitoring.mart_data_quality_daily") == [(2,)]
+    assert _execute(database, history) == [("run 0",), ("run 1",), ("run 2",), ("run 3",)]
+    tables = (
+        "select table_schema from information_schema.tables where table_name = 'dbt_run_results'"
+    )
+    assert _execute(database, tables) == [("monitoring",)]
