@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import subprocess
 import sys
@@ -312,6 +313,10 @@ def run_serve(args: argparse.Namespace) -> int:
         schema_prefix=settings.schema_prefix,
     )
     app = create_app(source, api_key=os.environ.get(API_KEY_ENV) or None)
+    # What exists now (modules, the app) lives as long as the server: frozen out of the cyclic
+    # collector's sight, a full collection set off by a reload's allocations scans only the
+    # snapshots instead of stopping every request for about 100 ms (docs/api.md).
+    gc.freeze()
     print(f"serving {source.describe()} on http://{args.host}:{args.port} (docs: /docs)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -490,6 +490,7 @@ def create_app(
             models_message=current.models_error,
             loaded_at=current.loaded_at,
             customer_count=len(current.profiles),
+            reload_error=source.reload_error(),
         )
 
     @app.get("/version", response_model=Version, tags=["service"])
@@ -512,7 +513,7 @@ def create_app(
         """A warehouse customer's profile: RFM scores and segment, cluster, purchase
         probability and expected spend, loyalty tier."""
         # The hot path: on the event loop (no thread hand-off), each profile serialised once
-        # per snapshot. A reload (about 1 s, once per build) holds the loop meanwhile.
+        # per snapshot; a changed warehouse is read in a thread of its own (api.reload).
         current = source.current()
         body = current.profile_json.get(customer_id)
         if body is None:

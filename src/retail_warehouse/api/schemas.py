@@ -71,6 +71,11 @@ class Health(BaseModel):
     models_message: str | None = Field(default=None, description="Why, when they cannot.")
     loaded_at: dt.datetime = Field(description="When the API last read the warehouse (UTC).")
     customer_count: int = Field(description="Customers in the served build.")
+    reload_error: str | None = Field(
+        default=None,
+        description="Why the changed warehouse could not be read; the build read before is "
+        "still served.",
+    )
 
 
 class Version(BaseModel):

@@ -4,14 +4,16 @@ warehouse changes.
 The API never holds the warehouse open between reloads, so it never blocks a build:
 DuckDB allows one writer per file and a reader's lock would stop ``dbt build``. A snapshot
 is read in one read-only connection (DuckDB ``read_only``; PostgreSQL as the BI role in a
-read-only, repeatable-read transaction), then the connection is closed. Before serving,
-the source checks (at most every ``check_seconds``) whether the warehouse changed: the
-DuckDB file's identity (device, inode, size, modification time: a file swapped in by a
-build is a new inode), or on PostgreSQL the object ids of the serving tables (dbt and a
-schema swap create new tables). A changed warehouse is read again; while that runs the
-previous snapshot keeps serving. A warehouse that cannot be read (no file, a build holding
-the file, tables missing, PostgreSQL down or timing out) makes the source unavailable with
-a message, which the API answers with 503.
+read-only, repeatable-read transaction), then the connection is closed. Every
+``check_seconds`` a background thread checks whether the warehouse changed: the DuckDB
+file's identity (device, inode, size, modification time: a file swapped in by a build is a
+new inode), or on PostgreSQL the object ids of the serving tables (dbt and a schema swap
+create new tables). A changed warehouse is read again in that thread while the previous
+snapshot keeps serving, and swapped in once read (:mod:`retail_warehouse.api.reload`). A
+warehouse that cannot be read (no file, a build holding the file, tables missing,
+PostgreSQL down or timing out) keeps the previous snapshot serving, with the reason in
+``reload_error()``; with none to serve yet the source is unavailable with a message, which
+the API answers with 503.
 
 Just over 400 lines on purpose: the DuckDB and PostgreSQL readers and the change check are
 one job (a consistent snapshot without holding the warehouse), kept together so the two
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ import duckdb
 import pandas as pd
 import psycopg2
 
+from retail_warehouse.api.reload import SnapshotHolder, WarehouseUnavailable
 from retail_warehouse.ml.registry import REGISTRY_COLUMNS, RegistryError
 from retail_warehouse.scoring import GRID_COLUMNS, ScoringModels, models_from_frames
 from retail_warehouse.settings import PostgresSettings, schema_name
@@ -119,10 +121,6 @@ FORECAST_COLUMNS: tuple[str, ...] = (
     "same_week_last_year",
     "method",
 )
-
-
-class WarehouseUnavailable(Exception):
-    """The warehouse cannot be served now; the message says why (answered with 503)."""
 
 
 class _Reader(Protocol):
@@ -318,8 +316,9 @@ class _PostgresReader:
 class WarehouseSource:
     """Where the API reads: a DuckDB file or a PostgreSQL database, with change detection.
 
-    ``current()`` returns the snapshot to serve or raises WarehouseUnavailable. It never
-    waits longer than ``timeout_seconds`` for a reload another request started.
+    ``current()`` returns the snapshot to serve at once (a changed warehouse is read in a
+    background thread meanwhile) or raises WarehouseUnavailable when there is none; it waits
+    for a read, at most ``timeout_seconds``, only while nothing is served yet.
     """
 
     target: str
@@ -329,11 +328,12 @@ class WarehouseSource:
     check_seconds: float = 1.0
     timeout_seconds: float = 5.0
     clock: Callable[[], float] = time.monotonic
-    _snapshot: Snapshot | None = None
-    _identity: Any = None
-    _error: str | None = None
-    _checked_at: float = float("-inf")
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _holder: SnapshotHolder[Snapshot] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._holder = SnapshotHolder(
+            self._load, self._changed, self.check_seconds, self.timeout_seconds, self.clock
+        )
 
     def describe(self) -> str:
         """The warehouse, for messages (never a password)."""
@@ -373,16 +373,15 @@ class WarehouseSource:
             reader.close()
         return identity, snapshot
 
-    def _changed(self) -> bool:
+    def _changed(self, identity: Any) -> bool:
         if self.target == "duckdb":
-            return self._duckdb_identity() != self._identity
+            return self._duckdb_identity() != identity
         try:
             reader = _PostgresReader(self.postgres, self.timeout_seconds)
-        except WarehouseUnavailable as error:
-            self._error = str(error)
-            return True
+        except WarehouseUnavailable:
+            return True  # read again: the read says why it fails
         try:
-            return reader.fingerprint(self.schema_prefix) != self._identity
+            return reader.fingerprint(self.schema_prefix) != identity
         except psycopg2.Error:
             return True
         finally:
@@ -390,20 +389,17 @@ class WarehouseSource:
 
     def current(self) -> Snapshot:
         """The snapshot to serve now (see the class docstring)."""
-        if not self._lock.acquire(timeout=self.timeout_seconds):
-            raise WarehouseUnavailable("the warehouse is being reloaded; retry shortly")
-        try:
-            now = self.clock()
-            if self._snapshot is None or now - self._checked_at >= self.check_seconds:
-                self._checked_at = now
-                if self._snapshot is None or self._changed():
-                    try:
-                        self._identity, self._snapshot = self._load()
-                        self._error = None
-                    except WarehouseUnavailable as error:
-                        self._snapshot, self._identity, self._error = None, None, str(error)
-            if self._snapshot is None:
-                raise WarehouseUnavailable(self._error or "the warehouse is not available")
-            return self._snapshot
-        finally:
-            self._lock.release()
+        return self._holder.current()
+
+    def reload_error(self) -> str | None:
+        """Why the warehouse could not be read again (the served snapshot is older), else
+        None."""
+        return self._holder.error
+
+    def refresh_if_changed(self) -> bool:
+        """Check and read the warehouse in this thread; True when a new snapshot is served."""
+        return self._holder.refresh_if_changed()
+
+    def wait_for_reload(self, timeout: float) -> bool:
+        """Wait for the background check under way, if any; True when none runs now."""
+        return self._holder.wait(timeout)

@@ -236,13 +236,14 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_a_build_holding_the_file_gives_503_not_a_hang(
-    warehouse_file: Path, tmp_path: Path, make_client: Callable[..., TestClient]
+def test_a_build_holding_the_file_keeps_the_served_build_not_a_hang(
+    warehouse_file: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse_file, path)
-    client = make_client(path)
-    assert client.get("/health").status_code == 200
+    source = WarehouseSource(target="duckdb", duckdb_path=path, check_seconds=0)
+    client = TestClient(create_app(source))
+    assert client.get("/health").json()["reload_error"] is None
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -258,20 +259,25 @@ def test_a_build_holding_the_file_gives_503_not_a_hang(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        assert_error(client.get("/customers/3"), 503, text="being rebuilt")
-        assert time.monotonic() - started < 5
+        assert client.get("/customers/3").status_code == 200
+        assert source.wait_for_reload(5) and time.monotonic() - started < 5
+        assert client.get("/customers/3").status_code == 200
+        assert "being rebuilt" in client.get("/health").json()["reload_error"]
     finally:
         holder.kill()
         holder.wait()
+    client.get("/health")
+    assert source.wait_for_reload(5)
     assert client.get("/customers/3").status_code == 200
+    assert client.get("/health").json()["reload_error"] is None
+    client.close()
 
 
-def test_a_swapped_in_build_is_served(
-    warehouse_file: Path, tmp_path: Path, make_client: Callable[..., TestClient]
-) -> None:
+def test_a_swapped_in_build_is_served(warehouse_file: Path, tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse_file, path)
-    client = make_client(path)
+    source = WarehouseSource(target="duckdb", duckdb_path=path, check_seconds=0)
+    client = TestClient(create_app(source))
     assert client.get("/customers/3").status_code == 200
     new = tmp_path / "warehouse.duckdb.new"
     shutil.copy(warehouse_file, new)
@@ -279,8 +285,10 @@ def test_a_swapped_in_build_is_served(
     connection.execute("delete from marts.dim_customers where customer_id = 3")
     connection.close()
     os.replace(new, path)
+    assert source.refresh_if_changed() is True
     assert_error(client.get("/customers/3"), 404)
     assert client.get("/health").json()["customer_count"] == 57
+    client.close()
 
 
 def test_models_of_another_version_are_refused_with_503(
