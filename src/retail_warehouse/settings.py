@@ -80,6 +80,7 @@ class Settings:
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     def __post_init__(self) -> None:
+        check_duckdb_path(self.duckdb_path)
         check_schema_prefix(self.schema_prefix)
         if self.keep_generations < 0:
             raise ConfigError(
@@ -101,6 +102,23 @@ class Settings:
         if prefix is None:
             return self
         return dataclasses.replace(self, schema_prefix=prefix)
+
+
+_DUCKDB_SPECIAL_NAMES = re.compile(r"^(:|md:|motherduck:)", re.IGNORECASE)
+"""Names DuckDB does not read as a file: ``:memory:`` (and ``:memory:<name>``), MotherDuck."""
+
+
+def check_duckdb_path(path: Path) -> None:
+    """Raise ``ConfigError`` unless ``DUCKDB_PATH`` names a file: DuckDB reads ``:memory:``
+    as an in-memory database, and a load into it would report rows loaded that are gone when
+    the process ends (what is in the file itself is checked when it is opened:
+    ``engines.duckdb.check_duckdb_file``)."""
+    text = str(path)
+    if not text or _DUCKDB_SPECIAL_NAMES.match(text):
+        raise ConfigError(
+            f"DUCKDB_PATH {text!r} is not a file name: the warehouse must be a DuckDB file "
+            "on disk, e.g. warehouse.duckdb"
+        )
 
 
 def check_schema_prefix(prefix: str) -> None:

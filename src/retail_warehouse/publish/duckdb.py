@@ -37,6 +37,7 @@ from typing import IO, Any
 
 import duckdb
 
+from retail_warehouse.engines.duckdb import check_duckdb_file
 from retail_warehouse.errors import ConfigError, RetailWarehouseError
 from retail_warehouse.messages import describe_duckdb_connect_error
 from retail_warehouse.publish import (
@@ -131,7 +132,9 @@ def build_lock(layout: DuckdbLayout, *, shared: bool = False) -> Iterator[IO[str
     a load (loads may run together; a build waits for none of them and is refused while one
     runs, and a load is refused while a build or rollback runs: a load during a build would
     be lost when the build publishes its copy). An ``flock`` on the lock file, released by
-    the kernel when the process ends, however it ends."""
+    the kernel when the process ends, however it ends. Nothing is created beside a file that
+    is not a DuckDB warehouse (``ConfigError``)."""
+    check_duckdb_file(layout.path)
     handle = _open_lock_file(layout)
     try:
         try:
@@ -227,6 +230,7 @@ class HeldFile:
 def open_published_file(path: Path) -> HeldFile | None:
     """Hold the published file read-only for a build so that no writer (a load, a notebook)
     can change it; ``None`` when the file does not exist yet."""
+    check_duckdb_file(path)  # never replace a file that is not a DuckDB warehouse
     if not path.exists():
         return None
     if wal_path(path).exists():

@@ -212,6 +212,21 @@ def test_a_blocked_lock_path_is_one_line(tmp_path: Path, blocked: str) -> None:
         assert str(publisher.layout.folder) in message
 
 
+def test_a_build_never_replaces_a_file_that_is_not_a_duckdb_warehouse(tmp_path: Path) -> None:
+    """Hostile round 27, item 6: DUCKDB_PATH naming a CSV file: the build copied it as its
+    shadow and would have replaced it; now the lock refuses it before anything is created."""
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\n")
+    publisher = DuckdbPublisher(path)
+    for hold in (publisher.hold, publisher.hold_for_load):
+        with pytest.raises(ConfigError, match="is not a DuckDB database file"), hold():
+            pass
+    with pytest.raises(ConfigError, match="is not a DuckDB database file"):
+        publisher.rollback()
+    assert path.read_text() == "a,b\n1,2\n"
+    assert not publisher.layout.folder.exists()
+
+
 def test_rollback_names_the_loads_it_undoes(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     _write(path, 1, loads=1)
