@@ -140,3 +140,27 @@ def test_a_file_that_is_not_a_duckdb_database_is_refused(tmp_path: Path) -> None
     assert csv_file.read_text() == "a,b\n1,2\n"
     open_warehouse("duckdb", Settings(duckdb_path=tmp_path / "new.duckdb")).close()
     open_warehouse("duckdb", Settings(duckdb_path=tmp_path / "new.duckdb")).close()
+
+
+def test_a_prefix_too_long_for_postgres_names_is_refused() -> None:
+    """Hostile round 27, item 11: a prefix of 70 'a' + '_' made every schema name longer than
+    PostgreSQL's 63 bytes; cut there, raw, staging and marts collapsed into one schema."""
+    from retail_warehouse.settings import MAX_SCHEMA_PREFIX_LENGTH, POSTGRES_MAX_NAME_BYTES
+
+    longest = "a" * (MAX_SCHEMA_PREFIX_LENGTH - 1) + "_"
+    Settings(schema_prefix=longest)
+    assert len(f"{longest}intermediate__previous_{999 + 1}") <= POSTGRES_MAX_NAME_BYTES
+    for prefix in ("a" * MAX_SCHEMA_PREFIX_LENGTH + "_", "a" * 70 + "_"):
+        with pytest.raises(ConfigError, match="too long"):
+            Settings(schema_prefix=prefix)
+        with pytest.raises(ConfigError, match="too long"):
+            from_env({"RW_SCHEMA_PREFIX": prefix})
+    with pytest.raises(ConfigError, match="generations to keep"):
+        Settings(keep_generations=1000)
+
+
+def test_dbt_refuses_the_prefix_lengths_the_loader_refuses() -> None:
+    from retail_warehouse.settings import MAX_SCHEMA_PREFIX_LENGTH
+
+    macro = (Path(__file__).resolve().parents[3] / "macros/schema/schema_prefix.sql").read_text()
+    assert f"prefix | length > {MAX_SCHEMA_PREFIX_LENGTH}" in macro
