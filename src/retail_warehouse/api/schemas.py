@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -26,11 +27,16 @@ read). The served build's as-of date bounds the dates more tightly from above: l
 invoices are refused by the scoring."""
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date_text(value: Any) -> Any:
-    """Dates come as YYYY-MM-DD text: a number is not read as a Unix time."""
-    if isinstance(value, str | dt.date):
+    """Dates come as YYYY-MM-DD text, nothing else: a number, or digits in a string
+    ('1323302400', '1.3233024e9', which pydantic reads as a Unix time), is not a date, and
+    '20111201' is not read at all."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
         return value
-    raise ValueError("a date must be text in the form YYYY-MM-DD")
+    raise PydanticCustomError("date_format", "a date must be text in the form YYYY-MM-DD")
 
 
 def _date_in_range(value: dt.date) -> dt.date:
