@@ -299,6 +299,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
         from retail_warehouse.api import API_KEY_ENV, read_only_settings
         from retail_warehouse.api.app import create_app
+        from retail_warehouse.api.http import http_protocol
         from retail_warehouse.api.snapshot import WarehouseSource
     except ImportError as error:
         raise ConfigError(
@@ -318,7 +319,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # snapshots instead of stopping every request for about 100 ms (docs/api.md).
     gc.freeze()
     print(f"serving {source.describe()} on http://{args.host}:{args.port} (docs: /docs)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=http_protocol())
     return 0
 
 

@@ -56,6 +56,19 @@ def _date_in_range(value: dt.date) -> dt.date:
 IsoDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_date_in_range)]
 
 
+def _printable(value: str) -> str:
+    """Refuse characters that are not printable (NUL, tab, line breaks, escapes; the space is
+    printable): an id is shown in answers and messages."""
+    if not value.isprintable():
+        raise PydanticCustomError(
+            "control_character", "the text holds a control character (NUL, a line break...)"
+        )
+    return value
+
+
+PrintableText = Annotated[str, AfterValidator(_printable)]
+
+
 class Error(BaseModel):
     """Every error answer."""
 
@@ -95,7 +108,7 @@ class Invoice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    invoice_id: str = Field(min_length=1, max_length=64, examples=["581587"])
+    invoice_id: PrintableText = Field(min_length=1, max_length=64, examples=["581587"])
     invoice_date: IsoDate = Field(
         description=f"YYYY-MM-DD, from {FIRST_INVOICE_DATE} to {LAST_INVOICE_DATE} and at most "
         "the served build's as-of date.",
@@ -103,6 +116,7 @@ class Invoice(BaseModel):
     )
     product_amount: float = Field(
         strict=True,
+        allow_inf_nan=False,
         ge=-1e12,
         le=1e12,
         description="GBP of the invoice's product lines; negative for a cancellation.",
