@@ -200,6 +200,10 @@ def _add_common_options(parser: argparse.ArgumentParser, targets: Sequence[str])
 
 def run_load(args: argparse.Namespace) -> int:
     """``load``: print the one-line summary (one per file of a feed)."""
+    if args.source is not None and not args.source.strip():
+        # An empty --source (an unset shell variable) is a mistake, not "the default source":
+        # it used to download the whole file from UCI.
+        raise ConfigError("--source is empty: give a file, folder or URL, or leave it out")
     settings = from_env().with_prefix(args.schema_prefix)
     if args.source_system == "tpch":
         if args.quarantine:
