@@ -25,6 +25,7 @@ in place and the run is audited and reported the same way (docs/spark.md).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -276,7 +277,9 @@ def run_build(
     check_whole_build(dbt_args)
     if target == "spark":
         return build_in_place(target, settings, dbt_args, runner, echo=echo)
-    keep = settings.keep_generations if keep_generations is None else keep_generations
+    if keep_generations is not None:  # --keep: checked as RW_KEEP_GENERATIONS is (settings.py)
+        settings = dataclasses.replace(settings, keep_generations=keep_generations)
+    keep = settings.keep_generations
     env = dbt_environment()
     if settings.schema_prefix:
         env["RW_SCHEMA_PREFIX"] = settings.schema_prefix

@@ -200,6 +200,10 @@ def _add_common_options(parser: argparse.ArgumentParser, targets: Sequence[str])
 
 def run_load(args: argparse.Namespace) -> int:
     """``load``: print the one-line summary (one per file of a feed)."""
+    if args.source is not None and not args.source.strip():
+        # An empty --source (an unset shell variable) is a mistake, not "the default source":
+        # it used to download the whole file from UCI.
+        raise ConfigError("--source is empty: give a file, folder or URL, or leave it out")
     settings = from_env().with_prefix(args.schema_prefix)
     if args.source_system == "tpch":
         if args.quarantine:
@@ -299,6 +303,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
         from retail_warehouse.api import API_KEY_ENV, read_only_settings
         from retail_warehouse.api.app import create_app
+        from retail_warehouse.api.http import http_protocol
         from retail_warehouse.api.snapshot import WarehouseSource
     except ImportError as error:
         raise ConfigError(
@@ -318,7 +323,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # snapshots instead of stopping every request for about 100 ms (docs/api.md).
     gc.freeze()
     print(f"serving {source.describe()} on http://{args.host}:{args.port} (docs: /docs)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=http_protocol())
     return 0
 
 

@@ -40,6 +40,24 @@ the duckdb output in ``profiles.yml`` too, so the loader and dbt stay within the
 
 _PREFIX_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 
+POSTGRES_MAX_NAME_BYTES = 63
+"""PostgreSQL cuts longer names (NAMEDATALEN - 1): two schemas that differ only beyond it
+would be one."""
+
+LONGEST_LAYER = "intermediate"
+"""The longest layer name (raw, staging, intermediate, marts, monitoring, ml)."""
+
+LONGEST_SCHEMA_SUFFIX = "__previous_1000"
+"""The longest suffix a published build gives a schema (``__shadow``, ``__rolled_back``,
+``__previous_<n>`` with n up to ``MAX_KEEP_GENERATIONS`` + 1; publish/postgres.py)."""
+
+MAX_KEEP_GENERATIONS = 999
+"""The most previous generations kept (the longest ``__previous_<n>`` fits a schema name)."""
+
+MAX_SCHEMA_PREFIX_LENGTH = POSTGRES_MAX_NAME_BYTES - len(LONGEST_LAYER) - len(LONGEST_SCHEMA_SUFFIX)
+"""36: the longest prefix whose every schema name (``<prefix>intermediate__previous_1000``)
+fits in PostgreSQL's 63 bytes."""
+
 
 @dataclass(frozen=True)
 class PostgresSettings:
@@ -80,10 +98,12 @@ class Settings:
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     def __post_init__(self) -> None:
+        check_duckdb_path(self.duckdb_path)
         check_schema_prefix(self.schema_prefix)
-        if self.keep_generations < 0:
+        if not 0 <= self.keep_generations <= MAX_KEEP_GENERATIONS:
             raise ConfigError(
-                f"the number of generations to keep must be 0 or more, not {self.keep_generations}"
+                f"the number of generations to keep must be 0 to {MAX_KEEP_GENERATIONS}, "
+                f"not {self.keep_generations}"
             )
 
     @property
@@ -103,15 +123,41 @@ class Settings:
         return dataclasses.replace(self, schema_prefix=prefix)
 
 
+_DUCKDB_SPECIAL_NAMES = re.compile(r"^(:|md:|motherduck:)", re.IGNORECASE)
+"""Names DuckDB does not read as a file: ``:memory:`` (and ``:memory:<name>``), MotherDuck."""
+
+
+def check_duckdb_path(path: Path) -> None:
+    """Raise ``ConfigError`` unless ``DUCKDB_PATH`` names a file: DuckDB reads ``:memory:``
+    as an in-memory database, and a load into it would report rows loaded that are gone when
+    the process ends (what is in the file itself is checked when it is opened:
+    ``engines.duckdb.check_duckdb_file``)."""
+    text = str(path)
+    if not text or _DUCKDB_SPECIAL_NAMES.match(text):
+        raise ConfigError(
+            f"DUCKDB_PATH {text!r} is not a file name: the warehouse must be a DuckDB file "
+            "on disk, e.g. warehouse.duckdb"
+        )
+
+
 def check_schema_prefix(prefix: str) -> None:
     """Raise ``ConfigError`` unless ``prefix`` is empty or a plain lower-case identifier.
 
-    Schema names are never quoted (house style), so only ``[a-z_][a-z0-9_]*`` is accepted.
+    Schema names are never quoted (house style), so only ``[a-z_][a-z0-9_]*`` is accepted,
+    and at most ``MAX_SCHEMA_PREFIX_LENGTH`` characters: PostgreSQL cuts a name at 63 bytes,
+    and a longer prefix made raw, staging and marts one schema.
     """
     if prefix and not _PREFIX_PATTERN.match(prefix):
         raise ConfigError(
-            f"schema prefix {prefix!r} must be lower-case letters, digits and underscores, "
+            f"schema prefix {prefix[:40]!r} must be lower-case letters, digits and underscores, "
             "starting with a letter or an underscore"
+        )
+    if len(prefix) > MAX_SCHEMA_PREFIX_LENGTH:
+        raise ConfigError(
+            f"schema prefix of {len(prefix)} characters is too long: at most "
+            f"{MAX_SCHEMA_PREFIX_LENGTH}, so that every schema name "
+            f"(<prefix>{LONGEST_LAYER}{LONGEST_SCHEMA_SUFFIX}) fits in PostgreSQL's "
+            f"{POSTGRES_MAX_NAME_BYTES} bytes"
         )
 
 

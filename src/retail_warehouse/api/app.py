@@ -284,6 +284,19 @@ def _csv_value(column: str, text: str) -> Any:
     return text
 
 
+def _column_at(body: bytes, offset: int) -> str:
+    """``, column <name>`` of the field that byte ``offset`` of a CSV body is in (the text
+    before it is UTF-8), or ``, header`` when it is in the header; empty when the header does
+    not name that field."""
+    before = body[:offset].decode("utf-8-sig", errors="replace")
+    rows = list(csv.reader(io.StringIO(before + "x", newline="")))  # x: the field at fault
+    if len(rows) <= 1:
+        return ", header"
+    header = [name.strip() for name in rows[0]]
+    index = len(rows[-1]) - 1
+    return f", column {header[index]}" if index < len(header) else ""
+
+
 def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
     """The invoice lines of a CSV batch as JSON-like records, and the line of the file each
     starts on (blank lines are skipped; a quoted field may span lines)."""
@@ -291,8 +304,9 @@ def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = body.count(b"\n", 0, error.start) + 1
-        message = f"line {line}: the CSV is not UTF-8 (byte {error.start + 1:,} of the body)"
-        raise ApiError(422, "invalid_input", message, f"line {line}") from None
+        where = f"line {line}{_column_at(body, error.start)}"
+        message = f"{where}: the CSV is not UTF-8 (byte {error.start + 1:,} of the body)"
+        raise ApiError(422, "invalid_input", message, where) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []

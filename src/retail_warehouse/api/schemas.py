@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -26,11 +27,16 @@ read). The served build's as-of date bounds the dates more tightly from above: l
 invoices are refused by the scoring."""
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date_text(value: Any) -> Any:
-    """Dates come as YYYY-MM-DD text: a number is not read as a Unix time."""
-    if isinstance(value, str | dt.date):
+    """Dates come as YYYY-MM-DD text, nothing else: a number, or digits in a string
+    ('1323302400', '1.3233024e9', which pydantic reads as a Unix time), is not a date, and
+    '20111201' is not read at all."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
         return value
-    raise ValueError("a date must be text in the form YYYY-MM-DD")
+    raise PydanticCustomError("date_format", "a date must be text in the form YYYY-MM-DD")
 
 
 def _date_in_range(value: dt.date) -> dt.date:
@@ -48,6 +54,19 @@ def _date_in_range(value: dt.date) -> dt.date:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_date_in_range)]
+
+
+def _printable(value: str) -> str:
+    """Refuse characters that are not printable (NUL, tab, line breaks, escapes; the space is
+    printable): an id is shown in answers and messages."""
+    if not value.isprintable():
+        raise PydanticCustomError(
+            "control_character", "the text holds a control character (NUL, a line break...)"
+        )
+    return value
+
+
+PrintableText = Annotated[str, AfterValidator(_printable)]
 
 
 class Error(BaseModel):
@@ -89,7 +108,7 @@ class Invoice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    invoice_id: str = Field(min_length=1, max_length=64, examples=["581587"])
+    invoice_id: PrintableText = Field(min_length=1, max_length=64, examples=["581587"])
     invoice_date: IsoDate = Field(
         description=f"YYYY-MM-DD, from {FIRST_INVOICE_DATE} to {LAST_INVOICE_DATE} and at most "
         "the served build's as-of date.",
@@ -97,6 +116,7 @@ class Invoice(BaseModel):
     )
     product_amount: float = Field(
         strict=True,
+        allow_inf_nan=False,
         ge=-1e12,
         le=1e12,
         description="GBP of the invoice's product lines; negative for a cancellation.",

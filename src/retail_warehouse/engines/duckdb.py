@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,9 @@ from typing import Any
 import duckdb
 
 from retail_warehouse.engines.base import REJECTS_TABLE, STAGE_TABLE, Warehouse
-from retail_warehouse.errors import LoadError, WarehouseBusyError
+from retail_warehouse.errors import ConfigError, LoadError, WarehouseBusyError
 from retail_warehouse.messages import describe_duckdb_connect_error, describe_duckdb_error
-from retail_warehouse.settings import from_env
+from retail_warehouse.settings import check_duckdb_path, from_env
 from retail_warehouse.sources.files import CsvInput
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -37,6 +38,7 @@ class DuckDBWarehouse(Warehouse):
     def __init__(
         self, path: Path, read_only: bool = False, memory_limit: str | None = None
     ) -> None:
+        check_duckdb_file(path)
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         config = {} if memory_limit is None else {"memory_limit": memory_limit}
@@ -107,9 +109,43 @@ class DuckDBWarehouse(Warehouse):
         return f"list_contains(?::varchar[], {column})"
 
 
+DUCKDB_MAGIC = b"DUCK"
+"""What every DuckDB database file holds at ``DUCKDB_MAGIC_OFFSET`` (its main header)."""
+
+DUCKDB_MAGIC_OFFSET = 8
+
+
+def check_duckdb_file(path: Path) -> None:
+    """Raise ``ConfigError`` unless ``path`` is absent (a load or build creates it) or a
+    DuckDB database file. DuckDB itself opens some other files (a CSV file) as a database
+    without an error, in memory: a load into it said "loaded N rows" and lost them, and a
+    build would have replaced the file. Nothing of the file is quoted."""
+    check_duckdb_path(path)
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise ConfigError(f"cannot use {path} as the DuckDB warehouse: {error.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise ConfigError(f"{path} is not a regular file: it cannot be the DuckDB warehouse")
+    try:
+        with path.open("rb") as file:
+            file.seek(DUCKDB_MAGIC_OFFSET)
+            magic = file.read(len(DUCKDB_MAGIC))
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    if magic != DUCKDB_MAGIC:
+        raise ConfigError(
+            f"{path} is not a DuckDB database file: set DUCKDB_PATH to the warehouse file "
+            "(or to a new name, which a load or build creates)"
+        )
+
+
 def check_duckdb_free(path: Path) -> None:
     """Raise ``WarehouseBusyError`` if another process holds the DuckDB file (a missing
     file is fine: the build creates it)."""
+    check_duckdb_file(path)
     if not path.exists():
         return
     try:

@@ -7,7 +7,7 @@ import pandas as pd
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.ml.customer_models import customer_model_evaluation
 from retail_warehouse.ml.forecast import forecast_backtest
-from retail_warehouse.ml.frames import from_day_number, last_day
+from retail_warehouse.ml.frames import check_history, from_day_number, last_day
 from retail_warehouse.ml.sampling import training_sample
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
@@ -46,6 +46,7 @@ def model_evaluation(
     ``is_selected`` marks the method the production model uses. The customer models are
     backtested on the training sample of ``max_training_customers``
     (:func:`~retail_warehouse.ml.sampling.training_sample`), the forecast on every invoice."""
+    check_history(invoices, horizon_days, "ml_model_evaluation")
     as_of = last_day(invoices)
     customers = customer_model_evaluation(
         training_sample(invoices, max_training_customers),

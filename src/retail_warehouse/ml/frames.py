@@ -158,3 +158,31 @@ def last_day(invoices: pd.DataFrame) -> int:
     if invoices.empty:
         raise ValueError("no invoices: the models need at least one")
     return int(invoices["day"].max())
+
+
+class TooLittleHistoryError(ValueError):
+    """The invoices span too few days for the models: raised before any fitting, with one
+    line saying what is missing (a too-short extract gave a scikit-learn traceback, "Input X
+    contains infinity")."""
+
+
+def check_history(invoices: pd.DataFrame, horizon_days: int, model: str) -> None:
+    """Raise ``TooLittleHistoryError`` unless the invoices with a customer span at least two
+    horizons (``2 * ml_horizon_days`` days): the customer models train at a cutoff one
+    horizon before the as-of date on customers active before it, and the backtest tests at
+    a cutoff one horizon earlier still."""
+    needed = 2 * horizon_days
+    with_customer = invoices[invoices["customer_id"].notna()] if not invoices.empty else invoices
+    if with_customer.empty:
+        raise TooLittleHistoryError(
+            f"too little data for {model}: no invoice has a customer; the ML models need "
+            f"at least {needed} days (2 x ml_horizon_days) of invoices with customers"
+        )
+    first, last = int(with_customer["day"].min()), int(with_customer["day"].max())
+    if last - first < needed:
+        raise TooLittleHistoryError(
+            f"too little data for {model}: the invoices with a customer span "
+            f"{last - first + 1} day(s), {from_day_number(first)} to {from_day_number(last)}; "
+            f"the ML models need more than {needed} days (2 x ml_horizon_days): load a longer "
+            "extract, or lower ml_horizon_days"
+        )

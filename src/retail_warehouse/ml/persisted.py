@@ -20,6 +20,7 @@ from retail_warehouse.ml.customer_models import (
     predict_customers,
 )
 from retail_warehouse.ml.features import BEHAVIOUR_FEATURES, PREDICTION_FEATURES
+from retail_warehouse.ml.frames import check_history
 from retail_warehouse.ml.registry import (
     ModelVersionError,
     RegisteredModel,
@@ -52,6 +53,7 @@ def fit_registry(
     the rows of ``ml_model_registry`` (one per model, skops artifact included). Both are
     fitted on the training sample of ``max_training_customers``
     (:func:`~retail_warehouse.ml.sampling.training_sample`); they score every customer."""
+    check_history(invoices, horizon_days, "ml_model_registry")
     sample = training_sample(invoices, max_training_customers)
     clusters = fit_clusters(sample, n_clusters, k_min, k_max)
     customers = fit_customer_models(sample, horizon_days, active_window_days, training_windows)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import fcntl
 import os
 import shutil
@@ -36,7 +37,8 @@ from typing import IO, Any
 
 import duckdb
 
-from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.engines.duckdb import check_duckdb_file
+from retail_warehouse.errors import ConfigError, RetailWarehouseError
 from retail_warehouse.messages import describe_duckdb_connect_error
 from retail_warehouse.publish import (
     BUSY_HINT,
@@ -55,9 +57,17 @@ PREVIOUS_PREFIX = "previous-"
 
 @dataclass(frozen=True)
 class DuckdbLayout:
-    """Where the published file, its shadow and its previous generations are."""
+    """Where the published file, its shadow and its previous generations are.
+
+    The path is resolved once, here (symbolic links followed): the lock, the shadow, the
+    generations and the ``os.replace`` of a publish or rollback all belong to the real file,
+    so that two names of one warehouse (a link and its target) share one lock, and a publish
+    through a link replaces the file it points to, not the link."""
 
     path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path).resolve())
 
     @property
     def folder(self) -> Path:
@@ -122,9 +132,10 @@ def build_lock(layout: DuckdbLayout, *, shared: bool = False) -> Iterator[IO[str
     a load (loads may run together; a build waits for none of them and is refused while one
     runs, and a load is refused while a build or rollback runs: a load during a build would
     be lost when the build publishes its copy). An ``flock`` on the lock file, released by
-    the kernel when the process ends, however it ends."""
-    layout.folder.mkdir(parents=True, exist_ok=True)
-    handle = layout.lock_path.open("a+", encoding="utf-8")
+    the kernel when the process ends, however it ends. Nothing is created beside a file that
+    is not a DuckDB warehouse (``ConfigError``)."""
+    check_duckdb_file(layout.path)
+    handle = _open_lock_file(layout)
     try:
         try:
             fcntl.flock(
@@ -142,6 +153,28 @@ def build_lock(layout: DuckdbLayout, *, shared: bool = False) -> Iterator[IO[str
         yield handle
     finally:
         handle.close()
+
+
+def _open_lock_file(layout: DuckdbLayout) -> IO[str]:
+    """Open (create) the lock file; ``ConfigError`` in one line when its place is taken by
+    something else (a file named like the generations folder, a folder named like the lock
+    file) or cannot be written."""
+    try:
+        layout.folder.mkdir(parents=True, exist_ok=True)
+        if not layout.folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot use {layout.folder} for the generations and the build lock of "
+            f"{layout.path}: {error.strerror or error} (move it away)"
+        ) from None
+    try:
+        return layout.lock_path.open("a+", encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot open the build lock {layout.lock_path}: {error.strerror or error} "
+            "(it must be a regular file, or absent)"
+        ) from None
 
 
 def _busy_message(layout: DuckdbLayout, handle: IO[str], shared: bool) -> str:
@@ -197,6 +230,7 @@ class HeldFile:
 def open_published_file(path: Path) -> HeldFile | None:
     """Hold the published file read-only for a build so that no writer (a load, a notebook)
     can change it; ``None`` when the file does not exist yet."""
+    check_duckdb_file(path)  # never replace a file that is not a DuckDB warehouse
     if not path.exists():
         return None
     if wal_path(path).exists():

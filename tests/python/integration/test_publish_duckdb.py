@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from warehouse_helpers import hold_duckdb
 
-from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.errors import ConfigError, RetailWarehouseError
 from retail_warehouse.publish import WarehouseBusyError
 from retail_warehouse.publish import duckdb as duckdb_publish
 from retail_warehouse.publish.duckdb import (
@@ -170,6 +170,61 @@ def test_a_writer_holding_the_file_stops_the_build(tmp_path: Path) -> None:
         publisher.hold(),
     ):
         publisher.prepare_shadow()
+
+
+def test_a_link_to_the_warehouse_shares_its_lock_and_publishes_the_real_file(
+    tmp_path: Path,
+) -> None:
+    """Hostile round 27, item 7: the lock was keyed on the unresolved path, so a build through
+    ``sym/link.duckdb`` did not see a rollback of ``real/wh.duckdb``, and its publish replaced
+    the link itself."""
+    real = tmp_path / "real" / "wh.duckdb"
+    _write(real, 1)
+    link = tmp_path / "sym" / "link.duckdb"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    through_link, direct = DuckdbPublisher(link), DuckdbPublisher(real)
+    with direct.hold(), pytest.raises(WarehouseBusyError), through_link.hold_for_load():
+        pass
+    assert not (tmp_path / "sym" / "link.generations").exists()
+    _build(through_link, 2)
+    assert link.is_symlink(), "the publish replaced the real file, not the link"
+    assert _version(real) == 2
+    assert [(number, _version(file)) for number, file in direct.layout.previous()] == [(1, 1)]
+
+
+@pytest.mark.parametrize("blocked", ["generations folder is a file", "lock file is a folder"])
+def test_a_blocked_lock_path_is_one_line(tmp_path: Path, blocked: str) -> None:
+    """Hostile round 27, item 15: a file where the generations folder goes, or a folder where
+    the lock file goes, raised FileExistsError / IsADirectoryError (a traceback, exit 1)."""
+    path = tmp_path / "w.duckdb"
+    _write(path, 1)
+    publisher = DuckdbPublisher(path)
+    if blocked == "generations folder is a file":
+        publisher.layout.folder.write_text("not a folder")
+    else:
+        publisher.layout.lock_path.mkdir(parents=True)
+    for hold in (publisher.hold, publisher.hold_for_load):
+        with pytest.raises(ConfigError) as caught, hold():
+            pass
+        message = str(caught.value)
+        assert "\n" not in message
+        assert str(publisher.layout.folder) in message
+
+
+def test_a_build_never_replaces_a_file_that_is_not_a_duckdb_warehouse(tmp_path: Path) -> None:
+    """Hostile round 27, item 6: DUCKDB_PATH naming a CSV file: the build copied it as its
+    shadow and would have replaced it; now the lock refuses it before anything is created."""
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\n")
+    publisher = DuckdbPublisher(path)
+    for hold in (publisher.hold, publisher.hold_for_load):
+        with pytest.raises(ConfigError, match="is not a DuckDB database file"), hold():
+            pass
+    with pytest.raises(ConfigError, match="is not a DuckDB database file"):
+        publisher.rollback()
+    assert path.read_text() == "a,b\n1,2\n"
+    assert not publisher.layout.folder.exists()
 
 
 def test_rollback_names_the_loads_it_undoes(tmp_path: Path) -> None:

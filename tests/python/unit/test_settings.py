@@ -111,3 +111,56 @@ def test_scratch_connection_takes_the_memory_limit(monkeypatch: pytest.MonkeyPat
     expected = duckdb.connect(config={"memory_limit": "123MB"}).execute(query).fetchone()
     assert expected != duckdb.connect().execute(query).fetchone()
     assert scratch_connection().execute(query).fetchone() == expected
+
+
+@pytest.mark.parametrize("name", [":memory:", ":memory:other", "md:warehouse"])
+def test_a_duckdb_path_that_is_no_file_is_refused(name: str) -> None:
+    """Hostile round 27, item 6: DUCKDB_PATH=:memory: loaded into an in-memory database
+    ("loaded 1 rows", exit 0, the rows gone) and created ':memory:.generations'."""
+    with pytest.raises(ConfigError, match="DUCKDB_PATH"):
+        from_env({"DUCKDB_PATH": name})
+
+
+def test_a_file_that_is_not_a_duckdb_database_is_refused(tmp_path: Path) -> None:
+    """Hostile round 27, item 6: DuckDB opened a CSV file as an in-memory database, so a load
+    into it said "loaded 1 rows" and kept nothing, and a build would have replaced it."""
+    from retail_warehouse.engines import open_warehouse
+    from retail_warehouse.engines.duckdb import check_duckdb_free
+
+    csv_file = tmp_path / "data.csv"
+    csv_file.write_text("a,b\n1,2\n")
+    settings = Settings(duckdb_path=csv_file)
+    for read_only in (False, True):
+        with pytest.raises(ConfigError, match="is not a DuckDB database file"):
+            open_warehouse("duckdb", settings, read_only=read_only)
+    with pytest.raises(ConfigError, match="is not a regular file"):
+        open_warehouse("duckdb", Settings(duckdb_path=tmp_path))
+    with pytest.raises(ConfigError, match="is not a DuckDB database file"):
+        check_duckdb_free(csv_file)
+    assert csv_file.read_text() == "a,b\n1,2\n"
+    open_warehouse("duckdb", Settings(duckdb_path=tmp_path / "new.duckdb")).close()
+    open_warehouse("duckdb", Settings(duckdb_path=tmp_path / "new.duckdb")).close()
+
+
+def test_a_prefix_too_long_for_postgres_names_is_refused() -> None:
+    """Hostile round 27, item 11: a prefix of 70 'a' + '_' made every schema name longer than
+    PostgreSQL's 63 bytes; cut there, raw, staging and marts collapsed into one schema."""
+    from retail_warehouse.settings import MAX_SCHEMA_PREFIX_LENGTH, POSTGRES_MAX_NAME_BYTES
+
+    longest = "a" * (MAX_SCHEMA_PREFIX_LENGTH - 1) + "_"
+    Settings(schema_prefix=longest)
+    assert len(f"{longest}intermediate__previous_{999 + 1}") <= POSTGRES_MAX_NAME_BYTES
+    for prefix in ("a" * MAX_SCHEMA_PREFIX_LENGTH + "_", "a" * 70 + "_"):
+        with pytest.raises(ConfigError, match="too long"):
+            Settings(schema_prefix=prefix)
+        with pytest.raises(ConfigError, match="too long"):
+            from_env({"RW_SCHEMA_PREFIX": prefix})
+    with pytest.raises(ConfigError, match="generations to keep"):
+        Settings(keep_generations=1000)
+
+
+def test_dbt_refuses_the_prefix_lengths_the_loader_refuses() -> None:
+    from retail_warehouse.settings import MAX_SCHEMA_PREFIX_LENGTH
+
+    macro = (Path(__file__).resolve().parents[3] / "macros/schema/schema_prefix.sql").read_text()
+    assert f"prefix | length > {MAX_SCHEMA_PREFIX_LENGTH}" in macro

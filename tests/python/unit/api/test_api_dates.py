@@ -49,3 +49,26 @@ def test_the_range_holds_every_sales_source_s_loader_bounds() -> None:
     assert {"online_retail_first_invoice_date", "online_retail_last_invoice_date"} <= set(bounds)
     for name, day in bounds.items():
         assert FIRST_INVOICE_DATE <= day <= LAST_INVOICE_DATE, (name, day)
+
+
+@pytest.mark.parametrize(
+    "day",
+    ["1323302400", "1.3233024e9", "1323302400000", "20111201", "2011-12-08T00:00:00", "2011-1-8"],
+)
+def test_only_yyyy_mm_dd_is_a_date(client: TestClient, day: str) -> None:
+    """Hostile round 27, item 12: digit strings were read as Unix times ('1323302400' scored
+    as 2011-12-08, in JSON and CSV) and '20111201' got a misleading message."""
+    invoice = {"invoice_id": "1", "invoice_date": day, "product_amount": 10.0}
+    assert_error(
+        client.post("/score", json={"history": [invoice]}),
+        422,
+        "history[0].invoice_date",
+        "a date must be text in the form YYYY-MM-DD",
+    )
+    text = f"{HEADER}\n1,1,{day},10\n"
+    assert_error(
+        client.post("/score/batch", content=text, headers={"content-type": "text/csv"}),
+        422,
+        "line 2, column invoice_date",
+        "a date must be text in the form YYYY-MM-DD",
+    )

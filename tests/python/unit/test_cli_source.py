@@ -1,0 +1,28 @@
+"""``load --source ""`` (an unset shell variable) is refused, not read as "the default source"
+(hostile round 27, item 16: it downloaded the whole file from UCI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from retail_warehouse import cli
+
+
+def _never(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("an empty --source reached the loader")
+
+
+@pytest.mark.parametrize("system", ["online_retail", "loyalty", "tpch"])
+@pytest.mark.parametrize("source", ["", "  "])
+def test_an_empty_source_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], system: str, source: str
+) -> None:
+    monkeypatch.setattr(cli, "load", _never)
+    monkeypatch.setattr(cli, "load_feed", _never)
+    monkeypatch.setattr(cli.loyalty, "feed_files", _never)
+    monkeypatch.setattr(cli.tpch, "generate", _never)
+    assert cli.main(["load", "--source-system", system, "--source", source]) == 2
+    error = capsys.readouterr().err
+    assert error.strip() == "error: --source is empty: give a file, folder or URL, or leave it out"
