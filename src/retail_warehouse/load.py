@@ -53,6 +53,7 @@ from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, fetch, file_sha256
 from retail_warehouse.sources.quarantine import Rejected, screen_csv
 from retail_warehouse.sources.scan import rescan, scan_input
 from retail_warehouse.stage import (
+    check_row_count,
     create_stage,
     find_rejects,
     stage_file,
@@ -171,6 +172,7 @@ def _run_load(
             staged = staged_rows(warehouse)
             if staged != scanned.rows and not scanned.precise:
                 scanned = rescan(csv_input, system.header)  # a quoted value spans lines
+            check_row_count(warehouse, csv_input.display_name, staged, scanned.rows)
             rejects = find_rejects(warehouse, system, screened, scanned.line_of_row)
             stage_rejects(warehouse, rejects)
             rows = staged - len(rejects)

@@ -181,9 +181,23 @@ def stage_file(
     scanned = scan_input(csv_input, system.header, progress)
     scanned.raise_first_problem(csv_input.display_name)
     create_stage(warehouse, system, scanned.trimmed(csv_input, folder))
-    if staged_rows(warehouse) != scanned.rows and not scanned.precise:
+    staged = staged_rows(warehouse)
+    if staged != scanned.rows and not scanned.precise:
         scanned = rescan(csv_input, system.header)  # a quoted value spans lines
+    check_row_count(warehouse, csv_input.display_name, staged, scanned.rows)
     return validate_stage(warehouse, system, csv_input.display_name, file_line(scanned, csv_input))
+
+
+def check_row_count(warehouse: Warehouse, file_name: str, staged: int, scanned: int) -> None:
+    """Fail when the engine read another number of rows than the scan counted: a bulk reader
+    that stopped early (PostgreSQL's ``COPY`` ends at a line ``\\.``) or split the file
+    otherwise must never load part of a file as if it were all of it."""
+    if staged != scanned:
+        raise LoadError(
+            f"{file_name}: {warehouse.target} read {staged:,} data rows but the file has "
+            f"{scanned:,}; nothing was loaded (the engine split the file differently: "
+            "please report it)"
+        )
 
 
 def file_line(scanned: ScannedCsv, csv_input: CsvInput) -> Callable[[int], int]:

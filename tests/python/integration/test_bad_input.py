@@ -18,9 +18,12 @@ from raw_files import HEADER, ROWS, csv_text, write_csv, write_xlsx
 from test_loader import Target, pg_database, target  # noqa: F401
 from tpch_files import tbl_text, with_value, write_folder
 
+from retail_warehouse import stage
+from retail_warehouse.engines import STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
 from retail_warehouse.load_feed import load_feed
-from retail_warehouse.sources import tpch
+from retail_warehouse.sources import SourceSystem, tpch
+from retail_warehouse.sources.files import CsvInput
 
 
 def _lines() -> list[str]:
@@ -99,6 +102,10 @@ def _corpus_file(folder: Path, kind: str) -> Path:
     elif kind == "gzip_in_gzip":
         path = folder / "twice.csv.gz"
         path.write_bytes(gzip.compress(gzip.compress("".join(lines).encode("utf-8"))))
+    elif kind == "end_of_data_marker":  # PostgreSQL's COPY ends the data at a line '\.'
+        path.write_text("".join(lines[:3]) + "\\.\n" + "".join(lines[3:]), encoding="utf-8")
+    elif kind == "end_of_data_marker_last":
+        path.write_text("".join(lines) + "\\.\n", encoding="utf-8")
     elif kind == "html_page":
         path = folder / "export.csv"
         path.write_text("<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n")
@@ -149,6 +156,8 @@ CORPUS = [
     ("blank_line_crlf", r"blank_line_crlf.csv: line 4: the line is empty"),
     ("lone_cr", r"lone_cr.csv: line 1: a carriage return \(CR\) without a line feed"),
     ("lone_cr_in_data", r"lone_cr_in_data.csv: line 5: a carriage return \(CR\) without a line"),
+    ("end_of_data_marker", r"end_of_data_marker.csv: line 4: expected 8 columns, found 1"),
+    ("end_of_data_marker_last", r"end_of_data_marker_last.csv: line 8: expected 8 columns, found"),
     ("gzip_in_gzip", r"twice.csv.gz: holds another gzip file inside \(compressed twice\)"),
     ("html_page", r"export.csv: line 1: this is an HTML or XML page, not a CSV export"),
 ]  # fmt: skip
@@ -315,6 +324,34 @@ def test_quarantine_sets_aside_what_the_build_cannot_take(
     assert "not a known country" in quarantined[2][2]
     assert "NUL byte" in quarantined[3][2]
     assert (result.rows_loaded, result.rows_quarantined) == (len(ROWS) - 2, 4)
+
+
+@pytest.mark.parametrize("quarantine", [False, True])
+def test_an_engine_that_reads_fewer_rows_than_the_file_has_fails(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    quarantine: bool,
+) -> None:
+    """The last guard against a bulk reader that stops early: the scan's row count and the
+    stage's must agree (here the scan is told not to look for PostgreSQL's end-of-data line,
+    and the engine is made to lose the last row)."""
+    lines = _lines()
+    path = tmp_path / "short.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    real = stage.create_stage
+
+    def losing(warehouse: Warehouse, system: SourceSystem, csv_input: CsvInput) -> None:
+        real(warehouse, system, csv_input)
+        last = len(lines) - 1
+        warehouse.execute(f"delete from {STAGE_TABLE} where {warehouse.row_number} = {last}")
+        warehouse.commit()
+
+    monkeypatch.setattr("retail_warehouse.stage.create_stage", losing)
+    monkeypatch.setattr("retail_warehouse.load.create_stage", losing)
+    with pytest.raises(LoadError, match=r"short.csv: \w+ read 5 data rows but the file has 6"):
+        target.load(path, quarantine=quarantine)
+    assert [entry[1] for entry in target.log()] == ["failed"]
 
 
 # --- the load log and the source (issue 10) ---------------------------------------------------

@@ -109,3 +109,33 @@ def test_a_quote_never_closed_fails_at_the_limit() -> None:
     with pytest.raises(LoadError, match=r"f.csv: line 3: the line is longer than 100 bytes"):
         list(records(iter(lines), "f.csv", limit=100))
     assert len(list(records(iter(lines), "f.csv", limit=1000))) == 2
+
+
+@pytest.mark.parametrize(
+    ("before", "ending", "line"),
+    [
+        (0, b"\n", 3),  # the first data line after a short one
+        (CHUNK - 1, b"\n", 3),  # the marker split across two chunks
+        (CHUNK - 2, b"\r\n", 3),
+        (10, b"", 3),  # the last line, without a line end
+    ],
+)
+def test_an_end_of_data_line_fails_in_either_scan(
+    tmp_path: Path, before: int, ending: bytes, line: int
+) -> None:
+    """PostgreSQL's COPY stops at a line holding only '\\.' (even in CSV format): the scan
+    refuses it at its line, whichever chunk it falls in."""
+    first = b"1,x," + b"y" * max(before - len(b"A,B,C\n1,x,\n"), 0) + b"\n"
+    data = b"A,B,C\n" + first + b"\\." + ending + (b"2,y,z\n" if ending else b"")
+    path = tmp_path / "eod.csv"
+    path.write_bytes(data)
+    scanned = scan_input(CsvInput(path, False, "eod.csv"), COLUMNS)
+    with pytest.raises(LoadError, match=rf"eod.csv: line {line}: expected 3 columns, found 1"):
+        scanned.raise_first_problem("eod.csv")
+
+
+def test_a_quoted_end_of_data_line_is_data() -> None:
+    lines = [b'1,"a\n', b"\\.\n", b'b",c\n']
+    scanned = scan_csv(iter(lines), "q.csv", COLUMNS)
+    scanned.raise_first_problem("q.csv")
+    assert scanned.rows == 1
