@@ -69,7 +69,7 @@ def first_bad_row_query(
     params: list[Any] = []
     for column in system.required:
         name = system.columns[column]
-        conditions.append(f"{name} is null or {name} = ''")
+        conditions.append(f"{name} is null or trim({name}) = ''")  # blank, as staging sees it
     for name in system.columns.values():
         conditions.append(f"length({name}) > {system.max_field_length}")
     for column, pattern in system.patterns.items():
@@ -94,8 +94,15 @@ def first_bad_row_query(
 
 def _problem(system: SourceSystem, values: Sequence[Any]) -> tuple[str | None, str]:
     """The column and reason of a row the SQL found."""
-    problem = system.row_problem(dict(zip(system.header, values, strict=True)))
-    return problem if problem else (None, "the row breaks a rule")
+    row = dict(zip(system.header, values, strict=True))
+    problem = system.row_problem(row)
+    if problem:
+        return problem
+    blank = (name for name in system.required if (row.get(name) or "").strip(" ") == "")
+    column = next(blank, None)
+    return (
+        (column, "the value is blank (only spaces)") if column else (None, "the row breaks a rule")
+    )
 
 
 def validate_stage(

@@ -120,6 +120,11 @@ OUT_OF_RANGE = {
     "date_1900": ("InvoiceDate", "1900-01-01 00:00:00"),
     "date_2030": ("InvoiceDate", "2030-06-01 12:00:00"),
     "unknown_country": ("Country", "Narnia"),
+    # Loader and staging trim alike (SQL trim(): spaces only), hostile round items 4 and 5.
+    "country_with_tab": ("Country", "United Kingdom\t"),
+    "country_with_nbsp": ("Country", "\u00a0France"),
+    "blank_invoice": ("Invoice", "   "),
+    "blank_stock_code": ("StockCode", " "),
 }
 """Values that fit the raw text rules but not the warehouse (issue 10): each on line 5."""
 
@@ -149,6 +154,10 @@ CORPUS = [
     ("date_2030", r"date_2030.csv: line 5, column InvoiceDate: '2030-06-01 12:00:00' is outside"),
     ("unknown_country", r"unknown_country.csv: line 5, column Country: 'Narnia' is not a known"
                         r" country: add it to seeds/country_codes.csv"),
+    ("country_with_tab", r"tab.csv: line 5, column Country: 'United Kingdom\\t' has a tab, no-"),
+    ("country_with_nbsp", r"nbsp.csv: line 5, column Country: '\\xa0France' has a tab, no-"),
+    ("blank_invoice", r"blank_invoice.csv: line 5, column Invoice: the value is blank"),
+    ("blank_stock_code", r"stock_code.csv: line 5, column StockCode: the value is blank"),
     ("xlsx_out_of_range", r"big.xlsx: line 3, column Quantity: '1000000000000' is out of range"),
     # One rule for both engines, by physical line.
     ("nul_byte", r"nul_byte.csv: line 4, column Description: the text holds a NUL byte"),
