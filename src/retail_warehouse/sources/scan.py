@@ -13,6 +13,10 @@ engines, and numbers everything by physical line (a line ends with LF; line 1 is
 * a line holding only ``\\.`` fails at its line ("expected N columns, found 1", as DuckDB
   says): PostgreSQL's ``COPY`` reads it as the end of the data, even in CSV format, and would
   silently drop every line after it;
+* **quotes** follow one rule (RFC 4180, which PostgreSQL and DuckDB read differently when it
+  is broken): a ``"`` inside a value that does not start with one, text after a closing
+  quote, or a quote never closed fails at its line and column (DuckDB kept ``x"y`` as it is,
+  PostgreSQL opened a quoted value there);
 * a **line longer than** ``MAX_LINE_BYTES`` (or a record, lines joined by a quoted value)
   fails the file at its line, found while reading in chunks, before the line is in memory or
   an engine reads it.
@@ -82,7 +86,7 @@ class ScannedCsv:
     """(row, line, column) of records holding a NUL byte."""
     line_problems: list[tuple[int, str | None, str]] = field(default_factory=list)
     """(line, column, problem) of records no engine may read its own way: a line holding
-    only ``\\.`` (PostgreSQL's end of data)."""
+    only ``\\.`` (PostgreSQL's end of data), quotes that break the rule."""
     _shifts: list[tuple[int, int]] = field(default_factory=list)
     """(row, line - row): where a row stops being on line ``row + 1`` (after a multi-line
     quoted value)."""
@@ -232,6 +236,52 @@ def end_of_data_problem(columns: Sequence[str]) -> str:
 
 
 NUL_BYTE = "the text holds a NUL byte (0x00)"
+STRAY_QUOTE = (
+    "a '\"' inside a value that is not quoted: quote the whole value and double each '\"' in it"
+)
+TEXT_AFTER_QUOTE = "text after the closing '\"' of a quoted value: double each '\"' inside it"
+UNCLOSED_QUOTE = "a quoted value is not closed (a '\"' is missing)"
+_GOOD_QUOTED_LINE = re.compile(
+    rb'(?:"(?:[^"\n]|"")*"|[^,"\n]*)(?:,(?:"(?:[^"\n]|"")*"|[^,"\n]*))*\r?'
+)
+"""A line whose quotes follow the rule and close on the line (the quick scan's test)."""
+
+
+def quote_problem(raw: bytes, columns: Sequence[str]) -> tuple[int, str | None, str] | None:
+    """Where the quotes of a record break the rule, as (line within the record, column,
+    problem): a ``"`` inside a value that does not start with one, text after a closing
+    quote, or a quote never closed. ``None`` when they follow it."""
+    text = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+    position = 0
+    index = 0
+    while True:
+        if text.startswith(b'"', position):
+            end = position + 1
+            while (end := text.find(b'"', end)) != -1 and text.startswith(b'"', end + 1):
+                end += 2
+            if end == -1:
+                return _quote_place(raw, position, index, columns, UNCLOSED_QUOTE)
+            position = end + 1
+            if position < len(text) and not text.startswith(b",", position):
+                return _quote_place(raw, position, index, columns, TEXT_AFTER_QUOTE)
+        else:
+            comma = text.find(b",", position)
+            stop = len(text) if comma == -1 else comma
+            quote = text.find(b'"', position, stop)
+            if quote != -1:
+                return _quote_place(raw, quote, index, columns, STRAY_QUOTE)
+            position = stop
+        if position >= len(text):
+            return None
+        position += 1
+        index += 1
+
+
+def _quote_place(
+    raw: bytes, position: int, index: int, columns: Sequence[str], problem: str
+) -> tuple[int, str | None, str]:
+    column = columns[index] if index < len(columns) else None
+    return raw.count(b"\n", 0, position), column, problem
 
 
 def scan_csv(
@@ -264,6 +314,9 @@ def scan_csv(
             scanned.nul_rows.append((record.row_number, record.line, column))
         if is_end_of_data_marker(record.raw):
             scanned.line_problems.append((record.line, None, end_of_data_problem(columns)))
+        if b'"' in record.raw and (found := quote_problem(record.raw, columns)):
+            offset, column, problem = found
+            scanned.line_problems.append((record.line + offset, column, problem))
         scanned.rows = record.row_number
         scanned.data_bytes = position
         if record.line != record.row_number + 1 and (
@@ -429,8 +482,14 @@ class _OpenLine:
 
 def _needs_precise_scan(lines: bytes) -> bool:
     """Whether complete lines hold something the quick scan leaves to ``scan_csv``: a line
-    that is only ``\\.``."""
-    return b"\\." in lines and _END_OF_DATA_LINE.search(lines) is not None
+    that is only ``\\.``, or a line whose quotes break the rule or do not close on it."""
+    if b"\\." in lines and _END_OF_DATA_LINE.search(lines) is not None:
+        return True
+    if b'"' not in lines:
+        return False
+    return any(
+        b'"' in line and _GOOD_QUOTED_LINE.fullmatch(line) is None for line in lines.split(b"\n")
+    )
 
 
 # --- why a bulk reader refused a text file ---------------------------------------------------

@@ -106,6 +106,9 @@ def _corpus_file(folder: Path, kind: str) -> Path:
         path.write_text("".join(lines[:3]) + "\\.\n" + "".join(lines[3:]), encoding="utf-8")
     elif kind == "end_of_data_marker_last":
         path.write_text("".join(lines) + "\\.\n", encoding="utf-8")
+    elif kind in QUOTE_DAMAGE:
+        bad = lines[3].replace("GREEN PAPER FLAGS", QUOTE_DAMAGE[kind])
+        path.write_text("".join([*lines[:3], bad, *lines[4:]]), encoding="utf-8")
     elif kind == "html_page":
         path = folder / "export.csv"
         path.write_text("<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n")
@@ -127,6 +130,16 @@ OUT_OF_RANGE = {
     "blank_stock_code": ("StockCode", " "),
 }
 """Values that fit the raw text rules but not the warehouse (issue 10): each on line 5."""
+
+
+QUOTE_DAMAGE = {
+    "stray_quote": 'GREEN "PAPER FLAGS',
+    "quotes_inside_value": 'GREEN "PAPER" FLAGS',
+    "text_after_quote": '"GREEN PAPER" FLAGS',
+    "unclosed_quote": '"GREEN PAPER FLAGS',
+}
+"""Quotes the engines read differently (a quote inside a value that is not quoted, text after
+a closing quote, a quote never closed): each in the Description of line 4."""
 
 
 CORPUS = [
@@ -167,6 +180,10 @@ CORPUS = [
     ("lone_cr_in_data", r"lone_cr_in_data.csv: line 5: a carriage return \(CR\) without a line"),
     ("end_of_data_marker", r"end_of_data_marker.csv: line 4: expected 8 columns, found 1"),
     ("end_of_data_marker_last", r"end_of_data_marker_last.csv: line 8: expected 8 columns, found"),
+    ("stray_quote", r"stray_quote.csv: line 4, column Description: a '\"' inside a value that"),
+    ("quotes_inside_value", r"value.csv: line 4, column Description: a '\"' inside a value that"),
+    ("text_after_quote", r"quote.csv: line 4, column Description: text after the closing '\"'"),
+    ("unclosed_quote", r"unclosed_quote.csv: line 4, column Description: a quoted value is not"),
     ("gzip_in_gzip", r"twice.csv.gz: holds another gzip file inside \(compressed twice\)"),
     ("html_page", r"export.csv: line 1: this is an HTML or XML page, not a CSV export"),
 ]  # fmt: skip
