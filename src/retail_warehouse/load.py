@@ -38,7 +38,7 @@ import psycopg2
 
 from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import LOAD_LOG, REJECTS_TABLE, STAGE_TABLE, Warehouse, open_warehouse
-from retail_warehouse.errors import LoadError
+from retail_warehouse.errors import LoadError, escape_unprintable
 from retail_warehouse.load_log import (
     Attempt,
     finish_load,
@@ -155,7 +155,7 @@ def _run_load(
 ) -> _Outcome:
     """Fetch, check, stage, validate and insert; returns what happened."""
     local = fetch(attempt.source, cache_dir, progress, system.check_download)
-    attempt.source_file = local.name
+    attempt.source_file = escape_unprintable(local.name)
     attempt.file_sha256 = file_sha256(local)
     attempt.file_bytes = local.stat().st_size
     if not options.replace and (

@@ -462,3 +462,31 @@ def test_a_tpch_value_out_of_bounds_fails_with_line_and_column(
     with pytest.raises(LoadError, match=rf"^{table}\.tbl: line 2, column {column}: .*{expected}"):
         load_feed(tpch.load_order(tpch.table_files(bad)), target.name, settings=target.settings)
     assert _tpch_rows(target) == before
+
+
+@pytest.mark.parametrize("name", ["evil\nname.csv", "red\x1b[31mname.csv"])
+def test_a_file_name_with_control_characters_is_escaped(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    name: str,
+) -> None:
+    """Hostile round item 14: a source named 'evil<newline>name.csv' printed a two-line
+    message and was stored with the newline in load_log; ESC[31m reached the terminal raw.
+    Names are shown and stored with anything not printable escaped, as headers are."""
+    shown = name.replace("\n", "\\n").replace("\x1b", "\\x1b")
+    rows = [list(row) for row in ROWS]
+    rows[1][3] = "lots"  # line 3
+    bad = write_csv(tmp_path / name, rows)
+    with pytest.raises(LoadError) as raised:
+        target.load(bad)
+    assert str(raised.value) == f"{shown}: line 3, column Quantity: 'lots' is not an integer"
+    good = write_csv(tmp_path / ("good " + name))
+    result = target.load(good)
+    assert result.source_file == "good " + shown
+    assert "\n" not in result.summary() and "\x1b" not in result.summary()
+    stored = target.query("select source_file, source, message from {schema}.load_log")
+    assert [row[0] for row in stored] == [shown, "good " + shown]
+    assert all("\n" not in text and "\x1b" not in text for row in stored for text in row if text)
+    assert {
+        row[0] for row in target.query("select distinct source_file from {schema}.invoice_lines")
+    } == {"good " + shown}
