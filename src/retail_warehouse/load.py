@@ -38,7 +38,7 @@ import psycopg2
 
 from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import LOAD_LOG, REJECTS_TABLE, STAGE_TABLE, Warehouse, open_warehouse
-from retail_warehouse.errors import LoadError
+from retail_warehouse.errors import LoadError, escape_unprintable
 from retail_warehouse.load_log import (
     Attempt,
     finish_load,
@@ -53,6 +53,7 @@ from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, fetch, file_sha256
 from retail_warehouse.sources.quarantine import Rejected, screen_csv
 from retail_warehouse.sources.scan import rescan, scan_input
 from retail_warehouse.stage import (
+    check_row_count,
     create_stage,
     find_rejects,
     stage_file,
@@ -154,7 +155,7 @@ def _run_load(
 ) -> _Outcome:
     """Fetch, check, stage, validate and insert; returns what happened."""
     local = fetch(attempt.source, cache_dir, progress, system.check_download)
-    attempt.source_file = local.name
+    attempt.source_file = escape_unprintable(local.name)
     attempt.file_sha256 = file_sha256(local)
     attempt.file_bytes = local.stat().st_size
     if not options.replace and (
@@ -171,6 +172,7 @@ def _run_load(
             staged = staged_rows(warehouse)
             if staged != scanned.rows and not scanned.precise:
                 scanned = rescan(csv_input, system.header)  # a quoted value spans lines
+            check_row_count(warehouse, csv_input.display_name, staged, scanned.rows)
             rejects = find_rejects(warehouse, system, screened, scanned.line_of_row)
             stage_rejects(warehouse, rejects)
             rows = staged - len(rejects)

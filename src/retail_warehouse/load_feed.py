@@ -17,7 +17,7 @@ import psycopg2
 
 from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import STAGE_TABLE, Warehouse, open_warehouse
-from retail_warehouse.errors import LoadError
+from retail_warehouse.errors import LoadError, escape_unprintable
 from retail_warehouse.load import close_quietly, find_loaded, insert_raw
 from retail_warehouse.load_log import (
     Attempt,
@@ -62,7 +62,8 @@ def load_feed(
         schema = settings.raw_schema
         clock = time.perf_counter()
         attempts = [
-            (system, path, Attempt(str(path), path.name, utc_now())) for system, path in files
+            (system, path, Attempt(str(path), escape_unprintable(path.name), utc_now()))
+            for system, path in files
         ]
         current = attempts[0][2] if attempts else None
         skipped: dict[str, int] = {}

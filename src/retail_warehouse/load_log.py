@@ -10,6 +10,7 @@ import duckdb
 import psycopg2
 
 from retail_warehouse.engines import LOAD_LOG, Warehouse
+from retail_warehouse.errors import escape_unprintable
 
 
 @dataclass
@@ -50,15 +51,15 @@ def record_load(
     """Insert one row into ``load_log``."""
     values = [
         load_id,
-        attempt.source,
-        attempt.source_file,
+        escape_unprintable(attempt.source),  # one line each, no control sequences
+        escape_unprintable(attempt.source_file),
         attempt.file_sha256,
         attempt.file_bytes,
         rows_loaded,
         attempt.started_at,
         utc_now(),
         status,
-        message,
+        None if message is None else escape_unprintable(message),
         rows_quarantined,
         rows_already_loaded,
     ]

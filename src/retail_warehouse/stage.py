@@ -69,7 +69,7 @@ def first_bad_row_query(
     params: list[Any] = []
     for column in system.required:
         name = system.columns[column]
-        conditions.append(f"{name} is null or {name} = ''")
+        conditions.append(f"{name} is null or trim({name}) = ''")  # blank, as staging sees it
     for name in system.columns.values():
         conditions.append(f"length({name}) > {system.max_field_length}")
     for column, pattern in system.patterns.items():
@@ -94,8 +94,15 @@ def first_bad_row_query(
 
 def _problem(system: SourceSystem, values: Sequence[Any]) -> tuple[str | None, str]:
     """The column and reason of a row the SQL found."""
-    problem = system.row_problem(dict(zip(system.header, values, strict=True)))
-    return problem if problem else (None, "the row breaks a rule")
+    row = dict(zip(system.header, values, strict=True))
+    problem = system.row_problem(row)
+    if problem:
+        return problem
+    blank = (name for name in system.required if (row.get(name) or "").strip(" ") == "")
+    column = next(blank, None)
+    return (
+        (column, "the value is blank (only spaces)") if column else (None, "the row breaks a rule")
+    )
 
 
 def validate_stage(
@@ -181,9 +188,23 @@ def stage_file(
     scanned = scan_input(csv_input, system.header, progress)
     scanned.raise_first_problem(csv_input.display_name)
     create_stage(warehouse, system, scanned.trimmed(csv_input, folder))
-    if staged_rows(warehouse) != scanned.rows and not scanned.precise:
+    staged = staged_rows(warehouse)
+    if staged != scanned.rows and not scanned.precise:
         scanned = rescan(csv_input, system.header)  # a quoted value spans lines
+    check_row_count(warehouse, csv_input.display_name, staged, scanned.rows)
     return validate_stage(warehouse, system, csv_input.display_name, file_line(scanned, csv_input))
+
+
+def check_row_count(warehouse: Warehouse, file_name: str, staged: int, scanned: int) -> None:
+    """Fail when the engine read another number of rows than the scan counted: a bulk reader
+    that stopped early (PostgreSQL's ``COPY`` ends at a line ``\\.``) or split the file
+    otherwise must never load part of a file as if it were all of it."""
+    if staged != scanned:
+        raise LoadError(
+            f"{file_name}: {warehouse.target} read {staged:,} data rows but the file has "
+            f"{scanned:,}; nothing was loaded (the engine split the file differently: "
+            "please report it)"
+        )
 
 
 def file_line(scanned: ScannedCsv, csv_input: CsvInput) -> Callable[[int], int]:

@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from retail_warehouse.errors import LoadError
+from retail_warehouse.errors import LoadError, escape_unprintable
 
 DEFAULT_CACHE_DIR = Path("data")
 """Downloads are kept here, relative to the current directory (git-ignored)."""
@@ -104,8 +104,9 @@ def cache_path(url: str, cache_dir: Path) -> Path:
 
 
 def source_file_name(source: str) -> str:
-    """The file name recorded for a source: the path's base name or the cached download's."""
-    return cached_file_name(source) if is_url(source) else Path(source).name
+    """The file name recorded for a source: the path's base name or the cached download's,
+    with anything not printable escaped (``errors.escape_unprintable``)."""
+    return escape_unprintable(cached_file_name(source) if is_url(source) else Path(source).name)
 
 
 PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))

@@ -144,6 +144,9 @@ def bounds() -> Bounds:
     )
 
 
+BLANK_VALUE = "the value is blank (only spaces)"
+"""The problem of a required value that staging's ``trim()`` would turn into ''."""
+
 _COMPILED = {column: re.compile(pattern) for column, pattern in VALUE_PATTERNS.items()}
 _DECIMAL = re.compile(r"^-?[0-9]+\.[0-9]+$")
 
@@ -174,10 +177,19 @@ def is_real_datetime(value: str) -> bool:
     return True
 
 
+def sql_trim(value: str) -> str:
+    """``value`` as staging's SQL ``trim()`` leaves it: without leading and trailing spaces,
+    and only spaces (a tab or a no-break space stays, on every engine). The loader's rules
+    use this, never ``str.strip()``, so a value they accept is the value staging sees."""
+    return value.strip(" ")
+
+
 def value_problem(column: str, value: str | None) -> str | None:
     """What is wrong with one raw value, or ``None`` if it is acceptable."""
     if value is None or value == "":
         return "the value is empty" if column in REQUIRED_COLUMNS else None
+    if column in REQUIRED_COLUMNS and sql_trim(value) == "":
+        return BLANK_VALUE
     if len(value) > MAX_FIELD_LENGTH:
         return (
             f"the value is {len(value):,} characters long (more than {MAX_FIELD_LENGTH:,}; "
@@ -210,7 +222,13 @@ def _range_problem(column: str, value: str) -> str | None:
                 f"{value!r} is outside the plausible dates {limits.first_invoice_date} to "
                 f"{limits.last_invoice_date} ({var})"
             )
-    if column == "Country" and value.strip() not in seed_column(COUNTRY_SEED, "country"):
+    countries = seed_column(COUNTRY_SEED, "country") if column == "Country" else ()
+    if column == "Country" and sql_trim(value) not in countries:
+        if value.strip() in countries:
+            return (
+                f"{value!r} has a tab, no-break space or other invisible character around "
+                "the name (staging trims spaces only): remove it"
+            )
         return (
             f"{value!r} is not a known country: add it to seeds/{COUNTRY_SEED}.csv "
             "(with its ISO code) and run dbt seed"

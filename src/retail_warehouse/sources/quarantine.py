@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retail_warehouse.sources.files import CsvInput, open_input
-from retail_warehouse.sources.scan import BLANK_LINE, NUL_BYTE, is_blank, nul_column, records
+from retail_warehouse.sources.scan import (
+    BLANK_LINE,
+    NUL_BYTE,
+    is_blank,
+    nul_column,
+    quote_problem,
+    records,
+)
 
 MAX_RAW_TEXT = 2000
 """Longest raw line kept in the quarantine table (longer ones are cut)."""
@@ -68,6 +75,9 @@ def screen_record(
     if b"\x00" in raw:
         column = nul_column(raw, columns)
         return None, Rejected(row_number, line, column, NUL_BYTE, None, _lenient(raw))
+    if b'"' in raw and (found := quote_problem(raw, columns)):
+        _, column, reason = found
+        return None, Rejected(row_number, line, column, reason, None, _lenient(raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -10,6 +10,13 @@ engines, and numbers everything by physical line (a line ends with LF; line 1 is
   blank lines at the **end** of the file are ignored on both engines;
 * a quoted value may span lines; ``ScannedCsv.line_of_row`` maps a data row to the line it
   starts on, so messages name physical lines even after such a value;
+* a line holding only ``\\.`` fails at its line ("expected N columns, found 1", as DuckDB
+  says): PostgreSQL's ``COPY`` reads it as the end of the data, even in CSV format, and would
+  silently drop every line after it;
+* **quotes** follow one rule (RFC 4180, which PostgreSQL and DuckDB read differently when it
+  is broken): a ``"`` inside a value that does not start with one, text after a closing
+  quote, or a quote never closed fails at its line and column (DuckDB kept ``x"y`` as it is,
+  PostgreSQL opened a quoted value there);
 * a **line longer than** ``MAX_LINE_BYTES`` (or a record, lines joined by a quoted value)
   fails the file at its line, found while reading in chunks, before the line is in memory or
   an engine reads it.
@@ -77,6 +84,9 @@ class ScannedCsv:
     """Rows that are blank lines between data lines (a problem unless set aside)."""
     nul_rows: list[tuple[int, int, str | None]] = field(default_factory=list)
     """(row, line, column) of records holding a NUL byte."""
+    line_problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+    """(line, column, problem) of records no engine may read its own way: a line holding
+    only ``\\.`` (PostgreSQL's end of data), quotes that break the rule."""
     _shifts: list[tuple[int, int]] = field(default_factory=list)
     """(row, line - row): where a row stops being on line ``row + 1`` (after a multi-line
     quoted value)."""
@@ -85,6 +95,7 @@ class ScannedCsv:
         """Fail on the first blank middle line or NUL byte (a normal load)."""
         problems = [(self.line_of_row(row), None, BLANK_LINE) for row in self.blank_rows]
         problems += [(line, column, NUL_BYTE) for _, line, column in self.nul_rows]
+        problems += self.line_problems
         if problems:
             line, column, reason = min(problems, key=lambda problem: problem[0])
             raise LoadError(problem_message(file_name, line, column, reason))
@@ -207,7 +218,70 @@ def lone_cr_message(file_name: str, line: int) -> str:
 
 
 BLANK_LINE = "the line is empty (a blank line between data lines)"
+_END_OF_DATA_LINE = re.compile(rb"^\\\.\r?$", re.MULTILINE)
+
+
+def is_end_of_data_marker(raw: bytes) -> bool:
+    """A record that is only ``\\.`` (and its line end): PostgreSQL's ``COPY`` reads it as
+    the end of the data, even in CSV format, and ignores every line after it."""
+    return raw.rstrip(b"\r\n") == b"\\."
+
+
+def end_of_data_problem(columns: Sequence[str]) -> str:
+    """The problem of a line holding only ``\\.`` (DuckDB's words for a one-field line)."""
+    return (
+        f"expected {len(columns)} columns, found 1 (a line holding only '\\.', which "
+        "PostgreSQL reads as the end of the data)"
+    )
+
+
 NUL_BYTE = "the text holds a NUL byte (0x00)"
+STRAY_QUOTE = (
+    "a '\"' inside a value that is not quoted: quote the whole value and double each '\"' in it"
+)
+TEXT_AFTER_QUOTE = "text after the closing '\"' of a quoted value: double each '\"' inside it"
+UNCLOSED_QUOTE = "a quoted value is not closed (a '\"' is missing)"
+_GOOD_QUOTED_LINE = re.compile(
+    rb'(?:"(?:[^"\n]|"")*"|[^,"\n]*)(?:,(?:"(?:[^"\n]|"")*"|[^,"\n]*))*\r?'
+)
+"""A line whose quotes follow the rule and close on the line (the quick scan's test)."""
+
+
+def quote_problem(raw: bytes, columns: Sequence[str]) -> tuple[int, str | None, str] | None:
+    """Where the quotes of a record break the rule, as (line within the record, column,
+    problem): a ``"`` inside a value that does not start with one, text after a closing
+    quote, or a quote never closed. ``None`` when they follow it."""
+    text = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+    position = 0
+    index = 0
+    while True:
+        if text.startswith(b'"', position):
+            end = position + 1
+            while (end := text.find(b'"', end)) != -1 and text.startswith(b'"', end + 1):
+                end += 2
+            if end == -1:
+                return _quote_place(raw, position, index, columns, UNCLOSED_QUOTE)
+            position = end + 1
+            if position < len(text) and not text.startswith(b",", position):
+                return _quote_place(raw, position, index, columns, TEXT_AFTER_QUOTE)
+        else:
+            comma = text.find(b",", position)
+            stop = len(text) if comma == -1 else comma
+            quote = text.find(b'"', position, stop)
+            if quote != -1:
+                return _quote_place(raw, quote, index, columns, STRAY_QUOTE)
+            position = stop
+        if position >= len(text):
+            return None
+        position += 1
+        index += 1
+
+
+def _quote_place(
+    raw: bytes, position: int, index: int, columns: Sequence[str], problem: str
+) -> tuple[int, str | None, str]:
+    column = columns[index] if index < len(columns) else None
+    return raw.count(b"\n", 0, position), column, problem
 
 
 def scan_csv(
@@ -238,6 +312,11 @@ def scan_csv(
         if b"\x00" in record.raw:
             column = nul_column(record.raw, columns)
             scanned.nul_rows.append((record.row_number, record.line, column))
+        if is_end_of_data_marker(record.raw):
+            scanned.line_problems.append((record.line, None, end_of_data_problem(columns)))
+        if b'"' in record.raw and (found := quote_problem(record.raw, columns)):
+            offset, column, problem = found
+            scanned.line_problems.append((record.line + offset, column, problem))
         scanned.rows = record.row_number
         scanned.data_bytes = position
         if record.line != record.row_number + 1 and (
@@ -327,6 +406,7 @@ def _quick_scan(
     size = 0
     run = 0
     last = b"\n"
+    open_line = _OpenLine()
     while chunk := handle.read(CHUNK):
         first_end = chunk.find(b"\n")
         if run + (len(chunk) if first_end == -1 else first_end) > MAX_LINE_BYTES:
@@ -340,16 +420,76 @@ def _quick_scan(
             or b"\n\r\n" in joined
         ):
             return None
+        if not open_line.take(chunk, first_end):
+            return None
         lines += chunk.count(b"\n")
         size += len(chunk)
         last = chunk[-2:]
         meter.update(lines, done + size)
-    if last.endswith(b"\r"):
-        return None  # a CR at the very end, without LF
+    if last.endswith(b"\r") or not open_line.finish():
+        return None  # a CR at the very end, without LF; a last line to look at closely
     if size and not last.endswith(b"\n"):
         lines += 1  # a last line without a line end
     meter.finish(lines, done + size)
     return ScannedCsv(rows=lines, data_bytes=size, precise=False)
+
+
+class _OpenLine:
+    """The quick scan's view of whole lines across chunks: complete lines go to
+    ``_needs_precise_scan``; the start of the line still open at a chunk's end is kept, up to
+    ``CARRIED_BYTES`` (a longer line is never only ``\\.``; only whether it holds a quote is
+    remembered), so a long line is never held in memory."""
+
+    CARRIED_BYTES = 1 << 16
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.long = False
+        self.long_quoted = False
+
+    def _keep(self, rest: bytes) -> None:
+        self.long = len(rest) > self.CARRIED_BYTES
+        self.long_quoted = self.long and b'"' in rest
+        self.carry = b"" if self.long else rest
+
+    def take(self, chunk: bytes, first_end: int) -> bool:
+        """Take the next chunk (``first_end``: its first LF, or -1); False when the precise
+        scan is needed."""
+        if first_end == -1:
+            if self.long:
+                self.long_quoted = self.long_quoted or b'"' in chunk
+            else:
+                self._keep(self.carry + chunk)
+            return True
+        cut = chunk.rfind(b"\n") + 1
+        if self.long:
+            if self.long_quoted or b'"' in chunk[:first_end]:
+                return False
+            complete = chunk[first_end + 1 : cut]
+        else:
+            complete = self.carry + chunk[:cut]
+        if _needs_precise_scan(complete):
+            return False
+        self._keep(chunk[cut:])
+        return True
+
+    def finish(self) -> bool:
+        """The last line (without a line end); False when the precise scan is needed."""
+        if self.long:
+            return not self.long_quoted
+        return not _needs_precise_scan(self.carry)
+
+
+def _needs_precise_scan(lines: bytes) -> bool:
+    """Whether complete lines hold something the quick scan leaves to ``scan_csv``: a line
+    that is only ``\\.``, or a line whose quotes break the rule or do not close on it."""
+    if b"\\." in lines and _END_OF_DATA_LINE.search(lines) is not None:
+        return True
+    if b'"' not in lines:
+        return False
+    return any(
+        b'"' in line and _GOOD_QUOTED_LINE.fullmatch(line) is None for line in lines.split(b"\n")
+    )
 
 
 # --- why a bulk reader refused a text file ---------------------------------------------------

@@ -18,9 +18,12 @@ from raw_files import HEADER, ROWS, csv_text, write_csv, write_xlsx
 from test_loader import Target, pg_database, target  # noqa: F401
 from tpch_files import tbl_text, with_value, write_folder
 
+from retail_warehouse import stage
+from retail_warehouse.engines import STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
 from retail_warehouse.load_feed import load_feed
-from retail_warehouse.sources import tpch
+from retail_warehouse.sources import SourceSystem, tpch
+from retail_warehouse.sources.files import CsvInput
 
 
 def _lines() -> list[str]:
@@ -99,6 +102,13 @@ def _corpus_file(folder: Path, kind: str) -> Path:
     elif kind == "gzip_in_gzip":
         path = folder / "twice.csv.gz"
         path.write_bytes(gzip.compress(gzip.compress("".join(lines).encode("utf-8"))))
+    elif kind == "end_of_data_marker":  # PostgreSQL's COPY ends the data at a line '\.'
+        path.write_text("".join(lines[:3]) + "\\.\n" + "".join(lines[3:]), encoding="utf-8")
+    elif kind == "end_of_data_marker_last":
+        path.write_text("".join(lines) + "\\.\n", encoding="utf-8")
+    elif kind in QUOTE_DAMAGE:
+        bad = lines[3].replace("GREEN PAPER FLAGS", QUOTE_DAMAGE[kind])
+        path.write_text("".join([*lines[:3], bad, *lines[4:]]), encoding="utf-8")
     elif kind == "html_page":
         path = folder / "export.csv"
         path.write_text("<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n")
@@ -113,8 +123,23 @@ OUT_OF_RANGE = {
     "date_1900": ("InvoiceDate", "1900-01-01 00:00:00"),
     "date_2030": ("InvoiceDate", "2030-06-01 12:00:00"),
     "unknown_country": ("Country", "Narnia"),
+    # Loader and staging trim alike (SQL trim(): spaces only), hostile round items 4 and 5.
+    "country_with_tab": ("Country", "United Kingdom\t"),
+    "country_with_nbsp": ("Country", "\u00a0France"),
+    "blank_invoice": ("Invoice", "   "),
+    "blank_stock_code": ("StockCode", " "),
 }
 """Values that fit the raw text rules but not the warehouse (issue 10): each on line 5."""
+
+
+QUOTE_DAMAGE = {
+    "stray_quote": 'GREEN "PAPER FLAGS',
+    "quotes_inside_value": 'GREEN "PAPER" FLAGS',
+    "text_after_quote": '"GREEN PAPER" FLAGS',
+    "unclosed_quote": '"GREEN PAPER FLAGS',
+}
+"""Quotes the engines read differently (a quote inside a value that is not quoted, text after
+a closing quote, a quote never closed): each in the Description of line 4."""
 
 
 CORPUS = [
@@ -142,6 +167,10 @@ CORPUS = [
     ("date_2030", r"date_2030.csv: line 5, column InvoiceDate: '2030-06-01 12:00:00' is outside"),
     ("unknown_country", r"unknown_country.csv: line 5, column Country: 'Narnia' is not a known"
                         r" country: add it to seeds/country_codes.csv"),
+    ("country_with_tab", r"tab.csv: line 5, column Country: 'United Kingdom\\t' has a tab, no-"),
+    ("country_with_nbsp", r"nbsp.csv: line 5, column Country: '\\xa0France' has a tab, no-"),
+    ("blank_invoice", r"blank_invoice.csv: line 5, column Invoice: the value is blank"),
+    ("blank_stock_code", r"stock_code.csv: line 5, column StockCode: the value is blank"),
     ("xlsx_out_of_range", r"big.xlsx: line 3, column Quantity: '1000000000000' is out of range"),
     # One rule for both engines, by physical line.
     ("nul_byte", r"nul_byte.csv: line 4, column Description: the text holds a NUL byte"),
@@ -149,6 +178,12 @@ CORPUS = [
     ("blank_line_crlf", r"blank_line_crlf.csv: line 4: the line is empty"),
     ("lone_cr", r"lone_cr.csv: line 1: a carriage return \(CR\) without a line feed"),
     ("lone_cr_in_data", r"lone_cr_in_data.csv: line 5: a carriage return \(CR\) without a line"),
+    ("end_of_data_marker", r"end_of_data_marker.csv: line 4: expected 8 columns, found 1"),
+    ("end_of_data_marker_last", r"end_of_data_marker_last.csv: line 8: expected 8 columns, found"),
+    ("stray_quote", r"stray_quote.csv: line 4, column Description: a '\"' inside a value that"),
+    ("quotes_inside_value", r"value.csv: line 4, column Description: a '\"' inside a value that"),
+    ("text_after_quote", r"quote.csv: line 4, column Description: text after the closing '\"'"),
+    ("unclosed_quote", r"unclosed_quote.csv: line 4, column Description: a quoted value is not"),
     ("gzip_in_gzip", r"twice.csv.gz: holds another gzip file inside \(compressed twice\)"),
     ("html_page", r"export.csv: line 1: this is an HTML or XML page, not a CSV export"),
 ]  # fmt: skip
@@ -317,6 +352,34 @@ def test_quarantine_sets_aside_what_the_build_cannot_take(
     assert (result.rows_loaded, result.rows_quarantined) == (len(ROWS) - 2, 4)
 
 
+@pytest.mark.parametrize("quarantine", [False, True])
+def test_an_engine_that_reads_fewer_rows_than_the_file_has_fails(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    quarantine: bool,
+) -> None:
+    """The last guard against a bulk reader that stops early: the scan's row count and the
+    stage's must agree (here the scan is told not to look for PostgreSQL's end-of-data line,
+    and the engine is made to lose the last row)."""
+    lines = _lines()
+    path = tmp_path / "short.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    real = stage.create_stage
+
+    def losing(warehouse: Warehouse, system: SourceSystem, csv_input: CsvInput) -> None:
+        real(warehouse, system, csv_input)
+        last = len(lines) - 1
+        warehouse.execute(f"delete from {STAGE_TABLE} where {warehouse.row_number} = {last}")
+        warehouse.commit()
+
+    monkeypatch.setattr("retail_warehouse.stage.create_stage", losing)
+    monkeypatch.setattr("retail_warehouse.load.create_stage", losing)
+    with pytest.raises(LoadError, match=r"short.csv: \w+ read 5 data rows but the file has 6"):
+        target.load(path, quarantine=quarantine)
+    assert [entry[1] for entry in target.log()] == ["failed"]
+
+
 # --- the load log and the source (issue 10) ---------------------------------------------------
 
 
@@ -399,3 +462,31 @@ def test_a_tpch_value_out_of_bounds_fails_with_line_and_column(
     with pytest.raises(LoadError, match=rf"^{table}\.tbl: line 2, column {column}: .*{expected}"):
         load_feed(tpch.load_order(tpch.table_files(bad)), target.name, settings=target.settings)
     assert _tpch_rows(target) == before
+
+
+@pytest.mark.parametrize("name", ["evil\nname.csv", "red\x1b[31mname.csv"])
+def test_a_file_name_with_control_characters_is_escaped(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    name: str,
+) -> None:
+    """Hostile round item 14: a source named 'evil<newline>name.csv' printed a two-line
+    message and was stored with the newline in load_log; ESC[31m reached the terminal raw.
+    Names are shown and stored with anything not printable escaped, as headers are."""
+    shown = name.replace("\n", "\\n").replace("\x1b", "\\x1b")
+    rows = [list(row) for row in ROWS]
+    rows[1][3] = "lots"  # line 3
+    bad = write_csv(tmp_path / name, rows)
+    with pytest.raises(LoadError) as raised:
+        target.load(bad)
+    assert str(raised.value) == f"{shown}: line 3, column Quantity: 'lots' is not an integer"
+    good = write_csv(tmp_path / ("good " + name))
+    result = target.load(good)
+    assert result.source_file == "good " + shown
+    assert "\n" not in result.summary() and "\x1b" not in result.summary()
+    stored = target.query("select source_file, source, message from {schema}.load_log")
+    assert [row[0] for row in stored] == [shown, "good " + shown]
+    assert all("\n" not in text and "\x1b" not in text for row in stored for text in row if text)
+    assert {
+        row[0] for row in target.query("select distinct source_file from {schema}.invoice_lines")
+    } == {"good " + shown}

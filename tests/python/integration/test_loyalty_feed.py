@@ -21,6 +21,7 @@ import pytest
 from warehouse_helpers import BIN, REPO, pg_params, query_rows, run_command, throwaway_pg_database
 
 from retail_warehouse import load_feed
+from retail_warehouse.errors import LoadError
 from retail_warehouse.settings import from_env
 from retail_warehouse.sources.loyalty import feed_files
 from retail_warehouse.sources.loyalty_fixture import Fixture, make_fixture
@@ -360,3 +361,21 @@ def test_a_line_too_long_is_refused_at_its_line(fixture: Fixture, tmp_path: Path
     assert f"customers.csv: line 3: the line is longer than {MAX_LINE_BYTES:,} bytes" in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_an_end_of_data_line_in_transactions_is_refused_on_both_engines(
+    fixture: Fixture, tmp_path: Path, target: str
+) -> None:
+    """Hostile round: a line holding only '\\.' in transactions.csv made PostgreSQL's COPY stop
+    there and load the lines before it, exit 0; DuckDB refused the line. Both refuse it now."""
+    feed = fixture.write(tmp_path / "feed")
+    lines = (feed / "transactions.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(3, "\\.\n")  # line 4
+    (feed / "transactions.csv").write_text("".join(lines), encoding="utf-8")
+    with _database(target, "rw_loyalty_eod") as database:
+        env = _env(target, tmp_path, database)
+        with pytest.raises(
+            LoadError, match=r"transactions.csv: line 4: expected 4 columns, found 1"
+        ):
+            load_feed.load_feed(feed_files(feed), target, settings=from_env(env))

@@ -193,3 +193,22 @@ def test_location_and_problem_message() -> None:
 def test_values_the_build_cannot_take(column: str, value: str, expected: str | None) -> None:
     problem = value_problem(column, value)
     assert problem is None if expected is None else expected in (problem or "")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("Invoice", "   ", "the value is blank (only spaces)"),
+        ("StockCode", " ", "the value is blank (only spaces)"),
+        ("Country", "United Kingdom\t", "has a tab, no-break space or other invisible"),
+        ("Country", "\u00a0France", "has a tab, no-break space or other invisible"),
+        ("Country", "  France  ", None),  # staging's trim() removes spaces
+        ("Description", "   ", None),  # not required: staging makes it NULL
+    ],
+)
+def test_the_loader_trims_as_staging_does(column: str, value: str, expected: str | None) -> None:
+    """Hostile round items 4 and 5: the loader's checks used str.strip() (any whitespace) while
+    staging's SQL trim() removes spaces only, so a tab after a country or a key of spaces
+    passed the loader and broke (or slipped through) the build."""
+    problem = value_problem(column, value)
+    assert problem == expected if expected is None else expected in (problem or "")

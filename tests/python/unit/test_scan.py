@@ -18,6 +18,7 @@ from retail_warehouse.sources.scan import (
     is_blank,
     lone_cr_line,
     nul_column,
+    quote_problem,
     records,
     rescan,
     scan_csv,
@@ -109,3 +110,67 @@ def test_a_quote_never_closed_fails_at_the_limit() -> None:
     with pytest.raises(LoadError, match=r"f.csv: line 3: the line is longer than 100 bytes"):
         list(records(iter(lines), "f.csv", limit=100))
     assert len(list(records(iter(lines), "f.csv", limit=1000))) == 2
+
+
+@pytest.mark.parametrize(
+    ("before", "ending", "line"),
+    [
+        (0, b"\n", 3),  # the first data line after a short one
+        (CHUNK - 1, b"\n", 3),  # the marker split across two chunks
+        (CHUNK - 2, b"\r\n", 3),
+        (10, b"", 3),  # the last line, without a line end
+    ],
+)
+def test_an_end_of_data_line_fails_in_either_scan(
+    tmp_path: Path, before: int, ending: bytes, line: int
+) -> None:
+    """PostgreSQL's COPY stops at a line holding only '\\.' (even in CSV format): the scan
+    refuses it at its line, whichever chunk it falls in."""
+    first = b"1,x," + b"y" * max(before - len(b"A,B,C\n1,x,\n"), 0) + b"\n"
+    data = b"A,B,C\n" + first + b"\\." + ending + (b"2,y,z\n" if ending else b"")
+    path = tmp_path / "eod.csv"
+    path.write_bytes(data)
+    scanned = scan_input(CsvInput(path, False, "eod.csv"), COLUMNS)
+    with pytest.raises(LoadError, match=rf"eod.csv: line {line}: expected 3 columns, found 1"):
+        scanned.raise_first_problem("eod.csv")
+
+
+def test_a_quoted_end_of_data_line_is_data() -> None:
+    lines = [b'1,"a\n', b"\\.\n", b'b",c\n']
+    scanned = scan_csv(iter(lines), "q.csv", COLUMNS)
+    scanned.raise_first_problem("q.csv")
+    assert scanned.rows == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'1,x"y,z\n', (0, "B", "a '\"' inside a value that is not quoted")),
+        (b'1,x"y"z,w\n', (0, "B", "a '\"' inside a value that is not quoted")),
+        (b'1,"x"y,z\n', (0, "B", "text after the closing '\"'")),
+        (b'1,"a\nb"c,z\n', (1, "B", "text after the closing '\"'")),
+        (b'1,2,"open\n', (0, "C", "a quoted value is not closed")),
+        (b'1,"a ""b"" c",""\n', None),
+        (b'1,"two\nlines",x\r\n', None),
+        (b'"",,"x"', None),
+    ],
+)
+def test_quote_rule(raw: bytes, expected: tuple[int, str, str] | None) -> None:
+    """Hostile round item 8: one rule for quotes on both engines (DuckDB kept x"y as it was,
+    PostgreSQL opened a quoted value there)."""
+    found = quote_problem(raw, COLUMNS)
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert found[:2] == expected[:2] and found[2].startswith(expected[2])
+
+
+@pytest.mark.parametrize("before", [0, CHUNK - 3, CHUNK + 5])
+def test_a_stray_quote_fails_in_either_scan(tmp_path: Path, before: int) -> None:
+    first = b"1,x," + b"y" * before + b"\n"
+    path = tmp_path / "q.csv"
+    path.write_bytes(b"A,B,C\n" + first + b'2,a"b,c\n3,d,e\n')
+    scanned = scan_input(CsvInput(path, False, "q.csv"), COLUMNS)
+    with pytest.raises(LoadError, match=r"q.csv: line 3, column B: a '\"' inside a value"):
+        scanned.raise_first_problem("q.csv")
