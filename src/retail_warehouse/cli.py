@@ -17,16 +17,16 @@ import gc
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from retail_warehouse.build import format_generations, list_generations, run_build, run_rollback
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
 from retail_warehouse.load import load
-from retail_warehouse.load_feed import load_feed
+from retail_warehouse.load_feed import load_feed, record_refused_feed
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
-from retail_warehouse.settings import SERVING_TARGETS, TARGETS, from_env
-from retail_warehouse.sources import loyalty, tpch
+from retail_warehouse.settings import SERVING_TARGETS, TARGETS, Settings, from_env
+from retail_warehouse.sources import SourceSystem, loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.sources.tpch_slices import order_slice, slice_name
 from retail_warehouse.summary import format_summary, read_summary
@@ -219,7 +219,9 @@ def run_load(args: argparse.Namespace) -> int:
         )
         if args.orders_from is not None or args.orders_before is not None:
             folder = order_slice(folder, args.orders_from, args.orders_before)
-        files = tpch.load_order(tpch.table_files(folder))
+        files = _feed_files(
+            str(folder), args.target, settings, lambda: tpch.load_order(tpch.table_files(folder))
+        )
         for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
             print(file_result.summary())
         return 0
@@ -228,7 +230,12 @@ def run_load(args: argparse.Namespace) -> int:
     if args.source_system == "loyalty":
         if args.quarantine:
             raise LoadError("--quarantine is not available for the loyalty feed")
-        files = loyalty.feed_files(args.source)
+        files = _feed_files(
+            str(args.source or os.environ.get(loyalty.SOURCE_ENV_VAR, "")),
+            args.target,
+            settings,
+            lambda: loyalty.feed_files(args.source),
+        )
         for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
             print(file_result.summary())
         return 0
@@ -241,6 +248,24 @@ def run_load(args: argparse.Namespace) -> int:
     )
     print(result.summary())
     return 0
+
+
+FeedFiles = Sequence[tuple[SourceSystem, Path]]
+"""The files of a feed, each with its source system, in load order."""
+
+
+def _feed_files(
+    source: str, target: str, settings: Settings, find: Callable[[], FeedFiles]
+) -> FeedFiles:
+    """The files of a feed's folder (``find``); a folder refused as a whole (two files for
+    one name, a link out of it, a file that is not regular) leaves a 'failed' row in
+    ``load_log`` naming the folder, as every refused load does."""
+    try:
+        return find()
+    except LoadError as error:
+        if source:  # no folder given is a usage error, not a refused load
+            record_refused_feed(source, target, settings, str(error))
+        raise
 
 
 def run_summary(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ import psycopg2
 
 from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import STAGE_TABLE, Warehouse, open_warehouse
-from retail_warehouse.errors import LoadError, escape_unprintable
+from retail_warehouse.errors import LoadError, RetailWarehouseError, escape_unprintable
 from retail_warehouse.load import close_quietly, find_loaded, insert_raw
 from retail_warehouse.load_log import (
     Attempt,
@@ -201,3 +201,17 @@ def _insert_parked(
         warehouse, schema, attempt, "succeeded", message, rows_loaded=rows, in_transaction=True
     )
     return load_id
+
+
+def record_refused_feed(source: str, target: str, settings: Settings, message: str) -> None:
+    """A 'failed' row in ``load_log`` for a feed refused before any of its files was read
+    (a folder with two files for one name, a link out of the folder, a FIFO): every refused
+    load leaves that one trace, as a refused single file does (docs/sources.md). Best effort
+    and only while no build holds the warehouse; the refusal itself is raised by the caller."""
+    attempt = Attempt(escape_unprintable(source), escape_unprintable(Path(source).name), utc_now())
+    with contextlib.suppress(LoadError, RetailWarehouseError), hold_for_load(target, settings):
+        warehouse = open_warehouse(target, settings)
+        try:
+            record_failure(warehouse, settings.raw_schema, attempt, message)
+        finally:
+            warehouse.close()

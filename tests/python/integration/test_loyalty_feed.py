@@ -322,7 +322,8 @@ def test_a_second_customers_file_or_a_link_out_of_the_folder_is_refused(
 ) -> None:
     """Issue 27: a changed customers.csv.gz beside the loaded customers.csv was ignored
     ("already loaded ... nothing to do"), and a customers.csv linking to /etc/passwd had its
-    first line quoted in the message and load_log. Both are refused, nothing is recorded."""
+    first line quoted in the message and load_log. Both are refused, each with one 'failed'
+    row in load_log naming the problem and quoting nothing of the file."""
     feed = fixture.write(tmp_path / "feed")
     env = _env("duckdb", tmp_path, "unused")
     _load(env, "duckdb", feed)
@@ -341,7 +342,9 @@ def test_a_second_customers_file_or_a_link_out_of_the_folder_is_refused(
         log = query_rows(connection, "select status, coalesce(message, '') from raw.load_log")
     finally:
         connection.close()
-    assert [row[0] for row in log] == ["succeeded", "succeeded"]
+    assert [row[0] for row in log] == ["succeeded", "succeeded", "failed", "failed"]
+    assert "customers has 2 files" in log[2][1]
+    assert "a link to a file outside the folder" in log[3][1] and ":0:0:" not in log[3][1]
 
 
 def test_a_line_too_long_is_refused_at_its_line(fixture: Fixture, tmp_path: Path) -> None:
