@@ -43,6 +43,7 @@ from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import excerpt, problem_message
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.csv_checks import check_header, parse_header_line
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput, folder_file
 from retail_warehouse.sources.scan import read_problem
 
@@ -473,14 +474,15 @@ def _check_tbl_fields(layout: TableLayout, path: Path, name: str) -> None:
 
 
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
+    """Refuse a CSV whose header is not the table's columns (any case, spaces around names
+    ignored), with the rule every source follows (``csv_checks.header_problem``): a first
+    line sharing no column with the header (``/etc/passwd`` linked as ``region.csv``) is
+    never quoted, a wrong column name at most ``excerpt``'s 40 characters."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
-        first = handle.readline(1 << 16).strip().lstrip("\ufeff")
-    found = [field.strip().lower() for field in first.split(",")]
-    if found != list(layout.columns):
-        raise LoadError(
-            f"{name}: line 1: the header is {excerpt(first)}; expected {','.join(layout.columns)}"
-        )
+        first = handle.readline(1 << 16)
+    found = [field.strip().lower() for field in parse_header_line(first)]
+    check_header(found, name, layout.columns)
 
 
 def preparer(
