@@ -614,10 +614,38 @@ def table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+MIN_SCALE_FACTOR = Decimal("0.01")
+MAX_SCALE_FACTOR = Decimal("1000")
+"""The scale factors generated: from 0.01 (every table has rows; below it tpchgen-cli
+writes an empty supplier table) to 1000 (about 1 TB of text, already far past this machine's
+disk), with at most 2 decimals."""
+
+_SCALE_FACTOR_TEXT = re.compile(r"[0-9]{1,4}(\.[0-9]{1,2})?")
+_SCALE_FACTOR_RULE = (
+    "a TPC-H scale factor is a number from 0.01 to 1000 with at most 2 decimals, "
+    "written with digits and a point (0.01, 1, 10)"
+)
+
+
+def parse_scale_factor(text: str) -> float:
+    """The ``--scale-factor`` option as a number, strictly: digits and at most one point
+    with 2 decimals, from ``MIN_SCALE_FACTOR`` to ``MAX_SCALE_FACTOR``. Python's ``float``
+    would take ``1_0`` (10), ``1e-9``, ``nan`` and ``inf``."""
+    if not _SCALE_FACTOR_TEXT.fullmatch(text) or not (
+        MIN_SCALE_FACTOR <= Decimal(text) <= MAX_SCALE_FACTOR
+    ):
+        raise LoadError(f"--scale-factor {excerpt(text)}: {_SCALE_FACTOR_RULE}")
+    return float(text)
+
+
 def scale_factor_text(scale_factor: float) -> str:
-    """The scale factor as written in folder names and on the command line (0.01, 1)."""
-    if not math.isfinite(scale_factor) or scale_factor <= 0:
-        raise LoadError(f"scale factor {scale_factor} must be positive and finite")
+    """The scale factor as written in folder names and on the command line (0.01, 1);
+    ``LoadError`` outside the range of ``parse_scale_factor``."""
+    if not math.isfinite(scale_factor) or not (
+        MIN_SCALE_FACTOR <= Decimal(str(scale_factor)) <= MAX_SCALE_FACTOR
+        and round(scale_factor, 2) == scale_factor
+    ):
+        raise LoadError(f"scale factor {scale_factor:g}: {_SCALE_FACTOR_RULE}")
     return f"{scale_factor:g}"
 
 
