@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import gc
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from retail_warehouse.build import format_generations, list_generations, run_bui
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
 from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed, record_refused_feed
+from retail_warehouse.messages import excerpt
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import SERVING_TARGETS, TARGETS, Settings, from_env
 from retail_warehouse.sources import SourceSystem, loyalty, tpch
@@ -63,9 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load_parser.add_argument(
         "--scale-factor",
-        type=float,
-        default=DEFAULT_SCALE_FACTOR,
-        help="tpch without --source: generate this TPC-H scale factor with tpchgen-cli into "
+        metavar="SF",
+        help="tpch without --source: generate this TPC-H scale factor (0.01 to 1000, at most "
+        "2 decimals) with tpchgen-cli into "
         f"data/tpch/ (once) and load it (default: {DEFAULT_SCALE_FACTOR:g})",
     )
     load_parser.add_argument(
@@ -176,12 +178,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(text: str) -> dt.date:
-    """A YYYY-MM-DD option value."""
+    """A YYYY-MM-DD option value, strictly (``date.fromisoformat`` also takes 19950101 and
+    week dates such as 1995-W01-1)."""
     try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            f"{excerpt(text)} is not a date of the form YYYY-MM-DD"
+        ) from None
 
 
 def _add_common_options(parser: argparse.ArgumentParser, targets: Sequence[str]) -> None:
@@ -209,13 +219,18 @@ def run_load(args: argparse.Namespace) -> int:
         if args.quarantine:
             raise LoadError("--quarantine is not available for TPC-H")
         # Every argument is checked before anything is generated or sliced (issue 27).
-        tpch.scale_factor_text(args.scale_factor)
+        if args.source and args.scale_factor is not None:
+            raise LoadError(
+                "--scale-factor generates TPC-H data and --source names a folder of it: "
+                "give one of them"
+            )
+        scale_factor = tpch.parse_scale_factor(
+            f"{DEFAULT_SCALE_FACTOR:g}" if args.scale_factor is None else args.scale_factor
+        )
         if args.orders_from is not None or args.orders_before is not None:
             slice_name(args.orders_from, args.orders_before)
         folder = (
-            Path(args.source)
-            if args.source
-            else tpch.generate(args.scale_factor, progress=sys.stdout)
+            Path(args.source) if args.source else tpch.generate(scale_factor, progress=sys.stdout)
         )
         if args.orders_from is not None or args.orders_before is not None:
             folder = order_slice(folder, args.orders_from, args.orders_before)
@@ -227,6 +242,8 @@ def run_load(args: argparse.Namespace) -> int:
         return 0
     if args.orders_from is not None or args.orders_before is not None:
         raise LoadError("--orders-from and --orders-before are for --source-system tpch")
+    if args.scale_factor is not None:
+        raise LoadError("--scale-factor is for --source-system tpch")
     if args.source_system == "loyalty":
         if args.quarantine:
             raise LoadError("--quarantine is not available for the loyalty feed")

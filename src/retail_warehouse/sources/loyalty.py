@@ -19,8 +19,9 @@ import contextlib
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 
 from retail_warehouse.engines.base import (
@@ -122,6 +123,8 @@ def value_problem(column: str, value: str | None, required: tuple[str, ...]) -> 
     pattern = _COMPILED[column]
     if not pattern.match(value):
         return PATTERN_MESSAGES[pattern.pattern].format(value=value)
+    if column in AMOUNT_COLUMNS:
+        return _amount_problem(column, value)
     if column in ("signup_date", "date"):
         if not is_real_date(value):
             return f"{value!r} is not a real date"
@@ -132,6 +135,87 @@ def value_problem(column: str, value: str | None, required: tuple[str, ...]) -> 
                 "loyalty_feed_first_date and loyalty_feed_last_date in dbt_project.yml)"
             )
     return None
+
+
+MONEY_COLUMNS = ("value", "value_of_purchases")
+"""Amounts in cents: at most ``Bounds.max_abs_cents`` either way."""
+
+POINTS_COLUMNS = ("point_differential", "total_standard_points", "total_points_redeemed")
+"""Points: at most ``Bounds.max_abs_points`` either way."""
+
+MAX_PURCHASES = 2_147_483_647
+"""The most ``number_of_purchases`` may be: staging types it integer."""
+
+AMOUNT_COLUMNS = (*MONEY_COLUMNS, *POINTS_COLUMNS, "number_of_purchases")
+"""The numbers with a plausible range (whole numbers of up to 18 digits pass the pattern,
+more than the marts' arithmetic can take: hostile round, item 3)."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible size of a feed's numbers (vars ``loyalty_feed_max_abs_cents`` and
+    ``loyalty_feed_max_abs_points`` of ``dbt_project.yml``, their one home)."""
+
+    max_abs_cents: int
+    max_abs_points: int
+
+
+@functools.cache
+def bounds() -> Bounds:
+    """The bounds from ``dbt_project.yml``, read when a load first needs them (never at
+    import: an installed package, the API's wheel, has no dbt_project.yml)."""
+    return Bounds(
+        max_abs_cents=int(dbt_var("loyalty_feed_max_abs_cents")),
+        max_abs_points=int(dbt_var("loyalty_feed_max_abs_points")),
+    )
+
+
+def _limit(column: str) -> int:
+    """The largest absolute value of an ``AMOUNT_COLUMNS`` column."""
+    if column in MONEY_COLUMNS:
+        return bounds().max_abs_cents
+    if column in POINTS_COLUMNS:
+        return bounds().max_abs_points
+    return MAX_PURCHASES
+
+
+def _amount_problem(column: str, value: str) -> str | None:
+    """A whole number (already matching its pattern) beyond its column's bound, or ``None``."""
+    most = _limit(column)
+    if abs(int(value)) <= most:
+        return None
+    if column in MONEY_COLUMNS:
+        var = "loyalty_feed_max_abs_cents"
+    elif column in POINTS_COLUMNS:
+        var = "loyalty_feed_max_abs_points"
+    else:
+        return f"{value!r} is out of range (at most {most:,}, the integer of staging)"
+    return (
+        f"{value!r} is out of range (at most {most:,} either way; see var {var} in dbt_project.yml)"
+    )
+
+
+class _RecheckPatterns(Mapping[str, str]):
+    """``SourceSystem.recheck_patterns`` of one file: for each of its ``AMOUNT_COLUMNS``, a
+    pattern that every value beyond the bound matches (as many digits as the bound, or
+    more), so only those few distinct values go to Python. Worked out when a load first
+    reads it (the bounds come from dbt_project.yml, see ``bounds``)."""
+
+    def __init__(self, columns: Iterable[str]) -> None:
+        self._columns = tuple(column for column in columns if column in AMOUNT_COLUMNS)
+
+    @functools.cached_property
+    def _patterns(self) -> dict[str, str]:
+        return {column: f"^-?[0-9]{{{len(str(_limit(column)))},}}$" for column in self._columns}
+
+    def __getitem__(self, column: str) -> str:
+        return self._patterns[column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
 
 
 @functools.cache
@@ -190,12 +274,14 @@ def _system(
     name: str, columns: dict[str, str], required: tuple[str, ...], datetime_column: str
 ) -> SourceSystem:
     """One file of the feed as a source system."""
+    amounts = tuple(column for column in columns if column in AMOUNT_COLUMNS)
     return SourceSystem(
         name=name,
         columns=columns,
         required=required,
         patterns={column: PATTERNS[column] for column in columns},
-        rechecked_columns=(datetime_column,),
+        rechecked_columns=(datetime_column, *amounts),
+        recheck_patterns=_RecheckPatterns(columns),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=_row_problem(columns, required),
         value_problem=lambda column, value: value_problem(column, value, required),

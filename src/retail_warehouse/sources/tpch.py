@@ -43,6 +43,7 @@ from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import excerpt, problem_message
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources.csv_checks import check_header, parse_header_line
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput, folder_file
 from retail_warehouse.sources.scan import read_problem
 
@@ -473,14 +474,15 @@ def _check_tbl_fields(layout: TableLayout, path: Path, name: str) -> None:
 
 
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
+    """Refuse a CSV whose header is not the table's columns (any case, spaces around names
+    ignored), with the rule every source follows (``csv_checks.header_problem``): a first
+    line sharing no column with the header (``/etc/passwd`` linked as ``region.csv``) is
+    never quoted, a wrong column name at most ``excerpt``'s 40 characters."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
-        first = handle.readline(1 << 16).strip().lstrip("\ufeff")
-    found = [field.strip().lower() for field in first.split(",")]
-    if found != list(layout.columns):
-        raise LoadError(
-            f"{name}: line 1: the header is {excerpt(first)}; expected {','.join(layout.columns)}"
-        )
+        first = handle.readline(1 << 16)
+    found = [field.strip().lower() for field in parse_header_line(first)]
+    check_header(found, name, layout.columns)
 
 
 def preparer(
@@ -612,10 +614,38 @@ def table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+MIN_SCALE_FACTOR = Decimal("0.01")
+MAX_SCALE_FACTOR = Decimal("1000")
+"""The scale factors generated: from 0.01 (every table has rows; below it tpchgen-cli
+writes an empty supplier table) to 1000 (about 1 TB of text, already far past this machine's
+disk), with at most 2 decimals."""
+
+_SCALE_FACTOR_TEXT = re.compile(r"[0-9]{1,4}(\.[0-9]{1,2})?")
+_SCALE_FACTOR_RULE = (
+    "a TPC-H scale factor is a number from 0.01 to 1000 with at most 2 decimals, "
+    "written with digits and a point (0.01, 1, 10)"
+)
+
+
+def parse_scale_factor(text: str) -> float:
+    """The ``--scale-factor`` option as a number, strictly: digits and at most one point
+    with 2 decimals, from ``MIN_SCALE_FACTOR`` to ``MAX_SCALE_FACTOR``. Python's ``float``
+    would take ``1_0`` (10), ``1e-9``, ``nan`` and ``inf``."""
+    if not _SCALE_FACTOR_TEXT.fullmatch(text) or not (
+        MIN_SCALE_FACTOR <= Decimal(text) <= MAX_SCALE_FACTOR
+    ):
+        raise LoadError(f"--scale-factor {excerpt(text)}: {_SCALE_FACTOR_RULE}")
+    return float(text)
+
+
 def scale_factor_text(scale_factor: float) -> str:
-    """The scale factor as written in folder names and on the command line (0.01, 1)."""
-    if not math.isfinite(scale_factor) or scale_factor <= 0:
-        raise LoadError(f"scale factor {scale_factor} must be positive and finite")
+    """The scale factor as written in folder names and on the command line (0.01, 1);
+    ``LoadError`` outside the range of ``parse_scale_factor``."""
+    if not math.isfinite(scale_factor) or not (
+        MIN_SCALE_FACTOR <= Decimal(str(scale_factor)) <= MAX_SCALE_FACTOR
+        and round(scale_factor, 2) == scale_factor
+    ):
+        raise LoadError(f"scale factor {scale_factor:g}: {_SCALE_FACTOR_RULE}")
     return f"{scale_factor:g}"
 
 

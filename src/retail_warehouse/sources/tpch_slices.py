@@ -83,6 +83,7 @@ def order_slice(
         lines = _reader(connection, layouts["lineitem"], files["lineitem"], files["lineitem"].name)
         in_range = f"select * from ({orders}) as orders where {order_date_filter(start, end)}"
         connection.execute(f"create temp table sliced_orders as {in_range}")
+        _check_not_empty(connection, orders, files["orders"].name, start, end)
         keep = "l_orderkey in (select o_orderkey from sliced_orders)"
         if end is None:
             every_order = f"select o_orderkey from ({orders}) as every_order"
@@ -95,12 +96,43 @@ def order_slice(
                 f"copy ({query}) to {_sql_text(str(partial / f'{name}.parquet'))} (format parquet)"
             )
     except duckdb.Error as error:
+        shutil.rmtree(partial, ignore_errors=True)
         raise LoadError(f"{folder}: cannot slice by order date: {error}") from error
+    except LoadError:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     finally:
         connection.close()
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
     return target
+
+
+def _check_not_empty(
+    connection: duckdb.DuckDBPyConnection,
+    orders: str,
+    orders_file: str,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> None:
+    """Refuse a range holding no order, naming the range and the dates the file has: it
+    used to load as "orders.parquet: no data rows", a file the user never gave."""
+    (count,) = connection.execute("select count(*) from sliced_orders").fetchone() or (0,)
+    if count:
+        return
+    first, last = connection.execute(
+        f"select min(o_orderdate), max(o_orderdate) from ({orders}) as every_order"
+    ).fetchone() or (None, None)
+    wanted = " and ".join(
+        part
+        for part in (
+            f"on or after {start}" if start is not None else "",
+            f"before {end}" if end is not None else "",
+        )
+        if part
+    )
+    held = f"its orders are dated {first} to {last}" if first else "it holds no orders"
+    raise LoadError(f"{orders_file}: no order is dated {wanted} ({held}): nothing to load")
 
 
 def _link(source: Path, link: Path) -> None:

@@ -382,3 +382,39 @@ def test_an_end_of_data_line_in_transactions_is_refused_on_both_engines(
             LoadError, match=r"transactions.csv: line 4: expected 4 columns, found 1"
         ):
             load_feed.load_feed(feed_files(feed), target, settings=from_env(env))
+
+
+def test_numbers_at_their_bounds_build_and_beyond_them_are_refused_at_load(
+    tmp_path: Path,
+) -> None:
+    """Hostile round, item 3: a value of 18 digits (999999999999999999 cents) loaded and then
+    failed the build ("Overflow in multiplication of DECIMAL(18)" in the earn rule of
+    int_loyalty_transactions_classified). Money and points now have load-time bounds (vars
+    loyalty_feed_max_abs_*), and values at the bounds build through the feed's marts."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    most = 1_000_000_000
+    (feed / "customers.csv").write_text(
+        "id,signup_date,number_of_purchases,value_of_purchases,total_standard_points,"
+        f"total_points_redeemed\n1,2020-01-01,2147483647,{most},-{most},{most}\n2,2020-01-01,,,,\n",
+        encoding="utf-8",
+    )
+    transactions = (
+        "user_id,date,value,point_differential\n"
+        f"1,2020-01-15,{most},{most}\n1,2020-02-15,-{most},-{most}\n2,2020-03-01,{most},-{most}\n"
+    )
+    (feed / "transactions.csv").write_text(transactions, encoding="utf-8")
+    env = _env("duckdb", tmp_path, "unused")
+    _load(env, "duckdb", feed)
+    paths = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    selection = [f"+{mart}" for mart in FEED_MARTS]
+    run_command([str(BIN / "dbt"), "build", "--select", *selection, *paths], env)
+
+    (feed / "transactions.csv").write_text(
+        transactions + "2,2020-03-02,999999999999999999,1\n", encoding="utf-8"
+    )
+    refused = _load(env, "duckdb", feed, ok=(2,))
+    assert (
+        "transactions.csv: line 5, column value: '999999999999999999' is out of range "
+        "(at most 1,000,000,000 either way; see var loyalty_feed_max_abs_cents"
+    ) in refused.stderr

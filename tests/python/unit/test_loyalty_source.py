@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +46,17 @@ from retail_warehouse.sources.loyalty_fixture import (
         ("signup_date", "1999-12-31", "is outside the plausible dates"),
         ("date", "2000-01-01", None),
         ("date", "2099-12-31 23:59:59", None),
+        # hostile round: 18 digits loaded, then the earn rule overflowed DECIMAL(18) in dbt
+        ("value", "999999999999999999", "is out of range (at most 1,000,000,000 either way"),
+        ("value", "-1000000001", "see var loyalty_feed_max_abs_cents in dbt_project.yml"),
+        ("value", "1000000000", None),
+        ("value", "-1000000000", None),
+        ("value_of_purchases", "1000000001", "is out of range (at most 1,000,000,000"),
+        ("point_differential", "-1000000001", "see var loyalty_feed_max_abs_points"),
+        ("total_standard_points", "999999999999999999", "is out of range"),
+        ("total_points_redeemed", "1000000000", None),
+        ("number_of_purchases", "2147483648", "at most 2,147,483,647, the integer of staging"),
+        ("number_of_purchases", "2147483647", None),
     ],
 )
 def test_value_rules(column: str, value: str, problem: str | None) -> None:
@@ -61,6 +73,18 @@ def test_row_problem_names_the_first_bad_column_in_file_order() -> None:
     assert TRANSACTIONS.row_problem(row) == ("date", "'2021-13-01' is not a real date")
     blank_summary = {"id": "1", "signup_date": "2021-01-01", "value_of_purchases": None}
     assert CUSTOMERS.row_problem(blank_summary) is None
+
+
+def test_every_number_beyond_its_bound_is_sent_to_the_recheck() -> None:
+    """The loader checks a bound only on the distinct values matching the recheck pattern
+    (stage.py): every out-of-range number must match it."""
+    for system in (CUSTOMERS, TRANSACTIONS):
+        for column, pattern in system.recheck_patterns.items():
+            assert column in system.rechecked_columns
+            for value in ("1000000001", "-1000000001", "2147483648", "9" * 18, "-" + "9" * 18):
+                if value_problem(column, value, ()) is not None:
+                    assert re.match(pattern, value), (column, value)
+    assert set(TRANSACTIONS.recheck_patterns) == {"value", "point_differential"}
 
 
 def test_real_dates() -> None:

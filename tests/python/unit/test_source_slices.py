@@ -10,11 +10,16 @@ import pytest
 
 from retail_warehouse import cli
 from retail_warehouse.errors import LoadError
+from retail_warehouse.sources import tpch
 from retail_warehouse.sources.online_retail_slices import csv_field, split_by_invoice_date
 from retail_warehouse.sources.tpch import TABLES
 from retail_warehouse.sources.tpch_slices import order_date_filter, order_slice, slice_name
 
 LAYOUTS = {layout.name: layout for layout in TABLES}
+SF_RULE = (
+    "a TPC-H scale factor is a number from 0.01 to 1000 with at most 2 decimals, written "
+    "with digits and a point (0.01, 1, 10)"
+)
 CUT = dt.date(1998, 7, 1)
 
 
@@ -85,6 +90,19 @@ def test_a_folder_without_tpch_files_is_refused(tmp_path: Path) -> None:
         order_slice(tmp_path / "empty", None, CUT, cache_dir=tmp_path)
 
 
+def test_a_slice_without_orders_is_refused_naming_the_dates(tmp_path: Path) -> None:
+    """Hostile round, item 10: --orders-from 2030-01-01 failed as "orders.parquet: no data
+    rows", a file the user never gave; nothing of the slice is kept."""
+    folder = _tpch_folder(tmp_path / "tpch")
+    with pytest.raises(LoadError) as raised:
+        order_slice(folder, dt.date(2030, 1, 1), None, cache_dir=tmp_path / "cache")
+    assert str(raised.value) == (
+        "orders.csv: no order is dated on or after 2030-01-01 (its orders are dated "
+        "1998-06-30 to 1998-08-02): nothing to load"
+    )
+    assert not any(path.is_file() for path in (tmp_path / "cache").rglob("*"))
+
+
 def test_csv_field_skips_commas_inside_quotes() -> None:
     line = b'536365,85123A,"HEART, WHITE",6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n'
     assert csv_field(line, 2) == b'"HEART, WHITE"'
@@ -120,10 +138,24 @@ def test_split_by_invoice_date_keeps_header_order_and_sample(tmp_path: Path) -> 
             ["--orders-from", "1998-01-01", "--orders-before", "1992-01-01"],
             "the order dates from 1998-01-01 before 1992-01-01 are an empty range",
         ),
-        (["--scale-factor", "nan"], "scale factor nan must be positive and finite"),
-        (["--scale-factor", "inf"], "scale factor inf must be positive and finite"),
-        (["--scale-factor", "-1"], "scale factor -1.0 must be positive and finite"),
-        (["--scale-factor", "0"], "scale factor 0.0 must be positive and finite"),
+        (["--scale-factor", "nan"], f"--scale-factor 'nan': {SF_RULE}"),
+        (["--scale-factor", "inf"], f"--scale-factor 'inf': {SF_RULE}"),
+        (["--scale-factor", "-1"], f"--scale-factor '-1': {SF_RULE}"),
+        (["--scale-factor", "0"], f"--scale-factor '0': {SF_RULE}"),
+        # hostile round, item 10: 1e-9 generated an empty supplier table into the cache,
+        # 1e6 started generating, 1_0 was read as 10
+        (["--scale-factor", "1e-9"], f"--scale-factor '1e-9': {SF_RULE}"),
+        (["--scale-factor", "0.001"], f"--scale-factor '0.001': {SF_RULE}"),
+        (["--scale-factor", "1000.01"], f"--scale-factor '1000.01': {SF_RULE}"),
+        (["--scale-factor", "1000000"], f"--scale-factor '1000000': {SF_RULE}"),
+        (["--scale-factor", "1_0"], f"--scale-factor '1_0': {SF_RULE}"),
+        (["--scale-factor", " 1"], f"--scale-factor ' 1': {SF_RULE}"),
+        (["--scale-factor", ""], f"--scale-factor '': {SF_RULE}"),
+        (
+            ["--scale-factor", "1", "--source", "tpch_folder"],
+            "--scale-factor generates TPC-H data and --source names a folder of it: "
+            "give one of them",
+        ),
     ],
 )
 def test_tpch_arguments_are_checked_before_any_work(
@@ -143,3 +175,32 @@ def test_tpch_arguments_are_checked_before_any_work(
     assert cli.main(["load", "--source-system", "tpch", *options]) == 2
     assert capsys.readouterr().err == f"error: {expected}\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text", ["0.01", "1", "10", "1000", "2.5", "0.10"])
+def test_scale_factors_in_the_documented_range_are_accepted(text: str) -> None:
+    assert tpch.parse_scale_factor(text) == float(text)
+    assert tpch.generated_folder(float(text), Path("data")).name == f"sf{float(text):g}"
+
+
+def test_a_generated_scale_factor_outside_the_range_is_refused() -> None:
+    for value in (1e-9, 0.001, 0.015, 1001.0, float("nan")):
+        with pytest.raises(LoadError, match=r"a TPC-H scale factor is a number from 0\.01"):
+            tpch.generated_folder(value, Path("data"))
+
+
+@pytest.mark.parametrize("text", ["19950101", "1995-W01-1", "1995-1-1", "1995-01-01T00:00"])
+def test_order_dates_must_be_written_yyyy_mm_dd(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["load", "--source-system", "tpch", "--orders-from", text]) == 2
+    assert f"'{text}' is not a date of the form YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_scale_factor_is_refused_for_other_systems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    assert cli.main(["load", "--source", "x.csv", "--scale-factor", "1"]) == 2
+    assert capsys.readouterr().err == "error: --scale-factor is for --source-system tpch\n"

@@ -114,7 +114,7 @@ def test_table_files_refuses_two_files_for_one_table(tmp_path: Path) -> None:
 def test_scale_factor_folder() -> None:
     assert tpch.generated_folder(0.01, Path("data")) == Path("data/tpch/sf0.01")
     assert tpch.scale_factor_text(1.0) == "1"
-    with pytest.raises(LoadError, match="must be positive and finite"):
+    with pytest.raises(LoadError, match=r"a TPC-H scale factor is a number from 0\.01 to 1000"):
         tpch.scale_factor_text(0)
 
 
@@ -165,12 +165,45 @@ def test_a_tbl_line_with_missing_fields_names_its_line(tmp_path: Path) -> None:
 
 def test_a_csv_with_another_header_is_refused(tmp_path: Path) -> None:
     region = tmp_path / "region.csv"
-    region.write_text("key,name,comment\n0,AFRICA,x\n")
+    region.write_text("r_regionkey,name,r_comment\n0,AFRICA,x\n")
     with (
-        pytest.raises(LoadError, match=r"region\.csv: line 1: the header is"),
+        pytest.raises(
+            LoadError, match=r"region\.csv: line 1, column 2: expected .r_name., found .name."
+        ),
         tpch.preparer(tpch.TABLES[0])(region, None),
     ):
         pass
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "root:x:0:0:root:/root:/bin/bash",  # hostile round: /etc/passwd linked as region.csv
+        "SECRET_TOKEN=" + "s3cr3t" * 20 + ",another,field",
+    ],
+)
+def test_a_csv_header_sharing_no_column_is_not_quoted(tmp_path: Path, first_line: str) -> None:
+    secret = tmp_path / "elsewhere.txt"
+    secret.write_text(first_line + "\nmore:x:1:1\n")
+    region = tmp_path / "region.csv"
+    region.symlink_to(secret)
+    with (
+        pytest.raises(LoadError) as raised,
+        tpch.preparer(tpch.TABLES[0])(region, None),
+    ):
+        pass
+    message = str(raised.value)
+    assert message.startswith("region.csv: line 1, column 1: not the expected header")
+    assert "root" not in message
+    assert "s3cr3t" not in message
+    assert "SECRET" not in message
+
+
+def test_a_csv_header_in_another_case_is_accepted(tmp_path: Path) -> None:
+    region = tmp_path / "region.csv"
+    region.write_text(" R_REGIONKEY , R_Name,r_comment\n0,AFRICA,x\n")
+    with tpch.preparer(tpch.TABLES[0])(region, None) as csv_input:
+        assert csv_input.path.read_text().splitlines()[1] == "0,AFRICA,x"
 
 
 ORDERS = next(layout for layout in tpch.TABLES if layout.name == "orders")
