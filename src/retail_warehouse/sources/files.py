@@ -14,7 +14,6 @@ import hashlib
 import http.client
 import os
 import re
-import shutil
 import stat
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from retail_warehouse.errors import LoadError, escape_unprintable
+from retail_warehouse.messages import problem_message
 
 DEFAULT_CACHE_DIR = Path("data")
 """Downloads are kept here, relative to the current directory (git-ignored)."""
@@ -336,7 +336,11 @@ def extract_zip_member(
     """Extract the member that ``choose`` picks from a zip into ``folder``; return its path.
 
     ``expected`` says, for the message, what the zip should have held when ``choose`` finds
-    nothing.
+    nothing. A text member is checked while it is written: at a line longer than
+    ``scan.MAX_LINE_BYTES`` the extraction stops with the line, as the scan would later say
+    it, before more than that line is on disk (a 2 MB zip of 2 GiB without a line break used
+    to write all of it to the temporary folder first). A gzip or workbook member is binary:
+    its lines are bounded when it is read.
     """
     with zipfile.ZipFile(path) as archive:
         member = choose(archive.namelist())
@@ -346,7 +350,35 @@ def extract_zip_member(
         target = folder / member.rsplit("/", 1)[-1]
         try:
             with archive.open(member) as source, target.open("wb") as out:
-                shutil.copyfileobj(source, out, CHUNK)
+                _copy_member(source, out, f"{target.name} in {display_name}")
         except (zipfile.BadZipFile, zlib.error, EOFError) as error:
             raise LoadError(f"{display_name}: cannot extract {member} ({error})") from error
     return target
+
+
+def _copy_member(source: BinaryIO, out: BinaryIO, name: str) -> None:
+    """Copy a zip member in chunks, failing at a line longer than ``scan.MAX_LINE_BYTES``
+    unless the member is binary (gzip or zip: its first bytes say so). ``run`` counts the
+    bytes of the line still open at the end of a chunk; a line inside one chunk is shorter
+    than ``CHUNK``, itself shorter than the limit."""
+    # scan imports this module, so its limit and words are imported when first needed
+    from retail_warehouse.sources.scan import MAX_LINE_BYTES, long_line_problem
+
+    line = 1
+    run = 0
+    checked: bool | None = None
+    while chunk := source.read(CHUNK):
+        if checked is None:
+            checked = not chunk.startswith((GZIP_MAGIC, *_ZIP_MAGICS))
+        if checked:
+            last_end = chunk.rfind(b"\n")
+            if last_end == -1:
+                run += len(chunk)
+            else:
+                if run + chunk.find(b"\n") > MAX_LINE_BYTES:
+                    raise LoadError(problem_message(name, line, None, long_line_problem()))
+                line += chunk.count(b"\n")
+                run = len(chunk) - last_end - 1
+            if run > MAX_LINE_BYTES:
+                raise LoadError(problem_message(name, line, None, long_line_problem()))
+        out.write(chunk)

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,7 +45,7 @@ from retail_warehouse.messages import excerpt, problem_message
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
-from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, CsvInput, folder_file
+from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, CsvInput, folder_file
 from retail_warehouse.sources.scan import read_problem
 
 SOURCE_ENV_VAR = "TPCH_SOURCE"
@@ -496,6 +497,7 @@ def preparer(
         with tempfile.TemporaryDirectory(prefix="retail_warehouse_tpch_") as folder:
             csv_path = Path(folder) / f"{layout.name}.csv"
             is_tbl = ".tbl" in "".join(path.suffixes[-2:]).lower()
+            check_container(path, name)
             try:
                 _copy_as_csv(layout, path, name, csv_path)
             except LoadError as error:
@@ -512,6 +514,46 @@ def preparer(
     return prepared_csv
 
 
+PARQUET_MAGIC = b"PAR1"
+"""The first and last four bytes of a Parquet file."""
+
+GZIP_DAMAGED = (
+    "the gzip data is truncated or corrupt (a partial download or copy?); get the file again"
+)
+NOT_PARQUET = "not a readable Parquet file (a damaged or partial copy, or another kind of file?)"
+
+
+def check_container(path: Path, name: str) -> None:
+    """Refuse, in one line naming the file and never with the engine's words or the full
+    path, a ``.gz`` that is not gzip, is truncated or is compressed twice, and a
+    ``.parquet`` without Parquet's magic bytes at both ends (hostile round, item 16)."""
+    lowered = path.name.lower()
+    if lowered.endswith(".parquet"):
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            size = handle.seek(0, 2)
+            handle.seek(max(size - 4, 0))
+            tail = handle.read(4)
+        if size < 12 or head != PARQUET_MAGIC or tail != PARQUET_MAGIC:
+            raise LoadError(f"{name}: {NOT_PARQUET}")
+        return
+    if not lowered.endswith(".gz"):
+        return
+    with path.open("rb") as handle:
+        if handle.read(2) != GZIP_MAGIC:
+            raise LoadError(f"{name}: not gzip data, though its name ends in .gz")
+    try:
+        with gzip.open(path, "rb") as handle:
+            first = handle.read(2)
+    except (OSError, EOFError, zlib.error):
+        raise LoadError(f"{name}: {GZIP_DAMAGED}") from None
+    if first == GZIP_MAGIC:
+        raise LoadError(
+            f"{name}: holds another gzip file inside (compressed twice): decompress it once "
+            "(gunzip) and load the result"
+        )
+
+
 def _copy_as_csv(
     layout: TableLayout, path: Path, name: str, csv_path: Path, skip_blank_lines: bool = False
 ) -> None:
@@ -526,11 +568,18 @@ def _copy_as_csv(
     except duckdb.Error as error:
         if TBL_FIELD_COUNT in str(error):
             raise LoadError(f"{name}: {TBL_FIELD_COUNT}") from error
+        if path.name.lower().endswith(".parquet"):
+            raise LoadError(f"{name}: {NOT_PARQUET}") from None
+        if "gzip" in str(error).lower():  # damaged after the first bytes (check_container)
+            raise LoadError(f"{name}: {GZIP_DAMAGED}") from None
         found = None
         if not path.name.lower().endswith(".parquet"):  # the line, column and cause, read here
             delimiter = "|" if ".tbl" in "".join(path.suffixes[-2:]).lower() else ","
             found = read_problem(path, name, layout.columns, delimiter, str(error))
-        raise LoadError(found or f"{name}: {_duckdb_reason(str(error), path)}") from error
+        reason = _duckdb_reason(str(error), path)
+        for shown in (str(path.resolve()), str(path)):  # the file by its name only
+            reason = reason.replace(shown, name)
+        raise LoadError(found or f"{name}: {reason}") from error
     finally:
         connection.close()
 

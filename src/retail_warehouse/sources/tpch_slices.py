@@ -24,7 +24,13 @@ import duckdb
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR
-from retail_warehouse.sources.tpch import TABLES, _reader, _sql_text, table_files
+from retail_warehouse.sources.tpch import (
+    TABLES,
+    _reader,
+    _sql_text,
+    check_container,
+    table_files,
+)
 
 SLICED_TABLES = ("orders", "lineitem")
 """The tables a slice filters; the others are the same in every slice."""
@@ -67,6 +73,8 @@ def order_slice(
     open. Raises ``LoadError`` for a folder that is not a TPC-H folder or a file DuckDB cannot
     read (naming the file)."""
     files = table_files(folder)
+    for name in SLICED_TABLES:
+        check_container(files[name], files[name].name)
     target = slice_folder(folder, start, end, cache_dir)
     if all((target / f"{name}.parquet").is_file() for name in SLICED_TABLES):
         return target

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,21 @@ from raw_files import ROWS, csv_text, write_csv, write_gzip, write_xlsx, write_z
 
 from retail_warehouse.errors import LoadError
 from retail_warehouse.sources.csv_checks import check_csv_file
-from retail_warehouse.sources.files import CsvInput, SourceFormat, fetch, sniff_format
+from retail_warehouse.sources.files import (
+    CHUNK,
+    CsvInput,
+    SourceFormat,
+    extract_zip_member,
+    fetch,
+    sniff_format,
+)
 from retail_warehouse.sources.online_retail import (
     SOURCE_COLUMNS,
     WORKBOOK,
     check_online_retail_header,
     prepared_csv,
 )
+from retail_warehouse.sources.scan import MAX_LINE_BYTES
 from retail_warehouse.sources.workbook import workbook_to_csv
 
 
@@ -88,3 +97,41 @@ def test_fetch_local_path_is_used_in_place(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv")
     assert fetch(str(path), tmp_path / "cache", io.StringIO()) == path
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("break_at", [None, 5])
+def test_a_zip_member_with_a_line_too_long_stops_extracting_at_it(
+    tmp_path: Path, break_at: int | None
+) -> None:
+    """Hostile round, item 9: a zip holding a header then gigabytes without a line break was
+    extracted in full before the scan refused its line 2. The extraction now stops at the
+    line limit, with the scan's words, having written little more than the limit."""
+    header = ",".join(SOURCE_COLUMNS) + "\n"
+    archive = tmp_path / "big.zip"
+    with (
+        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+        out.open("data.csv", "w") as member,
+    ):
+        member.write(header.encode())
+        if break_at is not None:  # short lines first: the long one is further down
+            member.write(b"x\n" * (break_at - 2))
+        block = b"A" * CHUNK
+        for _ in range(3 * MAX_LINE_BYTES // CHUNK):
+            member.write(block)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    line = 2 if break_at is None else break_at
+    with pytest.raises(LoadError) as raised:
+        extract_zip_member(archive, folder, "big.zip", lambda names: names[0], "a .csv")
+    assert str(raised.value).startswith(
+        f"data.csv in big.zip: line {line}: the line is longer than {MAX_LINE_BYTES:,} bytes"
+    )
+    assert (folder / "data.csv").stat().st_size <= MAX_LINE_BYTES + 2 * CHUNK
+
+
+def test_a_zip_member_of_ordinary_lines_is_extracted_whole(tmp_path: Path) -> None:
+    workbook = write_xlsx(tmp_path / "online_retail_II.xlsx")
+    for inner in (write_csv(tmp_path / "a.csv"), workbook):
+        archive = write_zip(tmp_path / f"{inner.name}.zip", inner)
+        with prepared_csv(archive) as prepared:
+            assert prepared.path.read_bytes() == csv_text(ROWS).encode("utf-8")

@@ -4,6 +4,7 @@ three file kinds turned into the same CSV."""
 from __future__ import annotations
 
 import concurrent.futures
+import gzip
 import re
 from pathlib import Path
 
@@ -344,3 +345,56 @@ def test_two_loads_generating_one_scale_factor_at_once_generate_it_once(
     assert sorted(calls.read_text(encoding="utf-8").split()) == sorted(
         layout.name for layout in tpch.TABLES
     ), "each table generated once"
+
+
+def _orders_gz(lines: int = 3000) -> bytes:
+    return gzip.compress(
+        "".join(ORDER_LINE.format(key=key) + "\n" for key in range(1, lines)).encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("file_name", "data", "problem"),
+    [
+        # hostile round, item 16: the raw "IO Error: Unexpected end of GZIP stream: <path>"
+        ("orders.tbl.gz", _orders_gz()[:3000], "the gzip data is truncated or corrupt"),
+        ("orders.tbl.gz", _orders_gz()[:5], "the gzip data is truncated or corrupt"),
+        # ... "not valid UTF-8 (byte 0x8b)"
+        ("orders.tbl.gz", gzip.compress(_orders_gz()), "holds another gzip file inside"),
+        ("orders.csv.gz", gzip.compress(gzip.compress(b"x\n")), "holds another gzip file inside"),
+        ("orders.tbl.gz", b"1|370|O|\n", "not gzip data, though its name ends in .gz"),
+        # ... DuckDB's "No magic bytes found at end of file '<path>'"
+        ("orders.parquet", b"PAR1" + b"x" * 100, "not a readable Parquet file"),
+        ("orders.parquet", b"PAR1" + b"x" * 100 + b"PAR1", "not a readable Parquet file"),
+        ("orders.parquet", b"", "not a readable Parquet file"),
+    ],
+    ids=[
+        "truncated",
+        "gzip-header-only",
+        "tbl-twice",
+        "csv-twice",
+        "plain-as-gz",
+        "parquet-no-end",
+        "parquet-garbage",
+        "parquet-empty",
+    ],
+)
+def test_a_damaged_file_is_refused_in_one_line_naming_it(
+    tmp_path: Path, file_name: str, data: bytes, problem: str
+) -> None:
+    folder = tmp_path / "deep" / "folder"
+    folder.mkdir(parents=True)
+    path = folder / file_name
+    path.write_bytes(data)
+    with pytest.raises(LoadError) as raised, tpch.preparer(ORDERS)(path, None):
+        pass
+    message = str(raised.value)
+    assert message.startswith(f"{file_name}: {problem}")
+    assert "deep" not in message and "Error" not in message and "\n" not in message
+
+
+def test_a_gzipped_tbl_loads(tmp_path: Path) -> None:
+    path = tmp_path / "orders.tbl.gz"
+    path.write_bytes(_orders_gz(4))
+    with tpch.preparer(ORDERS)(path, None) as csv_input:
+        assert len(csv_input.path.read_text().splitlines()) == 4
