@@ -55,6 +55,7 @@ from retail_warehouse.sources.scan import rescan, scan_input
 from retail_warehouse.stage import (
     check_row_count,
     create_stage,
+    file_line,
     find_rejects,
     stage_file,
     stage_rejects,
@@ -173,7 +174,7 @@ def _run_load(
             if staged != scanned.rows and not scanned.precise:
                 scanned = rescan(csv_input, system.header)  # a quoted value spans lines
             check_row_count(warehouse, csv_input.display_name, staged, scanned.rows)
-            rejects = find_rejects(warehouse, system, screened, scanned.line_of_row)
+            rejects = find_rejects(warehouse, system, screened, file_line(scanned, csv_input))
             stage_rejects(warehouse, rejects)
             rows = staged - len(rejects)
         else:

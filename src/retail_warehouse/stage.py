@@ -209,7 +209,10 @@ def check_row_count(warehouse: Warehouse, file_name: str, staged: int, scanned: 
 
 def file_line(scanned: ScannedCsv, csv_input: CsvInput) -> Callable[[int], int]:
     """The line of a staged row in the file the user gave: the scanned CSV's line, less the
-    header line a headerless file (a TPC-H .tbl, turned into a CSV with a header) lacks."""
+    header line a headerless file (a TPC-H .tbl, turned into a CSV with a header) lacks; for
+    a workbook, the row's own line, whatever line breaks the cells above it hold."""
+    if csv_input.row_per_line:
+        return lambda row: row + csv_input.header_lines
     offset = csv_input.header_lines - 1
     return lambda row: scanned.line_of_row(row) + offset
 

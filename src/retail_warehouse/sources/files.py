@@ -61,6 +61,10 @@ class CsvInput:
     header_lines: int = 1
     """Lines before the first data row in the file the user gave (1 for a CSV header, 0 for
     a headerless TPC-H .tbl), so messages name the line of that file."""
+    row_per_line: bool = False
+    """True when each data row is one line of the file the user gave, whatever line breaks
+    its values hold (a workbook written out as a CSV: data row ``n`` is the sheet's row
+    ``n + 1``, not the line the CSV record starts on)."""
 
 
 def open_input(csv_input: CsvInput) -> BinaryIO:

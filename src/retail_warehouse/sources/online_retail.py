@@ -282,7 +282,7 @@ def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInp
         if source_format is SourceFormat.XLSX:
             csv_path = Path(temp_dir) / (path.stem + ".csv")
             workbook_to_csv(path, csv_path, name, WORKBOOK, check_online_retail_header)
-            csv_input = CsvInput(csv_path, False, name)
+            csv_input = CsvInput(csv_path, False, name, row_per_line=True)
             check_csv_file(csv_input, SOURCE_COLUMNS)
             yield csv_input
             return

@@ -100,3 +100,50 @@ def write_zip(path: Path, member: Path, name: str = "online_retail_II.xlsx") -> 
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.write(member, name)
     return path
+
+
+# --- workbooks of any cells (property tests) -------------------------------------------------
+
+Cell = tuple[str, Any]
+"""A workbook cell as a kind and a value: ``("text", "x")``, ``("number", 6.95)``,
+``("datetime", datetime)``, ``("date", date)``, ``("bool", True)``, ``("blank", None)``,
+``("formula", (formula, cached value))``, ``("error", "#N/A")`` (a formula whose cached value
+is an error)."""
+
+
+def write_cells_xlsx(
+    path: Path,
+    sheets: Sequence[Sequence[Sequence[Cell]]],
+    names: Sequence[str] = XLSX_SHEETS,
+    header: Sequence[str] = HEADER,
+) -> Path:
+    """A workbook whose data rows are the given cells, written as their kind says."""
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for name, rows in zip(names, sheets, strict=True):
+        sheet = workbook.add_worksheet(name)
+        sheet.write_row(0, 0, header)
+        for row_index, row in enumerate(rows, start=1):
+            for column_index, (kind, value) in enumerate(row):
+                _write_typed_cell(sheet, row_index, column_index, kind, value, date_format)
+    workbook.close()
+    return path
+
+
+def _write_typed_cell(sheet: Any, row: int, col: int, kind: str, value: Any, fmt: Any) -> None:
+    if kind == "blank":
+        return
+    if kind == "text":
+        sheet.write_string(row, col, value)
+    elif kind == "number":
+        sheet.write_number(row, col, value)
+    elif kind in ("datetime", "date"):
+        sheet.write_datetime(row, col, value, fmt)
+    elif kind == "bool":
+        sheet.write_boolean(row, col, value)
+    elif kind == "formula":
+        sheet.write_formula(row, col, value[0], None, value[1])
+    elif kind == "error":
+        sheet.write_formula(row, col, "=1/0", None, value)
+    else:
+        raise ValueError(kind)

@@ -25,6 +25,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from raw_files import Cell, write_cells_xlsx
 
 from retail_warehouse.errors import LoadError
 from retail_warehouse.load import load
@@ -32,7 +33,7 @@ from retail_warehouse.load_feed import load_feed
 from retail_warehouse.project import seed_column
 from retail_warehouse.settings import Settings
 from retail_warehouse.sources.loyalty import feed_files
-from retail_warehouse.sources.online_retail import SOURCE_COLUMNS
+from retail_warehouse.sources.online_retail import SOURCE_COLUMNS, bounds, row_problem
 
 PROPERTY_SETTINGS = settings(
     max_examples=5,
@@ -293,6 +294,204 @@ def test_online_retail_csv_loads_exactly_or_is_refused_with_line_and_column(
         assert _raw(warehouse, _RAW_SELECT) == before + expected
 
 
+# --- the Online Retail II workbook ------------------------------------------------------------
+
+_ODD_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
+    max_size=12,
+)
+
+
+def _cells_of(column: str) -> st.SearchStrategy[Cell]:
+    """The cells a user's workbook may hold in ``column`` that the CSV export would accept."""
+    first, last = bounds().first_invoice_date, bounds().last_invoice_date
+    moment = st.builds(
+        lambda day, second, micro: (
+            dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=second, microseconds=micro)
+        ),
+        st.dates(first, last),
+        st.integers(0, 24 * 3600 - 1),
+        st.sampled_from([0, 400_000, 999_999]),
+    )
+    number = st.integers(-1000, 1000)
+    kinds: dict[str, st.SearchStrategy[Cell]] = {
+        "Invoice": st.one_of(
+            st.integers(100000, 999999).map(lambda n: ("number", n)),
+            st.from_regex(r"\AC?[0-9]{6}\Z").map(lambda t: ("text", t)),
+            st.integers(100000, 999999).map(lambda n: ("formula", (f"={n}", n))),
+        ),
+        "StockCode": st.one_of(
+            st.integers(1, 10**8).map(lambda n: ("number", n)),
+            st.from_regex(r"\A[0-9A-Z]{1,8}\Z").map(lambda t: ("text", t)),
+        ),
+        "Description": st.one_of(
+            st.just(("blank", None)),
+            _ODD_TEXT.map(lambda t: ("text", t)),
+            st.sampled_from(["two\nlines", 'A "QUOTED", WORD', " x ", "😀\u200be\u0301"]).map(
+                lambda t: ("text", t)
+            ),
+            _ODD_TEXT.map(lambda t: ("formula", ('="x"', t))),
+            st.booleans().map(lambda b: ("bool", b)),
+        ),
+        "Quantity": st.one_of(
+            number.map(lambda n: ("number", n)),
+            number.map(lambda n: ("number", float(n))),
+            number.map(lambda n: ("formula", ("=2*3", n))),
+            number.map(lambda n: ("text", str(n))),
+        ),
+        "InvoiceDate": st.one_of(
+            moment.map(lambda m: ("datetime", m)),
+            st.dates(first, last).map(lambda d: ("date", d)),
+            moment.map(lambda m: ("text", m.strftime("%Y-%m-%d %H:%M"))),
+        ),
+        "Price": st.one_of(
+            st.decimals(-500, 500, places=2).map(lambda d: ("number", float(d))),
+            st.integers(0, 500).map(lambda n: ("number", n)),
+            st.decimals(0, 500, places=3).map(lambda d: ("text", str(d))),
+        ),
+        "Customer ID": st.one_of(
+            st.just(("blank", None)),
+            st.integers(12000, 18999).map(lambda n: ("number", n)),
+            st.integers(12000, 18999).map(lambda n: ("text", str(n))),
+        ),
+        "Country": st.sampled_from(sorted(seed_column("country_codes", "country"))).map(
+            lambda t: ("text", t)
+        ),
+    }
+    return kinds[column]
+
+
+HOSTILE_CELLS: dict[str, st.SearchStrategy[Cell]] = {
+    "none": st.nothing(),
+    "any_float": st.floats(allow_nan=False, allow_infinity=False).map(lambda f: ("number", f)),
+    "float_noise": st.sampled_from([0.1 + 0.2, 1 / 3, 2.675, 1e20, -1e-7, 12.5, 2**53 + 1.0]).map(
+        lambda f: ("number", f)
+    ),
+    "formula_error": st.sampled_from(["#N/A", "#DIV/0!", "#REF!", "#VALUE!"]).map(
+        lambda e: ("error", e)
+    ),
+    "boolean": st.booleans().map(lambda b: ("bool", b)),
+    "odd_text": st.one_of(
+        _ODD_TEXT,
+        st.sampled_from(
+            ["x" * 5000, "2010-13-45 10:00", "04/01/2010 09:00", "  ", "a\rb", "a\r\nb", "\u2028"]
+        ),
+    ).map(lambda t: ("text", t)),
+    "blank": st.just(("blank", None)),
+    "datetime_out_of_range": st.sampled_from(
+        [dt.datetime(1995, 5, 5, 5, 5, 5), dt.datetime(2031, 1, 1), dt.datetime(1900, 3, 1)]
+    ).map(lambda m: ("datetime", m)),
+}
+"""Cells of every other kind, put anywhere in a row (``none``: the rows as generated)."""
+
+_WORKBOOK_ROW = st.tuples(*(_cells_of(column) for column in SOURCE_COLUMNS)).map(list)
+
+
+def _exported_text(cell: Cell, column: str) -> str | None:
+    """The text the UCI CSV export writes for a cell (None when empty): numbers as Excel
+    stores them (16 significant digits), whole ones without a decimal point except Price,
+    which always prints as a float; date-times to the nearest second; booleans in capitals."""
+    kind, value = cell
+    if kind == "formula":
+        cached = value[1]
+        kind, value = ("text", cached) if isinstance(cached, str) else ("number", cached)
+    if kind in ("blank", "error") or (kind == "text" and value == ""):
+        return None
+    if kind == "text":
+        return str(value)
+    if kind == "bool":
+        return "TRUE" if value else "FALSE"
+    if kind == "date":
+        return value.strftime("%Y-%m-%d 00:00:00")
+    if kind == "datetime":
+        nearest = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+        return nearest.strftime("%Y-%m-%d %H:%M:%S")
+    stored = float(f"{value:.16G}")
+    if column == "Price":
+        return repr(stored)
+    return str(int(stored)) if stored.is_integer() else repr(stored)
+
+
+def _sheet_rows(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """The rows of a sheet the loader reads: trailing rows of blank cells are not data."""
+    kept = list(rows)
+    while kept and all(kind in ("blank", "text") and not value for kind, value in kept[-1]):
+        kept.pop()
+    return kept
+
+
+@pytest.mark.parametrize("kind", HOSTILE_CELLS)
+@settings(PROPERTY_SETTINGS, max_examples=12)
+@given(
+    sheets=st.tuples(
+        st.lists(_WORKBOOK_ROW, min_size=1, max_size=5),
+        st.lists(_WORKBOOK_ROW, max_size=4),
+    ),
+    data=st.data(),
+)
+def test_online_retail_xlsx_loads_exactly_or_is_refused_with_line_and_column(
+    kind: str, sheets: tuple[list[list[Cell]], list[list[Cell]]], data: st.DataObject
+) -> None:
+    first, second = sheets
+    if kind != "none":
+        rows = first + second
+        for _ in range(data.draw(st.integers(1, 2))):
+            row = data.draw(st.integers(0, len(rows) - 1))
+            rows[row][data.draw(st.integers(0, 7))] = data.draw(HOSTILE_CELLS[kind])
+    rows = _sheet_rows(first) + _sheet_rows(second)
+    expected = [
+        tuple(
+            _exported_text(cell, column) for cell, column in zip(row, SOURCE_COLUMNS, strict=True)
+        )
+        for row in rows
+    ]
+    problem = _first_problem(rows, expected)
+    with tempfile.TemporaryDirectory() as folder:
+        source = write_cells_xlsx(Path(folder) / "generated.xlsx", [first, second])
+        warehouse = Path(folder) / "warehouse.duckdb"
+        shutil.copyfile(_online_retail_template(), warehouse)
+        before = _raw(warehouse, _RAW_SELECT)
+        options: dict[str, Any] = {
+            "settings": Settings(duckdb_path=warehouse),
+            "cache_dir": Path(folder),
+            "progress": io.StringIO(),
+        }
+        if problem is None:
+            event("loads")
+            load(str(source), "duckdb", **options)
+            assert _raw(warehouse, _RAW_SELECT) == before + expected
+            return
+        line, column, words = problem
+        event("refused")
+        with pytest.raises(LoadError) as refused:
+            load(str(source), "duckdb", **options)
+        message = str(refused.value)
+        assert "\n" not in message, message
+        assert message.startswith(f"generated.xlsx: line {line}, column {column}: "), message
+        assert words in message, message
+        assert _raw(warehouse, _RAW_SELECT) == before
+
+
+def _first_problem(
+    rows: list[list[Cell]], values: list[tuple[str | None, ...]]
+) -> tuple[int, str, str] | None:
+    """(line, column, words) the loader must report: the first cell holding a formula error
+    or a lone carriage return (found while the workbook is read, before any value is
+    checked; an error first in its row), else the first rule broken, in row order."""
+    for line, (row, row_values) in enumerate(zip(rows, values, strict=True), 2):
+        for cell, column in zip(row, SOURCE_COLUMNS, strict=True):
+            if cell[0] == "error":
+                return line, column, f"the cell holds the formula error '{cell[1]}'"
+        for value, column in zip(row_values, SOURCE_COLUMNS, strict=True):
+            if value is not None and re.search("\r(?!\n)", value):
+                return line, column, "the cell holds a carriage return (CR) without a line feed"
+    for line, row_values in enumerate(values, 2):
+        found = row_problem(dict(zip(SOURCE_COLUMNS, row_values, strict=True)))
+        if found is not None:
+            return line, *found
+    return None
+
+
 # --- the loyalty feed ---------------------------------------------------------------------
 
 CUSTOMER_HEADER = (
@@ -377,3 +576,51 @@ def test_loyalty_csv_loads_exactly_or_is_refused_with_line_and_column(
             before[0] + expected_customers,
             before[1] + expected_transactions,
         )
+
+
+# --- regressions the workbook property found -----------------------------------------------
+
+
+def _workbook_row(quantity: Cell, description: str = "CUP") -> list[Cell]:
+    return [("number", 100001), ("text", "10001"), ("text", description), quantity,
+            ("datetime", dt.datetime(2010, 1, 4, 9)), ("number", 1.5), ("blank", None),
+            ("text", "France")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        # A line break in a cell above used to move the reported line down by one.
+        (("number", 1.5), "generated.xlsx: line 4, column Quantity: '1.5' is not an integer"),
+        # A formula error used to load as an empty cell.
+        (
+            ("error", "#N/A"),
+            "generated.xlsx: line 4, column Quantity: the cell holds the formula error '#N/A' "
+            "(sheet 'Year 2009-2010', cell D4): fix or clear it",
+        ),
+        # A lone CR in a cell used to be refused as the file's line endings, without a column.
+        (
+            ("text", "1\r2"),
+            "generated.xlsx: line 4, column Quantity: the cell holds a carriage return (CR) "
+            "without a line feed: remove it (sheet 'Year 2009-2010')",
+        ),
+    ],
+)
+def test_workbook_refusals_name_the_row_and_column_of_the_cell(
+    tmp_path: Path, bad: Cell, message: str
+) -> None:
+    rows = [_workbook_row(("number", 1), "TWO\nLINES"), _workbook_row(("number", 2))]
+    source = write_cells_xlsx(tmp_path / "generated.xlsx", [[*rows, _workbook_row(bad)], []])
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(_online_retail_template(), warehouse)
+    before = _raw(warehouse, _RAW_SELECT)
+    with pytest.raises(LoadError) as refused:
+        load(
+            str(source),
+            "duckdb",
+            settings=Settings(duckdb_path=warehouse),
+            cache_dir=tmp_path,
+            progress=io.StringIO(),
+        )
+    assert str(refused.value) == message
+    assert _raw(warehouse, _RAW_SELECT) == before

@@ -1,12 +1,15 @@
-"""Property tests of the TPC-H readers (issue 27): generated orders files, as .tbl or .csv,
-with hostile values and lines of the wrong length, either load exactly as written or are
-refused with a LoadError naming the file, the first bad line and (for a value) its column,
-and leave the raw tables as they were. DuckDB target; the oracle is the table's own rules
-(``tpch.row_checker``), so the SQL checks, the line numbers and the messages are what is
-tested."""
+"""Property tests of the TPC-H readers (issue 27): generated orders files, as .tbl or .csv
+with hostile values and lines of the wrong length, or as .parquet with typed and mistyped
+columns (text where numbers belong, nulls, huge decimals, dates out of range, a column too
+many, too few or misnamed), either load exactly as written or are refused with a LoadError
+naming the file, the first bad line (a Parquet row n is "line n + 1", as in its CSV) and
+(for a value) its column, and leave the raw tables as they were. DuckDB target; the oracle
+is the table's own rules (``tpch.row_checker``), so the SQL checks, the line numbers and the
+messages are what is tested."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 from pathlib import Path
@@ -15,7 +18,7 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from tpch_files import LAYOUTS, ROWS, csv_file_text, tbl_text, write_folder
+from tpch_files import LAYOUTS, ROWS, csv_file_text, tbl_text, write_folder, write_parquet
 
 from retail_warehouse.errors import LoadError
 from retail_warehouse.load_feed import load_feed
@@ -149,3 +152,127 @@ def test_generated_csv_files_load_exactly_or_are_refused_at_their_line(
 def test_the_good_rows_are_valid() -> None:
     assert _expected_problem([list(row) for row in ROWS["orders"]], None, 1) is None
     assert re.match(r"^\d+$", ROWS["orders"][0][0])
+
+
+# --- Parquet: typed and mistyped columns ----------------------------------------------------
+
+_DATES = st.one_of(
+    st.dates(tpch.bounds().first_date, tpch.bounds().last_date),
+    st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1969, 12, 31)]),
+)
+Typed = dict[str, tuple[st.SearchStrategy[object], st.SearchStrategy[object]]]
+# Each column's Parquet types: (values a TPC-H file holds, values it should not).
+PARQUET_TYPES: dict[str, Typed] = {
+    "o_orderkey": {
+        "BIGINT": (st.integers(1, 10**6), st.integers(-(2**63), 2**63 - 1)),
+        "INTEGER": (st.integers(1, 10**6), st.integers(-(2**31), 0)),
+        "VARCHAR": (VALID["o_orderkey"], HOSTILE),
+        "DOUBLE": (st.nothing(), st.floats(allow_nan=False)),
+    },
+    "o_custkey": {
+        "INTEGER": (st.sampled_from([1, 2]), st.sampled_from([-1, 0, 2**31 - 1])),
+        "VARCHAR": (VALID["o_custkey"], st.one_of(HOSTILE, TEXT)),
+    },
+    "o_totalprice": {
+        "DECIMAL(15,2)": (st.decimals(0, 10**6, places=2), st.decimals(-(10**6), 0, places=2)),
+        "DECIMAL(38,2)": (st.decimals(0, 10**6, places=2), st.decimals(10**20, 10**35, places=2)),
+        "DECIMAL(18,4)": (st.nothing(), st.decimals(0, 10**6, places=4)),
+        "DOUBLE": (st.nothing(), st.floats(0, 10**20, allow_nan=False)),
+        "VARCHAR": (VALID["o_totalprice"], st.one_of(HOSTILE, TEXT)),
+    },
+    "o_orderdate": {
+        "DATE": (
+            st.dates(tpch.bounds().first_date, tpch.bounds().last_date),
+            st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1969, 12, 31)]),
+        ),
+        "TIMESTAMP": (st.nothing(), st.datetimes(dt.datetime(1992, 1, 1), dt.datetime(1999, 1, 1))),
+        "VARCHAR": (VALID["o_orderdate"], HOSTILE),
+    },
+    "o_shippriority": {
+        "INTEGER": (st.integers(0, 9), st.integers(-5, 2**31 - 1)),
+        "VARCHAR": (VALID["o_shippriority"], HOSTILE),
+    },
+}
+
+
+@st.composite
+def parquet_orders(draw: st.DrawFn) -> tuple[list[tuple[str, str]], list[list[object]]]:
+    """(columns with their types, rows) of an orders Parquet file: a type per column, its
+    values what TPC-H holds except, in one column, values it should not or nulls; now and
+    then a column too many, too few or misnamed."""
+    spoiled = draw(st.one_of(st.none(), st.sampled_from(ORDERS.columns)))
+    columns: list[tuple[str, str]] = []
+    values: list[st.SearchStrategy[object]] = []
+    for column in ORDERS.columns:
+        kinds = PARQUET_TYPES.get(column, {"VARCHAR": (VALID.get(column, TEXT), TEXT)})
+        kind = draw(st.sampled_from(sorted(kinds)))
+        columns.append((column, kind))
+        valid, hostile = kinds[kind]
+        values.append(
+            st.one_of(valid, hostile, st.none()) if column == spoiled or valid.is_empty else valid
+        )
+    event("no column spoiled" if spoiled is None else f"{spoiled} spoiled")
+    rows = draw(st.lists(st.tuples(*values).map(list), min_size=1, max_size=6))
+    shape = draw(st.sampled_from(["same"] * 7 + ["extra", "missing", "renamed"]))
+    if shape == "extra":
+        columns.append(("o_extra", "VARCHAR"))
+        rows = [[*row, "x"] for row in rows]
+    elif shape == "missing":
+        columns, rows = columns[:-1], [row[:-1] for row in rows]
+    elif shape == "renamed":
+        columns[1] = ("customer", columns[1][1])
+    return columns, rows
+
+
+@settings(PROPERTY, max_examples=30)
+@given(orders=parquet_orders())
+def test_generated_parquet_files_load_exactly_or_are_refused_at_their_row(
+    orders: tuple[list[tuple[str, str]], list[list[object]]],
+) -> None:
+    columns, rows = orders
+    with tempfile.TemporaryDirectory() as work:
+        settings_ = Settings(duckdb_path=Path(work) / "warehouse.duckdb")
+        good = write_folder(Path(work) / "good")
+        load_feed(tpch.load_order(tpch.table_files(good)), "duckdb", settings=settings_)
+        before = _raw(settings_.duckdb_path)
+        folder = write_folder(Path(work) / "generated")
+        (folder / "orders.tbl").unlink()
+        path = write_parquet(folder / "orders.parquet", columns, rows)
+        files = tpch.load_order(tpch.table_files(folder))
+        if [name for name, _ in columns] != list(ORDERS.columns):
+            event("wrong columns")
+            with pytest.raises(LoadError, match=r"^orders\.parquet: the columns are .*; expected"):
+                load_feed(files, "duckdb", settings=settings_)
+            assert _raw(settings_.duckdb_path) == before
+            return
+        with duckdb.connect() as connection:
+            texts = [
+                list(row)
+                for row in connection.execute(
+                    "select "
+                    + ", ".join(f"cast({name} as varchar)" for name in ORDERS.columns)
+                    + f" from read_parquet('{path}')"
+                ).fetchall()
+            ]
+        check = tpch.row_checker(ORDERS)
+        problems = [
+            (index, found)
+            for index, row in enumerate(texts)
+            if (found := check(dict(zip(ORDERS.columns, row, strict=True)))) is not None
+        ]
+        if not problems:
+            event("loads")
+            load_feed(files, "duckdb", settings=settings_)
+            loaded = [row[2:] for row in _raw(settings_.duckdb_path) if row[0] != before[0][0]]
+            assert sorted(loaded, key=str) == sorted(
+                (tuple(value or None for value in row) for row in texts), key=str
+            )
+            return
+        event("refused")
+        index, (column, words) = problems[0]
+        with pytest.raises(LoadError) as refused:
+            load_feed(files, "duckdb", settings=settings_)
+        message = str(refused.value)
+        assert message.startswith(f"orders.parquet: line {index + 2}, column {column}: "), message
+        assert words in message, message
+        assert _raw(settings_.duckdb_path) == before

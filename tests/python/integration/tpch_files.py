@@ -8,6 +8,8 @@ import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import duckdb
+
 from retail_warehouse.sources import tpch
 
 ROWS: dict[str, list[list[str]]] = {
@@ -77,3 +79,19 @@ def with_value(table: str, row: int, column: str, value: str) -> dict[str, list[
     changed = [list(line) for line in ROWS[table]]
     changed[row][LAYOUTS[table].columns.index(column)] = value
     return {table: changed}
+
+
+def write_parquet(
+    path: Path, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[object]]
+) -> Path:
+    """A Parquet file of ``rows`` with the given (name, DuckDB type) columns, written by
+    DuckDB from Python values (None as null)."""
+    with duckdb.connect() as connection:
+        connection.execute(
+            "create table t (" + ", ".join(f'"{name}" {kind}' for name, kind in columns) + ")"
+        )
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            connection.executemany(f"insert into t values ({marks})", [list(row) for row in rows])
+        connection.execute(f"copy t to '{path}' (format parquet)")
+    return path
