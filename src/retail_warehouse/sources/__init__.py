@@ -22,8 +22,9 @@ only what it holds. To add a system (``tpch.py``, ``loyalty.py``):
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,28 @@ if TYPE_CHECKING:
     from retail_warehouse.sources.files import CsvInput
 
 __all__ = ["SourceSystem"]
+
+
+class LazyPatterns(Mapping[str, str]):
+    """A ``SourceSystem.recheck_patterns`` worked out by ``compute`` when a load first reads
+    it: patterns built from bounds in dbt_project.yml, which an installed package (the API's
+    wheel) does not have, so importing a source module must not need them."""
+
+    def __init__(self, compute: Callable[[], Mapping[str, str]]) -> None:
+        self._compute = compute
+
+    @functools.cached_property
+    def _patterns(self) -> Mapping[str, str]:
+        return self._compute()
+
+    def __getitem__(self, column: str) -> str:
+        return self._patterns[column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._patterns)
+
+    def __len__(self) -> int:
+        return len(self._patterns)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from retail_warehouse.engines.base import (
 )
 from retail_warehouse.errors import LoadError
 from retail_warehouse.project import dbt_var
-from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_csv_file
 from retail_warehouse.sources.files import CsvInput, SourceFormat, folder_file, sniff_format
 
@@ -195,27 +195,15 @@ def _amount_problem(column: str, value: str) -> str | None:
     )
 
 
-class _RecheckPatterns(Mapping[str, str]):
+def recheck_patterns(columns: Iterable[str]) -> dict[str, str]:
     """``SourceSystem.recheck_patterns`` of one file: for each of its ``AMOUNT_COLUMNS``, a
     pattern that every value beyond the bound matches (as many digits as the bound, or
-    more), so only those few distinct values go to Python. Worked out when a load first
-    reads it (the bounds come from dbt_project.yml, see ``bounds``)."""
-
-    def __init__(self, columns: Iterable[str]) -> None:
-        self._columns = tuple(column for column in columns if column in AMOUNT_COLUMNS)
-
-    @functools.cached_property
-    def _patterns(self) -> dict[str, str]:
-        return {column: f"^-?[0-9]{{{len(str(_limit(column)))},}}$" for column in self._columns}
-
-    def __getitem__(self, column: str) -> str:
-        return self._patterns[column]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
-
-    def __len__(self) -> int:
-        return len(self._columns)
+    more), so only those few distinct values go to Python (bounds: ``bounds``)."""
+    return {
+        column: f"^-?[0-9]{{{len(str(_limit(column)))},}}$"
+        for column in columns
+        if column in AMOUNT_COLUMNS
+    }
 
 
 @functools.cache
@@ -281,7 +269,7 @@ def _system(
         required=required,
         patterns={column: PATTERNS[column] for column in columns},
         rechecked_columns=(datetime_column, *amounts),
-        recheck_patterns=_RecheckPatterns(columns),
+        recheck_patterns=LazyPatterns(lambda: recheck_patterns(columns)),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=_row_problem(columns, required),
         value_problem=lambda column, value: value_problem(column, value, required),

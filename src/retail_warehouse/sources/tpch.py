@@ -43,7 +43,7 @@ from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import excerpt, problem_message
 from retail_warehouse.project import dbt_var
-from retail_warehouse.sources import SourceSystem
+from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, CsvInput, folder_file
 from retail_warehouse.sources.scan import read_problem
@@ -323,28 +323,6 @@ def recheck_patterns(layout: TableLayout) -> dict[str, str]:
     return found
 
 
-class _RecheckPatterns(Mapping[str, str]):
-    """``recheck_patterns(layout)``, worked out when a load first reads it: the bounds come
-    from dbt_project.yml, which an installed package (the API's wheel) does not have, and
-    importing this module must not need it."""
-
-    def __init__(self, layout: TableLayout) -> None:
-        self._layout = layout
-
-    @functools.cached_property
-    def _patterns(self) -> dict[str, str]:
-        return recheck_patterns(self._layout)
-
-    def __getitem__(self, column: str) -> str:
-        return self._patterns[column]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._patterns)
-
-    def __len__(self) -> int:
-        return len(self._patterns)
-
-
 def row_checker(
     layout: TableLayout,
 ) -> Callable[[Mapping[str, str | None]], tuple[str, str] | None]:
@@ -496,7 +474,7 @@ def preparer(
         name = display_name or path.name
         with tempfile.TemporaryDirectory(prefix="retail_warehouse_tpch_") as folder:
             csv_path = Path(folder) / f"{layout.name}.csv"
-            is_tbl = ".tbl" in "".join(path.suffixes[-2:]).lower()
+            is_tbl = _is_tbl(path)
             check_container(path, name)
             try:
                 _copy_as_csv(layout, path, name, csv_path)
@@ -554,6 +532,11 @@ def check_container(path: Path, name: str) -> None:
         )
 
 
+def _is_tbl(path: Path) -> bool:
+    """A TPC-H ``.tbl`` file (``|``-separated, no header), gzipped or not."""
+    return ".tbl" in "".join(path.suffixes[-2:]).lower()
+
+
 def _copy_as_csv(
     layout: TableLayout, path: Path, name: str, csv_path: Path, skip_blank_lines: bool = False
 ) -> None:
@@ -574,7 +557,7 @@ def _copy_as_csv(
             raise LoadError(f"{name}: {GZIP_DAMAGED}") from None
         found = None
         if not path.name.lower().endswith(".parquet"):  # the line, column and cause, read here
-            delimiter = "|" if ".tbl" in "".join(path.suffixes[-2:]).lower() else ","
+            delimiter = "|" if _is_tbl(path) else ","
             found = read_problem(path, name, layout.columns, delimiter, str(error))
         reason = _duckdb_reason(str(error), path)
         for shown in (str(path.resolve()), str(path)):  # the file by its name only
@@ -594,7 +577,7 @@ def _duckdb_reason(message: str, path: Path) -> str:
     line = _LINE.search(message)
     where = f"line {line.group(1)}: " if line else ""
     columns = _COLUMNS.search(message)
-    if columns and ".tbl" in "".join(path.suffixes[-2:]).lower():
+    if columns and _is_tbl(path):
         return f"{where}the line holds the control characters 0x1f 0x1e 0x1d"
     if columns:
         return f"{where}{columns.group(2)} fields, expected {columns.group(1)}"
@@ -619,7 +602,7 @@ def _system(layout: TableLayout) -> SourceSystem:
         required=layout.required,
         patterns=dict(layout.patterns),
         rechecked_columns=layout.rechecked_columns,
-        recheck_patterns=_RecheckPatterns(layout),
+        recheck_patterns=LazyPatterns(lambda: recheck_patterns(layout)),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=row_checker(layout),
         value_problem=lambda column, value: value_problem(layout, column, value),
