@@ -126,20 +126,28 @@ def test_the_holder_swaps_in_the_new_snapshot_once_it_is_read() -> None:
     assert holder.current() == "new" and holder.error is None
 
 
-def test_the_holder_keeps_the_served_snapshot_when_a_read_fails(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def _holder_failing_after_the_first_read(error: Exception) -> SnapshotHolder[str]:
+    """A holder serving "old", whose every later read (always asked for) raises ``error``."""
     calls = 0
 
     def load() -> tuple[int, str]:
         nonlocal calls
         calls += 1
         if calls > 1:
-            raise WarehouseUnavailable("the warehouse is being rebuilt")
+            raise error
         return calls, "old"
 
     holder = _holder(load, lambda identity: True)
     assert holder.current() == "old"
+    return holder
+
+
+def test_the_holder_keeps_the_served_snapshot_when_a_read_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    holder = _holder_failing_after_the_first_read(
+        WarehouseUnavailable("the warehouse is being rebuilt")
+    )
     with caplog.at_level(logging.WARNING, logger="retail_warehouse.api.reload"):
         assert holder.refresh_if_changed() is False
         assert holder.refresh_if_changed() is False
@@ -151,17 +159,7 @@ def test_the_holder_keeps_the_served_snapshot_when_a_read_fails(
 def test_the_holder_logs_an_unexpected_error_and_keeps_serving(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    calls = 0
-
-    def load() -> tuple[int, str]:
-        nonlocal calls
-        calls += 1
-        if calls > 1:
-            raise KeyError("segment")
-        return calls, "old"
-
-    holder = _holder(load, lambda identity: True)
-    assert holder.current() == "old"
+    holder = _holder_failing_after_the_first_read(KeyError("segment"))
     with caplog.at_level(logging.WARNING, logger="retail_warehouse.api.reload"):
         assert holder.refresh_if_changed() is False
     assert holder.current() == "old" and holder.error is not None
