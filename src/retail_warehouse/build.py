@@ -37,6 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import psycopg2
+
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
@@ -78,6 +81,16 @@ fixed rows, so they give the same answer on every build of the same code; they r
 test, at error severity it stops the publish) and saves the unit tests' fixed cost (6.4 s
 a unit test, 5 % of the node time of a TPC-H SF 0.01 build on a loaded machine,
 docs/benchmark.md)."""
+TRAINING_SELECTOR = "tag:training"
+"""The training lane (docs/ml.md, "Two lanes"): the models that fit and backtest
+(``ml_model_registry``, ``ml_model_evaluation``, ``ml_repeat_drivers``). A refresh leaves
+them out and scores with the registry's models; a build trains when asked (``train``,
+``--full-refresh``), when there is no usable registry, or when the refreshed
+``ml_model_training_status`` says the data has run ``ml_retrain_after_days`` past them."""
+TRAINING_STATUS_MODEL = "model.retail_warehouse.ml_model_training_status"
+SHADOW_PREPARED_ENV = "RW_SHADOW_PREPARED"
+"""Set for the second dbt run of a build that trains after its refresh: the shadow holds
+the first run's tables, which PostgreSQL's on-run-start hook must not empty."""
 NEW_LOADS_TESTS_ENV = "RW_TEST_NEW_LOADS_ONLY"
 """Set for a published build: the row tests of the line-level relations read only the loads
 the published warehouse does not hold (macros/tests/new_loads_tests.sql; not with
@@ -258,7 +271,10 @@ class BuildResult:
     outcome: PublishOutcome | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall time of the steps: ``prepare`` (the shadow copy; on PostgreSQL it runs in dbt's
-    on-run-start hook, so it is part of ``dbt`` too), ``dbt``, ``publish``."""
+    on-run-start hook, so it is part of ``dbt`` too), ``dbt`` (every dbt run), ``train``
+    (the second dbt run of a build that trained after its refresh), ``publish``."""
+    training: str = ""
+    """Why the build ran the training lane (``""``: it scored with the registry's models)."""
 
 
 def run_build(
@@ -268,11 +284,16 @@ def run_build(
     runner: DbtRunner = run_dbt_subprocess,
     *,
     keep_generations: int | None = None,
+    train: bool = False,
     echo: Callable[[str], None] = print,
 ) -> BuildResult:
     """Build the warehouse into a shadow copy, test it, and publish it only if nothing at
-    error severity failed; store the run results. ``runner`` starts dbt (by default a child
-    process writing to this terminal); ``echo`` gets the report. Raises
+    error severity failed; store the run results. A refresh leaves the training lane out
+    (:data:`TRAINING_SELECTOR`) and scores with the registry's models, then trains in a
+    second dbt run into the same shadow when ``ml_model_training_status`` says it is due;
+    ``train`` (``retail-warehouse train``), ``--full-refresh`` and a warehouse without a
+    usable registry train in one run of the whole project. ``runner`` starts dbt (by
+    default a child process writing to this terminal); ``echo`` gets the report. Raises
     ``WarehouseBusyError`` when another build holds the warehouse."""
     check_whole_build(dbt_args)
     if target == "spark":
@@ -294,50 +315,197 @@ def run_build(
         prepare_monitoring(target, shadow_settings)  # the models that read it find the table
         env.update(shadow_env)
         env[NEW_LOADS_TESTS_ENV] = "1"  # the published warehouse passed its rows' tests
-        # a run_results.json left by an earlier command must not be taken for this run's
-        (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
-        started = time.perf_counter()
-        run = runner(["build", "--target", target, *DATA_BUILD_OPTIONS, *dbt_args], env)
-        seconds["dbt"] = time.perf_counter() - started
-        run_results_path = run.target_path / RUN_RESULTS_FILE
-        run_results = read_run_results(run_results_path)
-        seconds["prepare"] += hook_seconds(run_results, "on-run-start")
-        models = manifest_models(run.target_path / "manifest.json")
-        audit = audit_results(run_results, models)
+        training = training_asked(dbt_args, train) or training_needed_first(
+            publisher, settings.schema_prefix
+        )
+        lane = [] if training else ["--exclude", TRAINING_SELECTOR]
+        dbt_pass = _DbtPass(runner, target, dbt_args)
+        run = dbt_pass.run(lane, env)
+        seconds["dbt"] = run.seconds
+        seconds["prepare"] += hook_seconds(run.results, "on-run-start")
+        passes = [run]
+        if not training and run.audit.passed(run.returncode):
+            training = training_due(publisher, run.manifest_path)
+            if training:
+                run = dbt_pass.run(
+                    ["--select", f"{TRAINING_SELECTOR}+"], {**env, SHADOW_PREPARED_ENV: "1"}
+                )
+                seconds["train"] = run.seconds
+                seconds["dbt"] += run.seconds
+                passes.append(run)
+        audit = combined_audit([one.audit for one in passes])
+        models = manifest_models(run.manifest_path)
         schemas = shadow_schemas(models, shadow_env)
         location = publisher.shadow_location(schemas)
         outcome: PublishOutcome | None = None
-        if audit.passed(run.returncode):
-            if run_results is not None:
-                record_run_results(target, shadow_settings, run_results_path)
+        if run.audit.passed(run.returncode):
+            for one in passes:
+                if one.results is not None:
+                    record_run_results(target, shadow_settings, one.kept_results_path)
             outcome = publisher.publish(schemas, keep)
             seconds["publish"] = outcome.seconds
         else:
             samples: dict[str, FailingRows] = {}
-            tests = problems_with_rows(audit.problems)
+            tests = problems_with_rows(run.audit.problems)
             if tests:
                 with publisher.query_shadow() as query:
                     for problem in tests:
                         samples[problem.unique_id] = failing_rows(query, problem)
             publisher.discard_shadow_access(schemas)
-            if run_results is not None:
-                notes += _record_failed_run(target, settings, shadow_settings, run_results_path)
+            for one in passes:
+                if one.results is not None:
+                    notes += _record_failed_run(
+                        target, settings, shadow_settings, one.kept_results_path
+                    )
     if outcome is None:
-        report = "\n".join([format_failure(audit, run.returncode, samples, location), *notes])
+        report = "\n".join([format_failure(run.audit, run.returncode, samples, location), *notes])
     else:
-        report = format_published(target, outcome, audit, seconds)
+        report = format_published(target, outcome, audit, seconds, training)
     echo(report)
     return BuildResult(
         target=target,
         published=outcome is not None,
         exit_code=0 if outcome is not None else (run.returncode or 1),
         audit=audit,
-        run_results_path=run_results_path,
+        run_results_path=run.results_path,
         shadow_location=location,
         report=report,
         outcome=outcome,
         seconds=seconds,
+        training=training,
     )
+
+
+@dataclass(frozen=True)
+class _PassResult:
+    """One dbt run of a build and what it left."""
+
+    returncode: int
+    seconds: float
+    results_path: Path
+    """dbt's ``run_results.json`` (the next run of the build writes it again)."""
+    kept_results_path: Path
+    """A copy of it kept for the monitoring table, named after the run."""
+    results: dict[str, Any] | None
+    manifest_path: Path
+    audit: Audit
+
+
+@dataclass
+class _DbtPass:
+    """Starts the dbt runs of one build: ``build --target ...`` with the build's options."""
+
+    runner: DbtRunner
+    target: str
+    dbt_args: Sequence[str]
+    count: int = 0
+
+    def run(self, selection: list[str], env: dict[str, str]) -> _PassResult:
+        self.count += 1
+        # a run_results.json left by an earlier command must not be taken for this run's
+        (target_path(self.dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
+        started = time.perf_counter()
+        run = self.runner(
+            ["build", "--target", self.target, *DATA_BUILD_OPTIONS, *selection, *self.dbt_args],
+            env,
+        )
+        seconds = time.perf_counter() - started
+        results_path = run.target_path / RUN_RESULTS_FILE
+        kept = run.target_path / f"run_results_{self.count}.json"
+        results = read_run_results(results_path)
+        if results is not None:
+            shutil.copyfile(results_path, kept)
+        manifest_path = run.target_path / "manifest.json"
+        models = set(manifest_models(manifest_path))
+        lane = training_lane_models(manifest_path)
+        if selection[:1] == ["--exclude"]:
+            expected = models - lane  # the refresh: the registry's models stay as published
+        elif selection[:1] == ["--select"]:
+            expected = lane  # the training run after a refresh built the rest
+        else:
+            expected = models
+        audit = audit_results(results, expected)
+        return _PassResult(
+            run.returncode, seconds, results_path, kept, results, manifest_path, audit
+        )
+
+
+def training_lane_models(manifest_path: Path) -> set[str]:
+    """The models of the training lane (tagged ``training``), from the manifest."""
+    if not manifest_path.is_file():
+        return set()
+    with manifest_path.open(encoding="utf-8") as handle:
+        nodes = json.load(handle).get("nodes", {})
+    return {
+        str(unique_id)
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") == "model" and "training" in node.get("tags", [])
+    }
+
+
+def combined_audit(audits: Sequence[Audit]) -> Audit:
+    """The audit of a build's dbt runs together: every node counted once per run."""
+    first, *rest = audits
+    for audit in rest:
+        first = dataclasses.replace(
+            first,
+            node_count=first.node_count + audit.node_count,
+            problems=(*first.problems, *audit.problems),
+        )
+    return first
+
+
+def training_asked(dbt_args: Sequence[str], train: bool) -> str:
+    """Why the build trains before anything else: asked for, or a full refresh."""
+    if train:
+        return "asked for (retail-warehouse train)"
+    if "--full-refresh" in dbt_args:
+        return "--full-refresh"
+    return ""
+
+
+def training_needed_first(publisher: Publisher, prefix: str) -> str:
+    """Why the build must train in its one dbt run: the published warehouse has no model
+    registry this package can score with (none yet, or fitted by another model version, or
+    written before the registry had every column the training status reads)."""
+    from retail_warehouse.ml import MODEL_VERSION  # only here: the ML package is heavy
+
+    registry = f"{prefix}ml.ml_model_registry"
+    try:
+        with publisher.query_shadow() as query:
+            _, rows = query(f"select distinct model_version, trained_at from {registry}")
+    except (RetailWarehouseError, duckdb.Error, psycopg2.Error):
+        return "no model registry yet"  # no file, no schema, no table, no column
+    versions = sorted({str(row[0]) for row in rows})
+    if not versions:
+        return "no model registry yet"
+    if versions != [MODEL_VERSION]:
+        return (
+            f"the registry's models are of model version {', '.join(versions)}, not {MODEL_VERSION}"
+        )
+    return ""
+
+
+def training_due(publisher: Publisher, manifest_path: Path) -> str:
+    """Why the refreshed shadow must train too: its ``ml_model_training_status`` says the
+    data has run ``ml_retrain_after_days`` past the registry's models (``""`` otherwise)."""
+    relation = _relation_name(manifest_path, TRAINING_STATUS_MODEL)
+    with publisher.query_shadow() as query:
+        _, rows = query(
+            "select is_training_due, days_of_data_since_training, retrain_after_days"
+            f" from {relation}"
+        )
+    if not rows or not rows[0][0]:
+        return ""
+    days, after = rows[0][1], rows[0][2]
+    return f"{days} days of data since the models were trained (ml_retrain_after_days: {after})"
+
+
+def _relation_name(manifest_path: Path, unique_id: str) -> str:
+    """The relation a model was built in (``"db"."schema"."name"``), from the manifest."""
+    with manifest_path.open(encoding="utf-8") as handle:
+        node = json.load(handle)["nodes"][unique_id]
+    return str(node["relation_name"])
 
 
 def build_in_place(
@@ -421,7 +589,11 @@ def format_generations(generations: Sequence[Generation]) -> list[str]:
 
 
 def format_published(
-    target: str, outcome: PublishOutcome, audit: Audit, seconds: Mapping[str, float]
+    target: str,
+    outcome: PublishOutcome,
+    audit: Audit,
+    seconds: Mapping[str, float],
+    training: str = "",
 ) -> str:
     """The report of a published build."""
     lines = [
@@ -429,6 +601,9 @@ def format_published(
         f"BI on {target}: {outcome.published.location}",
         f"  shadow copy {seconds.get('prepare', 0.0):.1f} s, "
         f"dbt build {seconds.get('dbt', 0.0):.1f} s, publish {outcome.seconds:.2f} s",
+        f"  models trained: {training}"
+        if training
+        else "  models: scored with the registry's (training not due; retail-warehouse train)",
     ]
     if outcome.kept:
         lines.append("kept for `retail-warehouse rollback`:")

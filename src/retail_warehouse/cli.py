@@ -1,7 +1,8 @@
 """The ``retail-warehouse`` command line: ``load`` raw data, ``build`` with dbt (write, audit,
-publish), ``rollback`` a publish, list the kept ``generations``, ``summary`` and ``report`` (the
-HTML dashboard) after a build, ``serve`` the scoring API, ``orchestrate`` the Dagster UI,
-inbox sensor and schedule (extra ``orchestration``), and ``superset``: Apache Superset with the
+publish; scoring with the stored models), ``train`` (a build that fits them again),
+``rollback`` a publish, list the kept ``generations``, ``summary`` and ``report`` (the HTML
+dashboard) after a build, ``serve`` the scoring API, ``orchestrate`` the Dagster UI, inbox
+sensor and schedules (extra ``orchestration``), and ``superset``: Apache Superset with the
 four dashboards on the PostgreSQL warehouse (its own virtualenv; docs/bi.md).
 
 Exit status: 0 on success, 1 when the summary does not reconcile or a build is not published
@@ -99,20 +100,28 @@ def build_parser() -> argparse.ArgumentParser:
     build_parser_ = commands.add_parser(
         "build",
         help="dbt build into a shadow copy, run every test there, and publish it in one "
-        "atomic step only if nothing failed (docs/publishing.md)",
+        "atomic step only if nothing failed (docs/publishing.md); scores with the stored "
+        "models, and trains them when due",
     )
-    build_parser_.add_argument(
-        "--keep",
-        type=int,
-        metavar="N",
-        help="previous generations to keep for rollback (default: $RW_KEEP_GENERATIONS, else 1)",
+    train_parser = commands.add_parser(
+        "train",
+        help="a published build that also runs the training lane: fit the models, backtest "
+        'them and write the registry (docs/ml.md, "Two lanes")',
     )
-    build_parser_.add_argument(
-        "dbt_args",
-        nargs=argparse.REMAINDER,
-        help="more dbt build arguments, after -- (e.g. -- --full-refresh); the whole project "
-        "is always built",
-    )
+    for sub in (build_parser_, train_parser):
+        sub.add_argument(
+            "--keep",
+            type=int,
+            metavar="N",
+            help="previous generations to keep for rollback (default: $RW_KEEP_GENERATIONS, "
+            "else 1)",
+        )
+        sub.add_argument(
+            "dbt_args",
+            nargs=argparse.REMAINDER,
+            help="more dbt build arguments, after -- (e.g. -- --full-refresh); the whole "
+            "project is always built",
+        )
     rollback_parser = commands.add_parser(
         "rollback", help="publish the previous generation again (one atomic step)"
     )
@@ -146,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("RW_API_PORT") or 8000),
         help="port (default: $RW_API_PORT, else 8000)",
     )
-    for sub in (load_parser, build_parser_):
+    for sub in (load_parser, build_parser_, train_parser):
         _add_common_options(sub, TARGETS)
     for sub in (summary_parser, rollback_parser, generations_parser, report_parser, serve_parser):
         _add_common_options(sub, SERVING_TARGETS)
@@ -294,10 +303,13 @@ def run_summary(args: argparse.Namespace) -> int:
 
 
 def run_build_command(args: argparse.Namespace) -> int:
-    """``build``: write, audit, publish; 0 when published, else 1 (dbt's status)."""
+    """``build`` and ``train``: write, audit, publish; 0 when published, else 1 (dbt's
+    status). ``train`` runs the training lane whatever the training status says."""
     settings = from_env().with_prefix(args.schema_prefix)
     extra = [arg for arg in args.dbt_args if arg != "--"]
-    result = run_build(args.target, settings, extra, keep_generations=args.keep)
+    result = run_build(
+        args.target, settings, extra, keep_generations=args.keep, train=args.command == "train"
+    )
     return result.exit_code
 
 
@@ -419,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": run_load,
         "summary": run_summary,
         "build": run_build_command,
+        "train": run_build_command,
         "rollback": run_rollback_command,
         "generations": run_generations_command,
         "report": run_report,

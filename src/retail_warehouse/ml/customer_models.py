@@ -460,9 +460,12 @@ def fit_customer_models(
 
 
 @single_threaded
-def predict_customers(models: CustomerModels, features: pd.DataFrame) -> pd.DataFrame:
+def predict_customers(
+    models: CustomerModels, features: pd.DataFrame, as_of_day: int | None = None
+) -> pd.DataFrame:
     """One row per row of ``features`` (the output of
-    :func:`~retail_warehouse.ml.features.customer_features` at ``models.as_of_day`` with
+    :func:`~retail_warehouse.ml.features.customer_features` at ``as_of_day``, by default
+    ``models.as_of_day`` (a refresh scores at the newest invoice day), with
     ``models.horizon_days``, with the BTYD columns of
     :func:`~retail_warehouse.ml.features.with_btyd_features` from ``models.btyd``):
     purchase probability and expected net revenue in the horizon,
@@ -493,16 +496,19 @@ def predict_customers(models: CustomerModels, features: pd.DataFrame) -> pd.Data
     result["spend_model"] = models.spend_model
     result["training_row_count"] = models.training_row_count
     result["model_version"] = MODEL_VERSION
-    result["as_of_date"] = from_day_number(models.as_of_day)
+    result["as_of_date"] = from_day_number(models.as_of_day if as_of_day is None else as_of_day)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 
-def active_customer_features(invoices: pd.DataFrame, models: CustomerModels) -> pd.DataFrame:
-    """The features at the models' as-of day of the customers active then (a purchase in
-    the last ``models.active_window_days`` days): the rows ``ml_customer_predictions``
-    scores."""
+def active_customer_features(
+    invoices: pd.DataFrame, models: CustomerModels, as_of_day: int | None = None
+) -> pd.DataFrame:
+    """The features at ``as_of_day`` (by default the models' as-of day) of the customers
+    active then (a purchase in the last ``models.active_window_days`` days): the rows
+    ``ml_customer_predictions`` scores, with the BTYD parameters fitted in training."""
+    day = models.as_of_day if as_of_day is None else as_of_day
     score = training_frame(
-        invoices, models.as_of_day, models.horizon_days, models.active_window_days, models.btyd
+        invoices, day, models.horizon_days, models.active_window_days, models.btyd
     )
     return score.loc[:, ["customer_id", *models.features]]
 

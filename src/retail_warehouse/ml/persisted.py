@@ -20,7 +20,7 @@ from retail_warehouse.ml.customer_models import (
     predict_customers,
 )
 from retail_warehouse.ml.features import BEHAVIOUR_FEATURES, PREDICTION_FEATURES
-from retail_warehouse.ml.frames import check_history
+from retail_warehouse.ml.frames import check_history, last_day
 from retail_warehouse.ml.registry import (
     ModelVersionError,
     RegisteredModel,
@@ -107,12 +107,17 @@ def _check_features(name: str, fitted: tuple[str, ...], current: tuple[str, ...]
 
 
 def clusters_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
-    """``ml_customer_clusters``: every customer's cluster by the registered model."""
+    """``ml_customer_clusters``: every customer's cluster by the registered model, on the
+    behaviour as of the newest invoice day (the model may have been trained earlier: a
+    refresh scores with the registry's models, docs/ml.md "Two lanes")."""
     model = cluster_model(models_from_registry(registry))
-    return assign_clusters(model, behaviour_features(invoices, model.as_of_day))
+    day = last_day(invoices)
+    return assign_clusters(model, behaviour_features(invoices, day), day)
 
 
 def predictions_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
-    """``ml_customer_predictions``: the active customers scored by the registered models."""
+    """``ml_customer_predictions``: the customers active at the newest invoice day, scored
+    by the registered models (trained then or earlier)."""
     models = customer_models(models_from_registry(registry))
-    return predict_customers(models, active_customer_features(invoices, models))
+    day = last_day(invoices)
+    return predict_customers(models, active_customer_features(invoices, models, day), day)

@@ -64,6 +64,7 @@ REGISTRY_COLUMNS: tuple[str, ...] = (
     "feature_count",
     "training_cutoff_date",
     "as_of_date",
+    "trained_at",
     "parameters",
     "artifact_format",
     "artifact_sha256",
@@ -236,8 +237,13 @@ def load_file(path: Path, expected_version: str = MODEL_VERSION) -> RegisteredMo
     return loads(path.read_bytes(), source=str(path), expected_version=expected_version)
 
 
-def registry_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
-    """One row per model, the columns of :data:`REGISTRY_COLUMNS`, sorted by model name."""
+def registry_frame(
+    models: Iterable[RegisteredModel], trained_at: dt.datetime | None = None
+) -> pd.DataFrame:
+    """One row per model, the columns of :data:`REGISTRY_COLUMNS`, sorted by model name.
+    ``trained_at`` (UTC, default now, to the second) is when the training lane fitted them:
+    a column of the table, not part of the artifact, whose bytes stay reproducible."""
+    fitted_at = (trained_at or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     rows = []
     for registered in models:
         data = dumps(registered)
@@ -250,6 +256,7 @@ def registry_frame(models: Iterable[RegisteredModel]) -> pd.DataFrame:
                 "feature_count": len(registered.features),
                 "training_cutoff_date": registered.training_cutoff_date,
                 "as_of_date": registered.as_of_date,
+                "trained_at": fitted_at,
                 "parameters": json.dumps(dict(registered.parameters), sort_keys=True),
                 "artifact_format": ARTIFACT_FORMAT,
                 "artifact_sha256": hashlib.sha256(data).hexdigest(),

@@ -13,7 +13,8 @@ assets, dbt tests as asset checks, the inbox sensor and the daily full build.
   command, which builds the whole project.
 - ``inbox_sensor`` starts ``refresh_from_inbox`` (load, then incremental build) once per new
   file in the inbox; ``full_build_schedule`` runs ``full_build`` (``dbt build
-  --full-refresh``), stopped unless ``RW_FULL_BUILD_CRON`` is set.
+  --full-refresh``), stopped unless ``RW_FULL_BUILD_CRON`` is set; ``training_schedule``
+  runs ``training`` (as ``retail-warehouse train``) weekly, ``RW_TRAINING_CRON``.
 
 Runs are serialised by the instance (``retail-warehouse orchestrate`` writes
 ``max_concurrent_runs: 1``): DuckDB takes one writer at a time.
@@ -94,6 +95,30 @@ class BuildConfig(Config):
 
     full_refresh: bool = False
     """``dbt build --full-refresh``: incremental models rebuilt from all raw rows."""
+    train: bool = False
+    """Run the training lane whatever its status says (``retail-warehouse train``)."""
+
+
+def last_event_per_asset(events: list[Any]) -> list[Any]:
+    """dbt's events of a build, each output, materialization and check once: a build that
+    trains after its refresh runs dbt twice, and the second run rebuilds the registry and
+    what scores with it; Dagster takes one output per asset and run, so the later event of
+    an asset (the one published) is kept, in the order they last came."""
+    kept: dict[tuple[str, str], Any] = {}
+    for event in events:
+        key = (type(event).__name__, _event_key(event))
+        kept.pop(key, None)
+        kept[key] = event
+    return list(kept.values())
+
+
+def _event_key(event: Any) -> str:
+    """What an event is about: its output, asset or check."""
+    for attribute in ("output_name", "check_key", "asset_key"):
+        value = getattr(event, attribute, None)
+        if value is not None:
+            return repr(value)
+    return repr(id(event))
 
 
 def prepare_manifest(settings: OrchestrationSettings, force: bool = False) -> Path:
@@ -209,8 +234,8 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
             return DbtRun(returncode, invocation.target_path)
 
         extra = ["--full-refresh"] if config.full_refresh else []
-        result = run_build(settings.target, from_env(), extra, runner=start_dbt)
-        yield from events
+        result = run_build(settings.target, from_env(), extra, runner=start_dbt, train=config.train)
+        yield from last_event_per_asset(events)
         if not result.published:
             inbox_file = context.run.tags.get("inbox_file")
             notes = [unpublished_note(inbox_file)] if inbox_file else []
@@ -238,6 +263,15 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
         executor_def=in_process_executor,
         config=RunConfig(ops={DBT_OP_NAME: BuildConfig(full_refresh=True)}),
         description="dbt build --full-refresh of every model from the raw rows already loaded.",
+    )
+
+    training_job = define_asset_job(
+        "training",
+        selection=AssetSelection.assets(warehouse_dbt_models),
+        executor_def=in_process_executor,
+        config=RunConfig(ops={DBT_OP_NAME: BuildConfig(train=True)}),
+        description="retail-warehouse train: a published build that fits the models again "
+        "(the training lane: registry, backtest, drivers; docs/ml.md).",
     )
 
     @sensor(
@@ -277,10 +311,22 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
         ),
     )
 
+    training_schedule = ScheduleDefinition(
+        name="training_schedule",
+        job=training_job,
+        cron_schedule=settings.training_cron,
+        execution_timezone="UTC",
+        default_status=(
+            DefaultScheduleStatus.RUNNING
+            if settings.training_enabled
+            else DefaultScheduleStatus.STOPPED
+        ),
+    )
+
     return Definitions(
         assets=[raw_invoice_lines, warehouse_dbt_models],
-        jobs=[refresh_job, full_build_job],
+        jobs=[refresh_job, full_build_job, training_job],
         sensors=[inbox_sensor],
-        schedules=[full_build_schedule],
+        schedules=[full_build_schedule, training_schedule],
         resources={"dbt": DbtCliResource(project_dir=project, dbt_executable=dbt_executable())},
     )

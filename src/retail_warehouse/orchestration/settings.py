@@ -15,6 +15,10 @@
   beside a build: the build's publish would lose it).
 - ``RW_FULL_BUILD_CRON`` [empty]: cron string of the daily full build (``dbt build
   --full-refresh``); empty leaves the schedule defined but stopped, at ``0 3 * * *``.
+- ``RW_TRAINING_CRON`` [``0 4 * * 0``, Sundays at 04:00 UTC]: cron string of the training
+  lane (``training`` job, as ``retail-warehouse train``: a published build that fits the
+  models again, docs/ml.md "Two lanes"); set but empty, the schedule is defined but stopped
+  (a refresh still trains once the data runs ``ml_retrain_after_days`` past the models).
 - ``DBT_TARGET`` [``duckdb``]: the warehouse the orchestrator loads and builds.
 - ``RW_DBT_PROJECT_DIR`` [``retail_warehouse.project.project_dir()``: the folder of
   ``dbt_project.yml`` beside this package, else the current directory].
@@ -39,6 +43,8 @@ ORCHESTRATED_TARGETS = SERVING_TARGETS
 
 DEFAULT_FULL_BUILD_CRON = "0 3 * * *"
 """When the daily full build runs once someone turns the schedule on."""
+DEFAULT_TRAINING_CRON = "0 4 * * 0"
+"""When the weekly training runs unless RW_TRAINING_CRON says otherwise."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -55,6 +61,8 @@ class OrchestrationSettings:
     settle_seconds: float = 10.0
     full_build_cron: str = DEFAULT_FULL_BUILD_CRON
     full_build_enabled: bool = False
+    training_cron: str = DEFAULT_TRAINING_CRON
+    training_enabled: bool = True
     target: str = "duckdb"
     busy_wait_seconds: float = 60.0
     busy_retries: int = 30
@@ -97,6 +105,15 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _cron(env: Mapping[str, str], name: str, default: str) -> str:
+    """A five-field cron string from ``env[name]`` (``default`` when unset; empty when set
+    empty)."""
+    cron = env.get(name, default).strip()
+    if cron and len(cron.split()) != 5:
+        raise ConfigError(f"{name} must be a five-field cron string, not {cron!r}")
+    return cron
+
+
 def orchestration_from_env(env: Mapping[str, str] | None = None) -> OrchestrationSettings:
     """Read the settings from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
@@ -109,9 +126,8 @@ def orchestration_from_env(env: Mapping[str, str] | None = None) -> Orchestratio
         raise ConfigError(
             f"DBT_TARGET must be one of {', '.join(ORCHESTRATED_TARGETS)}, not {target!r}"
         )
-    cron = env.get("RW_FULL_BUILD_CRON", "").strip()
-    if cron and len(cron.split()) != 5:
-        raise ConfigError(f"RW_FULL_BUILD_CRON must be a five-field cron string, not {cron!r}")
+    cron = _cron(env, "RW_FULL_BUILD_CRON", "")
+    training_cron = _cron(env, "RW_TRAINING_CRON", DEFAULT_TRAINING_CRON)
     return OrchestrationSettings(
         project_dir=project_dir,
         inbox=inbox,
@@ -120,6 +136,8 @@ def orchestration_from_env(env: Mapping[str, str] | None = None) -> Orchestratio
         settle_seconds=_number(env, "RW_INBOX_SETTLE_SECONDS", 10.0),
         full_build_cron=cron or DEFAULT_FULL_BUILD_CRON,
         full_build_enabled=bool(cron),
+        training_cron=training_cron or DEFAULT_TRAINING_CRON,
+        training_enabled=bool(training_cron),
         target=target,
         busy_wait_seconds=_number(env, "RW_INBOX_BUSY_WAIT_SECONDS", 60.0),
         busy_retries=int(_number(env, "RW_INBOX_BUSY_RETRIES", 30)),
