@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import threading
 import time
 
@@ -14,6 +15,7 @@ from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.ml import registry as registry_module
 from retail_warehouse.ml.clustering import customer_clusters
 from retail_warehouse.ml.customer_models import customer_predictions
+from retail_warehouse.ml.frames import from_day_number
 from retail_warehouse.ml.persisted import (
     CLUSTER_MODEL,
     CUSTOMER_MODEL,
@@ -33,6 +35,7 @@ from retail_warehouse.ml.registry import (
     loads,
     model_named,
     models_from_registry,
+    registry_frame,
     save_file,
 )
 
@@ -80,6 +83,39 @@ def test_artifacts_are_reproducible(
     again = fit_registry(synthetic_invoices, HORIZON, ACTIVE, WINDOWS)
     assert again["artifact_sha256"].tolist() == registry["artifact_sha256"].tolist()
     assert again["artifact_base64"].tolist() == registry["artifact_base64"].tolist()
+
+
+def test_the_registry_says_when_it_was_trained_outside_the_artifact(
+    registry: pd.DataFrame,
+) -> None:
+    fitted = list(models_from_registry(registry).values())
+    first = registry_frame(fitted, dt.datetime(2026, 1, 2, 3, 4, 5, 678))
+    later = registry_frame(fitted, dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    assert first["trained_at"].tolist() == [pd.Timestamp("2026-01-02 03:04:05")] * 2
+    assert later["trained_at"].tolist() == [pd.Timestamp("2026-02-01")] * 2
+    assert first["artifact_sha256"].tolist() == later["artifact_sha256"].tolist()
+
+
+def test_a_refresh_scores_at_the_newest_day_with_models_trained_earlier(
+    synthetic_invoices: pd.DataFrame,
+) -> None:
+    newest = int(synthetic_invoices["day"].max())
+    older = synthetic_invoices[synthetic_invoices["day"] <= newest - 30]
+    trained_earlier = fit_registry(older, HORIZON, ACTIVE, WINDOWS)
+    predictions = predictions_from_registry(trained_earlier, synthetic_invoices)
+    clusters = clusters_from_registry(trained_earlier, synthetic_invoices)
+    newest_date = from_day_number(newest)
+    assert set(predictions["as_of_date"]) == {newest_date}
+    assert set(clusters["as_of_date"]) == {newest_date}
+    models = models_from_registry(trained_earlier)
+    scored = customer_models(models)
+    assert scored.as_of_day == int(older["day"].max())
+    # the features are today's: the recency of the customers who bought in the last 30 days
+    recent = synthetic_invoices[(synthetic_invoices["day"] > newest - 30)]
+    buyers = set(recent.loc[recent["is_purchase"], "customer_id"].dropna().astype(int))
+    assert buyers, "the synthetic data has purchases in its last 30 days"
+    scored_recency = predictions.set_index("customer_id")["recency_days"]
+    assert all(scored_recency[customer] < 30 for customer in buyers if customer in scored_recency)
 
 
 def test_a_model_of_another_version_is_refused(registry: pd.DataFrame) -> None:
