@@ -1,7 +1,7 @@
--- One row: when the models of ml_model_registry were trained, on data up
--- to which date, and whether the training lane is due. A refresh
--- (retail-warehouse build) scores with the registry's models and trains
--- again when this says so (docs/ml.md, "Two lanes").
+-- One row per warehouse (a single row): when the models of ml_model_registry
+-- were trained, on data up to which date, and whether the training lane is
+-- due. A refresh (retail-warehouse build) scores with the registry's models
+-- and trains again when this says so (docs/ml.md, "Two lanes").
 with
 
 ml_model_registry as (

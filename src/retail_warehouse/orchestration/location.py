@@ -113,12 +113,12 @@ def last_event_per_asset(events: list[Any]) -> list[Any]:
 
 
 def _event_key(event: Any) -> str:
-    """What an event is about: its output, asset or check."""
-    for attribute in ("output_name", "check_key", "asset_key"):
-        value = getattr(event, attribute, None)
-        if value is not None:
-            return repr(value)
-    return repr(id(event))
+    """What an event is about: its output, or its asset and check."""
+    parts = [
+        repr(getattr(event, attribute, None))
+        for attribute in ("output_name", "asset_key", "check_name")
+    ]
+    return "|".join(parts)
 
 
 def prepare_manifest(settings: OrchestrationSettings, force: bool = False) -> Path:
