@@ -502,6 +502,8 @@ def create_app(
             model_version=MODEL_VERSION,
             models_loaded=current.models is not None,
             models_message=current.models_error,
+            models_trained_at=current.models_trained_at,
+            models_trained_through_date=current.models_trained_through,
             loaded_at=current.loaded_at,
             customer_count=len(current.profiles),
             reload_error=source.reload_error(),

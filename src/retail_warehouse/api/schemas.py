@@ -88,6 +88,14 @@ class Health(BaseModel):
     model_version: str
     models_loaded: bool = Field(description="False when the registry's models cannot be used.")
     models_message: str | None = Field(default=None, description="Why, when they cannot.")
+    models_trained_at: dt.datetime | None = Field(
+        default=None,
+        description="When the training lane fitted the registry's models (UTC); a refresh "
+        "scores with them until the next training (docs/ml.md, Two lanes).",
+    )
+    models_trained_through_date: dt.date | None = Field(
+        default=None, description="The last invoice date of the data the models were fitted on."
+    )
     loaded_at: dt.datetime = Field(description="When the API last read the warehouse (UTC).")
     customer_count: int = Field(description="Customers in the served build.")
     reload_error: str | None = Field(

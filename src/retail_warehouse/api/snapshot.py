@@ -141,6 +141,10 @@ class Snapshot:
     models_error: str | None
     as_of_date: dt.date
     reference_date: dt.date
+    models_trained_at: dt.datetime | None
+    """When the training lane fitted the registry's models (UTC)."""
+    models_trained_through: dt.date | None
+    """The last invoice date of the data they were fitted on."""
     has_loyalty: bool
     loaded_at: dt.datetime
     description: str
@@ -160,6 +164,18 @@ def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if values.dtype == object and values.map(lambda value: isinstance(value, Decimal)).any():
             frame[column] = pd.to_numeric(values).astype("float64")
     return frame
+
+
+def _earliest(values: pd.Series, as_date: bool = False) -> Any:
+    """The earliest value of a registry column (the models are fitted together), as a
+    datetime or a date; None for an empty registry."""
+    if values.dropna().empty:
+        return None
+    earliest = pd.to_datetime(values.dropna()).min()
+    if as_date:
+        return earliest.date()
+    stamp = earliest.to_pydatetime()  # UTC, stored without a zone
+    return stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp.astimezone(dt.UTC)
 
 
 def read_snapshot(reader: _Reader, prefix: str, description: str) -> Snapshot:
@@ -223,6 +239,8 @@ def read_snapshot(reader: _Reader, prefix: str, description: str) -> Snapshot:
         models_error=models_error,
         as_of_date=pd.Timestamp(as_of.iloc[0]).date(),
         reference_date=pd.Timestamp(reference.iloc[0]).date(),
+        models_trained_at=_earliest(registry["trained_at"]),
+        models_trained_through=_earliest(registry["as_of_date"], as_date=True),
         has_loyalty=has_loyalty,
         loaded_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         description=description,

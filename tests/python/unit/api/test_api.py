@@ -56,6 +56,9 @@ def test_health_and_version(client: TestClient) -> None:
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["models_loaded"] is True
     assert health["customer_count"] == 58 and health["target"].startswith("duckdb ")
+    # when and on what the models were trained: the registry's fit, through the last day
+    assert health["models_trained_at"] and health["models_trained_through_date"]
+    assert health["models_trained_through_date"] <= health["as_of_date"]
     version = client.get("/version").json()
     assert version["model_version"] == health["model_version"]
     assert version["package_version"] and version["api_version"]
