@@ -195,15 +195,36 @@ def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
 
 def _purchase_gaps(purchases: pd.DataFrame, customer_ids: pd.Index) -> pd.DataFrame:
     """Mean and standard deviation (population) of the days between a customer's distinct
-    purchase days, 0 where undefined; one row per id of ``customer_ids``, in that order."""
+    purchase days, 0 where undefined; one row per id of ``customer_ids``, in that order.
+
+    Both come from whole-number sums of the n gaps (S1 = sum, S2 = sum of squares): mean
+    S1 / n, spread sqrt(n * S2 - S1^2) / n, each one correctly rounded division or square
+    root of an exact integer, so the SQL model int_customer_features_measured computes the
+    same bits on every engine (pandas' running variance differed in the last bit)."""
     days = (
         purchases.loc[:, ["customer_id", "day"]]
         .drop_duplicates()
         .sort_values(["customer_id", "day"], kind="mergesort")
     )
     days["gap"] = days.groupby("customer_id", sort=True)["day"].diff()
-    stats = days.dropna(subset=["gap"]).groupby("customer_id", sort=True)["gap"]
-    frame = pd.DataFrame({"mean": stats.mean(), "spread": stats.std(ddof=0)})
+    gaps = days.dropna(subset=["gap"])
+    gaps = pd.DataFrame(
+        {"customer_id": gaps["customer_id"], "gap": gaps["gap"].to_numpy(dtype="int64")}
+    )
+    gaps["square"] = gaps["gap"] * gaps["gap"]
+    sums = gaps.groupby("customer_id", sort=True).agg(
+        count=("gap", "size"), total=("gap", "sum"), squares=("square", "sum")
+    )
+    count = sums["count"].to_numpy(dtype="int64")
+    total = sums["total"].to_numpy(dtype="int64")
+    spread_numerator = count * sums["squares"].to_numpy(dtype="int64") - total * total
+    frame = pd.DataFrame(
+        {
+            "mean": total.astype("float64") / count.astype("float64"),
+            "spread": np.sqrt(spread_numerator.astype("float64")) / count.astype("float64"),
+        },
+        index=sums.index,
+    )
     return frame.reindex(customer_ids, fill_value=0.0).fillna(0.0).astype("float64")
 
 
