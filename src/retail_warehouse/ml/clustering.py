@@ -165,10 +165,13 @@ def fit_clusters(
     )
 
 
-def assign_clusters(model: ClusterModel, features: pd.DataFrame) -> pd.DataFrame:
-    """One row per row of ``features`` (from :func:`behaviour_features` at the model's
-    as-of day): the features rounded to 6 decimals, cluster_id, cluster_label, k and the
-    silhouette score, as in ``ml_customer_clusters``. Sorted by customer_id."""
+def assign_clusters(
+    model: ClusterModel, features: pd.DataFrame, as_of_day: int | None = None
+) -> pd.DataFrame:
+    """One row per row of ``features`` (from :func:`behaviour_features` at ``as_of_day``,
+    by default the model's as-of day): the features rounded to 6 decimals, cluster_id,
+    cluster_label, k and the silhouette score, as in ``ml_customer_clusters``. Sorted by
+    customer_id."""
     raw_labels = model.raw_labels(features)
     result = features.loc[:, ["customer_id", *model.features]].copy()
     result.insert(1, "cluster_id", [model.numbers[int(raw)] for raw in raw_labels])
@@ -176,7 +179,7 @@ def assign_clusters(model: ClusterModel, features: pd.DataFrame) -> pd.DataFrame
     result["cluster_count"] = model.cluster_count
     result["silhouette_score"] = np.nan if model.silhouette is None else round(model.silhouette, 6)
     result["model_version"] = MODEL_VERSION
-    result["as_of_date"] = from_day_number(model.as_of_day)
+    result["as_of_date"] = from_day_number(model.as_of_day if as_of_day is None else as_of_day)
     result["customer_id"] = result["customer_id"].astype("int64")
     result["cluster_id"] = result["cluster_id"].astype("int64")
     result["cluster_count"] = result["cluster_count"].astype("int64")

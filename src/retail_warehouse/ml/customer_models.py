@@ -460,14 +460,16 @@ def fit_customer_models(
 
 
 @single_threaded
-def predict_customers(models: CustomerModels, features: pd.DataFrame) -> pd.DataFrame:
+def predict_customers(
+    models: CustomerModels, features: pd.DataFrame, as_of_day: int | None = None
+) -> pd.DataFrame:
     """One row per row of ``features`` (the output of
-    :func:`~retail_warehouse.ml.features.customer_features` at ``models.as_of_day`` with
-    ``models.horizon_days``, with the BTYD columns of
+    :func:`~retail_warehouse.ml.features.customer_features` at ``as_of_day``, by default
+    ``models.as_of_day``, with ``models.horizon_days``, with the BTYD columns of
     :func:`~retail_warehouse.ml.features.with_btyd_features` from ``models.btyd``):
     purchase probability and expected net revenue in the horizon,
-    with the model columns of ``ml_customer_predictions`` (rank among the rows given).
-    Sorted by customer_id."""
+    with the model columns of ``ml_customer_predictions`` (rank among the rows given,
+    ``as_of_date`` the date of ``as_of_day``). Sorted by customer_id."""
     x_score = log_features(features, models.features)
     probability = _probability(models.purchase, x_score)
     spend = models.spend.predict(x_score)
@@ -493,7 +495,7 @@ def predict_customers(models: CustomerModels, features: pd.DataFrame) -> pd.Data
     result["spend_model"] = models.spend_model
     result["training_row_count"] = models.training_row_count
     result["model_version"] = MODEL_VERSION
-    result["as_of_date"] = from_day_number(models.as_of_day)
+    result["as_of_date"] = from_day_number(models.as_of_day if as_of_day is None else as_of_day)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 

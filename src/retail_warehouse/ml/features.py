@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from retail_warehouse.ml.btyd import BtydFit, btyd_predictions
+from retail_warehouse.ml.btyd import BtydFit, btyd_predictions, btyd_summary_predictions
 
 BEHAVIOUR_FEATURES: tuple[str, ...] = (
     "recency_days",
@@ -304,7 +304,26 @@ def with_btyd_features(
     to the cutoff without it (0 for a customer without a purchase)."""
     if features.empty:
         return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
-    btyd = btyd_predictions(invoices, cutoff_day, horizon_days, fit)
+    return _merged_btyd(features, btyd_predictions(invoices, cutoff_day, horizon_days, fit))
+
+
+def with_btyd_summary_features(
+    features: pd.DataFrame,
+    summary: pd.DataFrame,
+    horizon_days: int,
+    fit: BtydFit | None = None,
+) -> pd.DataFrame:
+    """:func:`with_btyd_features` from the customers' BTYD statistics at the cutoff
+    (:func:`~retail_warehouse.ml.btyd.btyd_summary`, in weeks, every customer with a purchase)
+    instead of their invoices: the same columns and values."""
+    if features.empty:
+        return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
+    return _merged_btyd(features, btyd_summary_predictions(summary, horizon_days, fit))
+
+
+def _merged_btyd(features: pd.DataFrame, btyd: pd.DataFrame) -> pd.DataFrame:
+    """``features`` with the BTYD predictions ``btyd`` as :data:`BTYD_FEATURES` (0 where a
+    customer has none)."""
     renamed = pd.DataFrame(
         {
             "customer_id": btyd["customer_id"].to_numpy(dtype="int64"),
