@@ -90,6 +90,14 @@ invoices_aggregated as (
                 else 0
             end
         ) as net_revenue_previous_horizon,
+        {%- for window_days in spend_windows %}
+        sum(
+            case
+                when days_before_cutoff < {{ window_days }} then net_amount
+                else 0
+            end
+        ) as net_revenue_last_{{ window_days }}_days,
+        {%- endfor %}
         -- The horizon after the cutoff, a year earlier.
         sum(
             case
@@ -109,15 +117,7 @@ invoices_aggregated as (
                     then net_amount
                 else 0
             end
-        ) as net_revenue_same_season_last_year,
-        {%- for window_days in spend_windows %}
-        sum(
-            case
-                when days_before_cutoff < {{ window_days }} then net_amount
-                else 0
-            end
-        ) as net_revenue_last_{{ window_days }}_days{{ ',' if not loop.last }}
-        {%- endfor %}
+        ) as net_revenue_same_season_last_year
     from invoices_before_cutoff
     group by 1, 2
 
