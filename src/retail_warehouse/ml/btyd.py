@@ -356,7 +356,13 @@ def _summary_arrays(summary: pd.DataFrame) -> tuple[np.ndarray, ...]:
 def fit_btyd(invoices: pd.DataFrame, cutoff_day: int) -> BtydFit:
     """BG/NBD and Gamma-Gamma fitted on every customer's purchases up to ``cutoff_day``
     (nothing later is read), in weeks (:data:`BTYD_UNIT_DAYS`)."""
-    summary = btyd_summary(invoices, cutoff_day, BTYD_UNIT_DAYS)
+    return fit_btyd_summary(btyd_summary(invoices, cutoff_day, BTYD_UNIT_DAYS))
+
+
+@single_threaded
+def fit_btyd_summary(summary: pd.DataFrame) -> BtydFit:
+    """BG/NBD and Gamma-Gamma fitted on a :func:`btyd_summary` (time in weeks): what
+    :func:`fit_btyd` fits, from the statistics alone."""
     if summary.empty:
         raise ValueError("BG/NBD needs at least one customer with a purchase by the cutoff")
     x, t_x, big_t, z = _summary_arrays(summary)
@@ -374,14 +380,25 @@ def btyd_predictions(
 ) -> pd.DataFrame:
     """BTYD predictions for the ``horizon_days`` days after ``cutoff_day`` of every customer
     with a purchase by the cutoff, from ``fit`` or, without it, from :func:`fit_btyd` at the
-    cutoff.
-
-    One row per customer, sorted by customer_id: the summary of :func:`btyd_summary` plus
-    ``p_alive``, ``expected_purchases``, ``purchase_probability`` (at least one purchase in
-    the horizon), ``expected_order_value`` (Gamma-Gamma; GBP per purchase day) and
-    ``expected_spend`` (expected purchases x expected order value, GBP)."""
+    cutoff: :func:`btyd_summary_predictions` of the customers' :func:`btyd_summary`."""
     fit = fit_btyd(invoices, cutoff_day) if fit is None else fit
     summary = btyd_summary(invoices, cutoff_day, BTYD_UNIT_DAYS)
+    return btyd_summary_predictions(summary, horizon_days, fit)
+
+
+@single_threaded
+def btyd_summary_predictions(
+    summary: pd.DataFrame, horizon_days: int, fit: BtydFit | None = None
+) -> pd.DataFrame:
+    """BTYD predictions for the ``horizon_days`` days after the cutoff of a
+    :func:`btyd_summary` (time in weeks), from ``fit`` or, without it, from
+    :func:`fit_btyd_summary` on it.
+
+    One row per row of ``summary``, in its order: the summary plus ``p_alive``,
+    ``expected_purchases``, ``purchase_probability`` (at least one purchase in the
+    horizon), ``expected_order_value`` (Gamma-Gamma; GBP per purchase day) and
+    ``expected_spend`` (expected purchases x expected order value, GBP)."""
+    fit = fit_btyd_summary(summary) if fit is None else fit
     x, t_x, big_t, z = _summary_arrays(summary)
     horizon = horizon_days / BTYD_UNIT_DAYS
     result = summary.copy()

@@ -169,9 +169,9 @@ def assign_clusters(
     model: ClusterModel, features: pd.DataFrame, as_of_day: int | None = None
 ) -> pd.DataFrame:
     """One row per row of ``features`` (from :func:`behaviour_features` at ``as_of_day``,
-    by default the model's as-of day; a refresh scores at the newest invoice day with a
-    model trained earlier): the features rounded to 6 decimals, cluster_id, cluster_label,
-    k and the silhouette score, as in ``ml_customer_clusters``. Sorted by customer_id."""
+    by default the model's as-of day): the features rounded to 6 decimals, cluster_id,
+    cluster_label, k and the silhouette score, as in ``ml_customer_clusters``. Sorted by
+    customer_id."""
     raw_labels = model.raw_labels(features)
     result = features.loc[:, ["customer_id", *model.features]].copy()
     result.insert(1, "cluster_id", [model.numbers[int(raw)] for raw in raw_labels])

@@ -465,12 +465,11 @@ def predict_customers(
 ) -> pd.DataFrame:
     """One row per row of ``features`` (the output of
     :func:`~retail_warehouse.ml.features.customer_features` at ``as_of_day``, by default
-    ``models.as_of_day`` (a refresh scores at the newest invoice day), with
-    ``models.horizon_days``, with the BTYD columns of
+    ``models.as_of_day``, with ``models.horizon_days``, with the BTYD columns of
     :func:`~retail_warehouse.ml.features.with_btyd_features` from ``models.btyd``):
     purchase probability and expected net revenue in the horizon,
-    with the model columns of ``ml_customer_predictions`` (rank among the rows given).
-    Sorted by customer_id."""
+    with the model columns of ``ml_customer_predictions`` (rank among the rows given,
+    ``as_of_date`` the date of ``as_of_day``). Sorted by customer_id."""
     x_score = log_features(features, models.features)
     probability = _probability(models.purchase, x_score)
     spend = models.spend.predict(x_score)
@@ -500,15 +499,12 @@ def predict_customers(
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 
-def active_customer_features(
-    invoices: pd.DataFrame, models: CustomerModels, as_of_day: int | None = None
-) -> pd.DataFrame:
-    """The features at ``as_of_day`` (by default the models' as-of day) of the customers
-    active then (a purchase in the last ``models.active_window_days`` days): the rows
-    ``ml_customer_predictions`` scores, with the BTYD parameters fitted in training."""
-    day = models.as_of_day if as_of_day is None else as_of_day
+def active_customer_features(invoices: pd.DataFrame, models: CustomerModels) -> pd.DataFrame:
+    """The features at the models' as-of day of the customers active then (a purchase in
+    the last ``models.active_window_days`` days): the rows ``ml_customer_predictions``
+    scores."""
     score = training_frame(
-        invoices, day, models.horizon_days, models.active_window_days, models.btyd
+        invoices, models.as_of_day, models.horizon_days, models.active_window_days, models.btyd
     )
     return score.loc[:, ["customer_id", *models.features]]
 

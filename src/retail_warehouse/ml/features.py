@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from retail_warehouse.ml.btyd import BtydFit, btyd_predictions
+from retail_warehouse.ml.btyd import BtydFit, btyd_predictions, btyd_summary_predictions
 
 BEHAVIOUR_FEATURES: tuple[str, ...] = (
     "recency_days",
@@ -195,15 +195,36 @@ def customer_features(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int
 
 def _purchase_gaps(purchases: pd.DataFrame, customer_ids: pd.Index) -> pd.DataFrame:
     """Mean and standard deviation (population) of the days between a customer's distinct
-    purchase days, 0 where undefined; one row per id of ``customer_ids``, in that order."""
+    purchase days, 0 where undefined; one row per id of ``customer_ids``, in that order.
+
+    Both come from whole-number sums of the n gaps (S1 = sum, S2 = sum of squares): mean
+    S1 / n, spread sqrt(n * S2 - S1^2) / n, each one correctly rounded division or square
+    root of an exact integer, so the SQL model int_customer_features_measured computes the
+    same bits on every engine (pandas' running variance differed in the last bit)."""
     days = (
         purchases.loc[:, ["customer_id", "day"]]
         .drop_duplicates()
         .sort_values(["customer_id", "day"], kind="mergesort")
     )
     days["gap"] = days.groupby("customer_id", sort=True)["day"].diff()
-    stats = days.dropna(subset=["gap"]).groupby("customer_id", sort=True)["gap"]
-    frame = pd.DataFrame({"mean": stats.mean(), "spread": stats.std(ddof=0)})
+    gaps = days.dropna(subset=["gap"])
+    gaps = pd.DataFrame(
+        {"customer_id": gaps["customer_id"], "gap": gaps["gap"].to_numpy(dtype="int64")}
+    )
+    gaps["square"] = gaps["gap"] * gaps["gap"]
+    sums = gaps.groupby("customer_id", sort=True).agg(
+        count=("gap", "size"), total=("gap", "sum"), squares=("square", "sum")
+    )
+    count = sums["count"].to_numpy(dtype="int64")
+    total = sums["total"].to_numpy(dtype="int64")
+    spread_numerator = count * sums["squares"].to_numpy(dtype="int64") - total * total
+    frame = pd.DataFrame(
+        {
+            "mean": total.astype("float64") / count.astype("float64"),
+            "spread": np.sqrt(spread_numerator.astype("float64")) / count.astype("float64"),
+        },
+        index=sums.index,
+    )
     return frame.reindex(customer_ids, fill_value=0.0).fillna(0.0).astype("float64")
 
 
@@ -283,7 +304,26 @@ def with_btyd_features(
     to the cutoff without it (0 for a customer without a purchase)."""
     if features.empty:
         return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
-    btyd = btyd_predictions(invoices, cutoff_day, horizon_days, fit)
+    return _merged_btyd(features, btyd_predictions(invoices, cutoff_day, horizon_days, fit))
+
+
+def with_btyd_summary_features(
+    features: pd.DataFrame,
+    summary: pd.DataFrame,
+    horizon_days: int,
+    fit: BtydFit | None = None,
+) -> pd.DataFrame:
+    """:func:`with_btyd_features` from the customers' BTYD statistics at the cutoff
+    (:func:`~retail_warehouse.ml.btyd.btyd_summary`, in weeks, every customer with a purchase)
+    instead of their invoices: the same columns and values."""
+    if features.empty:
+        return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
+    return _merged_btyd(features, btyd_summary_predictions(summary, horizon_days, fit))
+
+
+def _merged_btyd(features: pd.DataFrame, btyd: pd.DataFrame) -> pd.DataFrame:
+    """``features`` with the BTYD predictions ``btyd`` as :data:`BTYD_FEATURES` (0 where a
+    customer has none)."""
     renamed = pd.DataFrame(
         {
             "customer_id": btyd["customer_id"].to_numpy(dtype="int64"),

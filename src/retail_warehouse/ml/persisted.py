@@ -1,26 +1,26 @@
 """The production models as persisted in the registry: fitted once per build by
 ``ml_model_registry``, then loaded by ``ml_customer_clusters``, ``ml_customer_predictions``,
 the public scoring functions (:mod:`retail_warehouse.scoring`) and the API, so every one of
-them scores with the very same fitted objects."""
+them scores with the very same fitted objects. The two scoring models read the customer
+features stored by ``int_customer_features_measured`` (:mod:`retail_warehouse.ml.feature_table`),
+never the invoices."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from retail_warehouse.ml.clustering import (
-    ClusterModel,
-    assign_clusters,
-    behaviour_features,
-    fit_clusters,
-)
+from retail_warehouse.ml.clustering import ClusterModel, assign_clusters, fit_clusters
 from retail_warehouse.ml.customer_models import (
     CustomerModels,
-    active_customer_features,
     fit_customer_models,
     predict_customers,
 )
+from retail_warehouse.ml.feature_table import (
+    scoring_behaviour_features,
+    scoring_prediction_features,
+)
 from retail_warehouse.ml.features import BEHAVIOUR_FEATURES, PREDICTION_FEATURES
-from retail_warehouse.ml.frames import check_history, last_day
+from retail_warehouse.ml.frames import check_history
 from retail_warehouse.ml.registry import (
     ModelVersionError,
     RegisteredModel,
@@ -106,18 +106,19 @@ def _check_features(name: str, fitted: tuple[str, ...], current: tuple[str, ...]
         )
 
 
-def clusters_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
-    """``ml_customer_clusters``: every customer's cluster by the registered model, on the
-    behaviour as of the newest invoice day (the model may have been trained earlier: a
-    refresh scores with the registry's models, docs/ml.md "Two lanes")."""
+def clusters_from_registry(registry: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """``ml_customer_clusters``: every customer's cluster by the registered model, from
+    the stored features (a :func:`~retail_warehouse.ml.feature_table.feature_frame`) at
+    their newest cutoff."""
     model = cluster_model(models_from_registry(registry))
-    day = last_day(invoices)
-    return assign_clusters(model, behaviour_features(invoices, day), day)
+    cutoff, behaviour = scoring_behaviour_features(features)
+    return assign_clusters(model, behaviour, cutoff)
 
 
-def predictions_from_registry(registry: pd.DataFrame, invoices: pd.DataFrame) -> pd.DataFrame:
-    """``ml_customer_predictions``: the customers active at the newest invoice day, scored
-    by the registered models (trained then or earlier)."""
+def predictions_from_registry(registry: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """``ml_customer_predictions``: the active customers scored by the registered models,
+    from the stored features (a :func:`~retail_warehouse.ml.feature_table.feature_frame`)
+    at their newest cutoff."""
     models = customer_models(models_from_registry(registry))
-    day = last_day(invoices)
-    return predict_customers(models, active_customer_features(invoices, models, day), day)
+    cutoff, scored = scoring_prediction_features(features, models)
+    return predict_customers(models, scored, cutoff)

@@ -16,8 +16,9 @@ from ml_invoices import synthetic_rows
 from scoring_fixtures import grid_frame
 
 from retail_warehouse.ml.clustering import cluster_profiles
+from retail_warehouse.ml.feature_table import feature_table
 from retail_warehouse.ml.forecast import sales_forecast
-from retail_warehouse.ml.frames import prepare_invoices
+from retail_warehouse.ml.frames import last_day, prepare_invoices
 from retail_warehouse.ml.persisted import (
     clusters_from_registry,
     fit_registry,
@@ -40,8 +41,9 @@ def write_warehouse(path: Path, model_version: str | None = None) -> None:
     as_of = max(row["invoice_date"] for row in synthetic_rows())
     grid = grid_frame(as_of + dt.timedelta(days=1))
     scores = score_customers(customer_rows(), models_from_frames(registry, grid))
-    clusters = clusters_from_registry(registry, invoices)
-    predictions = predictions_from_registry(registry, invoices)
+    features = feature_table(invoices, last_day(invoices), HORIZON)
+    clusters = clusters_from_registry(registry, features)
+    predictions = predictions_from_registry(registry, features)
     if model_version is not None:
         registry["model_version"] = model_version
     rfm = scores[scores["r_score"].notna()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from ml_invoices import invoice
@@ -134,3 +136,15 @@ def test_same_season_last_year(make_invoices) -> None:
     # A horizon longer than a year never reaches past the cutoff.
     long = customer_features(invoices, start + 390, 500).set_index("customer_id")
     assert long.loc[1, "orders_same_season_last_year"] == 2
+
+
+def test_gap_spread_is_the_square_root_of_whole_numbers(make_invoices) -> None:
+    """Gaps of 98, 161 and 100 days: n = 3, S1 = 359, S2 = 45,525, so the spread is
+    sqrt(3 x 45,525 - 359^2) / 3 = sqrt(7,694) / 3 to the bit, as the SQL model computes it
+    (pandas' running variance gave 29.23848301278452, one bit off)."""
+    invoices = make_invoices(
+        [invoice(str(number), 1, day, 10.0) for number, day in enumerate([32, 130, 291, 391])]
+    )
+    features = customer_features(invoices, int(invoices["day"].max()), 90)
+    assert features["gap_spread_days"].iloc[0] == math.sqrt(7694) / 3
+    assert features["gap_mean_days"].iloc[0] == 359 / 3

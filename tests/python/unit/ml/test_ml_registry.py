@@ -15,7 +15,8 @@ from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.ml import registry as registry_module
 from retail_warehouse.ml.clustering import customer_clusters
 from retail_warehouse.ml.customer_models import customer_predictions
-from retail_warehouse.ml.frames import from_day_number
+from retail_warehouse.ml.feature_table import feature_table
+from retail_warehouse.ml.frames import from_day_number, last_day
 from retail_warehouse.ml.persisted import (
     CLUSTER_MODEL,
     CUSTOMER_MODEL,
@@ -68,11 +69,12 @@ def test_registry_rows_describe_each_model(registry: pd.DataFrame) -> None:
 def test_models_from_the_registry_score_as_the_direct_fit(
     synthetic_invoices: pd.DataFrame, registry: pd.DataFrame
 ) -> None:
+    features = feature_table(synthetic_invoices, last_day(synthetic_invoices), HORIZON)
     pd.testing.assert_frame_equal(
-        clusters_from_registry(registry, synthetic_invoices), customer_clusters(synthetic_invoices)
+        clusters_from_registry(registry, features), customer_clusters(synthetic_invoices)
     )
     pd.testing.assert_frame_equal(
-        predictions_from_registry(registry, synthetic_invoices),
+        predictions_from_registry(registry, features),
         customer_predictions(synthetic_invoices, HORIZON, ACTIVE, WINDOWS),
     )
 
@@ -102,8 +104,9 @@ def test_a_refresh_scores_at_the_newest_day_with_models_trained_earlier(
     newest = int(synthetic_invoices["day"].max())
     older = synthetic_invoices[synthetic_invoices["day"] <= newest - 30]
     trained_earlier = fit_registry(older, HORIZON, ACTIVE, WINDOWS)
-    predictions = predictions_from_registry(trained_earlier, synthetic_invoices)
-    clusters = clusters_from_registry(trained_earlier, synthetic_invoices)
+    features = feature_table(synthetic_invoices, newest, HORIZON)
+    predictions = predictions_from_registry(trained_earlier, features)
+    clusters = clusters_from_registry(trained_earlier, features)
     newest_date = from_day_number(newest)
     assert set(predictions["as_of_date"]) == {newest_date}
     assert set(clusters["as_of_date"]) == {newest_date}

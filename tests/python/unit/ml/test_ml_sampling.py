@@ -15,6 +15,7 @@ from retail_warehouse.ml.customer_models import (
     repeat_drivers,
 )
 from retail_warehouse.ml.evaluation import model_evaluation
+from retail_warehouse.ml.feature_table import feature_table
 from retail_warehouse.ml.frames import last_day, prepare_invoices
 from retail_warehouse.ml.persisted import fit_registry, predictions_from_registry
 from retail_warehouse.ml.sampling import customer_hash, sampled_customers, training_sample
@@ -112,7 +113,8 @@ def test_a_cap_fits_on_the_sample_and_scores_every_customer(
     registry = fit_registry(
         synthetic_invoices, HORIZON, ACTIVE, WINDOWS, max_training_customers=cap
     )
-    predictions = predictions_from_registry(registry, synthetic_invoices)
+    features = feature_table(synthetic_invoices, last_day(synthetic_invoices), HORIZON)
+    predictions = predictions_from_registry(registry, features)
     everyone = customer_predictions(synthetic_invoices, HORIZON, ACTIVE, WINDOWS)
     assert predictions["customer_id"].tolist() == everyone["customer_id"].tolist()
     sampled = customer_predictions(

@@ -1,0 +1,190 @@
+"""The SQL customer features (int_customer_features_measured) equal the pandas features, and
+the scoring models that read them give what they gave from the invoices, on DuckDB and
+PostgreSQL.
+
+A sample of Online Retail II (every SAMPLE_EVERY-th customer with all their invoices, made at
+test time) is loaded into a temporary DuckDB file and a throwaway PostgreSQL database, and
+the scoring models are built with what they need (`dbt build`, tests whose every parent is
+built). On each target fct_invoices is then read back and the features computed in pandas
+(retail_warehouse.ml.feature_table.feature_table, i.e. features.customer_features and
+btyd.btyd_summary at the last invoice day): the stored table must equal them to the bit.
+Skipped without ONLINE_RETAIL_SOURCE or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import psycopg2
+import pytest
+import yaml
+from warehouse_helpers import (
+    BIN,
+    REPO,
+    pg_params,
+    query_columns,
+    run_command,
+    throwaway_pg_database,
+)
+
+from retail_warehouse.ml.clustering import assign_clusters, behaviour_features
+from retail_warehouse.ml.customer_models import active_customer_features, predict_customers
+from retail_warehouse.ml.feature_table import feature_frame, feature_table
+from retail_warehouse.ml.frames import INVOICE_COLUMNS, last_day, prepare_invoices
+from retail_warehouse.ml.persisted import cluster_model, customer_models
+from retail_warehouse.ml.registry import models_from_registry
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+SAMPLE_EVERY = 24
+"""Keep one Online Retail II customer in this many, with their whole history (about 45,000
+lines, 250 customers, most of them repeat buyers), and one invoice without a customer in
+this many."""
+
+HORIZON = 90
+"""ml_horizon_days (the project default)."""
+
+ML_VARS = "{ml_training_windows: 2}"
+"""Fewer training windows than the default: the same scoring, a faster registry."""
+
+
+def _write_customer_sample(source: Path, destination: Path, every: int) -> None:
+    """A CSV of the lines of every ``every``-th customer of the Online Retail II file (by a
+    hash of the customer number) and of every ``every``-th invoice without a customer."""
+    with (
+        gzip.open(source, "rt", encoding="utf-8", newline="") as data,
+        destination.open("w", encoding="utf-8", newline="") as out,
+    ):
+        reader = csv.reader(data)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(next(reader))
+        for row in reader:
+            key = row[6] or row[0].lstrip("CA")
+            if zlib.crc32(key.encode()) % every == 0:
+                writer.writerow(row)
+
+
+def _frame(connection: object, sql: str) -> pd.DataFrame:
+    columns, rows = query_columns(connection, sql)
+    return pd.DataFrame(rows, columns=columns)
+
+
+@pytest.fixture(scope="module")
+def sample_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The sample loaded and the scoring models built on both targets; yields
+    {"duckdb": read-only connection, "postgres": psycopg2 connection}."""
+    source = os.environ.get("ONLINE_RETAIL_SOURCE", "")
+    if not source or not Path(source).is_file():
+        pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
+    work = tmp_path_factory.mktemp("ml_features")
+    sample = work / "online_retail_sample.csv"
+    _write_customer_sample(Path(source), sample, SAMPLE_EVERY)
+    with throwaway_pg_database("rw_mlfeat") as pg_database:
+        env = dict(os.environ)
+        env.update(
+            DUCKDB_PATH=str(work / "warehouse.duckdb"),
+            PGDATABASE=pg_database,
+            DBT_PROFILES_DIR=str(REPO / "profiles"),
+            RW_SCHEMA_PREFIX="",
+            RW_SALES_SOURCE="online_retail",
+        )
+
+        def build(target: str) -> None:
+            run_command(
+                [
+                    str(BIN / "retail-warehouse"),
+                    "load",
+                    "--target",
+                    target,
+                    "--source",
+                    str(sample),
+                ],
+                env,
+            )
+            folders = ["--target-path", str(work / f"target_{target}")]
+            folders += ["--log-path", str(work / f"logs_{target}")]
+            run_command([str(BIN / "dbt"), "seed", "--target", target, *folders], env)
+            selection = ["--select", "+ml_customer_predictions", "+ml_customer_clusters"]
+            selection += ["--indirect-selection", "cautious", "--vars", ML_VARS]
+            run_command([str(BIN / "dbt"), "build", "--target", target, *selection, *folders], env)
+
+        # One build at a time: the sample is small, and the machine may be shared.
+        for target in ("duckdb", "postgres"):
+            build(target)
+        duck = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+        pg = psycopg2.connect(**pg_params(pg_database))
+        try:
+            yield {"duckdb": duck, "postgres": pg}
+        finally:
+            duck.close()
+            pg.close()
+
+
+def _invoices(connection: object) -> pd.DataFrame:
+    return prepare_invoices(
+        _frame(connection, f"select {', '.join(INVOICE_COLUMNS)} from marts.fct_invoices")
+    )
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_sql_features_equal_the_pandas_features(sample_builds: dict[str, Any], target: str) -> None:
+    connection = sample_builds[target]
+    invoices = _invoices(connection)
+    stored = feature_frame(
+        _frame(connection, "select * from intermediate.int_customer_features_measured")
+    )
+    expected = feature_table(invoices, last_day(invoices), HORIZON)
+    assert len(expected) > 200
+    assert expected["btyd_repeat_purchases"].gt(0).sum() > 100
+    assert expected["gap_spread_days"].gt(0).sum() > 100
+    pd.testing.assert_frame_equal(stored, expected, check_exact=True)
+
+
+def _tolerances(model: str) -> dict[str, float]:
+    """Per column of an ml model, how far its stored value may be from the unrounded one:
+    half a unit of the last decimal of a declared numeric(p, s), else 1e-9."""
+    spec = yaml.safe_load((REPO / "python_models" / "ml" / f"{model}.yml").read_text())
+    tolerances = {}
+    for column in spec["models"][0]["columns"]:
+        scale = re.fullmatch(r"numeric\(\d+,\s*(\d+)\)", column.get("data_type", ""))
+        tolerances[column["name"]] = 0.5 * 10 ** -int(scale.group(1)) if scale else 0.0
+    return {name: tolerance + 1e-9 for name, tolerance in tolerances.items()}
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_scoring_models_equal_the_invoice_path(sample_builds: dict[str, Any], target: str) -> None:
+    """ml_customer_predictions and ml_customer_clusters, built from the stored features,
+    hold the rows the invoice path computes with the same registry, up to the scale their
+    YAML declares (the on-run-end hook rounds the tables to it)."""
+    connection = sample_builds[target]
+    invoices = _invoices(connection)
+    models = models_from_registry(_frame(connection, "select * from ml.ml_model_registry"))
+    customers, clusters = customer_models(models), cluster_model(models)
+    expected_predictions = predict_customers(
+        customers, active_customer_features(invoices, customers)
+    )
+    expected_clusters = assign_clusters(clusters, behaviour_features(invoices, clusters.as_of_day))
+    for name, expected in (
+        ("ml_customer_predictions", expected_predictions),
+        ("ml_customer_clusters", expected_clusters),
+    ):
+        stored = _frame(connection, f"select * from ml.{name} order by customer_id")
+        assert list(stored.columns) == list(expected.columns)
+        assert stored["customer_id"].tolist() == expected["customer_id"].tolist()
+        tolerances = _tolerances(name)
+        for column in expected.columns:
+            if pd.api.types.is_float_dtype(expected[column]):
+                assert stored[column].astype("float64").to_numpy() == pytest.approx(
+                    expected[column].to_numpy(), abs=tolerances[column], nan_ok=True
+                ), column
+            else:
+                assert stored[column].tolist() == expected[column].tolist(), column
