@@ -39,11 +39,12 @@ from typing import Any
 
 import duckdb
 import psycopg2
+import yaml
 
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
-from retail_warehouse.publish import Generation, Publisher, PublishOutcome
+from retail_warehouse.publish import Generation, Publisher, PublishOutcome, QueryFunction
 from retail_warehouse.publish.audit import (
     Audit,
     FailingRows,
@@ -55,7 +56,7 @@ from retail_warehouse.publish.audit import (
 )
 from retail_warehouse.publish.duckdb import DuckdbPublisher
 from retail_warehouse.publish.postgres import PostgresPublisher
-from retail_warehouse.settings import SERVING_TARGETS, Settings
+from retail_warehouse.settings import SERVING_TARGETS, Settings, schema_name
 
 SELECTION_OPTIONS = frozenset(
     {
@@ -91,10 +92,17 @@ TRAINING_STATUS_MODEL = "model.retail_warehouse.ml_model_training_status"
 SHADOW_PREPARED_ENV = "RW_SHADOW_PREPARED"
 """Set for the second dbt run of a build that trains after its refresh: the shadow holds
 the first run's tables, which PostgreSQL's on-run-start hook must not empty."""
-NEW_LOADS_TESTS_ENV = "RW_TEST_NEW_LOADS_ONLY"
-"""Set for a published build: the row tests of the line-level relations read only the loads
-the published warehouse does not hold (macros/tests/new_loads_tests.sql; not with
---full-refresh, which dbt's flags tell the macro)."""
+TESTED_THROUGH_VAR = "tested_through_load_id"
+"""The dbt var a published build sets to the newest load of the published warehouse: the row
+tests of the line-level relations read only the rows of later loads (their ``where`` config,
+dbt_project.yml; docs/operations.md, "What a published build tests")."""
+TESTED_FACT = "fct_invoice_lines"
+"""The relation whose newest load the published warehouse passed every test on: the last of
+the line-level relations, built from all the others."""
+FULL_REFRESH_OPTIONS = frozenset({"--full-refresh", "-f"})
+"""dbt's options to rebuild every incremental model: every row is new, so every row is tested."""
+TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
+"""Values of a dbt flag's environment variable (``DBT_FULL_REFRESH``) that turn it on."""
 
 
 def dbt_executable() -> str:
@@ -235,6 +243,101 @@ def hook_seconds(run_results: Mapping[str, Any] | None, hook_type: str) -> float
     )
 
 
+def newest_published_load(query: QueryFunction, schema_prefix: str) -> int | None:
+    """The newest load of the published ``fct_invoice_lines`` (every row up to it passed every
+    test when it was published); ``None`` when there is no such table or it is empty."""
+    schema = schema_name(schema_prefix, "marts")
+    _, tables = query(
+        "select count(*) from information_schema.tables "
+        f"where table_schema = '{schema}' and table_name = '{TESTED_FACT}'"
+    )
+    if not tables[0][0]:
+        return None
+    _, rows = query(f"select max(load_id) from {schema}.{TESTED_FACT}")
+    return None if rows[0][0] is None else int(rows[0][0])
+
+
+def _vars_positions(dbt_args: Sequence[str]) -> list[tuple[int, str]]:
+    """Where the values of ``--vars`` are in ``dbt_args``: (index, the option's prefix in that
+    argument: ``""`` after a separate ``--vars``, ``"--vars="`` when joined)."""
+    positions = []
+    for index, arg in enumerate(dbt_args):
+        if arg == "--vars" and index + 1 < len(dbt_args):
+            positions.append((index + 1, ""))
+        elif arg.startswith("--vars="):
+            positions.append((index, "--vars="))
+    return positions
+
+
+def _parse_vars(text: str) -> dict[Any, Any]:
+    """A ``--vars`` value as dbt reads it: a YAML mapping (empty for an empty value)."""
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        line = str(error).strip().splitlines()[0]
+        raise RetailWarehouseError(f"--vars is not valid YAML: {line}") from error
+    if parsed is None:
+        return {}
+    if not isinstance(parsed, dict):
+        raise RetailWarehouseError(
+            f"--vars must be a YAML mapping such as '{{name: value}}', not {text!r}"
+        )
+    return parsed
+
+
+def with_dbt_var(dbt_args: Sequence[str], name: str, value: object) -> list[str]:
+    """``dbt_args`` with the var ``name`` set to ``value``: added to each ``--vars`` the user
+    gave (dbt reads the last), or as a ``--vars`` of its own."""
+    result = list(dbt_args)
+    positions = _vars_positions(result)
+    if not positions:
+        return [*result, "--vars", json.dumps({name: value})]
+    for index, prefix in positions:
+        merged = {**_parse_vars(result[index].removeprefix(prefix)), name: value}
+        result[index] = (
+            prefix
+            + yaml.safe_dump(
+                merged, default_flow_style=True, allow_unicode=True, width=2**31
+            ).strip()
+        )
+    return result
+
+
+def is_full_refresh(dbt_args: Sequence[str], env: Mapping[str, str]) -> bool:
+    """Whether dbt will rebuild every incremental model: ``--full-refresh``/``-f`` or a true
+    ``DBT_FULL_REFRESH``."""
+    flag = str(env.get("DBT_FULL_REFRESH", "")).strip().lower() in TRUE_FLAG_VALUES
+    return flag or any(arg in FULL_REFRESH_OPTIONS for arg in dbt_args)
+
+
+def new_loads_test_args(
+    dbt_args: Sequence[str],
+    publisher: Publisher,
+    settings: Settings,
+    env: Mapping[str, str],
+    echo: Callable[[str], None],
+) -> list[str]:
+    """dbt's arguments for a published build: with ``--vars`` ``tested_through_load_id`` set to
+    the newest load of the published warehouse, so that the row tests of the line-level
+    relations read only later loads, and a line saying so. Unchanged with ``--full-refresh``
+    (every row is rebuilt) and when nothing is published yet: every row is tested. Refuses a
+    ``--vars`` that sets the var itself. Called after ``Publisher.prepare_shadow``."""
+    for index, prefix in _vars_positions(dbt_args):
+        if TESTED_THROUGH_VAR in _parse_vars(dbt_args[index].removeprefix(prefix)):
+            raise RetailWarehouseError(
+                f"retail-warehouse build sets the var {TESTED_THROUGH_VAR} itself (the newest "
+                "published load); leave it out of --vars"
+            )
+    if is_full_refresh(dbt_args, env):
+        return list(dbt_args)
+    with publisher.query_published() as query:
+        newest = None if query is None else newest_published_load(query, settings.schema_prefix)
+    if newest is None:
+        return list(dbt_args)
+    echo(f"row tests of the line-level relations read the loads after {newest}")
+    return with_dbt_var(dbt_args, TESTED_THROUGH_VAR, newest)
+
+
 def publisher_for(target: str, settings: Settings) -> Publisher:
     """The engine's publisher."""
     if target == "duckdb":
@@ -314,8 +417,8 @@ def run_build(
         shadow_settings = publisher.shadow_settings(settings)
         prepare_monitoring(target, shadow_settings)  # the models that read it find the table
         env.update(shadow_env)
-        env[NEW_LOADS_TESTS_ENV] = "1"  # the published warehouse passed its rows' tests
-        training = training_asked(dbt_args, train) or training_needed_first(
+        dbt_args = new_loads_test_args(dbt_args, publisher, settings, env, echo)
+        training = training_asked(dbt_args, env, train) or training_needed_first(
             publisher, settings.schema_prefix
         )
         lane = [] if training else ["--exclude", TRAINING_SELECTOR]
@@ -455,11 +558,11 @@ def combined_audit(audits: Sequence[Audit]) -> Audit:
     return first
 
 
-def training_asked(dbt_args: Sequence[str], train: bool) -> str:
+def training_asked(dbt_args: Sequence[str], env: Mapping[str, str], train: bool) -> str:
     """Why the build trains before anything else: asked for, or a full refresh."""
     if train:
         return "asked for (retail-warehouse train)"
-    if "--full-refresh" in dbt_args:
+    if is_full_refresh(dbt_args, env):
         return "--full-refresh"
     return ""
 

@@ -84,6 +84,11 @@ class Publisher(Protocol):
     def query_shadow(self) -> AbstractContextManager[QueryFunction]:
         """A read-only query function on the shadow (to show the rows a failed test found)."""
 
+    def query_published(self) -> AbstractContextManager[QueryFunction | None]:
+        """A read-only query function on what BI reads now, ``None`` when nothing is published
+        yet; called after ``prepare_shadow``, before dbt starts (the newest load whose rows
+        passed every test)."""
+
     def discard_shadow_access(self, shadow_schemas: Sequence[str]) -> None:
         """After a failed build: keep the shadow for inspection, but not readable by BI, and
         let go of the published warehouse (the build lock stays held)."""

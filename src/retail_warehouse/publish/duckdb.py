@@ -486,6 +486,15 @@ def rollback_file(layout: DuckdbLayout) -> PublishOutcome:
     )
 
 
+def _query(
+    connection: duckdb.DuckDBPyConnection, sql: str
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one query: (column names, rows)."""
+    cursor = connection.execute(sql)
+    columns = [column[0] for column in cursor.description or []]
+    return columns, cursor.fetchall()
+
+
 class DuckdbPublisher:
     """``Publisher`` for a DuckDB warehouse file."""
 
@@ -548,15 +557,24 @@ class DuckdbPublisher:
         def query(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
             if connection is None:
                 raise RetailWarehouseError(f"cannot open {self.layout.shadow}: {problem}")
-            cursor = connection.execute(sql)
-            columns = [column[0] for column in cursor.description or []]
-            return columns, cursor.fetchall()
+            return _query(connection, sql)
 
         try:
             yield query
         finally:
             if connection is not None:
                 connection.close()
+
+    @contextlib.contextmanager
+    def query_published(self) -> Iterator[QueryFunction | None]:
+        """Queries on the published file through the read-only connection the build holds
+        since ``prepare_shadow`` (a second connection, once closed, would drop the build's
+        lock on the file: ``HeldFile``); ``None`` when there is no published file."""
+        held = self._published
+        if held is None:
+            yield None
+            return
+        yield lambda sql: _query(held.connection, sql)
 
     def discard_shadow_access(self, shadow_schemas: Sequence[str]) -> None:
         """Readers open the published file, not the shadow: only let go of the published

@@ -357,6 +357,11 @@ class PostgresPublisher:
         finally:
             connection.close()
 
+    def query_published(self) -> contextlib.AbstractContextManager[QueryFunction | None]:
+        """Read-only queries on the database: the published schemas are in it too (a query
+        names their tables; none there when nothing is published yet)."""
+        return self.query_shadow()
+
     def discard_shadow_access(self, shadow_schemas: Sequence[str]) -> None:
         """Take the BI role's USAGE (granted by the on-run-end hook) off the shadow schemas."""
         connection = _connect(self.settings)

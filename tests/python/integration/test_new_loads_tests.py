@@ -1,35 +1,104 @@
 """In a published build the row tests of the line-level relations read only new loads.
 
+`retail-warehouse build` passes dbt the var tested_through_load_id, the newest load of the
+published fct_invoice_lines (build.new_loads_test_args); the row tests of the line-level
+relations carry dbt's `where` config, which reads only the later loads when the var is set.
+
 TPC-H SF 0.01 on DuckDB in two slices (orders before 1998-07-01, then the rest). After the
 first build and the second load, a line of the FIRST load in int_order_lines_classified (an
 incremental table: old loads stay as they are) is given another line's order_line_id, a
-duplicate in a load the published warehouse already passed. A build marked as published
-(RW_TEST_NEW_LOADS_ONLY=1, as `retail-warehouse build` sets) records the published newest
-load, tests only the loads after it, and passes; the same test on every row (plain dbt)
-finds the duplicate, so the scope, not the data, is what the first build shows. Built with
-`dbt build` on the sales core (what the rule touches) to keep the test short; that
-`retail-warehouse build` sets the variable, on both targets, test_published_build.py checks.
+duplicate in a load the published warehouse already passed. A build given the var as
+`retail-warehouse build` gives it tests only the loads after it, and passes; the same test on
+every row (no var, as plain dbt) finds the duplicate, so the scope, not the data, is what the
+first build shows. Built with `dbt build` on the sales core (what the rule touches) to keep the
+test short; that `retail-warehouse build` passes the var, on both targets,
+test_published_build.py checks. Which tests carry the filter: the manifest of that build
+(check_row_tests_read_after).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from warehouse_helpers import BIN, REPO, run_command
 
+from retail_warehouse.build import TESTED_THROUGH_VAR, newest_published_load, with_dbt_var
+
 pytestmark = [pytest.mark.integration]
 
 CUT = dt.date(1998, 7, 1)
-CORE = (
+CORE = [
     *("--select", "+fct_invoice_lines", "--indirect-selection", "cautious"),
     *("--exclude-resource-type", "unit_test"),
-)
+]
 CLASSIFIED = "intermediate.int_order_lines_classified"
 DUPLICATE = "unique_int_order_lines_classified_order_line_id"
+
+LINE_LEVEL_MODELS = {
+    "stg_online_retail__invoice_lines",
+    "int_invoice_lines_cleaned",
+    "int_invoice_lines_classified",
+    "stg_tpch__order_lines",
+    "int_order_lines_classified",
+    "int_source_lines_classified",
+    "int_sales_lines_standardized",
+    "fct_invoice_lines",
+}
+"""The relations whose row tests read only new loads (docs/operations.md)."""
+ROW_TESTS = {
+    "unique",
+    "not_null",
+    "accepted_values",
+    "relationships",
+    "accepted_range",
+    "expression_is_true",
+    "unique_combination_of_columns",
+}
+"""Tests of each row on its own: a row that passed once passes again."""
+
+
+def newest_load(path: str) -> int | None:
+    """What `retail-warehouse build` passes as the var, from the published file."""
+    with duckdb.connect(path, read_only=True) as connection:
+
+        def query(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+            return [], connection.execute(sql).fetchall()
+
+        return newest_published_load(query, "")
+
+
+def check_row_tests_read_after(manifest_path: Path, through: int) -> None:
+    """Every row test of the line-level relations reads only the loads after ``through``;
+    their set-level tests and every test of another model read every row. The manifest holds
+    the tests of the other source's models too (disabled, their config rendered), some
+    under ``disabled``."""
+    manifest = json.loads(manifest_path.read_text())
+    nodes = [*manifest["nodes"].values(), *chain.from_iterable(manifest["disabled"].values())]
+    narrowed: dict[str, str] = {}
+    tested_models = set()
+    for node in nodes:
+        if node["resource_type"] != "test":
+            continue
+        model = (node.get("attached_node") or "").rsplit(".", 1)[-1]
+        where = str(node["config"].get("where") or "")
+        kind = (node.get("test_metadata") or {}).get("name")
+        if model in LINE_LEVEL_MODELS and kind in ROW_TESTS:
+            tested_models.add(model)
+            # alone, or after the test's own condition (which may not widen it with `or`)
+            own, _, narrowing = where.rpartition(" and ")
+            assert narrowing == f"load_id > {through}", (node["name"], where)
+            assert " or " not in own, (node["name"], where)
+        elif "load_id >" in where:
+            narrowed[node["name"]] = where
+    assert narrowed == {}, "tests that should read every row"
+    assert tested_models == LINE_LEVEL_MODELS
 
 
 def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
@@ -40,35 +109,34 @@ def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
         RW_SALES_SOURCE="tpch",
         RW_SCHEMA_PREFIX="",
     )
-    published = {**env, "RW_TEST_NEW_LOADS_ONLY": "1"}
+    env.pop("DBT_FULL_REFRESH", None)
     target = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)]
     load = [str(BIN / "retail-warehouse"), "load", "--source-system", "tpch"]
     load += ["--scale-factor", "0.01"]
     dbt = [str(BIN / "dbt")]
 
     run_command([*load, "--orders-before", CUT.isoformat()], env)
-    first = run_command([*dbt, "build", *CORE, *target], published).stdout
-    assert "read the loads after" not in first  # nothing published yet: every row tested
+    assert newest_load(env["DUCKDB_PATH"]) is None  # nothing published yet: every row tested
+    run_command([*dbt, "build", *CORE, *target], env)
     run_command([*load, "--orders-from", CUT.isoformat()], env)
+    through = newest_load(env["DUCKDB_PATH"])
     with duckdb.connect(env["DUCKDB_PATH"]) as connection:
         (old_load,) = connection.execute("select min(load_id) from raw.tpch_lineitem").fetchone()
+        (newest,) = connection.execute("select max(load_id) from raw.tpch_lineitem").fetchone()
         connection.execute(
             f"update {CLASSIFIED} set order_line_id = (select min(order_line_id) from"
             f" {CLASSIFIED}) where order_line_id = (select max(order_line_id) from {CLASSIFIED}"
             " where load_id = ?)",
             [old_load],
         )
+    assert through is not None
+    assert old_load <= through < newest
 
-    second = run_command([*dbt, "build", *CORE, *target], published).stdout
-    assert "read the loads after" in second
-    with duckdb.connect(env["DUCKDB_PATH"], read_only=True) as connection:
-        (recorded,) = connection.execute(
-            "select last_tested_load_id from intermediate.build_tested_loads"
-        ).fetchone()
-        (newest,) = connection.execute("select max(load_id) from raw.tpch_lineitem").fetchone()
-    assert old_load <= recorded < newest
+    published = with_dbt_var([*CORE, *target], TESTED_THROUGH_VAR, through)
+    run_command([*dbt, "build", *published], env)
     compiled = next((tmp_path / "target" / "run").rglob(f"{DUPLICATE}.sql")).read_text()
-    assert "build_tested_loads" in compiled
+    assert f"load_id > {through}" in compiled
+    check_row_tests_read_after(tmp_path / "target" / "manifest.json", through)
 
     every_row = [*dbt, "test", "--select", "int_order_lines_classified", *target]
     full = run_command(every_row, env, ok=(1,)).stdout
