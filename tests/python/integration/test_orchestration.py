@@ -256,7 +256,7 @@ def test_definitions_load_with_every_model_and_test(environment: Workspace) -> N
     assert RAW_ASSET_KEY in graph.get(staging).parent_keys
 
     dbt_keys = materializable - {RAW_ASSET_KEY}
-    for job in ("refresh_from_inbox", "full_build"):
+    for job in ("refresh_from_inbox", "full_build", "training"):
         assert dbt_keys <= defs.get_job_def(job).asset_layer.selected_asset_keys, job
     # a subset of the dbt assets is refused before dbt starts
     with DagsterInstance.ephemeral() as instance:
@@ -281,6 +281,13 @@ def test_definitions_load_with_every_model_and_test(environment: Workspace) -> N
     schedule = enabled.get_schedule_def("full_build_schedule")
     assert schedule.default_status == DefaultScheduleStatus.RUNNING
     assert schedule.cron_schedule == "30 4 * * *"
+    # the training lane runs weekly unless RW_TRAINING_CRON says otherwise (set empty: stopped)
+    training = defs.get_schedule_def("training_schedule")
+    assert training.default_status == DefaultScheduleStatus.RUNNING
+    assert training.cron_schedule == "0 4 * * 0"
+    stopped = build_definitions(_settings(environment.work, RW_TRAINING_CRON=""))
+    training = stopped.get_schedule_def("training_schedule")
+    assert training.default_status == DefaultScheduleStatus.STOPPED
 
 
 def _fingerprint(target: str) -> dict[str, Any]:
