@@ -9,9 +9,12 @@ postgres``, a throwaway database from the PG* variables), each phase in a fresh 
    lines dated before CUT, as one extract;
 2. ``retail-warehouse build``: the first (full) build;
 3. load the last month (``--orders-from CUT``; the lines dated from CUT on);
-4. ``retail-warehouse build``: the incremental build;
-5. ``retail-warehouse build -- --full-refresh``: a full build of the same data, the figure the
-   incremental build is compared with.
+4. ``retail-warehouse build``: the incremental build (a refresh: it scores with the stored
+   models, and trains in a second dbt run when the new month takes the data
+   ``ml_retrain_after_days`` past them; the table says which, docs/ml.md "Two lanes");
+5. ``retail-warehouse build`` again: a refresh with no new data;
+6. ``retail-warehouse build -- --full-refresh``: a full build of the same data (it trains),
+   the figure the refreshes are compared with.
 
 Prints the phases' wall times, the shadow copy / dbt / publish split of each build, the ratio
 incremental / full (goal: at most 0.20 at SF 10, issue 13), dbt's fixed start-up (a ``dbt
@@ -160,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("dbt parse, partial parse", [*dbt, "parse", *common]),
                 ("load the last month", last_load),
                 ("incremental build", build),
+                ("build with no new data", build),
                 ("full build (--full-refresh)", [*build, "--full-refresh"]),
             ):
                 if args.no_full_refresh and "--full-refresh" in command:
@@ -169,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((name, seconds))
                 if command[:2] == [tool, "build"]:
                     splits[name] = build_seconds(output)
+                    splits[name]["trained"] = float("models trained:" in output)
                     nodes[name] = slowest_nodes(run_results)
     finally:
         if args.keep_work:
@@ -193,15 +198,20 @@ def report(
         f"{label} on {target}, last month from {cut}; {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f} at the end, {time.strftime('%Y-%m-%d %H:%M')}",
         "",
-        "| phase | wall s | shadow copy s | dbt s | publish s |",
-        "|---|---:|---:|---:|---:|",
+        "| phase | wall s | shadow copy s | dbt s | publish s | trained |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for name, wall in rows:
         split = splits.get(name)
         cells = (
-            ["", "", ""]
+            ["", "", "", ""]
             if split is None
-            else [f"{split['shadow']:.1f}", f"{split['dbt']:.1f}", f"{split['publish']:.2f}"]
+            else [
+                f"{split['shadow']:.1f}",
+                f"{split['dbt']:.1f}",
+                f"{split['publish']:.2f}",
+                "yes" if split["trained"] else "no",
+            ]
         )
         lines.append(f"| {name} | {wall:.1f} | " + " | ".join(cells) + " |")
     incremental, full = "incremental build", "full build (--full-refresh)"
@@ -215,6 +225,11 @@ def report(
         f"incremental / full: {ratio:.2f} of the wall time ({dbt_ratio:.2f} of the dbt time); "
         f"goal {GOAL_RATIO:.2f}: {verdict}",
     ]
+    if "build with no new data" in seconds:
+        lines.append(
+            f"no new data / full: {seconds['build with no new data'] / seconds[full]:.2f} "
+            "of the wall time"
+        )
     for name in (incremental, full):
         lines += ["", f"slowest nodes of the {name}:", ""]
         lines += [f"- {node}: {node_seconds:.1f} s" for node, node_seconds in nodes[name]]
