@@ -205,8 +205,10 @@ def test_a_refresh_before_it_scores_today_with_the_models_it_has(
         "select trained_through_date, newest_invoice_date, days_of_data_since_training,"
         " is_training_due from ml.ml_model_training_status"
     )
-    assert status == (dt.date(2011, 11, 30), dt.date(2011, 12, 9), 9, False)
+    ((through,),) = warehouse.query("select min(as_of_date) from ml.ml_model_registry")
+    ((newest,),) = warehouse.query("select max(invoice_date) from marts.fct_invoices")
+    assert dt.date(2011, 11, 20) <= through <= dt.date(2011, 11, 30)  # the November load's
+    assert newest >= dt.date(2011, 12, 1)  # the December load's
+    assert status == (through, newest, (newest - through).days, False)
     for table in ("ml_customer_predictions", "ml_customer_clusters"):
-        assert warehouse.query(f"select distinct as_of_date from ml.{table}") == [
-            (dt.date(2011, 12, 9),)
-        ]
+        assert warehouse.query(f"select distinct as_of_date from ml.{table}") == [(newest,)]
