@@ -61,6 +61,7 @@ from retail_warehouse.api.schemas import (
 )
 from retail_warehouse.api.snapshot import Snapshot, WarehouseSource, WarehouseUnavailable
 from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.messages import column_count_problem
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.scoring import MAX_INVOICES, HistoryError, ScoringModels, score_customers
 
@@ -322,7 +323,7 @@ def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
                 continue
             where = f"line {first_line}"
             if len(fields) != len(header):
-                message = f"{where}: {len(fields)} fields, expected {len(header)}"
+                message = f"{where}: {column_count_problem(len(header), len(fields))}"
                 raise ApiError(422, "invalid_input", message, where)
             record: dict[str, Any] = {}
             for column, field in zip(header, fields, strict=True):

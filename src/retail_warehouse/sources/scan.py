@@ -40,7 +40,11 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from retail_warehouse.errors import LoadError
-from retail_warehouse.messages import problem_message
+from retail_warehouse.messages import (
+    column_count_problem,
+    is_column_count_error,
+    problem_message,
+)
 from retail_warehouse.sources.files import CHUNK, CsvInput, open_input
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -492,6 +496,47 @@ def _needs_precise_scan(lines: bytes) -> bool:
     )
 
 
+def wrong_field_count(csv_input: CsvInput, expected: int) -> tuple[int, int] | None:
+    """(line, fields) of the first data record of a comma CSV whose field count is not
+    ``expected``, its line in the file the user gave; ``None`` when there is none. Read
+    again only after an engine refused the file for a field count (DuckDB counts records,
+    not lines; PostgreSQL says only "more" or "fewer"), up to that record. Fields are
+    counted, never shown."""
+    name = csv_input.display_name
+    offset = csv_input.header_lines - 1
+    with open_input(csv_input) as handle:
+        handle.readline(MAX_LINE_BYTES + 1)
+        for record in records(bounded_lines(handle, name, 2), name):
+            if is_blank(record.raw):
+                continue
+            text = record.raw.decode("latin-1").rstrip("\r\n")
+            try:
+                fields = next(csv.reader(io.StringIO(text, newline="")), [])
+            except csv.Error:
+                continue
+            if len(fields) != expected:
+                return record.line + offset, len(fields)
+    return None
+
+
+def field_count_message(csv_input: CsvInput, expected: int, engine_message: str) -> str | None:
+    """The loader's message for a CSV an engine refused for a field count: the real line
+    and count, found by ``wrong_field_count``; ``None`` when the error is another one or
+    the file shows no such line (then the engine's words are used)."""
+    if not is_column_count_error(engine_message):
+        return None
+    try:
+        found = wrong_field_count(csv_input, expected)
+    except (OSError, EOFError, zlib.error, LoadError):
+        return None  # the engine's words, then
+    if found is None:
+        return None
+    line, count = found
+    return problem_message(
+        csv_input.display_name, line, None, column_count_problem(expected, count)
+    )
+
+
 # --- why a bulk reader refused a text file ---------------------------------------------------
 
 _ENGINE_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -503,9 +548,17 @@ def read_problem(
 ) -> str | None:
     """The loader's message for a text file (plain or ``.gz``, ``delimiter``-separated, with
     ``columns``) that DuckDB's ``read_csv`` refused, when the cause is one the loader names
-    itself: a line too long (at the line DuckDB gives), or text that is not UTF-8 (the first
-    such line, found by reading the file again in bounded lines, and its column). ``None``
-    for anything else."""
+    itself: a line too long (at the line DuckDB gives), a comma line with another number of
+    fields (``field_count_message``), or text that is not UTF-8 (the first such line, found
+    by reading the file again in bounded lines, and its column). ``None`` for anything
+    else."""
+    if delimiter == ",":
+        gzipped = path.name.lower().endswith(".gz")
+        counted = field_count_message(
+            CsvInput(path, gzipped, file_name), len(columns), engine_message
+        )
+        if counted:
+            return counted
     too_long = _ENGINE_TOO_LONG.search(engine_message)
     line = _ENGINE_LINE.search(engine_message)
     if too_long and line:

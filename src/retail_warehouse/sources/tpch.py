@@ -41,7 +41,7 @@ import duckdb
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
-from retail_warehouse.messages import excerpt, problem_message
+from retail_warehouse.messages import column_count_problem, excerpt, problem_message
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
@@ -424,7 +424,7 @@ def tbl_line_problem(line: bytes, expected: int) -> str | None:
     pipes = line.count(b"|")
     fields = pipes if line.endswith(b"|") or not line else pipes + 1
     if fields != expected:
-        return f"{fields} field{'s' if fields != 1 else ''}, expected {expected}"
+        return column_count_problem(expected, fields)
     if not line.endswith(b"|"):
         return f"the line does not end with '|' (each of its {expected} fields ends with '|')"
     return None
@@ -580,7 +580,7 @@ def _duckdb_reason(message: str, path: Path) -> str:
     if columns and _is_tbl(path):
         return f"{where}the line holds the control characters 0x1f 0x1e 0x1d"
     if columns:
-        return f"{where}{columns.group(2)} fields, expected {columns.group(1)}"
+        return f"{where}{column_count_problem(int(columns.group(1)), columns.group(2))}"
     if "too many columns" in message.lower():
         return f"{where}wrong number of fields (expected the TPC-H layout)"
     return first[:300]

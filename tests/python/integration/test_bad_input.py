@@ -109,6 +109,18 @@ def _corpus_file(folder: Path, kind: str) -> Path:
     elif kind in QUOTE_DAMAGE:
         bad = lines[3].replace("GREEN PAPER FLAGS", QUOTE_DAMAGE[kind])
         path.write_text("".join([*lines[:3], bad, *lines[4:]]), encoding="utf-8")
+    elif kind in ("more_fields", "more_fields_gzip"):  # after a value spanning two lines
+        rows = [list(row) for row in ROWS]
+        rows[0][2] = "TWO\nLINES"  # row 1 is lines 2-3, so row 4 is line 6
+        rows[3].append("x")
+        text = csv_text(rows)
+        if kind == "more_fields":
+            path.write_text(text, encoding="utf-8")
+        else:
+            path = folder / "more_fields.csv.gz"
+            path.write_bytes(gzip.compress(text.encode("utf-8")))
+    elif kind == "fewer_fields":
+        path.write_text("".join([*lines[:3], "1,2,3\n", *lines[4:]]), encoding="utf-8")
     elif kind == "html_page":
         path = folder / "export.csv"
         path.write_text("<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n")
@@ -180,6 +192,11 @@ CORPUS = [
     ("lone_cr_in_data", r"lone_cr_in_data.csv: line 5: a carriage return \(CR\) without a line"),
     ("end_of_data_marker", r"end_of_data_marker.csv: line 4: expected 8 columns, found 1"),
     ("end_of_data_marker_last", r"end_of_data_marker_last.csv: line 8: expected 8 columns, found"),
+    # One wording and the real count on both engines (PostgreSQL says only "more"/"fewer",
+    # DuckDB counts records, not lines).
+    ("more_fields", r"more_fields.csv: line 6: expected 8 columns, found 9$"),
+    ("more_fields_gzip", r"more_fields.csv.gz: line 6: expected 8 columns, found 9$"),
+    ("fewer_fields", r"fewer_fields.csv: line 4: expected 8 columns, found 3$"),
     ("stray_quote", r"stray_quote.csv: line 4, column Description: a '\"' inside a value that"),
     ("quotes_inside_value", r"value.csv: line 4, column Description: a '\"' inside a value that"),
     ("text_after_quote", r"quote.csv: line 4, column Description: text after the closing '\"'"),

@@ -61,7 +61,7 @@ def _expected_problem(
     if reshape is not None and reshape[0] < len(rows):
         index, kind = reshape
         count = len(ORDERS.columns) + (1 if kind == "extra" else -1)
-        return first_line + index, None, f"{count} fields, expected {len(ORDERS.columns)}"
+        return first_line + index, None, f"expected {len(ORDERS.columns)} columns, found {count}"
     check = tpch.row_checker(ORDERS)
     for index, row in enumerate(rows):
         problem = check(dict(zip(ORDERS.columns, row, strict=True)))

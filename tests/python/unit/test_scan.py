@@ -23,6 +23,7 @@ from retail_warehouse.sources.scan import (
     rescan,
     scan_csv,
     scan_input,
+    wrong_field_count,
 )
 
 COLUMNS = ("A", "B", "C")
@@ -174,3 +175,19 @@ def test_a_stray_quote_fails_in_either_scan(tmp_path: Path, before: int) -> None
     scanned = scan_input(CsvInput(path, False, "q.csv"), COLUMNS)
     with pytest.raises(LoadError, match=r"q.csv: line 3, column B: a '\"' inside a value"):
         scanned.raise_first_problem("q.csv")
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (b'A,B,C\n1,"two\nlines",x\n2,y,z,EXTRA\n', (4, 4)),  # after a value on two lines
+        (b"A,B,C\n1,2,3\n\n4\n", (4, 1)),  # a blank line is not a record
+        (b"A,B,C\r\n1,2,3\r\n", None),
+    ],
+)
+def test_wrong_field_count_names_the_physical_line(
+    tmp_path: Path, data: bytes, found: tuple[int, int] | None
+) -> None:
+    path = tmp_path / "counted.csv"
+    path.write_bytes(data)
+    assert wrong_field_count(CsvInput(path, False, "counted.csv"), len(COLUMNS)) == found
