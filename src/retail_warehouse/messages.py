@@ -15,20 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def location(file_name: str, line: int | None = None, column: str | None = None) -> str:
-    """The prefix of every message about a file: ``"online.csv: line 7, column Quantity"``."""
+def location(
+    file_name: str, line: int | None = None, column: str | None = None, position: str = "line"
+) -> str:
+    """The prefix of every message about a file: ``"online.csv: line 7, column Quantity"``
+    (``position`` ``row`` for a Parquet file: ``"orders.parquet: row 6, column ..."``)."""
     parts = [file_name]
     if line is not None:
-        parts.append(f"line {line}")
+        parts.append(f"{position} {line}")
     text = ": ".join(parts)
     if column is not None:
         text += f", column {column}" if line is not None else f": column {column}"
     return text
 
 
-def problem_message(file_name: str, line: int | None, column: str | None, problem: str) -> str:
+def problem_message(
+    file_name: str, line: int | None, column: str | None, problem: str, position: str = "line"
+) -> str:
     """A full message: location, a colon, and what is wrong."""
-    return f"{location(file_name, line, column)}: {problem}"
+    return f"{location(file_name, line, column, position)}: {problem}"
 
 
 def column_count_problem(expected: int, found: int | str) -> str:

@@ -65,6 +65,17 @@ class CsvInput:
     """True when each data row is one line of the file the user gave, whatever line breaks
     its values hold (a workbook written out as a CSV: data row ``n`` is the sheet's row
     ``n + 1``, not the line the CSV record starts on)."""
+    position: str = "line"
+    """The word messages use for a place in the file the user gave: ``line`` (line 1 is
+    the header of a CSV), or ``row`` for a Parquet file, which has no lines and no header
+    line (row 1 is its first row)."""
+
+    def place(self, row: int, line: int) -> int:
+        """Where data row ``row``, which starts on ``line`` of this CSV, is in the file the
+        user gave (a line, or a row for ``position`` ``row``)."""
+        if self.row_per_line:
+            return row + self.header_lines
+        return line + self.header_lines - 1
 
 
 def open_input(csv_input: CsvInput) -> BinaryIO:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import gzip
 import io
 import itertools
@@ -88,21 +89,29 @@ class ScannedCsv:
     """Rows that are blank lines between data lines (a problem unless set aside)."""
     nul_rows: list[tuple[int, int, str | None]] = field(default_factory=list)
     """(row, line, column) of records holding a NUL byte."""
-    line_problems: list[tuple[int, str | None, str]] = field(default_factory=list)
-    """(line, column, problem) of records no engine may read its own way: a line holding
+    line_problems: list[tuple[int, int, str | None, str]] = field(default_factory=list)
+    """(row, line, column, problem) of records no engine may read its own way: a line holding
     only ``\\.`` (PostgreSQL's end of data), quotes that break the rule."""
     _shifts: list[tuple[int, int]] = field(default_factory=list)
     """(row, line - row): where a row stops being on line ``row + 1`` (after a multi-line
     quoted value)."""
 
-    def raise_first_problem(self, file_name: str) -> None:
-        """Fail on the first blank middle line or NUL byte (a normal load)."""
-        problems = [(self.line_of_row(row), None, BLANK_LINE) for row in self.blank_rows]
-        problems += [(line, column, NUL_BYTE) for _, line, column in self.nul_rows]
-        problems += self.line_problems
+    def raise_first_problem(self, csv_input: CsvInput) -> None:
+        """Fail on the first blank middle line, NUL byte or line no engine may read its own
+        way (a normal load), at its place in the file the user gave."""
+        place = csv_input.place
+        problems = [
+            (place(row, self.line_of_row(row)), None, BLANK_LINE) for row in self.blank_rows
+        ]
+        problems += [(place(row, line), column, NUL_BYTE) for row, line, column in self.nul_rows]
+        problems += [
+            (place(row, line), column, why) for row, line, column, why in self.line_problems
+        ]
         if problems:
             line, column, reason = min(problems, key=lambda problem: problem[0])
-            raise LoadError(problem_message(file_name, line, column, reason))
+            raise LoadError(
+                problem_message(csv_input.display_name, line, column, reason, csv_input.position)
+            )
 
     def trimmed(self, csv_input: CsvInput, folder: Path) -> CsvInput:
         """The input without its trailing blank lines, copied into ``folder`` when it has
@@ -115,7 +124,7 @@ class ScannedCsv:
             while left > 0 and (chunk := source.read(min(CHUNK, left))):
                 out.write(chunk)
                 left -= len(chunk)
-        return CsvInput(path, gzipped=False, display_name=csv_input.display_name)
+        return dataclasses.replace(csv_input, path=path, gzipped=False)
 
     def line_of_row(self, row_number: int) -> int:
         """The physical line on which a data row starts."""
@@ -210,15 +219,17 @@ def nul_column(raw: bytes, columns: Sequence[str]) -> str | None:
     return next(found, None)
 
 
-def lone_cr_message(file_name: str, line: int) -> str:
-    """The message for a carriage return without a line feed."""
-    return problem_message(
-        file_name,
-        line,
-        None,
-        "a carriage return (CR) without a line feed: the file has old Mac line endings or a "
-        "stray CR; save it with LF or CRLF line endings",
-    )
+def lone_cr_message(file_name: str, line: int, position: str = "line") -> str:
+    """The message for a carriage return without a line feed (in a Parquet file, a value
+    holding one: the row is refused as a CSV's line would be)."""
+    if position == "row":
+        problem = "a value holds a carriage return (CR) without a line feed"
+    else:
+        problem = (
+            "a carriage return (CR) without a line feed: the file has old Mac line endings "
+            "or a stray CR; save it with LF or CRLF line endings"
+        )
+    return problem_message(file_name, line, None, problem, position)
 
 
 BLANK_LINE = "the line is empty (a blank line between data lines)"
@@ -294,10 +305,11 @@ def scan_csv(
     columns: Sequence[str],
     progress: TextIO | None = None,
     total_bytes: int | None = None,
+    csv_input: CsvInput | None = None,
 ) -> ScannedCsv:
     """Scan the lines after the header (``handle`` is positioned after it). Fails on a lone
-    CR; records NUL bytes and blank middle lines for the caller to fail on or set aside.
-    ``data_bytes`` counts from the first data line."""
+    CR (at its place in ``csv_input``, when given); records NUL bytes and blank middle lines
+    for the caller to fail on or set aside. ``data_bytes`` counts from the first data line."""
     scanned = ScannedCsv()
     meter = _Progress(file_name, progress, total_bytes)
     pending_blank: list[Record] = []
@@ -307,7 +319,10 @@ def scan_csv(
         meter.update(record.row_number, position)
         cr_line = lone_cr_line(record.raw, record.line)
         if cr_line is not None:
-            raise LoadError(lone_cr_message(file_name, cr_line))
+            if csv_input is None:
+                raise LoadError(lone_cr_message(file_name, cr_line))
+            place = csv_input.place(record.row_number, cr_line)
+            raise LoadError(lone_cr_message(file_name, place, csv_input.position))
         if is_blank(record.raw):
             pending_blank.append(record)
             continue
@@ -317,10 +332,11 @@ def scan_csv(
             column = nul_column(record.raw, columns)
             scanned.nul_rows.append((record.row_number, record.line, column))
         if is_end_of_data_marker(record.raw):
-            scanned.line_problems.append((record.line, None, end_of_data_problem(columns)))
+            problem = end_of_data_problem(columns)
+            scanned.line_problems.append((record.row_number, record.line, None, problem))
         if b'"' in record.raw and (found := quote_problem(record.raw, columns)):
             offset, column, problem = found
-            scanned.line_problems.append((record.line + offset, column, problem))
+            scanned.line_problems.append((record.row_number, record.line + offset, column, problem))
         scanned.rows = record.row_number
         scanned.data_bytes = position
         if record.line != record.row_number + 1 and (
@@ -394,7 +410,8 @@ def rescan(
     name = csv_input.display_name
     with open_input(csv_input) as handle:
         header = handle.readline(MAX_LINE_BYTES + 1)
-        scanned = scan_csv(bounded_lines(handle, name, 2), name, columns, progress, total)
+        lines = bounded_lines(handle, name, 2)
+        scanned = scan_csv(lines, name, columns, progress, total, csv_input)
     scanned.header_bytes = len(header)
     return scanned
 

@@ -487,7 +487,10 @@ def preparer(
                 handle.readline()
                 if not handle.readline():
                     raise LoadError(f"{name}: no data rows")
-            yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
+            if path.name.lower().endswith(".parquet"):  # no lines: rows, row 1 the first
+                yield CsvInput(csv_path, False, name, 0, row_per_line=True, position="row")
+            else:
+                yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
 
     return prepared_csv
 

@@ -11,11 +11,13 @@ import gzip
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 from raw_files import HEADER, ROWS, csv_text, write_csv, write_xlsx
 
 # The two-engine fixtures of the loader tests (target runs each test on DuckDB and PostgreSQL).
 from test_loader import Target, pg_database, target  # noqa: F401
+from tpch_files import ROWS as ROWS_TPCH
 from tpch_files import tbl_text, with_value, write_folder
 
 from retail_warehouse import stage
@@ -479,6 +481,38 @@ def test_a_tpch_value_out_of_bounds_fails_with_line_and_column(
     with pytest.raises(LoadError, match=rf"^{table}\.tbl: line 2, column {column}: .*{expected}"):
         load_feed(tpch.load_order(tpch.table_files(bad)), target.name, settings=target.settings)
     assert _tpch_rows(target) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("zz", r"row 2, column n_nationkey: 'zz' is not a whole number$"),
+        ("1\x00", r"row 2, column n_nationkey: the text holds a NUL byte"),
+        ("1\r", r"row 2: a value holds a carriage return \(CR\) without a line feed$"),
+    ],
+)
+def test_a_parquet_file_is_reported_by_row(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    value: str,
+    expected: str,
+) -> None:
+    """Round 2, item 2: Parquet has no header line, yet its first row was "line 2"."""
+    rows = with_value("nation", 1, "n_nationkey", value)
+    rows["nation"][0][3] = "two\nlines"  # a line break in row 1 shifts no row
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    connection = duckdb.connect()
+    for layout in tpch.TABLES:
+        columns = ", ".join(f"{column} varchar" for column in layout.columns)
+        connection.execute(f"create table {layout.name} ({columns})")
+        marks = ", ".join("?" for _ in layout.columns)
+        table_rows = rows.get(layout.name, ROWS_TPCH[layout.name])
+        connection.executemany(f"insert into {layout.name} values ({marks})", table_rows)
+        connection.execute(f"copy {layout.name} to '{folder / layout.name}.parquet'")
+    connection.close()
+    with pytest.raises(LoadError, match=rf"^nation\.parquet: {expected}"):
+        load_feed(tpch.load_order(tpch.table_files(folder)), target.name, settings=target.settings)
 
 
 @pytest.mark.parametrize("name", ["evil\nname.csv", "red\x1b[31mname.csv"])

@@ -29,6 +29,11 @@ from retail_warehouse.sources.scan import (
 COLUMNS = ("A", "B", "C")
 
 
+def _named(name: str) -> CsvInput:
+    """A CSV input known by ``name`` (for messages only)."""
+    return CsvInput(Path(name), False, name)
+
+
 def test_records_join_lines_inside_quotes() -> None:
     lines = [b'1,"two\n', b'lines",x\n', b'2,"a ""quoted"" word",y\n', b"3,z,w\n"]
     found = [(record.row_number, record.line, record.raw) for record in records(iter(lines))]
@@ -62,7 +67,7 @@ def test_scan_numbers_rows_by_physical_line() -> None:
     assert scanned.trailing_blank_lines
     assert scanned.data_bytes == len(b'1,"two\nlines",x\n2,b,c\n\n3,d,e\n')
     with pytest.raises(LoadError, match=r"f.csv: line 5: the line is empty"):
-        scanned.raise_first_problem("f.csv")
+        scanned.raise_first_problem(_named("f.csv"))
 
 
 def test_scan_refuses_a_lone_carriage_return() -> None:
@@ -133,13 +138,13 @@ def test_an_end_of_data_line_fails_in_either_scan(
     path.write_bytes(data)
     scanned = scan_input(CsvInput(path, False, "eod.csv"), COLUMNS)
     with pytest.raises(LoadError, match=rf"eod.csv: line {line}: expected 3 columns, found 1"):
-        scanned.raise_first_problem("eod.csv")
+        scanned.raise_first_problem(_named("eod.csv"))
 
 
 def test_a_quoted_end_of_data_line_is_data() -> None:
     lines = [b'1,"a\n', b"\\.\n", b'b",c\n']
     scanned = scan_csv(iter(lines), "q.csv", COLUMNS)
-    scanned.raise_first_problem("q.csv")
+    scanned.raise_first_problem(_named("q.csv"))
     assert scanned.rows == 1
 
 
@@ -174,7 +179,7 @@ def test_a_stray_quote_fails_in_either_scan(tmp_path: Path, before: int) -> None
     path.write_bytes(b"A,B,C\n" + first + b'2,a"b,c\n3,d,e\n')
     scanned = scan_input(CsvInput(path, False, "q.csv"), COLUMNS)
     with pytest.raises(LoadError, match=r"q.csv: line 3, column B: a '\"' inside a value"):
-        scanned.raise_first_problem("q.csv")
+        scanned.raise_first_problem(_named("q.csv"))
 
 
 @pytest.mark.parametrize(
