@@ -221,6 +221,31 @@ def test_not_built_is_503(tmp_path: Path, make_client: Callable[..., TestClient]
     assert_error(make_client(empty).get("/segments"), 503, text="ml.ml_model_registry")
 
 
+def test_bad_input_is_422_even_when_not_built(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    """Round 2, item 3: the request is validated first (422 with its field, 415 for another
+    media type), then 503 when there is no warehouse to answer it."""
+    client = make_client(tmp_path / "missing.duckdb")
+    assert_error(client.get("/customers/x"), 422)
+    assert_error(client.get("/customers?limit=0"), 422)
+    assert_error(client.get("/forecast?weeks=0"), 422)
+    assert_error(client.post("/score", json={"history": "x"}), 422)
+    assert_error(client.post("/score/batch", json={"customers": "x"}), 422)
+    csv_body = {"content": b"customer_id,invoice_id\n1,2,3\n", "headers": CSV_TYPE}
+    assert_error(client.post("/score/batch", **csv_body), 422)
+    assert_error(client.post("/score/batch", content=b"x", headers=TEXT_TYPE), 415)
+    assert_error(client.get("/customers?limit=5"), 503, text="not built")
+    assert_error(client.get("/forecast?weeks=2"), 503, text="not built")
+    assert_error(client.post("/score", json={"history": history(2)}), 503, text="not built")
+    batch = {"customers": [{"customer_id": 1, "history": history(2)}]}
+    assert_error(client.post("/score/batch", json=batch), 503, text="not built")
+
+
+CSV_TYPE = {"content-type": "text/csv"}
+TEXT_TYPE = {"content-type": "text/plain"}
+
+
 def test_an_unreachable_postgres_is_503_not_a_hang() -> None:
     postgres = PostgresSettings(host="127.0.0.1", port=_closed_port(), user="bi_reader")
     client = TestClient(create_app(WarehouseSource(target="postgres", postgres=postgres)))
