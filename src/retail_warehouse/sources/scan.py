@@ -17,6 +17,13 @@ engines, and numbers everything by physical line (a line ends with LF; line 1 is
   is broken): a ``"`` inside a value that does not start with one, text after a closing
   quote, or a quote never closed fails at its line and column (DuckDB kept ``x"y`` as it is,
   PostgreSQL opened a quoted value there);
+* **line endings** are those of the header: a record ending in LF in a file whose header
+  ends in CRLF (or the reverse) fails at its line (both engines refuse mixed endings,
+  DuckDB without naming a line); a line break inside a quoted value may be either;
+* a record ending in ``,`` or ``"`` with **fields beyond the header's** fails at its line
+  ("expected 8 columns, found 9"): DuckDB drops empty fields at the end of a line, where
+  PostgreSQL refuses them (any other field count is refused by both engines, and then
+  counted by ``wrong_field_count``);
 * a **line longer than** ``MAX_LINE_BYTES`` (or a record, lines joined by a quoted value)
   fails the file at its line, found while reading in chunks, before the line is in memory or
   an engine reads it.
@@ -236,6 +243,40 @@ BLANK_LINE = "the line is empty (a blank line between data lines)"
 _END_OF_DATA_LINE = re.compile(rb"^\\\.\r?$", re.MULTILINE)
 
 
+def _line_ending(raw: bytes) -> str | None:
+    """``CRLF`` or ``LF``: how a line (or record) ends; ``None`` without a line end."""
+    if raw.endswith(b"\r\n"):
+        return "CRLF"
+    return "LF" if raw.endswith(b"\n") else None
+
+
+def mixed_endings_problem(found: str, header: str) -> str:
+    """The problem of a line that does not end as the header does."""
+    return (
+        f"the line ends with {found} where the header ends with {header} (mixed line "
+        "endings): save the file with one kind of line ending"
+    )
+
+
+def _may_have_empty_fields_at_end(raw: bytes) -> bool:
+    """Whether a record ends in ``,`` or ``"``: the ends that may hide empty fields beyond
+    the header's, which DuckDB drops silently (``field_count`` then says)."""
+    return raw.rstrip(b"\r\n").endswith((b",", b'"'))
+
+
+def field_count(raw: bytes) -> int:
+    """The number of fields of one record (line ends included or not), counted, never
+    shown: commas when it holds no quote, else as ``csv`` splits it (read as Latin-1, so
+    that any byte is a character)."""
+    body = raw.rstrip(b"\r\n")
+    if b'"' not in body:
+        return body.count(b",") + 1
+    try:
+        return len(next(csv.reader(io.StringIO(body.decode("latin-1"), newline="")), []))
+    except csv.Error:
+        return 0
+
+
 def is_end_of_data_marker(raw: bytes) -> bool:
     """A record that is only ``\\.`` (and its line end): PostgreSQL's ``COPY`` reads it as
     the end of the data, even in CSV format, and ignores every line after it."""
@@ -306,10 +347,13 @@ def scan_csv(
     progress: TextIO | None = None,
     total_bytes: int | None = None,
     csv_input: CsvInput | None = None,
+    header: bytes | None = None,
 ) -> ScannedCsv:
     """Scan the lines after the header (``handle`` is positioned after it). Fails on a lone
     CR (at its place in ``csv_input``, when given); records NUL bytes and blank middle lines
-    for the caller to fail on or set aside. ``data_bytes`` counts from the first data line."""
+    for the caller to fail on or set aside. ``data_bytes`` counts from the first data line.
+    ``header`` (the header line, when known) says which line ending every record must have."""
+    ending = _line_ending(header) if header else None
     scanned = ScannedCsv()
     meter = _Progress(file_name, progress, total_bytes)
     pending_blank: list[Record] = []
@@ -337,6 +381,15 @@ def scan_csv(
         if b'"' in record.raw and (found := quote_problem(record.raw, columns)):
             offset, column, problem = found
             scanned.line_problems.append((record.row_number, record.line + offset, column, problem))
+        if ending and (found_ending := _line_ending(record.raw)) not in (ending, None):
+            last_line = record.line + record.raw.count(b"\n") - 1
+            problem = mixed_endings_problem(found_ending, ending)
+            scanned.line_problems.append((record.row_number, last_line, None, problem))
+        if _may_have_empty_fields_at_end(record.raw):
+            count = field_count(record.raw)
+            if count > len(columns):
+                problem = column_count_problem(len(columns), count)
+                scanned.line_problems.append((record.row_number, record.line, None, problem))
         scanned.rows = record.row_number
         scanned.data_bytes = position
         if record.line != record.row_number + 1 and (
@@ -392,7 +445,9 @@ def scan_input(
     try:
         with open_input(csv_input) as handle:
             header = handle.readline(MAX_LINE_BYTES + 1)
-            quick = _quick_scan(handle, csv_input.display_name, progress, total, len(header))
+            quick = _quick_scan(
+                handle, csv_input.display_name, progress, total, header, len(columns)
+            )
             if quick is not None:
                 quick.header_bytes = len(header)
                 return quick
@@ -411,17 +466,25 @@ def rescan(
     with open_input(csv_input) as handle:
         header = handle.readline(MAX_LINE_BYTES + 1)
         lines = bounded_lines(handle, name, 2)
-        scanned = scan_csv(lines, name, columns, progress, total, csv_input)
+        scanned = scan_csv(lines, name, columns, progress, total, csv_input, header)
     scanned.header_bytes = len(header)
     return scanned
 
 
 def _quick_scan(
-    handle: BinaryIO, name: str, progress: TextIO | None, total: int | None, done: int
+    handle: BinaryIO,
+    name: str,
+    progress: TextIO | None,
+    total: int | None,
+    header: bytes,
+    columns: int,
 ) -> ScannedCsv | None:
-    """Count the data lines in chunks; ``None`` when anything needs the precise scan.
-    Fails at a line longer than ``MAX_LINE_BYTES``: ``run`` counts the bytes of the line
-    still open at the end of a chunk; a line inside one chunk is shorter than ``CHUNK``."""
+    """Count the data lines in chunks; ``None`` when anything needs the precise scan (a
+    line ending unlike the header's among them). Fails at a line longer than
+    ``MAX_LINE_BYTES``: ``run`` counts the bytes of the line still open at the end of a
+    chunk; a line inside one chunk is shorter than ``CHUNK``."""
+    done = len(header)
+    crlf = header.endswith(b"\r\n")
     meter = _Progress(name, progress, total)
     lines = 0
     size = 0
@@ -439,15 +502,16 @@ def _quick_scan(
             or joined.count(b"\r") != joined.count(b"\r\n") + (joined.endswith(b"\r"))
             or b"\n\n" in joined
             or b"\n\r\n" in joined
+            or (_BARE_LF.search(joined) is not None if crlf else b"\r" in chunk)
         ):
             return None
-        if not open_line.take(chunk, first_end):
+        if not open_line.take(chunk, first_end, columns):
             return None
         lines += chunk.count(b"\n")
         size += len(chunk)
         last = chunk[-2:]
         meter.update(lines, done + size)
-    if last.endswith(b"\r") or not open_line.finish():
+    if last.endswith(b"\r") or not open_line.finish(columns):
         return None  # a CR at the very end, without LF; a last line to look at closely
     if size and not last.endswith(b"\n"):
         lines += 1  # a last line without a line end
@@ -467,18 +531,22 @@ class _OpenLine:
         self.carry = b""
         self.long = False
         self.long_quoted = False
+        self.tail = b""
+        """The last two bytes of a long line seen so far (does it end in ``,`` or ``"``?)."""
 
     def _keep(self, rest: bytes) -> None:
         self.long = len(rest) > self.CARRIED_BYTES
         self.long_quoted = self.long and b'"' in rest
         self.carry = b"" if self.long else rest
+        self.tail = rest[-2:]
 
-    def take(self, chunk: bytes, first_end: int) -> bool:
+    def take(self, chunk: bytes, first_end: int, columns: int) -> bool:
         """Take the next chunk (``first_end``: its first LF, or -1); False when the precise
         scan is needed."""
         if first_end == -1:
             if self.long:
                 self.long_quoted = self.long_quoted or b'"' in chunk
+                self.tail = (self.tail + chunk)[-2:]
             else:
                 self._keep(self.carry + chunk)
             return True
@@ -486,25 +554,42 @@ class _OpenLine:
         if self.long:
             if self.long_quoted or b'"' in chunk[:first_end]:
                 return False
+            if _may_have_empty_fields_at_end(self.tail + chunk[:first_end]):
+                return False  # a long line ending in ',': counted by the precise scan
             complete = chunk[first_end + 1 : cut]
         else:
             complete = self.carry + chunk[:cut]
-        if _needs_precise_scan(complete):
+        if _needs_precise_scan(complete, columns):
             return False
         self._keep(chunk[cut:])
         return True
 
-    def finish(self) -> bool:
+    def finish(self, columns: int) -> bool:
         """The last line (without a line end); False when the precise scan is needed."""
         if self.long:
-            return not self.long_quoted
-        return not _needs_precise_scan(self.carry)
+            return not self.long_quoted and not _may_have_empty_fields_at_end(self.tail)
+        return not _needs_precise_scan(self.carry, columns)
 
 
-def _needs_precise_scan(lines: bytes) -> bool:
+_BARE_LF = re.compile(rb"[^\r]\n")
+"""An LF without a CR before it (a line ending unlike a CRLF header's)."""
+_ENDS_IN_COMMA_OR_QUOTE = re.compile(rb'^[^\n]*[,"]\r?$', re.MULTILINE)
+"""A line ending in ``,`` or ``"``, whose fields the quick scan counts."""
+
+
+def _needs_precise_scan(lines: bytes, columns: int) -> bool:
     """Whether complete lines hold something the quick scan leaves to ``scan_csv``: a line
-    that is only ``\\.``, or a line whose quotes break the rule or do not close on it."""
+    that is only ``\\.``, a line whose quotes break the rule or do not close on it, or a
+    line ending in ``,`` or ``"`` with more than ``columns`` fields."""
     if b"\\." in lines and _END_OF_DATA_LINE.search(lines) is not None:
+        return True
+    if (
+        b",\n" in lines
+        or b'"\n' in lines
+        or b",\r\n" in lines
+        or b'"\r\n' in lines
+        or (lines.endswith((b",", b'"')))
+    ) and any(field_count(found[0]) > columns for found in _ENDS_IN_COMMA_OR_QUOTE.finditer(lines)):
         return True
     if b'"' not in lines:
         return False

@@ -121,6 +121,11 @@ def _corpus_file(folder: Path, kind: str) -> Path:
         else:
             path = folder / "more_fields.csv.gz"
             path.write_bytes(gzip.compress(text.encode("utf-8")))
+    elif kind == "empty_fields_at_end":  # DuckDB dropped them silently, PostgreSQL refused
+        path.write_text("".join([*lines[:3], lines[3].rstrip("\n") + ',,""\n', *lines[4:]]))
+    elif kind == "mixed_line_endings":  # DuckDB refused without a line
+        text = "".join(line.replace("\n", "\r\n") for line in lines[:4]) + "".join(lines[4:])
+        path.write_bytes(text.encode("utf-8"))
     elif kind == "fewer_fields":
         path.write_text("".join([*lines[:3], "1,2,3\n", *lines[4:]]), encoding="utf-8")
     elif kind == "html_page":
@@ -198,6 +203,8 @@ CORPUS = [
     # DuckDB counts records, not lines).
     ("more_fields", r"more_fields.csv: line 6: expected 8 columns, found 9$"),
     ("more_fields_gzip", r"more_fields.csv.gz: line 6: expected 8 columns, found 9$"),
+    ("empty_fields_at_end", r"empty_fields_at_end.csv: line 4: expected 8 columns, found 10$"),
+    ("mixed_line_endings", r"endings.csv: line 5: the line ends with LF where the header ends"),
     ("fewer_fields", r"fewer_fields.csv: line 4: expected 8 columns, found 3$"),
     ("stray_quote", r"stray_quote.csv: line 4, column Description: a '\"' inside a value that"),
     ("quotes_inside_value", r"value.csv: line 4, column Description: a '\"' inside a value that"),

@@ -196,3 +196,44 @@ def test_wrong_field_count_names_the_physical_line(
     path = tmp_path / "counted.csv"
     path.write_bytes(data)
     assert wrong_field_count(CsvInput(path, False, "counted.csv"), len(COLUMNS)) == found
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # DuckDB dropped empty fields at the end of a line silently; PostgreSQL refused them
+        (b"A,B,C\n1,2,3\n4,5,6,\n", "line 3: expected 3 columns, found 4"),
+        (b'A,B,C\n1,2,3\n4,5,6,""\n7,8,9\n', "line 3: expected 3 columns, found 4"),
+        (b"A,B,C\n1,2," + b"3" * (CHUNK + 10) + b",,\n", "line 2: expected 3 columns, found 5"),
+        (b"A,B,C\n1,2,3\n4,5,6,,", "line 3: expected 3 columns, found 5"),
+        # both engines refused mixed line endings, DuckDB without a line
+        (b"A,B,C\r\n1,2,3\r\n4,5,6\n7,8,9\r\n", "line 3: the line ends with LF where the"),
+        (b"A,B,C\n1,2,3\n4,5,6\r\n", "line 3: the line ends with CRLF where the header ends"),
+        (
+            b"A,B,C\r\n" + b"1,2,3\r\n" * (CHUNK // 7) + b"4,5,6\n",
+            f"line {CHUNK // 7 + 2}: the line ends",
+        ),
+    ],
+)
+def test_empty_fields_at_the_end_and_mixed_line_endings_fail_in_either_scan(
+    tmp_path: Path, data: bytes, expected: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(data)
+    scanned = scan_input(CsvInput(path, False, "odd.csv"), COLUMNS)
+    with pytest.raises(LoadError, match=rf"^odd.csv: {re.escape(expected)}"):
+        scanned.raise_first_problem(_named("odd.csv"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"A,B,C\n1,2,\n3,,\n",  # empty last columns are fields, not extra ones
+        b'A,B,C\r\n1,"two\nlines",""\r\n',  # a line break inside quotes may be either
+        b"A,B,C\r\n1,2,3\r\n\n\n",  # blank lines at the end are ignored, whatever they end with
+    ],
+)
+def test_legal_ends_of_lines_pass_the_scan(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fine.csv"
+    path.write_bytes(data)
+    scan_input(CsvInput(path, False, "fine.csv"), COLUMNS).raise_first_problem(_named("fine.csv"))
