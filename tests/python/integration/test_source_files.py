@@ -153,6 +153,20 @@ def test_a_zip_member_larger_than_the_bound_is_refused(
         assert prepared.path.read_bytes() == text
 
 
+def test_a_zip_member_name_is_shown_escaped(tmp_path: Path) -> None:
+    """Hostile round 3: a member named 'evil<newline>name<ESC>[31m.csv' reached messages
+    raw (two lines, a terminal colour code); it is escaped as file names are."""
+    archive = tmp_path / "names.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("evil\nname\x1b[31m.csv", csv_text(ROWS))
+    with prepared_csv(archive) as prepared:
+        assert prepared.display_name == "evil\\nname\\x1b[31m.csv in names.zip"
+    with zipfile.ZipFile(archive, "a") as out:
+        out.writestr("other\n.csv", "")
+    with pytest.raises(LoadError, match=r"found evil\\nname\\x1b\[31m.csv, other\\n.csv$"):
+        extract_zip_member(archive, tmp_path, "names.zip", lambda names: None, "one .csv")
+
+
 def test_a_zip_member_of_ordinary_lines_is_extracted_whole(tmp_path: Path) -> None:
     workbook = write_xlsx(tmp_path / "online_retail_II.xlsx")
     for inner in (write_csv(tmp_path / "a.csv"), workbook):
