@@ -714,11 +714,13 @@ def create_app(
         available = list(dict.fromkeys(frame["series"]))
         wanted = available if not series else list(dict.fromkeys(series))
         unknown = [name for name in wanted if name not in available]
-        if unknown:
+        if unknown:  # the client's names quoted, cut and escaped: one short line
+            named = ", ".join(_shown(name) for name in unknown[:3])
+            more = f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else ""
             raise ApiError(
                 404,
                 "not_found",
-                f"no forecast series {', '.join(unknown)}; there are: {', '.join(available)}",
+                f"no forecast series {named}{more}; there are: {', '.join(available)}",
                 "series",
             )
         result = []

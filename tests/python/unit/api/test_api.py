@@ -106,6 +106,12 @@ def test_forecast(client: TestClient) -> None:
     assert [week["week_ahead"] for week in two["series"][0]["weeks"]] == [1, 2]
     assert_error(client.get("/forecast", params={"series": "XX"}), 404, "series", "total, GB")
     assert_error(client.get("/forecast", params={"weeks": 0}), 422, field="weeks")
+    # hostile round 3: unknown names were echoed whole (5,000 characters, line breaks)
+    names = ["x" * 5000, "a\nb", "c", "d"]
+    body = assert_error(client.get("/forecast", params={"series": names}), 404, "series")
+    assert body["message"] == (
+        f"no forecast series '{'x' * 40}...', 'a\\nb', 'c' and 1 more; there are: total, GB"
+    )
 
 
 def test_score_a_customer_as_the_profile_says(client: TestClient) -> None:
