@@ -273,6 +273,6 @@ def test_generated_parquet_files_load_exactly_or_are_refused_at_their_row(
         with pytest.raises(LoadError) as refused:
             load_feed(files, "duckdb", settings=settings_)
         message = str(refused.value)
-        assert message.startswith(f"orders.parquet: line {index + 2}, column {column}: "), message
+        assert message.startswith(f"orders.parquet: row {index + 1}, column {column}: "), message
         assert words in message, message
         assert _raw(settings_.duckdb_path) == before
