@@ -46,7 +46,7 @@ from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, CsvInput, folder_file
-from retail_warehouse.sources.scan import read_problem
+from retail_warehouse.sources.scan import read_problem, scan_input
 
 SOURCE_ENV_VAR = "TPCH_SOURCE"
 """Environment variable naming the default folder of TPC-H files."""
@@ -476,6 +476,8 @@ def preparer(
             csv_path = Path(folder) / f"{layout.name}.csv"
             is_tbl = _is_tbl(path)
             check_container(path, name)
+            if ".csv" in "".join(path.suffixes[-2:]).lower():
+                _scan_csv_file(layout, path, name)
             try:
                 _copy_as_csv(layout, path, name, csv_path)
             except LoadError as error:
@@ -493,6 +495,16 @@ def preparer(
                 yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
 
     return prepared_csv
+
+
+def _scan_csv_file(layout: TableLayout, path: Path, name: str) -> None:
+    """Apply the scan's rules (``scan.py``) to a TPC-H CSV as the user gave it, before
+    DuckDB turns it into the loader's CSV: DuckDB drops empty fields at the end of a line
+    silently and refuses mixed line endings without a line, and its output would hide both
+    from the scan of the converted file."""
+    _check_csv_header(layout, path, name)
+    csv_input = CsvInput(path, path.name.lower().endswith(".gz"), name)
+    scan_input(csv_input, layout.columns).raise_first_problem(csv_input)
 
 
 PARQUET_MAGIC = b"PAR1"

@@ -263,6 +263,25 @@ def test_a_csv_line_with_another_number_of_fields_is_refused(
         _prepare_orders(tmp_path, [",".join(ORDERS.columns), good, bad], ".csv")
 
 
+@pytest.mark.parametrize(
+    ("header_end", "line_3_end", "expected"),
+    [
+        # hostile round 3: DuckDB dropped the empty fields silently, on both engines
+        ("", ",,", "line 3: expected 9 columns, found 11$"),
+        ("", ',""', "line 3: expected 9 columns, found 10$"),
+        # and refused mixed line endings with "CSV Parser state machine reached an invalid state"
+        ("\r", "", "line 2: the line ends with LF where the header ends with CRLF"),
+    ],
+)
+def test_a_tpch_csv_follows_the_scan_rules_before_duckdb_reads_it(
+    tmp_path: Path, header_end: str, line_3_end: str, expected: str
+) -> None:
+    good = ORDER_LINE.format(key=1).rstrip("|").replace("|", ",")
+    lines = [",".join(ORDERS.columns) + header_end, good, good + line_3_end]
+    with pytest.raises(LoadError, match=rf"^orders\.csv: {expected}"):
+        _prepare_orders(tmp_path, lines, ".csv")
+
+
 def test_a_csv_field_count_names_the_line_after_a_value_on_two_lines(tmp_path: Path) -> None:
     good = ORDER_LINE.format(key=1).rstrip("|").replace("|", ",")
     two_lines = good.rsplit(",", 1)[0] + ',"two\nlines"'
