@@ -243,17 +243,17 @@ BLANK_LINE = "the line is empty (a blank line between data lines)"
 _END_OF_DATA_LINE = re.compile(rb"^\\\.\r?$", re.MULTILINE)
 
 
-def _line_ending(raw: bytes) -> str | None:
+def line_ending(raw: bytes) -> str | None:
     """``CRLF`` or ``LF``: how a line (or record) ends; ``None`` without a line end."""
     if raw.endswith(b"\r\n"):
         return "CRLF"
     return "LF" if raw.endswith(b"\n") else None
 
 
-def mixed_endings_problem(found: str, header: str) -> str:
-    """The problem of a line that does not end as the header does."""
+def mixed_endings_problem(found: str, expected: str, first: str = "the header") -> str:
+    """The problem of a line that does not end as the header (``first``) does."""
     return (
-        f"the line ends with {found} where the header ends with {header} (mixed line "
+        f"the line ends with {found} where {first} ends with {expected} (mixed line "
         "endings): save the file with one kind of line ending"
     )
 
@@ -353,7 +353,7 @@ def scan_csv(
     CR (at its place in ``csv_input``, when given); records NUL bytes and blank middle lines
     for the caller to fail on or set aside. ``data_bytes`` counts from the first data line.
     ``header`` (the header line, when known) says which line ending every record must have."""
-    ending = _line_ending(header) if header else None
+    ending = line_ending(header) if header else None
     scanned = ScannedCsv()
     meter = _Progress(file_name, progress, total_bytes)
     pending_blank: list[Record] = []
@@ -381,7 +381,7 @@ def scan_csv(
         if b'"' in record.raw and (found := quote_problem(record.raw, columns)):
             offset, column, problem = found
             scanned.line_problems.append((record.row_number, record.line + offset, column, problem))
-        if ending and (found_ending := _line_ending(record.raw)) not in (ending, None):
+        if ending and (found_ending := line_ending(record.raw)) not in (ending, None):
             last_line = record.line + record.raw.count(b"\n") - 1
             problem = mixed_endings_problem(found_ending, ending)
             scanned.line_problems.append((record.row_number, last_line, None, problem))

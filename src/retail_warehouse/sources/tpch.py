@@ -46,7 +46,13 @@ from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, CsvInput, folder_file
-from retail_warehouse.sources.scan import read_problem, scan_input
+from retail_warehouse.sources.scan import (
+    bounded_lines,
+    line_ending,
+    mixed_endings_problem,
+    read_problem,
+    scan_input,
+)
 
 SOURCE_ENV_VAR = "TPCH_SOURCE"
 """Environment variable naming the default folder of TPC-H files."""
@@ -452,6 +458,22 @@ def _check_tbl_fields(layout: TableLayout, path: Path, name: str) -> None:
         raise LoadError(f"{name}: {TBL_FIELD_COUNT}")
 
 
+def _check_tbl_line_endings(path: Path, name: str) -> None:
+    """Raise ``LoadError`` at the first line of a .tbl that does not end as its first line
+    does (DuckDB refuses mixed CRLF and LF endings without naming a line). Read only after
+    DuckDB refused the file."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:  # type: ignore[operator]
+        first: str | None = None
+        for number, raw in enumerate(bounded_lines(handle, name), 1):
+            ending = line_ending(raw)
+            if first is None:
+                first = ending
+            elif ending not in (first, None) and raw.strip(b"\r\n"):
+                problem = mixed_endings_problem(ending, first or "", "the first line")
+                raise LoadError(problem_message(name, number, None, problem))
+
+
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
     """Refuse a CSV whose header is not the table's columns (any case, spaces around names
     ignored), with the rule every source follows (``csv_checks.header_problem``): a first
@@ -570,6 +592,8 @@ def _copy_as_csv(
             raise LoadError(f"{name}: {NOT_PARQUET}") from None
         if "gzip" in str(error).lower():  # damaged after the first bytes (check_container)
             raise LoadError(f"{name}: {GZIP_DAMAGED}") from None
+        if _is_tbl(path):
+            _check_tbl_line_endings(path, name)
         found = None
         if not path.name.lower().endswith(".parquet"):  # the line, column and cause, read here
             delimiter = "|" if _is_tbl(path) else ","

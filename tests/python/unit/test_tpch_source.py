@@ -282,6 +282,17 @@ def test_a_tpch_csv_follows_the_scan_rules_before_duckdb_reads_it(
         _prepare_orders(tmp_path, lines, ".csv")
 
 
+def test_a_tbl_with_mixed_line_endings_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Hostile round 3: DuckDB refused it with "The CSV Parser state machine reached an
+    invalid state", no line."""
+    lines = [ORDER_LINE.format(key=key) for key in range(1, 5)]
+    lines[2] += "\r"
+    with pytest.raises(
+        LoadError, match=r"^orders\.tbl: line 3: the line ends with CRLF where the first line"
+    ):
+        _prepare_orders(tmp_path, lines)
+
+
 def test_a_csv_field_count_names_the_line_after_a_value_on_two_lines(tmp_path: Path) -> None:
     good = ORDER_LINE.format(key=1).rstrip("|").replace("|", ",")
     two_lines = good.rsplit(",", 1)[0] + ',"two\nlines"'
