@@ -17,6 +17,7 @@ import datetime as dt
 import gc
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -151,9 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument(
         "--port",
-        type=int,
-        default=int(os.environ.get("RW_API_PORT") or 8000),
-        help="port (default: $RW_API_PORT, else 8000)",
+        type=_port_argument,
+        default=None,
+        help="port, 1 to 65535 (default: $RW_API_PORT, else 8000)",
     )
     for sub in (load_parser, build_parser_, train_parser):
         _add_common_options(sub, TARGETS)
@@ -201,6 +202,35 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(
             f"{excerpt(text)} is not a date of the form YYYY-MM-DD"
         ) from None
+
+
+def port_number(text: str, what: str) -> int:
+    """A TCP port, 1 to 65535, from ``text`` (``what`` names it in the message)."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise ConfigError(f"{what} must be a port number, 1 to 65535, not {text!r}")
+    return int(text)
+
+
+def _port_argument(text: str) -> int:
+    try:
+        return port_number(text, "--port")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """Refuse, in one line, an address the server could not listen on (a host that does
+    not resolve, a port in use or not allowed), before the server starts: uvicorn logs the
+    error and exits with status 3 and the noise of a half-started process."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, protocol, _, address = found[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def _add_common_options(parser: argparse.ArgumentParser, targets: Sequence[str]) -> None:
@@ -364,6 +394,8 @@ def run_serve(args: argparse.Namespace) -> int:
             f"serve needs the api extra ({error.name} is missing): "
             "pip install 'retail-warehouse[api]'"
         ) from None
+    port = args.port or port_number(os.environ.get("RW_API_PORT") or "8000", "RW_API_PORT")
+    check_listen_address(args.host, port)
     settings = read_only_settings(from_env().with_prefix(args.schema_prefix))
     source = WarehouseSource(
         target=args.target,
@@ -376,8 +408,8 @@ def run_serve(args: argparse.Namespace) -> int:
     # collector's sight, a full collection set off by a reload's allocations scans only the
     # snapshots instead of stopping every request for about 100 ms (docs/api.md).
     gc.freeze()
-    print(f"serving {source.describe()} on http://{args.host}:{args.port} (docs: /docs)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=http_protocol())
+    print(f"serving {source.describe()} on http://{args.host}:{port} (docs: /docs)")
+    uvicorn.run(app, host=args.host, port=port, log_level="warning", http=http_protocol())
     return 0
 
 

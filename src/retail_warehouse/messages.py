@@ -15,20 +15,40 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def location(file_name: str, line: int | None = None, column: str | None = None) -> str:
-    """The prefix of every message about a file: ``"online.csv: line 7, column Quantity"``."""
+def location(
+    file_name: str, line: int | None = None, column: str | None = None, position: str = "line"
+) -> str:
+    """The prefix of every message about a file: ``"online.csv: line 7, column Quantity"``
+    (``position`` ``row`` for a Parquet file: ``"orders.parquet: row 6, column ..."``)."""
     parts = [file_name]
     if line is not None:
-        parts.append(f"line {line}")
+        parts.append(f"{position} {line}")
     text = ": ".join(parts)
     if column is not None:
         text += f", column {column}" if line is not None else f": column {column}"
     return text
 
 
-def problem_message(file_name: str, line: int | None, column: str | None, problem: str) -> str:
+def problem_message(
+    file_name: str, line: int | None, column: str | None, problem: str, position: str = "line"
+) -> str:
     """A full message: location, a colon, and what is wrong."""
-    return f"{location(file_name, line, column)}: {problem}"
+    return f"{location(file_name, line, column, position)}: {problem}"
+
+
+def column_count_problem(expected: int, found: int | str) -> str:
+    """The one wording, on every engine and source, of a line with another number of fields
+    than the header has columns: ``expected 8 columns, found 9``."""
+    return f"expected {expected} columns, found {found}"
+
+
+def is_column_count_error(engine_message: str) -> bool:
+    """Whether a DuckDB ``read_csv`` or PostgreSQL ``COPY`` error is about a line's field
+    count (then the loader counts the fields itself, ``scan.wrong_field_count``)."""
+    return bool(_DUCKDB_COLUMNS.search(engine_message)) or any(
+        words in engine_message
+        for words in ("missing data for column", "extra data after last expected column")
+    )
 
 
 EXCERPT_CHARACTERS = 40
@@ -100,7 +120,7 @@ def _duckdb_reason(message: str) -> str:
     """The cause of a DuckDB CSV error, in plain words."""
     columns = _DUCKDB_COLUMNS.search(message)
     if columns:
-        return f"expected {columns.group(1)} columns, found {columns.group(2)}"
+        return column_count_problem(int(columns.group(1)), columns.group(2))
     lower = message.lower()
     if "unterminated quote" in lower:
         return "a quoted field is not closed properly (a missing or stray '\"')"
@@ -141,12 +161,10 @@ def describe_postgres_error(
 
 def _postgres_reason(primary: str, source_columns: Mapping[str, str]) -> str:
     """The cause of a PostgreSQL COPY error, in plain words."""
-    missing = _POSTGRES_MISSING.search(primary)
-    if missing:
-        column = source_columns.get(missing.group(1), missing.group(1))
-        return f"expected {len(source_columns)} columns, found fewer (nothing for {column})"
+    if _POSTGRES_MISSING.search(primary):  # the count, when the file cannot be read again
+        return column_count_problem(len(source_columns), "fewer")
     if "extra data after last expected column" in primary:
-        return f"expected {len(source_columns)} columns, found more"
+        return column_count_problem(len(source_columns), "more")
     if "unterminated CSV quoted field" in primary:
         return "a quoted field is not closed (a '\"' is missing on this or an earlier line)"
     if "invalid byte sequence" in primary:

@@ -110,9 +110,10 @@ def validate_stage(
     system: SourceSystem,
     file_name: str,
     line_of_row: Callable[[int], int] = lambda row: row + 1,
+    position: str = "line",
 ) -> int:
     """Check every staged row; raise ``LoadError`` for the first bad one (at its physical
-    line), else return the count."""
+    line, or its row for ``position`` ``row``: a Parquet file), else return the count."""
     count = staged_rows(warehouse)
     if count == 0:
         raise LoadError(f"{file_name}: no data rows after the header")
@@ -122,7 +123,7 @@ def validate_stage(
         row_number, *values = rows[0]
         column, message = _problem(system, values)
         line = line_of_row(int(row_number))
-        raise LoadError(problem_message(file_name, line, column, message))
+        raise LoadError(problem_message(file_name, line, column, message, position))
     return count
 
 
@@ -186,13 +187,19 @@ def stage_file(
     it into the stage and check every row; returns the row count or raises ``LoadError`` at
     the first problem, by physical line. ``folder`` holds a trimmed copy if one is needed."""
     scanned = scan_input(csv_input, system.header, progress)
-    scanned.raise_first_problem(csv_input.display_name)
+    scanned.raise_first_problem(csv_input)
     create_stage(warehouse, system, scanned.trimmed(csv_input, folder))
     staged = staged_rows(warehouse)
     if staged != scanned.rows and not scanned.precise:
         scanned = rescan(csv_input, system.header)  # a quoted value spans lines
     check_row_count(warehouse, csv_input.display_name, staged, scanned.rows)
-    return validate_stage(warehouse, system, csv_input.display_name, file_line(scanned, csv_input))
+    return validate_stage(
+        warehouse,
+        system,
+        csv_input.display_name,
+        file_line(scanned, csv_input),
+        csv_input.position,
+    )
 
 
 def check_row_count(warehouse: Warehouse, file_name: str, staged: int, scanned: int) -> None:
@@ -211,10 +218,7 @@ def file_line(scanned: ScannedCsv, csv_input: CsvInput) -> Callable[[int], int]:
     """The line of a staged row in the file the user gave: the scanned CSV's line, less the
     header line a headerless file (a TPC-H .tbl, turned into a CSV with a header) lacks; for
     a workbook, the row's own line, whatever line breaks the cells above it hold."""
-    if csv_input.row_per_line:
-        return lambda row: row + csv_input.header_lines
-    offset = csv_input.header_lines - 1
-    return lambda row: scanned.line_of_row(row) + offset
+    return lambda row: csv_input.place(row, scanned.line_of_row(row))
 
 
 def staged_rows(warehouse: Warehouse) -> int:

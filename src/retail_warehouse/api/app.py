@@ -61,6 +61,7 @@ from retail_warehouse.api.schemas import (
 )
 from retail_warehouse.api.snapshot import Snapshot, WarehouseSource, WarehouseUnavailable
 from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.messages import column_count_problem
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.scoring import MAX_INVOICES, HistoryError, ScoringModels, score_customers
 
@@ -322,7 +323,7 @@ def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
                 continue
             where = f"line {first_line}"
             if len(fields) != len(header):
-                message = f"{where}: {len(fields)} fields, expected {len(header)}"
+                message = f"{where}: {column_count_problem(len(header), len(fields))}"
                 raise ApiError(422, "invalid_input", message, where)
             record: dict[str, Any] = {}
             for column, field in zip(header, fields, strict=True):
@@ -460,10 +461,9 @@ def create_app(
         if api_key and not (key and hmac.compare_digest(key.encode(), api_key.encode())):
             raise ApiError(401, "unauthorised", "send the API key in the X-API-Key header")
 
-    def snapshot() -> Snapshot:
-        return source.current()
-
-    Current = Annotated[Snapshot, Depends(snapshot)]
+    # The snapshot is taken in each endpoint's body, never as a dependency: FastAPI runs
+    # dependencies before it validates parameters and bodies, and bad input must be 422
+    # (with its field) whether or not a warehouse is there to answer 503.
     protected = [Depends(authorised)]
 
     @app.exception_handler(ApiError)
@@ -492,8 +492,9 @@ def create_app(
         return response
 
     @app.get("/health", response_model=Health, responses=_responses(503), tags=["service"])
-    def health(current: Current) -> Health:
+    def health() -> Health:
         """Whether the warehouse is built and served, and which build."""
+        current = source.current()
         return Health(
             status="ok",
             target=current.description,
@@ -548,7 +549,6 @@ def create_app(
         tags=["customers"],
     )
     def customers(
-        current: Current,
         segment: Annotated[str | None, Query(max_length=100)] = None,
         cluster_id: Annotated[int | None, Query(ge=0, le=1000)] = None,
         country_code: Annotated[str | None, Query(max_length=10)] = None,
@@ -558,6 +558,7 @@ def create_app(
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     ) -> CustomerPage:
         """Customer profiles by customer_id, filtered, one page at a time."""
+        current = source.current()
         frame = current.profiles
         mask = pd.Series(True, index=frame.index)
         for column, value in (
@@ -590,8 +591,9 @@ def create_app(
         dependencies=protected,
         tags=["segments"],
     )
-    def segments(current: Current) -> Segments:
+    def segments() -> Segments:
         """The RFM segments (customers, revenue, recommended action) and the clusters."""
+        current = source.current()
         return Segments(
             reference_date=current.reference_date,
             as_of_date=current.as_of_date,
@@ -610,11 +612,11 @@ def create_app(
         dependencies=protected,
         tags=["scoring"],
     )
-    def score(request: ScoreRequest, current: Current) -> Score:
+    def score(request: ScoreRequest) -> Score:
         """Segment and predict one customer from their invoices (up to the build's as-of
         date): RFM against the current edges, cluster, purchase probability and expected
         net revenue in the horizon."""
-        models = _models(current)
+        models = _models(source.current())
         records = [
             {**invoice.model_dump(), "customer_id": request.customer_id or 0}
             for invoice in request.history
@@ -642,10 +644,9 @@ def create_app(
             }
         },
     )
-    async def score_batch(request: Request, current: Current) -> BatchScores:
+    async def score_batch(request: Request) -> BatchScores:
         """Segment and predict up to 1,000 customers: JSON (`customers`, each with
         `customer_id` and `history`) or CSV (one invoice per line)."""
-        models = _models(current)
         body = await request.body()  # at most the body limit (create_app)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "text/csv":
@@ -658,9 +659,10 @@ def create_app(
                     f"the CSV holds {count:,} customers; at most {MAX_BATCH_CUSTOMERS:,}",
                     "customer_id",
                 )
-            scored = _scored(
-                records, models, lambda index, name: f"line {lines[index]}, column {name}"
-            )
+
+            def field(index: int, name: str) -> str:
+                return f"line {lines[index]}, column {name}"
+
         elif content_type in {"application/json", ""}:
             try:
                 batch = BatchRequest.model_validate_json(body)
@@ -685,15 +687,13 @@ def create_app(
                 raise ApiError(
                     422, "invalid_input", f"at most {MAX_INVOICES:,} invoices in all", "customers"
                 )
-            scored = _scored(
-                records,
-                models,
-                lambda index, name: (
-                    f"customers[{owners[index][0]}].history[{owners[index][1]}].{name}"
-                ),
-            )
+
+            def field(index: int, name: str) -> str:
+                return f"customers[{owners[index][0]}].history[{owners[index][1]}].{name}"
+
         else:
             raise ApiError(415, "unsupported_media_type", "send application/json or text/csv")
+        scored = _scored(records, _models(source.current()), field)
         items = [_score(row, int(row["customer_id"])) for row in scored.to_dict("records")]
         return BatchScores(count=len(items), items=items)
 
@@ -705,22 +705,24 @@ def create_app(
         tags=["forecast"],
     )
     def forecast(
-        current: Current,
         series: Annotated[
             list[str] | None, Query(description="total or country codes; default all")
         ] = None,
         weeks: Annotated[int | None, Query(ge=1, le=520, description="first N weeks")] = None,
     ) -> Forecast:
         """The weekly net revenue forecast with 80 % intervals, by series."""
+        current = source.current()
         frame = current.forecast
         available = list(dict.fromkeys(frame["series"]))
         wanted = available if not series else list(dict.fromkeys(series))
         unknown = [name for name in wanted if name not in available]
-        if unknown:
+        if unknown:  # the client's names quoted, cut and escaped: one short line
+            named = ", ".join(_shown(name) for name in unknown[:3])
+            more = f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else ""
             raise ApiError(
                 404,
                 "not_found",
-                f"no forecast series {', '.join(unknown)}; there are: {', '.join(available)}",
+                f"no forecast series {named}{more}; there are: {', '.join(available)}",
                 "series",
             )
         result = []

@@ -15,6 +15,7 @@ from retail_warehouse.errors import ConfigError, LoadError, WarehouseBusyError
 from retail_warehouse.messages import describe_duckdb_connect_error, describe_duckdb_error
 from retail_warehouse.settings import check_duckdb_path, from_env
 from retail_warehouse.sources.files import CsvInput
+from retail_warehouse.sources.scan import field_count_message
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """DuckDB's read_csv line limit, raised from 2 MB so that an overlong line is caught by the
@@ -89,7 +90,10 @@ class DuckDBWarehouse(Warehouse):
         try:
             self.execute(sql, [str(csv_input.path), compression])
         except duckdb.Error as error:
-            raise LoadError(describe_duckdb_error(csv_input.display_name, str(error))) from error
+            message = field_count_message(csv_input, len(columns), str(error))
+            raise LoadError(
+                message or describe_duckdb_error(csv_input.display_name, str(error))
+            ) from error
 
     def lock_load_log(self, schema: str) -> None:
         """Not needed: DuckDB lets only one process write the file."""

@@ -16,6 +16,7 @@ from retail_warehouse.errors import LoadError
 from retail_warehouse.messages import describe_postgres_error
 from retail_warehouse.settings import PostgresSettings
 from retail_warehouse.sources.files import CsvInput, open_input
+from retail_warehouse.sources.scan import field_count_message
 
 
 class PostgresWarehouse(Warehouse):
@@ -81,9 +82,13 @@ class PostgresWarehouse(Warehouse):
                     cursor.copy_expert(copy_sql, reader, size=1 << 20)
             except psycopg2.Error as error:
                 self.connection.rollback()
-                message = describe_postgres_error(
+                primary = error.diag.message_primary or str(error)
+                message = (
+                    None if reader.error else field_count_message(csv_input, len(columns), primary)
+                )
+                message = message or describe_postgres_error(
                     csv_input.display_name,
-                    error.diag.message_primary or str(error),
+                    primary,
                     error.diag.context,
                     {raw: source for source, raw in columns.items()},
                     reader.error,

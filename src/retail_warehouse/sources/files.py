@@ -37,6 +37,12 @@ DEFAULT_CACHE_DIR = Path("data")
 CHUNK = 1 << 20
 """Bytes read at a time when copying or hashing."""
 
+MAX_ZIP_MEMBER_BYTES = 1 << 30
+"""The largest file (uncompressed) taken from a zip, 1 GiB: a zip is unpacked into a
+temporary folder before it is read, so a small zip of many gigabytes (a zip bomb, or a
+mistaken export) must not fill the disk. The UCI workbook is 45 MB and its CSV about 90 MB;
+a larger file is loaded as it is or gzipped (``.csv.gz`` is read as a stream, never copied)."""
+
 GZIP_MAGIC = b"\x1f\x8b"
 """The first two bytes of a gzip file."""
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -65,6 +71,17 @@ class CsvInput:
     """True when each data row is one line of the file the user gave, whatever line breaks
     its values hold (a workbook written out as a CSV: data row ``n`` is the sheet's row
     ``n + 1``, not the line the CSV record starts on)."""
+    position: str = "line"
+    """The word messages use for a place in the file the user gave: ``line`` (line 1 is
+    the header of a CSV), or ``row`` for a Parquet file, which has no lines and no header
+    line (row 1 is its first row)."""
+
+    def place(self, row: int, line: int) -> int:
+        """Where data row ``row``, which starts on ``line`` of this CSV, is in the file the
+        user gave (a line, or a row for ``position`` ``row``)."""
+        if self.row_per_line:
+            return row + self.header_lines
+        return line + self.header_lines - 1
 
 
 def open_input(csv_input: CsvInput) -> BinaryIO:
@@ -336,6 +353,7 @@ def extract_zip_member(
     display_name: str,
     choose: Callable[[Sequence[str]], str | None],
     expected: str,
+    max_bytes: int | None = None,
 ) -> Path:
     """Extract the member that ``choose`` picks from a zip into ``folder``; return its path.
 
@@ -344,20 +362,39 @@ def extract_zip_member(
     ``scan.MAX_LINE_BYTES`` the extraction stops with the line, as the scan would later say
     it, before more than that line is on disk (a 2 MB zip of 2 GiB without a line break used
     to write all of it to the temporary folder first). A gzip or workbook member is binary:
-    its lines are bounded when it is read.
+    its lines are bounded when it is read. Any member is refused beyond ``max_bytes``
+    (default ``MAX_ZIP_MEMBER_BYTES``) by the uncompressed size the zip declares, before
+    anything is written: ``zipfile`` never reads a member past that size (a zip that lies
+    about it fails its CRC check).
     """
+    max_bytes = MAX_ZIP_MEMBER_BYTES if max_bytes is None else max_bytes
     with zipfile.ZipFile(path) as archive:
         member = choose(archive.namelist())
         if member is None:
             listed = ", ".join(archive.namelist()[:10]) or "nothing"
-            raise LoadError(f"{display_name}: expected {expected} in the zip, found {listed}")
+            raise LoadError(
+                f"{display_name}: expected {expected} in the zip, found "
+                f"{escape_unprintable(listed)}"
+            )
         target = folder / member.rsplit("/", 1)[-1]
+        name = f"{escape_unprintable(target.name)} in {display_name}"
+        size = archive.getinfo(member).file_size
+        if size > max_bytes:
+            raise LoadError(_member_too_large(name, max_bytes, size))
         try:
             with archive.open(member) as source, target.open("wb") as out:
-                _copy_member(source, out, f"{target.name} in {display_name}")
+                _copy_member(source, out, name)
         except (zipfile.BadZipFile, zlib.error, EOFError) as error:
             raise LoadError(f"{display_name}: cannot extract {member} ({error})") from error
     return target
+
+
+def _member_too_large(name: str, max_bytes: int, size: int) -> str:
+    """The refusal of a zip member larger than ``max_bytes`` uncompressed."""
+    return (
+        f"{name}: {size:,} bytes uncompressed, more than the {max_bytes:,} taken from a zip; "
+        "unzip it and load the file itself (a .csv or .csv.gz is read without a copy)"
+    )
 
 
 def _copy_member(source: BinaryIO, out: BinaryIO, name: str) -> None:

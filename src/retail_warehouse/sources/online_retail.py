@@ -36,7 +36,7 @@ from retail_warehouse.engines.base import (
     quarantine_columns,
     text_columns,
 )
-from retail_warehouse.errors import LoadError
+from retail_warehouse.errors import LoadError, escape_unprintable
 from retail_warehouse.project import dbt_var, seed_column
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.csv_checks import check_csv_file, check_header
@@ -290,7 +290,7 @@ def prepared_csv(path: Path, display_name: str | None = None) -> Iterator[CsvInp
         inner = extract_zip_member(path, Path(temp_dir), name, choose_zip_member, expected)
         if sniff_format(inner) is SourceFormat.ZIP:
             raise LoadError(f"{name}: holds another zip ({inner.name}); unpack it first")
-        with prepared_csv(inner, f"{inner.name} in {name}") as prepared:
+        with prepared_csv(inner, f"{escape_unprintable(inner.name)} in {name}") as prepared:
             yield prepared
 
 

@@ -17,6 +17,13 @@ engines, and numbers everything by physical line (a line ends with LF; line 1 is
   is broken): a ``"`` inside a value that does not start with one, text after a closing
   quote, or a quote never closed fails at its line and column (DuckDB kept ``x"y`` as it is,
   PostgreSQL opened a quoted value there);
+* **line endings** are those of the header: a record ending in LF in a file whose header
+  ends in CRLF (or the reverse) fails at its line (both engines refuse mixed endings,
+  DuckDB without naming a line); a line break inside a quoted value may be either;
+* a record ending in ``,`` or ``"`` with **fields beyond the header's** fails at its line
+  ("expected 8 columns, found 9"): DuckDB drops empty fields at the end of a line, where
+  PostgreSQL refuses them (any other field count is refused by both engines, and then
+  counted by ``wrong_field_count``);
 * a **line longer than** ``MAX_LINE_BYTES`` (or a record, lines joined by a quoted value)
   fails the file at its line, found while reading in chunks, before the line is in memory or
   an engine reads it.
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import gzip
 import io
 import itertools
@@ -40,7 +48,11 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from retail_warehouse.errors import LoadError
-from retail_warehouse.messages import problem_message
+from retail_warehouse.messages import (
+    column_count_problem,
+    is_column_count_error,
+    problem_message,
+)
 from retail_warehouse.sources.files import CHUNK, CsvInput, open_input
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -84,21 +96,29 @@ class ScannedCsv:
     """Rows that are blank lines between data lines (a problem unless set aside)."""
     nul_rows: list[tuple[int, int, str | None]] = field(default_factory=list)
     """(row, line, column) of records holding a NUL byte."""
-    line_problems: list[tuple[int, str | None, str]] = field(default_factory=list)
-    """(line, column, problem) of records no engine may read its own way: a line holding
+    line_problems: list[tuple[int, int, str | None, str]] = field(default_factory=list)
+    """(row, line, column, problem) of records no engine may read its own way: a line holding
     only ``\\.`` (PostgreSQL's end of data), quotes that break the rule."""
     _shifts: list[tuple[int, int]] = field(default_factory=list)
     """(row, line - row): where a row stops being on line ``row + 1`` (after a multi-line
     quoted value)."""
 
-    def raise_first_problem(self, file_name: str) -> None:
-        """Fail on the first blank middle line or NUL byte (a normal load)."""
-        problems = [(self.line_of_row(row), None, BLANK_LINE) for row in self.blank_rows]
-        problems += [(line, column, NUL_BYTE) for _, line, column in self.nul_rows]
-        problems += self.line_problems
+    def raise_first_problem(self, csv_input: CsvInput) -> None:
+        """Fail on the first blank middle line, NUL byte or line no engine may read its own
+        way (a normal load), at its place in the file the user gave."""
+        place = csv_input.place
+        problems = [
+            (place(row, self.line_of_row(row)), None, BLANK_LINE) for row in self.blank_rows
+        ]
+        problems += [(place(row, line), column, NUL_BYTE) for row, line, column in self.nul_rows]
+        problems += [
+            (place(row, line), column, why) for row, line, column, why in self.line_problems
+        ]
         if problems:
             line, column, reason = min(problems, key=lambda problem: problem[0])
-            raise LoadError(problem_message(file_name, line, column, reason))
+            raise LoadError(
+                problem_message(csv_input.display_name, line, column, reason, csv_input.position)
+            )
 
     def trimmed(self, csv_input: CsvInput, folder: Path) -> CsvInput:
         """The input without its trailing blank lines, copied into ``folder`` when it has
@@ -111,7 +131,7 @@ class ScannedCsv:
             while left > 0 and (chunk := source.read(min(CHUNK, left))):
                 out.write(chunk)
                 left -= len(chunk)
-        return CsvInput(path, gzipped=False, display_name=csv_input.display_name)
+        return dataclasses.replace(csv_input, path=path, gzipped=False)
 
     def line_of_row(self, row_number: int) -> int:
         """The physical line on which a data row starts."""
@@ -206,19 +226,55 @@ def nul_column(raw: bytes, columns: Sequence[str]) -> str | None:
     return next(found, None)
 
 
-def lone_cr_message(file_name: str, line: int) -> str:
-    """The message for a carriage return without a line feed."""
-    return problem_message(
-        file_name,
-        line,
-        None,
-        "a carriage return (CR) without a line feed: the file has old Mac line endings or a "
-        "stray CR; save it with LF or CRLF line endings",
-    )
+def lone_cr_message(file_name: str, line: int, position: str = "line") -> str:
+    """The message for a carriage return without a line feed (in a Parquet file, a value
+    holding one: the row is refused as a CSV's line would be)."""
+    if position == "row":
+        problem = "a value holds a carriage return (CR) without a line feed"
+    else:
+        problem = (
+            "a carriage return (CR) without a line feed: the file has old Mac line endings "
+            "or a stray CR; save it with LF or CRLF line endings"
+        )
+    return problem_message(file_name, line, None, problem, position)
 
 
 BLANK_LINE = "the line is empty (a blank line between data lines)"
 _END_OF_DATA_LINE = re.compile(rb"^\\\.\r?$", re.MULTILINE)
+
+
+def line_ending(raw: bytes) -> str | None:
+    """``CRLF`` or ``LF``: how a line (or record) ends; ``None`` without a line end."""
+    if raw.endswith(b"\r\n"):
+        return "CRLF"
+    return "LF" if raw.endswith(b"\n") else None
+
+
+def mixed_endings_problem(found: str, expected: str, first: str = "the header") -> str:
+    """The problem of a line that does not end as the header (``first``) does."""
+    return (
+        f"the line ends with {found} where {first} ends with {expected} (mixed line "
+        "endings): save the file with one kind of line ending"
+    )
+
+
+def _may_have_empty_fields_at_end(raw: bytes) -> bool:
+    """Whether a record ends in ``,`` or ``"``: the ends that may hide empty fields beyond
+    the header's, which DuckDB drops silently (``field_count`` then says)."""
+    return raw.rstrip(b"\r\n").endswith((b",", b'"'))
+
+
+def field_count(raw: bytes) -> int:
+    """The number of fields of one record (line ends included or not), counted, never
+    shown: commas when it holds no quote, else as ``csv`` splits it (read as Latin-1, so
+    that any byte is a character)."""
+    body = raw.rstrip(b"\r\n")
+    if b'"' not in body:
+        return body.count(b",") + 1
+    try:
+        return len(next(csv.reader(io.StringIO(body.decode("latin-1"), newline="")), []))
+    except csv.Error:
+        return 0
 
 
 def is_end_of_data_marker(raw: bytes) -> bool:
@@ -290,10 +346,14 @@ def scan_csv(
     columns: Sequence[str],
     progress: TextIO | None = None,
     total_bytes: int | None = None,
+    csv_input: CsvInput | None = None,
+    header: bytes | None = None,
 ) -> ScannedCsv:
     """Scan the lines after the header (``handle`` is positioned after it). Fails on a lone
-    CR; records NUL bytes and blank middle lines for the caller to fail on or set aside.
-    ``data_bytes`` counts from the first data line."""
+    CR (at its place in ``csv_input``, when given); records NUL bytes and blank middle lines
+    for the caller to fail on or set aside. ``data_bytes`` counts from the first data line.
+    ``header`` (the header line, when known) says which line ending every record must have."""
+    ending = line_ending(header) if header else None
     scanned = ScannedCsv()
     meter = _Progress(file_name, progress, total_bytes)
     pending_blank: list[Record] = []
@@ -303,7 +363,10 @@ def scan_csv(
         meter.update(record.row_number, position)
         cr_line = lone_cr_line(record.raw, record.line)
         if cr_line is not None:
-            raise LoadError(lone_cr_message(file_name, cr_line))
+            if csv_input is None:
+                raise LoadError(lone_cr_message(file_name, cr_line))
+            place = csv_input.place(record.row_number, cr_line)
+            raise LoadError(lone_cr_message(file_name, place, csv_input.position))
         if is_blank(record.raw):
             pending_blank.append(record)
             continue
@@ -313,10 +376,20 @@ def scan_csv(
             column = nul_column(record.raw, columns)
             scanned.nul_rows.append((record.row_number, record.line, column))
         if is_end_of_data_marker(record.raw):
-            scanned.line_problems.append((record.line, None, end_of_data_problem(columns)))
+            problem = end_of_data_problem(columns)
+            scanned.line_problems.append((record.row_number, record.line, None, problem))
         if b'"' in record.raw and (found := quote_problem(record.raw, columns)):
             offset, column, problem = found
-            scanned.line_problems.append((record.line + offset, column, problem))
+            scanned.line_problems.append((record.row_number, record.line + offset, column, problem))
+        if ending and (found_ending := line_ending(record.raw)) not in (ending, None):
+            last_line = record.line + record.raw.count(b"\n") - 1
+            problem = mixed_endings_problem(found_ending, ending)
+            scanned.line_problems.append((record.row_number, last_line, None, problem))
+        if _may_have_empty_fields_at_end(record.raw):
+            count = field_count(record.raw)
+            if count > len(columns):
+                problem = column_count_problem(len(columns), count)
+                scanned.line_problems.append((record.row_number, record.line, None, problem))
         scanned.rows = record.row_number
         scanned.data_bytes = position
         if record.line != record.row_number + 1 and (
@@ -372,7 +445,9 @@ def scan_input(
     try:
         with open_input(csv_input) as handle:
             header = handle.readline(MAX_LINE_BYTES + 1)
-            quick = _quick_scan(handle, csv_input.display_name, progress, total, len(header))
+            quick = _quick_scan(
+                handle, csv_input.display_name, progress, total, header, len(columns)
+            )
             if quick is not None:
                 quick.header_bytes = len(header)
                 return quick
@@ -390,17 +465,26 @@ def rescan(
     name = csv_input.display_name
     with open_input(csv_input) as handle:
         header = handle.readline(MAX_LINE_BYTES + 1)
-        scanned = scan_csv(bounded_lines(handle, name, 2), name, columns, progress, total)
+        lines = bounded_lines(handle, name, 2)
+        scanned = scan_csv(lines, name, columns, progress, total, csv_input, header)
     scanned.header_bytes = len(header)
     return scanned
 
 
 def _quick_scan(
-    handle: BinaryIO, name: str, progress: TextIO | None, total: int | None, done: int
+    handle: BinaryIO,
+    name: str,
+    progress: TextIO | None,
+    total: int | None,
+    header: bytes,
+    columns: int,
 ) -> ScannedCsv | None:
-    """Count the data lines in chunks; ``None`` when anything needs the precise scan.
-    Fails at a line longer than ``MAX_LINE_BYTES``: ``run`` counts the bytes of the line
-    still open at the end of a chunk; a line inside one chunk is shorter than ``CHUNK``."""
+    """Count the data lines in chunks; ``None`` when anything needs the precise scan (a
+    line ending unlike the header's among them). Fails at a line longer than
+    ``MAX_LINE_BYTES``: ``run`` counts the bytes of the line still open at the end of a
+    chunk; a line inside one chunk is shorter than ``CHUNK``."""
+    done = len(header)
+    crlf = header.endswith(b"\r\n")
     meter = _Progress(name, progress, total)
     lines = 0
     size = 0
@@ -418,15 +502,16 @@ def _quick_scan(
             or joined.count(b"\r") != joined.count(b"\r\n") + (joined.endswith(b"\r"))
             or b"\n\n" in joined
             or b"\n\r\n" in joined
+            or (_BARE_LF.search(joined) is not None if crlf else b"\r" in chunk)
         ):
             return None
-        if not open_line.take(chunk, first_end):
+        if not open_line.take(chunk, first_end, columns):
             return None
         lines += chunk.count(b"\n")
         size += len(chunk)
         last = chunk[-2:]
         meter.update(lines, done + size)
-    if last.endswith(b"\r") or not open_line.finish():
+    if last.endswith(b"\r") or not open_line.finish(columns):
         return None  # a CR at the very end, without LF; a last line to look at closely
     if size and not last.endswith(b"\n"):
         lines += 1  # a last line without a line end
@@ -446,18 +531,22 @@ class _OpenLine:
         self.carry = b""
         self.long = False
         self.long_quoted = False
+        self.tail = b""
+        """The last two bytes of a long line seen so far (does it end in ``,`` or ``"``?)."""
 
     def _keep(self, rest: bytes) -> None:
         self.long = len(rest) > self.CARRIED_BYTES
         self.long_quoted = self.long and b'"' in rest
         self.carry = b"" if self.long else rest
+        self.tail = rest[-2:]
 
-    def take(self, chunk: bytes, first_end: int) -> bool:
+    def take(self, chunk: bytes, first_end: int, columns: int) -> bool:
         """Take the next chunk (``first_end``: its first LF, or -1); False when the precise
         scan is needed."""
         if first_end == -1:
             if self.long:
                 self.long_quoted = self.long_quoted or b'"' in chunk
+                self.tail = (self.tail + chunk)[-2:]
             else:
                 self._keep(self.carry + chunk)
             return True
@@ -465,30 +554,88 @@ class _OpenLine:
         if self.long:
             if self.long_quoted or b'"' in chunk[:first_end]:
                 return False
+            if _may_have_empty_fields_at_end(self.tail + chunk[:first_end]):
+                return False  # a long line ending in ',': counted by the precise scan
             complete = chunk[first_end + 1 : cut]
         else:
             complete = self.carry + chunk[:cut]
-        if _needs_precise_scan(complete):
+        if _needs_precise_scan(complete, columns):
             return False
         self._keep(chunk[cut:])
         return True
 
-    def finish(self) -> bool:
+    def finish(self, columns: int) -> bool:
         """The last line (without a line end); False when the precise scan is needed."""
         if self.long:
-            return not self.long_quoted
-        return not _needs_precise_scan(self.carry)
+            return not self.long_quoted and not _may_have_empty_fields_at_end(self.tail)
+        return not _needs_precise_scan(self.carry, columns)
 
 
-def _needs_precise_scan(lines: bytes) -> bool:
+_BARE_LF = re.compile(rb"[^\r]\n")
+"""An LF without a CR before it (a line ending unlike a CRLF header's)."""
+_ENDS_IN_COMMA_OR_QUOTE = re.compile(rb'^[^\n]*[,"]\r?$', re.MULTILINE)
+"""A line ending in ``,`` or ``"``, whose fields the quick scan counts."""
+
+
+def _needs_precise_scan(lines: bytes, columns: int) -> bool:
     """Whether complete lines hold something the quick scan leaves to ``scan_csv``: a line
-    that is only ``\\.``, or a line whose quotes break the rule or do not close on it."""
+    that is only ``\\.``, a line whose quotes break the rule or do not close on it, or a
+    line ending in ``,`` or ``"`` with more than ``columns`` fields."""
     if b"\\." in lines and _END_OF_DATA_LINE.search(lines) is not None:
+        return True
+    if (
+        b",\n" in lines
+        or b'"\n' in lines
+        or b",\r\n" in lines
+        or b'"\r\n' in lines
+        or (lines.endswith((b",", b'"')))
+    ) and any(field_count(found[0]) > columns for found in _ENDS_IN_COMMA_OR_QUOTE.finditer(lines)):
         return True
     if b'"' not in lines:
         return False
     return any(
         b'"' in line and _GOOD_QUOTED_LINE.fullmatch(line) is None for line in lines.split(b"\n")
+    )
+
+
+def wrong_field_count(csv_input: CsvInput, expected: int) -> tuple[int, int] | None:
+    """(line, fields) of the first data record of a comma CSV whose field count is not
+    ``expected``, its line in the file the user gave; ``None`` when there is none. Read
+    again only after an engine refused the file for a field count (DuckDB counts records,
+    not lines; PostgreSQL says only "more" or "fewer"), up to that record. Fields are
+    counted, never shown."""
+    name = csv_input.display_name
+    offset = csv_input.header_lines - 1
+    with open_input(csv_input) as handle:
+        handle.readline(MAX_LINE_BYTES + 1)
+        for record in records(bounded_lines(handle, name, 2), name):
+            if is_blank(record.raw):
+                continue
+            text = record.raw.decode("latin-1").rstrip("\r\n")
+            try:
+                fields = next(csv.reader(io.StringIO(text, newline="")), [])
+            except csv.Error:
+                continue
+            if len(fields) != expected:
+                return record.line + offset, len(fields)
+    return None
+
+
+def field_count_message(csv_input: CsvInput, expected: int, engine_message: str) -> str | None:
+    """The loader's message for a CSV an engine refused for a field count: the real line
+    and count, found by ``wrong_field_count``; ``None`` when the error is another one or
+    the file shows no such line (then the engine's words are used)."""
+    if not is_column_count_error(engine_message):
+        return None
+    try:
+        found = wrong_field_count(csv_input, expected)
+    except (OSError, EOFError, zlib.error, LoadError):
+        return None  # the engine's words, then
+    if found is None:
+        return None
+    line, count = found
+    return problem_message(
+        csv_input.display_name, line, None, column_count_problem(expected, count)
     )
 
 
@@ -503,9 +650,17 @@ def read_problem(
 ) -> str | None:
     """The loader's message for a text file (plain or ``.gz``, ``delimiter``-separated, with
     ``columns``) that DuckDB's ``read_csv`` refused, when the cause is one the loader names
-    itself: a line too long (at the line DuckDB gives), or text that is not UTF-8 (the first
-    such line, found by reading the file again in bounded lines, and its column). ``None``
-    for anything else."""
+    itself: a line too long (at the line DuckDB gives), a comma line with another number of
+    fields (``field_count_message``), or text that is not UTF-8 (the first such line, found
+    by reading the file again in bounded lines, and its column). ``None`` for anything
+    else."""
+    if delimiter == ",":
+        gzipped = path.name.lower().endswith(".gz")
+        counted = field_count_message(
+            CsvInput(path, gzipped, file_name), len(columns), engine_message
+        )
+        if counted:
+            return counted
     too_long = _ENGINE_TOO_LONG.search(engine_message)
     line = _ENGINE_LINE.search(engine_message)
     if too_long and line:

@@ -41,12 +41,18 @@ import duckdb
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
-from retail_warehouse.messages import excerpt, problem_message
+from retail_warehouse.messages import column_count_problem, excerpt, problem_message
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, CsvInput, folder_file
-from retail_warehouse.sources.scan import read_problem
+from retail_warehouse.sources.scan import (
+    bounded_lines,
+    line_ending,
+    mixed_endings_problem,
+    read_problem,
+    scan_input,
+)
 
 SOURCE_ENV_VAR = "TPCH_SOURCE"
 """Environment variable naming the default folder of TPC-H files."""
@@ -424,7 +430,7 @@ def tbl_line_problem(line: bytes, expected: int) -> str | None:
     pipes = line.count(b"|")
     fields = pipes if line.endswith(b"|") or not line else pipes + 1
     if fields != expected:
-        return f"{fields} field{'s' if fields != 1 else ''}, expected {expected}"
+        return column_count_problem(expected, fields)
     if not line.endswith(b"|"):
         return f"the line does not end with '|' (each of its {expected} fields ends with '|')"
     return None
@@ -452,6 +458,22 @@ def _check_tbl_fields(layout: TableLayout, path: Path, name: str) -> None:
         raise LoadError(f"{name}: {TBL_FIELD_COUNT}")
 
 
+def _check_tbl_line_endings(path: Path, name: str) -> None:
+    """Raise ``LoadError`` at the first line of a .tbl that does not end as its first line
+    does (DuckDB refuses mixed CRLF and LF endings without naming a line). Read only after
+    DuckDB refused the file."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:  # type: ignore[operator]
+        first: str | None = None
+        for number, raw in enumerate(bounded_lines(handle, name), 1):
+            ending = line_ending(raw)
+            if first is None:
+                first = ending
+            elif ending not in (first, None) and raw.strip(b"\r\n"):
+                problem = mixed_endings_problem(ending, first or "", "the first line")
+                raise LoadError(problem_message(name, number, None, problem))
+
+
 def _check_csv_header(layout: TableLayout, path: Path, name: str) -> None:
     """Refuse a CSV whose header is not the table's columns (any case, spaces around names
     ignored), with the rule every source follows (``csv_checks.header_problem``): a first
@@ -476,6 +498,8 @@ def preparer(
             csv_path = Path(folder) / f"{layout.name}.csv"
             is_tbl = _is_tbl(path)
             check_container(path, name)
+            if ".csv" in "".join(path.suffixes[-2:]).lower():
+                _scan_csv_file(layout, path, name)
             try:
                 _copy_as_csv(layout, path, name, csv_path)
             except LoadError as error:
@@ -487,9 +511,22 @@ def preparer(
                 handle.readline()
                 if not handle.readline():
                     raise LoadError(f"{name}: no data rows")
-            yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
+            if path.name.lower().endswith(".parquet"):  # no lines: rows, row 1 the first
+                yield CsvInput(csv_path, False, name, 0, row_per_line=True, position="row")
+            else:
+                yield CsvInput(csv_path, False, name, header_lines=0 if is_tbl else 1)
 
     return prepared_csv
+
+
+def _scan_csv_file(layout: TableLayout, path: Path, name: str) -> None:
+    """Apply the scan's rules (``scan.py``) to a TPC-H CSV as the user gave it, before
+    DuckDB turns it into the loader's CSV: DuckDB drops empty fields at the end of a line
+    silently and refuses mixed line endings without a line, and its output would hide both
+    from the scan of the converted file."""
+    _check_csv_header(layout, path, name)
+    csv_input = CsvInput(path, path.name.lower().endswith(".gz"), name)
+    scan_input(csv_input, layout.columns).raise_first_problem(csv_input)
 
 
 PARQUET_MAGIC = b"PAR1"
@@ -555,6 +592,8 @@ def _copy_as_csv(
             raise LoadError(f"{name}: {NOT_PARQUET}") from None
         if "gzip" in str(error).lower():  # damaged after the first bytes (check_container)
             raise LoadError(f"{name}: {GZIP_DAMAGED}") from None
+        if _is_tbl(path):
+            _check_tbl_line_endings(path, name)
         found = None
         if not path.name.lower().endswith(".parquet"):  # the line, column and cause, read here
             delimiter = "|" if _is_tbl(path) else ","
@@ -580,7 +619,7 @@ def _duckdb_reason(message: str, path: Path) -> str:
     if columns and _is_tbl(path):
         return f"{where}the line holds the control characters 0x1f 0x1e 0x1d"
     if columns:
-        return f"{where}{columns.group(2)} fields, expected {columns.group(1)}"
+        return f"{where}{column_count_problem(int(columns.group(1)), columns.group(2))}"
     if "too many columns" in message.lower():
         return f"{where}wrong number of fields (expected the TPC-H layout)"
     return first[:300]

@@ -11,11 +11,13 @@ import gzip
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 from raw_files import HEADER, ROWS, csv_text, write_csv, write_xlsx
 
 # The two-engine fixtures of the loader tests (target runs each test on DuckDB and PostgreSQL).
 from test_loader import Target, pg_database, target  # noqa: F401
+from tpch_files import ROWS as ROWS_TPCH
 from tpch_files import tbl_text, with_value, write_folder
 
 from retail_warehouse import stage
@@ -109,6 +111,23 @@ def _corpus_file(folder: Path, kind: str) -> Path:
     elif kind in QUOTE_DAMAGE:
         bad = lines[3].replace("GREEN PAPER FLAGS", QUOTE_DAMAGE[kind])
         path.write_text("".join([*lines[:3], bad, *lines[4:]]), encoding="utf-8")
+    elif kind in ("more_fields", "more_fields_gzip"):  # after a value spanning two lines
+        rows = [list(row) for row in ROWS]
+        rows[0][2] = "TWO\nLINES"  # row 1 is lines 2-3, so row 4 is line 6
+        rows[3].append("x")
+        text = csv_text(rows)
+        if kind == "more_fields":
+            path.write_text(text, encoding="utf-8")
+        else:
+            path = folder / "more_fields.csv.gz"
+            path.write_bytes(gzip.compress(text.encode("utf-8")))
+    elif kind == "empty_fields_at_end":  # DuckDB dropped them silently, PostgreSQL refused
+        path.write_text("".join([*lines[:3], lines[3].rstrip("\n") + ',,""\n', *lines[4:]]))
+    elif kind == "mixed_line_endings":  # DuckDB refused without a line
+        text = "".join(line.replace("\n", "\r\n") for line in lines[:4]) + "".join(lines[4:])
+        path.write_bytes(text.encode("utf-8"))
+    elif kind == "fewer_fields":
+        path.write_text("".join([*lines[:3], "1,2,3\n", *lines[4:]]), encoding="utf-8")
     elif kind == "html_page":
         path = folder / "export.csv"
         path.write_text("<!DOCTYPE html>\n<html><body>502 Bad Gateway</body></html>\n")
@@ -180,6 +199,13 @@ CORPUS = [
     ("lone_cr_in_data", r"lone_cr_in_data.csv: line 5: a carriage return \(CR\) without a line"),
     ("end_of_data_marker", r"end_of_data_marker.csv: line 4: expected 8 columns, found 1"),
     ("end_of_data_marker_last", r"end_of_data_marker_last.csv: line 8: expected 8 columns, found"),
+    # One wording and the real count on both engines (PostgreSQL says only "more"/"fewer",
+    # DuckDB counts records, not lines).
+    ("more_fields", r"more_fields.csv: line 6: expected 8 columns, found 9$"),
+    ("more_fields_gzip", r"more_fields.csv.gz: line 6: expected 8 columns, found 9$"),
+    ("empty_fields_at_end", r"empty_fields_at_end.csv: line 4: expected 8 columns, found 10$"),
+    ("mixed_line_endings", r"endings.csv: line 5: the line ends with LF where the header ends"),
+    ("fewer_fields", r"fewer_fields.csv: line 4: expected 8 columns, found 3$"),
     ("stray_quote", r"stray_quote.csv: line 4, column Description: a '\"' inside a value that"),
     ("quotes_inside_value", r"value.csv: line 4, column Description: a '\"' inside a value that"),
     ("text_after_quote", r"quote.csv: line 4, column Description: text after the closing '\"'"),
@@ -462,6 +488,38 @@ def test_a_tpch_value_out_of_bounds_fails_with_line_and_column(
     with pytest.raises(LoadError, match=rf"^{table}\.tbl: line 2, column {column}: .*{expected}"):
         load_feed(tpch.load_order(tpch.table_files(bad)), target.name, settings=target.settings)
     assert _tpch_rows(target) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("zz", r"row 2, column n_nationkey: 'zz' is not a whole number$"),
+        ("1\x00", r"row 2, column n_nationkey: the text holds a NUL byte"),
+        ("1\r", r"row 2: a value holds a carriage return \(CR\) without a line feed$"),
+    ],
+)
+def test_a_parquet_file_is_reported_by_row(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    value: str,
+    expected: str,
+) -> None:
+    """Round 2, item 2: Parquet has no header line, yet its first row was "line 2"."""
+    rows = with_value("nation", 1, "n_nationkey", value)
+    rows["nation"][0][3] = "two\nlines"  # a line break in row 1 shifts no row
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    connection = duckdb.connect()
+    for layout in tpch.TABLES:
+        columns = ", ".join(f"{column} varchar" for column in layout.columns)
+        connection.execute(f"create table {layout.name} ({columns})")
+        marks = ", ".join("?" for _ in layout.columns)
+        table_rows = rows.get(layout.name, ROWS_TPCH[layout.name])
+        connection.executemany(f"insert into {layout.name} values ({marks})", table_rows)
+        connection.execute(f"copy {layout.name} to '{folder / layout.name}.parquet'")
+    connection.close()
+    with pytest.raises(LoadError, match=rf"^nation\.parquet: {expected}"):
+        load_feed(tpch.load_order(tpch.table_files(folder)), target.name, settings=target.settings)
 
 
 @pytest.mark.parametrize("name", ["evil\nname.csv", "red\x1b[31mname.csv"])

@@ -384,6 +384,24 @@ def test_an_end_of_data_line_in_transactions_is_refused_on_both_engines(
             load_feed.load_feed(feed_files(feed), target, settings=from_env(env))
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_field_too_many_is_counted_alike_on_both_engines(
+    fixture: Fixture, tmp_path: Path, target: str
+) -> None:
+    """Round 2, item 1: PostgreSQL said "expected 4 columns, found more" where DuckDB said
+    "found 5"; both give the count now."""
+    feed = fixture.write(tmp_path / "feed")
+    lines = (feed / "transactions.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = lines[3].rstrip("\n") + ",7\n"  # line 4
+    (feed / "transactions.csv").write_text("".join(lines), encoding="utf-8")
+    with _database(target, "rw_loyalty_count") as database:
+        env = _env(target, tmp_path, database)
+        with pytest.raises(
+            LoadError, match=r"^transactions.csv: line 4: expected 4 columns, found 5$"
+        ):
+            load_feed.load_feed(feed_files(feed), target, settings=from_env(env))
+
+
 def test_numbers_at_their_bounds_build_and_beyond_them_are_refused_at_load(
     tmp_path: Path,
 ) -> None:

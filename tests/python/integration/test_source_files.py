@@ -11,6 +11,7 @@ import pytest
 from raw_files import ROWS, csv_text, write_csv, write_gzip, write_xlsx, write_zip
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.sources import files
 from retail_warehouse.sources.csv_checks import check_csv_file
 from retail_warehouse.sources.files import (
     CHUNK,
@@ -127,6 +128,43 @@ def test_a_zip_member_with_a_line_too_long_stops_extracting_at_it(
         f"data.csv in big.zip: line {line}: the line is longer than {MAX_LINE_BYTES:,} bytes"
     )
     assert (folder / "data.csv").stat().st_size <= MAX_LINE_BYTES + 2 * CHUNK
+
+
+def test_a_zip_member_larger_than_the_bound_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Round 2, item 4: a member of many short lines was extracted whole, however large.
+    Beyond MAX_ZIP_MEMBER_BYTES (by the size the zip declares) it is refused in one line
+    naming the zip and the member, before anything is written."""
+    text = csv_text(ROWS * 40).encode("utf-8")
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("data.csv", text)
+    monkeypatch.setattr(files, "MAX_ZIP_MEMBER_BYTES", len(text) - 1)
+    with pytest.raises(LoadError) as raised, prepared_csv(archive):
+        pass
+    assert str(raised.value) == (
+        f"data.csv in many.zip: {len(text):,} bytes uncompressed, more than the "
+        f"{len(text) - 1:,} taken from a zip; unzip it and load the file itself (a .csv or "
+        ".csv.gz is read without a copy)"
+    )
+    monkeypatch.setattr(files, "MAX_ZIP_MEMBER_BYTES", len(text))
+    with prepared_csv(archive) as prepared:
+        assert prepared.path.read_bytes() == text
+
+
+def test_a_zip_member_name_is_shown_escaped(tmp_path: Path) -> None:
+    """Hostile round 3: a member named 'evil<newline>name<ESC>[31m.csv' reached messages
+    raw (two lines, a terminal colour code); it is escaped as file names are."""
+    archive = tmp_path / "names.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("evil\nname\x1b[31m.csv", csv_text(ROWS))
+    with prepared_csv(archive) as prepared:
+        assert prepared.display_name == "evil\\nname\\x1b[31m.csv in names.zip"
+    with zipfile.ZipFile(archive, "a") as out:
+        out.writestr("other\n.csv", "")
+    with pytest.raises(LoadError, match=r"found evil\\nname\\x1b\[31m.csv, other\\n.csv$"):
+        extract_zip_member(archive, tmp_path, "names.zip", lambda names: None, "one .csv")
 
 
 def test_a_zip_member_of_ordinary_lines_is_extracted_whole(tmp_path: Path) -> None:

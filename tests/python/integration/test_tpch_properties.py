@@ -61,7 +61,7 @@ def _expected_problem(
     if reshape is not None and reshape[0] < len(rows):
         index, kind = reshape
         count = len(ORDERS.columns) + (1 if kind == "extra" else -1)
-        return first_line + index, None, f"{count} fields, expected {len(ORDERS.columns)}"
+        return first_line + index, None, f"expected {len(ORDERS.columns)} columns, found {count}"
     check = tpch.row_checker(ORDERS)
     for index, row in enumerate(rows):
         problem = check(dict(zip(ORDERS.columns, row, strict=True)))
@@ -273,6 +273,6 @@ def test_generated_parquet_files_load_exactly_or_are_refused_at_their_row(
         with pytest.raises(LoadError) as refused:
             load_feed(files, "duckdb", settings=settings_)
         message = str(refused.value)
-        assert message.startswith(f"orders.parquet: line {index + 2}, column {column}: "), message
+        assert message.startswith(f"orders.parquet: row {index + 1}, column {column}: "), message
         assert words in message, message
         assert _raw(settings_.duckdb_path) == before

@@ -23,9 +23,15 @@ from retail_warehouse.sources.scan import (
     rescan,
     scan_csv,
     scan_input,
+    wrong_field_count,
 )
 
 COLUMNS = ("A", "B", "C")
+
+
+def _named(name: str) -> CsvInput:
+    """A CSV input known by ``name`` (for messages only)."""
+    return CsvInput(Path(name), False, name)
 
 
 def test_records_join_lines_inside_quotes() -> None:
@@ -61,7 +67,7 @@ def test_scan_numbers_rows_by_physical_line() -> None:
     assert scanned.trailing_blank_lines
     assert scanned.data_bytes == len(b'1,"two\nlines",x\n2,b,c\n\n3,d,e\n')
     with pytest.raises(LoadError, match=r"f.csv: line 5: the line is empty"):
-        scanned.raise_first_problem("f.csv")
+        scanned.raise_first_problem(_named("f.csv"))
 
 
 def test_scan_refuses_a_lone_carriage_return() -> None:
@@ -132,13 +138,13 @@ def test_an_end_of_data_line_fails_in_either_scan(
     path.write_bytes(data)
     scanned = scan_input(CsvInput(path, False, "eod.csv"), COLUMNS)
     with pytest.raises(LoadError, match=rf"eod.csv: line {line}: expected 3 columns, found 1"):
-        scanned.raise_first_problem("eod.csv")
+        scanned.raise_first_problem(_named("eod.csv"))
 
 
 def test_a_quoted_end_of_data_line_is_data() -> None:
     lines = [b'1,"a\n', b"\\.\n", b'b",c\n']
     scanned = scan_csv(iter(lines), "q.csv", COLUMNS)
-    scanned.raise_first_problem("q.csv")
+    scanned.raise_first_problem(_named("q.csv"))
     assert scanned.rows == 1
 
 
@@ -173,4 +179,61 @@ def test_a_stray_quote_fails_in_either_scan(tmp_path: Path, before: int) -> None
     path.write_bytes(b"A,B,C\n" + first + b'2,a"b,c\n3,d,e\n')
     scanned = scan_input(CsvInput(path, False, "q.csv"), COLUMNS)
     with pytest.raises(LoadError, match=r"q.csv: line 3, column B: a '\"' inside a value"):
-        scanned.raise_first_problem("q.csv")
+        scanned.raise_first_problem(_named("q.csv"))
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (b'A,B,C\n1,"two\nlines",x\n2,y,z,EXTRA\n', (4, 4)),  # after a value on two lines
+        (b"A,B,C\n1,2,3\n\n4\n", (4, 1)),  # a blank line is not a record
+        (b"A,B,C\r\n1,2,3\r\n", None),
+    ],
+)
+def test_wrong_field_count_names_the_physical_line(
+    tmp_path: Path, data: bytes, found: tuple[int, int] | None
+) -> None:
+    path = tmp_path / "counted.csv"
+    path.write_bytes(data)
+    assert wrong_field_count(CsvInput(path, False, "counted.csv"), len(COLUMNS)) == found
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # DuckDB dropped empty fields at the end of a line silently; PostgreSQL refused them
+        (b"A,B,C\n1,2,3\n4,5,6,\n", "line 3: expected 3 columns, found 4"),
+        (b'A,B,C\n1,2,3\n4,5,6,""\n7,8,9\n', "line 3: expected 3 columns, found 4"),
+        (b"A,B,C\n1,2," + b"3" * (CHUNK + 10) + b",,\n", "line 2: expected 3 columns, found 5"),
+        (b"A,B,C\n1,2,3\n4,5,6,,", "line 3: expected 3 columns, found 5"),
+        # both engines refused mixed line endings, DuckDB without a line
+        (b"A,B,C\r\n1,2,3\r\n4,5,6\n7,8,9\r\n", "line 3: the line ends with LF where the"),
+        (b"A,B,C\n1,2,3\n4,5,6\r\n", "line 3: the line ends with CRLF where the header ends"),
+        (
+            b"A,B,C\r\n" + b"1,2,3\r\n" * (CHUNK // 7) + b"4,5,6\n",
+            f"line {CHUNK // 7 + 2}: the line ends",
+        ),
+    ],
+)
+def test_empty_fields_at_the_end_and_mixed_line_endings_fail_in_either_scan(
+    tmp_path: Path, data: bytes, expected: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(data)
+    scanned = scan_input(CsvInput(path, False, "odd.csv"), COLUMNS)
+    with pytest.raises(LoadError, match=rf"^odd.csv: {re.escape(expected)}"):
+        scanned.raise_first_problem(_named("odd.csv"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"A,B,C\n1,2,\n3,,\n",  # empty last columns are fields, not extra ones
+        b'A,B,C\r\n1,"two\nlines",""\r\n',  # a line break inside quotes may be either
+        b"A,B,C\r\n1,2,3\r\n\n\n",  # blank lines at the end are ignored, whatever they end with
+    ],
+)
+def test_legal_ends_of_lines_pass_the_scan(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fine.csv"
+    path.write_bytes(data)
+    scan_input(CsvInput(path, False, "fine.csv"), COLUMNS).raise_first_problem(_named("fine.csv"))

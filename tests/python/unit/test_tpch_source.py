@@ -224,12 +224,15 @@ def _prepare_orders(tmp_path: Path, lines: list[str], suffix: str = ".tbl") -> s
         # issue 27: the extra field was dropped and the rest shifted, silently
         (
             "5|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|EXTRA|nstructions|",
-            r"orders\.tbl: line 5: 10 fields, expected 9$",
+            r"orders\.tbl: line 5: expected 9 columns, found 10$",
         ),
-        ("5|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|", "line 5: 8 fields, expected 9$"),
-        (ORDER_LINE.format(key=5) + "|", "line 5: 10 fields, expected 9$"),
+        (
+            "5|370|O|172799.49|1996-01-02|5-LOW|Clerk#000000951|0|",
+            "line 5: expected 9 columns, found 8$",
+        ),
+        (ORDER_LINE.format(key=5) + "|", "line 5: expected 9 columns, found 10$"),
         (ORDER_LINE.format(key=5).rstrip("|"), r"line 5: the line does not end with '\|'"),
-        ("", "line 5: 0 fields, expected 9$"),
+        ("", "line 5: expected 9 columns, found 0$"),
     ],
 )
 def test_a_tbl_line_with_another_number_of_fields_is_refused(
@@ -248,7 +251,8 @@ def test_blank_lines_at_the_end_of_a_tbl_are_ignored(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("extra", "expected"), [(",EXTRA", "10 fields, expected 9"), (None, "8 fields, expected 9")]
+    ("extra", "expected"),
+    [(",EXTRA", "expected 9 columns, found 10"), (None, "expected 9 columns, found 8")],
 )
 def test_a_csv_line_with_another_number_of_fields_is_refused(
     tmp_path: Path, extra: str | None, expected: str
@@ -257,6 +261,44 @@ def test_a_csv_line_with_another_number_of_fields_is_refused(
     bad = good + extra if extra else good.rsplit(",", 1)[0]
     with pytest.raises(LoadError, match=rf"orders\.csv: line 3: {expected}$"):
         _prepare_orders(tmp_path, [",".join(ORDERS.columns), good, bad], ".csv")
+
+
+@pytest.mark.parametrize(
+    ("header_end", "line_3_end", "expected"),
+    [
+        # hostile round 3: DuckDB dropped the empty fields silently, on both engines
+        ("", ",,", "line 3: expected 9 columns, found 11$"),
+        ("", ',""', "line 3: expected 9 columns, found 10$"),
+        # and refused mixed line endings with "CSV Parser state machine reached an invalid state"
+        ("\r", "", "line 2: the line ends with LF where the header ends with CRLF"),
+    ],
+)
+def test_a_tpch_csv_follows_the_scan_rules_before_duckdb_reads_it(
+    tmp_path: Path, header_end: str, line_3_end: str, expected: str
+) -> None:
+    good = ORDER_LINE.format(key=1).rstrip("|").replace("|", ",")
+    lines = [",".join(ORDERS.columns) + header_end, good, good + line_3_end]
+    with pytest.raises(LoadError, match=rf"^orders\.csv: {expected}"):
+        _prepare_orders(tmp_path, lines, ".csv")
+
+
+def test_a_tbl_with_mixed_line_endings_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Hostile round 3: DuckDB refused it with "The CSV Parser state machine reached an
+    invalid state", no line."""
+    lines = [ORDER_LINE.format(key=key) for key in range(1, 5)]
+    lines[2] += "\r"
+    with pytest.raises(
+        LoadError, match=r"^orders\.tbl: line 3: the line ends with CRLF where the first line"
+    ):
+        _prepare_orders(tmp_path, lines)
+
+
+def test_a_csv_field_count_names_the_line_after_a_value_on_two_lines(tmp_path: Path) -> None:
+    good = ORDER_LINE.format(key=1).rstrip("|").replace("|", ",")
+    two_lines = good.rsplit(",", 1)[0] + ',"two\nlines"'
+    lines = [",".join(ORDERS.columns), two_lines, good, good + ",EXTRA"]  # the last is line 5
+    with pytest.raises(LoadError, match=r"orders\.csv: line 5: expected 9 columns, found 10$"):
+        _prepare_orders(tmp_path, lines, ".csv")
 
 
 @pytest.mark.parametrize(

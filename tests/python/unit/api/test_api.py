@@ -109,6 +109,12 @@ def test_forecast(client: TestClient) -> None:
     assert [week["week_ahead"] for week in two["series"][0]["weeks"]] == [1, 2]
     assert_error(client.get("/forecast", params={"series": "XX"}), 404, "series", "total, GB")
     assert_error(client.get("/forecast", params={"weeks": 0}), 422, field="weeks")
+    # hostile round 3: unknown names were echoed whole (5,000 characters, line breaks)
+    names = ["x" * 5000, "a\nb", "c", "d"]
+    body = assert_error(client.get("/forecast", params={"series": names}), 404, "series")
+    assert body["message"] == (
+        f"no forecast series '{'x' * 40}...', 'a\\nb', 'c' and 1 more; there are: total, GB"
+    )
 
 
 def test_score_a_customer_as_the_profile_says(client: TestClient) -> None:
@@ -222,6 +228,31 @@ def test_not_built_is_503(tmp_path: Path, make_client: Callable[..., TestClient]
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     assert_error(make_client(empty).get("/segments"), 503, text="ml.ml_model_registry")
+
+
+def test_bad_input_is_422_even_when_not_built(
+    tmp_path: Path, make_client: Callable[..., TestClient]
+) -> None:
+    """Round 2, item 3: the request is validated first (422 with its field, 415 for another
+    media type), then 503 when there is no warehouse to answer it."""
+    client = make_client(tmp_path / "missing.duckdb")
+    assert_error(client.get("/customers/x"), 422)
+    assert_error(client.get("/customers?limit=0"), 422)
+    assert_error(client.get("/forecast?weeks=0"), 422)
+    assert_error(client.post("/score", json={"history": "x"}), 422)
+    assert_error(client.post("/score/batch", json={"customers": "x"}), 422)
+    csv_body = {"content": b"customer_id,invoice_id\n1,2,3\n", "headers": CSV_TYPE}
+    assert_error(client.post("/score/batch", **csv_body), 422)
+    assert_error(client.post("/score/batch", content=b"x", headers=TEXT_TYPE), 415)
+    assert_error(client.get("/customers?limit=5"), 503, text="not built")
+    assert_error(client.get("/forecast?weeks=2"), 503, text="not built")
+    assert_error(client.post("/score", json={"history": history(2)}), 503, text="not built")
+    batch = {"customers": [{"customer_id": 1, "history": history(2)}]}
+    assert_error(client.post("/score/batch", json=batch), 503, text="not built")
+
+
+CSV_TYPE = {"content-type": "text/csv"}
+TEXT_TYPE = {"content-type": "text/plain"}
 
 
 def test_an_unreachable_postgres_is_503_not_a_hang() -> None:

@@ -23,11 +23,11 @@ def test_a_repeated_column_is_refused(client: TestClient) -> None:
 
 def test_a_line_with_extra_or_missing_fields_is_refused(client: TestClient) -> None:
     extra = f"{HEADER},invoice_kind\n3,a,2011-01-03,10,sale\n3,b,2011-01-04,10,sale,extra,more\n"
-    assert_error(post_csv(client, extra), 422, "line 3", "line 3: 7 fields, expected 5")
+    assert_error(post_csv(client, extra), 422, "line 3", "line 3: expected 5 columns, found 7")
     first = f"{HEADER}\n3,a,2011-01-03,10,extra,more\n"
-    assert_error(post_csv(client, first), 422, "line 2", "line 2: 6 fields, expected 4")
+    assert_error(post_csv(client, first), 422, "line 2", "line 2: expected 4 columns, found 6")
     short = f"{HEADER}\n3,a,2011-01-03,10\n\n3,b,2011-01-04\n"
-    assert_error(post_csv(client, short), 422, "line 4", "line 4: 3 fields, expected 4")
+    assert_error(post_csv(client, short), 422, "line 4", "line 4: expected 4 columns, found 3")
 
 
 def test_lines_are_counted_as_in_the_file(client: TestClient) -> None:
