@@ -51,6 +51,7 @@ from retail_warehouse.publish.audit import (
     read_run_results,
 )
 from retail_warehouse.publish.duckdb import DuckdbPublisher
+from retail_warehouse.publish.keys import declared_keys
 from retail_warehouse.publish.postgres import PostgresPublisher
 from retail_warehouse.settings import SERVING_TARGETS, Settings
 
@@ -310,7 +311,8 @@ def run_build(
         if audit.passed(run.returncode):
             if run_results is not None:
                 record_run_results(target, shadow_settings, run_results_path)
-            outcome = publisher.publish(schemas, keep)
+            keys = declared_keys(run.target_path / "manifest.json")
+            outcome = publisher.publish(schemas, keep, keys)
             seconds["publish"] = outcome.seconds
         else:
             samples: dict[str, FailingRows] = {}
