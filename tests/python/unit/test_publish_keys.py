@@ -92,6 +92,37 @@ def test_a_malformed_foreign_key_names_its_file_model_and_column(
     assert "\n" not in message
 
 
+def test_every_foreign_key_is_meta_and_references_a_declared_primary_key(
+    manifest: dict[str, Any],
+) -> None:
+    """A foreign key as a dbt constraint would be created with the table, and then stop the
+    next build: DuckDB cannot replace a referenced table, and neither engine lets an
+    incremental model delete a referenced row (docs/decisions.md)."""
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+    constrained = [
+        f"{node['name']}.{name}"
+        for node in models
+        for name, column in node["columns"].items()
+        for constraint in column["constraints"]
+        if constraint["type"] == "foreign_key"
+    ] + [
+        node["name"]
+        for node in models
+        for constraint in node["constraints"]
+        if constraint["type"] == "foreign_key"
+    ]
+    assert constrained == [], "declare foreign keys as config: meta: foreign_key (docs/bi.md)"
+    keys = keys_of_models(models)
+    primary = {(key.schema, key.table): key.columns for key in keys if key.kind == PRIMARY_KEY}
+    foreign = [key for key in keys if key.kind == FOREIGN_KEY]
+    assert len(foreign) >= 12
+    assert keys == sorted(keys, key=lambda key: key.kind != PRIMARY_KEY), "primary keys first"
+    for key in foreign:
+        assert key.referenced is not None
+        assert primary.get(key.referenced) == key.referenced_columns, key.describe()
+        assert key.referenced[0] == key.schema, f"{key.describe()}: DuckDB refuses across schemas"
+
+
 PK = Key("marts", "dim_countries", PRIMARY_KEY, ("country_code",))
 FK = Key("marts", "mart_x", FOREIGN_KEY, ("country_code",), ("marts", "dim_countries"), ("code",))
 ML_PK = Key("ml", "ml_scores", PRIMARY_KEY, ("customer_id",))
