@@ -51,7 +51,7 @@
         ) -%}
         {#- Indexes, and primary keys as constraints (not as bare unique
             indexes), so the copy keeps the keys the published table had;
-            foreign keys are declared on-run-end (declare_keys). -#}
+            foreign keys are declared at publish (publish/keys.py). -#}
         {%- set indexes = run_query(
             "select i.indexdef from pg_catalog.pg_indexes as i"
             ~ " where i.schemaname = '" ~ published_schema ~ "'"

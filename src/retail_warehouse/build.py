@@ -55,6 +55,7 @@ from retail_warehouse.publish.audit import (
     read_run_results,
 )
 from retail_warehouse.publish.duckdb import DuckdbPublisher
+from retail_warehouse.publish.keys import declared_keys
 from retail_warehouse.publish.postgres import PostgresPublisher
 from retail_warehouse.settings import SERVING_TARGETS, Settings, schema_name
 
@@ -445,7 +446,8 @@ def run_build(
             for one in passes:
                 if one.results is not None:
                     record_run_results(target, shadow_settings, one.kept_results_path)
-            outcome = publisher.publish(schemas, keep)
+            keys = declared_keys(run.manifest_path)
+            outcome = publisher.publish(schemas, keep, keys)
             seconds["publish"] = outcome.seconds
         else:
             samples: dict[str, FailingRows] = {}

@@ -3,7 +3,8 @@ test there and publishes it in one atomic step only when nothing at error severi
 
 One module per engine (``duckdb``: a copy of the file, replaced with ``os.replace``;
 ``postgres``: shadow schemas, swapped by renames in one transaction), both with the same
-operations, and ``audit`` to read dbt's results. ``retail_warehouse.build`` is the entry point
+operations, ``audit`` to read dbt's results and ``keys`` for the primary and foreign keys
+declared on the shadow before it is published. ``retail_warehouse.build`` is the entry point
 that ties them together. Method and figures: docs/publishing.md.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from retail_warehouse.errors import WarehouseBusyError
+from retail_warehouse.publish.keys import Key
 from retail_warehouse.settings import Settings
 
 __all__ = [
@@ -93,9 +95,11 @@ class Publisher(Protocol):
         """After a failed build: keep the shadow for inspection, but not readable by BI, and
         let go of the published warehouse (the build lock stays held)."""
 
-    def publish(self, shadow_schemas: Sequence[str], keep: int) -> PublishOutcome:
-        """Make the shadow the published warehouse in one atomic step; keep ``keep`` previous
-        generations."""
+    def publish(
+        self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()
+    ) -> PublishOutcome:
+        """Declare the ``keys`` (``publish.keys``) the shadow lacks, then make it the
+        published warehouse in one atomic step; keep ``keep`` previous generations."""
 
     def rollback(self) -> PublishOutcome:
         """Publish the newest previous generation again, in one atomic step."""

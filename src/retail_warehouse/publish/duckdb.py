@@ -47,6 +47,15 @@ from retail_warehouse.publish import (
     QueryFunction,
     WarehouseBusyError,
 )
+from retail_warehouse.publish.keys import (
+    DUCKDB_PRIMARY_KEYS,
+    DUCKDB_TABLES,
+    PRIMARY_KEY,
+    Key,
+    add_key_statement,
+    declare,
+    missing_keys,
+)
 from retail_warehouse.settings import Settings
 
 SHADOW = "shadow"
@@ -495,6 +504,49 @@ def _query(
     return columns, cursor.fetchall()
 
 
+def declare_primary_keys(path: Path, keys: Sequence[Key]) -> list[Key]:
+    """Add the declared primary keys the tables of the file at ``path`` lack (``alter table
+    ... add primary key``: an index is built, nothing is copied); return them. Foreign keys are
+    left out: DuckDB cannot add one to an existing table (docs/bi.md)."""
+    if not any(key.kind == PRIMARY_KEY for key in keys):
+        return []
+    with duckdb.connect(str(path)) as connection:
+
+        def execute(statement: str) -> list[tuple[Any, ...]]:
+            return connection.execute(statement).fetchall()
+
+        missing = missing_keys(
+            keys, execute(DUCKDB_TABLES), execute(DUCKDB_PRIMARY_KEYS), kinds=(PRIMARY_KEY,)
+        )
+        for key in missing:
+            declare(execute, key, add_key_statement(key), str(path))
+    return missing
+
+
+def drop_foreign_key_tables(path: Path) -> list[str]:
+    """Drop the tables that carry a foreign key from the file at ``path`` (referencing tables
+    first); return their names. Builds before keys were declared at publish created report
+    marts and ``dim_customers`` with foreign keys, and DuckDB will not replace a table a
+    foreign key references nor delete a referenced row: dbt builds the dropped tables again
+    (an incremental one whole, once). Nothing to do for a file this package built since."""
+    dropped: list[str] = []
+    with duckdb.connect(str(path)) as connection:
+        while True:
+            references = connection.execute(
+                "select schema_name, table_name, referenced_table from duckdb_constraints()"
+                " where database_name = current_database() and constraint_type = 'FOREIGN KEY'"
+            ).fetchall()
+            if not references:
+                return dropped
+            referenced = {(schema, table) for schema, _, table in references}
+            free = sorted({(schema, table) for schema, table, _ in references} - referenced)
+            if not free:  # a cycle of foreign keys: not something dbt can create
+                raise RetailWarehouseError(f"cannot drop the foreign keys of {path}: a cycle")
+            for schema, table in free:
+                connection.execute(f'drop table "{schema}"."{table}"')
+                dropped.append(f"{schema}.{table}")
+
+
 class DuckdbPublisher:
     """``Publisher`` for a DuckDB warehouse file."""
 
@@ -524,10 +576,12 @@ class DuckdbPublisher:
 
     def prepare_shadow(self) -> dict[str, str]:
         """Hold the published file read-only, and copy it (with its raw data and incremental
-        tables) to the shadow file; dbt builds that file."""
+        tables) to the shadow file; dbt builds that file. The copy loses the tables an older
+        build gave foreign keys (``drop_foreign_key_tables``)."""
         self._published = open_published_file(self.layout.path)
         if self._published is not None:
             copy_database(self.layout.path, self.layout.shadow, self._published.descriptor)
+            drop_foreign_key_tables(self.layout.shadow)
         else:
             self.layout.shadow.parent.mkdir(parents=True, exist_ok=True)
             remove_database_file(self.layout.shadow)
@@ -582,11 +636,17 @@ class DuckdbPublisher:
         del shadow_schemas
         self._let_go()
 
-    def publish(self, shadow_schemas: Sequence[str], keep: int) -> PublishOutcome:
-        """Replace the published file by the shadow."""
+    def publish(
+        self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()
+    ) -> PublishOutcome:
+        """Declare the primary keys of ``keys`` the shadow lacks, then replace the published
+        file by the shadow."""
         del shadow_schemas  # the whole file is published
         try:
-            return publish_file(self.layout, keep)
+            started = time.perf_counter()
+            declare_primary_keys(self.layout.shadow, keys)
+            outcome = publish_file(self.layout, keep)
+            return dataclasses.replace(outcome, seconds=time.perf_counter() - started)
         finally:
             self._let_go()
 

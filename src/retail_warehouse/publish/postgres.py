@@ -50,6 +50,14 @@ from retail_warehouse.publish import (
     QueryFunction,
     WarehouseBusyError,
 )
+from retail_warehouse.publish.keys import (
+    POSTGRES_KEYS,
+    POSTGRES_TABLES,
+    Key,
+    add_key_statement,
+    declare,
+    missing_keys,
+)
 from retail_warehouse.settings import Settings
 
 SHADOW_SUFFIX = "__shadow"
@@ -257,6 +265,31 @@ def _drop_old_generations(
     return notes
 
 
+def declare_keys(connection: Connection, keys: Sequence[Key], schemas: Sequence[str]) -> list[Key]:
+    """Add the ``keys`` of tables in ``schemas`` the catalogue lacks, in one transaction
+    (``alter table ... add primary key / foreign key``: nothing is copied; each foreign key is
+    checked with one join); return them. Foreign keys are ``deferrable initially deferred``, so
+    a plain ``dbt build`` on the published schemas can still delete and insert a referenced
+    table's changed rows in one transaction (docs/bi.md)."""
+    keys = [key for key in keys if key.schema in schemas]
+    if not keys:
+        return []
+    with connection, connection.cursor() as cursor:
+
+        def execute(statement: str) -> list[tuple[Any, ...]]:
+            cursor.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+
+        cursor.execute(POSTGRES_TABLES, (list(schemas),))
+        tables = cursor.fetchall()
+        cursor.execute(POSTGRES_KEYS, (list(schemas),))
+        missing = missing_keys(keys, tables, cursor.fetchall())
+        for key in missing:
+            where = f"PostgreSQL schema {key.schema}"
+            declare(execute, key, add_key_statement(key, deferrable=True), where)
+    return missing
+
+
 class PostgresPublisher:
     """``Publisher`` for the PostgreSQL warehouse (one schema prefix)."""
 
@@ -374,11 +407,22 @@ class PostgresPublisher:
         finally:
             connection.close()
 
-    def publish(self, shadow_schemas: Sequence[str], keep: int) -> PublishOutcome:
-        """Swap the shadow schemas in, in one transaction; keep ``keep`` previous
-        generations."""
+    def publish(
+        self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()
+    ) -> PublishOutcome:
+        """Declare the ``keys`` the shadow schemas lack, then swap them in, in one
+        transaction; keep ``keep`` previous generations. When a key cannot be declared nothing
+        is published, and the shadow is hidden from BI as after a failed build."""
         started = time.perf_counter()
         layers = layers_of(shadow_schemas, self.prefix)
+        connection = _connect(self.settings)
+        try:
+            declare_keys(connection, keys, shadow_schemas)
+        except RetailWarehouseError:
+            self.discard_shadow_access(shadow_schemas)
+            raise
+        finally:
+            connection.close()
         published_at = datetime.now(tz=UTC).isoformat(timespec="seconds")
 
         def swap(cursor: Cursor) -> None:

@@ -27,6 +27,7 @@ from retail_warehouse.publish.duckdb import (
     publish_file,
     rollback_file,
 )
+from retail_warehouse.publish.keys import FOREIGN_KEY, PRIMARY_KEY, Key
 
 
 def _write(path: Path, version: int, loads: int = 1) -> None:
@@ -110,6 +111,65 @@ def test_the_copy_keeps_the_file_name_so_views_still_resolve(tmp_path: Path) -> 
         publisher.publish([], 1)
     with duckdb.connect(str(path), read_only=True) as connection:
         assert connection.execute("select v from marts.v").fetchall() == [(1,)]
+
+
+def _constraints(path: Path) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(
+            "select table_name, constraint_type, constraint_column_names from duckdb_constraints()"
+            " where constraint_type in ('PRIMARY KEY', 'FOREIGN KEY') order by 1, 2"
+        ).fetchall()
+
+
+def test_publish_declares_the_primary_keys_the_shadow_lacks(tmp_path: Path) -> None:
+    """alter table ... add primary key on the shadow before it is published (no copy); no
+    foreign key (DuckDB cannot add one to an existing table); a second publish adds nothing."""
+    path = tmp_path / "warehouse.duckdb"
+    _write(path, 1)
+    publisher = DuckdbPublisher(path)
+    keys = [
+        Key("marts", "version", PRIMARY_KEY, ("v",)),
+        Key("marts", "other", FOREIGN_KEY, ("v",), ("marts", "version"), ("v",)),
+        Key("marts", "absent", PRIMARY_KEY, ("v",)),
+    ]
+    with publisher.hold():
+        shadow = Path(publisher.prepare_shadow()["DUCKDB_PATH"])
+        _write(shadow, 2)
+        with duckdb.connect(str(shadow)) as connection:
+            connection.execute("create table marts.other as select 2 as v")
+        outcome = publisher.publish([], 1, keys)
+    assert _version(path) == 2
+    assert _constraints(path) == [("version", "PRIMARY KEY", ["v"])]
+    assert outcome.seconds > 0
+    with publisher.hold():
+        publisher.prepare_shadow()
+        publisher.publish([], 1, keys)
+    assert _constraints(path) == [("version", "PRIMARY KEY", ["v"])]
+
+
+def test_the_shadow_drops_the_tables_an_older_build_gave_foreign_keys(tmp_path: Path) -> None:
+    """Builds before keys moved to the publish step created marts with foreign keys: dbt could
+    not replace the tables they reference, so the shadow goes without them (dbt builds them)."""
+    path = tmp_path / "warehouse.duckdb"
+    _write(path, 1)
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "create table marts.dim_countries (code varchar primary key);"
+            " create table marts.dim_customers (id integer primary key,"
+            "  code varchar references marts.dim_countries (code));"
+            " create table marts.mart_rfm (id integer references marts.dim_customers (id))"
+        )
+    publisher = DuckdbPublisher(path)
+    with publisher.hold():
+        shadow = Path(publisher.prepare_shadow()["DUCKDB_PATH"])
+        with duckdb.connect(str(shadow)) as connection:
+            assert connection.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall() == [("dim_countries",), ("version",)]
+            connection.execute("create or replace table marts.dim_countries as select 'GB' as code")
+        publisher.publish([], 1)
+    assert _constraints(path) == []
+    assert _version(path) == 1
 
 
 def test_an_open_reader_keeps_its_generation(tmp_path: Path) -> None:

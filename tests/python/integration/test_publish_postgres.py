@@ -18,6 +18,7 @@ from retail_warehouse.build import new_loads_test_args
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.monitoring import RUN_RESULTS_DDL
 from retail_warehouse.publish import WarehouseBusyError
+from retail_warehouse.publish.keys import FOREIGN_KEY, PRIMARY_KEY, Key
 from retail_warehouse.publish.postgres import PostgresPublisher
 from retail_warehouse.settings import Settings, from_env
 
@@ -161,6 +162,67 @@ def test_a_failed_shadow_is_hidden_from_bi(database: Settings) -> None:
     publisher.discard_shadow_access(["marts__shadow"])
     assert not _usage(database, "marts__shadow")
     assert _execute(database, "select v from marts__shadow.t") == [(1,)], "the owner still can"
+
+
+KEYS = [
+    Key("marts__shadow", "t", PRIMARY_KEY, ("v",)),
+    Key("marts__shadow", "u", PRIMARY_KEY, ("id",)),
+    Key("marts__shadow", "u", FOREIGN_KEY, ("v",), ("marts__shadow", "t"), ("v",)),
+    Key("marts__shadow", "absent", PRIMARY_KEY, ("v",)),  # a view or disabled model
+    Key("raw", "t", PRIMARY_KEY, ("v",)),  # not in a shadow schema: left alone
+]
+
+
+def _constraints(settings: Settings, schema: str) -> list[tuple[Any, ...]]:
+    return _execute(
+        settings,
+        "select conrelid::regclass::text, contype, condeferrable, condeferred, convalidated"
+        f" from pg_constraint where connamespace = '{schema}'::regnamespace order by 1, 2",
+    )
+
+
+def test_publish_declares_the_keys_the_shadow_lacks(database: Settings) -> None:
+    """Primary and foreign keys by alter table (no copy), before the swap; a key dbt's contract
+    made already is left as it is, and a second publish adds nothing."""
+    publisher = PostgresPublisher(database)
+    _execute(database, "create schema raw; create table raw.t as select 1 as v")
+    for version in (1, 2):
+        with publisher.hold():
+            _shadow(database, version)
+            _execute(
+                database,
+                "create table marts__shadow.u (id integer primary key, v integer); "
+                f"insert into marts__shadow.u values (1, {version})",
+            )
+            publisher.publish(["marts__shadow"], 1, KEYS)
+        assert _constraints(database, "marts") == [
+            ("marts.t", "p", False, False, True),
+            ("marts.u", "f", True, True, True),
+            ("marts.u", "p", False, False, True),
+        ]
+    assert _constraints(database, "raw") == []
+    # deferred: a referenced row deleted and inserted again in one transaction (dbt's
+    # delete+insert) is fine
+    _execute(database, "delete from marts.t; insert into marts.t values (2)")
+
+
+def test_a_key_the_rows_break_stops_the_publish(database: Settings) -> None:
+    publisher = PostgresPublisher(database)
+    _build(publisher, database, 1)
+    with publisher.hold():
+        _shadow(database, 2)
+        _execute(database, "create table marts__shadow.u as select 1 as id, 3 as v")
+        with pytest.raises(RetailWarehouseError) as raised:
+            publisher.publish(["marts__shadow"], 1, KEYS)
+    message = str(raised.value)
+    assert message.startswith(
+        "cannot declare the foreign key marts__shadow.u (v) -> marts__shadow.t (v) in "
+        "PostgreSQL schema marts__shadow: "
+    )
+    assert message.endswith("; nothing was published")
+    assert _execute(database, "select v from marts.t") == [(1,)]
+    assert _constraints(database, "marts__shadow") == [], "declared all or nothing"
+    assert not _usage(database, "marts__shadow"), "BI must not see a shadow left unpublished"
 
 
 def test_one_build_per_prefix_at_a_time(database: Settings) -> None:

@@ -9,7 +9,6 @@ import csv
 import dataclasses
 import gzip
 import os
-import re
 import subprocess
 import sys
 import zlib
@@ -185,13 +184,13 @@ def schema_checksums(
 Key = tuple[str, str, tuple[str, ...], str | None, tuple[str, ...]]
 """(schema.table, PRIMARY KEY or FOREIGN KEY, columns, referenced schema.table, its columns)."""
 
-_REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]""")
-
 
 def declared_keys(manifest: dict[str, Any], schema_suffix: str = "") -> set[Key]:
-    """The primary and foreign keys the models' YAML declares (`constraints:`), read from a
-    dbt manifest as macros/schema/declared_keys.sql reads them from the graph. Schema names
-    lose `schema_suffix` (a published build's manifest names the shadow schemas)."""
+    """The primary and foreign keys the models' YAML declares, read from a dbt manifest as
+    src/retail_warehouse/publish/keys.py reads them: primary keys are dbt constraints
+    (`constraints:` of the model or column), foreign keys the column's `config: meta:
+    foreign_key: {to: <model>, to_columns: [...]}`. Schema names lose `schema_suffix` (a
+    published build's manifest names the shadow schemas)."""
     models = {
         node["name"]: node
         for node in manifest["nodes"].values()
@@ -199,12 +198,12 @@ def declared_keys(manifest: dict[str, Any], schema_suffix: str = "") -> set[Key]
     }
     keys: set[Key] = set()
 
-    def published(name: str) -> str:
-        schema, table = name.split(".")
-        return f"{schema.removesuffix(schema_suffix) if schema_suffix else schema}.{table}"
+    def published(node: dict[str, Any]) -> str:
+        schema = node["schema"]
+        return f"{schema.removesuffix(schema_suffix) if schema_suffix else schema}.{node['alias']}"
 
     for node in models.values():
-        table = published(f"{node['schema']}.{node['alias']}")
+        table = published(node)
         constraints = [(c, tuple(c["columns"])) for c in node["constraints"]]
         constraints += [
             (c, (name,)) for name, column in node["columns"].items() for c in column["constraints"]
@@ -212,20 +211,35 @@ def declared_keys(manifest: dict[str, Any], schema_suffix: str = "") -> set[Key]
         for constraint, columns in constraints:
             if constraint["type"] == "primary_key":
                 keys.add((table, "PRIMARY KEY", columns, None, ()))
-            elif constraint["type"] == "foreign_key":
-                # ref('name') as written, or the relation dbt resolved it to when compiling
-                match = _REF.search(constraint["to"])
-                if match:
-                    target = models[match.group(1)]
-                    referenced = published(f"{target['schema']}.{target['alias']}")
-                else:
-                    referenced = published(
-                        ".".join(constraint["to"].replace('"', "").split(".")[-2:])
-                    )
+        for name, column in node["columns"].items():
+            foreign_key = column["config"].get("meta", {}).get("foreign_key")
+            if foreign_key:
+                referenced = published(models[foreign_key["to"]])
                 keys.add(
-                    (table, "FOREIGN KEY", columns, referenced, tuple(constraint["to_columns"]))
+                    (table, "FOREIGN KEY", (name,), referenced, tuple(foreign_key["to_columns"]))
                 )
     return keys
+
+
+def promised_keys(
+    manifest: dict[str, Any], target: str, *, published: bool, schema_suffix: str = ""
+) -> set[Key]:
+    """The declared keys the catalogue must hold (docs/bi.md, "Declared relationships"):
+    after `retail-warehouse build` every one on PostgreSQL and the primary keys on DuckDB (it
+    cannot add a foreign key to an existing table); after a plain `dbt build` the primary keys
+    of the models with an enforced contract (dbt creates them with the table), on both."""
+    contracted = {
+        f"{node['schema'].removesuffix(schema_suffix) if schema_suffix else node['schema']}"
+        f".{node['alias']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+    }
+    return {
+        key
+        for key in declared_keys(manifest, schema_suffix)
+        if (key[1] == "PRIMARY KEY" and (published or key[0] in contracted))
+        or (key[1] == "FOREIGN KEY" and published and target == "postgres")
+    }
 
 
 def catalogued_keys(query: Query, target: str) -> set[Key]:
@@ -264,10 +278,16 @@ def catalogued_keys(query: Query, target: str) -> set[Key]:
 
 
 def missing_keys(
-    query: Query, target: str, manifest: dict[str, Any], schema_suffix: str = ""
+    query: Query,
+    target: str,
+    manifest: dict[str, Any],
+    schema_suffix: str = "",
+    *,
+    published: bool,
 ) -> list[Key]:
-    """Declared keys of the tables that exist which the catalogue lacks, sorted. Fails the
-    test when no declared foreign key applies (nothing would be checked)."""
+    """Promised keys (`promised_keys`) of the tables that exist which the catalogue lacks,
+    sorted. Fails the test when no promised key applies (nothing would be checked), or no
+    foreign key after a published build on PostgreSQL."""
     tables = {
         f"{schema}.{table}"
         for schema, table in query(
@@ -275,6 +295,16 @@ def missing_keys(
             " where table_type = 'BASE TABLE'"
         )
     }
-    declared = {key for key in declared_keys(manifest, schema_suffix) if key[0] in tables}
-    assert any(key[1] == "FOREIGN KEY" for key in declared), "no declared foreign key applies"
-    return sorted(declared - catalogued_keys(query, target), key=str)
+    promised = promised_keys(manifest, target, published=published, schema_suffix=schema_suffix)
+    promised = {key for key in promised if key[0] in tables}
+    assert any(key[1] == "PRIMARY KEY" for key in promised), "no promised primary key applies"
+    if published and target == "postgres":
+        assert any(key[1] == "FOREIGN KEY" for key in promised), "no foreign key applies"
+    return sorted(promised - catalogued_keys(query, target), key=str)
+
+
+def foreign_keys(query: Query, target: str) -> list[Key]:
+    """The foreign keys in the catalogue. None on DuckDB, nor after a plain `dbt build`: a
+    foreign key dbt made with a table would stop the next build replacing the table it
+    references, or deleting a row of it (docs/bi.md)."""
+    return sorted(key for key in catalogued_keys(query, target) if key[1] == "FOREIGN KEY")

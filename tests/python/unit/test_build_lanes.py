@@ -28,6 +28,8 @@ def _manifest() -> dict[str, object]:
     nodes = {
         f"model.retail_warehouse.{name}": {
             "resource_type": "model",
+            "name": name,
+            "alias": name,
             "schema": "ml" if name.startswith("ml_") else "marts",
             "tags": ["training"] if name in LANE else [],
             "relation_name": f'"{"ml" if name.startswith("ml_") else "marts"}"."{name}"',

@@ -112,11 +112,8 @@ def unnamed_country_codes(manifest: dict[str, Any], project: str = "retail_wareh
             or node["name"] in COUNTRY_NAME_EXCEPTIONS
         ):
             continue
-        keys = columns["country_code"].get("constraints", [])
-        declared = any(
-            key.get("type") == "foreign_key" and "dim_countries" in str(key.get("to"))
-            for key in keys
-        )
+        meta = columns["country_code"].get("config", {}).get("meta", {})
+        declared = meta.get("foreign_key", {}).get("to") == "dim_countries"
         if "country_name" not in columns and not declared:
             problems.append(node["name"])
     return problems
@@ -190,9 +187,9 @@ def test_column_names_follow_the_glossary(manifest: dict[str, Any]) -> None:
 
 def test_unnamed_country_codes_needs_a_name_or_a_key() -> None:
     keyed = _model("keyed", "models/marts/x.sql", ["country_code"])
-    keyed["columns"]["country_code"]["constraints"] = [
-        {"type": "foreign_key", "to": "ref('dim_countries')", "to_columns": ["country_code"]}
-    ]
+    keyed["columns"]["country_code"]["config"] = {
+        "meta": {"foreign_key": {"to": "dim_countries", "to_columns": ["country_code"]}}
+    }
     manifest = {
         "nodes": {
             "a": _model("bare", "models/marts/x.sql", ["country_code", "region"]),
