@@ -15,9 +15,9 @@ from typing import Any, TextIO
 
 from retail_warehouse.engines import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput, open_input
 from retail_warehouse.messages import problem_message
 from retail_warehouse.sources import SourceSystem
-from retail_warehouse.sources.files import CsvInput, open_input
 from retail_warehouse.sources.quarantine import Rejected
 from retail_warehouse.sources.scan import ScannedCsv, rescan, scan_input, utf8_problem
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from retail_warehouse.sources.files import CsvInput
+    from retail_warehouse.inputs import CsvInput
 
 STAGE_TABLE = "rw_stage_invoice_lines"
 """The temporary table a file is bulk-read into before it is checked."""

@@ -12,9 +12,9 @@ import duckdb
 
 from retail_warehouse.engines.base import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import ConfigError, LoadError, WarehouseBusyError
+from retail_warehouse.inputs import CsvInput
 from retail_warehouse.messages import describe_duckdb_connect_error, describe_duckdb_error
 from retail_warehouse.settings import check_duckdb_path, from_env
-from retail_warehouse.sources.files import CsvInput
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """DuckDB's read_csv line limit, raised from 2 MB so that an overlong line is caught by the

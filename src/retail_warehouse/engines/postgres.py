@@ -13,9 +13,9 @@ import psycopg2
 
 from retail_warehouse.engines.base import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput, open_input
 from retail_warehouse.messages import describe_postgres_error
 from retail_warehouse.settings import PostgresSettings
-from retail_warehouse.sources.files import CsvInput, open_input
 
 
 class PostgresWarehouse(Warehouse):
