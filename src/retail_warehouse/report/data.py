@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from retail_warehouse.contracts import FORECAST_COLUMNS
 from retail_warehouse.engines import Warehouse
 from retail_warehouse.settings import Settings, schema_name
 
@@ -490,18 +491,6 @@ def countries(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
         "order by revenue_rank, country_name"
     )
     return fetch(warehouse, sql, COUNTRY_COLUMNS)
-
-
-FORECAST_COLUMNS = (
-    "week_ahead",
-    "week_start_date",
-    "week_end_date",
-    "forecast_net_revenue",
-    "lower_80",
-    "upper_80",
-    "method",
-    "as_of_date",
-)
 
 
 def total_forecast(warehouse: Warehouse, schemas: Schemas) -> list[Row]:
