@@ -6,8 +6,9 @@ names, runs one portable SQL query (no engine-specific functions: plain ``select
 ``int`` and whose dates are ``datetime.date``, so the chart and commentary functions never see
 engine types such as ``Decimal``.
 
-Longer than 400 lines on purpose: one short, independent query function per dashboard
-section (about thirty); splitting them would make no one of them easier to read.
+Longer than 400 lines on purpose: one short, independent query function per table or
+figure the dashboard reads (about thirty), each beside the column list it selects; splitting
+them would make no one of them easier to read.
 """
 
 from __future__ import annotations
