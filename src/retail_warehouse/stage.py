@@ -15,11 +15,17 @@ from typing import Any, TextIO
 
 from retail_warehouse.engines import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput, open_input
 from retail_warehouse.messages import problem_message
 from retail_warehouse.sources import SourceSystem
-from retail_warehouse.sources.files import CsvInput, open_input
 from retail_warehouse.sources.quarantine import Rejected
-from retail_warehouse.sources.scan import ScannedCsv, rescan, scan_input, utf8_problem
+from retail_warehouse.sources.scan import (
+    ScannedCsv,
+    field_count_message,
+    rescan,
+    scan_input,
+    utf8_problem,
+)
 
 
 def _distinct_values(column: str) -> str:
@@ -151,7 +157,11 @@ def find_rejects(
 def create_stage(warehouse: Warehouse, system: SourceSystem, csv_input: CsvInput) -> None:
     """Bulk-read the CSV into the stage; an invalid UTF-8 message gets its column added."""
     try:
-        warehouse.create_stage(csv_input, system.columns)
+        warehouse.create_stage(
+            csv_input,
+            system.columns,
+            lambda message: field_count_message(csv_input, len(system.columns), message),
+        )
     except LoadError as error:
         if "not valid UTF-8" not in str(error):
             raise

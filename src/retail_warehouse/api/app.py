@@ -9,9 +9,12 @@ body over ``RW_API_MAX_BODY_BYTES`` (:class:`BodyLimit`), 422 for invalid input 
 field, 503 while the warehouse is not built, being rebuilt or its models are of another
 version.
 
-Longer than 400 lines on purpose: every route is declared in ``create_app``, the one place
-FastAPI builds the OpenAPI document from, with its response models and error answers; what
-the routes compute lives in ``snapshot`` and ``scoring``.
+Longer than 400 lines on purpose: it holds the HTTP side of the API and nothing else. Every
+route is declared in ``create_app``, the one place FastAPI builds the OpenAPI document from,
+with its response models and error answers; beside it, what turns a request into those
+answers: a batch's CSV body read line by line into the records a JSON batch holds (so both
+are checked by one request model, and a 422 names the CSV line and column) and the body
+limit. What the routes compute lives in ``snapshot`` and ``scoring``.
 """
 
 import csv
@@ -61,9 +64,10 @@ from retail_warehouse.api.schemas import (
 )
 from retail_warehouse.api.snapshot import Snapshot, WarehouseSource, WarehouseUnavailable
 from retail_warehouse.errors import RetailWarehouseError
+from retail_warehouse.invoice_history import MAX_INVOICES, HistoryError
 from retail_warehouse.messages import column_count_problem
 from retail_warehouse.ml import MODEL_VERSION
-from retail_warehouse.scoring import MAX_INVOICES, HistoryError, ScoringModels, score_customers
+from retail_warehouse.scoring import ScoringModels, score_customers
 
 API_VERSION = "1.0"
 """Version of the HTTP interface (the OpenAPI document's ``info.version``)."""

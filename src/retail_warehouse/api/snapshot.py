@@ -36,6 +36,7 @@ import pandas as pd
 import psycopg2
 
 from retail_warehouse.api.reload import SnapshotHolder, WarehouseUnavailable
+from retail_warehouse.contracts import FORECAST_COLUMNS
 from retail_warehouse.ml.registry import REGISTRY_COLUMNS, RegistryError
 from retail_warehouse.scoring import GRID_COLUMNS, ScoringModels, models_from_frames
 from retail_warehouse.settings import PostgresSettings, schema_name
@@ -109,17 +110,6 @@ CLUSTER_COLUMNS: tuple[str, ...] = (
     "mean_recency_days",
     "mean_frequency",
     "mean_monetary",
-)
-FORECAST_COLUMNS: tuple[str, ...] = (
-    "series",
-    "week_ahead",
-    "week_start_date",
-    "week_end_date",
-    "forecast_net_revenue",
-    "lower_80",
-    "upper_80",
-    "same_week_last_year",
-    "method",
 )
 
 

@@ -7,12 +7,12 @@ table is defined once, as a ``RawTable``; its ``create table`` statement is deri
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from retail_warehouse.sources.files import CsvInput
+    from retail_warehouse.inputs import CsvInput
 
 STAGE_TABLE = "rw_stage_invoice_lines"
 """The temporary table a file is bulk-read into before it is checked."""
@@ -127,10 +127,18 @@ class Warehouse(ABC):
         """Close the connection."""
 
     @abstractmethod
-    def create_stage(self, csv_input: CsvInput, columns: Mapping[str, str]) -> None:
+    def create_stage(
+        self,
+        csv_input: CsvInput,
+        columns: Mapping[str, str],
+        explain: Callable[[str], str | None] | None = None,
+    ) -> None:
         """Bulk-read the CSV into ``STAGE_TABLE`` (committed; temporary to this connection).
 
         ``columns`` maps the file's header names to the stage's text columns, in file order.
+        ``explain`` turns the engine's error message into the loader's own (a wrong field
+        count, counted in the file), or gives ``None`` for the engine's words: the loader's
+        reading of files lives in ``sources/``, which this package does not import.
         """
 
     @abstractmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,9 @@ import duckdb
 
 from retail_warehouse.engines.base import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import ConfigError, LoadError, WarehouseBusyError
+from retail_warehouse.inputs import CsvInput
 from retail_warehouse.messages import describe_duckdb_connect_error, describe_duckdb_error
 from retail_warehouse.settings import check_duckdb_path, from_env
-from retail_warehouse.sources.files import CsvInput
-from retail_warehouse.sources.scan import field_count_message
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """DuckDB's read_csv line limit, raised from 2 MB so that an overlong line is caught by the
@@ -73,7 +72,12 @@ class DuckDBWarehouse(Warehouse):
         """Close the connection (and release the file lock)."""
         self.connection.close()
 
-    def create_stage(self, csv_input: CsvInput, columns: Mapping[str, str]) -> None:
+    def create_stage(
+        self,
+        csv_input: CsvInput,
+        columns: Mapping[str, str],
+        explain: Callable[[str], str | None] | None = None,
+    ) -> None:
         """``read_csv`` into a temporary table, outside any transaction.
 
         Outside a transaction because uncommitted rows have provisional rowids; once
@@ -90,7 +94,7 @@ class DuckDBWarehouse(Warehouse):
         try:
             self.execute(sql, [str(csv_input.path), compression])
         except duckdb.Error as error:
-            message = field_count_message(csv_input, len(columns), str(error))
+            message = explain(str(error)) if explain else None
             raise LoadError(
                 message or describe_duckdb_error(csv_input.display_name, str(error))
             ) from error

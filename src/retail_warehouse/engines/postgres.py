@@ -6,17 +6,16 @@ import contextlib
 import dataclasses
 import uuid
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
 import psycopg2
 
 from retail_warehouse.engines.base import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput, open_input
 from retail_warehouse.messages import describe_postgres_error
 from retail_warehouse.settings import PostgresSettings
-from retail_warehouse.sources.files import CsvInput, open_input
-from retail_warehouse.sources.scan import field_count_message
 
 
 class PostgresWarehouse(Warehouse):
@@ -63,7 +62,12 @@ class PostgresWarehouse(Warehouse):
         """Close the connection."""
         self.connection.close()
 
-    def create_stage(self, csv_input: CsvInput, columns: Mapping[str, str]) -> None:
+    def create_stage(
+        self,
+        csv_input: CsvInput,
+        columns: Mapping[str, str],
+        explain: Callable[[str], str | None] | None = None,
+    ) -> None:
         """``COPY ... FROM STDIN`` into a temporary table whose identity numbers the rows."""
         column_defs = ", ".join(f"{name} text" for name in columns.values())
         self.drop_stage()
@@ -83,9 +87,7 @@ class PostgresWarehouse(Warehouse):
             except psycopg2.Error as error:
                 self.connection.rollback()
                 primary = error.diag.message_primary or str(error)
-                message = (
-                    None if reader.error else field_count_message(csv_input, len(columns), primary)
-                )
+                message = None if reader.error or explain is None else explain(primary)
                 message = message or describe_postgres_error(
                     csv_input.display_name,
                     primary,

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from retail_warehouse.contracts import FORECAST_COLUMNS
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.ml.frames import from_day_number, last_day
 from retail_warehouse.ml.holidays import is_closing_day
@@ -363,7 +364,7 @@ def sales_forecast(invoices: pd.DataFrame, horizon_weeks: int, top_countries: in
     result["method"] = FORECAST_METHOD
     result["model_version"] = MODEL_VERSION
     result["as_of_date"] = from_day_number(as_of)
-    return result
+    return result[list(FORECAST_COLUMNS)]
 
 
 FORECAST_FOLDS = 3

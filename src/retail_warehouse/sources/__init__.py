@@ -13,7 +13,8 @@ only what it holds. To add a system (``tpch.py``, ``loyalty.py``):
    (a quick check before a download is cached), the raw table
    and quarantine table (``RawTable``, built with ``text_columns`` plus ``LOAD_COLUMNS``) and
    where the file is found by default (``env_var``, ``default_source``).
-2. Reuse ``files.py`` (fetch/cache a URL, sniff gzip/zip/xlsx, ``open_input``),
+2. Reuse ``files.py`` (fetch/cache a URL, sniff gzip/zip/xlsx), ``retail_warehouse.inputs``
+   (``CsvInput``, ``open_input``: shared with ``engines/``, which never imports ``sources/``),
    ``workbook.py`` (a workbook to CSV) and ``quarantine.py`` (line screening) rather than
    writing them again.
 3. Call ``load(..., system=<system>.SYSTEM)``; add a staging folder under
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from retail_warehouse.engines.base import RawTable
-    from retail_warehouse.sources.files import CsvInput
+    from retail_warehouse.inputs import CsvInput
 
 __all__ = ["SourceSystem"]
 

@@ -11,8 +11,9 @@ import zlib
 from collections.abc import Sequence
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput, open_input
 from retail_warehouse.messages import excerpt
-from retail_warehouse.sources.files import GZIP_MAGIC, CsvInput, open_input
+from retail_warehouse.sources.files import GZIP_MAGIC
 from retail_warehouse.sources.scan import lone_cr_message
 
 OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "pipes"}

@@ -31,10 +31,11 @@ from retail_warehouse.engines.base import (
     text_columns,
 )
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_csv_file
-from retail_warehouse.sources.files import CsvInput, SourceFormat, folder_file, sniff_format
+from retail_warehouse.sources.files import SourceFormat, folder_file, sniff_format
 
 SOURCE_ENV_VAR = "LOYALTY_SOURCE"
 """Environment variable naming the feed's folder when ``--source`` is not given."""

@@ -37,11 +37,11 @@ from retail_warehouse.engines.base import (
     text_columns,
 )
 from retail_warehouse.errors import LoadError, escape_unprintable
+from retail_warehouse.inputs import CsvInput
 from retail_warehouse.project import dbt_var, seed_column
 from retail_warehouse.sources import SourceSystem
 from retail_warehouse.sources.csv_checks import check_csv_file, check_header
 from retail_warehouse.sources.files import (
-    CsvInput,
     SourceFormat,
     extract_zip_member,
     sniff_format,

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retail_warehouse.sources.files import CsvInput, open_input
+from retail_warehouse.inputs import CsvInput, open_input
 from retail_warehouse.sources.scan import (
     BLANK_LINE,
     NUL_BYTE,

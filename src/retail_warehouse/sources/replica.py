@@ -18,7 +18,8 @@ import re
 from pathlib import Path
 
 from retail_warehouse.errors import LoadError
-from retail_warehouse.sources.files import GZIP_MAGIC, CsvInput, open_input
+from retail_warehouse.inputs import CsvInput, open_input
+from retail_warehouse.sources.files import GZIP_MAGIC
 
 INVOICE_OFFSET = 10_000_000
 """Copy k adds k times this to the invoice number (the real ones are below it)."""

@@ -48,12 +48,13 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput, open_input
 from retail_warehouse.messages import (
     column_count_problem,
     is_column_count_error,
     problem_message,
 )
-from retail_warehouse.sources.files import CHUNK, CsvInput, open_input
+from retail_warehouse.sources.files import CHUNK
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """The longest line (or record: lines joined by a quoted value) any source file may have,

@@ -41,11 +41,12 @@ import duckdb
 from retail_warehouse.engines.base import LOAD_COLUMNS, RawTable, quarantine_columns, text_columns
 from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput
 from retail_warehouse.messages import column_count_problem, excerpt, problem_message
 from retail_warehouse.project import dbt_var
 from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
-from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, CsvInput, folder_file
+from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, folder_file
 from retail_warehouse.sources.scan import (
     bounded_lines,
     line_ending,

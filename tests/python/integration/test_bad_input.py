@@ -23,9 +23,9 @@ from tpch_files import tbl_text, with_value, write_folder
 from retail_warehouse import stage
 from retail_warehouse.engines import STAGE_TABLE, Warehouse
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput
 from retail_warehouse.load_feed import load_feed
 from retail_warehouse.sources import SourceSystem, tpch
-from retail_warehouse.sources.files import CsvInput
 
 
 def _lines() -> list[str]:

@@ -11,11 +11,11 @@ import pytest
 from raw_files import ROWS, csv_text, write_csv, write_gzip, write_xlsx, write_zip
 
 from retail_warehouse.errors import LoadError
+from retail_warehouse.inputs import CsvInput
 from retail_warehouse.sources import files
 from retail_warehouse.sources.csv_checks import check_csv_file
 from retail_warehouse.sources.files import (
     CHUNK,
-    CsvInput,
     SourceFormat,
     extract_zip_member,
     fetch,

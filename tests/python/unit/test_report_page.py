@@ -125,7 +125,8 @@ select 'total' as series, w as week_ahead,
        date '2011-12-10' + (7 * (w - 1))::integer as week_start_date,
        date '2011-12-16' + (7 * (w - 1))::integer as week_end_date,
        1000.0 as forecast_net_revenue, 800.0 as lower_80, 1300.0 as upper_80,
-       'seasonal_naive_smoothed' as method, date '2011-12-09' as as_of_date
+       950.0 as same_week_last_year, 'seasonal_naive_smoothed' as method,
+       'ml-0.2.0' as model_version, date '2011-12-09' as as_of_date
 from range(1, 13) as r(w);
 create table ml.ml_model_evaluation as
 select * from (values

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from retail_warehouse.errors import LoadError
-from retail_warehouse.sources.files import CHUNK, CsvInput
+from retail_warehouse.inputs import CsvInput
+from retail_warehouse.sources.files import CHUNK
 from retail_warehouse.sources.scan import (
     MAX_LINE_BYTES,
     PROGRESS_EVERY_BYTES,

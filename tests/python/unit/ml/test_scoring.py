@@ -9,6 +9,7 @@ import pytest
 from ml_invoices import START, invoice, synthetic_rows
 from scoring_fixtures import grid_frame
 
+from retail_warehouse import invoice_history, scoring
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.ml.clustering import customer_clusters
 from retail_warehouse.ml.customer_models import customer_predictions
@@ -204,6 +205,15 @@ def test_bad_records_name_their_field(record: dict[str, object], field: str, mes
     with pytest.raises(HistoryError, match=message) as error:
         invoice_frame([record])
     assert error.value.field == field
+
+
+def test_the_input_checks_are_the_public_api_s() -> None:
+    """The checks live in invoice_history; scoring, the public API's one import, hands out
+    the same objects."""
+    assert scoring.__all__.count("invoice_frame") == scoring.__all__.count("HistoryError") == 1
+    assert invoice_frame is invoice_history.invoice_frame
+    assert HistoryError is invoice_history.HistoryError
+    assert issubclass(HistoryError, RetailWarehouseError)
 
 
 def test_whole_history_problems(models: ScoringModels, as_of: dt.date) -> None:
