@@ -15,6 +15,13 @@ a group whole to one worker, in the order they were collected:
   port, a folder in the repository, Spark's metastore in the working directory) join one
   group by saying so at module level: `pytestmark = pytest.mark.xdist_group("spark")`.
 
+The longest groups (GROUP_SECONDS) are sent first, longest first, so that no long group
+starts last and leaves one worker running it alone at the end; the rest follow in xdist's
+order (most tests first). A worker is given its next group only when it has run all but
+the last test of the groups it has (it holds the last back until it knows what comes next),
+not two tests before: otherwise a worker whose group has two long tests would take a second
+group at the start and keep it waiting while the other worker ran out of work.
+
 xdist's own `loadgroup` reads `xdist_group` marks off the tests, but pytest-xdist 3.8.0 cannot
 with pytest 9 (it renames the node ids through an attribute pytest 9 no longer reads), so
 the groups are made here, from each module's text, by the scheduler below. Without xdist (a
@@ -33,6 +40,25 @@ import pytest
 SHARED_FIXTURES = ("built_warehouse", "manifest")
 """Session fixtures too costly to make on each worker: the modules using one run on one worker
 (the first fixture a module uses names its group)."""
+
+GROUP_SECONDS = {
+    "tests/python/integration/test_spark_build.py": 480,
+    "tests/python/integration/test_incremental_and_reruns.py": 375,
+    "built_warehouse": 330,
+    "tests/python/integration/test_published_build.py": 310,
+    "tests/python/integration/test_spark_build_online_retail.py": 260,
+    "tests/python/integration/test_incremental_marts.py": 220,
+    "tests/python/integration/test_orchestration.py": 215,
+    "tests/python/integration/test_loyalty_feed.py": 100,
+    "tests/python/integration/test_loyalty_incremental.py": 70,
+    "tests/python/integration/test_monitoring.py": 65,
+    "tests/python/integration/test_tpch_build.py": 60,
+}
+"""Seconds each of the longest groups took in the last CI run (docs/testing.md, "Test time"),
+rounded: only their order matters. A group not here counts as shorter than all of these.
+Changed since that run, so estimated: test_incremental_and_reruns.py (on a sample, out of
+the built_warehouse group; its run on the development machine scaled by the Spark modules'
+ratio of that machine to CI) and built_warehouse (without it)."""
 
 GROUP_MARK = re.compile(r"""xdist_group\(\s*(?:name\s*=\s*)?["']([^"']+)["']""")
 
@@ -61,7 +87,8 @@ def module_group(rootpath: Path, module: str) -> str:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """For `--dist loadgroup`: xdist's scheduling by scope (a scope's tests go whole to one
-    worker, the largest scopes first), with ``module_group`` as the scope."""
+    worker), with ``module_group`` as the scope, the longest groups first (GROUP_SECONDS)
+    and a worker's next group given only when it needs one."""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -69,5 +96,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ModuleGroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return module_group(config.rootpath, nodeid.split("::", 1)[0])
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # the longest group still waiting; among groups not in GROUP_SECONDS, the first
+            longest = max(self.workqueue, key=lambda group: GROUP_SECONDS.get(group, 0))
+            self.workqueue.move_to_end(longest, last=False)
+            super()._assign_work_unit(node)
+
+        def _reschedule(self, node: Any) -> None:
+            # xdist gives more work when two tests are left; the worker runs a test only
+            # once it knows the next, so with one test left it is waiting
+            if self.workqueue and self._pending_of(self.assigned_work[node]) > 1:
+                return
+            super()._reschedule(node)
 
     return ModuleGroupScheduling(config, log)

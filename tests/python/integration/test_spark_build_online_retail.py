@@ -1,0 +1,40 @@
+"""`dbt build --target spark` on a sample of Online Retail II (every SAMPLE_EVERY-th invoice,
+the whole two years, so the ML models have their history), every table compared with a DuckDB
+build of the same file (spark_builds.py says how).
+
+A module of its own, apart from test_spark_build.py (TPC-H), so that the two Spark builds, the
+suite's longest, can run on the two workers at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from spark_builds import build_both, compare, ran_whole, spark_available
+from warehouse_helpers import write_invoice_sample
+
+pytestmark = [pytest.mark.integration, pytest.mark.spark]
+
+SAMPLE_EVERY = 80
+"""Keep one Online Retail II invoice in this many (about 13,000 lines over 2009-12 to 2011-12)."""
+
+
+@pytest.fixture(scope="module")
+def online_retail_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The Online Retail II sample built on both targets."""
+    spark_available()
+    source = os.environ.get("ONLINE_RETAIL_SOURCE", "")
+    if not source or not Path(source).is_file():
+        pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
+    work = tmp_path_factory.mktemp("spark_online_retail")
+    sample = work / "online_retail_sample.csv"
+    write_invoice_sample(Path(source), sample, SAMPLE_EVERY)
+    return build_both(work, "online_retail", ["--source", str(sample)])
+
+
+def test_online_retail_on_spark_equals_duckdb(online_retail_builds: dict[str, Any]) -> None:
+    ran_whole(online_retail_builds)
+    assert compare(online_retail_builds) == []
