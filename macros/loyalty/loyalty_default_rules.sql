@@ -1,10 +1,11 @@
 {#-
     The programme's rules from the loyalty_* vars (dbt_project.yml,
-    docs/loyalty.md) as one row of the rules relation that loyalty_ledger
-    reads: scenario_id 'default', points per currency unit of net product
-    revenue, points per reward, the reward's value, months without a
-    purchase before points expire (null = never) and the eligible loyalty
-    tiers joined by '|' (null = every identified customer). A value that
+    docs/loyalty.md) as one row of rules (the first row of
+    int_loyalty_scenarios_filled; the feed's models): scenario_id
+    'default', points per currency unit of net product revenue, points per
+    reward, the reward's value, months without a purchase before points
+    expire (null = never) and the eligible loyalty tiers joined by '|'
+    (null = every identified customer). A value that
     makes no sense stops the compile with a message naming the var.
 -#}
 {% macro loyalty_default_rules() -%}

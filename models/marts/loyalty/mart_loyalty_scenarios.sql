@@ -1,94 +1,20 @@
 with
 
-fct_invoices as {{ not_materialized() }} (
+fct_invoices as (
 
     select * from {{ ref('fct_invoices') }}
 
 ),
 
-mart_top_customers as (
+int_loyalty_scenarios_filled as (
 
-    select * from {{ ref('mart_top_customers') }}
-
-),
-
-loyalty_scenarios as (
-
-    select * from {{ ref('loyalty_scenarios') }}
+    select * from {{ ref('int_loyalty_scenarios_filled') }}
 
 ),
 
-movements as (
+int_loyalty_ledger_simulated as (
 
-    {{ loyalty_sales_movements('fct_invoices', 'mart_top_customers') }}
-
-),
-
-default_rules as (
-
-    {{ loyalty_default_rules() }}
-
-),
-
--- The default rules, then each alternative with its blanks filled from
--- the default.
-rules as (
-
-    select
-        scenario_id,
-        1 as scenario_order,
-        cast(
-            'The default rules (loyalty_* vars)' as {{ dbt.type_string() }}
-        ) as description,
-        points_per_currency_unit,
-        points_per_reward,
-        reward_value,
-        expiry_months,
-        eligible_tiers
-    from default_rules
-    union all
-    select
-        cast(
-            loyalty_scenarios.scenario_id as {{ dbt.type_string() }}
-        ) as scenario_id,
-        loyalty_scenarios.scenario_order,
-        cast(
-            loyalty_scenarios.description as {{ dbt.type_string() }}
-        ) as description,
-        coalesce(
-            loyalty_scenarios.points_per_currency_unit,
-            default_rules.points_per_currency_unit
-        ) as points_per_currency_unit,
-        coalesce(
-            loyalty_scenarios.points_per_reward,
-            default_rules.points_per_reward
-        ) as points_per_reward,
-        coalesce(
-            loyalty_scenarios.reward_value, default_rules.reward_value
-        ) as reward_value,
-        coalesce(
-            loyalty_scenarios.expiry_months, default_rules.expiry_months
-        ) as expiry_months,
-        cast(
-            coalesce(
-                loyalty_scenarios.eligible_tiers, default_rules.eligible_tiers
-            ) as {{ dbt.type_string() }}
-        ) as eligible_tiers
-    from loyalty_scenarios
-    cross join default_rules
-
-),
-
-as_of as (
-
-    select max(invoice_date) as as_of_date
-    from fct_invoices
-
-),
-
-ledger as (
-
-    {{ loyalty_ledger('movements', 'rules', 'as_of') }}
+    select * from {{ ref('int_loyalty_ledger_simulated') }}
 
 ),
 
@@ -99,10 +25,10 @@ sales_totals as (
 
 ),
 
--- One pass over the ledger: read twice, DuckDB would materialize every
--- entry of every scenario. A customer's last balance is the sum of the
--- ledger's point movements, as each entry's balance is the one before it
--- plus its own earned, less its reversed, redeemed and expired points.
+-- One pass over the ledger of every scenario. A customer's last balance
+-- is the sum of the ledger's point movements, as each entry's balance is
+-- the one before it plus its own earned, less its reversed, redeemed and
+-- expired points.
 customer_ledgers as (
 
     select
@@ -124,7 +50,7 @@ customer_ledgers as (
         sum(points_expired) as points_expired,
         sum(rewards_redeemed) as rewards_redeemed,
         sum(reward_value_redeemed) as rewards_cost
-    from ledger
+    from int_loyalty_ledger_simulated
     group by 1, 2
 
 ),
@@ -153,14 +79,14 @@ ledger_by_scenario as (
 scenarios_measured as (
 
     select
-        rules.scenario_id,
-        rules.scenario_order,
-        rules.description,
-        rules.points_per_currency_unit,
-        rules.points_per_reward,
-        rules.reward_value,
-        rules.expiry_months,
-        rules.eligible_tiers,
+        int_loyalty_scenarios_filled.scenario_id,
+        int_loyalty_scenarios_filled.scenario_order,
+        int_loyalty_scenarios_filled.description,
+        int_loyalty_scenarios_filled.points_per_currency_unit,
+        int_loyalty_scenarios_filled.points_per_reward,
+        int_loyalty_scenarios_filled.reward_value,
+        int_loyalty_scenarios_filled.expiry_months,
+        int_loyalty_scenarios_filled.eligible_tiers,
         coalesce(ledger_by_scenario.member_count, 0) as member_count,
         coalesce(ledger_by_scenario.points_issued, 0) as points_issued,
         coalesce(ledger_by_scenario.points_reversed, 0) as points_reversed,
@@ -172,16 +98,18 @@ scenarios_measured as (
         coalesce(ledger_by_scenario.rewards_cost, 0) as rewards_cost,
         {{ loyalty_points_value(
             'coalesce(ledger_by_scenario.positive_points, 0)',
-            'rules.reward_value',
-            'rules.points_per_reward'
+            'int_loyalty_scenarios_filled.reward_value',
+            'int_loyalty_scenarios_filled.points_per_reward'
         ) }} as outstanding_liability,
         coalesce(ledger_by_scenario.member_net_revenue, 0)
             as member_net_revenue,
         sales_totals.net_revenue
-    from rules
+    from int_loyalty_scenarios_filled
     cross join sales_totals
     left join ledger_by_scenario
-        on rules.scenario_id = ledger_by_scenario.scenario_id
+        on
+            int_loyalty_scenarios_filled.scenario_id
+            = ledger_by_scenario.scenario_id
 
 ),
 
