@@ -64,6 +64,7 @@ SELECTION_OPTIONS = frozenset(
         "-s",
         "--select",
         "--models",
+        "--model",
         "-m",
         "--exclude",
         "--selector",
@@ -75,6 +76,11 @@ SELECTION_OPTIONS = frozenset(
     }
 )
 """dbt options that build part of the project: a published build is always whole."""
+WAREHOUSE_OPTIONS = frozenset({"-t", "--target", "--profile", "--profiles-dir", "--project-dir"})
+"""dbt options that point dbt at another warehouse or project than the one the build locked
+and copied: ``retail-warehouse build -- --target postgres`` on DuckDB wrote PostgreSQL's
+published schemas in place, with no lock and no shadow, and then published the untouched
+DuckDB copy. The engine is ``--target`` of ``retail-warehouse build`` itself."""
 
 DATA_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
 """What a published build leaves to CI: dbt's unit tests check the SQL of models against
@@ -141,10 +147,17 @@ def check_whole_build(dbt_args: Sequence[str]) -> None:
     """Refuse dbt options that select part of the project: a published warehouse is built
     whole (a partial shadow would publish without the models left out)."""
     for arg in dbt_args:
-        if arg.split("=", 1)[0] in SELECTION_OPTIONS:
+        option = arg.split("=", 1)[0]
+        if option in SELECTION_OPTIONS:
             raise RetailWarehouseError(
                 f"retail-warehouse build publishes the whole project and does not take {arg}; "
                 "for part of it, build in place with `dbt build --select ...`"
+            )
+        if option in WAREHOUSE_OPTIONS or (arg.startswith("-t") and not arg.startswith("--")):
+            raise RetailWarehouseError(
+                f"retail-warehouse build builds and publishes the warehouse it locked and does "
+                f"not take {option} after --; choose the engine with "
+                "`retail-warehouse build --target duckdb|postgres`"
             )
 
 

@@ -137,10 +137,36 @@ def test_failure_report_when_dbt_stopped_early() -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["--select", "marts"], ["-s", "x"], ["--exclude=ml"], ["--selector", "nightly"]]
+    "args",
+    [
+        ["--select", "marts"],
+        ["-s", "x"],
+        ["--exclude=ml"],
+        ["--selector", "nightly"],
+        ["--model", "x"],
+    ],
 )
 def test_a_published_build_is_always_whole(args: list[str]) -> None:
     with pytest.raises(RetailWarehouseError, match="whole project"):
+        check_whole_build(args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--target", "postgres"],
+        ["--target=postgres"],
+        ["-t", "postgres"],
+        ["-tpostgres"],
+        ["--profiles-dir", "/elsewhere"],
+        ["--project-dir=/elsewhere"],
+        ["--profile", "other"],
+    ],
+)
+def test_a_published_build_builds_the_warehouse_it_locked(args: list[str]) -> None:
+    # `retail-warehouse build -- --target postgres` on DuckDB wrote PostgreSQL's published
+    # schemas in place (no lock, no shadow) and would then publish the untouched DuckDB copy.
+    with pytest.raises(RetailWarehouseError, match="builds and publishes the warehouse it locked"):
         check_whole_build(args)
 
 
