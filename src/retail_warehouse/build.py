@@ -106,6 +106,11 @@ dbt_project.yml; docs/operations.md, "What a published build tests")."""
 TESTED_FACT = "fct_invoice_lines"
 """The relation whose newest load the published warehouse passed every test on: the last of
 the line-level relations, built from all the others."""
+PREFIX_VAR = "schema_prefix"
+"""The dbt var of the schema prefix (``macros/schema/schema_prefix.sql``). A published build
+takes it from ``--schema-prefix``: in ``--vars`` it overrode the prefix dbt built under while
+the lock (per prefix on PostgreSQL) and the publish kept the other, so the build wrote
+another prefix's shadow schemas beside that prefix's own build."""
 FULL_REFRESH_OPTIONS = frozenset({"--full-refresh", "-f"})
 """dbt's options to rebuild every incremental model: every row is new, so every row is tested."""
 TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
@@ -158,6 +163,13 @@ def check_whole_build(dbt_args: Sequence[str]) -> None:
                 f"retail-warehouse build builds and publishes the warehouse it locked and does "
                 f"not take {option} after --; choose the engine with "
                 "`retail-warehouse build --target duckdb|postgres`"
+            )
+    for index, prefix in _vars_positions(dbt_args):
+        if PREFIX_VAR in _parse_vars(dbt_args[index].removeprefix(prefix)):
+            raise RetailWarehouseError(
+                f"retail-warehouse build takes the schema prefix from --schema-prefix (or "
+                f"RW_SCHEMA_PREFIX), which its lock and publish use; leave {PREFIX_VAR} out of "
+                "--vars"
             )
 
 

@@ -170,6 +170,15 @@ def test_a_published_build_builds_the_warehouse_it_locked(args: list[str]) -> No
         check_whole_build(args)
 
 
+@pytest.mark.parametrize(
+    "args", [["--vars", "{schema_prefix: zz_}"], ["--vars={a: 1, schema_prefix: zz_}"]]
+)
+def test_a_published_build_takes_its_prefix_from_the_option(args: list[str]) -> None:
+    # --vars schema_prefix made dbt build zz_ shadow schemas under the lock of prefix ''.
+    with pytest.raises(RetailWarehouseError, match="leave schema_prefix out of --vars"):
+        check_whole_build(args)
+
+
 def test_other_dbt_options_are_allowed() -> None:
     check_whole_build(["--full-refresh", "--threads", "4", "--vars", "{a: 1}"])
 
