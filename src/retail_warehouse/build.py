@@ -148,6 +148,16 @@ def dbt_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return result
 
 
+def build_environment(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """dbt's environment for a build of ``settings``: ``RW_SCHEMA_PREFIX`` is always the
+    build's prefix, the empty one included. Set only when not empty, an exported
+    ``RW_SCHEMA_PREFIX=zz_`` with ``--schema-prefix ''`` made dbt write the zz_ shadow schemas
+    under the lock of prefix ''."""
+    result = dbt_environment(env)
+    result["RW_SCHEMA_PREFIX"] = settings.schema_prefix
+    return result
+
+
 def check_whole_build(dbt_args: Sequence[str]) -> None:
     """Refuse dbt options that select part of the project: a published warehouse is built
     whole (a partial shadow would publish without the models left out)."""
@@ -430,9 +440,7 @@ def run_build(
     if keep_generations is not None:  # --keep: checked as RW_KEEP_GENERATIONS is (settings.py)
         settings = dataclasses.replace(settings, keep_generations=keep_generations)
     keep = settings.keep_generations
-    env = dbt_environment()
-    if settings.schema_prefix:
-        env["RW_SCHEMA_PREFIX"] = settings.schema_prefix
+    env = build_environment(settings)
     publisher = publisher_for(target, settings)
     seconds: dict[str, float] = {}
     notes: list[str] = []
@@ -649,9 +657,7 @@ def build_in_place(
     """``dbt build`` straight into the warehouse (Spark: no shadow copy, no atomic publish, so
     a failed build leaves the tables it wrote), audited and reported as a published build is;
     exit code 0 only when nothing at error severity failed."""
-    env = dbt_environment()
-    if settings.schema_prefix:
-        env["RW_SCHEMA_PREFIX"] = settings.schema_prefix
+    env = build_environment(settings)
     env.setdefault("RW_SPARK_DIR", str(settings.spark_dir))
     (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
     started = time.perf_counter()
