@@ -64,6 +64,7 @@ SELECTION_OPTIONS = frozenset(
         "-s",
         "--select",
         "--models",
+        "--model",
         "-m",
         "--exclude",
         "--selector",
@@ -75,6 +76,11 @@ SELECTION_OPTIONS = frozenset(
     }
 )
 """dbt options that build part of the project: a published build is always whole."""
+WAREHOUSE_OPTIONS = frozenset({"-t", "--target", "--profile", "--profiles-dir", "--project-dir"})
+"""dbt options that point dbt at another warehouse or project than the one the build locked
+and copied: ``retail-warehouse build -- --target postgres`` on DuckDB wrote PostgreSQL's
+published schemas in place, with no lock and no shadow, and then published the untouched
+DuckDB copy. The engine is ``--target`` of ``retail-warehouse build`` itself."""
 
 DATA_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
 """What a published build leaves to CI: dbt's unit tests check the SQL of models against
@@ -100,6 +106,11 @@ dbt_project.yml; docs/operations.md, "What a published build tests")."""
 TESTED_FACT = "fct_invoice_lines"
 """The relation whose newest load the published warehouse passed every test on: the last of
 the line-level relations, built from all the others."""
+PREFIX_VAR = "schema_prefix"
+"""The dbt var of the schema prefix (``macros/schema/schema_prefix.sql``). A published build
+takes it from ``--schema-prefix``: in ``--vars`` it overrode the prefix dbt built under while
+the lock (per prefix on PostgreSQL) and the publish kept the other, so the build wrote
+another prefix's shadow schemas beside that prefix's own build."""
 FULL_REFRESH_OPTIONS = frozenset({"--full-refresh", "-f"})
 """dbt's options to rebuild every incremental model: every row is new, so every row is tested."""
 TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
@@ -137,14 +148,38 @@ def dbt_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return result
 
 
+def build_environment(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """dbt's environment for a build of ``settings``: ``RW_SCHEMA_PREFIX`` is always the
+    build's prefix, the empty one included. Set only when not empty, an exported
+    ``RW_SCHEMA_PREFIX=zz_`` with ``--schema-prefix ''`` made dbt write the zz_ shadow schemas
+    under the lock of prefix ''."""
+    result = dbt_environment(env)
+    result["RW_SCHEMA_PREFIX"] = settings.schema_prefix
+    return result
+
+
 def check_whole_build(dbt_args: Sequence[str]) -> None:
     """Refuse dbt options that select part of the project: a published warehouse is built
     whole (a partial shadow would publish without the models left out)."""
     for arg in dbt_args:
-        if arg.split("=", 1)[0] in SELECTION_OPTIONS:
+        option = arg.split("=", 1)[0]
+        if option in SELECTION_OPTIONS:
             raise RetailWarehouseError(
                 f"retail-warehouse build publishes the whole project and does not take {arg}; "
                 "for part of it, build in place with `dbt build --select ...`"
+            )
+        if option in WAREHOUSE_OPTIONS or (arg.startswith("-t") and not arg.startswith("--")):
+            raise RetailWarehouseError(
+                f"retail-warehouse build builds and publishes the warehouse it locked and does "
+                f"not take {option} after --; choose the engine with "
+                "`retail-warehouse build --target duckdb|postgres`"
+            )
+    for index, prefix in _vars_positions(dbt_args):
+        if PREFIX_VAR in _parse_vars(dbt_args[index].removeprefix(prefix)):
+            raise RetailWarehouseError(
+                f"retail-warehouse build takes the schema prefix from --schema-prefix (or "
+                f"RW_SCHEMA_PREFIX), which its lock and publish use; leave {PREFIX_VAR} out of "
+                "--vars"
             )
 
 
@@ -405,9 +440,7 @@ def run_build(
     if keep_generations is not None:  # --keep: checked as RW_KEEP_GENERATIONS is (settings.py)
         settings = dataclasses.replace(settings, keep_generations=keep_generations)
     keep = settings.keep_generations
-    env = dbt_environment()
-    if settings.schema_prefix:
-        env["RW_SCHEMA_PREFIX"] = settings.schema_prefix
+    env = build_environment(settings)
     publisher = publisher_for(target, settings)
     seconds: dict[str, float] = {}
     notes: list[str] = []
@@ -624,9 +657,7 @@ def build_in_place(
     """``dbt build`` straight into the warehouse (Spark: no shadow copy, no atomic publish, so
     a failed build leaves the tables it wrote), audited and reported as a published build is;
     exit code 0 only when nothing at error severity failed."""
-    env = dbt_environment()
-    if settings.schema_prefix:
-        env["RW_SCHEMA_PREFIX"] = settings.schema_prefix
+    env = build_environment(settings)
     env.setdefault("RW_SPARK_DIR", str(settings.spark_dir))
     (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
     started = time.perf_counter()

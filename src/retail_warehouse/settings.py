@@ -147,7 +147,7 @@ def check_schema_prefix(prefix: str) -> None:
     and at most ``MAX_SCHEMA_PREFIX_LENGTH`` characters: PostgreSQL cuts a name at 63 bytes,
     and a longer prefix made raw, staging and marts one schema.
     """
-    if prefix and not _PREFIX_PATTERN.match(prefix):
+    if prefix and not _PREFIX_PATTERN.fullmatch(prefix):  # match's $ takes a final \n
         raise ConfigError(
             f"schema prefix {prefix[:40]!r} must be lower-case letters, digits and underscores, "
             "starting with a letter or an underscore"

@@ -462,7 +462,10 @@ def create_app(
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Only when set.")
 
     async def authorised(key: Annotated[str | None, Depends(key_header)]) -> None:
-        if api_key and not (key and hmac.compare_digest(key.encode(), api_key.encode())):
+        # The server decodes a header as Latin-1: encoded back, it is the bytes sent, which a
+        # client sends as UTF-8 for a key such as "ключ" (key.encode() never matched it).
+        sent = key.encode("latin-1", errors="replace") if key else b""
+        if api_key and not (sent and hmac.compare_digest(sent, api_key.encode())):
             raise ApiError(401, "unauthorised", "send the API key in the X-API-Key header")
 
     # The snapshot is taken in each endpoint's body, never as a dependency: FastAPI runs

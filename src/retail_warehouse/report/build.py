@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retail_warehouse.engines import Warehouse, open_warehouse
-from retail_warehouse.errors import NotBuiltError
+from retail_warehouse.errors import ConfigError, NotBuiltError
 from retail_warehouse.report import data, sections, source_sections
 from retail_warehouse.report.commentary import commentary
 from retail_warehouse.report.page import Section, chart_count, not_built_section, render_page
@@ -180,8 +180,35 @@ def sections_the_source_has(
     return parts
 
 
+HTML_STARTS = (b"<!doctype html", b"<html")
+"""How an HTML page starts (lower-cased, after blanks): the only existing file a report may
+overwrite."""
+
+
+def check_output(output: Path) -> None:
+    """Refuse an ``--output`` that is a folder, not a regular file, or an existing file that
+    is not an HTML page: ``report --output warehouse.duckdb`` wrote the page over the
+    warehouse file itself, raw data and all."""
+    if output.is_dir():
+        raise ConfigError(
+            f"--output {output} is a folder: give a file name, e.g. {output / DEFAULT_OUTPUT.name}"
+        )
+    if not output.exists():
+        return
+    if not output.is_file():
+        raise ConfigError(f"--output {output} is not a regular file: give an .html file name")
+    with output.open("rb") as handle:
+        start = handle.read(64).lstrip().lower()
+    if not start.startswith(HTML_STARTS):
+        raise ConfigError(
+            f"--output {output} exists and is not an HTML page (the warehouse file, a data "
+            "file?): the report would overwrite it; give another file name"
+        )
+
+
 def write_report(target: str, settings: Settings, output: Path = DEFAULT_OUTPUT) -> Report:
     """Render the dashboard of ``target`` and write it to ``output`` (DuckDB opened read-only)."""
+    check_output(output)
     if target == "duckdb" and not settings.duckdb_path.exists():
         raise NotBuiltError(f"{settings.duckdb_path} does not exist: load and run dbt build first")
     warehouse = open_warehouse(target, settings, read_only=True)

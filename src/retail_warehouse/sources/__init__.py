@@ -109,8 +109,14 @@ class SourceSystem:
     def resolve_source(
         self, option: str | os.PathLike[str] | None, env: Mapping[str, str] | None = None
     ) -> str:
-        """The source to load: the option if given, else ``$env_var``, else the default."""
+        """The source to load: the option if given, else ``$env_var``, else the default.
+        A URL with a user name or password is refused (``files.refuse_url_credentials``)."""
+        from retail_warehouse.sources.files import refuse_url_credentials
+
         if option is not None and str(option) != "":
-            return str(option)
-        env = os.environ if env is None else env
-        return env.get(self.env_var) or self.default_source
+            source = str(option)
+        else:
+            env = os.environ if env is None else env
+            source = env.get(self.env_var) or self.default_source
+        refuse_url_credentials(source)
+        return source

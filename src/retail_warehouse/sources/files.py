@@ -63,7 +63,30 @@ def is_url(source: str) -> bool:
     return urllib.parse.urlsplit(source).scheme.lower() in ("http", "https")
 
 
+def refuse_url_credentials(source: str) -> None:
+    """Refuse an http(s) URL that holds a user name or password (``http://user:pw@host/``):
+    the download cannot use them (urllib took ``user:pw@host`` for the host name) and the
+    message and ``load_log`` would have kept the password in clear. The message names the
+    URL without them."""
+    if not is_url(source):
+        return
+    parts = urllib.parse.urlsplit(source)
+    if parts.username is None and parts.password is None:
+        return
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    shown = urllib.parse.urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+    raise LoadError(
+        f"{shown}: the URL holds a user name or password, which the loader does not send "
+        "(and would not store in load_log); download the file and load it from disk"
+    )
+
+
 _UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9 ._+()-]")
+
+MAX_CACHED_NAME_CHARACTERS = 200
+"""The longest cached file name (its end, extension included): a file name has at most 255
+bytes, and a longer last part of a URL failed with 'File name too long'."""
 
 
 def cached_file_name(url: str) -> str:
@@ -71,7 +94,8 @@ def cached_file_name(url: str) -> str:
     with every character that could leave a folder or confuse a shell replaced by ``_``
     (so never ``/``, ``\\``, ``..`` or an absolute path)."""
     name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
-    name = _UNSAFE_NAME_CHARACTERS.sub("_", name.rsplit("/", 1)[-1]).lstrip(". ")
+    name = _UNSAFE_NAME_CHARACTERS.sub("_", name.rsplit("/", 1)[-1])
+    name = name[-MAX_CACHED_NAME_CHARACTERS:].lstrip(". ")
     return name or "download"
 
 

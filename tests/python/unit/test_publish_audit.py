@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from retail_warehouse.build import (
+    build_environment,
     check_whole_build,
     hook_seconds,
     manifest_models,
@@ -32,6 +33,7 @@ from retail_warehouse.publish.postgres import (
     layers_of,
     read_generation_comment,
 )
+from retail_warehouse.settings import Settings
 
 NOT_NULL = "test.retail_warehouse.not_null_int_invoice_lines_classified_country_code.0f1e2d3c4b"
 RELATIONSHIPS = "test.retail_warehouse.relationships_fct_invoices_country_code.9a8b7c6d5e"
@@ -137,11 +139,53 @@ def test_failure_report_when_dbt_stopped_early() -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["--select", "marts"], ["-s", "x"], ["--exclude=ml"], ["--selector", "nightly"]]
+    "args",
+    [
+        ["--select", "marts"],
+        ["-s", "x"],
+        ["--exclude=ml"],
+        ["--selector", "nightly"],
+        ["--model", "x"],
+    ],
 )
 def test_a_published_build_is_always_whole(args: list[str]) -> None:
     with pytest.raises(RetailWarehouseError, match="whole project"):
         check_whole_build(args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--target", "postgres"],
+        ["--target=postgres"],
+        ["-t", "postgres"],
+        ["-tpostgres"],
+        ["--profiles-dir", "/elsewhere"],
+        ["--project-dir=/elsewhere"],
+        ["--profile", "other"],
+    ],
+)
+def test_a_published_build_builds_the_warehouse_it_locked(args: list[str]) -> None:
+    # `retail-warehouse build -- --target postgres` on DuckDB wrote PostgreSQL's published
+    # schemas in place (no lock, no shadow) and would then publish the untouched DuckDB copy.
+    with pytest.raises(RetailWarehouseError, match="builds and publishes the warehouse it locked"):
+        check_whole_build(args)
+
+
+@pytest.mark.parametrize(
+    "args", [["--vars", "{schema_prefix: zz_}"], ["--vars={a: 1, schema_prefix: zz_}"]]
+)
+def test_a_published_build_takes_its_prefix_from_the_option(args: list[str]) -> None:
+    # --vars schema_prefix made dbt build zz_ shadow schemas under the lock of prefix ''.
+    with pytest.raises(RetailWarehouseError, match="leave schema_prefix out of --vars"):
+        check_whole_build(args)
+
+
+def test_dbt_builds_the_prefix_of_the_build_even_an_empty_one() -> None:
+    # RW_SCHEMA_PREFIX=zz_ retail-warehouse build --schema-prefix '' built zz_ under the '' lock.
+    env = {"RW_SCHEMA_PREFIX": "zz_", "DBT_PROFILES_DIR": "/p"}
+    assert build_environment(Settings(schema_prefix=""), env)["RW_SCHEMA_PREFIX"] == ""
+    assert build_environment(Settings(schema_prefix="dev_"), env)["RW_SCHEMA_PREFIX"] == "dev_"
 
 
 def test_other_dbt_options_are_allowed() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from retail_warehouse.cli import main
 from retail_warehouse.engines import DuckDBWarehouse
-from retail_warehouse.errors import NotBuiltError
+from retail_warehouse.errors import ConfigError, NotBuiltError
 from retail_warehouse.report.build import build_report, write_report
 from retail_warehouse.report.charts import bar_chart
 from retail_warehouse.report.data import Schemas, weekly_totals
@@ -279,6 +279,20 @@ def test_report_without_rfm_and_ml_says_not_built(core_only: Path) -> None:
     assert report.chart_count == len(_charts(report.html)) == 9
     assert "<script" not in report.html and "&lt;script&gt;" in report.html
     assert "Mug &amp; Saucer" in report.html
+
+
+def test_the_report_never_overwrites_what_is_not_a_page(complete: Path, tmp_path: Path) -> None:
+    # `report --output warehouse.duckdb` wrote the page over the warehouse file, raw data and all.
+    settings = Settings(duckdb_path=complete)
+    before = complete.read_bytes()
+    with pytest.raises(ConfigError, match="not an HTML page"):
+        write_report("duckdb", settings, complete)
+    assert complete.read_bytes() == before
+    with pytest.raises(ConfigError, match="is a folder"):
+        write_report("duckdb", settings, tmp_path)
+    page = tmp_path / "dashboard.html"
+    write_report("duckdb", settings, page)
+    write_report("duckdb", settings, page)  # a page of an earlier report is replaced
 
 
 def test_complete_report(complete: Path, tmp_path: Path) -> None:

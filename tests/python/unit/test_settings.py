@@ -74,7 +74,9 @@ def test_with_prefix() -> None:
     assert settings.with_prefix("t1_").raw_schema == "t1_raw"
 
 
-@pytest.mark.parametrize("prefix", ["Dev_", "dev-", "1dev_", "dev; drop", "dév_"])
+# "dev_\n": a final line feed passed the pattern (re.match's $ matches before it) and the
+# load failed with DuckDB's "Parser Error: syntax error at or near raw" instead.
+@pytest.mark.parametrize("prefix", ["Dev_", "dev-", "1dev_", "dev; drop", "dév_", "dev_\n"])
 def test_bad_prefix_rejected(prefix: str) -> None:
     with pytest.raises(ConfigError, match="schema prefix"):
         Settings(schema_prefix=prefix)

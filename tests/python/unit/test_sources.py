@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from retail_warehouse.errors import LoadError
 from retail_warehouse.sources.files import (
     SourceFormat,
     cache_path,
@@ -127,6 +128,22 @@ def test_resolve_source_precedence() -> None:
 )
 def test_is_url(source: str, expected: bool) -> None:
     assert is_url(source) is expected
+
+
+def test_a_url_with_a_password_is_refused_without_it() -> None:
+    # It failed with "Name or service not known" and kept the password in load_log.message.
+    with pytest.raises(LoadError) as refused:
+        resolve_source("http://user:s3cret@127.0.0.1:8000/e.csv", {})
+    assert "s3cret" not in str(refused.value) and "user:" not in str(refused.value)
+    assert str(refused.value).startswith("http://127.0.0.1:8000/e.csv: the URL holds")
+    with pytest.raises(LoadError):
+        resolve_source(None, {"ONLINE_RETAIL_SOURCE": "https://tok@h/x.csv"})
+
+
+def test_a_long_url_name_is_cached_under_its_end() -> None:
+    # A last part over 255 bytes failed with "OSError: [Errno 36] File name too long".
+    name = cached_file_name("http://h/" + "a" * 300 + ".csv")
+    assert len(name) == 200 and name.endswith("aaa.csv")
 
 
 def test_cached_file_name() -> None:

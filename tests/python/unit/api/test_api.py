@@ -209,6 +209,16 @@ def test_unknown_paths_and_methods_are_json(client: TestClient) -> None:
     assert_error(client.delete("/customers/3"), 405)
 
 
+def test_a_key_beyond_ascii_is_accepted_as_utf8(
+    warehouse_file: Path, make_client: Callable[..., TestClient]
+) -> None:
+    # RW_API_KEY="ключ-k" refused every request, the right key (sent as UTF-8) included.
+    client = make_client(warehouse_file, api_key="ключ-k")
+    assert client.get("/customers/3", headers={"X-API-Key": "ключ-k".encode()}).status_code == 200
+    assert_error(client.get("/customers/3", headers={"X-API-Key": "ключ-x".encode()}), 401)
+    assert_error(client.get("/customers/3", headers={"X-API-Key": b"\xff"}), 401)
+
+
 def test_api_key_when_set(warehouse_file: Path, make_client: Callable[..., TestClient]) -> None:
     client = make_client(warehouse_file, api_key="s3cret")
     assert_error(client.get("/customers/3"), 401, text="X-API-Key")
