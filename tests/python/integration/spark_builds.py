@@ -43,9 +43,10 @@ REL_TOL = 1e-9
 """Floats may differ in their last bits between engines (summation order)."""
 
 CLOCK_COLUMNS = frozenset(
-    {"loaded_at", "previous_loaded_at", "started_at", "finished_at", "run_started_at"}
+    {"loaded_at", "previous_loaded_at", "started_at", "finished_at", "run_started_at", "trained_at"}
 )
-"""Columns holding when a load or build ran: two loads of the same input differ only there."""
+"""Columns holding when a load, build or training ran: two runs of the same input differ only
+there."""
 
 ML_VARS = "{ml_training_windows: 2, ml_permutation_repeats: 2, ml_forecast_top_countries: 2}"
 """Fewer training windows, shuffles and series than the defaults: the same code paths in less

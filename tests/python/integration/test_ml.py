@@ -56,9 +56,12 @@ def canonical_type(data_type: str, precision: object = None, scale: object = Non
     """One spelling per type across DuckDB, PostgreSQL and the YAML: integer, bigint,
     varchar, double, numeric(18,2), ..."""
     name = re.sub(r"\s+", " ", data_type.strip().lower())
-    name = {"character varying": "varchar", "double precision": "double", "decimal": "numeric"}.get(
-        name, name
-    )
+    name = {
+        "character varying": "varchar",
+        "double precision": "double",
+        "decimal": "numeric",
+        "timestamp without time zone": "timestamp",
+    }.get(name, name)
     if name.startswith(("numeric", "decimal")):
         if "(" in name:
             return "numeric(" + re.sub(r"\s", "", name.split("(", 1)[1])
@@ -85,6 +88,7 @@ def test_canonical_type_spellings() -> None:
     assert canonical_type("character varying") == canonical_type("VARCHAR") == "varchar"
     assert canonical_type("DOUBLE") == canonical_type("double precision") == "double"
     assert canonical_type("BIGINT") != canonical_type("integer")
+    assert canonical_type("timestamp without time zone") == canonical_type("TIMESTAMP")
 
 
 @pytest.mark.parametrize("target", ["duck", "pg"])
@@ -135,6 +139,10 @@ def test_identical_on_both_targets(built_warehouse: dict[str, object], model: st
     duck_columns, duck_rows = query_columns(built_warehouse["duck"], sql)
     pg_columns, pg_rows = query_columns(built_warehouse["pg"], sql)
     assert duck_columns == pg_columns
+    # when each build fitted its models: the one column two builds of the same data differ in
+    fitted = [index for index, name in enumerate(duck_columns) if name == "trained_at"]
+    duck_rows = [tuple(v for i, v in enumerate(row) if i not in fitted) for row in duck_rows]
+    pg_rows = [tuple(v for i, v in enumerate(row) if i not in fitted) for row in pg_rows]
     assert duck_rows
     duck = _normalised(duck_rows, KEYS[model])
     pg = _normalised(pg_rows, KEYS[model])
