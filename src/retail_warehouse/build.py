@@ -55,7 +55,7 @@ from retail_warehouse.publish.audit import (
     read_run_results,
 )
 from retail_warehouse.publish.duckdb import DuckdbPublisher
-from retail_warehouse.publish.keys import declared_keys
+from retail_warehouse.publish.keys import keys_of_models
 from retail_warehouse.publish.postgres import PostgresPublisher
 from retail_warehouse.settings import SERVING_TARGETS, Settings, schema_name
 
@@ -243,18 +243,29 @@ def _write_through(line: str) -> None:
     sys.stdout.flush()
 
 
-def manifest_models(manifest_path: Path) -> dict[str, str]:
-    """Every model of the project (``manifest.json``): unique id -> schema; empty when dbt
-    did not write the manifest."""
+def model_nodes(manifest_path: Path) -> dict[str, dict[str, Any]]:
+    """Every model node of the project (``manifest.json``) by unique id; empty when dbt did
+    not write the manifest."""
     if not manifest_path.is_file():
         return {}
     with manifest_path.open(encoding="utf-8") as handle:
         manifest = json.load(handle)
     return {
-        str(unique_id): str(node["schema"])
+        str(unique_id): node
         for unique_id, node in manifest.get("nodes", {}).items()
         if node.get("resource_type") == "model"
     }
+
+
+def manifest_models(manifest_path: Path) -> dict[str, str]:
+    """Every model of the project (``manifest.json``): unique id -> schema; empty when dbt
+    did not write the manifest."""
+    return schemas_of(model_nodes(manifest_path))
+
+
+def schemas_of(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Unique id -> schema of model nodes."""
+    return {unique_id: str(node["schema"]) for unique_id, node in nodes.items()}
 
 
 def shadow_schemas(models: Mapping[str, str], suffix_env: Mapping[str, str]) -> list[str]:
@@ -462,7 +473,7 @@ def run_build(
         seconds["prepare"] += hook_seconds(run.results, "on-run-start")
         passes = [run]
         if not training and run.audit.passed(run.returncode):
-            training = training_due(publisher, run.manifest_path)
+            training = training_due(publisher, run.nodes)
             if training:
                 run = dbt_pass.run(
                     ["--select", f"{TRAINING_SELECTOR}+"], {**env, SHADOW_PREPARED_ENV: "1"}
@@ -471,7 +482,7 @@ def run_build(
                 seconds["dbt"] += run.seconds
                 passes.append(run)
         audit = combined_audit([one.audit for one in passes])
-        models = manifest_models(run.manifest_path)
+        models = schemas_of(run.nodes)
         schemas = shadow_schemas(models, shadow_env)
         location = publisher.shadow_location(schemas)
         outcome: PublishOutcome | None = None
@@ -479,7 +490,7 @@ def run_build(
             for one in passes:
                 if one.results is not None:
                     record_run_results(target, shadow_settings, one.kept_results_path)
-            keys = declared_keys(run.manifest_path)
+            keys = keys_of_models(run.nodes.values())
             outcome = publisher.publish(schemas, keep, keys)
             seconds["publish"] = outcome.seconds
         else:
@@ -525,7 +536,8 @@ class _PassResult:
     kept_results_path: Path
     """A copy of it kept for the monitoring table, named after the run."""
     results: dict[str, Any] | None
-    manifest_path: Path
+    nodes: dict[str, dict[str, Any]]
+    """The model nodes of the run's manifest, read once."""
     audit: Audit
 
 
@@ -553,9 +565,9 @@ class _DbtPass:
         results = read_run_results(results_path)
         if results is not None:
             shutil.copyfile(results_path, kept)
-        manifest_path = run.target_path / "manifest.json"
-        models = set(manifest_models(manifest_path))
-        lane = training_lane_models(manifest_path)
+        nodes = model_nodes(run.target_path / "manifest.json")
+        models = set(nodes)
+        lane = training_lane_models(nodes)
         if selection[:1] == ["--exclude"]:
             expected = models - lane  # the refresh: the registry's models stay as published
         elif selection[:1] == ["--select"]:
@@ -563,22 +575,12 @@ class _DbtPass:
         else:
             expected = models
         audit = audit_results(results, expected)
-        return _PassResult(
-            run.returncode, seconds, results_path, kept, results, manifest_path, audit
-        )
+        return _PassResult(run.returncode, seconds, results_path, kept, results, nodes, audit)
 
 
-def training_lane_models(manifest_path: Path) -> set[str]:
-    """The models of the training lane (tagged ``training``), from the manifest."""
-    if not manifest_path.is_file():
-        return set()
-    with manifest_path.open(encoding="utf-8") as handle:
-        nodes = json.load(handle).get("nodes", {})
-    return {
-        str(unique_id)
-        for unique_id, node in nodes.items()
-        if node.get("resource_type") == "model" and "training" in node.get("tags", [])
-    }
+def training_lane_models(nodes: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """The models of the training lane (tagged ``training``) among model nodes."""
+    return {unique_id for unique_id, node in nodes.items() if "training" in node.get("tags", [])}
 
 
 def combined_audit(audits: Sequence[Audit]) -> Audit:
@@ -624,10 +626,10 @@ def training_needed_first(publisher: Publisher, prefix: str) -> str:
     return ""
 
 
-def training_due(publisher: Publisher, manifest_path: Path) -> str:
+def training_due(publisher: Publisher, nodes: Mapping[str, Mapping[str, Any]]) -> str:
     """Why the refreshed shadow must train too: its ``ml_model_training_status`` says the
     data has run ``ml_retrain_after_days`` past the registry's models (``""`` otherwise)."""
-    relation = _relation_name(manifest_path, TRAINING_STATUS_MODEL)
+    relation = str(nodes[TRAINING_STATUS_MODEL]["relation_name"])
     with publisher.query_shadow() as query:
         _, rows = query(
             "select is_training_due, days_of_data_since_training, retrain_after_days"
@@ -637,13 +639,6 @@ def training_due(publisher: Publisher, manifest_path: Path) -> str:
         return ""
     days, after = rows[0][1], rows[0][2]
     return f"{days} days of data since the models were trained (ml_retrain_after_days: {after})"
-
-
-def _relation_name(manifest_path: Path, unique_id: str) -> str:
-    """The relation a model was built in (``"db"."schema"."name"``), from the manifest."""
-    with manifest_path.open(encoding="utf-8") as handle:
-        node = json.load(handle)["nodes"][unique_id]
-    return str(node["relation_name"])
 
 
 def build_in_place(
