@@ -13,11 +13,8 @@ Skipped without ONLINE_RETAIL_SOURCE or PostgreSQL.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,7 @@ from warehouse_helpers import (
     query_columns,
     run_command,
     throwaway_pg_database,
+    write_invoice_sample,
 )
 
 from retail_warehouse.ml.clustering import assign_clusters, behaviour_features
@@ -57,22 +55,6 @@ ML_VARS = "{ml_training_windows: 2}"
 """Fewer training windows than the default: the same scoring, a faster registry."""
 
 
-def _write_customer_sample(source: Path, destination: Path, every: int) -> None:
-    """A CSV of the lines of every ``every``-th customer of the Online Retail II file (by a
-    hash of the customer number) and of every ``every``-th invoice without a customer."""
-    with (
-        gzip.open(source, "rt", encoding="utf-8", newline="") as data,
-        destination.open("w", encoding="utf-8", newline="") as out,
-    ):
-        reader = csv.reader(data)
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(next(reader))
-        for row in reader:
-            key = row[6] or row[0].lstrip("CA")
-            if zlib.crc32(key.encode()) % every == 0:
-                writer.writerow(row)
-
-
 def _frame(connection: object, sql: str) -> pd.DataFrame:
     columns, rows = query_columns(connection, sql)
     return pd.DataFrame(rows, columns=columns)
@@ -87,7 +69,7 @@ def sample_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         pytest.skip("ONLINE_RETAIL_SOURCE does not point at the Online Retail II file")
     work = tmp_path_factory.mktemp("ml_features")
     sample = work / "online_retail_sample.csv"
-    _write_customer_sample(Path(source), sample, SAMPLE_EVERY)
+    write_invoice_sample(Path(source), sample, SAMPLE_EVERY, by_customer=True)
     with throwaway_pg_database("rw_mlfeat") as pg_database:
         env = dict(os.environ)
         env.update(

@@ -118,10 +118,14 @@ def run_command(
     return result
 
 
-def write_invoice_sample(source: Path, destination: Path, every: int) -> int:
+def write_invoice_sample(
+    source: Path, destination: Path, every: int, by_customer: bool = False
+) -> int:
     """A CSV of every ``every``-th invoice of the Online Retail II file (by a hash of the
     invoice number without its letter, so whole invoices and their cancellations, over the
-    whole period); returns its lines."""
+    whole period); with ``by_customer``, every ``every``-th customer's lines instead (by a
+    hash of the customer number; invoices without a customer by their number). Returns its
+    lines."""
     lines = 0
     with (
         gzip.open(source, "rt", encoding="utf-8", newline="") as data,
@@ -131,7 +135,8 @@ def write_invoice_sample(source: Path, destination: Path, every: int) -> int:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(next(reader))
         for row in reader:
-            if zlib.crc32(row[0].lstrip("CA").encode()) % every == 0:
+            key = (by_customer and row[6]) or row[0].lstrip("CA")
+            if zlib.crc32(key.encode()) % every == 0:
                 writer.writerow(row)
                 lines += 1
     return lines
