@@ -3,7 +3,9 @@
 ``run_build`` is the one entry point (the command line and the orchestrated build call it):
 
 1. take the warehouse's build lock (``Publisher.hold``), so no other build, rollback or load
-   changes what is being built;
+   changes what is being built; when the published warehouse was built by this project from
+   every load there is nothing to build, and the build says so and stops
+   (``retail_warehouse.build_inputs``);
 2. write: ready a shadow copy of what BI reads (DuckDB: a copy of the file; PostgreSQL:
    ``<layer>__shadow`` schemas) and run ``dbt build`` into it, the whole project;
 3. audit: read dbt's ``run_results.json``; anything at error severity that failed, or a dbt
@@ -41,6 +43,7 @@ import duckdb
 import psycopg2
 import yaml
 
+from retail_warehouse.build_inputs import FINGERPRINT_ENV, nothing_to_build, project_fingerprint
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
@@ -425,6 +428,23 @@ class BuildResult:
     (the second dbt run of a build that trained after its refresh), ``publish``."""
     training: str = ""
     """Why the build ran the training lane (``""``: it scored with the registry's models)."""
+    up_to_date: bool = False
+    """True when there was nothing to build: the published warehouse was built by this
+    project from every load (``retail_warehouse.build_inputs``); nothing ran, exit code 0."""
+
+    @classmethod
+    def nothing_to_build(cls, target: str, report: str) -> BuildResult:
+        """The result of a build that found the published warehouse up to date."""
+        return cls(
+            target=target,
+            published=False,
+            exit_code=0,
+            audit=Audit(problems=(), skipped=0, node_count=0, found_results=False),
+            run_results_path=Path(),
+            shadow_location="",
+            report=report,
+            up_to_date=True,
+        )
 
 
 def run_build(
@@ -442,8 +462,10 @@ def run_build(
     (:data:`TRAINING_SELECTOR`) and scores with the registry's models, then trains in a
     second dbt run into the same shadow when ``ml_model_training_status`` says it is due;
     ``train`` (``retail-warehouse train``), ``--full-refresh`` and a warehouse without a
-    usable registry train in one run of the whole project. ``runner`` starts dbt (by
-    default a child process writing to this terminal); ``echo`` gets the report. Raises
+    usable registry train in one run of the whole project. A refresh that finds the
+    published warehouse up to date runs nothing (``BuildResult.up_to_date``). ``runner``
+    starts dbt (by default a child process writing to this terminal); ``echo`` gets the
+    report. Raises
     ``WarehouseBusyError`` when another build holds the warehouse."""
     check_whole_build(dbt_args)
     if target == "spark":
@@ -456,6 +478,18 @@ def run_build(
     seconds: dict[str, float] = {}
     notes: list[str] = []
     with publisher.hold():
+        fingerprint = project_fingerprint(target, dbt_args, env)
+        env[FINGERPRINT_ENV] = fingerprint
+        if not training_asked(dbt_args, env, train):
+            with publisher.query_published() as query:
+                up_to_date = (
+                    ""
+                    if query is None
+                    else nothing_to_build(query, settings.schema_prefix, fingerprint)
+                )
+            if up_to_date:
+                echo(up_to_date)
+                return BuildResult.nothing_to_build(target, up_to_date)
         started = time.perf_counter()
         shadow_env = publisher.prepare_shadow()
         seconds["prepare"] = time.perf_counter() - started

@@ -236,7 +236,9 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
         extra = ["--full-refresh"] if config.full_refresh else []
         result = run_build(settings.target, from_env(), extra, runner=start_dbt, train=config.train)
         yield from last_event_per_asset(events)
-        if not result.published:
+        if result.up_to_date:
+            context.log.info(result.report)  # nothing ran: no asset is materialized
+        elif not result.published:
             inbox_file = context.run.tags.get("inbox_file")
             notes = [unpublished_note(inbox_file)] if inbox_file else []
             raise Failure(

@@ -560,6 +560,12 @@ class DuckdbPublisher:
             self._published.close()
             self._published = None
 
+    def _hold_published(self) -> None:
+        """Hold the published file read-only (once: closing a second connection to it would
+        drop the build's lock on it, ``HeldFile``)."""
+        if self._published is None:
+            self._published = open_published_file(self.layout.path)
+
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
         """The build lock (the published file is held from ``prepare_shadow`` on)."""
@@ -578,7 +584,7 @@ class DuckdbPublisher:
         """Hold the published file read-only, and copy it (with its raw data and incremental
         tables) to the shadow file; dbt builds that file. The copy loses the tables an older
         build gave foreign keys (``drop_foreign_key_tables``)."""
-        self._published = open_published_file(self.layout.path)
+        self._hold_published()
         if self._published is not None:
             copy_database(self.layout.path, self.layout.shadow, self._published.descriptor)
             drop_foreign_key_tables(self.layout.shadow)
@@ -622,8 +628,10 @@ class DuckdbPublisher:
     @contextlib.contextmanager
     def query_published(self) -> Iterator[QueryFunction | None]:
         """Queries on the published file through the read-only connection the build holds
-        since ``prepare_shadow`` (a second connection, once closed, would drop the build's
-        lock on the file: ``HeldFile``); ``None`` when there is no published file."""
+        from the first query or ``prepare_shadow`` on (a second connection, once closed, would
+        drop the build's lock on the file: ``HeldFile``); ``None`` when there is no published
+        file."""
+        self._hold_published()
         held = self._published
         if held is None:
             yield None

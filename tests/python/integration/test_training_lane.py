@@ -11,7 +11,11 @@ December 2011 (9 days). Per target, in order:
    is fitted through 2011-11-30;
 3. after December, the refresh scores with those models without training: the training
    lane's tables are published exactly as they were (on PostgreSQL they are carried into
-   the emptied shadow schemas), and the predictions and clusters are as of 2011-12-09.
+   the emptied shadow schemas), and the predictions and clusters are as of 2011-12-09;
+4. a build with nothing new builds nothing (the published warehouse is up to date);
+5. after `retail-warehouse rollback`: on DuckDB the raw tables went back with the file,
+   so there is still nothing to build; on PostgreSQL raw kept the December load, which the
+   rolled-back marts lack, so the build builds.
 
 Needs ONLINE_RETAIL_SOURCE and PostgreSQL (PG*); skipped otherwise.
 """
@@ -95,6 +99,9 @@ class Warehouse:
             {name: table_checksum(self.query, name, schema="ml") for name in TRAINING_LANE}
         )
 
+    def rollback(self) -> None:
+        run_command([str(BIN / "retail-warehouse"), "rollback", "--target", self.target], self.env)
+
     def load(self, path: Path) -> None:
         run_command(
             [str(BIN / "retail-warehouse"), "load", "--target", self.target, "--source", str(path)],
@@ -157,6 +164,9 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, W
             for path in loads:
                 built[target].load(path)
                 built[target].build()
+            built[target].build()  # nothing new
+            built[target].rollback()
+            built[target].build()  # after the rollback
 
         try:
             both_targets(load_and_build, TARGETS)  # side by side: they share nothing
@@ -212,3 +222,21 @@ def test_a_refresh_before_it_scores_today_with_the_models_it_has(
     assert status == (through, newest, (newest - through).days, False)
     for table in ("ml_customer_predictions", "ml_customer_clusters"):
         assert warehouse.query(f"select distinct as_of_date from ml.{table}") == [(newest,)]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_build_with_nothing_new_builds_nothing(
+    warehouses: dict[str, Warehouse], target: str
+) -> None:
+    warehouse = warehouses[target]
+    assert warehouse.builds[3].startswith("nothing to build: the published warehouse holds every")
+    assert warehouse.nodes[3] == []  # dbt did not run
+
+
+def test_after_a_rollback_a_build_builds_what_the_published_marts_lack(
+    warehouses: dict[str, Warehouse],
+) -> None:
+    assert warehouses["duckdb"].builds[4].startswith("nothing to build")  # raw rolled back too
+    assert warehouses["duckdb"].nodes[4] == []
+    assert "published:" in warehouses["postgres"].builds[4]
+    assert len(warehouses["postgres"].nodes[4]) == 1  # a refresh, no training

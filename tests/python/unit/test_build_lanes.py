@@ -17,6 +17,7 @@ from retail_warehouse.build import (
     DbtRun,
     run_build,
 )
+from retail_warehouse.build_inputs import FINGERPRINT_ENV
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.settings import Settings
 
@@ -66,6 +67,17 @@ class FakeDbt:
                     "create or replace table ml.ml_model_registry as select "
                     f"'{MODEL_VERSION}' as model_version, timestamp '2026-01-01' as trained_at"
                 )
+            connection.execute("create schema if not exists raw")
+            connection.execute(
+                "create table if not exists raw.load_log (load_id integer, status varchar)"
+            )
+            connection.execute("create schema if not exists monitoring")
+            connection.execute(  # what models/marts/monitoring/mart_build_inputs.sql records
+                "create or replace table monitoring.mart_build_inputs as select"
+                f" '{env.get(FINGERPRINT_ENV, '')}' as project_fingerprint,"
+                " max(load_id) as newest_load_id, count(*) as succeeded_load_count"
+                " from raw.load_log where status = 'succeeded'"
+            )
             connection.execute(
                 "create or replace table ml.ml_model_training_status as select "
                 f"{'true' if self.due and 'ml_model_registry' not in built else 'false'}"
@@ -120,6 +132,7 @@ def test_the_first_build_trains_in_one_run(settings: Settings, tmp_path: Path) -
 
 def test_a_refresh_leaves_the_training_lane_out(settings: Settings, tmp_path: Path) -> None:
     _build(settings, FakeDbt(tmp_path))
+    _load(settings, 1)  # something new to build
     dbt = FakeDbt(tmp_path)
     result, echoed = _build(settings, dbt)
     assert result.published and result.training == ""
@@ -132,6 +145,7 @@ def test_a_refresh_that_finds_training_due_trains_in_a_second_run(
     settings: Settings, tmp_path: Path
 ) -> None:
     _build(settings, FakeDbt(tmp_path))
+    _load(settings, 1)  # something new to build
     dbt = FakeDbt(tmp_path, due=True)
     result, _ = _build(settings, dbt)
     assert result.published
@@ -172,6 +186,7 @@ def test_a_registry_of_another_model_version_is_trained_again(
     settings: Settings, tmp_path: Path
 ) -> None:
     _build(settings, FakeDbt(tmp_path))
+    _load(settings, 1)  # something new to build
     with duckdb.connect(str(settings.duckdb_path)) as connection:
         connection.execute("update ml.ml_model_registry set model_version = 'ml-0.0.1'")
     dbt = FakeDbt(tmp_path)
@@ -182,6 +197,7 @@ def test_a_registry_of_another_model_version_is_trained_again(
 
 def test_a_failed_refresh_does_not_train_or_publish(settings: Settings, tmp_path: Path) -> None:
     _build(settings, FakeDbt(tmp_path))
+    _load(settings, 1)  # something new to build
     dbt = FakeDbt(tmp_path, due=True, fail=True)
     result, _ = _build(settings, dbt)
     assert not result.published
@@ -223,3 +239,71 @@ def test_dagster_gets_each_asset_once_when_a_build_trains_after_its_refresh() ->
     )
     kept = last_event_per_asset([first, other, not_null, unique, second, not_null_again])
     assert kept == [other, unique, second, not_null_again]
+
+
+def _load(settings: Settings, load_id: int, status: str = "succeeded") -> None:
+    """A load recorded in the published file's load log."""
+    with duckdb.connect(str(settings.duckdb_path)) as connection:
+        connection.execute("insert into raw.load_log values (?, ?)", [load_id, status])
+
+
+def test_a_refresh_with_nothing_new_builds_nothing(settings: Settings, tmp_path: Path) -> None:
+    _build(settings, FakeDbt(tmp_path))
+    _load(settings, 1)
+    _build(settings, FakeDbt(tmp_path))
+    published = settings.duckdb_path.stat().st_mtime_ns
+    dbt = FakeDbt(tmp_path)
+    result, echoed = _build(settings, dbt)
+    assert dbt.calls == []
+    assert result.up_to_date and result.exit_code == 0 and not result.published
+    assert echoed == [
+        "nothing to build: the published warehouse holds every load, through load 1, built by "
+        "this project with these options (retail-warehouse build --full-refresh rebuilds it "
+        "anyway)"
+    ]
+    assert settings.duckdb_path.stat().st_mtime_ns == published  # not even copied
+
+
+@pytest.mark.parametrize("status", ["failed", "skipped", "started"])
+def test_a_load_that_changed_no_raw_table_is_nothing_new(
+    settings: Settings, tmp_path: Path, status: str
+) -> None:
+    _build(settings, FakeDbt(tmp_path))
+    _load(settings, 1, status)
+    dbt = FakeDbt(tmp_path)
+    result, _ = _build(settings, dbt)
+    assert result.up_to_date and dbt.calls == []
+
+
+def test_a_new_load_is_built(settings: Settings, tmp_path: Path) -> None:
+    _build(settings, FakeDbt(tmp_path))
+    _load(settings, 1)
+    dbt = FakeDbt(tmp_path)
+    result, _ = _build(settings, dbt)
+    assert result.published and not result.up_to_date and len(dbt.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "dbt_args"),
+    [
+        ({"train": True}, []),
+        ({}, ["--full-refresh"]),
+        ({}, ["--vars", "{rfm_definition: classic}"]),  # other options: another project
+    ],
+)
+def test_asked_for_or_built_otherwise_it_is_built(
+    settings: Settings, tmp_path: Path, options: dict[str, object], dbt_args: list[str]
+) -> None:
+    _build(settings, FakeDbt(tmp_path))
+    dbt = FakeDbt(tmp_path)
+    result, _ = _build(settings, dbt, dbt_args=dbt_args, **options)
+    assert result.published and len(dbt.calls) == 1
+
+
+def test_a_build_by_plain_dbt_is_never_up_to_date(settings: Settings, tmp_path: Path) -> None:
+    _build(settings, FakeDbt(tmp_path))
+    with duckdb.connect(str(settings.duckdb_path)) as connection:
+        connection.execute("update monitoring.mart_build_inputs set project_fingerprint = ''")
+    dbt = FakeDbt(tmp_path)
+    _build(settings, dbt)
+    assert len(dbt.calls) == 1
