@@ -67,6 +67,7 @@ def load_feed(
         ]
         current = attempts[0][2] if attempts else None
         skipped: dict[str, int] = {}
+        newer: dict[str, int] = {}
         rows: dict[str, int] = {}
         loaded: dict[str, int] = {}
         try:
@@ -82,6 +83,7 @@ def load_feed(
                     )
                     if previous is not None:
                         skipped[system.name] = previous
+                        newer[system.name] = _newer_load(warehouse, system, schema, previous)
                         continue
                     attempt.load_id = record_started(warehouse, schema, attempt)
                     with (
@@ -131,9 +133,20 @@ def load_feed(
             raw_table=f"{schema}.{system.raw_table.name}",
             seconds=seconds,
             replaced=replace and system.name not in skipped,
+            newer_load_id=newer.get(system.name, 0),
         )
         for system, _, attempt in attempts
     ]
+
+
+def _newer_load(warehouse: Warehouse, system: SourceSystem, schema: str, previous: int) -> int:
+    """The newest load of the system's raw table when its models read only that one and it
+    is not ``previous`` (the load that already has a re-sent file's bytes); else 0."""
+    if not system.newest_load_only:
+        return 0
+    rows = warehouse.query(f"select max(load_id) from {schema}.{system.raw_table.name}")
+    newest = rows[0][0] if rows else None
+    return int(newest) if newest is not None and newest != previous else 0
 
 
 def _record_feed_failure(
