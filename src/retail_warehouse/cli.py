@@ -27,7 +27,7 @@ from retail_warehouse.build import format_generations, list_generations, run_bui
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
 from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed, record_refused_feed
-from retail_warehouse.messages import excerpt
+from retail_warehouse.messages import LoadResult, excerpt
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import SERVING_TARGETS, TARGETS, Settings, from_env
 from retail_warehouse.sources import SourceSystem, loyalty, tpch
@@ -276,8 +276,7 @@ def run_load(args: argparse.Namespace) -> int:
         files = _feed_files(
             str(folder), args.target, settings, lambda: tpch.load_order(tpch.table_files(folder))
         )
-        for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
-            print(file_result.summary())
+        _print_loads(load_feed(files, args.target, replace=args.replace, settings=settings))
         return 0
     if args.orders_from is not None or args.orders_before is not None:
         raise LoadError("--orders-from and --orders-before are for --source-system tpch")
@@ -292,8 +291,7 @@ def run_load(args: argparse.Namespace) -> int:
             settings,
             lambda: loyalty.feed_files(args.source),
         )
-        for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
-            print(file_result.summary())
+        _print_loads(load_feed(files, args.target, replace=args.replace, settings=settings))
         return 0
     result = load(
         args.source,
@@ -302,8 +300,17 @@ def run_load(args: argparse.Namespace) -> int:
         quarantine=args.quarantine,
         settings=settings,
     )
-    print(result.summary())
+    _print_loads([result])
     return 0
+
+
+def _print_loads(results: Sequence[LoadResult]) -> None:
+    """The one-line summary of each file, and whether Ctrl-C came after the commit (the
+    load is complete: the command finished it)."""
+    for result in results:
+        print(result.summary())
+    if any(result.interrupted_after_commit for result in results):
+        print("interrupt received after the load committed: the load is complete", file=sys.stderr)
 
 
 FeedFiles = Sequence[tuple[SourceSystem, Path]]

@@ -18,6 +18,7 @@ import psycopg2
 from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import STAGE_TABLE, Warehouse, open_warehouse
 from retail_warehouse.errors import LoadError, RetailWarehouseError, escape_unprintable
+from retail_warehouse.interrupts import CommitGuard
 from retail_warehouse.load import close_quietly, find_loaded, insert_raw
 from retail_warehouse.load_log import (
     Attempt,
@@ -57,7 +58,8 @@ def load_feed(
     fault with its error, and the feed's other started files naming it.
     """
     settings = settings or from_env()
-    with hold_for_load(target, settings):  # never beside a build: it would lose the load
+    # never beside a build (it would lose the load); Ctrl-C from the commit on is held
+    with CommitGuard() as guard, hold_for_load(target, settings):
         warehouse = open_warehouse(target, settings)
         schema = settings.raw_schema
         clock = time.perf_counter()
@@ -101,6 +103,7 @@ def load_feed(
                         loaded[system.name] = _insert_parked(
                             warehouse, system, schema, attempt, rows[system.name], replace
                         )
+                    guard.hold()
                     warehouse.commit()
                 except BaseException:
                     warehouse.rollback()
@@ -133,6 +136,7 @@ def load_feed(
             raw_table=f"{schema}.{system.raw_table.name}",
             seconds=seconds,
             replaced=replace and system.name not in skipped,
+            interrupted_after_commit=guard.received,
             newer_load_id=newer.get(system.name, 0),
         )
         for system, _, attempt in attempts

@@ -196,6 +196,9 @@ class LoadResult:
     rows_already_loaded: int = 0
     """Rows whose values an earlier load already brought (an overlapping extract); they are
     loaded as they are, and dbt keeps one copy (exclusion reason duplicate_line)."""
+    interrupted_after_commit: bool = False
+    """Ctrl-C came after the load committed (``interrupts.CommitGuard``): the load is
+    complete and the command finished it."""
     newer_load_id: int = 0
     """For a skipped file of a system whose models read only the newest load (each load a
     whole export: the loyalty feed), that newer load when the file is an earlier export;
