@@ -29,7 +29,13 @@ from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed, record_refused_feed
 from retail_warehouse.messages import LoadResult, excerpt
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
-from retail_warehouse.settings import SERVING_TARGETS, TARGETS, Settings, from_env
+from retail_warehouse.settings import (
+    SERVING_TARGETS,
+    TARGETS,
+    Settings,
+    from_env,
+    generations_to_keep,
+)
 from retail_warehouse.sources import SourceSystem, loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.sources.tpch_slices import order_slice, slice_name
@@ -40,6 +46,16 @@ SOURCE_SYSTEMS: tuple[str, ...] = ("online_retail", "loyalty", "tpch")
 
 DEFAULT_SCALE_FACTOR = 0.01
 """TPC-H scale factor generated when no --source folder is given (60,175 order lines)."""
+
+
+def _keep_option(text: str) -> int:
+    """``--keep N``: digits only, as RW_KEEP_GENERATIONS (argparse's ``int`` takes "1_0")."""
+    try:
+        return generations_to_keep(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(
+            str(error).replace("RW_KEEP_GENERATIONS", "--keep", 1)
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (build_parser_, train_parser):
         sub.add_argument(
             "--keep",
-            type=int,
+            type=_keep_option,
             metavar="N",
             help="previous generations to keep for rollback (default: $RW_KEEP_GENERATIONS, "
             "else 1)",
