@@ -404,19 +404,24 @@ class BodyLimit:
             await self._too_large(send)
             return
         read = 0
-        started = False
+        started = cut_off = False
 
         async def counted() -> Message:
-            nonlocal read
+            nonlocal read, cut_off
             message = await receive()
             if message["type"] == "http.request":
                 read += len(message.get("body", b""))
                 if read > self.max_bytes:
+                    cut_off = True
                     raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if message["type"] == "http.response.start" and cut_off:
+                # the rest of the body is never read: the connection cannot carry another
+                # request, so the answer closes it (the server honours the header)
+                message = {**message, "headers": [*message["headers"], (b"connection", b"close")]}
             started = started or message["type"] == "http.response.start"
             await send(message)
 
