@@ -76,6 +76,7 @@ CSV_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_id", "invoice_date", "pr
 CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("invoice_kind", "product_line_count")
 """Columns a CSV batch may have; no other is accepted (as JSON takes no other field)."""
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_JSON_SUFFIX = re.compile(r"application/[^/]+\+json")
 _NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
 RETRY_AFTER_SECONDS = 5
 BODY_TOO_LARGE = "body_too_large"
@@ -372,6 +373,20 @@ def _csv_records(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
     return [line.model_dump() for line in checked], lines
 
 
+def _json_body(request: Request) -> None:
+    """415 for a body that is not JSON (``application/json`` or ``application/*+json``, what
+    FastAPI reads as JSON; without a Content-Type it reads none): a dependency, so it answers
+    before FastAPI validates the body, which said 422 "Input should be a valid dictionary"."""
+    media_type = _media_type(request)
+    if not (media_type == "application/json" or _JSON_SUFFIX.fullmatch(media_type)):
+        raise ApiError(415, "unsupported_media_type", "send application/json")
+
+
+def _media_type(request: Request) -> str:
+    """The request's media type, lower case, without parameters ('' when none is given)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 class BodyTooLarge(StarletteHTTPException):
     """A request body over the limit: raised by the read that passes it (FastAPI passes
     HTTP exceptions on from its body parsing, so every route answers it alike)."""
@@ -620,8 +635,8 @@ def create_app(
     @app.post(
         "/score",
         response_model=Score,
-        responses=_responses(401, 409, 413, 422, 503),
-        dependencies=protected,
+        responses=_responses(401, 409, 413, 415, 422, 503),
+        dependencies=[*protected, Depends(_json_body)],
         tags=["scoring"],
     )
     def score(request: ScoreRequest) -> Score:
@@ -660,7 +675,7 @@ def create_app(
         """Segment and predict up to 1,000 customers: JSON (`customers`, each with
         `customer_id` and `history`) or CSV (one invoice per line)."""
         body = await request.body()  # at most the body limit (create_app)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = _media_type(request)
         if content_type == "text/csv":
             records, lines = _csv_records(body)
             count = len({record["customer_id"] for record in records})

@@ -4,6 +4,7 @@ warehouse (conftest.py)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -263,6 +264,21 @@ def test_bad_input_is_422_even_when_not_built(
 
 CSV_TYPE = {"content-type": "text/csv"}
 TEXT_TYPE = {"content-type": "text/plain"}
+
+
+def test_score_takes_json_only(client: TestClient) -> None:
+    """Issue 27: POST /score with another media type answered 422 (FastAPI left the body
+    unread and said "Input should be a valid dictionary"); it is 415, as /score/batch
+    answers. Without a Content-Type FastAPI reads no JSON either: 415 too."""
+    body = json.dumps({"history": history(2)}).encode()
+    for media_type in ("text/plain", "text/csv", "application/x-www-form-urlencoded", None):
+        headers = {"content-type": media_type} if media_type else {}
+        error = assert_error(client.post("/score", content=body, headers=headers), 415)
+        assert error["error"] == "unsupported_media_type"
+    for media_type in ("application/json; charset=utf-8", "application/vnd.api+json"):
+        response = client.post("/score", content=body, headers={"content-type": media_type})
+        assert response.status_code == 200, response.text
+    assert_error(client.post("/score", json={"history": "x"}), 422)  # JSON, judged on it
 
 
 def test_an_unreachable_postgres_is_503_not_a_hang() -> None:
