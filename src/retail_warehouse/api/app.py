@@ -33,7 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -76,6 +76,7 @@ CSV_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_id", "invoice_date", "pr
 CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("invoice_kind", "product_line_count")
 """Columns a CSV batch may have; no other is accepted (as JSON takes no other field)."""
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
 _JSON_SUFFIX = re.compile(r"application/[^/]+\+json")
 _NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
 RETRY_AFTER_SECONDS = 5
@@ -373,6 +374,14 @@ def _csv_records(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
     return [line.model_dump() for line in checked], lines
 
 
+def _digits(value: object) -> object:
+    """An id in a path as the client wrote it: digits only. Pydantic's integer (like
+    ``int(float(...))``) took "12353.0" as customer 12353; ids are whole numbers."""
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("a whole number is required (digits only)")
+    return value
+
+
 def _json_body(request: Request) -> None:
     """415 for a body that is not JSON (``application/json`` or ``application/*+json``, what
     FastAPI reads as JSON; without a Content-Type it reads none): a dependency, so it answers
@@ -518,6 +527,9 @@ def create_app(
         response.headers.update(error.headers or {})
         return response
 
+    # HEAD too (monitors probe with it): the same answer, whose body the server leaves out;
+    # not in the OpenAPI document, which lists GET
+    @app.head("/health", include_in_schema=False)
     @app.get("/health", response_model=Health, responses=_responses(503), tags=["service"])
     def health() -> Health:
         """Whether the warehouse is built and served, and which build."""
@@ -553,7 +565,9 @@ def create_app(
         dependencies=protected,
         tags=["customers"],
     )
-    async def customer(customer_id: Annotated[int, Path(ge=0, le=2_147_483_647)]) -> Response:
+    async def customer(
+        customer_id: Annotated[int, Path(ge=0, le=2_147_483_647), BeforeValidator(_digits)],
+    ) -> Response:
         """A warehouse customer's profile: RFM scores and segment, cluster, purchase
         probability and expected spend, loyalty tier."""
         # The hot path: on the event loop (no thread hand-off), each profile serialised once

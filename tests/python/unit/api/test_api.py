@@ -281,6 +281,29 @@ def test_score_takes_json_only(client: TestClient) -> None:
     assert_error(client.post("/score", json={"history": "x"}), 422)  # JSON, judged on it
 
 
+def test_head_health_is_200_without_a_body(client: TestClient) -> None:
+    """Issue 27: HEAD /health answered 405; monitors probe with HEAD."""
+    response = client.head("/health")
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_a_customer_id_is_a_whole_number(client: TestClient) -> None:
+    """Issue 27: /customers/12353.0 answered 200 with customer 12353. Customer ids are whole
+    numbers in the sources ("13085" in Online Retail II, TPC-H's keys) and integers in the
+    warehouse: anything but digits is 422."""
+    customer_id = client.get("/customers?limit=1").json()["items"][0]["customer_id"]
+    assert client.get(f"/customers/{customer_id}").status_code == 200
+    for text in (
+        f"{customer_id}.0",
+        f"{customer_id}.5",
+        f"+{customer_id}",
+        f"{customer_id}e0",
+        " 1",
+    ):
+        assert_error(client.get(f"/customers/{text}"), 422, field="customer_id")
+
+
 def test_an_unreachable_postgres_is_503_not_a_hang() -> None:
     postgres = PostgresSettings(host="127.0.0.1", port=_closed_port(), user="bi_reader")
     client = TestClient(create_app(WarehouseSource(target="postgres", postgres=postgres)))
