@@ -27,9 +27,15 @@ from retail_warehouse.build import format_generations, list_generations, run_bui
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
 from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed, record_refused_feed
-from retail_warehouse.messages import excerpt
+from retail_warehouse.messages import LoadResult, excerpt
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
-from retail_warehouse.settings import SERVING_TARGETS, TARGETS, Settings, from_env
+from retail_warehouse.settings import (
+    SERVING_TARGETS,
+    TARGETS,
+    Settings,
+    from_env,
+    generations_to_keep,
+)
 from retail_warehouse.sources import SourceSystem, loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
 from retail_warehouse.sources.tpch_slices import order_slice, slice_name
@@ -40,6 +46,16 @@ SOURCE_SYSTEMS: tuple[str, ...] = ("online_retail", "loyalty", "tpch")
 
 DEFAULT_SCALE_FACTOR = 0.01
 """TPC-H scale factor generated when no --source folder is given (60,175 order lines)."""
+
+
+def _keep_option(text: str) -> int:
+    """``--keep N``: digits only, as RW_KEEP_GENERATIONS (argparse's ``int`` takes "1_0")."""
+    try:
+        return generations_to_keep(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(
+            str(error).replace("RW_KEEP_GENERATIONS", "--keep", 1)
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (build_parser_, train_parser):
         sub.add_argument(
             "--keep",
-            type=int,
+            type=_keep_option,
             metavar="N",
             help="previous generations to keep for rollback (default: $RW_KEEP_GENERATIONS, "
             "else 1)",
@@ -276,8 +292,7 @@ def run_load(args: argparse.Namespace) -> int:
         files = _feed_files(
             str(folder), args.target, settings, lambda: tpch.load_order(tpch.table_files(folder))
         )
-        for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
-            print(file_result.summary())
+        _print_loads(load_feed(files, args.target, replace=args.replace, settings=settings))
         return 0
     if args.orders_from is not None or args.orders_before is not None:
         raise LoadError("--orders-from and --orders-before are for --source-system tpch")
@@ -292,8 +307,7 @@ def run_load(args: argparse.Namespace) -> int:
             settings,
             lambda: loyalty.feed_files(args.source),
         )
-        for file_result in load_feed(files, args.target, replace=args.replace, settings=settings):
-            print(file_result.summary())
+        _print_loads(load_feed(files, args.target, replace=args.replace, settings=settings))
         return 0
     result = load(
         args.source,
@@ -302,8 +316,17 @@ def run_load(args: argparse.Namespace) -> int:
         quarantine=args.quarantine,
         settings=settings,
     )
-    print(result.summary())
+    _print_loads([result])
     return 0
+
+
+def _print_loads(results: Sequence[LoadResult]) -> None:
+    """The one-line summary of each file, and whether Ctrl-C came after the commit (the
+    load is complete: the command finished it)."""
+    for result in results:
+        print(result.summary())
+    if any(result.interrupted_after_commit for result in results):
+        print("interrupt received after the load committed: the load is complete", file=sys.stderr)
 
 
 FeedFiles = Sequence[tuple[SourceSystem, Path]]

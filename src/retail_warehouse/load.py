@@ -39,6 +39,7 @@ import psycopg2
 from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import LOAD_LOG, REJECTS_TABLE, STAGE_TABLE, Warehouse, open_warehouse
 from retail_warehouse.errors import LoadError, escape_unprintable
+from retail_warehouse.interrupts import CommitGuard
 from retail_warehouse.load_log import (
     Attempt,
     finish_load,
@@ -67,6 +68,7 @@ from retail_warehouse.stage import (
 class _Options:
     replace: bool
     quarantine: bool
+    guard: CommitGuard
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,11 @@ def load(
     source_text = system.resolve_source(source)
     attempt = Attempt(source_text, source_file_name(source_text), utc_now())
     clock = time.perf_counter()
-    with hold_for_load(target, settings):  # never beside a build: it would lose the load
+    # never beside a build (it would lose the load); Ctrl-C from the commit on is held
+    with CommitGuard() as guard, hold_for_load(target, settings):
         warehouse = open_warehouse(target, settings)
         schema = settings.raw_schema
-        options = _Options(replace, quarantine)
+        options = _Options(replace, quarantine, guard)
         try:
             try:
                 result = _run_load(warehouse, system, schema, attempt, options, cache_dir, progress)
@@ -142,6 +145,7 @@ def load(
         replaced=replace and result.status == "succeeded",
         rows_quarantined=result.rows_quarantined,
         rows_already_loaded=result.rows_already_loaded,
+        interrupted_after_commit=guard.received,
     )
 
 
@@ -235,6 +239,7 @@ def _insert_in_transaction(
         rows_already_loaded=already_loaded,
         in_transaction=True,
     )
+    options.guard.hold()
     warehouse.commit()
     return _Outcome("succeeded", load_id, rows, len(rejects), already_loaded)
 

@@ -18,6 +18,7 @@ import psycopg2
 from retail_warehouse.build import hold_for_load
 from retail_warehouse.engines import STAGE_TABLE, Warehouse, open_warehouse
 from retail_warehouse.errors import LoadError, RetailWarehouseError, escape_unprintable
+from retail_warehouse.interrupts import CommitGuard
 from retail_warehouse.load import close_quietly, find_loaded, insert_raw
 from retail_warehouse.load_log import (
     Attempt,
@@ -57,7 +58,8 @@ def load_feed(
     fault with its error, and the feed's other started files naming it.
     """
     settings = settings or from_env()
-    with hold_for_load(target, settings):  # never beside a build: it would lose the load
+    # never beside a build (it would lose the load); Ctrl-C from the commit on is held
+    with CommitGuard() as guard, hold_for_load(target, settings):
         warehouse = open_warehouse(target, settings)
         schema = settings.raw_schema
         clock = time.perf_counter()
@@ -67,6 +69,7 @@ def load_feed(
         ]
         current = attempts[0][2] if attempts else None
         skipped: dict[str, int] = {}
+        newer: dict[str, int] = {}
         rows: dict[str, int] = {}
         loaded: dict[str, int] = {}
         try:
@@ -82,6 +85,7 @@ def load_feed(
                     )
                     if previous is not None:
                         skipped[system.name] = previous
+                        newer[system.name] = _newer_load(warehouse, system, schema, previous)
                         continue
                     attempt.load_id = record_started(warehouse, schema, attempt)
                     with (
@@ -99,6 +103,7 @@ def load_feed(
                         loaded[system.name] = _insert_parked(
                             warehouse, system, schema, attempt, rows[system.name], replace
                         )
+                    guard.hold()
                     warehouse.commit()
                 except BaseException:
                     warehouse.rollback()
@@ -131,9 +136,21 @@ def load_feed(
             raw_table=f"{schema}.{system.raw_table.name}",
             seconds=seconds,
             replaced=replace and system.name not in skipped,
+            interrupted_after_commit=guard.received,
+            newer_load_id=newer.get(system.name, 0),
         )
         for system, _, attempt in attempts
     ]
+
+
+def _newer_load(warehouse: Warehouse, system: SourceSystem, schema: str, previous: int) -> int:
+    """The newest load of the system's raw table when its models read only that one and it
+    is not ``previous`` (the load that already has a re-sent file's bytes); else 0."""
+    if not system.newest_load_only:
+        return 0
+    rows = warehouse.query(f"select max(load_id) from {schema}.{system.raw_table.name}")
+    newest = rows[0][0] if rows else None
+    return int(newest) if newest is not None and newest != previous else 0
 
 
 def _record_feed_failure(

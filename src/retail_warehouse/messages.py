@@ -196,14 +196,27 @@ class LoadResult:
     rows_already_loaded: int = 0
     """Rows whose values an earlier load already brought (an overlapping extract); they are
     loaded as they are, and dbt keeps one copy (exclusion reason duplicate_line)."""
+    interrupted_after_commit: bool = False
+    """Ctrl-C came after the load committed (``interrupts.CommitGuard``): the load is
+    complete and the command finished it."""
+    newer_load_id: int = 0
+    """For a skipped file of a system whose models read only the newest load (each load a
+    whole export: the loyalty feed), that newer load when the file is an earlier export;
+    else 0."""
 
     def summary(self) -> str:
         """The one-line summary the command line prints."""
         if self.status == "skipped":
-            return (
+            text = (
                 f"already loaded: {self.source_file} (sha256 {self.file_sha256[:8]}…, "
-                f"load {self.load_id}); nothing to do"
+                f"load {self.load_id}"
             )
+            if self.newer_load_id:
+                return (
+                    f"{text}), an earlier export than load {self.newer_load_id}, which the "
+                    "models read; nothing loaded (--replace loads it as the current export)"
+                )
+            return f"{text}); nothing to do"
         replacing = "replacing all earlier rows, " if self.replaced else ""
         text = (
             f"loaded {self.rows_loaded:,} rows from {self.source_file} into {self.target} "

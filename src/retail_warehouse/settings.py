@@ -32,6 +32,7 @@ SERVING_TARGETS: tuple[str, ...] = ("duckdb", "postgres")
 build is read with Spark SQL; docs/spark.md)."""
 
 DEFAULT_KEEP_GENERATIONS = 1
+_DIGITS = re.compile(r"[0-9]{1,6}")
 """Previous published generations kept for ``retail-warehouse rollback``."""
 
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
@@ -166,6 +167,14 @@ def schema_name(prefix: str, layer: str) -> str:
     return f"{prefix}{layer}"
 
 
+def generations_to_keep(text: str) -> int:
+    """``RW_KEEP_GENERATIONS`` (or ``--keep``) as a number: digits only (``int()`` also takes
+    "1_0", "+1" and " 1"); the range is checked by ``Settings``."""
+    if not _DIGITS.fullmatch(text):
+        raise ConfigError(f"RW_KEEP_GENERATIONS must be a whole number (digits only), not {text!r}")
+    return int(text)
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
@@ -181,11 +190,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         password=env.get("PGPASSWORD", ""),
         dbname=env.get("PGDATABASE") or "retail_warehouse",
     )
-    keep_text = env.get("RW_KEEP_GENERATIONS") or str(DEFAULT_KEEP_GENERATIONS)
-    try:
-        keep = int(keep_text)
-    except ValueError:
-        raise ConfigError(f"RW_KEEP_GENERATIONS must be a number, not {keep_text!r}") from None
+    keep = generations_to_keep(env.get("RW_KEEP_GENERATIONS") or str(DEFAULT_KEEP_GENERATIONS))
     return Settings(
         duckdb_path=Path(env.get("DUCKDB_PATH") or "warehouse.duckdb"),
         spark_dir=Path(env.get("RW_SPARK_DIR") or "data/spark"),

@@ -33,7 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -76,6 +76,8 @@ CSV_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_id", "invoice_date", "pr
 CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("invoice_kind", "product_line_count")
 """Columns a CSV batch may have; no other is accepted (as JSON takes no other field)."""
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_JSON_SUFFIX = re.compile(r"application/[^/]+\+json")
 _NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
 RETRY_AFTER_SECONDS = 5
 BODY_TOO_LARGE = "body_too_large"
@@ -372,6 +374,28 @@ def _csv_records(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
     return [line.model_dump() for line in checked], lines
 
 
+def _digits(value: object) -> object:
+    """An id in a path as the client wrote it: digits only. Pydantic's integer (like
+    ``int(float(...))``) took "12353.0" as customer 12353; ids are whole numbers."""
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("a whole number is required (digits only)")
+    return value
+
+
+def _json_body(request: Request) -> None:
+    """415 for a body that is not JSON (``application/json`` or ``application/*+json``, what
+    FastAPI reads as JSON; without a Content-Type it reads none): a dependency, so it answers
+    before FastAPI validates the body, which said 422 "Input should be a valid dictionary"."""
+    media_type = _media_type(request)
+    if not (media_type == "application/json" or _JSON_SUFFIX.fullmatch(media_type)):
+        raise ApiError(415, "unsupported_media_type", "send application/json")
+
+
+def _media_type(request: Request) -> str:
+    """The request's media type, lower case, without parameters ('' when none is given)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 class BodyTooLarge(StarletteHTTPException):
     """A request body over the limit: raised by the read that passes it (FastAPI passes
     HTTP exceptions on from its body parsing, so every route answers it alike)."""
@@ -404,19 +428,24 @@ class BodyLimit:
             await self._too_large(send)
             return
         read = 0
-        started = False
+        started = cut_off = False
 
         async def counted() -> Message:
-            nonlocal read
+            nonlocal read, cut_off
             message = await receive()
             if message["type"] == "http.request":
                 read += len(message.get("body", b""))
                 if read > self.max_bytes:
+                    cut_off = True
                     raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if message["type"] == "http.response.start" and cut_off:
+                # the rest of the body is never read: the connection cannot carry another
+                # request, so the answer closes it (the server honours the header)
+                message = {**message, "headers": [*message["headers"], (b"connection", b"close")]}
             started = started or message["type"] == "http.response.start"
             await send(message)
 
@@ -498,6 +527,9 @@ def create_app(
         response.headers.update(error.headers or {})
         return response
 
+    # HEAD too (monitors probe with it): the same answer, whose body the server leaves out;
+    # not in the OpenAPI document, which lists GET
+    @app.head("/health", include_in_schema=False)
     @app.get("/health", response_model=Health, responses=_responses(503), tags=["service"])
     def health() -> Health:
         """Whether the warehouse is built and served, and which build."""
@@ -533,7 +565,9 @@ def create_app(
         dependencies=protected,
         tags=["customers"],
     )
-    async def customer(customer_id: Annotated[int, Path(ge=0, le=2_147_483_647)]) -> Response:
+    async def customer(
+        customer_id: Annotated[int, Path(ge=0, le=2_147_483_647), BeforeValidator(_digits)],
+    ) -> Response:
         """A warehouse customer's profile: RFM scores and segment, cluster, purchase
         probability and expected spend, loyalty tier."""
         # The hot path: on the event loop (no thread hand-off), each profile serialised once
@@ -615,8 +649,8 @@ def create_app(
     @app.post(
         "/score",
         response_model=Score,
-        responses=_responses(401, 409, 413, 422, 503),
-        dependencies=protected,
+        responses=_responses(401, 409, 413, 415, 422, 503),
+        dependencies=[*protected, Depends(_json_body)],
         tags=["scoring"],
     )
     def score(request: ScoreRequest) -> Score:
@@ -655,7 +689,7 @@ def create_app(
         """Segment and predict up to 1,000 customers: JSON (`customers`, each with
         `customer_id` and `history`) or CSV (one invoice per line)."""
         body = await request.body()  # at most the body limit (create_app)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = _media_type(request)
         if content_type == "text/csv":
             records, lines = _csv_records(body)
             count = len({record["customer_id"] for record in records})

@@ -124,6 +124,25 @@ def _lock_relations(cursor: Cursor, schemas: Sequence[str]) -> None:
         )
 
 
+def _enable_autovacuum(cursor: Cursor, schema: str) -> None:
+    """Let autovacuum back on the tables of ``schema`` that the on-run-start hook
+    ``prepare_build_schemas`` copied with it turned off: during the build its VACUUM of a copy
+    deadlocked with the model's grant and comments (docs/decisions.md)."""
+    cursor.execute(
+        "select c.relname from pg_catalog.pg_class as c "
+        "inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid "
+        "where n.nspname = %s and c.relkind = 'r' "
+        "and 'autovacuum_enabled=false' = any(c.reloptions) order by c.relname",
+        (schema,),
+    )
+    for (name,) in cursor.fetchall():
+        cursor.execute(
+            sql.SQL("alter table {} reset (autovacuum_enabled)").format(
+                sql.Identifier(schema, name)
+            )
+        )
+
+
 def _keep_history(cursor: Cursor, published: str, incoming: str) -> None:
     """Move the ``HISTORY_TABLES`` of ``published`` to ``incoming``, the schema about to be
     published in its place. A copy already in ``incoming`` (one a publish before this rule
@@ -446,6 +465,7 @@ class PostgresPublisher:
                     _keep_history(cursor, published, shadow)
                     move_schema_grants(cursor, published, shadow)
                     _rename(cursor, published, f"{published}{PREVIOUS_SUFFIX}1")
+                _enable_autovacuum(cursor, shadow)
                 cursor.execute(
                     sql.SQL("comment on schema {} is {}").format(
                         sql.Identifier(shadow),

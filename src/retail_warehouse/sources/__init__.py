@@ -94,6 +94,10 @@ class SourceSystem:
     """The environment variable that names the default source."""
     default_source: str
     """The source when neither an option nor ``env_var`` gives one."""
+    newest_load_only: bool = False
+    """Each load is a whole export and the models read only the newest load of the raw
+    table (the loyalty feed), so a re-sent earlier file, skipped as already loaded, is not
+    what they show: the load says so."""
     recheck_patterns: Mapping[str, str] = field(default_factory=dict)
     """Header name of a rechecked column -> a regular expression that every value
     ``value_problem`` could refuse matches (say, keys of ten digits or more against a bound of

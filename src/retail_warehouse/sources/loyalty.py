@@ -279,6 +279,7 @@ def _system(
         raw_table=RawTable(name, text_columns(list(columns.values())) + LOAD_COLUMNS),
         quarantine_table=RawTable(f"{name}_quarantine", quarantine_columns(list(columns.values()))),
         env_var=SOURCE_ENV_VAR,
+        newest_load_only=True,
         default_source="",
     )
 

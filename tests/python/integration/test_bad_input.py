@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import re
+import signal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -20,12 +22,16 @@ from test_loader import Target, pg_database, target  # noqa: F401
 from tpch_files import ROWS as ROWS_TPCH
 from tpch_files import tbl_text, with_value, write_folder
 
-from retail_warehouse import stage
+from retail_warehouse import cli, stage
+from retail_warehouse import load as load_module
+from retail_warehouse import load_feed as load_feed_module
 from retail_warehouse.engines import STAGE_TABLE, Warehouse
+from retail_warehouse.engines.duckdb import DuckDBWarehouse
 from retail_warehouse.errors import LoadError
 from retail_warehouse.inputs import CsvInput
 from retail_warehouse.load_feed import load_feed
 from retail_warehouse.sources import SourceSystem, tpch
+from retail_warehouse.sources.loyalty_fixture import make_fixture
 
 
 def _lines() -> list[str]:
@@ -422,6 +428,46 @@ def test_an_interrupted_load_stays_visible_as_started(
         target.load(write_csv(tmp_path / "good.csv"))
     assert [(entry[0], entry[1]) for entry in target.log()] == [(1, "started")]
     assert not target.table_exists("invoice_lines") or target.count() == 0
+
+
+@pytest.mark.parametrize("system", ["online_retail", "loyalty"])
+def test_ctrl_c_after_the_commit_finishes_the_load(
+    system: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 27: SIGINT right after a DuckDB load's commit printed "error: interrupted", exit
+    130, though the rows were in. From the commit on, the load finishes, exits 0 and says the
+    interrupt came after the commit (a single file and a feed alike)."""
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("RW_SCHEMA_PREFIX", "")
+    module = {"online_retail": load_module, "loyalty": load_feed_module}[system]
+    real_finish, real_commit = module.finish_load, DuckDBWarehouse.commit
+    armed: list[bool] = []
+
+    def finishing(*args: Any, **kwargs: Any) -> None:
+        real_finish(*args, **kwargs)
+        armed.append(bool(kwargs.get("in_transaction")))  # the load's own transaction
+
+    def committing(self: DuckDBWarehouse) -> None:
+        real_commit(self)
+        if armed and armed[-1]:
+            armed.clear()
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C just after the commit returned
+
+    monkeypatch.setattr(module, "finish_load", finishing)
+    monkeypatch.setattr(DuckDBWarehouse, "commit", committing)
+    if system == "loyalty":
+        source = make_fixture(random_customers=2, seed=3).write(tmp_path / "feed")
+    else:
+        source = write_csv(tmp_path / "good.csv")
+    status = cli.main(["load", "--source-system", system, "--source", str(source)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "interrupted" not in err
+    assert err == "interrupt received after the load committed: the load is complete\n"
+    assert out.startswith("loaded ")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        statuses = connection.execute("select status from raw.load_log").fetchall()
+    assert {row[0] for row in statuses} == {"succeeded"}
 
 
 def test_an_unexpected_error_is_a_message_and_a_log_row(

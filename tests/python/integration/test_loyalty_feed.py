@@ -317,6 +317,31 @@ def test_the_monthly_mart_covers_a_feed_of_a_hundred_years(tmp_path: Path) -> No
     assert tuple(map(str, rows)) == ("1200", "2000-01-01", "2099-12-01", "30.00")
 
 
+def test_a_re_sent_earlier_export_says_the_models_read_a_later_one(
+    fixture: Fixture, tmp_path: Path
+) -> None:
+    """Issue 27: export A, then export B, then A again printed "already loaded ... nothing to
+    do", exit 0, as a repeat of the newest export does; but the models read only the newest
+    load of each file, so A is not what they show. Still exit 0 and nothing loaded (as a
+    re-sent invoice file), with one line per file saying so; a repeat of the newest export
+    reads as before."""
+    first = fixture.write(tmp_path / "a")
+    second = fixture.write(tmp_path / "b")
+    with (second / "customers.csv").open("a", encoding="utf-8") as customers:
+        customers.write("777,2021-03-03,,,,\n")
+    env = _env("duckdb", tmp_path, "unused")
+    _load(env, "duckdb", first)
+    _load(env, "duckdb", second)
+    again = _load(env, "duckdb", first).stdout.splitlines()
+    assert again[0].startswith("already loaded: customers.csv (sha256 ")
+    assert again[0].endswith(
+        ", load 1), an earlier export than load 3, which the models read; nothing loaded "
+        "(--replace loads it as the current export)"
+    )
+    assert again[1].endswith(", load 2); nothing to do"), "transactions.csv is the newest"
+    assert _load(env, "duckdb", second).stdout.count("); nothing to do") == 2
+
+
 def test_a_second_customers_file_or_a_link_out_of_the_folder_is_refused(
     fixture: Fixture, tmp_path: Path
 ) -> None:

@@ -106,6 +106,26 @@ def test_swap_keeps_grants_comments_and_indexes(database: Settings) -> None:
     assert names == ["published", "previous-1"]
 
 
+def test_publish_lets_autovacuum_back_on_the_copies(database: Settings) -> None:
+    """The on-run-start hook copies the published incremental tables with autovacuum off
+    (test_shadow_autovacuum.py); the publish turns it back on, in the swap's transaction, and
+    leaves a table's other storage parameters as they were."""
+    publisher = PostgresPublisher(database)
+    with publisher.hold():
+        _shadow(database, 1)
+        _execute(
+            database,
+            "create table marts__shadow.copied (v int) "
+            "with (autovacuum_enabled = false, fillfactor = 90)",
+        )
+        publisher.publish(["marts__shadow"], 1)
+    options = "select relname, reloptions from pg_class where relnamespace = 'marts'::regnamespace"
+    assert sorted(_execute(database, f"{options} and relkind = 'r'")) == [
+        ("copied", ["fillfactor=90"]),
+        ("t", None),
+    ]
+
+
 def test_generations_beyond_keep_are_dropped(database: Settings) -> None:
     publisher = PostgresPublisher(database)
     for version in (1, 2, 3, 4):

@@ -183,6 +183,15 @@ def test_summary_of_a_skip() -> None:
     )
 
 
+def test_summary_of_a_skipped_earlier_export() -> None:
+    """A whole-export system (the loyalty feed) whose models read a newer load."""
+    assert _result(status="skipped", rows_loaded=0, newer_load_id=3).summary() == (
+        "already loaded: online_retail_II.csv.gz (sha256 b56cfe1f…, load 1), an earlier "
+        "export than load 3, which the models read; nothing loaded "
+        "(--replace loads it as the current export)"
+    )
+
+
 def test_source_file_name() -> None:
     assert source_file_name("/data/online_retail_II.csv.gz") == "online_retail_II.csv.gz"
     assert source_file_name("https://h/static/public/502/online+retail+ii.zip") == (

@@ -166,3 +166,17 @@ def test_dbt_refuses_the_prefix_lengths_the_loader_refuses() -> None:
 
     macro = (Path(__file__).resolve().parents[3] / "macros/schema/schema_prefix.sql").read_text()
     assert f"prefix | length > {MAX_SCHEMA_PREFIX_LENGTH}" in macro
+
+
+def test_generations_to_keep_are_digits_only() -> None:
+    """Issue 27: RW_KEEP_GENERATIONS=1_0 kept 10 generations (Python's int() takes
+    underscores, signs and spaces); --keep took it too. Only digits are a number here."""
+    from retail_warehouse.cli import build_parser
+
+    assert from_env({"RW_KEEP_GENERATIONS": "10"}).keep_generations == 10
+    assert build_parser().parse_args(["build", "--keep", "10"]).keep == 10
+    for text in ("1_0", "+1", " 1", "1.0", "٣"):
+        with pytest.raises(ConfigError, match="RW_KEEP_GENERATIONS must be a whole number"):
+            from_env({"RW_KEEP_GENERATIONS": text})
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["build", "--keep", text])

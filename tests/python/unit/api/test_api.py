@@ -4,6 +4,7 @@ warehouse (conftest.py)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -263,6 +264,44 @@ def test_bad_input_is_422_even_when_not_built(
 
 CSV_TYPE = {"content-type": "text/csv"}
 TEXT_TYPE = {"content-type": "text/plain"}
+
+
+def test_score_takes_json_only(client: TestClient) -> None:
+    """Issue 27: POST /score with another media type answered 422 (FastAPI left the body
+    unread and said "Input should be a valid dictionary"); it is 415, as /score/batch
+    answers. Without a Content-Type FastAPI reads no JSON either: 415 too."""
+    body = json.dumps({"history": history(2)}).encode()
+    for media_type in ("text/plain", "text/csv", "application/x-www-form-urlencoded", None):
+        headers = {"content-type": media_type} if media_type else {}
+        error = assert_error(client.post("/score", content=body, headers=headers), 415)
+        assert error["error"] == "unsupported_media_type"
+    for media_type in ("application/json; charset=utf-8", "application/vnd.api+json"):
+        response = client.post("/score", content=body, headers={"content-type": media_type})
+        assert response.status_code == 200, response.text
+    assert_error(client.post("/score", json={"history": "x"}), 422)  # JSON, judged on it
+
+
+def test_head_health_is_200_without_a_body(client: TestClient) -> None:
+    """Issue 27: HEAD /health answered 405; monitors probe with HEAD."""
+    response = client.head("/health")
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_a_customer_id_is_a_whole_number(client: TestClient) -> None:
+    """Issue 27: /customers/12353.0 answered 200 with customer 12353. Customer ids are whole
+    numbers in the sources ("13085" in Online Retail II, TPC-H's keys) and integers in the
+    warehouse: anything but digits is 422."""
+    customer_id = client.get("/customers?limit=1").json()["items"][0]["customer_id"]
+    assert client.get(f"/customers/{customer_id}").status_code == 200
+    for text in (
+        f"{customer_id}.0",
+        f"{customer_id}.5",
+        f"+{customer_id}",
+        f"{customer_id}e0",
+        " 1",
+    ):
+        assert_error(client.get(f"/customers/{text}"), 422, field="customer_id")
 
 
 def test_an_unreachable_postgres_is_503_not_a_hang() -> None:

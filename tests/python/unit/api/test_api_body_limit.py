@@ -9,15 +9,22 @@ app one chunk per receive, as a server does."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from retail_warehouse.api import MAX_BODY_BYTES_ENV, configured_max_body_bytes
 from retail_warehouse.api.app import create_app
+from retail_warehouse.api.http import http_protocol
+from retail_warehouse.api.server import LOCALHOST, free_port
 from retail_warehouse.api.snapshot import WarehouseSource
 from retail_warehouse.errors import ConfigError
 
@@ -84,6 +91,50 @@ def test_a_chunked_body_is_cut_off_at_the_limit(warehouse_file: Path, path: str)
     response, yielded = _post_counting(warehouse_file, path, 500, CSV)  # 8 MiB, no length
     _assert_413(response)
     assert yielded <= LIMIT + CHUNK
+    # issue 27: the rest of the body is never read, so the connection cannot carry another
+    # request: the answer closes it, as the Content-Length refusal does
+    assert response.headers["connection"] == "close"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[int]:
+    """The API under uvicorn on a free port (no warehouse: the limit comes first)."""
+    app = create_app(
+        WarehouseSource(target="duckdb", duckdb_path=tmp_path / "missing.duckdb"),
+        max_body_bytes=LIMIT,
+    )
+    port = free_port()
+    config = uvicorn.Config(app, host=LOCALHOST, port=port, log_level="error", http=http_protocol())
+    served = uvicorn.Server(config)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not served.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield port
+    served.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_the_server_closes_the_connection_after_a_chunked_413(server: int, path: str) -> None:
+    """Issue 27: after the 413 of a chunked body the connection stayed open (keep-alive) with
+    the rest of the body unread. The server now closes it once the answer is sent."""
+    chunk = b"x" * CHUNK
+    framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    with socket.create_connection((LOCALHOST, server), timeout=10) as connection:
+        head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        connection.sendall(head.encode() + b"Transfer-Encoding: chunked\r\n\r\n")
+        with contextlib.suppress(OSError):  # the server may close while we still send
+            for _ in range(LIMIT // CHUNK + 1):  # just past the limit: the server reads all
+                connection.sendall(framed)
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk_read := connection.recv(65536):  # b"": the server closed it
+                answer += chunk_read
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"connection: close" in answer.lower()
 
 
 def test_the_limit_is_a_setting() -> None:
