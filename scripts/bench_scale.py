@@ -44,12 +44,7 @@ from pathlib import Path
 from bench import BIN, REPO, SQL_RUN, build_phases, tpch_phases
 from bench_incremental import DEFAULT_CUTS, GOAL_RATIO, slowest_nodes
 
-from retail_warehouse.build import (
-    DATA_BUILD_OPTIONS,
-    TESTED_THROUGH_VAR,
-    newest_published_load,
-    with_dbt_var,
-)
+from retail_warehouse.build import DATA_BUILD_OPTIONS, TESTED_THROUGH_ENV, newest_published_load
 from retail_warehouse.engines import open_warehouse
 from retail_warehouse.settings import from_env
 
@@ -251,16 +246,16 @@ def case_phases(case: Case, work: Path) -> list[tuple[str, list[str]]]:
     return [*steps, (LAST_LOAD, last_load), (INCREMENTAL, build)]
 
 
-def as_published_build(case: Case, env: dict[str, str], args: list[str]) -> list[str]:
-    """The incremental build's arguments with the var `retail-warehouse build` passes: the
-    newest load the built warehouse holds, so the row tests of the line-level relations read
-    only the last month (read once the last month is loaded, before it is built)."""
+def as_published_build(case: Case, env: dict[str, str]) -> dict[str, str]:
+    """The incremental build's environment with the variable `retail-warehouse build` sets:
+    the newest load the built warehouse holds, so the row tests of the line-level relations
+    read only the last month (read once the last month is loaded, before it is built)."""
     warehouse = open_warehouse(case.target, from_env(env), read_only=True)
     try:
         newest = newest_published_load(lambda sql: ([], warehouse.query(sql)), prefix(case))
     finally:
         warehouse.close()
-    return args if newest is None else with_dbt_var(args, TESTED_THROUGH_VAR, newest)
+    return {**env, TESTED_THROUGH_ENV: "" if newest is None else str(newest)}
 
 
 def prefix(case: Case) -> str:
@@ -278,6 +273,7 @@ def case_environment(case: Case, work: Path) -> Iterator[tuple[dict[str, str], i
         RW_SALES_SOURCE=case.source,
         RW_SCHEMA_PREFIX=prefix(case),
     )
+    env[TESTED_THROUGH_ENV] = ""  # as retail-warehouse build before a first publish
     if case.dbt_threads:
         env["RW_DBT_THREADS"] = str(case.dbt_threads)
     if case.target != "postgres":
@@ -325,9 +321,8 @@ def run_case(
             if load_only and name not in LOAD_PHASES:
                 continue
             print(f"bench-scale: {case.name}: {name} ...", file=sys.stderr, flush=True)
-            if name == INCREMENTAL:
-                args = as_published_build(case, env, args)
-            seconds, peak, load, _ = run_sampled(args, env, server)
+            phase_env = as_published_build(case, env) if name == INCREMENTAL else env
+            seconds, peak, load, _ = run_sampled(args, phase_env, server)
             phases[name] = [round(seconds, 1), round(peak), round(load, 1)]
             models.update(model_seconds(args))
             if name == SQL_RUN:

@@ -103,9 +103,15 @@ SHADOW_PREPARED_ENV = "RW_SHADOW_PREPARED"
 """Set for the second dbt run of a build that trains after its refresh: the shadow holds
 the first run's tables, which PostgreSQL's on-run-start hook must not empty."""
 TESTED_THROUGH_VAR = "tested_through_load_id"
-"""The dbt var a published build sets to the newest load of the published warehouse: the row
-tests of the line-level relations read only the rows of later loads (their ``where`` config,
-dbt_project.yml; docs/operations.md, "What a published build tests")."""
+"""The dbt var of the newest load whose rows passed every test: the row tests of the
+line-level relations read only the rows of later loads (their ``where`` config,
+dbt_project.yml; docs/operations.md, "What a published build tests"). Its default is
+:data:`TESTED_THROUGH_ENV`; a user may pass it to dbt, not to ``retail-warehouse build``."""
+TESTED_THROUGH_ENV = "RW_TESTED_THROUGH_LOAD_ID"
+"""The environment variable a published build sets to the newest load of the published
+warehouse ('' tests every row), the default of :data:`TESTED_THROUGH_VAR`. Not ``--vars``:
+a var that changes with every load made dbt parse the whole project again, where a changed
+environment variable read in schema YAML files makes it parse those files only."""
 TESTED_FACT = "fct_invoice_lines"
 """The relation whose newest load the published warehouse passed every test on: the last of
 the line-level relations, built from all the others."""
@@ -335,24 +341,6 @@ def _parse_vars(text: str) -> dict[Any, Any]:
     return parsed
 
 
-def with_dbt_var(dbt_args: Sequence[str], name: str, value: object) -> list[str]:
-    """``dbt_args`` with the var ``name`` set to ``value``: added to each ``--vars`` the user
-    gave (dbt reads the last), or as a ``--vars`` of its own."""
-    result = list(dbt_args)
-    positions = _vars_positions(result)
-    if not positions:
-        return [*result, "--vars", json.dumps({name: value})]
-    for index, prefix in positions:
-        merged = {**_parse_vars(result[index].removeprefix(prefix)), name: value}
-        result[index] = (
-            prefix
-            + yaml.safe_dump(
-                merged, default_flow_style=True, allow_unicode=True, width=2**31
-            ).strip()
-        )
-    return result
-
-
 def is_full_refresh(dbt_args: Sequence[str], env: Mapping[str, str]) -> bool:
     """Whether dbt will rebuild every incremental model: ``--full-refresh``/``-f`` or a true
     ``DBT_FULL_REFRESH``."""
@@ -360,18 +348,21 @@ def is_full_refresh(dbt_args: Sequence[str], env: Mapping[str, str]) -> bool:
     return flag or any(arg in FULL_REFRESH_OPTIONS for arg in dbt_args)
 
 
-def new_loads_test_args(
+def new_loads_test_env(
     dbt_args: Sequence[str],
     publisher: Publisher,
     settings: Settings,
     env: Mapping[str, str],
     echo: Callable[[str], None],
-) -> list[str]:
-    """dbt's arguments for a published build: with ``--vars`` ``tested_through_load_id`` set to
-    the newest load of the published warehouse, so that the row tests of the line-level
-    relations read only later loads, and a line saying so. Unchanged with ``--full-refresh``
-    (every row is rebuilt) and when nothing is published yet: every row is tested. Refuses a
-    ``--vars`` that sets the var itself. Called after ``Publisher.prepare_shadow``."""
+) -> dict[str, str]:
+    """dbt's environment for the row tests of a published build: :data:`TESTED_THROUGH_ENV`
+    set to the newest load of the published warehouse, so that the row tests of the
+    line-level relations read only later loads, and a line saying so; set to '' (every row
+    tested) with ``--full-refresh`` (every row is rebuilt) and when nothing is published yet.
+    Always set, so that a value exported in the calling shell never narrows a full refresh
+    (and so that an unset variable, which dbt-core issue 5155 says dbt takes for a changed one
+    at every parse, never is). Refuses a ``--vars`` that sets :data:`TESTED_THROUGH_VAR`,
+    which would override it. Called after ``Publisher.prepare_shadow``."""
     for index, prefix in _vars_positions(dbt_args):
         if TESTED_THROUGH_VAR in _parse_vars(dbt_args[index].removeprefix(prefix)):
             raise RetailWarehouseError(
@@ -379,13 +370,13 @@ def new_loads_test_args(
                 "published load); leave it out of --vars"
             )
     if is_full_refresh(dbt_args, env):
-        return list(dbt_args)
+        return {TESTED_THROUGH_ENV: ""}
     with publisher.query_published() as query:
         newest = None if query is None else newest_published_load(query, settings.schema_prefix)
     if newest is None:
-        return list(dbt_args)
+        return {TESTED_THROUGH_ENV: ""}
     echo(f"row tests of the line-level relations read the loads after {newest}")
-    return with_dbt_var(dbt_args, TESTED_THROUGH_VAR, newest)
+    return {TESTED_THROUGH_ENV: str(newest)}
 
 
 def publisher_for(target: str, settings: Settings) -> Publisher:
@@ -496,7 +487,7 @@ def run_build(
         shadow_settings = publisher.shadow_settings(settings)
         prepare_monitoring(target, shadow_settings)  # the models that read it find the table
         env.update(shadow_env)
-        dbt_args = new_loads_test_args(dbt_args, publisher, settings, env, echo)
+        env.update(new_loads_test_env(dbt_args, publisher, settings, env, echo))
         training = training_asked(dbt_args, env, train) or training_needed_first(
             publisher, settings.schema_prefix
         )
@@ -688,6 +679,7 @@ def build_in_place(
     exit code 0 only when nothing at error severity failed."""
     env = build_environment(settings)
     env.setdefault("RW_SPARK_DIR", str(settings.spark_dir))
+    env[TESTED_THROUGH_ENV] = ""  # built in place: every row is tested, whatever is exported
     (target_path(dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
     started = time.perf_counter()
     run = runner(["build", "--target", target, *dbt_args], env)

@@ -1,17 +1,21 @@
 """In a published build the row tests of the line-level relations read only new loads.
 
-`retail-warehouse build` passes dbt the var tested_through_load_id, the newest load of the
-published fct_invoice_lines (build.new_loads_test_args); the row tests of the line-level
-relations carry dbt's `where` config, which reads only the later loads when the var is set.
+`retail-warehouse build` gives dbt the environment variable RW_TESTED_THROUGH_LOAD_ID, the
+newest load of the published fct_invoice_lines (build.new_loads_test_env), '' before anything
+is published; it is the default of the var tested_through_load_id, and the row tests of the
+line-level relations carry dbt's `where` config, which reads only the later loads when either
+is set. An environment variable, not `--vars`: dbt parses again only the YAML files that read
+it, where a var that changed with every load cost a full parse.
 
 TPC-H SF 0.01 on DuckDB in two slices (orders before 1998-07-01, then the rest). After the
 first build and the second load, a line of the FIRST load in int_order_lines_classified (an
 incremental table: old loads stay as they are) is given another line's order_line_id, a
-duplicate in a load the published warehouse already passed. A build given the var as
-`retail-warehouse build` gives it tests only the loads after it, and passes; the same test on
-every row (no var, as plain dbt) finds the duplicate, so the scope, not the data, is what the
+duplicate in a load the published warehouse already passed. A build given the variable as
+`retail-warehouse build` gives it tests only the loads after it, passes, and parses partially;
+the same test on every row (the var null on the command line, which a user may still pass and
+which wins over the variable) finds the duplicate, so the scope, not the data, is what the
 first build shows. Built with `dbt build` on the sales core (what the rule touches) to keep the
-test short; that `retail-warehouse build` passes the var, on both targets,
+test short; that `retail-warehouse build` sets the variable, on both targets,
 test_published_build.py checks. Which tests carry the filter: the manifest of that build
 (check_row_tests_read_after).
 """
@@ -29,7 +33,7 @@ import duckdb
 import pytest
 from warehouse_helpers import BIN, REPO, run_command
 
-from retail_warehouse.build import TESTED_THROUGH_VAR, newest_published_load, with_dbt_var
+from retail_warehouse.build import TESTED_THROUGH_ENV, newest_published_load
 
 pytestmark = [pytest.mark.integration]
 
@@ -65,7 +69,7 @@ ROW_TESTS = {
 
 
 def newest_load(path: str) -> int | None:
-    """What `retail-warehouse build` passes as the var, from the published file."""
+    """What `retail-warehouse build` sets the variable to, from the published file."""
     with duckdb.connect(path, read_only=True) as connection:
 
         def query(sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -74,8 +78,9 @@ def newest_load(path: str) -> int | None:
         return newest_published_load(query, "")
 
 
-def check_row_tests_read_after(manifest_path: Path, through: int) -> None:
-    """Every row test of the line-level relations reads only the loads after ``through``;
+def check_row_tests_read_after(manifest_path: Path, through: int | None) -> None:
+    """Every row test of the line-level relations reads only the loads after ``through``
+    (every row, ``true``, when it is ``None``);
     their set-level tests and every test of another model read every row. The manifest holds
     the tests of the other source's models too (disabled, their config rendered), some
     under ``disabled``."""
@@ -93,7 +98,8 @@ def check_row_tests_read_after(manifest_path: Path, through: int) -> None:
             tested_models.add(model)
             # alone, or after the test's own condition (which may not widen it with `or`)
             own, _, narrowing = where.rpartition(" and ")
-            assert narrowing == f"load_id > {through}", (node["name"], where)
+            expected = "true" if through is None else f"load_id > {through}"
+            assert narrowing == expected, (node["name"], where)
             assert " or " not in own, (node["name"], where)
         elif "load_id >" in where:
             narrowed[node["name"]] = where
@@ -110,7 +116,9 @@ def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
         RW_SCHEMA_PREFIX="",
     )
     env.pop("DBT_FULL_REFRESH", None)
+    env[TESTED_THROUGH_ENV] = ""  # as retail-warehouse build sets it before a first publish
     target = ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)]
+    log = tmp_path / "dbt.log"
     load = [str(BIN / "retail-warehouse"), "load", "--source-system", "tpch"]
     load += ["--scale-factor", "0.01"]
     dbt = [str(BIN / "dbt")]
@@ -118,6 +126,7 @@ def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
     run_command([*load, "--orders-before", CUT.isoformat()], env)
     assert newest_load(env["DUCKDB_PATH"]) is None  # nothing published yet: every row tested
     run_command([*dbt, "build", *CORE, *target], env)
+    check_row_tests_read_after(tmp_path / "target" / "manifest.json", None)
     run_command([*load, "--orders-from", CUT.isoformat()], env)
     through = newest_load(env["DUCKDB_PATH"])
     with duckdb.connect(env["DUCKDB_PATH"]) as connection:
@@ -132,12 +141,18 @@ def test_published_build_tests_only_new_loads(tmp_path: Path) -> None:
     assert through is not None
     assert old_load <= through < newest
 
-    published = with_dbt_var([*CORE, *target], TESTED_THROUGH_VAR, through)
-    run_command([*dbt, "build", *published], env)
+    published = {**env, TESTED_THROUGH_ENV: str(through)}
+    logged = len(log.read_text())
+    run_command([*dbt, "build", *CORE, *target], published)
+    parse = log.read_text()[logged:]
+    # the YAML files that read the variable, parsed again; not the whole project
+    assert "Partial parsing enabled" in parse
+    assert "Unable to do partial parsing" not in parse
     compiled = next((tmp_path / "target" / "run").rglob(f"{DUPLICATE}.sql")).read_text()
     assert f"load_id > {through}" in compiled
     check_row_tests_read_after(tmp_path / "target" / "manifest.json", through)
 
     every_row = [*dbt, "test", "--select", "int_order_lines_classified", *target]
-    full = run_command(every_row, env, ok=(1,)).stdout
+    every_row += ["--vars", "{tested_through_load_id: null}"]
+    full = run_command(every_row, published, ok=(1,)).stdout
     assert f"FAIL 1 {DUPLICATE}" in full

@@ -14,7 +14,7 @@ import psycopg2
 import pytest
 from warehouse_helpers import pg_params, throwaway_pg_database
 
-from retail_warehouse.build import new_loads_test_args
+from retail_warehouse.build import TESTED_THROUGH_ENV, new_loads_test_env
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.monitoring import RUN_RESULTS_DDL
 from retail_warehouse.publish import WarehouseBusyError
@@ -334,13 +334,14 @@ def test_the_run_history_stays_published_through_publish_and_rollback(database: 
 
 
 def test_a_build_tests_the_loads_after_the_published_ones(database: Settings) -> None:
-    """The var a published build passes dbt: the newest load of the published
-    fct_invoice_lines, not of a shadow left by an earlier build; none before the first
+    """The environment variable a published build gives dbt: the newest load of the published
+    fct_invoice_lines, not of a shadow left by an earlier build; '' before the first
     publish."""
     publisher = PostgresPublisher(database)
     echoed: list[str] = []
     with publisher.hold():
-        assert new_loads_test_args(["-x"], publisher, database, {}, echoed.append) == ["-x"]
+        first = new_loads_test_env(["-x"], publisher, database, {}, echoed.append)
+    assert first == {TESTED_THROUGH_ENV: ""}
     _execute(
         database,
         "create schema marts; create schema marts__shadow; "
@@ -349,9 +350,10 @@ def test_a_build_tests_the_loads_after_the_published_ones(database: Settings) ->
     )
     with publisher.hold():
         publisher.prepare_shadow()
-        args = new_loads_test_args(["-x"], publisher, database, {}, echoed.append)
-    assert args == ["-x", "--vars", '{"tested_through_load_id": 7}']
+        env = new_loads_test_env(["-x"], publisher, database, {}, echoed.append)
+    assert env == {TESTED_THROUGH_ENV: "7"}
     assert echoed == ["row tests of the line-level relations read the loads after 7"]
     other = dataclasses.replace(database, schema_prefix="dev_")  # another prefix: none
     with PostgresPublisher(other).hold():
-        assert new_loads_test_args([], PostgresPublisher(other), other, {}, print) == []
+        env = new_loads_test_env([], PostgresPublisher(other), other, {}, print)
+    assert env == {TESTED_THROUGH_ENV: ""}

@@ -1,7 +1,9 @@
-"""A published build passes the newest published load to dbt as the var tested_through_load_id
-(build.new_loads_test_args): the row tests of the line-level relations then read only later loads
-through their ``where`` config. dbt is replaced by a runner that records its arguments and writes
-the artifacts a passing run writes."""
+"""A published build passes the newest published load to dbt in the environment variable
+RW_TESTED_THROUGH_LOAD_ID (build.new_loads_test_env), the default of the var
+tested_through_load_id: the row tests of the line-level relations then read only later loads
+through their ``where`` config. An environment variable, not ``--vars``, so that dbt parses
+only the YAML files that read it again, not the whole project. dbt is replaced by a runner that
+records its arguments and environment and writes the artifacts a passing run writes."""
 
 from __future__ import annotations
 
@@ -13,17 +15,13 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt.config.utils import parse_cli_vars
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from retail_warehouse.build import (
-    TESTED_THROUGH_VAR,
+    TESTED_THROUGH_ENV,
     DbtRun,
-    new_loads_test_args,
+    new_loads_test_env,
     newest_published_load,
     run_build,
-    with_dbt_var,
 )
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.publish import QueryFunction
@@ -31,7 +29,7 @@ from retail_warehouse.settings import Settings
 
 
 class FakePublisher:
-    """Only what new_loads_test_args asks of a publisher: queries on the published warehouse."""
+    """Only what new_loads_test_env asks of a publisher: queries on the published warehouse."""
 
     def __init__(self, newest: int | None) -> None:
         self.newest = newest
@@ -50,33 +48,22 @@ class FakePublisher:
         yield query
 
 
-def _args(dbt_args: list[str], newest: int | None, env: dict[str, str] | None = None):
+def _env(dbt_args: list[str], newest: int | None, env: dict[str, str] | None = None):
     publisher = FakePublisher(newest)
     echoed: list[str] = []
-    result = new_loads_test_args(dbt_args, publisher, Settings(), env or {}, echoed.append)  # type: ignore[arg-type]
+    result = new_loads_test_env(dbt_args, publisher, Settings(), env or {}, echoed.append)  # type: ignore[arg-type]
     return result, echoed, publisher
 
 
-def _vars(args: list[str]) -> dict[str, Any]:
-    """The vars dbt reads from these arguments (the last --vars)."""
-    values = [
-        args[index + 1] if arg == "--vars" else arg.removeprefix("--vars=")
-        for index, arg in enumerate(args)
-        if arg == "--vars" or arg.startswith("--vars=")
-    ]
-    return parse_cli_vars(values[-1]) if values else {}
-
-
-def test_a_published_warehouse_sets_the_var_and_says_so() -> None:
-    args, echoed, _ = _args(["--target-path", "t"], 41)
-    assert _vars(args) == {TESTED_THROUGH_VAR: 41}
-    assert args[:2] == ["--target-path", "t"]
+def test_a_published_warehouse_sets_the_variable_and_says_so() -> None:
+    result, echoed, _ = _env(["--target-path", "t"], 41)
+    assert result == {TESTED_THROUGH_ENV: "41"}
     assert echoed == ["row tests of the line-level relations read the loads after 41"]
 
 
 def test_nothing_published_tests_every_row() -> None:
-    args, echoed, publisher = _args([], None)
-    assert (args, echoed, publisher.queried) == ([], [], True)
+    result, echoed, publisher = _env([], None)
+    assert (result, echoed, publisher.queried) == ({TESTED_THROUGH_ENV: ""}, [], True)
 
 
 @pytest.mark.parametrize(
@@ -89,8 +76,8 @@ def test_nothing_published_tests_every_row() -> None:
     ],
 )
 def test_a_full_refresh_tests_every_row(dbt_args: list[str], env: dict[str, str]) -> None:
-    args, echoed, publisher = _args(dbt_args, 41, env)
-    assert (args, echoed, publisher.queried) == (dbt_args, [], False)
+    result, echoed, publisher = _env(dbt_args, 41, env)
+    assert (result, echoed, publisher.queried) == ({TESTED_THROUGH_ENV: ""}, [], False)
 
 
 @pytest.mark.parametrize(
@@ -101,11 +88,9 @@ def test_a_full_refresh_tests_every_row(dbt_args: list[str], env: dict[str, str]
         ["--vars", "{bi_role: x}", "--vars", "schema_prefix: dev_\nbi_role: ''"],
     ],
 )
-def test_the_users_vars_are_kept(user_vars: list[str]) -> None:
-    args, _, _ = _args(["--threads", "1", *user_vars], 7)
-    assert _vars(args) == {"schema_prefix": "dev_", "bi_role": "", TESTED_THROUGH_VAR: 7}
-    assert args[:2] == ["--threads", "1"]
-    assert len(args) == 2 + len(user_vars)
+def test_the_users_other_vars_are_taken(user_vars: list[str]) -> None:
+    result, _, _ = _env(["--threads", "1", *user_vars], 7)
+    assert result == {TESTED_THROUGH_ENV: "7"}
 
 
 @pytest.mark.parametrize(
@@ -118,7 +103,7 @@ def test_the_users_vars_are_kept(user_vars: list[str]) -> None:
 )
 def test_the_var_from_the_user_is_refused(user_vars: list[str]) -> None:
     with pytest.raises(RetailWarehouseError) as error:
-        _args(user_vars, 7)
+        _env(user_vars, 7)
     message = str(error.value)
     assert "\n" not in message
     assert message.startswith("retail-warehouse build sets the var tested_through_load_id itself")
@@ -127,27 +112,9 @@ def test_the_var_from_the_user_is_refused(user_vars: list[str]) -> None:
 @pytest.mark.parametrize("text", ["[1, 2]", "just words", "{a: [}"])
 def test_vars_that_are_not_a_mapping_are_one_line(text: str) -> None:
     with pytest.raises(RetailWarehouseError) as error:
-        _args(["--vars", text], 7)
+        _env(["--vars", text], 7)
     assert "\n" not in str(error.value)
     assert str(error.value).startswith("--vars ")
-
-
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    # what a user can type (dbt refuses surrogates and control characters in --vars)
-    st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=12),
-    st.lists(st.integers(), max_size=3),
-)
-
-
-@settings(max_examples=60, deadline=None, derandomize=True)
-@given(st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,10}", fullmatch=True), SCALARS))
-def test_merged_vars_read_back_as_dbt_reads_them(user: dict[str, Any]) -> None:
-    user.pop(TESTED_THROUGH_VAR, None)
-    args = with_dbt_var(["--vars", json.dumps(user, ensure_ascii=False)], TESTED_THROUGH_VAR, 12)
-    assert _vars(args) == {**user, TESTED_THROUGH_VAR: 12}
 
 
 def _warehouse(path: Path, prefix: str, loads: list[int] | None) -> None:
@@ -181,9 +148,9 @@ def test_the_newest_published_load_of_the_fact(
         assert newest_published_load(query, prefix) == expected
 
 
-def _runner(calls: list[list[str]]):
+def _runner(calls: list[tuple[list[str], dict[str, str]]]):
     def run(args: list[str], env: dict[str, str]) -> DbtRun:
-        calls.append(args)
+        calls.append((args, env))
         target = Path("target")
         target.mkdir(exist_ok=True)
         results = [{"unique_id": "model.retail_warehouse.fct_invoice_lines", "status": "success"}]
@@ -196,25 +163,47 @@ def _runner(calls: list[list[str]]):
     return run
 
 
-def test_a_duckdb_build_reads_the_published_file_it_holds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DBT_TARGET_PATH", raising=False)
     monkeypatch.delenv("DBT_FULL_REFRESH", raising=False)
+    # exported by someone: a build always sets its own value
+    monkeypatch.setenv(TESTED_THROUGH_ENV, "99")
+
+
+@pytest.mark.usefixtures("_in_tmp")
+def test_a_duckdb_build_reads_the_published_file_it_holds(tmp_path: Path) -> None:
     settings = Settings(duckdb_path=tmp_path / "warehouse.duckdb")
-    calls: list[list[str]] = []
+    calls: list[tuple[list[str], dict[str, str]]] = []
     echoed: list[str] = []
 
     first = run_build("duckdb", settings, [], _runner(calls), echo=echoed.append)
     assert first.published
-    assert "--vars" not in calls[-1]  # nothing published yet: every row tested
+    args, env = calls[-1]
+    assert env[TESTED_THROUGH_ENV] == ""  # nothing published yet: every row tested
+    assert "--vars" not in args
 
     _warehouse(settings.duckdb_path, "", [2, 6])
-    run_build("duckdb", settings, ["--threads", "1"], _runner(calls), echo=echoed.append)
-    assert calls[-1][:3] == ["build", "--target", "duckdb"]
-    assert _vars(calls[-1]) == {TESTED_THROUGH_VAR: 6}
+    user = ["--threads", "1", "--vars", "{bi_role: x}"]
+    run_build("duckdb", settings, user, _runner(calls), echo=echoed.append)
+    args, env = calls[-1]
+    assert args[:3] == ["build", "--target", "duckdb"]
+    assert args[-len(user) :] == user  # the user's arguments as given, no var added
+    assert env[TESTED_THROUGH_ENV] == "6"
     assert "row tests of the line-level relations read the loads after 6" in echoed
 
     run_build("duckdb", settings, ["--full-refresh"], _runner(calls), echo=echoed.append)
-    assert "--vars" not in calls[-1]
+    args, env = calls[-1]
+    assert env[TESTED_THROUGH_ENV] == ""
+    assert "--vars" not in args
+
+
+@pytest.mark.usefixtures("_in_tmp")
+def test_a_build_in_place_tests_every_row(tmp_path: Path) -> None:
+    calls: list[tuple[list[str], dict[str, str]]] = []
+    settings = Settings(spark_dir=tmp_path / "spark")
+    run_build("spark", settings, [], _runner(calls), echo=lambda line: None)
+    [(args, env)] = calls
+    assert env[TESTED_THROUGH_ENV] == ""
+    assert "--vars" not in args
