@@ -425,6 +425,7 @@ def run_superset(args: argparse.Namespace) -> int:
     """``superset``: provision Superset, print the URL, then serve until interrupted."""
     from retail_warehouse.superset.provision import (
         SUPERSET_VERSION,
+        login_hint,
         provision,
         serve_command,
         superset_env,
@@ -443,7 +444,7 @@ def run_superset(args: argparse.Namespace) -> int:
     print(
         f"imported {len(done.bundle.datasets)} datasets and the dashboards of "
         f"{done.bundle_path.parent.name}/{done.bundle_path.name}; "
-        f"log in as {superset.admin_user}"
+        + login_hint(superset, os.environ)
     )
     print(f"Superset: {done.url}", flush=True)
     if args.no_serve:

@@ -226,6 +226,9 @@ def initialise(settings: SupersetSettings) -> None:
 def parse_manifest(target_path: Path, env: Mapping[str, str]) -> dict:
     """``dbt parse --target postgres`` into ``target_path``; the manifest it writes."""
     dbt = Path(sys.executable).parent / "dbt"
+    env = dict(env)
+    # the project's profiles/, from any shell (as `retail-warehouse build` finds them)
+    env.setdefault("DBT_PROFILES_DIR", str(project_dir() / "profiles"))
     _run(
         [
             dbt,
@@ -297,6 +300,19 @@ def import_bundles(settings: SupersetSettings, datasets: Path, dashboards: Path)
         output = _run(command, env, f"superset {command[1]}")
         if "There was an error when importing" in output or "Error when importing" in output:
             raise ConfigError(f"superset {command[1]} failed:\n" + output[-3000:])
+
+
+def login_hint(settings: SupersetSettings, environ: Mapping[str, str]) -> str:
+    """How to log in, naming where the admin's password comes from (never the password
+    itself, unless it is the well-known default). The admin is created on the home's first
+    run only, so its password is the one of that run."""
+    if environ.get("RW_SUPERSET_ADMIN_PASSWORD"):
+        source = "the password RW_SUPERSET_ADMIN_PASSWORD held"
+    else:
+        source = f"the default password {DEFAULT_ADMIN[1]!r} (RW_SUPERSET_ADMIN_PASSWORD unset)"
+    return (
+        f"log in as {settings.admin_user} with {source} when {settings.home} was first provisioned"
+    )
 
 
 @dataclass(frozen=True)
