@@ -22,6 +22,8 @@ modules.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +34,7 @@ from typing import Any
 import yaml
 
 from retail_warehouse.errors import ConfigError
+from retail_warehouse.superset.query_context import query_context
 
 BUNDLE_VERSION = "1.0.0"
 """The version of Superset's v1 import/export format."""
@@ -522,12 +525,27 @@ def build_bundle(
     )
 
 
+def with_query_context(chart_text: str) -> str:
+    """A chart's YAML with its saved query context filled in from its params (query_context.py)
+    when the file leaves it null, so the chart data API, alerts and reports work right after
+    the import."""
+    chart = yaml.safe_load(chart_text)
+    if chart.get("query_context") is not None:
+        return chart_text
+    chart["query_context"] = json.dumps(query_context(chart["params"]), sort_keys=True)
+    lines = chart_text.splitlines(keepends=True)
+    header = "".join(itertools.takewhile(lambda line: line.startswith("#"), lines))
+    return header + _dump(chart)
+
+
 def static_files(folder: Path) -> dict[str, str]:
-    """The charts and dashboards kept in the repository, by bundle path."""
+    """The charts (with their query contexts) and dashboards kept in the repository, by
+    bundle path."""
     files: dict[str, str] = {}
     for kind in ("charts", "dashboards"):
         for path in sorted((folder / kind).glob("*.yaml")):
-            files[f"{kind}/{path.name}"] = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
+            files[f"{kind}/{path.name}"] = with_query_context(text) if kind == "charts" else text
     if not files:
         raise ConfigError(f"no charts or dashboards under {folder}")
     return files

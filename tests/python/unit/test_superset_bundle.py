@@ -4,6 +4,7 @@ datasets the generator makes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +226,74 @@ def test_each_dashboard_is_a_dbt_exposure() -> None:
     for name, dashboard in dashboards.items():
         assert dashboard["dashboard_title"] == exposures[name]["label"]
         assert exposures[name]["url"].endswith(f"/superset/dashboard/{dashboard['slug']}/")
+
+
+def test_every_chart_is_imported_with_a_query_context() -> None:
+    """Superset's chart data API (and alerts, reports) answers 400 for a chart without a
+    saved query context: every bundled chart carries one, built from its params."""
+    for name, text in static_files(BUNDLE).items():
+        if not name.startswith("charts/"):
+            continue
+        chart = yaml.safe_load(text)
+        assert text.startswith("# dataset: "), name
+        context = json.loads(chart["query_context"])
+        assert context["form_data"] == chart["params"], name
+        (query,) = context["queries"]
+        assert query["row_limit"] == chart["params"]["row_limit"], name
+        assert query["metrics"] or query["columns"], name
+        where = [
+            f"({item['sqlExpression']})"
+            for item in chart["params"]["adhoc_filters"]
+            if item["expressionType"] == "SQL"
+        ]
+        assert query["extras"]["where"] == " AND ".join(where), name
+
+
+def test_query_contexts_follow_each_viz_type() -> None:
+    """The query of each viz type has the shape Superset's page would save: a big number its
+    one metric, a raw table its columns and order, a time series its x axis at its grain
+    pivoted per metric, a pie its slices ordered by the metric; simple adhoc filters become
+    query filters and the dashboard's extra filters are added to them."""
+    from retail_warehouse.superset.query_context import query_context
+
+    big = query_context({"viz_type": "big_number_total", "metric": "net_revenue", "row_limit": 10})[
+        "queries"
+    ][0]
+    assert big["metrics"] == ["net_revenue"] and big["columns"] == []
+    table = query_context(
+        {
+            "viz_type": "table",
+            "query_mode": "raw",
+            "all_columns": ["a", "b"],
+            "order_by_cols": ['["b", false]'],
+            "adhoc_filters": [
+                {"expressionType": "SIMPLE", "subject": "a", "operator": "IN", "comparator": [1]}
+            ],
+            "extra_form_data": {"filters": [{"col": "c", "op": "IN", "val": ["x"]}]},
+        }
+    )["queries"][0]
+    assert table["columns"] == ["a", "b"] and table["orderby"] == [["b", False]]
+    assert table["filters"] == [
+        {"col": "a", "op": "IN", "val": [1]},
+        {"col": "c", "op": "IN", "val": ["x"]},
+    ]
+    series = query_context(
+        {
+            "viz_type": "echarts_timeseries_line",
+            "x_axis": "month_start_date",
+            "time_grain_sqla": "P1M",
+            "metrics": ["net_revenue"],
+            "groupby": [],
+        }
+    )["queries"][0]
+    assert series["columns"][0]["columnType"] == "BASE_AXIS"
+    assert series["columns"][0]["timeGrain"] == "P1M"
+    assert series["post_processing"][0]["options"]["aggregates"] == {
+        "net_revenue": {"operator": "mean"}
+    }
+    pie = query_context(
+        {"viz_type": "pie", "metric": "count", "groupby": ["segment"], "sort_by_metric": True}
+    )["queries"][0]
+    assert pie["columns"] == ["segment"] and pie["orderby"] == [["count", False]]
+    with pytest.raises(ConfigError, match="viz type 'sankey'"):
+        query_context({"viz_type": "sankey"})
