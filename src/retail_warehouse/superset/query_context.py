@@ -138,12 +138,33 @@ def _timeseries(params: Mapping[str, Any], query: dict[str, Any]) -> dict[str, A
 
 
 def _table(params: Mapping[str, Any], query: dict[str, Any]) -> dict[str, Any]:
-    if params.get("query_mode", "aggregate") != "raw":
-        raise ConfigError("only raw-mode tables are supported")
+    if params.get("query_mode", "aggregate") == "raw":
+        query.update(
+            columns=list(params.get("all_columns") or []),
+            orderby=[json.loads(item) for item in params.get("order_by_cols") or []],
+            post_processing=[],
+        )
+        return query
+    # aggregate mode: one row per group; percent metrics are each row's share of the rows
+    metrics = list(params.get("metrics") or [])
+    percent = list(params.get("percent_metrics") or [])
+    sort_by = params.get("timeseries_limit_metric") or (metrics[0] if metrics else None)
+    labels = [metric_label(metric) for metric in percent]
     query.update(
-        columns=list(params.get("all_columns") or []),
-        orderby=[json.loads(item) for item in params.get("order_by_cols") or []],
-        post_processing=[],
+        columns=list(params.get("groupby") or []),
+        metrics=metrics + [metric for metric in percent if metric not in metrics],
+        orderby=[[sort_by, not params.get("order_desc", True)]] if sort_by else [],
+        post_processing=[
+            {
+                "operation": "contribution",
+                "options": {
+                    "columns": labels,
+                    "rename_columns": [f"%{label}" for label in labels],
+                },
+            }
+        ]
+        if percent
+        else [],
     )
     return query
 

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import psycopg2
 import pytest
 import yaml
 from warehouse_helpers import BIN, REPO, query_rows, run_command
@@ -76,7 +77,7 @@ CHECKED_FIGURE = {
     "product_performance": (
         "product_count",
         "count",
-        "select count(*) from marts.mart_product_performance",
+        "select count(*) from marts.mart_product_performance where units_sold > 0",
     ),
     "sales_forecast": (
         "forecast_total_next_weeks",
@@ -229,6 +230,78 @@ def test_every_chart_answers_the_chart_data_api(api: SupersetApi) -> None:
         if problem is not None:
             problems[name] = problem
     assert problems == {}, problems
+
+
+# A country filter applied to one headline per dashboard whose headline it filters: (the
+# headline's chart file, its value's key, the same figure for one country straight from the
+# marts as the BI role, the country as the filter lists it).
+FILTERED_FIGURE = {
+    "monthly_sales_review": (
+        "monthly_sales_net_revenue_total",
+        "net_revenue",
+        "select sum(monthly.net_revenue) from marts.mart_country_monthly as monthly"
+        " inner join marts.dim_countries as countries"
+        " on monthly.country_code = countries.country_code"
+        " where countries.country_name = %s and monthly.is_complete_month",
+        "Germany",
+    ),
+    "customer_segments_rfm": (
+        "rfm_scored_customers",
+        "count",
+        "select count(*) from marts.mart_customer_rfm as rfm"
+        " inner join marts.dim_customers as customers on rfm.customer_id = customers.customer_id"
+        " inner join marts.dim_countries as countries"
+        " on customers.country_code = countries.country_code"
+        " where countries.country_name = %s",
+        "Germany",
+    ),
+}
+
+
+@pytest.mark.parametrize("dashboard", sorted(FILTERED_FIGURE))
+def test_a_country_filter_ties_the_headline_to_the_marts(
+    superset: SupersetSettings, api: SupersetApi, dashboard: str
+) -> None:
+    """The dashboard's country filter, applied as the dashboard applies it (its target column
+    in the extra filters of the chart's saved query), gives the headline that the marts give
+    the BI role for that country."""
+    spec = _dashboards()[dashboard]
+    chart_file, key, sql, country = FILTERED_FIGURE[dashboard]
+    (country_filter,) = [
+        item
+        for item in spec["metadata"]["native_filter_configuration"]
+        if item["name"].startswith("Country")
+    ]
+    layout_id = spec["position"][f"CHART-{chart_file}"]["meta"]["chartId"]
+    assert layout_id not in country_filter["scope"]["excluded"]
+    column = country_filter["targets"][0]["column"]["name"]
+    chart_name = next(
+        chart["slice_name"] for stem, chart in _charts_by_uuid().values() if stem == chart_file
+    )
+    status, body = api.call("GET", f"/api/v1/chart/{api.charts()[chart_name]}")
+    assert status == 200, body
+    context = json.loads(body["result"]["query_context"])
+    for query in context["queries"]:
+        query["filters"].append({"col": column, "op": "IN", "val": [country]})
+    status, body = api.call("POST", "/api/v1/chart/data", context)
+    assert _problem(status, body) is None, body
+    shown = body["result"][0]["data"][0][key]
+
+    reader = psycopg2.connect(
+        **{
+            **superset.postgres.connect_kwargs(),
+            "user": superset.bi_role,
+            "password": superset.bi_password,
+        }
+    )
+    try:
+        ((expected,),) = query_rows(reader, sql, (country,))
+    finally:
+        reader.close()
+    assert expected, f"no {country} rows in the marts"
+    assert Decimal(str(shown)).quantize(Decimal("0.01")) == Decimal(str(expected)).quantize(
+        Decimal("0.01")
+    )
 
 
 @pytest.fixture(scope="module")

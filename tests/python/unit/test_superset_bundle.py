@@ -295,5 +295,100 @@ def test_query_contexts_follow_each_viz_type() -> None:
         {"viz_type": "pie", "metric": "count", "groupby": ["segment"], "sort_by_metric": True}
     )["queries"][0]
     assert pie["columns"] == ["segment"] and pie["orderby"] == [["count", False]]
+    shares = query_context(
+        {
+            "viz_type": "table",
+            "query_mode": "aggregate",
+            "groupby": ["country"],
+            "metrics": ["net_revenue"],
+            "percent_metrics": ["net_revenue"],
+        }
+    )["queries"][0]
+    assert shares["columns"] == ["country"] and shares["orderby"] == [["net_revenue", False]]
+    assert shares["post_processing"][0]["options"]["rename_columns"] == ["%net_revenue"]
     with pytest.raises(ConfigError, match="viz type 'sankey'"):
         query_context({"viz_type": "sankey"})
+
+
+# The native filters each dashboard must have (by name), issue 29: date range and country on
+# every board whose marts have them, segment on the customer board, product group on the
+# product board (mart_product_performance is lifetime per product: no date, no country).
+EXPECTED_FILTERS = {
+    "monthly_sales_review": {"Date range", "Country", "Region"},
+    "customer_segments_rfm": {"Date range", "Country", "Segment"},
+    "product_performance": {"Product group (ABC class)"},
+    "sales_forecast": {"Date range", "Country (forecast series)"},
+}
+
+
+def test_dashboards_have_their_native_filters_bound_to_their_charts() -> None:
+    """Each dashboard has its filters; a filter's dataset is one the bundle generates, its
+    scope names charts of the layout (each with its own chartId, which the importer maps),
+    and every chart in a date range's scope has a time-range filter it can bind to (without
+    one Superset ignores the dashboard's dates for that chart)."""
+    charts = {}
+    for path in (BUNDLE / "charts").glob("*.yaml"):
+        chart = yaml.safe_load(path.read_text())
+        charts[chart["uuid"]] = chart
+    generated = {dataset_uuid(name) for name in _exposure_and_semantic_datasets()}
+    for path in sorted((BUNDLE / "dashboards").glob("*.yaml")):
+        dashboard = yaml.safe_load(path.read_text())
+        layout = {
+            item["meta"]["chartId"]: charts[item["meta"]["uuid"]]
+            for item in dashboard["position"].values()
+            if isinstance(item, dict) and item.get("type") == "CHART"
+        }
+        placed = sum(
+            1
+            for item in dashboard["position"].values()
+            if isinstance(item, dict) and item.get("type") == "CHART"
+        )
+        assert len(layout) == placed and 0 not in layout, path.name
+        filters = dashboard["metadata"]["native_filter_configuration"]
+        assert {item["name"] for item in filters} == EXPECTED_FILTERS[path.stem], path.name
+        for item in filters:
+            excluded = item["scope"]["excluded"]
+            assert set(excluded) <= set(layout), (path.name, item["name"])
+            in_scope = [chart for chart_id, chart in layout.items() if chart_id not in excluded]
+            assert in_scope, (path.name, item["name"])
+            if item["filterType"] == "filter_time":
+                for chart in in_scope:
+                    operators = [f.get("operator") for f in chart["params"]["adhoc_filters"]]
+                    assert "TEMPORAL_RANGE" in operators, (path.name, chart["slice_name"])
+                continue
+            (target,) = item["targets"]
+            assert target["datasetUuid"] in generated, (path.name, item["name"])
+            column = target["column"]["name"]
+            for chart in in_scope:
+                # Superset applies the filter to each chart by column name
+                same = chart["dataset_uuid"] == target["datasetUuid"]
+                assert same or column in _model_columns(chart["dataset_uuid"]), (
+                    path.name,
+                    item["name"],
+                    chart["slice_name"],
+                )
+
+
+def _exposure_and_semantic_datasets() -> list[str]:
+    """The dataset names the bundle makes: the dashboards' exposure models (from
+    models/exposures.yml) and the semantic models (semantic_<name>)."""
+    exposures = yaml.safe_load((REPO / "models" / "exposures.yml").read_text())["exposures"]
+    names = [
+        ref.split("'")[1]
+        for exposure in exposures
+        if exposure["name"] in DASHBOARD_EXPOSURES
+        for ref in exposure["depends_on"]
+    ]
+    semantic = yaml.safe_load(
+        (REPO / "models" / "marts" / "semantic" / "_semantic_models.yml").read_text()
+    )["semantic_models"]
+    return names + [f"semantic_{item['name']}" for item in semantic]
+
+
+def _model_columns(uuid: str) -> set[str]:
+    """The columns in the YAML of the model whose dataset has this UUID."""
+    for path in (REPO / "models").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models") or []:
+            if dataset_uuid(model["name"]) == uuid:
+                return {column["name"] for column in model.get("columns") or []}
+    return set()
