@@ -213,7 +213,7 @@ def test_settings_defaults_and_a_bad_port() -> None:
 
 
 def test_each_dashboard_is_a_dbt_exposure() -> None:
-    """The four dashboards are the exposures of DASHBOARD_EXPOSURES, and each exposure's url
+    """The dashboards are the exposures of DASHBOARD_EXPOSURES, and each exposure's url
     is where `make superset` serves its dashboard."""
     exposures = {
         item["name"]: item
@@ -392,3 +392,66 @@ def _model_columns(uuid: str) -> set[str]:
             if dataset_uuid(model["name"]) == uuid:
                 return {column["name"] for column in model.get("columns") or []}
     return set()
+
+
+def test_labels_money_and_shares_follow_one_rule() -> None:
+    """Issue 29: table headers were raw column names, shares showed as 0.8543 and money had
+    no currency. Dataset columns carry labels (the semantic layer's, else the name in
+    words), money metrics the source's currency, rates and shares a percent format; a table
+    chart's money and share columns get the same formats."""
+    bundle = build_bundle(_manifest(), CATALOGUE, "postgresql+psycopg2://u:p@h:1/d", currency="GBP")
+    dataset = _dataset(bundle.files, "semantic_sales")
+    metrics = {item["metric_name"]: item for item in dataset["metrics"]}
+    assert metrics["revenue"]["currency"] == {"symbol": "GBP", "symbolPosition": "prefix"}
+    assert metrics["revenue"]["d3format"] == ",.2f"
+    columns = {item["column_name"]: item for item in dataset["columns"]}
+    assert columns["day__is_complete"]["verbose_name"] == "Is complete"
+    assert columns["sale_date"]["verbose_name"] == "Sale date"
+
+    from retail_warehouse.superset import formats
+
+    assert formats.is_money("trailing_net_revenue") and formats.is_money("lower_80")
+    assert not formats.is_money("revenue_share") and formats.is_share("revenue_share")
+    assert not formats.is_money("order_count") and formats.is_share("cancellation_rate")
+    assert formats.words("rfm_segment") == "RFM segment"
+    assert formats.label("x", {"meta": {"label": "Chosen"}}) == "Chosen"
+    assert formats.metric_format("cancellation_rate", "GBP")["d3format"] == ".1%"
+    table = formats.chart_params(
+        {"viz_type": "table", "all_columns": ["segment", "net_revenue", "revenue_share"]},
+        "GBP",
+    )
+    assert table["column_config"] == {
+        "net_revenue": {
+            "d3NumberFormat": ",.2f",
+            "currencyFormat": {"symbol": "GBP", "symbolPosition": "prefix"},
+        },
+        "revenue_share": {"d3NumberFormat": ".1%"},
+    }
+    big = formats.chart_params({"viz_type": "big_number_total", "metric": "net_revenue"}, "GBP")
+    assert big["currency_format"] == {"symbol": "GBP", "symbolPosition": "prefix"}
+    count = formats.chart_params({"viz_type": "big_number_total", "metric": "count"}, "GBP")
+    assert "currency_format" not in count
+    assert formats.source_currency(REPO, {}) == "GBP"
+    assert formats.source_currency(REPO, {"RW_SALES_SOURCE": "tpch"}) == "USD"
+
+
+def test_every_bundled_table_formats_its_money_and_shares() -> None:
+    """The charts as imported: every money or share column of a raw table has a format."""
+    from retail_warehouse.superset import formats
+
+    for name, text in static_files(BUNDLE, "GBP").items():
+        if not name.startswith("charts/"):
+            continue
+        params = yaml.safe_load(text)["params"]
+        for column in params.get("all_columns") or []:
+            if formats.is_money(column) or formats.is_share(column):
+                assert column in params["column_config"], (name, column)
+
+
+def test_the_forecast_chart_never_plots_a_negative_bound() -> None:
+    """The model's lower 80 % bound falls below zero in the Christmas weeks (-3,721 on the
+    full data), pulling the axis to -50k: the chart clips it at zero."""
+    chart = yaml.safe_load((BUNDLE / "charts" / "forecast_total_weekly.yaml").read_text())
+    (lower,) = [metric for metric in chart["params"]["metrics"] if "lower_80" in json.dumps(metric)]
+    assert lower["sqlExpression"] == "SUM(GREATEST(lower_80, 0))"
+    assert chart["params"]["time_grain_sqla"] == "P1D", "a week grain moves weeks to Monday"

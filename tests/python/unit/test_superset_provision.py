@@ -44,3 +44,24 @@ def test_the_login_hint_names_where_the_password_comes_from() -> None:
     hint = provision.login_hint(provision.superset_settings(postgres, secret), secret)
     assert "RW_SUPERSET_ADMIN_PASSWORD" in hint and "s3cret" not in hint
     assert hint.startswith("log in as admin with ")
+
+
+def test_the_charts_are_imported_with_overwrite_before_the_dashboards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Superset 6.1's dashboard import keeps a chart that already exists, so a changed chart
+    file never reached an existing home: the charts get an import of their own, with
+    overwrite, between the datasets and the dashboards."""
+    commands: list[list[str]] = []
+
+    def fake_run(command: list[Any], env: dict[str, str], what: str) -> str:
+        commands.append([str(part) for part in command])
+        return ""
+
+    monkeypatch.setattr(provision, "_run", fake_run)
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    settings = provision.superset_settings(postgres, {"RW_SUPERSET_HOME": str(tmp_path)})
+    provision.import_bundles(settings, tmp_path / "d.zip", tmp_path / "c.zip", tmp_path / "b.zip")
+    assert [command[1] for command in commands] == ["import-datasources", "-c", "import-dashboards"]
+    assert "ImportChartsCommand(contents, overwrite=True)" in commands[1][2]
+    assert commands[1][3:] == [str(tmp_path / "c.zip"), "admin"]
