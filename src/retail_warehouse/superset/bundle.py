@@ -50,6 +50,7 @@ SEMANTIC_PREFIX = "semantic_"
 DASHBOARD_EXPOSURES: tuple[str, ...] = (
     "monthly_sales_review",
     "customer_segments_rfm",
+    "customer_360",
     "product_performance",
     "sales_forecast",
 )

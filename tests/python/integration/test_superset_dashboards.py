@@ -1,4 +1,4 @@
-"""The four dashboards in a real Apache Superset: `retail-warehouse superset` provisions it
+"""The dashboards in a real Apache Superset: `retail-warehouse superset` provisions it
 against the session's PostgreSQL warehouse (conftest.py's `built_warehouse`), its web server
 starts, and headless Chromium opens each dashboard as the admin.
 
@@ -73,6 +73,11 @@ CHECKED_FIGURE = {
         "rfm_scored_customers",
         "count",
         "select count(*) from marts.mart_customer_rfm",
+    ),
+    "customer_360": (
+        "customer_360_profile",
+        "net_revenue",
+        "select max(net_revenue) from marts.dim_customers",
     ),
     "product_performance": (
         "product_count",
@@ -232,11 +237,13 @@ def test_every_chart_answers_the_chart_data_api(api: SupersetApi) -> None:
     assert problems == {}, problems
 
 
-# A country filter applied to one headline per dashboard whose headline it filters: (the
-# headline's chart file, its value's key, the same figure for one country straight from the
-# marts as the BI role, the country as the filter lists it).
+# A filter applied to one headline per dashboard that it filters: (the filter's name, the
+# headline's chart file, its value's key, the same figure for one value straight from the
+# marts as the BI role, the value as the filter lists it): a country, and a customer looked
+# up in the Customer 360 board.
 FILTERED_FIGURE = {
     "monthly_sales_review": (
+        "Country",
         "monthly_sales_net_revenue_total",
         "net_revenue",
         "select sum(monthly.net_revenue) from marts.mart_country_monthly as monthly"
@@ -246,6 +253,7 @@ FILTERED_FIGURE = {
         "Germany",
     ),
     "customer_segments_rfm": (
+        "Country",
         "rfm_scored_customers",
         "count",
         "select count(*) from marts.mart_customer_rfm as rfm"
@@ -255,26 +263,33 @@ FILTERED_FIGURE = {
         " where countries.country_name = %s",
         "Germany",
     ),
+    "customer_360": (
+        "Customer",
+        "customer_360_profile",
+        "net_revenue",
+        "select net_revenue from marts.dim_customers where customer_id = %s",
+        14646,
+    ),
 }
 
 
 @pytest.mark.parametrize("dashboard", sorted(FILTERED_FIGURE))
-def test_a_country_filter_ties_the_headline_to_the_marts(
+def test_a_filter_ties_the_headline_to_the_marts(
     superset: SupersetSettings, api: SupersetApi, dashboard: str
 ) -> None:
-    """The dashboard's country filter, applied as the dashboard applies it (its target column
-    in the extra filters of the chart's saved query), gives the headline that the marts give
-    the BI role for that country."""
+    """The dashboard's country (or customer) filter, applied as the dashboard applies it (its
+    target column in the extra filters of the chart's saved query), gives the headline that
+    the marts give the BI role for that country (or customer)."""
     spec = _dashboards()[dashboard]
-    chart_file, key, sql, country = FILTERED_FIGURE[dashboard]
-    (country_filter,) = [
+    filter_name, chart_file, key, sql, value = FILTERED_FIGURE[dashboard]
+    (the_filter,) = [
         item
         for item in spec["metadata"]["native_filter_configuration"]
-        if item["name"].startswith("Country")
+        if item["name"] == filter_name
     ]
     layout_id = spec["position"][f"CHART-{chart_file}"]["meta"]["chartId"]
-    assert layout_id not in country_filter["scope"]["excluded"]
-    column = country_filter["targets"][0]["column"]["name"]
+    assert layout_id not in the_filter["scope"]["excluded"]
+    column = the_filter["targets"][0]["column"]["name"]
     chart_name = next(
         chart["slice_name"] for stem, chart in _charts_by_uuid().values() if stem == chart_file
     )
@@ -282,9 +297,11 @@ def test_a_country_filter_ties_the_headline_to_the_marts(
     assert status == 200, body
     context = json.loads(body["result"]["query_context"])
     for query in context["queries"]:
-        query["filters"].append({"col": column, "op": "IN", "val": [country]})
+        query["filters"].append({"col": column, "op": "IN", "val": [value]})
     status, body = api.call("POST", "/api/v1/chart/data", context)
     assert _problem(status, body) is None, body
+    if filter_name == "Customer":
+        assert body["result"][0]["rowcount"] == 1, "a look-up finds the one customer"
     shown = body["result"][0]["data"][0][key]
 
     reader = psycopg2.connect(
@@ -295,10 +312,10 @@ def test_a_country_filter_ties_the_headline_to_the_marts(
         }
     )
     try:
-        ((expected,),) = query_rows(reader, sql, (country,))
+        ((expected,),) = query_rows(reader, sql, (value,))
     finally:
         reader.close()
-    assert expected, f"no {country} rows in the marts"
+    assert expected, f"no {value} rows in the marts"
     assert Decimal(str(shown)).quantize(Decimal("0.01")) == Decimal(str(expected)).quantize(
         Decimal("0.01")
     )
