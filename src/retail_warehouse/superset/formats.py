@@ -78,13 +78,18 @@ def metric_format(name: str, currency: str | None) -> dict[str, Any]:
     return {"d3format": None, "currency": None}
 
 
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
 def _metric_column(metric: Any) -> str:
-    """The column or saved-metric name behind a chart's metric."""
+    """The column or saved-metric name behind a chart's metric (for a SQL metric, the first
+    column it names: ``SUM(GREATEST(lower_80, 0))`` -> lower_80)."""
     if isinstance(metric, str):
         return metric
     if metric.get("expressionType") == "SIMPLE":
         return str(metric["column"]["column_name"])
-    return str(metric.get("label") or "")
+    names = _IDENTIFIER.findall(str(metric.get("sqlExpression") or ""))
+    return next((name for name in names if "_" in name), str(metric.get("label") or ""))
 
 
 def chart_params(params: Mapping[str, Any], currency: str | None) -> dict[str, Any]:

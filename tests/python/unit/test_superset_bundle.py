@@ -18,6 +18,7 @@ from retail_warehouse.superset.bundle import (
     Column,
     build_bundle,
     dataset_uuid,
+    prepared_chart,
     static_files,
 )
 
@@ -455,4 +456,7 @@ def test_the_forecast_chart_never_plots_a_negative_bound() -> None:
     chart = yaml.safe_load((BUNDLE / "charts" / "forecast_total_weekly.yaml").read_text())
     (lower,) = [metric for metric in chart["params"]["metrics"] if "lower_80" in json.dumps(metric)]
     assert lower["sqlExpression"] == "SUM(GREATEST(lower_80, 0))"
+    prepared = yaml.safe_load(prepared_chart(yaml.safe_dump(chart), "GBP"))
+    assert prepared["params"]["currency_format"]["symbol"] == "GBP", "the forecast is money"
+    assert chart["params"]["xAxisForceCategorical"], "one label per week, on its Saturday"
     assert chart["params"]["time_grain_sqla"] == "P1D", "a week grain moves weeks to Monday"
