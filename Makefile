@@ -90,7 +90,7 @@ report: $(STAMP)  ## write the HTML dashboard to report/dashboard.html (DBT_TARG
 	$(BIN)/retail-warehouse report --output report/dashboard.html
 
 .PHONY: superset
-superset: $(STAMP)  ## Superset with the four dashboards on the PostgreSQL warehouse (PG*; own venv; docs/bi.md)
+superset: $(STAMP)  ## Superset with the dashboards on the PostgreSQL warehouse (PG*; own venv; docs/bi.md)
 	$(BIN)/retail-warehouse superset
 
 pg-start:  ## start the throwaway PostgreSQL; prints the PG* variables to export

@@ -1,8 +1,8 @@
 {#-
-    on-run-end: USAGE on the BI schemas (var bi_schemas, named by
-    layer_schema_name) and SELECT on their tables for the BI role (var
-    bi_role), on PostgreSQL when the role exists. No-op on DuckDB. Why:
-    macros/_macros.yml.
+    on-run-end: USAGE on the BI schemas (vars bi_schemas and
+    bi_usage_schemas, named by layer_schema_name) and SELECT on the tables of
+    bi_schemas for the BI role (var bi_role), on PostgreSQL when the role
+    exists. No-op on DuckDB. Why: macros/_macros.yml.
 -#}
 {% macro grant_bi_schema_usage() -%}
     {{ return(adapter.dispatch('grant_bi_schema_usage', 'retail_warehouse')()) }}
@@ -40,7 +40,8 @@
         'revoke temporary on database ' ~ database ~ ' from public',
         'revoke temporary on database ' ~ database ~ ' from ' ~ adapter.quote(role),
     ] -%}
-    {%- for layer in var('bi_schemas', []) -%}
+    {%- set select_all = var('bi_schemas', []) -%}
+    {%- for layer in select_all + var('bi_usage_schemas', []) -%}
         {%- set schema_name = layer_schema_name(layer) -%}
         {%- set exists = run_query(
             "select 1 from pg_catalog.pg_namespace where nspname = '" ~ schema_name ~ "'"
@@ -49,10 +50,12 @@
             {%- do statements.append(
                 'grant usage on schema ' ~ adapter.quote(schema_name) ~ ' to ' ~ adapter.quote(role)
             ) -%}
-            {%- do statements.append(
-                'grant select on all tables in schema ' ~ adapter.quote(schema_name)
-                ~ ' to ' ~ adapter.quote(role)
-            ) -%}
+            {%- if layer in select_all -%}
+                {%- do statements.append(
+                    'grant select on all tables in schema ' ~ adapter.quote(schema_name)
+                    ~ ' to ' ~ adapter.quote(role)
+                ) -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {{ log('bi grants: ' ~ (statements | join('; ') or 'no BI schema exists yet'), info=true) }}

@@ -3,7 +3,7 @@ publish; scoring with the stored models), ``train`` (a build that fits them agai
 ``rollback`` a publish, list the kept ``generations``, ``summary`` and ``report`` (the HTML
 dashboard) after a build, ``serve`` the scoring API, ``orchestrate`` the Dagster UI, inbox
 sensor and schedules (extra ``orchestration``), and ``superset``: Apache Superset with the
-four dashboards on the PostgreSQL warehouse (its own virtualenv; docs/bi.md).
+dashboards on the PostgreSQL warehouse (its own virtualenv; docs/bi.md).
 
 Exit status: 0 on success, 1 when the summary does not reconcile or a build is not published
 (a test or model failed), 2 on a usage or load error (the message is printed as
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     superset_parser = commands.add_parser(
         "superset",
-        help="install Apache Superset in its own venv, import the four dashboards (PostgreSQL, "
+        help="install Apache Superset in its own venv, import the dashboards (PostgreSQL, "
         "as the BI role) and serve them (docs/bi.md)",
     )
     superset_parser.add_argument(
@@ -448,6 +448,7 @@ def run_superset(args: argparse.Namespace) -> int:
     """``superset``: provision Superset, print the URL, then serve until interrupted."""
     from retail_warehouse.superset.provision import (
         SUPERSET_VERSION,
+        login_hint,
         provision,
         serve_command,
         superset_env,
@@ -466,7 +467,7 @@ def run_superset(args: argparse.Namespace) -> int:
     print(
         f"imported {len(done.bundle.datasets)} datasets and the dashboards of "
         f"{done.bundle_path.parent.name}/{done.bundle_path.name}; "
-        f"log in as {superset.admin_user}"
+        + login_hint(superset, os.environ)
     )
     print(f"Superset: {done.url}", flush=True)
     if args.no_serve:

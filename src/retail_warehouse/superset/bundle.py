@@ -22,6 +22,8 @@ modules.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +34,8 @@ from typing import Any
 import yaml
 
 from retail_warehouse.errors import ConfigError
+from retail_warehouse.superset import formats
+from retail_warehouse.superset.query_context import query_context
 
 BUNDLE_VERSION = "1.0.0"
 """The version of Superset's v1 import/export format."""
@@ -46,6 +50,7 @@ SEMANTIC_PREFIX = "semantic_"
 DASHBOARD_EXPOSURES: tuple[str, ...] = (
     "monthly_sales_review",
     "customer_segments_rfm",
+    "customer_360",
     "product_performance",
     "sales_forecast",
 )
@@ -163,30 +168,37 @@ def exposure_models(manifest: Mapping[str, Any], exposures: Iterable[str]) -> li
 
 
 def _column_yaml(
-    column: Column, description: str | None, expression: str | None = None
+    column: Column, description: str | None, verbose_name: str | None = None
 ) -> dict[str, Any]:
     return {
         "column_name": column.name,
-        "verbose_name": None,
+        "verbose_name": verbose_name,
         "is_dttm": column.is_temporal,
         "is_active": True,
         "type": column.data_type.upper(),
         "groupby": True,
         "filterable": True,
-        "expression": expression,
+        "expression": None,
         "description": description or None,
         "python_date_format": None,
     }
 
 
-def _metric_yaml(name: str, expression: str, label: str | None, description: str | None) -> dict:
+def _metric_yaml(
+    name: str,
+    expression: str,
+    verbose_name: str | None,
+    description: str | None,
+    currency: str | None = None,
+) -> dict:
+    """A dataset metric, formatted by the rule of formats.py (money in ``currency``)."""
     return {
         "metric_name": name,
-        "verbose_name": label,
+        "verbose_name": verbose_name,
         "metric_type": None,
         "expression": expression,
         "description": description or None,
-        "d3format": None,
+        **formats.metric_format(name, currency),
         "extra": None,
         "warning_text": None,
     }
@@ -236,14 +248,21 @@ def _first_temporal(columns: Sequence[Column]) -> str | None:
 
 def model_dataset(node: Mapping[str, Any], columns: Sequence[Column]) -> str:
     """The dataset of one model: its table, every column with dbt's description."""
-    described = {name: spec.get("description") for name, spec in node["columns"].items()}
+    specs = node["columns"]
     return _dataset_yaml(
         table_name=node["alias"] or node["name"],
         schema=node["schema"],
         sql=None,
         description=node.get("description"),
         main_dttm_col=_first_temporal(columns),
-        columns=[_column_yaml(column, described.get(column.name)) for column in columns],
+        columns=[
+            _column_yaml(
+                column,
+                specs.get(column.name, {}).get("description"),
+                formats.label(column.name, specs.get(column.name)),
+            )
+            for column in columns
+        ],
         metrics=[_COUNT_METRIC],
     )
 
@@ -260,6 +279,7 @@ class _Joined:
     expr: str
     description: str | None
     data_type: str
+    label: str
 
 
 def _relation(semantic_model: Mapping[str, Any]) -> tuple[str, str]:
@@ -304,6 +324,7 @@ def _joins(
                     expr=expr,
                     description=dimension.get("description"),
                     data_type=types.get(expr, "VARCHAR"),
+                    label=formats.label(dimension["name"], dimension),
                 )
             )
     return clauses, joined
@@ -394,6 +415,7 @@ def semantic_dataset(
     metrics: Mapping[str, Mapping[str, Any]],
     node: Mapping[str, Any],
     catalogue: Catalogue,
+    currency: str | None = None,
 ) -> tuple[str, list[str], list[str]]:
     """One semantic model's dataset: its table joined to the dimensions its foreign entities
     reach, and every metric of the semantic layer that it can compute.
@@ -412,15 +434,20 @@ def semantic_dataset(
         + f"\nfrom {schema}.{table} as base\n"
         + "\n".join(clauses)
     )
-    described = {name: spec.get("description") for name, spec in node["columns"].items()}
-    dimension_text = {
-        (item.get("expr") or item["name"]): item.get("description")
-        for item in semantic_model["dimensions"]
-    }
+    specs = node["columns"]
+    dimensions = {(item.get("expr") or item["name"]): item for item in semantic_model["dimensions"]}
     columns = [
-        _column_yaml(column, described.get(column.name) or dimension_text.get(column.name))
+        _column_yaml(
+            column,
+            specs.get(column.name, {}).get("description")
+            or dimensions.get(column.name, {}).get("description"),
+            formats.label(column.name, dimensions.get(column.name) or specs.get(column.name)),
+        )
         for column in base_columns
-    ] + [_column_yaml(Column(item.alias, item.data_type), item.description) for item in joined]
+    ] + [
+        _column_yaml(Column(item.alias, item.data_type), item.description, item.label)
+        for item in joined
+    ]
     names = {column.name for column in base_columns} | {item.alias for item in joined}
     measures = {measure["name"]: measure for measure in semantic_model["measures"]}
     metric_yaml = [_COUNT_METRIC]
@@ -435,7 +462,7 @@ def semantic_dataset(
             continue
         metric = metrics[name]
         metric_yaml.append(
-            _metric_yaml(name, expression, metric.get("label"), metric.get("description"))
+            _metric_yaml(name, expression, metric.get("label"), metric.get("description"), currency)
         )
         kept.append(name)
     time_dimension = (semantic_model.get("defaults") or {}).get("agg_time_dimension")
@@ -479,6 +506,7 @@ def build_bundle(
     catalogue: Catalogue,
     sqlalchemy_uri: str,
     exposures: Iterable[str] = DASHBOARD_EXPOSURES,
+    currency: str | None = None,
 ) -> Bundle:
     """The generated files of the bundle (database and datasets), by bundle path."""
     files = {f"databases/{DATABASE_NAME}.yaml": database_yaml(sqlalchemy_uri)}
@@ -506,7 +534,7 @@ def build_bundle(
             continue
         node = by_id[semantic_model["depends_on"]["nodes"][0]]
         text, names, left_out = semantic_dataset(
-            semantic_model, semantic_models, metrics, node, catalogue
+            semantic_model, semantic_models, metrics, node, catalogue, currency
         )
         table_name = SEMANTIC_PREFIX + name
         files[f"datasets/{DATABASE_NAME}/{table_name}.yaml"] = text
@@ -522,12 +550,30 @@ def build_bundle(
     )
 
 
-def static_files(folder: Path) -> dict[str, str]:
-    """The charts and dashboards kept in the repository, by bundle path."""
+def prepared_chart(chart_text: str, currency: str | None = None) -> str:
+    """A chart's YAML as imported: its params with the formats of formats.py (money in
+    ``currency``, shares as percent) where the chart sets none, and its saved query context
+    made from them (query_context.py) when the file leaves it null, so the chart data API,
+    alerts and reports work right after the import."""
+    chart = yaml.safe_load(chart_text)
+    chart["params"] = formats.chart_params(chart["params"], currency)
+    if chart.get("query_context") is None:
+        chart["query_context"] = json.dumps(query_context(chart["params"]), sort_keys=True)
+    lines = chart_text.splitlines(keepends=True)
+    header = "".join(itertools.takewhile(lambda line: line.startswith("#"), lines))
+    return header + _dump(chart)
+
+
+def static_files(folder: Path, currency: str | None = None) -> dict[str, str]:
+    """The charts (with their query contexts) and dashboards kept in the repository, by
+    bundle path."""
     files: dict[str, str] = {}
     for kind in ("charts", "dashboards"):
         for path in sorted((folder / kind).glob("*.yaml")):
-            files[f"{kind}/{path.name}"] = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
+            files[f"{kind}/{path.name}"] = (
+                prepared_chart(text, currency) if kind == "charts" else text
+            )
     if not files:
         raise ConfigError(f"no charts or dashboards under {folder}")
     return files

@@ -1,4 +1,4 @@
-"""``retail-warehouse superset``: Apache Superset with the four dashboards, on the PostgreSQL
+"""``retail-warehouse superset``: Apache Superset with the dashboards, on the PostgreSQL
 warehouse, read as the BI role (docs/bi.md).
 
 Steps, each safe to repeat: install Superset into its own virtualenv (pinned by
@@ -38,6 +38,7 @@ from retail_warehouse.superset.bundle import (
     metadata_yaml,
     static_files,
 )
+from retail_warehouse.superset.formats import source_currency
 
 SUPERSET_VERSION = "6.1.0"
 """The Superset release the bundle and the constraints are made for."""
@@ -226,6 +227,9 @@ def initialise(settings: SupersetSettings) -> None:
 def parse_manifest(target_path: Path, env: Mapping[str, str]) -> dict:
     """``dbt parse --target postgres`` into ``target_path``; the manifest it writes."""
     dbt = Path(sys.executable).parent / "dbt"
+    env = dict(env)
+    # the project's profiles/, from any shell (as `retail-warehouse build` finds them)
+    env.setdefault("DBT_PROFILES_DIR", str(project_dir() / "profiles"))
     _run(
         [
             dbt,
@@ -284,19 +288,74 @@ def write_bundle(files: Mapping[str, str], kind: str, path: Path) -> None:
             archive.writestr(f"{root}/{name}", text)
 
 
-def import_bundles(settings: SupersetSettings, datasets: Path, dashboards: Path) -> None:
+# Superset 6.1's dashboard importer keeps a chart that exists (it imports charts with
+# overwrite=False whatever the command says), and its CLI has no chart import: this runs the
+# chart importer with overwrite, as the admin, in Superset's own venv.
+_IMPORT_CHARTS = """
+import sys
+from zipfile import ZipFile
+
+from superset.app import create_app
+
+app = create_app()
+with app.app_context():
+    from superset import security_manager
+    from superset.commands.chart.importers.dispatcher import ImportChartsCommand
+    from superset.commands.importers.v1.utils import get_contents_from_bundle
+    from superset.utils.core import override_user
+
+    with ZipFile(sys.argv[1]) as bundle:
+        contents = get_contents_from_bundle(bundle)
+    with override_user(security_manager.find_user(username=sys.argv[2])):
+        ImportChartsCommand(contents, overwrite=True).run()
+    print("charts imported")
+"""
+
+
+def import_bundles(
+    settings: SupersetSettings, datasets: Path, charts: Path, dashboards: Path
+) -> None:
     """``superset import-datasources`` (every dataset: the dashboard importer takes only the
-    datasets its charts use) then ``superset import-dashboards`` as the admin, who owns what
-    is imported. Both overwrite what an earlier run imported."""
+    datasets its charts use), the charts, then ``superset import-dashboards``, as the admin,
+    who owns what is imported. Each overwrites what an earlier run imported, so a changed
+    chart or dashboard file reaches an existing Superset home."""
     env = superset_env(settings)
     superset = settings.bin / "superset"
-    for command in (
-        [superset, "import-datasources", "--path", datasets],
-        [superset, "import-dashboards", "--path", dashboards, "--username", settings.admin_user],
-    ):
-        output = _run(command, env, f"superset {command[1]}")
+    steps: list[tuple[str, list[str | Path]]] = [
+        ("superset import-datasources", [superset, "import-datasources", "--path", datasets]),
+        (
+            "importing the charts",
+            [settings.bin / "python", "-c", _IMPORT_CHARTS, charts, settings.admin_user],
+        ),
+        (
+            "superset import-dashboards",
+            [
+                superset,
+                "import-dashboards",
+                "--path",
+                dashboards,
+                "--username",
+                settings.admin_user,
+            ],
+        ),
+    ]
+    for what, command in steps:
+        output = _run(command, env, what)
         if "There was an error when importing" in output or "Error when importing" in output:
-            raise ConfigError(f"superset {command[1]} failed:\n" + output[-3000:])
+            raise ConfigError(f"{what} failed:\n" + output[-3000:])
+
+
+def login_hint(settings: SupersetSettings, environ: Mapping[str, str]) -> str:
+    """How to log in, naming where the admin's password comes from (never the password
+    itself, unless it is the well-known default). The admin is created on the home's first
+    run only, so its password is the one of that run."""
+    if environ.get("RW_SUPERSET_ADMIN_PASSWORD"):
+        source = "the password RW_SUPERSET_ADMIN_PASSWORD held"
+    else:
+        source = f"the default password {DEFAULT_ADMIN[1]!r} (RW_SUPERSET_ADMIN_PASSWORD unset)"
+    return (
+        f"log in as {settings.admin_user} with {source} when {settings.home} was first provisioned"
+    )
 
 
 @dataclass(frozen=True)
@@ -317,7 +376,8 @@ def provision(settings: SupersetSettings, dbt_env: Mapping[str, str]) -> Provisi
     manifest = parse_manifest(settings.home / "dbt_target", dbt_env)
     schemas = sorted({node["schema"] for node in manifest["nodes"].values() if node.get("schema")})
     catalogue = read_catalogue(settings, schemas)
-    bundle = build_bundle(manifest, catalogue, settings.sqlalchemy_uri())
+    currency = source_currency(project_dir(), dbt_env)
+    bundle = build_bundle(manifest, catalogue, settings.sqlalchemy_uri(), currency=currency)
     if bundle.missing_relations:
         raise ConfigError(
             "the BI role cannot read these relations (build the warehouse on PostgreSQL "
@@ -326,8 +386,14 @@ def provision(settings: SupersetSettings, dbt_env: Mapping[str, str]) -> Provisi
     datasets_path = settings.home / "retail_warehouse_datasets.zip"
     write_bundle(bundle.files, "SqlaTable", datasets_path)
     bundle_path = settings.home / "retail_warehouse_dashboards.zip"
-    write_bundle({**bundle.files, **static_files(bundle_folder())}, "Dashboard", bundle_path)
-    import_bundles(settings, datasets_path, bundle_path)
+    charts_and_dashboards = static_files(bundle_folder(), currency)
+    charts = {
+        name: text for name, text in charts_and_dashboards.items() if name.startswith("charts/")
+    }
+    charts_path = settings.home / "retail_warehouse_charts.zip"
+    write_bundle({**bundle.files, **charts}, "Slice", charts_path)
+    write_bundle({**bundle.files, **charts_and_dashboards}, "Dashboard", bundle_path)
+    import_bundles(settings, datasets_path, charts_path, bundle_path)
     return Provisioned(settings.url, installed, bundle, bundle_path)
 
 

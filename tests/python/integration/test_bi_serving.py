@@ -183,6 +183,22 @@ def test_bi_role_may_use_marts_and_ml_only(pg: object, bi: object) -> None:
         ) == [(False,)], schema
 
 
+def test_bi_role_reads_the_monitoring_marts_only(pg: object, bi: object) -> None:
+    """The README points BI tools at monitoring.mart_data_quality_daily: the role may enter
+    the schema (USAGE) and read its marts, but not the run history the build writes there
+    itself (dbt_run_results, the owner's), and gets no CREATE."""
+    privilege = "select has_schema_privilege(%s, 'monitoring', %s)"
+    assert query_rows(pg, privilege, (BI_ROLE, "USAGE")) == [(True,)]
+    assert query_rows(pg, privilege, (BI_ROLE, "CREATE")) == [(False,)]
+    for mart in ("mart_data_quality_daily", "mart_load_quality"):
+        query_rows(bi, f"select count(*) from monitoring.{mart}")
+        bi.rollback()  # type: ignore[attr-defined]
+    if "dbt_run_results" in _relations(pg, "monitoring"):
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            query_rows(bi, "select 1 from monitoring.dbt_run_results limit 1")
+        bi.rollback()  # type: ignore[attr-defined]
+
+
 def test_bi_role_has_no_temporary_tables(pg: object, bi: object) -> None:
     """Neither the role nor PUBLIC holds TEMP on the warehouse database."""
     ((database,),) = query_rows(pg, "select current_database()")

@@ -1,8 +1,9 @@
-"""The four dashboards in a real Apache Superset: `retail-warehouse superset` provisions it
+"""The dashboards in a real Apache Superset: `retail-warehouse superset` provisions it
 against the session's PostgreSQL warehouse (conftest.py's `built_warehouse`), its web server
 starts, and headless Chromium opens each dashboard as the admin.
 
-Checks, for every dashboard, that each chart of its YAML (bi/superset/) asked Superset for
+Checks that every chart answers Superset's chart data API from its saved query context, and,
+for every dashboard, that each chart of its YAML (bi/superset/) asked Superset for
 data and got rows without an error (read from the browser's own network traffic), that no
 error shows on the page, and that one figure equals the mart queried directly. Writes a
 screenshot per dashboard to `test-output/`.
@@ -23,12 +24,14 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import psycopg2
 import pytest
 import yaml
 from warehouse_helpers import BIN, REPO, query_rows, run_command
@@ -71,10 +74,15 @@ CHECKED_FIGURE = {
         "count",
         "select count(*) from marts.mart_customer_rfm",
     ),
+    "customer_360": (
+        "customer_360_profile",
+        "net_revenue",
+        "select max(net_revenue) from marts.dim_customers",
+    ),
     "product_performance": (
         "product_count",
         "count",
-        "select count(*) from marts.mart_product_performance",
+        "select count(*) from marts.mart_product_performance where units_sold > 0",
     ),
     "sales_forecast": (
         "forecast_total_next_weeks",
@@ -156,6 +164,161 @@ def superset(
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
+
+class SupersetApi:
+    """Superset's REST API as the admin, with a JWT from ``/api/v1/security/login`` (no
+    browser, as a script, an alert or a report would call it)."""
+
+    def __init__(self, settings: SupersetSettings) -> None:
+        self.url = settings.url
+        self.token = ""
+        _, body = self.call(
+            "POST",
+            "/api/v1/security/login",
+            {
+                "username": settings.admin_user,
+                "password": settings.admin_password,
+                "provider": "db",
+                "refresh": False,
+            },
+        )
+        self.token = body["access_token"]
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, the JSON answer) of one request."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data else {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=LOAD_TIMEOUT_S) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def charts(self) -> dict[str, int]:
+        """Chart name -> id, every chart Superset has."""
+        status, body = self.call("GET", "/api/v1/chart/?q=(page_size:100)")
+        assert status == 200, body
+        return {item["slice_name"]: item["id"] for item in body["result"]}
+
+
+@pytest.fixture(scope="module")
+def api(superset: SupersetSettings) -> SupersetApi:
+    """The REST API, logged in as the admin."""
+    return SupersetApi(superset)
+
+
+def _problem(status: int, body: dict[str, Any]) -> object:
+    """What is wrong with a chart data answer, or None when every query returned rows."""
+    results = body.get("result") or []
+    errors = [result.get("error") for result in results if result.get("error")]
+    if status != 200 or body.get("message") or errors or not results:
+        return body.get("message") or errors or body
+    if not all(result.get("rowcount", 0) > 0 and result.get("data") for result in results):
+        return "no rows"
+    return None
+
+
+def test_every_chart_answers_the_chart_data_api(api: SupersetApi) -> None:
+    """``GET /api/v1/chart/{id}/data/`` runs the chart's saved query context, as alerts and
+    reports do: every chart of the bundle answers with rows right after the import (without
+    a saved context Superset answers 400 "Chart has no query context saved")."""
+    charts = api.charts()
+    expected = sorted(chart["slice_name"] for _, chart in _charts_by_uuid().values())
+    assert sorted(charts) == expected
+    problems = {}
+    for name, chart_id in charts.items():
+        problem = _problem(*api.call("GET", f"/api/v1/chart/{chart_id}/data/"))
+        if problem is not None:
+            problems[name] = problem
+    assert problems == {}, problems
+
+
+# A filter applied to one headline per dashboard that it filters: (the filter's name, the
+# headline's chart file, its value's key, the same figure for one value straight from the
+# marts as the BI role, the value as the filter lists it): a country, and a customer looked
+# up in the Customer 360 board.
+FILTERED_FIGURE = {
+    "monthly_sales_review": (
+        "Country",
+        "monthly_sales_net_revenue_total",
+        "net_revenue",
+        "select sum(monthly.net_revenue) from marts.mart_country_monthly as monthly"
+        " inner join marts.dim_countries as countries"
+        " on monthly.country_code = countries.country_code"
+        " where countries.country_name = %s and monthly.is_complete_month",
+        "Germany",
+    ),
+    "customer_segments_rfm": (
+        "Country",
+        "rfm_scored_customers",
+        "count",
+        "select count(*) from marts.mart_customer_rfm as rfm"
+        " inner join marts.dim_customers as customers on rfm.customer_id = customers.customer_id"
+        " inner join marts.dim_countries as countries"
+        " on customers.country_code = countries.country_code"
+        " where countries.country_name = %s",
+        "Germany",
+    ),
+    "customer_360": (
+        "Customer",
+        "customer_360_profile",
+        "net_revenue",
+        "select net_revenue from marts.dim_customers where customer_id = %s",
+        14646,
+    ),
+}
+
+
+@pytest.mark.parametrize("dashboard", sorted(FILTERED_FIGURE))
+def test_a_filter_ties_the_headline_to_the_marts(
+    superset: SupersetSettings, api: SupersetApi, dashboard: str
+) -> None:
+    """The dashboard's country (or customer) filter, applied as the dashboard applies it (its
+    target column in the extra filters of the chart's saved query), gives the headline that
+    the marts give the BI role for that country (or customer)."""
+    spec = _dashboards()[dashboard]
+    filter_name, chart_file, key, sql, value = FILTERED_FIGURE[dashboard]
+    (the_filter,) = [
+        item
+        for item in spec["metadata"]["native_filter_configuration"]
+        if item["name"] == filter_name
+    ]
+    layout_id = spec["position"][f"CHART-{chart_file}"]["meta"]["chartId"]
+    assert layout_id not in the_filter["scope"]["excluded"]
+    column = the_filter["targets"][0]["column"]["name"]
+    chart_name = next(
+        chart["slice_name"] for stem, chart in _charts_by_uuid().values() if stem == chart_file
+    )
+    status, body = api.call("GET", f"/api/v1/chart/{api.charts()[chart_name]}")
+    assert status == 200, body
+    context = json.loads(body["result"]["query_context"])
+    for query in context["queries"]:
+        query["filters"].append({"col": column, "op": "IN", "val": [value]})
+    status, body = api.call("POST", "/api/v1/chart/data", context)
+    assert _problem(status, body) is None, body
+    if filter_name == "Customer":
+        assert body["result"][0]["rowcount"] == 1, "a look-up finds the one customer"
+    shown = body["result"][0]["data"][0][key]
+
+    reader = psycopg2.connect(
+        **{
+            **superset.postgres.connect_kwargs(),
+            "user": superset.bi_role,
+            "password": superset.bi_password,
+        }
+    )
+    try:
+        ((expected,),) = query_rows(reader, sql, (value,))
+    finally:
+        reader.close()
+    assert expected, f"no {value} rows in the marts"
+    assert Decimal(str(shown)).quantize(Decimal("0.01")) == Decimal(str(expected)).quantize(
+        Decimal("0.01")
+    )
 
 
 @pytest.fixture(scope="module")

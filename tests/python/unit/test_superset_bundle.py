@@ -4,6 +4,7 @@ datasets the generator makes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from retail_warehouse.superset.bundle import (
     Column,
     build_bundle,
     dataset_uuid,
+    prepared_chart,
     static_files,
 )
 
@@ -212,7 +214,7 @@ def test_settings_defaults_and_a_bad_port() -> None:
 
 
 def test_each_dashboard_is_a_dbt_exposure() -> None:
-    """The four dashboards are the exposures of DASHBOARD_EXPOSURES, and each exposure's url
+    """The dashboards are the exposures of DASHBOARD_EXPOSURES, and each exposure's url
     is where `make superset` serves its dashboard."""
     exposures = {
         item["name"]: item
@@ -225,3 +227,239 @@ def test_each_dashboard_is_a_dbt_exposure() -> None:
     for name, dashboard in dashboards.items():
         assert dashboard["dashboard_title"] == exposures[name]["label"]
         assert exposures[name]["url"].endswith(f"/superset/dashboard/{dashboard['slug']}/")
+
+
+def test_every_chart_is_imported_with_a_query_context() -> None:
+    """Superset's chart data API (and alerts, reports) answers 400 for a chart without a
+    saved query context: every bundled chart carries one, built from its params."""
+    for name, text in static_files(BUNDLE).items():
+        if not name.startswith("charts/"):
+            continue
+        chart = yaml.safe_load(text)
+        assert text.startswith("# dataset: "), name
+        context = json.loads(chart["query_context"])
+        assert context["form_data"] == chart["params"], name
+        (query,) = context["queries"]
+        assert query["row_limit"] == chart["params"]["row_limit"], name
+        assert query["metrics"] or query["columns"], name
+        where = [
+            f"({item['sqlExpression']})"
+            for item in chart["params"]["adhoc_filters"]
+            if item["expressionType"] == "SQL"
+        ]
+        assert query["extras"]["where"] == " AND ".join(where), name
+
+
+def test_query_contexts_follow_each_viz_type() -> None:
+    """The query of each viz type has the shape Superset's page would save: a big number its
+    one metric, a raw table its columns and order, a time series its x axis at its grain
+    pivoted per metric, a pie its slices ordered by the metric; simple adhoc filters become
+    query filters and the dashboard's extra filters are added to them."""
+    from retail_warehouse.superset.query_context import query_context
+
+    big = query_context({"viz_type": "big_number_total", "metric": "net_revenue", "row_limit": 10})[
+        "queries"
+    ][0]
+    assert big["metrics"] == ["net_revenue"] and big["columns"] == []
+    table = query_context(
+        {
+            "viz_type": "table",
+            "query_mode": "raw",
+            "all_columns": ["a", "b"],
+            "order_by_cols": ['["b", false]'],
+            "adhoc_filters": [
+                {"expressionType": "SIMPLE", "subject": "a", "operator": "IN", "comparator": [1]}
+            ],
+            "extra_form_data": {"filters": [{"col": "c", "op": "IN", "val": ["x"]}]},
+        }
+    )["queries"][0]
+    assert table["columns"] == ["a", "b"] and table["orderby"] == [["b", False]]
+    assert table["filters"] == [
+        {"col": "a", "op": "IN", "val": [1]},
+        {"col": "c", "op": "IN", "val": ["x"]},
+    ]
+    series = query_context(
+        {
+            "viz_type": "echarts_timeseries_line",
+            "x_axis": "month_start_date",
+            "time_grain_sqla": "P1M",
+            "metrics": ["net_revenue"],
+            "groupby": [],
+        }
+    )["queries"][0]
+    assert series["columns"][0]["columnType"] == "BASE_AXIS"
+    assert series["columns"][0]["timeGrain"] == "P1M"
+    assert series["post_processing"][0]["options"]["aggregates"] == {
+        "net_revenue": {"operator": "mean"}
+    }
+    pie = query_context(
+        {"viz_type": "pie", "metric": "count", "groupby": ["segment"], "sort_by_metric": True}
+    )["queries"][0]
+    assert pie["columns"] == ["segment"] and pie["orderby"] == [["count", False]]
+    shares = query_context(
+        {
+            "viz_type": "table",
+            "query_mode": "aggregate",
+            "groupby": ["country"],
+            "metrics": ["net_revenue"],
+            "percent_metrics": ["net_revenue"],
+        }
+    )["queries"][0]
+    assert shares["columns"] == ["country"] and shares["orderby"] == [["net_revenue", False]]
+    assert shares["post_processing"][0]["options"]["rename_columns"] == ["%net_revenue"]
+    with pytest.raises(ConfigError, match="viz type 'sankey'"):
+        query_context({"viz_type": "sankey"})
+
+
+# The native filters each dashboard must have (by name), issue 29: date range and country on
+# every board whose marts have them, segment on the customer board, product group on the
+# product board (mart_product_performance is lifetime per product: no date, no country).
+EXPECTED_FILTERS = {
+    "monthly_sales_review": {"Date range", "Country", "Region"},
+    "customer_segments_rfm": {"Date range", "Country", "Segment"},
+    "customer_360": {"Customer", "Country", "Date range"},
+    "product_performance": {"Product group (ABC class)"},
+    "sales_forecast": {"Date range", "Country (forecast series)"},
+}
+
+
+def test_dashboards_have_their_native_filters_bound_to_their_charts() -> None:
+    """Each dashboard has its filters; a filter's dataset is one the bundle generates, its
+    scope names charts of the layout (each with its own chartId, which the importer maps),
+    and every chart in a date range's scope has a time-range filter it can bind to (without
+    one Superset ignores the dashboard's dates for that chart)."""
+    charts = {}
+    for path in (BUNDLE / "charts").glob("*.yaml"):
+        chart = yaml.safe_load(path.read_text())
+        charts[chart["uuid"]] = chart
+    generated = {dataset_uuid(name) for name in _exposure_and_semantic_datasets()}
+    for path in sorted((BUNDLE / "dashboards").glob("*.yaml")):
+        dashboard = yaml.safe_load(path.read_text())
+        layout = {
+            item["meta"]["chartId"]: charts[item["meta"]["uuid"]]
+            for item in dashboard["position"].values()
+            if isinstance(item, dict) and item.get("type") == "CHART"
+        }
+        placed = sum(
+            1
+            for item in dashboard["position"].values()
+            if isinstance(item, dict) and item.get("type") == "CHART"
+        )
+        assert len(layout) == placed and 0 not in layout, path.name
+        filters = dashboard["metadata"]["native_filter_configuration"]
+        assert {item["name"] for item in filters} == EXPECTED_FILTERS[path.stem], path.name
+        for item in filters:
+            excluded = item["scope"]["excluded"]
+            assert set(excluded) <= set(layout), (path.name, item["name"])
+            in_scope = [chart for chart_id, chart in layout.items() if chart_id not in excluded]
+            assert in_scope, (path.name, item["name"])
+            if item["filterType"] == "filter_time":
+                for chart in in_scope:
+                    operators = [f.get("operator") for f in chart["params"]["adhoc_filters"]]
+                    assert "TEMPORAL_RANGE" in operators, (path.name, chart["slice_name"])
+                continue
+            (target,) = item["targets"]
+            assert target["datasetUuid"] in generated, (path.name, item["name"])
+            column = target["column"]["name"]
+            for chart in in_scope:
+                # Superset applies the filter to each chart by column name
+                same = chart["dataset_uuid"] == target["datasetUuid"]
+                assert same or column in _model_columns(chart["dataset_uuid"]), (
+                    path.name,
+                    item["name"],
+                    chart["slice_name"],
+                )
+
+
+def _exposure_and_semantic_datasets() -> list[str]:
+    """The dataset names the bundle makes: the dashboards' exposure models (from
+    models/exposures.yml) and the semantic models (semantic_<name>)."""
+    exposures = yaml.safe_load((REPO / "models" / "exposures.yml").read_text())["exposures"]
+    names = [
+        ref.split("'")[1]
+        for exposure in exposures
+        if exposure["name"] in DASHBOARD_EXPOSURES
+        for ref in exposure["depends_on"]
+    ]
+    semantic = yaml.safe_load(
+        (REPO / "models" / "marts" / "semantic" / "_semantic_models.yml").read_text()
+    )["semantic_models"]
+    return names + [f"semantic_{item['name']}" for item in semantic]
+
+
+def _model_columns(uuid: str) -> set[str]:
+    """The columns in the YAML of the model whose dataset has this UUID."""
+    for path in (REPO / "models").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models") or []:
+            if dataset_uuid(model["name"]) == uuid:
+                return {column["name"] for column in model.get("columns") or []}
+    return set()
+
+
+def test_labels_money_and_shares_follow_one_rule() -> None:
+    """Issue 29: table headers were raw column names, shares showed as 0.8543 and money had
+    no currency. Dataset columns carry labels (the semantic layer's, else the name in
+    words), money metrics the source's currency, rates and shares a percent format; a table
+    chart's money and share columns get the same formats."""
+    bundle = build_bundle(_manifest(), CATALOGUE, "postgresql+psycopg2://u:p@h:1/d", currency="GBP")
+    dataset = _dataset(bundle.files, "semantic_sales")
+    metrics = {item["metric_name"]: item for item in dataset["metrics"]}
+    assert metrics["revenue"]["currency"] == {"symbol": "GBP", "symbolPosition": "prefix"}
+    assert metrics["revenue"]["d3format"] == ",.2f"
+    columns = {item["column_name"]: item for item in dataset["columns"]}
+    assert columns["day__is_complete"]["verbose_name"] == "Is complete"
+    assert columns["sale_date"]["verbose_name"] == "Sale date"
+
+    from retail_warehouse.superset import formats
+
+    assert formats.is_money("trailing_net_revenue") and formats.is_money("lower_80")
+    assert not formats.is_money("revenue_share") and formats.is_share("revenue_share")
+    assert not formats.is_money("order_count") and formats.is_share("cancellation_rate")
+    assert formats.words("rfm_segment") == "RFM segment"
+    assert formats.label("x", {"meta": {"label": "Chosen"}}) == "Chosen"
+    assert formats.metric_format("cancellation_rate", "GBP")["d3format"] == ".1%"
+    table = formats.chart_params(
+        {"viz_type": "table", "all_columns": ["segment", "net_revenue", "revenue_share"]},
+        "GBP",
+    )
+    assert table["column_config"] == {
+        "net_revenue": {
+            "d3NumberFormat": ",.2f",
+            "currencyFormat": {"symbol": "GBP", "symbolPosition": "prefix"},
+        },
+        "revenue_share": {"d3NumberFormat": ".1%"},
+    }
+    big = formats.chart_params({"viz_type": "big_number_total", "metric": "net_revenue"}, "GBP")
+    assert big["currency_format"] == {"symbol": "GBP", "symbolPosition": "prefix"}
+    count = formats.chart_params({"viz_type": "big_number_total", "metric": "count"}, "GBP")
+    assert "currency_format" not in count
+    assert formats.source_currency(REPO, {}) == "GBP"
+    assert formats.source_currency(REPO, {"RW_SALES_SOURCE": "tpch"}) == "USD"
+
+
+def test_every_bundled_table_formats_its_money_and_shares() -> None:
+    """The charts as imported: every money or share column of a raw table has a format."""
+    from retail_warehouse.superset import formats
+
+    for name, text in static_files(BUNDLE, "GBP").items():
+        if not name.startswith("charts/"):
+            continue
+        params = yaml.safe_load(text)["params"]
+        for column in params.get("all_columns") or []:
+            if formats.is_money(column) or formats.is_share(column):
+                assert column in params["column_config"], (name, column)
+
+
+def test_the_forecast_chart_never_plots_a_negative_bound() -> None:
+    """The model's lower 80 % bound falls below zero in the Christmas weeks (-3,721 on the
+    full data), pulling the axis to -50k: the chart clips it at zero."""
+    chart = yaml.safe_load((BUNDLE / "charts" / "forecast_total_weekly.yaml").read_text())
+    (lower,) = [metric for metric in chart["params"]["metrics"] if "lower_80" in json.dumps(metric)]
+    assert lower["sqlExpression"] == "SUM(GREATEST(lower_80, 0))"
+    prepared = yaml.safe_load(prepared_chart(yaml.safe_dump(chart), "GBP"))
+    assert prepared["params"]["currency_format"]["symbol"] == "GBP", "the forecast is money"
+    # a time axis ticks on days of its own: a weekday in the label ("Thu 15 Dec") misleads,
+    # and a categorical axis cannot format the dates (NaN) in Superset 6.1
+    assert "%a" not in chart["params"]["x_axis_time_format"]
+    assert not chart["params"].get("xAxisForceCategorical")
+    assert chart["params"]["time_grain_sqla"] == "P1D", "a week grain moves weeks to Monday"
