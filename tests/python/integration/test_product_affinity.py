@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import math
 import os
 import random
@@ -176,10 +177,23 @@ def _vars(values: Mapping[str, Any]) -> str:
 def _build(env: dict[str, str], work: Path, target: str, load_args: list[str], values: Any) -> str:
     """Load and build the marts on one target; dbt's output."""
     run_command([str(BIN / "retail-warehouse"), "load", "--target", target, *load_args], env)
-    folders = ["--target-path", str(work / f"target_{target}")]
-    folders += ["--log-path", str(work / f"logs_{target}")]
-    command = [str(BIN / "dbt"), "build", "--target", target, *SELECTION, *folders]
+    command = [str(BIN / "dbt"), "build", "--target", target, *SELECTION, *_folders(work, target)]
     return run_command([*command, "--vars", _vars(values)], env).stdout
+
+
+def _folders(work: Path, target: str) -> list[str]:
+    """dbt's target and log folders of one target (kept, so a second command parses less)."""
+    folders = ["--target-path", str(work / f"target_{target}")]
+    return [*folders, "--log-path", str(work / f"logs_{target}")]
+
+
+def _lift_sql(env: dict[str, str], work: Path, target: str) -> str:
+    """A query of the macro that rounds the marts' ratios, as dbt compiles it for the target:
+    the lift n / d of each row of ``cases(n, d)``."""
+    inline = "select n, d, {{ divide_counts_rounded('n', 'd', 4, 18) }} as lift from cases"
+    command = [str(BIN / "dbt"), "compile", "--quiet", "--target", target, "--output", "json"]
+    result = run_command([*command, *_folders(work, target), "--inline", inline], env)
+    return str(json.loads(result.stdout)["compiled"])
 
 
 @pytest.fixture(scope="module")
@@ -213,18 +227,22 @@ def online_retail_build(
     load_args = ["--source", str(source)]
     if target == "duckdb":
         output = _build(env, work, target, load_args, ONLINE_RETAIL_VARS)
+        lift_sql = _lift_sql(env, work, target)
         connection = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
         try:
-            yield {"connection": connection, "baskets": baskets, "output": output}
+            yield {"connection": connection, "baskets": baskets, "output": output,
+                   "lift_sql": lift_sql}  # fmt: skip
         finally:
             connection.close()
         return
     with throwaway_pg_database("rw_affinity") as pg_database:
         env["PGDATABASE"] = pg_database
         output = _build(env, work, target, load_args, ONLINE_RETAIL_VARS)
+        lift_sql = _lift_sql(env, work, target)
         connection = psycopg2.connect(**pg_params(pg_database))
         try:
-            yield {"connection": connection, "baskets": baskets, "output": output}
+            yield {"connection": connection, "baskets": baskets, "output": output,
+                   "lift_sql": lift_sql}  # fmt: skip
         finally:
             connection.close()
 
@@ -249,6 +267,31 @@ def test_online_retail_marts_equal_the_independent_computation(
     assert _rows(connection, AFFINITY_COLUMNS, "mart_product_affinity") == rules
     attach = expected_attach_rates(rules, ONLINE_RETAIL_VARS["top_n"])
     assert _rows(connection, ATTACH_COLUMNS, "mart_product_attach_rates") == attach
+
+
+def _half_unit_ties(count: int, seed: int = 11) -> list[tuple[int, int]]:
+    """(n, d) whose n / d lies exactly half a unit of the 4th decimal between two values
+    (2 x n x 10^4 = d x (2k + 1)), as large as a lift's pair x orders and product x other
+    product at millions of orders (n up to 2 x 10^14): where a division in double precision
+    may land below the half and round down."""
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        whole = rng.randrange(10**6, 10**9)
+        cases.append((whole * rng.randrange(1, 10**5, 2), 2 * 10**4 * whole))
+    return cases
+
+
+def test_ratios_round_half_up_exactly_at_scale(online_retail_build: dict[str, Any]) -> None:
+    """divide_counts_rounded, as compiled for the target, rounds exact half units up, at
+    operands past double precision's 2^53 (divide_rounded's route on DuckDB is not exact
+    there: it rounded 857 of 20,000 such ties down when this was written)."""
+    cases = _half_unit_ties(300)
+    cases += [(7, 3), (2, 3), (0, 5), (2 * 10**14 + 1, 3 * 10**9 + 7)]
+    values = ", ".join(f"(cast({n} as bigint), cast({d} as bigint))" for n, d in cases)
+    sql = f"with cases (n, d) as (values {values}) {online_retail_build['lift_sql']}"
+    rows = query_rows(online_retail_build["connection"], sql)
+    assert {(n, d): lift for n, d, lift in rows} == {(n, d): rounded(n, d, 4) for n, d in cases}
 
 
 # --- TPC-H -----------------------------------------------------------------------------------
