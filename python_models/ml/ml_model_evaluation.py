@@ -19,6 +19,9 @@ def model(dbt, session):
         top_countries=parse_int(
             dbt.config.get("ml_forecast_top_countries"), "ml_forecast_top_countries"
         ),
+        forecast_weekly_origins=parse_int(
+            dbt.config.get("ml_forecast_weekly_origins"), "ml_forecast_weekly_origins", 26
+        ),
         max_training_customers=parse_int(
             dbt.config.get("ml_max_training_customers"), "ml_max_training_customers"
         ),
