@@ -32,6 +32,13 @@ from sklearn.preprocessing import StandardScaler
 from retail_warehouse.ml import MODEL_VERSION, RANDOM_STATE
 from retail_warehouse.ml._threads import single_threaded
 from retail_warehouse.ml.btyd import BtydFit, fit_btyd
+from retail_warehouse.ml.churn import (
+    CHURN_GAP_MULTIPLE,
+    DEFAULT_USUAL_GAP_DAYS,
+    churn_backtest_rows,
+    fallback_gap_days,
+    is_churned,
+)
 from retail_warehouse.ml.features import (
     FEATURE_DESCRIPTIONS,
     PREDICTION_FEATURES,
@@ -327,9 +334,10 @@ def _ceiling_scores(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
 
 
 def _fold_rows(
-    train: pd.DataFrame, test: pd.DataFrame, horizon_days: int
+    train: pd.DataFrame, test: pd.DataFrame, horizon_days: int, churn_gap_multiple: float
 ) -> list[dict[str, object]]:
-    """Every candidate, baseline, calibration table and the ceiling on one fold."""
+    """Every candidate, baseline, calibration table and the ceiling on one fold, and the
+    churn rule against P(alive)."""
     x_train, y_train, spend_train = _xy(train)
     x_test, y_test, spend_test = _xy(test)
     ids = test["customer_id"].to_numpy()
@@ -364,7 +372,7 @@ def _fold_rows(
     for name, predicted in spend_baselines.items():
         metrics = regression_metrics(spend_test, predicted)
         rows += _evaluation_rows("spend_next_horizon", name, metrics, False)
-    return rows
+    return rows + churn_backtest_rows(train, test, churn_gap_multiple)
 
 
 @single_threaded
@@ -374,12 +382,14 @@ def customer_model_evaluation(
     active_window_days: int,
     windows: int,
     folds: int = EVALUATION_FOLDS,
+    churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """The rolling-origin backtest of the purchase and spend models: for k = 1..``folds``
     the models train at T - (k + 1)H (stacking ``windows`` cutoffs, labels up to T - kH)
     and are tested on the customers active at T - kH with the labels of
     (T - kH, T - (k - 1)H]. Every candidate, the naive baselines, a calibration table by
-    decile (selected model and BG/NBD) and the ceiling diagnostic; one row per fold x model
+    decile (selected model and BG/NBD), the ceiling diagnostic and the churn gap rule
+    (``churn_gap_multiple``) against 1 - P(alive); one row per fold x model
     x metric x method (``fold``: test = k 1, validation_<k - 1> before it), plus fold
     ``mean``, the mean over the folds. Folds whose test cutoff has no training cutoff
     on or after the first invoice day are left out."""
@@ -395,7 +405,7 @@ def customer_model_evaluation(
         )
         if test.empty:
             break
-        part = pd.DataFrame(_fold_rows(train, test, horizon_days))
+        part = pd.DataFrame(_fold_rows(train, test, horizon_days, churn_gap_multiple))
         part["fold"] = fold_name(index)
         part["train_cutoff_date"] = from_day_number(test_cutoff - horizon_days)
         part["test_cutoff_date"] = from_day_number(test_cutoff)
@@ -414,8 +424,9 @@ def customer_model_evaluation(
 class CustomerModels:
     """The fitted purchase and spend models of :func:`fit_customer_models`, with what scoring
     needs to know: the features (in order, log-scaled before the estimators), the horizon,
-    the active window and the days the training data ends on. Persisted as one object in the
-    model registry (:mod:`retail_warehouse.ml.registry`)."""
+    the active window, the days the training data ends on and the usual gap of a
+    one-purchase customer for the churn rule (:mod:`~retail_warehouse.ml.churn`). Persisted
+    as one object in the model registry (:mod:`retail_warehouse.ml.registry`)."""
 
     purchase: _Classifier
     spend: SpendModel
@@ -426,6 +437,7 @@ class CustomerModels:
     as_of_day: int
     training_row_count: int
     btyd: BtydFit | None = None
+    churn_fallback_gap_days: float = DEFAULT_USUAL_GAP_DAYS
     purchase_model: str = PURCHASE_MODEL
     spend_model: str = SPEND_MODEL
 
@@ -456,20 +468,25 @@ def fit_customer_models(
         as_of_day=as_of,
         training_row_count=len(train),
         btyd=fit_btyd(invoices, as_of),
+        churn_fallback_gap_days=fallback_gap_days(train),
     )
 
 
 @single_threaded
 def predict_customers(
-    models: CustomerModels, features: pd.DataFrame, as_of_day: int | None = None
+    models: CustomerModels,
+    features: pd.DataFrame,
+    as_of_day: int | None = None,
+    churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """One row per row of ``features`` (the output of
     :func:`~retail_warehouse.ml.features.customer_features` at ``as_of_day``, by default
     ``models.as_of_day``, with ``models.horizon_days``, with the BTYD columns of
     :func:`~retail_warehouse.ml.features.with_btyd_features` from ``models.btyd``):
-    purchase probability and expected net revenue in the horizon,
-    with the model columns of ``ml_customer_predictions`` (rank among the rows given,
-    ``as_of_date`` the date of ``as_of_day``). Sorted by customer_id."""
+    purchase probability and expected net revenue in the horizon, BG/NBD's P(alive) and
+    ``is_churned`` by the gap rule with k = ``churn_gap_multiple``, with the model columns
+    of ``ml_customer_predictions`` (rank among the rows given, ``as_of_date`` the date of
+    ``as_of_day``). Sorted by customer_id."""
     x_score = log_features(features, models.features)
     probability = _probability(models.purchase, x_score)
     spend = models.spend.predict(x_score)
@@ -496,6 +513,10 @@ def predict_customers(
     result["training_row_count"] = models.training_row_count
     result["model_version"] = MODEL_VERSION
     result["as_of_date"] = from_day_number(models.as_of_day if as_of_day is None else as_of_day)
+    result["p_alive"] = np.round(features["bgnbd_p_alive"].to_numpy(dtype="float64"), 6)
+    result["is_churned"] = is_churned(
+        features, churn_gap_multiple, models.churn_fallback_gap_days
+    ).astype(bool)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 

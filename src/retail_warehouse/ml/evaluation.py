@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from retail_warehouse.ml import MODEL_VERSION
+from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.customer_models import customer_model_evaluation
 from retail_warehouse.ml.forecast import WEEKLY_ORIGINS, forecast_backtest
 from retail_warehouse.ml.frames import check_history, from_day_number, last_day
@@ -37,6 +38,7 @@ def model_evaluation(
     top_countries: int,
     max_training_customers: int | None = None,
     forecast_weekly_origins: int = WEEKLY_ORIGINS,
+    churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """One row per model x evaluation group x fold x method x metric of the out-of-time backtests
     (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
@@ -55,6 +57,7 @@ def model_evaluation(
         horizon_days,
         active_window_days,
         training_windows,
+        churn_gap_multiple=churn_gap_multiple,
     )
     forecast = forecast_backtest(
         invoices, forecast_weeks, top_countries, weekly_origins=forecast_weekly_origins

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from ml_invoices import invoice, synthetic_rows
 
+from retail_warehouse.ml.churn import CHURN_METHOD
 from retail_warehouse.ml.customer_models import (
     CEILING_METHOD,
     PURCHASE_CANDIDATES,
@@ -86,7 +87,7 @@ def test_evaluation_rows(synthetic_invoices: pd.DataFrame, evaluation: pd.DataFr
     assert not evaluation.duplicated(["model", "fold", "method", "metric"]).any()
     assert set(evaluation["fold"]) == {"test", "validation_1", "validation_2", "mean"}
     selected = evaluation[evaluation["is_selected"]]
-    assert set(selected["method"]) == {PURCHASE_MODEL, SPEND_MODEL}
+    assert set(selected["method"]) == {PURCHASE_MODEL, SPEND_MODEL, CHURN_METHOD}
     as_of = last_day(synthetic_invoices)
     assert (evaluation["test_end_date"] > evaluation["test_cutoff_date"]).all()
     assert (evaluation["test_cutoff_date"] > evaluation["train_cutoff_date"]).all()
