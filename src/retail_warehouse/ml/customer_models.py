@@ -15,7 +15,7 @@ the time layout above and the backtest folds; one file keeps one time layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +32,13 @@ from sklearn.preprocessing import StandardScaler
 from retail_warehouse.ml import MODEL_VERSION, RANDOM_STATE
 from retail_warehouse.ml._threads import single_threaded
 from retail_warehouse.ml.btyd import BtydFit, fit_btyd
+from retail_warehouse.ml.calibration import (
+    CALIBRATION_METHODS,
+    Calibration,
+    calibrated_name,
+    fit_calibration,
+    holdout_cutoff,
+)
 from retail_warehouse.ml.churn import (
     CHURN_GAP_MULTIPLE,
     DEFAULT_USUAL_GAP_DAYS,
@@ -51,6 +58,7 @@ from retail_warehouse.ml.metrics import (
     classification_metrics,
     mean_over_folds,
     regression_metrics,
+    spend_by_decile,
 )
 from retail_warehouse.ml.sampling import training_sample
 
@@ -59,6 +67,12 @@ PURCHASE_MODEL = "blend_logistic_bgnbd"
 docs/ml.md and the evaluation rows of every candidate)."""
 SPEND_MODEL = "blend_poisson_gamma_gamma"
 """The spend estimator kept, chosen the same way."""
+PURCHASE_CALIBRATION = "none"
+"""The calibration of the kept purchase model (:mod:`~retail_warehouse.ml.calibration`),
+chosen on the backtest's validation windows only (Brier score and expected calibration
+error, see docs/ml.md)."""
+SELECTED_PURCHASE = calibrated_name(PURCHASE_MODEL, PURCHASE_CALIBRATION)
+"""The purchase method of ml_customer_predictions: the kept model with its calibration."""
 
 PURCHASE_CANDIDATES: tuple[str, ...] = (
     "bgnbd",
@@ -333,6 +347,24 @@ def _ceiling_scores(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     )[:, 1]
 
 
+def calibration_for(
+    method: str, train: pd.DataFrame, score_cutoff: int
+) -> tuple[Calibration, _Classifier | None]:
+    """The calibration ``method`` of the kept purchase model that is trained on ``train``
+    (stacked cutoffs, :func:`stacked_training_frame`) and scores the features at
+    ``score_cutoff``: the model refitted without the holdout cutoff
+    (:func:`~retail_warehouse.ml.calibration.holdout_cutoff`) predicts it, and the
+    parameters are fitted on those predictions and its labels (returned with that model)."""
+    cutoffs = sorted(int(cutoff) for cutoff in train["cutoff_day"].unique())
+    holdout = holdout_cutoff(cutoffs, score_cutoff, method)
+    if holdout is None:
+        return Calibration(), None
+    held = train["cutoff_day"].to_numpy() == holdout
+    x, y, _ = _xy(train)
+    model = _fit_classifier(PURCHASE_MODEL, x[~held], y[~held])
+    return fit_calibration(method, y[held], _probability(model, x[held]), holdout), model
+
+
 def _fold_rows(
     train: pd.DataFrame, test: pd.DataFrame, horizon_days: int, churn_gap_multiple: float
 ) -> list[dict[str, object]]:
@@ -343,12 +375,19 @@ def _fold_rows(
     ids = test["customer_id"].to_numpy()
     rows: list[dict[str, object]] = []
     purchase = "purchase_next_horizon"
+    predicted: dict[str, np.ndarray] = {}
     for name in PURCHASE_CANDIDATES:
-        scores = _probability(_fit_classifier(name, x_train, y_train), x_test)
+        predicted[name] = _probability(_fit_classifier(name, x_train, y_train), x_test)
+    test_cutoff = int(test["cutoff_day"].iloc[0])
+    for method in CALIBRATION_METHODS[1:]:
+        calibration, _ = calibration_for(method, train, test_cutoff)
+        name = calibrated_name(PURCHASE_MODEL, method)
+        predicted[name] = calibration.apply(predicted[PURCHASE_MODEL])
+    for name, scores in predicted.items():
         metrics = classification_metrics(y_test, scores, ids)
-        if name in (PURCHASE_MODEL, "bgnbd"):
+        if name in (PURCHASE_MODEL, "bgnbd") or name not in PURCHASE_CANDIDATES:
             metrics |= calibration_by_decile(y_test, scores, ids)
-        rows += _evaluation_rows(purchase, name, metrics, name == PURCHASE_MODEL)
+        rows += _evaluation_rows(purchase, name, metrics, name == SELECTED_PURCHASE)
     baselines = {
         "baseline_bought_previous_horizon": (test["orders_previous_horizon"].to_numpy() > 0).astype(
             "float64"
@@ -363,7 +402,10 @@ def _fold_rows(
         rows += _evaluation_rows(purchase, name, metrics, False)
 
     for name, model in fit_spend_models(x_train, spend_train).items():
-        metrics = regression_metrics(spend_test, model.predict(x_test))
+        spend = model.predict(x_test)
+        metrics = regression_metrics(spend_test, spend)
+        if name in (SPEND_MODEL, "bgnbd_gamma_gamma"):
+            metrics |= spend_by_decile(spend_test, spend, ids)
         rows += _evaluation_rows("spend_next_horizon", name, metrics, name == SPEND_MODEL)
     spend_baselines = {
         "baseline_previous_horizon_spend": test["net_revenue_previous_horizon"].to_numpy(),
@@ -438,7 +480,8 @@ class CustomerModels:
     training_row_count: int
     btyd: BtydFit | None = None
     churn_fallback_gap_days: float = DEFAULT_USUAL_GAP_DAYS
-    purchase_model: str = PURCHASE_MODEL
+    calibration: Calibration = field(default_factory=Calibration)
+    purchase_model: str = SELECTED_PURCHASE
     spend_model: str = SPEND_MODEL
 
     @property
@@ -469,6 +512,7 @@ def fit_customer_models(
         training_row_count=len(train),
         btyd=fit_btyd(invoices, as_of),
         churn_fallback_gap_days=fallback_gap_days(train),
+        calibration=calibration_for(PURCHASE_CALIBRATION, train, as_of)[0],
     )
 
 
@@ -488,7 +532,7 @@ def predict_customers(
     of ``ml_customer_predictions`` (rank among the rows given, ``as_of_date`` the date of
     ``as_of_day``). Sorted by customer_id."""
     x_score = log_features(features, models.features)
-    probability = _probability(models.purchase, x_score)
+    probability = models.calibration.apply(_probability(models.purchase, x_score))
     spend = models.spend.predict(x_score)
     result = pd.DataFrame(
         {
