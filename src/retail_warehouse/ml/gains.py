@@ -21,9 +21,9 @@ from retail_warehouse.ml.metrics import CALIBRATION_GROUPS
 GAINS_COLUMNS: tuple[str, ...] = (
     "model",
     "method",
-    "is_selected",
     "fold",
     "decile",
+    "is_selected",
     "customer_count",
     "cumulative_customer_share",
     "mean_predicted",
@@ -36,7 +36,7 @@ GAINS_COLUMNS: tuple[str, ...] = (
     "model_version",
     "as_of_date",
 )
-"""The columns of ``ml_model_gains``, in order."""
+"""The columns of ``ml_model_gains``, in order (the key first)."""
 
 _OBSERVED = {"purchase_next_horizon": "buy_rate", "spend_next_horizon": "mean_actual"}
 
