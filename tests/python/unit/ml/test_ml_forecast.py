@@ -162,6 +162,7 @@ def test_model_evaluation_columns(synthetic_invoices: pd.DataFrame) -> None:
     assert set(evaluation["model"]) == {
         "purchase_next_horizon",
         "spend_next_horizon",
+        "churn",
         "sales_forecast",
     }
     key = ["model", "evaluation_group", "fold", "method", "metric"]
