@@ -2,8 +2,9 @@
 ml_model_registry and the customer features stored by int_customer_features_measured (no
 invoices); the logic is retail_warehouse.ml.customer_models."""
 
+from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.feature_table import feature_frame_from_relation
-from retail_warehouse.ml.frames import relation_to_pandas
+from retail_warehouse.ml.frames import parse_float, relation_to_pandas
 from retail_warehouse.ml.persisted import predictions_from_registry
 
 
@@ -12,5 +13,9 @@ def model(dbt, session):
     features = dbt.ref("int_customer_features_measured")
     ml_model_registry = dbt.ref("ml_model_registry")
     return predictions_from_registry(
-        relation_to_pandas(ml_model_registry), feature_frame_from_relation(features)
+        relation_to_pandas(ml_model_registry),
+        feature_frame_from_relation(features),
+        parse_float(
+            dbt.config.get("ml_churn_gap_multiple"), "ml_churn_gap_multiple", CHURN_GAP_MULTIPLE
+        ),
     )

@@ -1,7 +1,8 @@
 """Out-of-time backtests of every ML model; the logic is retail_warehouse.ml.evaluation."""
 
 from retail_warehouse.ml.evaluation import model_evaluation
-from retail_warehouse.ml.frames import invoices_from_relation, parse_int
+from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
+from retail_warehouse.ml.frames import invoices_from_relation, parse_float, parse_int
 
 
 def model(dbt, session):
@@ -18,6 +19,12 @@ def model(dbt, session):
         forecast_weeks=parse_int(dbt.config.get("ml_forecast_weeks"), "ml_forecast_weeks"),
         top_countries=parse_int(
             dbt.config.get("ml_forecast_top_countries"), "ml_forecast_top_countries"
+        ),
+        forecast_weekly_origins=parse_int(
+            dbt.config.get("ml_forecast_weekly_origins"), "ml_forecast_weekly_origins", 26
+        ),
+        churn_gap_multiple=parse_float(
+            dbt.config.get("ml_churn_gap_multiple"), "ml_churn_gap_multiple", CHURN_GAP_MULTIPLE
         ),
         max_training_customers=parse_int(
             dbt.config.get("ml_max_training_customers"), "ml_max_training_customers"

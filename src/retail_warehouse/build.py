@@ -94,7 +94,8 @@ a unit test, 5 % of the node time of a TPC-H SF 0.01 build on a loaded machine,
 docs/benchmark.md)."""
 TRAINING_SELECTOR = "tag:training"
 """The training lane (docs/ml.md, "Two lanes"): the models that fit and backtest
-(``ml_model_registry``, ``ml_model_evaluation``, ``ml_repeat_drivers``). A refresh leaves
+(``ml_model_registry``, ``ml_model_evaluation``, ``ml_repeat_drivers``,
+``ml_model_gains``). A refresh leaves
 them out and scores with the registry's models; a build trains when asked (``train``,
 ``--full-refresh``), when there is no usable registry, or when the refreshed
 ``ml_model_training_status`` says the data has run ``ml_retrain_after_days`` past them."""

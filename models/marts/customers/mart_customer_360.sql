@@ -70,7 +70,9 @@ customers_joined as (
         ml_customer_predictions.horizon_days as prediction_horizon_days,
         mart_loyalty_balances.customer_id is not null as is_loyalty_member,
         mart_loyalty_balances.loyalty_tier,
-        mart_loyalty_balances.points_balance
+        mart_loyalty_balances.points_balance,
+        ml_customer_predictions.p_alive,
+        ml_customer_predictions.is_churned
     from dim_customers
     left join dim_countries
         on dim_customers.country_code = dim_countries.country_code
@@ -133,7 +135,9 @@ final as (
         ) as prediction_not_scored_reason,
         is_loyalty_member,
         cast(loyalty_tier as {{ dbt.type_string() }}) as loyalty_tier,
-        cast(points_balance as bigint) as points_balance
+        cast(points_balance as bigint) as points_balance,
+        cast(p_alive as numeric(9, 6)) as p_alive,
+        is_churned
     from customers_joined
 
 )

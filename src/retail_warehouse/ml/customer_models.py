@@ -15,7 +15,7 @@ the time layout above and the backtest folds; one file keeps one time layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +32,20 @@ from sklearn.preprocessing import StandardScaler
 from retail_warehouse.ml import MODEL_VERSION, RANDOM_STATE
 from retail_warehouse.ml._threads import single_threaded
 from retail_warehouse.ml.btyd import BtydFit, fit_btyd
+from retail_warehouse.ml.calibration import (
+    CALIBRATION_METHODS,
+    Calibration,
+    calibrated_name,
+    fit_calibration,
+    holdout_cutoff,
+)
+from retail_warehouse.ml.churn import (
+    CHURN_GAP_MULTIPLE,
+    DEFAULT_USUAL_GAP_DAYS,
+    churn_backtest_rows,
+    fallback_gap_days,
+    is_churned,
+)
 from retail_warehouse.ml.features import (
     FEATURE_DESCRIPTIONS,
     PREDICTION_FEATURES,
@@ -44,6 +58,7 @@ from retail_warehouse.ml.metrics import (
     classification_metrics,
     mean_over_folds,
     regression_metrics,
+    spend_by_decile,
 )
 from retail_warehouse.ml.sampling import training_sample
 
@@ -52,6 +67,12 @@ PURCHASE_MODEL = "blend_logistic_bgnbd"
 docs/ml.md and the evaluation rows of every candidate)."""
 SPEND_MODEL = "blend_poisson_gamma_gamma"
 """The spend estimator kept, chosen the same way."""
+PURCHASE_CALIBRATION = "none"
+"""The calibration of the kept purchase model (:mod:`~retail_warehouse.ml.calibration`),
+chosen on the backtest's validation windows only (Brier score and expected calibration
+error, see docs/ml.md)."""
+SELECTED_PURCHASE = calibrated_name(PURCHASE_MODEL, PURCHASE_CALIBRATION)
+"""The purchase method of ml_customer_predictions: the kept model with its calibration."""
 
 PURCHASE_CANDIDATES: tuple[str, ...] = (
     "bgnbd",
@@ -326,21 +347,47 @@ def _ceiling_scores(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     )[:, 1]
 
 
+def calibration_for(
+    method: str, train: pd.DataFrame, score_cutoff: int
+) -> tuple[Calibration, _Classifier | None]:
+    """The calibration ``method`` of the kept purchase model that is trained on ``train``
+    (stacked cutoffs, :func:`stacked_training_frame`) and scores the features at
+    ``score_cutoff``: the model refitted without the holdout cutoff
+    (:func:`~retail_warehouse.ml.calibration.holdout_cutoff`) predicts it, and the
+    parameters are fitted on those predictions and its labels (returned with that model)."""
+    cutoffs = sorted(int(cutoff) for cutoff in train["cutoff_day"].unique())
+    holdout = holdout_cutoff(cutoffs, score_cutoff, method)
+    if holdout is None:
+        return Calibration(), None
+    held = train["cutoff_day"].to_numpy() == holdout
+    x, y, _ = _xy(train)
+    model = _fit_classifier(PURCHASE_MODEL, x[~held], y[~held])
+    return fit_calibration(method, y[held], _probability(model, x[held]), holdout), model
+
+
 def _fold_rows(
-    train: pd.DataFrame, test: pd.DataFrame, horizon_days: int
+    train: pd.DataFrame, test: pd.DataFrame, horizon_days: int, churn_gap_multiple: float
 ) -> list[dict[str, object]]:
-    """Every candidate, baseline, calibration table and the ceiling on one fold."""
+    """Every candidate, baseline, calibration table and the ceiling on one fold, and the
+    churn rule against P(alive)."""
     x_train, y_train, spend_train = _xy(train)
     x_test, y_test, spend_test = _xy(test)
     ids = test["customer_id"].to_numpy()
     rows: list[dict[str, object]] = []
     purchase = "purchase_next_horizon"
+    predicted: dict[str, np.ndarray] = {}
     for name in PURCHASE_CANDIDATES:
-        scores = _probability(_fit_classifier(name, x_train, y_train), x_test)
+        predicted[name] = _probability(_fit_classifier(name, x_train, y_train), x_test)
+    test_cutoff = int(test["cutoff_day"].iloc[0])
+    for method in CALIBRATION_METHODS[1:]:
+        calibration, _ = calibration_for(method, train, test_cutoff)
+        name = calibrated_name(PURCHASE_MODEL, method)
+        predicted[name] = calibration.apply(predicted[PURCHASE_MODEL])
+    for name, scores in predicted.items():
         metrics = classification_metrics(y_test, scores, ids)
-        if name in (PURCHASE_MODEL, "bgnbd"):
+        if name in (PURCHASE_MODEL, "bgnbd") or name not in PURCHASE_CANDIDATES:
             metrics |= calibration_by_decile(y_test, scores, ids)
-        rows += _evaluation_rows(purchase, name, metrics, name == PURCHASE_MODEL)
+        rows += _evaluation_rows(purchase, name, metrics, name == SELECTED_PURCHASE)
     baselines = {
         "baseline_bought_previous_horizon": (test["orders_previous_horizon"].to_numpy() > 0).astype(
             "float64"
@@ -355,7 +402,10 @@ def _fold_rows(
         rows += _evaluation_rows(purchase, name, metrics, False)
 
     for name, model in fit_spend_models(x_train, spend_train).items():
-        metrics = regression_metrics(spend_test, model.predict(x_test))
+        spend = model.predict(x_test)
+        metrics = regression_metrics(spend_test, spend)
+        if name in (SPEND_MODEL, "bgnbd_gamma_gamma"):
+            metrics |= spend_by_decile(spend_test, spend, ids)
         rows += _evaluation_rows("spend_next_horizon", name, metrics, name == SPEND_MODEL)
     spend_baselines = {
         "baseline_previous_horizon_spend": test["net_revenue_previous_horizon"].to_numpy(),
@@ -364,7 +414,7 @@ def _fold_rows(
     for name, predicted in spend_baselines.items():
         metrics = regression_metrics(spend_test, predicted)
         rows += _evaluation_rows("spend_next_horizon", name, metrics, False)
-    return rows
+    return rows + churn_backtest_rows(train, test, churn_gap_multiple)
 
 
 @single_threaded
@@ -374,12 +424,14 @@ def customer_model_evaluation(
     active_window_days: int,
     windows: int,
     folds: int = EVALUATION_FOLDS,
+    churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """The rolling-origin backtest of the purchase and spend models: for k = 1..``folds``
     the models train at T - (k + 1)H (stacking ``windows`` cutoffs, labels up to T - kH)
     and are tested on the customers active at T - kH with the labels of
     (T - kH, T - (k - 1)H]. Every candidate, the naive baselines, a calibration table by
-    decile (selected model and BG/NBD) and the ceiling diagnostic; one row per fold x model
+    decile (selected model and BG/NBD), the ceiling diagnostic and the churn gap rule
+    (``churn_gap_multiple``) against 1 - P(alive); one row per fold x model
     x metric x method (``fold``: test = k 1, validation_<k - 1> before it), plus fold
     ``mean``, the mean over the folds. Folds whose test cutoff has no training cutoff
     on or after the first invoice day are left out."""
@@ -395,7 +447,7 @@ def customer_model_evaluation(
         )
         if test.empty:
             break
-        part = pd.DataFrame(_fold_rows(train, test, horizon_days))
+        part = pd.DataFrame(_fold_rows(train, test, horizon_days, churn_gap_multiple))
         part["fold"] = fold_name(index)
         part["train_cutoff_date"] = from_day_number(test_cutoff - horizon_days)
         part["test_cutoff_date"] = from_day_number(test_cutoff)
@@ -414,8 +466,9 @@ def customer_model_evaluation(
 class CustomerModels:
     """The fitted purchase and spend models of :func:`fit_customer_models`, with what scoring
     needs to know: the features (in order, log-scaled before the estimators), the horizon,
-    the active window and the days the training data ends on. Persisted as one object in the
-    model registry (:mod:`retail_warehouse.ml.registry`)."""
+    the active window, the days the training data ends on and the usual gap of a
+    one-purchase customer for the churn rule (:mod:`~retail_warehouse.ml.churn`). Persisted
+    as one object in the model registry (:mod:`retail_warehouse.ml.registry`)."""
 
     purchase: _Classifier
     spend: SpendModel
@@ -426,7 +479,9 @@ class CustomerModels:
     as_of_day: int
     training_row_count: int
     btyd: BtydFit | None = None
-    purchase_model: str = PURCHASE_MODEL
+    churn_fallback_gap_days: float = DEFAULT_USUAL_GAP_DAYS
+    calibration: Calibration = field(default_factory=Calibration)
+    purchase_model: str = SELECTED_PURCHASE
     spend_model: str = SPEND_MODEL
 
     @property
@@ -456,22 +511,28 @@ def fit_customer_models(
         as_of_day=as_of,
         training_row_count=len(train),
         btyd=fit_btyd(invoices, as_of),
+        churn_fallback_gap_days=fallback_gap_days(train),
+        calibration=calibration_for(PURCHASE_CALIBRATION, train, as_of)[0],
     )
 
 
 @single_threaded
 def predict_customers(
-    models: CustomerModels, features: pd.DataFrame, as_of_day: int | None = None
+    models: CustomerModels,
+    features: pd.DataFrame,
+    as_of_day: int | None = None,
+    churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """One row per row of ``features`` (the output of
     :func:`~retail_warehouse.ml.features.customer_features` at ``as_of_day``, by default
     ``models.as_of_day``, with ``models.horizon_days``, with the BTYD columns of
     :func:`~retail_warehouse.ml.features.with_btyd_features` from ``models.btyd``):
-    purchase probability and expected net revenue in the horizon,
-    with the model columns of ``ml_customer_predictions`` (rank among the rows given,
-    ``as_of_date`` the date of ``as_of_day``). Sorted by customer_id."""
+    purchase probability and expected net revenue in the horizon, BG/NBD's P(alive) and
+    ``is_churned`` by the gap rule with k = ``churn_gap_multiple``, with the model columns
+    of ``ml_customer_predictions`` (rank among the rows given, ``as_of_date`` the date of
+    ``as_of_day``). Sorted by customer_id."""
     x_score = log_features(features, models.features)
-    probability = _probability(models.purchase, x_score)
+    probability = models.calibration.apply(_probability(models.purchase, x_score))
     spend = models.spend.predict(x_score)
     result = pd.DataFrame(
         {
@@ -496,6 +557,10 @@ def predict_customers(
     result["training_row_count"] = models.training_row_count
     result["model_version"] = MODEL_VERSION
     result["as_of_date"] = from_day_number(models.as_of_day if as_of_day is None else as_of_day)
+    result["p_alive"] = np.round(features["bgnbd_p_alive"].to_numpy(dtype="float64"), 6)
+    result["is_churned"] = is_churned(
+        features, churn_gap_multiple, models.churn_fallback_gap_days
+    ).astype(bool)
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from retail_warehouse.ml import MODEL_VERSION
+from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.customer_models import customer_model_evaluation
-from retail_warehouse.ml.forecast import forecast_backtest
+from retail_warehouse.ml.forecast import WEEKLY_ORIGINS, forecast_backtest
 from retail_warehouse.ml.frames import check_history, from_day_number, last_day
 from retail_warehouse.ml.sampling import training_sample
 
@@ -36,13 +37,16 @@ def model_evaluation(
     forecast_weeks: int,
     top_countries: int,
     max_training_customers: int | None = None,
+    forecast_weekly_origins: int = WEEKLY_ORIGINS,
+    churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
 ) -> pd.DataFrame:
     """One row per model x evaluation group x fold x method x metric of the out-of-time backtests
     (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
     ones the methods were chosen on, ``mean`` the mean over the folds): the
     purchase and spend models with their candidates and naive baselines
     (:func:`~retail_warehouse.ml.customer_models.customer_model_evaluation`) and the weekly
-    sales forecast methods per series (:func:`~retail_warehouse.ml.forecast.forecast_backtest`).
+    sales forecast methods per series (:func:`~retail_warehouse.ml.forecast.forecast_backtest`,
+    with the mean over ``forecast_weekly_origins`` weekly origins).
     ``is_selected`` marks the method the production model uses. The customer models are
     backtested on the training sample of ``max_training_customers``
     (:func:`~retail_warehouse.ml.sampling.training_sample`), the forecast on every invoice."""
@@ -53,8 +57,11 @@ def model_evaluation(
         horizon_days,
         active_window_days,
         training_windows,
+        churn_gap_multiple=churn_gap_multiple,
     )
-    forecast = forecast_backtest(invoices, forecast_weeks, top_countries)
+    forecast = forecast_backtest(
+        invoices, forecast_weeks, top_countries, weekly_origins=forecast_weekly_origins
+    )
     result = pd.concat([customers, forecast], ignore_index=True)
     result["value"] = result["value"].astype("float64").round(6)
     result["is_selected"] = result["is_selected"].astype(bool)

@@ -5,7 +5,10 @@ Weeks are 7-day periods ending on the last invoice day T (a Friday in Online Ret
 the last week is whole; the first, partial week is dropped. A year is 52 weeks. Intervals
 come from the method's own in-sample errors, relative to the level (so they widen at the
 Christmas peak): the 10th and 90th percentiles of (actual - fitted) / max(fitted, floor),
-floor = 10 % of the mean week.
+floor = 10 % of the mean week. The forecast and the lower bound are clipped at 0 (every
+method's): a week's net revenue below 0 would need more cancelled than sold, and a negative
+bound (the total's went to -3,720.64 in the Christmas week) only widened the interval below
+a peak.
 
 Longer than 400 lines on purpose: the series, the methods, the intervals and the backtest
 share one week layout (above), and every method is judged in one backtest on the same weeks.
@@ -268,12 +271,18 @@ def forecast_series(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(forecast, lower, upper) for the ``horizon`` weeks after ``y`` by ``method``;
     ``christmas`` flags and ``weights`` (trading weights, optional) cover the weeks of the
-    history and of the horizon."""
+    history and of the horizon. The forecast and the lower bound are never below 0 (the
+    upper bound never below the forecast)."""
     if method in STATSFORECAST_METHODS:
-        return _statsforecast(y, horizon, method)
-    forecast, fitted = METHODS[method](np.asarray(y, dtype="float64"), christmas, horizon, weights)
-    lower, upper = _interval(np.asarray(y, dtype="float64"), fitted, forecast)
-    return forecast, lower, upper
+        forecast, lower, upper = _statsforecast(y, horizon, method)
+    else:
+        forecast, fitted = METHODS[method](
+            np.asarray(y, dtype="float64"), christmas, horizon, weights
+        )
+        lower, upper = _interval(np.asarray(y, dtype="float64"), fitted, forecast)
+    forecast = np.clip(forecast, 0.0, None)
+    lower = np.minimum(np.clip(lower, 0.0, None), forecast)
+    return forecast, lower, np.maximum(upper, forecast)
 
 
 def weekday_shares(invoices: pd.DataFrame, last_day_seen: int) -> np.ndarray:
@@ -386,57 +395,90 @@ BACKTEST_COLUMNS = (
 """Columns of :func:`forecast_backtest` besides ``fold``."""
 
 
+WEEKLY_ORIGINS = 26
+"""Weekly origins of the second backtest (fold ``weekly_origins``): the test origin and the
+weeks before it, one week apart."""
+WEEKLY_ORIGINS_FOLD = "weekly_origins"
+"""The fold of the mean over :data:`WEEKLY_ORIGINS` weekly origins."""
+
+
+def _origin_rows(
+    invoices: pd.DataFrame, weekly: pd.DataFrame, horizon_weeks: int, back: int, statsforecast: bool
+) -> list[dict[str, object]]:
+    """Every method scored on the ``horizon_weeks`` weeks after the origin ``back`` weeks
+    before the last ``horizon_weeks`` (0 = the test origin), each series; none for a series
+    with less than a year before the origin."""
+    rows = []
+    for series, history in weekly.groupby("series", sort=False):
+        history = history.sort_values("week_number")
+        y = history["net_revenue"].to_numpy(dtype="float64")
+        end_days = history["week_end_day"].to_numpy()
+        cut = len(y) - horizon_weeks - back
+        if cut < SEASON:
+            continue
+        christmas = history["is_christmas"].to_numpy()[: cut + horizon_weeks]
+        weights = trading_weights(
+            end_days[: cut + horizon_weeks], weekday_shares(invoices, int(end_days[cut - 1]))
+        )
+        train, test = y[:cut], y[cut : cut + horizon_weeks]
+        methods = [*METHODS, *(STATSFORECAST_METHODS if statsforecast and series == TOTAL else ())]
+        for method in methods:
+            forecast, lower, upper = forecast_series(
+                train, christmas, horizon_weeks, method, weights
+            )
+            for metric, value in forecast_metrics(test, forecast, lower, upper).items():
+                rows.append(
+                    {
+                        "model": "sales_forecast",
+                        "method": method,
+                        "metric": metric,
+                        "value": value,
+                        "is_selected": method == FORECAST_METHOD,
+                        "evaluation_group": series,
+                        "observation_count": len(test),
+                        "training_row_count": len(train),
+                        "train_cutoff_date": from_day_number(int(end_days[cut - 1])),
+                        "test_cutoff_date": from_day_number(int(end_days[cut - 1])),
+                        "test_end_date": from_day_number(int(end_days[cut + horizon_weeks - 1])),
+                    }
+                )
+    return rows
+
+
 def forecast_backtest(
-    invoices: pd.DataFrame, horizon_weeks: int, top_countries: int, folds: int = FORECAST_FOLDS
+    invoices: pd.DataFrame,
+    horizon_weeks: int,
+    top_countries: int,
+    folds: int = FORECAST_FOLDS,
+    weekly_origins: int = WEEKLY_ORIGINS,
 ) -> pd.DataFrame:
     """Rolling origins: for k = 1..``folds`` every method is fitted on the weeks up to the
     last k x ``horizon_weeks`` and scored on the ``horizon_weeks`` after (MAPE, MAE,
     interval coverage); fold ``test`` is k = 1, ``validation_<k - 1>`` the earlier ones,
-    plus their ``mean``. statsforecast models on the total series only. Origins with less
-    than a year of history are left out, so a warehouse with under a year before the first
-    origin (a first load of one yearly extract) gets no forecast rows rather than a failed
-    build. One row per series x fold x method x metric."""
+    plus their ``mean``. statsforecast models on the total series only. Beside them, fold
+    ``weekly_origins``: the mean of the same metrics over ``weekly_origins`` origins one
+    week apart, the test origin and the weeks before it (the methods of :data:`METHODS`,
+    every series; fewer origins when the history is shorter), so a coverage or a MAPE is
+    not read from three windows alone. Origins with less than a year of history are left
+    out, so a warehouse with under a year before the first origin (a first load of one
+    yearly extract) gets no forecast rows rather than a failed build. One row per series x
+    fold x method x metric."""
     weekly = weekly_series(invoices, top_countries)
-    rows = []
+    parts = []
     for index in range(max(1, folds)):
-        for series, history in weekly.groupby("series", sort=False):
-            history = history.sort_values("week_number")
-            y = history["net_revenue"].to_numpy(dtype="float64")
-            end_days = history["week_end_day"].to_numpy()
-            cut = len(y) - (index + 1) * horizon_weeks
-            if cut < SEASON:
-                continue
-            christmas = history["is_christmas"].to_numpy()[: cut + horizon_weeks]
-            weights = trading_weights(
-                end_days[: cut + horizon_weeks], weekday_shares(invoices, int(end_days[cut - 1]))
-            )
-            train, test = y[:cut], y[cut : cut + horizon_weeks]
-            methods = [*METHODS, *(STATSFORECAST_METHODS if series == TOTAL else ())]
-            for method in methods:
-                forecast, lower, upper = forecast_series(
-                    train, christmas, horizon_weeks, method, weights
-                )
-                metrics = forecast_metrics(test, forecast, lower, upper)
-                for metric, value in metrics.items():
-                    rows.append(
-                        {
-                            "model": "sales_forecast",
-                            "method": method,
-                            "metric": metric,
-                            "value": value,
-                            "is_selected": method == FORECAST_METHOD,
-                            "evaluation_group": series,
-                            "fold": "test" if index == 0 else f"validation_{index}",
-                            "observation_count": len(test),
-                            "training_row_count": len(train),
-                            "train_cutoff_date": from_day_number(int(end_days[cut - 1])),
-                            "test_cutoff_date": from_day_number(int(end_days[cut - 1])),
-                            "test_end_date": from_day_number(
-                                int(end_days[cut + horizon_weeks - 1])
-                            ),
-                        }
-                    )
-    if not rows:
+        rows = _origin_rows(invoices, weekly, horizon_weeks, index * horizon_weeks, True)
+        if rows:
+            part = pd.DataFrame(rows)
+            part["fold"] = "test" if index == 0 else f"validation_{index}"
+            parts.append(part)
+    if not parts:
         return pd.DataFrame(columns=[*BACKTEST_COLUMNS, "fold"])
-    result = pd.DataFrame(rows)
-    return pd.concat([result, mean_over_folds(result)], ignore_index=True)
+    result = pd.concat(parts, ignore_index=True)
+    origins = [
+        pd.DataFrame(rows)
+        for back in range(max(1, weekly_origins))
+        if (rows := _origin_rows(invoices, weekly, horizon_weeks, back, False))
+    ]
+    weekly_mean = mean_over_folds(pd.concat(origins, ignore_index=True))
+    weekly_mean["fold"] = WEEKLY_ORIGINS_FOLD
+    return pd.concat([result, mean_over_folds(result), weekly_mean], ignore_index=True)

@@ -153,6 +153,17 @@ def parse_int(value: Any, name: str, default: int | None = None) -> int | None:
         raise ValueError(f"{name}: expected an integer, got {value!r}") from error
 
 
+def parse_float(value: Any, name: str, default: float) -> float:
+    """A model parameter as a float, like :func:`parse_int` (empty, ``none`` and ``null``
+    give ``default``)."""
+    if value is None or str(value).strip().lower() in {"", "none", "null"}:
+        return default
+    try:
+        return float(str(value).strip())
+    except ValueError as error:
+        raise ValueError(f"{name}: expected a number, got {value!r}") from error
+
+
 def last_day(invoices: pd.DataFrame) -> int:
     """The last day with an invoice (any kind, any customer): the as-of day of the models."""
     if invoices.empty:

@@ -23,7 +23,8 @@ def top_decile(scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
 def classification_metrics(
     y_true: np.ndarray, scores: np.ndarray, ids: np.ndarray
 ) -> dict[str, float]:
-    """AUC, Brier score, log loss, precision and lift in the top decile of ``scores``."""
+    """AUC, Brier score, log loss, precision and lift in the top decile of ``scores``, and
+    the expected calibration error over the deciles of :func:`decile_groups`."""
     y = np.asarray(y_true, dtype="float64")
     p = np.clip(np.asarray(scores, dtype="float64"), 0.0, 1.0)
     top = top_decile(p, np.asarray(ids))
@@ -39,10 +40,42 @@ def classification_metrics(
         "precision_top_decile": precision,
         "lift_top_decile": precision / base_rate if base_rate > 0 else float("nan"),
         "base_rate": base_rate,
+        "expected_calibration_error": float(
+            sum(len(g) / len(y) * abs(p[g].mean() - y[g].mean()) for g in decile_groups(p, ids))
+        )
+        if len(y)
+        else float("nan"),
     }
 
 
 CALIBRATION_GROUPS = 10
+
+
+def decile_groups(scores: np.ndarray, ids: np.ndarray) -> list[np.ndarray]:
+    """Indexes of the rows in CALIBRATION_GROUPS groups as equal as possible by ascending
+    score (ties by id, ascending), group 1 the lowest; empty groups left out. numpy's
+    array_split puts the larger groups first (the lowest scores)."""
+    order = np.lexsort((np.asarray(ids), np.asarray(scores, dtype="float64")))
+    return [group for group in np.array_split(order, CALIBRATION_GROUPS) if len(group)]
+
+
+def spend_by_decile(actual: np.ndarray, predicted: np.ndarray, ids: np.ndarray) -> dict[str, float]:
+    """The spend table as metrics: customers ranked by predicted spend in the groups of
+    :func:`decile_groups`; per decile ``decile_<nn>_mean_predicted`` and
+    ``decile_<nn>_mean_actual`` (GBP)."""
+    y = np.asarray(actual, dtype="float64")
+    f = np.asarray(predicted, dtype="float64")
+    order = np.lexsort((np.asarray(ids), f))
+    metrics: dict[str, float] = {}
+    for number, group in enumerate(np.array_split(order, CALIBRATION_GROUPS), start=1):
+        empty = len(group) == 0
+        metrics[f"decile_{number:02d}_mean_predicted"] = (
+            float("nan") if empty else float(f[group].mean())
+        )
+        metrics[f"decile_{number:02d}_mean_actual"] = (
+            float("nan") if empty else float(y[group].mean())
+        )
+    return metrics
 
 
 def calibration_by_decile(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.clustering import ClusterModel, assign_clusters, fit_clusters
 from retail_warehouse.ml.customer_models import (
     CustomerModels,
@@ -115,10 +116,14 @@ def clusters_from_registry(registry: pd.DataFrame, features: pd.DataFrame) -> pd
     return assign_clusters(model, behaviour, cutoff)
 
 
-def predictions_from_registry(registry: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+def predictions_from_registry(
+    registry: pd.DataFrame,
+    features: pd.DataFrame,
+    churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
+) -> pd.DataFrame:
     """``ml_customer_predictions``: the active customers scored by the registered models,
     from the stored features (a :func:`~retail_warehouse.ml.feature_table.feature_frame`)
-    at their newest cutoff."""
+    at their newest cutoff; ``is_churned`` by the gap rule with k = ``churn_gap_multiple``."""
     models = customer_models(models_from_registry(registry))
     cutoff, scored = scoring_prediction_features(features, models)
-    return predict_customers(models, scored, cutoff)
+    return predict_customers(models, scored, cutoff, churn_gap_multiple)

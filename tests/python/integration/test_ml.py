@@ -16,9 +16,11 @@ import pytest
 import yaml
 from warehouse_helpers import REPO, query_columns
 
+from retail_warehouse.ml.calibration import CALIBRATION_METHODS, calibrated_name
 from retail_warehouse.ml.customer_models import (
     PURCHASE_CANDIDATES,
     PURCHASE_MODEL,
+    SELECTED_PURCHASE,
     SPEND_CANDIDATES,
     SPEND_MODEL,
 )
@@ -34,6 +36,7 @@ KEYS = {
     "ml_sales_forecast": 2,
     "ml_model_evaluation": 5,
     "ml_model_registry": 1,
+    "ml_model_gains": 4,
 }
 ORDER = {
     "ml_customer_clusters": "customer_id",
@@ -43,6 +46,7 @@ ORDER = {
     "ml_sales_forecast": "series, week_ahead",
     "ml_model_evaluation": "model, evaluation_group, fold, method, metric",
     "ml_model_registry": "model_name",
+    "ml_model_gains": "model, method, fold, decile",
 }
 AS_OF = dt.date(2011, 12, 9)
 ML_YAML = REPO / "python_models" / "ml"
@@ -184,7 +188,7 @@ def test_selected_models_beat_the_naive_baselines(built_warehouse: dict[str, obj
     spend = "spend_next_horizon"
     for fold in ("test", "validation_1", "validation_2", "mean"):
         assert (
-            value[(purchase, fold, PURCHASE_MODEL, "auc")]
+            value[(purchase, fold, SELECTED_PURCHASE, "auc")]
             > value[(purchase, fold, "baseline_bought_previous_horizon", "auc")]
         )
         assert (
@@ -211,6 +215,9 @@ def test_kept_methods_are_the_best_on_the_validation_folds(
     customers = "active customers"
     purchase = best("purchase_next_horizon", customers, PURCHASE_CANDIDATES, "auc", low=False)
     assert purchase == PURCHASE_MODEL
+    calibrations = tuple(calibrated_name(PURCHASE_MODEL, method) for method in CALIBRATION_METHODS)
+    calibrated = best("purchase_next_horizon", customers, calibrations, "brier_score", low=True)
+    assert calibrated == SELECTED_PURCHASE
     assert best("spend_next_horizon", customers, SPEND_CANDIDATES, "mae", low=True) == SPEND_MODEL
     methods = (*METHODS, *STATSFORECAST_METHODS)
     assert best("sales_forecast", TOTAL, methods, "mape_pct", low=True) == FORECAST_METHOD

@@ -53,7 +53,12 @@ TARGETS = ("duckdb", "postgres")
 SAMPLE_EVERY = 80
 LOADS = (("to_october", "2011-11-01"), ("november", "2011-12-01"), ("december", "9999-12-31"))
 """Each load: the invoices dated before its end (and on or after the previous one's)."""
-TRAINING_LANE = ("ml_model_registry", "ml_model_evaluation", "ml_repeat_drivers")
+TRAINING_LANE = (
+    "ml_model_registry",
+    "ml_model_evaluation",
+    "ml_repeat_drivers",
+    "ml_model_gains",
+)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from retail_warehouse.build_inputs import FINGERPRINT_ENV
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.settings import Settings
 
-LANE = ("ml_model_registry", "ml_model_evaluation", "ml_repeat_drivers")
+LANE = ("ml_model_registry", "ml_model_evaluation", "ml_repeat_drivers", "ml_model_gains")
 MODELS = ("fct_invoices", "ml_customer_predictions", "ml_model_training_status", *LANE)
 
 
@@ -157,7 +157,7 @@ def test_a_refresh_that_finds_training_due_trains_in_a_second_run(
     assert SHADOW_PREPARED_ENV not in dbt.calls[0][1]
     assert dbt.calls[1][1][SHADOW_PREPARED_ENV] == "1"
     assert dbt.calls[1][1]["DUCKDB_PATH"] == dbt.calls[0][1]["DUCKDB_PATH"]  # the same shadow
-    assert result.audit.node_count == 3 + 5  # each run's nodes
+    assert result.audit.node_count == 3 + len(LANE) + 2  # each run's nodes
     assert "train" in result.seconds
 
 

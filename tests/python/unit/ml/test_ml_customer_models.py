@@ -7,10 +7,13 @@ import pandas as pd
 import pytest
 from ml_invoices import invoice, synthetic_rows
 
+from retail_warehouse.ml.calibration import CALIBRATION_METHODS, calibrated_name
+from retail_warehouse.ml.churn import CHURN_METHOD
 from retail_warehouse.ml.customer_models import (
     CEILING_METHOD,
     PURCHASE_CANDIDATES,
     PURCHASE_MODEL,
+    SELECTED_PURCHASE,
     SPEND_CANDIDATES,
     SPEND_MODEL,
     SpendModel,
@@ -34,6 +37,7 @@ from retail_warehouse.ml.frames import last_day, prepare_invoices
 
 HORIZON = 90
 ACTIVE = 365
+CALIBRATED = {calibrated_name(PURCHASE_MODEL, method) for method in CALIBRATION_METHODS[1:]}
 
 
 def test_predictions_one_row_per_active_customer(synthetic_invoices: pd.DataFrame) -> None:
@@ -43,7 +47,7 @@ def test_predictions_one_row_per_active_customer(synthetic_invoices: pd.DataFram
     assert predictions["purchase_probability"].between(0, 1).all()
     assert (predictions["expected_net_revenue"] >= 0).all()
     assert sorted(predictions["probability_rank"]) == list(range(1, len(predictions) + 1))
-    assert predictions["purchase_model"].unique().tolist() == [PURCHASE_MODEL]
+    assert predictions["purchase_model"].unique().tolist() == [SELECTED_PURCHASE]
     assert predictions["spend_model"].unique().tolist() == [SPEND_MODEL]
     assert predictions["horizon_days"].unique().tolist() == [HORIZON]
 
@@ -68,6 +72,7 @@ def test_evaluation_rows(synthetic_invoices: pd.DataFrame, evaluation: pd.DataFr
     spend = evaluation[evaluation["model"] == "spend_next_horizon"]
     assert set(purchase["method"]) == {
         *PURCHASE_CANDIDATES,
+        *CALIBRATED,
         "baseline_bought_previous_horizon",
         "baseline_historical_rate",
         CEILING_METHOD,
@@ -78,15 +83,18 @@ def test_evaluation_rows(synthetic_invoices: pd.DataFrame, evaluation: pd.DataFr
         "baseline_historical_average",
     }
     core = {"auc", "brier_score", "log_loss", "precision_top_decile", "lift_top_decile"}
-    assert core | {"base_rate"} <= set(purchase["metric"])
+    assert core | {"base_rate", "expected_calibration_error"} <= set(purchase["metric"])
     calibrated = purchase[purchase["metric"].str.startswith("decile_")]
-    assert set(calibrated["method"]) == {PURCHASE_MODEL, "bgnbd"}
+    assert set(calibrated["method"]) == {PURCHASE_MODEL, "bgnbd", *CALIBRATED}
     assert len(set(calibrated["metric"])) == 20
-    assert set(spend["metric"]) == {"mae", "rmse", "spearman"}
+    assert {"mae", "rmse", "spearman"} <= set(spend["metric"])
+    spend_deciles = spend[spend["metric"].str.startswith("decile_")]
+    assert set(spend_deciles["method"]) == {SPEND_MODEL, "bgnbd_gamma_gamma"}
+    assert len(set(spend_deciles["metric"])) == 20
     assert not evaluation.duplicated(["model", "fold", "method", "metric"]).any()
     assert set(evaluation["fold"]) == {"test", "validation_1", "validation_2", "mean"}
     selected = evaluation[evaluation["is_selected"]]
-    assert set(selected["method"]) == {PURCHASE_MODEL, SPEND_MODEL}
+    assert set(selected["method"]) == {SELECTED_PURCHASE, SPEND_MODEL, CHURN_METHOD}
     as_of = last_day(synthetic_invoices)
     assert (evaluation["test_end_date"] > evaluation["test_cutoff_date"]).all()
     assert (evaluation["test_cutoff_date"] > evaluation["train_cutoff_date"]).all()

@@ -16,6 +16,7 @@ from retail_warehouse.ml.forecast import (
     SEASON,
     STATSFORECAST_METHODS,
     TOTAL,
+    WEEKLY_ORIGINS_FOLD,
     forecast_backtest,
     forecast_series,
     sales_forecast,
@@ -99,10 +100,16 @@ def test_forecast_and_backtest_on_synthetic_data(synthetic_invoices: pd.DataFram
     assert set(backtest["metric"]) == {"mape_pct", "mae", "interval_coverage"}
     assert backtest["value"][backtest["metric"] == "interval_coverage"].between(0, 1).all()
     # Two years of weeks: origins 12, 24 and 36 weeks back all have a year of history.
-    assert set(backtest["fold"]) == {"test", "validation_1", "validation_2", "mean"}
+    assert set(backtest["fold"]) == {
+        "test",
+        "validation_1",
+        "validation_2",
+        "mean",
+        "weekly_origins",
+    }
     mape = total[(total["metric"] == "mape_pct") & (total["method"] == FORECAST_METHOD)]
     by_fold = mape.set_index("fold")["value"]
-    assert by_fold["mean"] == pytest.approx(by_fold.drop("mean").mean())
+    assert by_fold["mean"] == pytest.approx(by_fold.drop(["mean", "weekly_origins"]).mean())
     origins = total.drop_duplicates("fold").set_index("fold")["test_cutoff_date"]
     assert (origins["validation_1"] - origins["validation_2"]).days == 84
     assert (origins["test"] - origins["validation_1"]).days == 84
@@ -155,6 +162,7 @@ def test_model_evaluation_columns(synthetic_invoices: pd.DataFrame) -> None:
     assert set(evaluation["model"]) == {
         "purchase_next_horizon",
         "spend_next_horizon",
+        "churn",
         "sales_forecast",
     }
     key = ["model", "evaluation_group", "fold", "method", "metric"]
@@ -171,3 +179,50 @@ def test_backtest_without_a_year_of_history_has_no_rows(synthetic_invoices: pd.D
     short = forecast_backtest(recent, 12, 1)
     assert short.empty
     assert set(short.columns) == set(full.columns)
+
+
+@pytest.mark.parametrize("method", [*METHODS, "auto_ets"])
+def test_lower_bound_is_never_negative(method: str) -> None:
+    """A series whose in-sample errors reach -90 % of the level (a closed week a year
+    ago): the interval's lower end is clipped at 0, not a negative revenue."""
+    random = np.random.default_rng(3)
+    y = 100 + random.normal(0, 40, 104)
+    y[random.choice(104, 12, replace=False)] = 5.0
+    forecast, lower, upper = forecast_series(y, np.zeros(116, dtype=bool), 12, method)
+    assert (lower >= 0).all()
+    assert (lower <= forecast).all()
+    assert (forecast <= upper).all()
+
+
+def test_weekly_origins_fold_is_the_mean_over_weekly_origins(
+    synthetic_invoices: pd.DataFrame,
+) -> None:
+    backtest = forecast_backtest(synthetic_invoices, 12, 1, weekly_origins=13)
+    weekly = backtest[backtest["fold"] == WEEKLY_ORIGINS_FOLD]
+    assert set(weekly["method"]) == set(METHODS)
+    assert set(weekly["metric"]) == {"mape_pct", "mae", "interval_coverage"}
+    total = weekly[(weekly["evaluation_group"] == TOTAL) & (weekly["method"] == FORECAST_METHOD)]
+    coverage = total.set_index("metric")["value"]["interval_coverage"]
+    assert total["observation_count"].iloc[0] == 13 * 12  # 13 origins of 12 weeks each
+    # The test origin is the latest: the origins end with it and start 12 weeks earlier.
+    test = backtest[(backtest["fold"] == "test") & (backtest["evaluation_group"] == TOTAL)]
+    assert total["test_end_date"].iloc[0] == test["test_end_date"].iloc[0]
+    assert (test["test_cutoff_date"].iloc[0] - total["test_cutoff_date"].iloc[0]).days == 84
+    # Recomputed by hand from the origins one at a time.
+    weekly_series_total = weekly_series(synthetic_invoices, 1)
+    history = weekly_series_total[weekly_series_total["series"] == TOTAL]
+    y = history["net_revenue"].to_numpy()
+    christmas = history["is_christmas"].to_numpy()
+    end_days = history["week_end_day"].to_numpy()
+    covered = []
+    for back in range(13):
+        cut = len(y) - 12 - back
+        weights = trading_weights(
+            end_days[: cut + 12], weekday_shares(synthetic_invoices, int(end_days[cut - 1]))
+        )
+        _, lower, upper = forecast_series(
+            y[:cut], christmas[: cut + 12], 12, FORECAST_METHOD, weights
+        )
+        actual = y[cut : cut + 12]
+        covered.append(np.mean((actual >= lower) & (actual <= upper)))
+    assert coverage == pytest.approx(np.mean(covered))
