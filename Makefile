@@ -42,8 +42,10 @@ test: $(STAMP)  ## lint, start a throwaway PostgreSQL and run every test
 		$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup tests/python
 
 # Models and tests built only for the TPC-H source (sqlfluff skips disabled
-# models, so they are linted in a second pass with that source chosen).
+# models, so they are linted in a second pass with that source chosen), and
+# the models with a TPC-H branch of their own.
 TPCH_SQL := models/staging/tpch models/intermediate/tpch models/intermediate/core \
+	models/intermediate/sales/int_return_lines_matched.sql \
 	models/marts/profitability models/marts/locations models/marts/employees \
 	models/marts/suppliers tests/dbt/singular/assert_tpch_*.sql
 

@@ -36,6 +36,30 @@ mart_loyalty_balances as (
 
 ),
 
+fct_invoice_lines as {{ not_materialized() }} (
+
+    select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+-- Lifetime sales and returns of the customer's product lines (as in
+-- mart_product_returns).
+customer_returns as (
+
+    select
+        customer_id,
+        {{ line_measures([
+            'gross_sales',
+            'units_sold',
+            'returned_amount',
+            'units_returned',
+        ]) }}
+    from fct_invoice_lines
+    where is_product and customer_id is not null
+    group by 1
+
+),
+
 -- Every table below has at most one row per customer (their keys are
 -- tested), so each left join keeps one row per customer of dim_customers.
 customers_joined as (
@@ -72,7 +96,11 @@ customers_joined as (
         mart_loyalty_balances.loyalty_tier,
         mart_loyalty_balances.points_balance,
         ml_customer_predictions.p_alive,
-        ml_customer_predictions.is_churned
+        ml_customer_predictions.is_churned,
+        coalesce(customer_returns.gross_sales, 0) as line_gross_sales,
+        coalesce(customer_returns.units_sold, 0) as units_sold,
+        coalesce(customer_returns.returned_amount, 0) as returned_amount,
+        coalesce(customer_returns.units_returned, 0) as units_returned
     from dim_customers
     left join dim_countries
         on dim_customers.country_code = dim_countries.country_code
@@ -84,6 +112,8 @@ customers_joined as (
         on dim_customers.customer_id = ml_customer_predictions.customer_id
     left join mart_loyalty_balances
         on dim_customers.customer_id = mart_loyalty_balances.customer_id
+    left join customer_returns
+        on dim_customers.customer_id = customer_returns.customer_id
 
 ),
 
@@ -137,7 +167,13 @@ final as (
         cast(loyalty_tier as {{ dbt.type_string() }}) as loyalty_tier,
         cast(points_balance as bigint) as points_balance,
         cast(p_alive as numeric(9, 6)) as p_alive,
-        is_churned
+        is_churned,
+        cast(returned_amount as numeric(18, 2)) as returned_amount,
+        cast(units_returned as bigint) as units_returned,
+        {{ divide_rounded('returned_amount', 'line_gross_sales', 4) }}
+            as value_return_rate,
+        {{ divide_rounded('units_returned', 'units_sold', 4) }}
+            as unit_return_rate
     from customers_joined
 
 )

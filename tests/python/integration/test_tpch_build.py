@@ -2,9 +2,10 @@
 
 `retail-warehouse load --source-system tpch --scale-factor 0.01` generates the tables with
 tpchgen-cli (into data/tpch/, once) and loads them; `dbt build` with sales_source tpch builds
-the sales core, the facts and the four new marts with their tests (reconciliation to the
-facts and comparisons with queries on the raw tables, tests/dbt/singular/assert_tpch_*).
-The new marts must then be equal row by row on DuckDB and PostgreSQL. Only the new marts and
+the sales core, the facts, the marts TPC-H brought and the returns marts with their tests
+(reconciliation to the facts and comparisons with queries on the raw tables,
+tests/dbt/singular/assert_tpch_* and assert_returns_marts_reconcile). These marts must then
+be equal row by row on DuckDB and PostgreSQL. Only the new marts and
 what they need are built, to keep the test to a couple of minutes.
 """
 
@@ -31,6 +32,8 @@ NEW_MARTS = (
     "mart_employee_monthly",
     "mart_employee_performance",
     "mart_supplier_performance",
+    "mart_returns_monthly",
+    "mart_product_returns",
 )
 SELECTION = ["+" + mart for mart in (*NEW_MARTS, "mart_line_accounting")]
 PREFIX = "tpch_"
@@ -150,6 +153,24 @@ def test_every_raw_line_is_accounted_for(tpch_warehouse: dict[str, object]) -> N
     )
     assert rows[0] == ("included", 60175)
     assert sum(count for _, count in rows) == 60175
+
+
+def test_every_return_is_linked_to_its_order(tpch_warehouse: dict[str, object]) -> None:
+    """Each credit line of int_return_lines_matched is linked to its order, and its days to
+    return add up to the receipt dates less the order dates of the raw returned lines."""
+    raw = (
+        "select count(*), sum(cast(l_receiptdate as date) - cast(o_orderdate as date)) "
+        "from tpch_raw.tpch_lineitem inner join tpch_raw.tpch_orders "
+        "on l_orderkey = o_orderkey where l_returnflag = 'R'"
+    )
+    matched = (
+        "select count(*), sum(days_to_return), sum(case when is_matched then 1 else 0 end), "
+        "min(match_rule), max(match_rule) from tpch_intermediate.int_return_lines_matched"
+    )
+    for name in ("duck", "pg"):
+        ((lines, days),) = _rows(tpch_warehouse[name], raw)
+        assert lines > 0
+        assert _rows(tpch_warehouse[name], matched)[0] == (lines, days, lines, "order", "order")
 
 
 @pytest.mark.parametrize("mart", NEW_MARTS)
