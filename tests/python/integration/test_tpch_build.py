@@ -2,11 +2,12 @@
 
 `retail-warehouse load --source-system tpch --scale-factor 0.01` generates the tables with
 tpchgen-cli (into data/tpch/, once) and loads them; `dbt build` with sales_source tpch builds
-the sales core, the facts, the marts TPC-H brought and the returns marts with their tests
-(reconciliation to the facts and comparisons with queries on the raw tables,
-tests/dbt/singular/assert_tpch_* and assert_returns_marts_reconcile). These marts must then
-be equal row by row on DuckDB and PostgreSQL. Only the new marts and
-what they need are built, to keep the test to a couple of minutes.
+the sales core, the facts, the marts that need costs, employees or suppliers, the revenue
+bridge and the returns marts with their tests (reconciliation to the facts and to the monthly
+marts, comparisons with queries on the raw tables, tests/dbt/singular/assert_tpch_* and
+assert_returns_marts_reconcile). The new marts must then be equal row by row on DuckDB and
+PostgreSQL. Only the new marts and what they need are built, to keep the test to a couple of
+minutes.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ NEW_MARTS = (
     "mart_supplier_performance",
     "mart_returns_monthly",
     "mart_product_returns",
+    "mart_revenue_bridge",
 )
-SELECTION = ["+" + mart for mart in (*NEW_MARTS, "mart_line_accounting")]
+# The monthly marts the revenue bridge's reconciliation test compares it with.
+SELECTION = [
+    "+" + mart
+    for mart in (*NEW_MARTS, "mart_line_accounting", "mart_sales_monthly", "mart_country_monthly")
+]
 PREFIX = "tpch_"
 
 

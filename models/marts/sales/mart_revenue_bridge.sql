@@ -1,0 +1,472 @@
+{#-
+    The price-volume-mix bridge of net revenue (and of gross margin when the
+    source has costs): formulas, rounding and the new, lost and returned
+    products in mart_revenue_bridge.yml.
+-#}
+{%- set has_costs = var('using_product_costs', sales_source() == 'tpch') %}
+{%- set comparisons = [
+    ('previous_month', 1),
+    ('same_month_last_year', 12),
+] %}
+{%- set group_names = {
+    'total': "'total'",
+    'country': 'products_by_country_month.country_code',
+    'product_type':
+        "coalesce(int_products_standardized.product_type, 'untyped')",
+} %}
+{#- Cost and margin columns are null when the source has no costs. -#}
+{%- set with_costs = 'true' if has_costs else 'false' %}
+
+with
+
+fct_invoice_lines as (
+
+    select * from {{ ref('fct_invoice_lines') }}
+
+),
+
+fct_invoices as (
+
+    select * from {{ ref('fct_invoices') }}
+
+),
+
+int_products_standardized as (
+
+    select * from {{ ref('int_products_standardized') }}
+
+),
+
+dim_dates as (
+
+    select * from {{ ref('dim_dates') }}
+
+),
+
+data_months as (
+
+    select
+        month_start_date,
+        max(case when is_complete_month then 1 else 0 end) = 1
+            as is_complete_month
+    from dim_dates
+    where is_in_data_range
+    group by 1
+
+),
+
+-- Product lines in the month of their invoice, as mart_sales_monthly and
+-- mart_country_monthly count them (a TPC-H credit note's lines can have
+-- several receipt dates; the note is dated by its first). Without costs in
+-- the source, cost is 0 here and the cost and margin columns null at the end.
+product_lines as (
+
+    select
+        fct_invoice_lines.country_code,
+        fct_invoice_lines.product_id,
+        cast(
+            {{ dbt.date_trunc('month', 'fct_invoices.invoice_date') }} as date
+        ) as month_start_date,
+        fct_invoice_lines.invoice_kind,
+        fct_invoice_lines.quantity,
+        fct_invoice_lines.line_amount,
+        {{ 'fct_invoice_lines.cost_amount' if has_costs else '0' }}
+            as cost_amount
+    from fct_invoice_lines
+    inner join fct_invoices
+        on fct_invoice_lines.invoice_id = fct_invoices.invoice_id
+    where fct_invoice_lines.revenue_group = 'product'
+
+),
+
+-- Sales (units, revenue, cost) apart from everything else on product lines
+-- (cancellations and returns: negative revenue and cost).
+products_by_country_month as (
+
+    select
+        country_code,
+        product_id,
+        month_start_date,
+        sum(case when invoice_kind = 'sale' then quantity else 0 end)
+            as units_sold,
+        sum(case when invoice_kind = 'sale' then line_amount else 0 end)
+            as sales_revenue,
+        sum(case when invoice_kind = 'sale' then cost_amount else 0 end)
+            as sales_cost,
+        sum(case when invoice_kind = 'sale' then 0 else line_amount end)
+            as returns_revenue,
+        sum(case when invoice_kind = 'sale' then 0 else cost_amount end)
+            as returns_cost
+    from product_lines
+    group by 1, 2, 3
+
+),
+
+-- One row per level, group, product and month.
+products_by_group_month as (
+
+    {% for level, group_name in group_names.items() -%}
+    select
+        '{{ level }}' as group_level,
+        {{ group_name }} as group_name,
+        products_by_country_month.product_id,
+        products_by_country_month.month_start_date,
+        sum(products_by_country_month.units_sold) as units_sold,
+        sum(products_by_country_month.sales_revenue) as sales_revenue,
+        sum(products_by_country_month.sales_cost) as sales_cost,
+        sum(products_by_country_month.returns_revenue) as returns_revenue,
+        sum(products_by_country_month.returns_cost) as returns_cost
+    from products_by_country_month
+    {% if level == 'product_type' -%}
+    left join int_products_standardized
+        on
+            products_by_country_month.product_id
+            = int_products_standardized.product_id
+    {% endif -%}
+    group by 1, 2, 3, 4
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+-- Each product-month once as the current month of a comparison and once as
+-- the base month of a later one (shifted forward), summed below: a full
+-- outer join of the two months without one.
+products_shifted as (
+
+    {% for comparison, months_back in comparisons -%}
+    select
+        group_level,
+        group_name,
+        product_id,
+        '{{ comparison }}' as comparison,
+        month_start_date,
+        units_sold,
+        sales_revenue,
+        sales_cost,
+        returns_revenue,
+        returns_cost,
+        0 as base_units_sold,
+        0 as base_sales_revenue,
+        0 as base_sales_cost,
+        0 as base_returns_revenue,
+        0 as base_returns_cost
+    from products_by_group_month
+    union all
+    select
+        group_level,
+        group_name,
+        product_id,
+        '{{ comparison }}' as comparison,
+        cast(
+            {{ dbt.dateadd('month', months_back, 'month_start_date') }}
+            as date
+        ) as month_start_date,
+        0 as units_sold,
+        0 as sales_revenue,
+        0 as sales_cost,
+        0 as returns_revenue,
+        0 as returns_cost,
+        units_sold as base_units_sold,
+        sales_revenue as base_sales_revenue,
+        sales_cost as base_sales_cost,
+        returns_revenue as base_returns_revenue,
+        returns_cost as base_returns_cost
+    from products_by_group_month
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+-- A product is continuing when it sold in both months, new when it sold in
+-- the current month only, lost when it sold in the base month only; with
+-- neither it has only returns. For continuing products, the current units
+-- at the base month's unit price and unit cost (6 decimals).
+products_compared as (
+
+    select
+        group_level,
+        group_name,
+        product_id,
+        comparison,
+        month_start_date,
+        sum(units_sold) as units_sold,
+        sum(sales_revenue) as sales_revenue,
+        sum(sales_cost) as sales_cost,
+        sum(returns_revenue) as returns_revenue,
+        sum(returns_cost) as returns_cost,
+        sum(base_units_sold) as base_units_sold,
+        sum(base_sales_revenue) as base_sales_revenue,
+        sum(base_sales_cost) as base_sales_cost,
+        sum(base_returns_revenue) as base_returns_revenue,
+        sum(base_returns_cost) as base_returns_cost
+    from products_shifted
+    group by 1, 2, 3, 4, 5
+
+),
+
+products_classified as (
+
+    select
+        *,
+        case
+            when base_units_sold > 0 and units_sold > 0 then 'continuing'
+            when units_sold > 0 then 'new'
+            when base_units_sold > 0 then 'lost'
+            else 'returns_only'
+        end as product_status,
+        case
+            when base_units_sold > 0 and units_sold > 0
+                then {{ divide_rounded_exact(
+                    'units_sold * base_sales_revenue', 'base_units_sold', 6, 38
+                ) }}
+        end as revenue_at_base_price,
+        case
+            when base_units_sold > 0 and units_sold > 0
+                then {{ divide_rounded_exact(
+                    'units_sold * base_sales_cost', 'base_units_sold', 6, 38
+                ) }}
+        end as cost_at_base_unit_cost
+    from products_compared
+
+),
+
+groups_compared as (
+
+    select
+        group_level,
+        group_name,
+        comparison,
+        month_start_date,
+        sum(sales_revenue + returns_revenue) as current_revenue,
+        sum(base_sales_revenue + base_returns_revenue) as base_revenue,
+        sum(sales_cost + returns_cost) as current_cost,
+        sum(base_sales_cost + base_returns_cost) as base_cost,
+        sum(units_sold) as units_sold,
+        sum(base_units_sold) as base_units_sold,
+        {% for name, status in [
+            ('continuing', 'continuing'),
+            ('new', 'new'),
+            ('lost', 'lost'),
+        ] -%}
+        sum(
+            case when product_status = '{{ status }}' then 1 else 0 end
+        ) as {{ name }}_product_count,
+        {% endfor -%}
+        {% for amount in ['units_sold', 'sales_revenue', 'sales_cost'] -%}
+        sum(
+            case
+                when product_status = 'continuing' then {{ amount }} else 0
+            end
+        ) as continuing_{{ amount }},
+        sum(
+            case
+                when product_status = 'continuing' then base_{{ amount }}
+                else 0
+            end
+        ) as base_continuing_{{ amount }},
+        {% endfor -%}
+        coalesce(sum(revenue_at_base_price), 0) as revenue_at_base_price,
+        coalesce(sum(cost_at_base_unit_cost), 0) as cost_at_base_unit_cost,
+        sum(
+            case when product_status = 'new' then sales_revenue else 0 end
+        ) as new_sales_revenue,
+        sum(
+            case when product_status = 'new' then sales_cost else 0 end
+        ) as new_sales_cost,
+        sum(
+            case when product_status = 'lost' then base_sales_revenue else 0 end
+        ) as lost_sales_revenue,
+        sum(
+            case when product_status = 'lost' then base_sales_cost else 0 end
+        ) as lost_sales_cost,
+        sum(returns_revenue - base_returns_revenue) as returns_revenue_change,
+        sum(returns_cost - base_returns_cost) as returns_cost_change
+    from products_classified
+    group by 1, 2, 3, 4
+
+),
+
+groups_dated as (
+
+    select
+        *,
+        case comparison
+            {% for comparison, months_back in comparisons -%}
+            when '{{ comparison }}'
+                then cast(
+                    {{ dbt.dateadd('month', -months_back, 'month_start_date') }}
+                    as date
+                )
+            {% endfor -%}
+        end as base_month_start_date
+    from groups_compared
+
+),
+
+-- Only months whose base month is in the data as well.
+groups_in_range as (
+
+    select
+        groups_dated.*,
+        current_months.is_complete_month
+        and base_months.is_complete_month as is_complete_comparison
+    from groups_dated
+    inner join data_months as current_months
+        on groups_dated.month_start_date = current_months.month_start_date
+    inner join data_months as base_months
+        on groups_dated.base_month_start_date = base_months.month_start_date
+
+),
+
+-- Every effect but the mix rounded half up to the cent; the revenues
+-- rounded as the monthly marts round them.
+effects_rounded as (
+
+    select
+        *,
+        cast(current_revenue as numeric(18, 2)) as net_revenue,
+        cast(base_revenue as numeric(18, 2)) as base_net_revenue,
+        cast(current_cost as numeric(18, 2)) as cost_of_goods,
+        cast(base_cost as numeric(18, 2)) as base_cost_of_goods,
+        coalesce(
+            {{ divide_rounded_exact(
+                '(continuing_units_sold - base_continuing_units_sold)'
+                ~ ' * base_continuing_sales_revenue',
+                'base_continuing_units_sold'
+            ) }},
+            0
+        ) as volume_effect,
+        {{ divide_rounded_exact(
+            'continuing_sales_revenue - revenue_at_base_price', 1
+        ) }} as price_effect,
+        {{ divide_rounded_exact('new_sales_revenue', 1) }}
+            as new_products_effect,
+        {{ divide_rounded_exact('-lost_sales_revenue', 1) }}
+            as lost_products_effect,
+        {{ divide_rounded_exact('returns_revenue_change', 1) }}
+            as returns_effect,
+        coalesce(
+            {{ divide_rounded_exact(
+                '(continuing_units_sold - base_continuing_units_sold)'
+                ~ ' * (base_continuing_sales_revenue'
+                ~ ' - base_continuing_sales_cost)',
+                'base_continuing_units_sold'
+            ) }},
+            0
+        ) as margin_volume_effect,
+        {{ divide_rounded_exact(
+            'cost_at_base_unit_cost - continuing_sales_cost', 1
+        ) }} as cost_effect,
+        {{ divide_rounded_exact('new_sales_revenue - new_sales_cost', 1) }}
+            as margin_new_products_effect,
+        {{ divide_rounded_exact('lost_sales_cost - lost_sales_revenue', 1) }}
+            as margin_lost_products_effect,
+        {{ divide_rounded_exact(
+            'returns_revenue_change - returns_cost_change', 1
+        ) }} as margin_returns_effect
+    from groups_in_range
+
+),
+
+-- The mix effects are the residuals, so the effects add up to the change
+-- to the cent on every row.
+effects_completed as (
+
+    select
+        *,
+        net_revenue - base_net_revenue as revenue_change,
+        base_net_revenue - base_cost_of_goods as base_gross_margin,
+        net_revenue - cost_of_goods as gross_margin,
+        net_revenue - base_net_revenue
+        - volume_effect
+        - price_effect
+        - new_products_effect
+        - lost_products_effect
+        - returns_effect as mix_effect,
+        (net_revenue - cost_of_goods)
+        - (base_net_revenue - base_cost_of_goods) as gross_margin_change,
+        (net_revenue - cost_of_goods)
+        - (base_net_revenue - base_cost_of_goods)
+        - margin_volume_effect
+        - price_effect
+        - cost_effect
+        - margin_new_products_effect
+        - margin_lost_products_effect
+        - margin_returns_effect as margin_mix_effect
+    from effects_rounded
+
+),
+
+final as (
+
+    select
+        cast(group_level as {{ dbt.type_string() }}) as group_level,
+        cast(group_name as {{ dbt.type_string() }}) as group_name,
+        cast(comparison as {{ dbt.type_string() }}) as comparison,
+        month_start_date,
+        base_month_start_date,
+        is_complete_comparison,
+        cast(base_units_sold as bigint) as base_units_sold,
+        cast(units_sold as bigint) as units_sold,
+        cast(continuing_product_count as integer) as continuing_product_count,
+        cast(new_product_count as integer) as new_product_count,
+        cast(lost_product_count as integer) as lost_product_count,
+        cast(base_net_revenue as numeric(18, 2)) as base_net_revenue,
+        cast(net_revenue as numeric(18, 2)) as net_revenue,
+        cast(revenue_change as numeric(18, 2)) as revenue_change,
+        cast(volume_effect as numeric(18, 2)) as volume_effect,
+        cast(price_effect as numeric(18, 2)) as price_effect,
+        cast(mix_effect as numeric(18, 2)) as mix_effect,
+        cast(new_products_effect as numeric(18, 2)) as new_products_effect,
+        cast(lost_products_effect as numeric(18, 2)) as lost_products_effect,
+        cast(returns_effect as numeric(18, 2)) as returns_effect,
+        cast(
+            case when {{ with_costs }} then base_cost_of_goods end
+            as numeric(18, 2)
+        ) as base_cost_of_goods,
+        cast(
+            case when {{ with_costs }} then cost_of_goods end
+            as numeric(18, 2)
+        ) as cost_of_goods,
+        cast(
+            case when {{ with_costs }} then base_gross_margin end
+            as numeric(18, 2)
+        ) as base_gross_margin,
+        cast(
+            case when {{ with_costs }} then gross_margin end
+            as numeric(18, 2)
+        ) as gross_margin,
+        cast(
+            case when {{ with_costs }} then gross_margin_change end
+            as numeric(18, 2)
+        ) as gross_margin_change,
+        cast(
+            case when {{ with_costs }} then cost_effect end
+            as numeric(18, 2)
+        ) as cost_effect,
+        cast(
+            case when {{ with_costs }} then margin_volume_effect end
+            as numeric(18, 2)
+        ) as margin_volume_effect,
+        cast(
+            case when {{ with_costs }} then margin_mix_effect end
+            as numeric(18, 2)
+        ) as margin_mix_effect,
+        cast(
+            case when {{ with_costs }} then margin_new_products_effect end
+            as numeric(18, 2)
+        ) as margin_new_products_effect,
+        cast(
+            case when {{ with_costs }} then margin_lost_products_effect end
+            as numeric(18, 2)
+        ) as margin_lost_products_effect,
+        cast(
+            case when {{ with_costs }} then margin_returns_effect end
+            as numeric(18, 2)
+        ) as margin_returns_effect
+    from effects_completed
+
+)
+
+select * from final
