@@ -31,7 +31,7 @@ COLUMNS = (
     "period_start_date",
     "actual_value",
     "expected_value",
-    "deviation_rate",
+    "times_expected",
     "anomaly_direction",
     "load_id",
 )
@@ -47,7 +47,8 @@ class KpiAnomaly:
     period_start_date: dt.date
     actual_value: float | None
     expected_value: float | None
-    deviation_rate: float | None
+    times_expected: float | None
+    """actual / expected (1 = as expected)."""
     anomaly_direction: str
     load_id: int | None
 
@@ -55,7 +56,7 @@ class KpiAnomaly:
     def from_row(cls, row: Sequence[Any]) -> KpiAnomaly:
         """From a row of :data:`COLUMNS` (engine types: ``Decimal``, dates)."""
         values = dict(zip(COLUMNS, row, strict=True))
-        for name in ("actual_value", "expected_value", "deviation_rate"):
+        for name in ("actual_value", "expected_value", "times_expected"):
             value = values[name]
             values[name] = float(value) if isinstance(value, Decimal | int | float) else None
         values["load_id"] = None if values["load_id"] is None else int(values["load_id"])
@@ -69,7 +70,7 @@ def new_anomalies_sql(relation: str, after_load_id: int | None) -> str:
     return (
         f"select {', '.join(COLUMNS)} from {relation} where {where} "
         "order by period_start_date desc, case when series = 'total' then 0 else 1 end, "
-        "case when deviation_rate < 0 then -deviation_rate else deviation_rate end desc, "
+        "case when times_expected < 1 then 1 - times_expected else times_expected - 1 end desc, "
         "period_grain, series, kpi"
     )
 
@@ -91,7 +92,8 @@ def _number(value: float | None) -> str:
 
 def format_anomaly(anomaly: KpiAnomaly) -> str:
     """``2011-12-09 day total order_count: 44 expected 97.50 (-54.9 %), drop``."""
-    rate = "" if anomaly.deviation_rate is None else f" ({100 * anomaly.deviation_rate:+.1f} %)"
+    times = anomaly.times_expected
+    rate = "" if times is None else f" ({100 * (times - 1):+.1f} %)"
     return (
         f"{anomaly.period_start_date.isoformat()} {anomaly.period_grain} {anomaly.series} "
         f"{anomaly.kpi}: {_number(anomaly.actual_value)} expected "

@@ -343,9 +343,9 @@ scored as (
         case
             when is_judged
                 then {{ divide_rounded(
-                    'actual_value - expected_value', 'expected_value', scale=4
+                    'actual_value', 'expected_value', scale=4
                 ) }}
-        end as deviation_rate
+        end as times_expected
     from kpi_values
 
 ),
@@ -356,12 +356,12 @@ flagged as (
         *,
         coalesce(
             flagged_direction in ('drop', 'both')
-            and deviation_rate <= -{{ var('kpi_anomaly_drop_rate') }},
+            and times_expected <= 1 - {{ var('kpi_anomaly_drop_rate') }},
             false
         ) as is_drop,
         coalesce(
             flagged_direction in ('spike', 'both')
-            and deviation_rate >= {{ var('kpi_anomaly_spike_rate') }},
+            and times_expected >= 1 + {{ var('kpi_anomaly_spike_rate') }},
             false
         ) as is_spike
     from scored
@@ -378,7 +378,7 @@ final as (
         period_end_date,
         actual_value,
         expected_value,
-        deviation_rate,
+        times_expected,
         baseline_period_count,
         order_count,
         expected_order_count,

@@ -25,8 +25,8 @@ def _value(value: float | None) -> str:
 
 
 def _rate(value: float | None) -> str:
-    """A deviation as a signed percentage."""
-    return "-" if value is None else f"{100 * value:+.1f} %"
+    """``times_expected`` as a signed percentage off the expected value."""
+    return "-" if value is None else f"{100 * (value - 1):+.1f} %"
 
 
 def kpi_alerts_section(anomalies: Sequence[Row], count: int) -> Section:
@@ -57,7 +57,7 @@ def kpi_alerts_section(anomalies: Sequence[Row], count: int) -> Section:
                 KPI_LABELS.get(row["kpi"], row["kpi"]),
                 _value(row["actual_value"]),
                 _value(row["expected_value"]),
-                _rate(row["deviation_rate"]),
+                _rate(row["times_expected"]),
                 row["anomaly_direction"],
             ]
             for row in anomalies

@@ -611,7 +611,7 @@ ANOMALY_COLUMNS = (
     "period_start_date",
     "actual_value",
     "expected_value",
-    "deviation_rate",
+    "times_expected",
     "anomaly_direction",
 )
 
@@ -627,7 +627,7 @@ def newest_load_anomalies(
     sql = (
         f"select {_select(ANOMALY_COLUMNS)} from {table} where {newest} "
         "order by period_start_date desc, case when series = 'total' then 0 else 1 end, "
-        "case when deviation_rate < 0 then -deviation_rate else deviation_rate end desc, "
+        "case when times_expected < 1 then 1 - times_expected else times_expected - 1 end desc, "
         f"period_grain, series, kpi limit {int(limit)}"
     )
     count = warehouse.query(f"select count(*) from {table} where {newest}")[0][0]

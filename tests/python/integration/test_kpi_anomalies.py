@@ -128,7 +128,7 @@ def test_a_known_drop_is_flagged_and_a_small_day_is_not(
     build_mart(warehouse, tmp_path)
     columns = (
         "series, period_grain, cast(actual_value as varchar), cast(expected_value as varchar), "
-        "cast(deviation_rate as varchar), baseline_period_count, is_judged, is_drop, "
+        "cast(times_expected as varchar), baseline_period_count, is_judged, is_drop, "
         "is_spike, anomaly_direction, load_id"
     )
     rows = warehouse.rows(
@@ -139,10 +139,10 @@ def test_a_known_drop_is_flagged_and_a_small_day_is_not(
         # a week holding a closing day is left out of the weeks' baseline too
         ("DE", "day", "0.00", "2.00", None, 5, False, False, False, None, 2),
         ("DE", "week", "0.00", "2.00", None, 5, False, False, False, None, 2),
-        ("GB", "day", "20.00", "40.00", "-0.5000", 5, True, True, False, "drop", 2),
-        ("GB", "week", "20.00", "40.00", "-0.5000", 5, True, True, False, "drop", 2),
-        ("total", "day", "20.00", "42.00", "-0.5238", 5, True, True, False, "drop", 2),
-        ("total", "week", "20.00", "42.00", "-0.5238", 5, True, True, False, "drop", 2),
+        ("GB", "day", "20.00", "40.00", "0.5000", 5, True, True, False, "drop", 2),
+        ("GB", "week", "20.00", "40.00", "0.5000", 5, True, True, False, "drop", 2),
+        ("total", "day", "20.00", "42.00", "0.4762", 5, True, True, False, "drop", 2),
+        ("total", "week", "20.00", "42.00", "0.4762", 5, True, True, False, "drop", 2),
     ]
     # Easter Monday: never judged, and the Mondays after it expect from the other Mondays
     easter = warehouse.rows(

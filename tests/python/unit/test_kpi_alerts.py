@@ -8,9 +8,12 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+from dagster import AssetKey
+from dagster_dbt import dbt_assets
 
 from retail_warehouse.alerts import (
     KpiAnomaly,
@@ -25,7 +28,7 @@ from retail_warehouse.settings import Settings
 MODELS = {"fct_invoice_lines": "marts", "mart_kpi_anomalies": "marts"}
 
 
-def _anomaly(day: str, rate: float, series: str = "total", load: int = 2) -> KpiAnomaly:
+def _anomaly(day: str, times: float, series: str = "total", load: int = 2) -> KpiAnomaly:
     return KpiAnomaly(
         period_grain="day",
         series=series,
@@ -33,14 +36,14 @@ def _anomaly(day: str, rate: float, series: str = "total", load: int = 2) -> Kpi
         period_start_date=dt.date.fromisoformat(day),
         actual_value=44.0,
         expected_value=97.5,
-        deviation_rate=rate,
-        anomaly_direction="drop" if rate < 0 else "spike",
+        times_expected=times,
+        anomaly_direction="drop" if times < 1 else "spike",
         load_id=load,
     )
 
 
 def test_an_anomaly_reads_as_one_line() -> None:
-    assert format_anomaly(_anomaly("2011-12-09", -0.5487)) == (
+    assert format_anomaly(_anomaly("2011-12-09", 0.4513)) == (
         "2011-12-09 day total order_count: 44 expected 97.50 (-54.9 %), drop"
     )
 
@@ -64,7 +67,7 @@ def test_a_row_of_engine_types_becomes_plain_values() -> None:
 
 
 def test_the_lines_count_every_anomaly_and_show_the_first() -> None:
-    anomalies = [_anomaly(f"2011-12-{day:02d}", -0.4) for day in range(1, 14)]
+    anomalies = [_anomaly(f"2011-12-{day:02d}", 0.6) for day in range(1, 14)]
     lines = format_new_anomalies(anomalies, 5, shown=10)
     assert lines[0] == "KPI alerts: 13 new anomalies in the loads after 5 (mart_kpi_anomalies):"
     assert len(lines) == 1 + 10 + 1 and lines[-1] == "  ... and 3 more"
@@ -78,14 +81,14 @@ def test_the_query_keeps_the_new_loads_and_orders_newest_first() -> None:
     with duckdb.connect() as connection:
         connection.execute(
             "create table a as select * from (values "
-            "('day', 'GB', 'order_count', date '2011-12-09', 1.0, 2.0, -0.5, 'drop', 2, true),"
-            "('day', 'total', 'order_count', date '2011-12-09', 1.0, 2.0, -0.3, 'drop', 2, true),"
-            "('day', 'total', 'net_revenue', date '2011-12-09', 1.0, 2.0, 0.9, 'spike', 2, true),"
-            "('day', 'total', 'order_count', date '2011-12-08', 1.0, 2.0, -0.9, 'drop', 2, true),"
-            "('day', 'total', 'order_count', date '2011-11-09', 1.0, 2.0, -0.9, 'drop', 1, true),"
+            "('day', 'GB', 'order_count', date '2011-12-09', 1.0, 2.0, 0.5, 'drop', 2, true),"
+            "('day', 'total', 'order_count', date '2011-12-09', 1.0, 2.0, 0.7, 'drop', 2, true),"
+            "('day', 'total', 'net_revenue', date '2011-12-09', 1.0, 2.0, 1.9, 'spike', 2, true),"
+            "('day', 'total', 'order_count', date '2011-12-08', 1.0, 2.0, 0.1, 'drop', 2, true),"
+            "('day', 'total', 'order_count', date '2011-11-09', 1.0, 2.0, 0.1, 'drop', 1, true),"
             "('day', 'total', 'order_count', date '2011-12-07', 1.0, 2.0, null, null, 2, false)"
             ") as t (period_grain, series, kpi, period_start_date, actual_value, expected_value, "
-            "deviation_rate, anomaly_direction, load_id, is_anomaly)"
+            "times_expected, anomaly_direction, load_id, is_anomaly)"
         )
 
         def query(sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
@@ -119,14 +122,14 @@ class AlertingDbt:
             )
             rows = [
                 f"('day', 'total', 'order_count', date '2011-12-0{load}', 44.00, 97.50, "
-                f"-0.5487, 'drop', {load}, true)"
+                f"0.4513, 'drop', {load}, true)"
                 for load in self.anomalous_loads
             ] or ["('day', 'total', 'order_count', date '2011-12-01', 1, 1, 0, null, 1, false)"]
             connection.execute(
                 "create or replace table marts.mart_kpi_anomalies as select * from (values "
                 + ", ".join(rows)
                 + ") as t (period_grain, series, kpi, period_start_date, actual_value, "
-                "expected_value, deviation_rate, anomaly_direction, load_id, is_anomaly)"
+                "expected_value, times_expected, anomaly_direction, load_id, is_anomaly)"
             )
         target = self.tmp_path / "target"
         target.mkdir(exist_ok=True)
@@ -178,3 +181,22 @@ def test_a_build_prints_the_anomalies_of_its_new_loads(settings: Settings, tmp_p
     assert echoed[-1].endswith(
         "KPI alerts: no new anomalies in the loads after 2 (mart_kpi_anomalies)"
     )
+
+
+def test_new_anomalies_are_an_asset_check_that_warns(manifest: dict[str, Any]) -> None:
+    # the dbt test no_new_kpi_anomalies warns (never stops a publish) and dagster-dbt makes
+    # it an asset check of mart_kpi_anomalies, of severity WARN when the test warns
+    (test,) = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and node["name"] == "no_new_kpi_anomalies"
+    ]
+    assert test["config"]["severity"].lower() == "warn"
+    assert test["attached_node"] == "model.retail_warehouse.mart_kpi_anomalies"
+
+    @dbt_assets(manifest=manifest)
+    def models(context):  # type: ignore[no-untyped-def]  # dagster reads the bare name
+        yield from ()
+
+    checks = {spec.name: spec for spec in models.check_specs}
+    assert checks["no_new_kpi_anomalies"].asset_key == AssetKey(["marts", "mart_kpi_anomalies"])

@@ -137,12 +137,12 @@ select * from (values
 ) as t(model, evaluation_group, method, metric, value, is_selected);
 create table marts.mart_kpi_anomalies as
 select * from (values
-    (2, 'day', 'total', 'order_count', date '2011-12-09', 44.0, 97.5, -0.5487, 'drop', true),
-    (2, 'day', 'GB', 'net_revenue', date '2011-12-09', 9000.0, 4000.0, 1.25, 'spike', true),
-    (2, 'week', 'total', 'order_count', date '2011-12-05', 500.0, 490.0, 0.0204, null, false),
-    (1, 'day', 'total', 'order_count', date '2011-11-09', 10.0, 97.5, -0.8974, 'drop', true)
+    (2, 'day', 'total', 'order_count', date '2011-12-09', 44.0, 97.5, 0.4513, 'drop', true),
+    (2, 'day', 'GB', 'net_revenue', date '2011-12-09', 9000.0, 4000.0, 2.25, 'spike', true),
+    (2, 'week', 'total', 'order_count', date '2011-12-05', 500.0, 490.0, 1.0204, null, false),
+    (1, 'day', 'total', 'order_count', date '2011-11-09', 10.0, 97.5, 0.1026, 'drop', true)
 ) as t(load_id, period_grain, series, kpi, period_start_date, actual_value, expected_value,
-       deviation_rate, anomaly_direction, is_anomaly);
+       times_expected, anomaly_direction, is_anomaly);
 create schema monitoring;
 create table monitoring.mart_load_quality as
 select * from (values
