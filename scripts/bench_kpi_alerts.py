@@ -4,8 +4,9 @@ of a built DuckDB warehouse and report precision and recall (docs/benchmark.md, 
 The warehouse must hold ``marts.fct_invoices`` and ``marts.mart_kpi_anomalies`` (e.g. a
 ``retail-warehouse build`` of Online Retail II). The script:
 
-1. reads the clean mart: the days of the total series that are judged (enough history, not a
-   closing day) with at least ``--min-orders`` orders;
+1. builds the mart on a copy of the clean data (with ``--vars``) and reads the days of the
+   total series that are judged (enough history, not a closing day) with at least
+   ``--min-orders`` orders;
 2. picks ``--days`` of them for drops and as many others for spikes (a fixed random seed) and a
    size for each, uniform between ``--smallest`` and ``--largest`` (0.3 to 0.6: 30 % to 60 %);
 3. copies the file, and in the copy deletes that share of a drop day's purchase invoices (or
@@ -109,8 +110,8 @@ def inject(connection: duckdb.DuckDBPyConnection, injections: Sequence[Injection
             )
 
 
-def rebuild_mart(path: Path) -> None:
-    """``dbt run --select mart_kpi_anomalies`` on the copy."""
+def rebuild_mart(path: Path, dbt_vars: str = "") -> None:
+    """``dbt run --select mart_kpi_anomalies`` on the copy (with ``--vars`` when given)."""
     env = {
         **os.environ,
         "DUCKDB_PATH": str(path),
@@ -118,7 +119,11 @@ def rebuild_mart(path: Path) -> None:
     }
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run(
-        [str(dbt), "run", "--quiet", "--target", "duckdb", "--select", "mart_kpi_anomalies"],
+        [
+            *(str(dbt), "run", "--quiet", "--target", "duckdb"),
+            *("--select", "mart_kpi_anomalies"),
+            *(("--vars", dbt_vars) if dbt_vars else ()),
+        ],
         cwd=PROJECT_DIR,
         env=env,
         check=True,
@@ -165,23 +170,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--min-orders", type=int, default=20)
     parser.add_argument("--smallest", type=float, default=0.3)
     parser.add_argument("--largest", type=float, default=0.6)
+    parser.add_argument(
+        "--vars", default="", help="dbt --vars for both runs of the mart (the clean one too)"
+    )
     args = parser.parse_args(argv)
-    with duckdb.connect(str(args.warehouse), read_only=True) as connection:
-        population = judged_days(connection, args.min_orders)
-        clean = flags(connection)
-    injections = choose(population, args.days, args.seed, (args.smallest, args.largest))
     with tempfile.TemporaryDirectory() as folder:
+        clean_copy = Path(folder) / "clean.duckdb"
+        shutil.copyfile(args.warehouse, clean_copy)
+        rebuild_mart(clean_copy, args.vars)  # the mart of these vars, on the clean data
+        with duckdb.connect(str(clean_copy), read_only=True) as connection:
+            population = judged_days(connection, args.min_orders)
+            clean = flags(connection)
+        injections = choose(population, args.days, args.seed, (args.smallest, args.largest))
         copy = Path(folder) / "injected.duckdb"
         shutil.copyfile(args.warehouse, copy)
         with duckdb.connect(str(copy)) as connection:
             inject(connection, injections)
-        rebuild_mart(copy)
+        rebuild_mart(copy, args.vars)
         with duckdb.connect(str(copy), read_only=True) as connection:
             injected = flags(connection)
     print(
         f"{len(population)} judged days with >= {args.min_orders} orders; "
         f"{args.days} drops and {args.days} spikes of {args.smallest:.0%} to {args.largest:.0%}"
-        f" (seed {args.seed})"
+        f" (seed {args.seed}){'; vars ' + args.vars if args.vars else ''}"
     )
     header = "direction  kpi                     recall  precision  precision (new flags only)"
     print(header)
