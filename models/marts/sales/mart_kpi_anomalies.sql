@@ -328,7 +328,12 @@ kpi_values as (
         cast(baseline_period_count as integer) as baseline_period_count,
         order_count,
         expected_order_count,
-        is_volume_judged and expected_{{ kpi }} > 0 as is_judged,
+        is_volume_judged and expected_{{ kpi }} > 0
+        {%- if kpi == 'new_customer_count' %}
+        -- a count of its own: its volume is the new customers, not the orders
+        and greatest(new_customer_count, expected_new_customer_count)
+        >= {{ var('kpi_anomaly_min_orders') }}
+        {%- endif %} as is_judged,
         load_id
     from periods_with_baselines
     {% if not loop.last %}union all{% endif %}
