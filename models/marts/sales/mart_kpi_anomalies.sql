@@ -205,7 +205,6 @@ weekly as (
         daily.series,
         daily.week_start_date as period_start_date,
         max(daily.period_end_date) as period_end_date,
-        daily.week_start_date,
         1 as iso_day_of_week,
         max(case when daily.is_closing_period then 1 else 0 end) = 1
             as is_closing_period,
@@ -217,7 +216,7 @@ weekly as (
     from daily
     inner join complete_weeks
         on daily.week_start_date = complete_weeks.week_start_date
-    group by daily.series, daily.week_start_date
+    group by 2, 3
 
 ),
 
@@ -264,22 +263,26 @@ baselines as (
         periods.series,
         periods.period_start_date,
         count(*) as baseline_period_count,
-        {% for kpi in kpis -%}
-        {{ percentile_cont('earlier.' ~ kpi, 0.5) }} as expected_{{ kpi }}
-        {{- ',' if not loop.last }}
-        {% endfor %}
+        {{ percentile_cont('earlier.net_revenue', 0.5) }}
+            as expected_net_revenue,
+        {{ percentile_cont('earlier.order_count', 0.5) }}
+            as expected_order_count,
+        {{ percentile_cont('earlier.average_order_value', 0.5) }}
+            as expected_average_order_value,
+        {{ percentile_cont('earlier.new_customer_count', 0.5) }}
+            as expected_new_customer_count
     from periods
     inner join periods as earlier
         on
             periods.period_grain = earlier.period_grain
             and periods.series = earlier.series
             and periods.iso_day_of_week = earlier.iso_day_of_week
-            and earlier.period_start_date < periods.period_start_date
-            and earlier.period_start_date >= {{ dbt.dateadd(
+            and periods.period_start_date > earlier.period_start_date
+            and {{ dbt.dateadd(
                 'day',
                 -7 * var('kpi_anomaly_baseline_weeks'),
                 'periods.period_start_date'
-            ) }}
+            ) }} <= earlier.period_start_date
             and not earlier.is_closing_period
     group by 1, 2, 3
 
