@@ -43,6 +43,12 @@ import duckdb
 import psycopg2
 import yaml
 
+from retail_warehouse.alerts import (
+    ANOMALY_MODEL,
+    KpiAnomaly,
+    format_new_anomalies,
+    read_new_anomalies,
+)
 from retail_warehouse.build_inputs import FINGERPRINT_ENV, nothing_to_build, project_fingerprint
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.messages import find_duckdb_lock_conflict
@@ -424,6 +430,9 @@ class BuildResult:
     """True when there was nothing to build: the published warehouse was built by this
     project from every load (``retail_warehouse.build_inputs``); nothing ran, exit code 0."""
 
+    new_anomalies: tuple[KpiAnomaly, ...] = ()
+    """The KPI anomalies of the loads this build brought (``retail_warehouse.alerts``)."""
+
     @classmethod
     def nothing_to_build(cls, target: str, report: str) -> BuildResult:
         """The result of a build that found the published warehouse up to date."""
@@ -488,6 +497,7 @@ def run_build(
         shadow_settings = publisher.shadow_settings(settings)
         prepare_monitoring(target, shadow_settings)  # the models that read it find the table
         env.update(shadow_env)
+        published_load = newest_load_of(publisher, settings)
         env.update(new_loads_test_env(dbt_args, publisher, settings, env, echo))
         training = training_asked(dbt_args, env, train) or training_needed_first(
             publisher, settings.schema_prefix
@@ -512,7 +522,9 @@ def run_build(
         schemas = shadow_schemas(models, shadow_env)
         location = publisher.shadow_location(schemas)
         outcome: PublishOutcome | None = None
+        anomalies: list[KpiAnomaly] = []
         if run.audit.passed(run.returncode):
+            anomalies = new_kpi_anomalies(publisher, run.nodes, published_load)
             for one in passes:
                 if one.results is not None:
                     record_run_results(target, shadow_settings, one.kept_results_path)
@@ -536,6 +548,8 @@ def run_build(
         report = "\n".join([format_failure(run.audit, run.returncode, samples, location), *notes])
     else:
         report = format_published(target, outcome, audit, seconds, training)
+        if ANOMALY_MODEL in run.nodes:
+            report += "\n" + "\n".join(format_new_anomalies(anomalies, published_load))
     echo(report)
     return BuildResult(
         target=target,
@@ -548,7 +562,27 @@ def run_build(
         outcome=outcome,
         seconds=seconds,
         training=training,
+        new_anomalies=tuple(anomalies),
     )
+
+
+def newest_load_of(publisher: Publisher, settings: Settings) -> int | None:
+    """The newest load of the published warehouse (``None`` before the first publish): the
+    loads after it are the build's new loads, whose KPI anomalies it reports."""
+    with publisher.query_published() as query:
+        return None if query is None else newest_published_load(query, settings.schema_prefix)
+
+
+def new_kpi_anomalies(
+    publisher: Publisher, nodes: Mapping[str, Mapping[str, Any]], published_load: int | None
+) -> list[KpiAnomaly]:
+    """The anomalies of ``mart_kpi_anomalies`` in the shadow copy from the loads after
+    ``published_load`` (every load when ``None``); none when the project has no such mart."""
+    if ANOMALY_MODEL not in nodes:
+        return []
+    relation = str(nodes[ANOMALY_MODEL]["relation_name"])
+    with publisher.query_shadow() as query:
+        return read_new_anomalies(query, relation, published_load)
 
 
 @dataclass(frozen=True)

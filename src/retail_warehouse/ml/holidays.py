@@ -59,3 +59,38 @@ def closing_days(year: int) -> frozenset[dt.date]:
 def is_closing_day(date: dt.date) -> bool:
     """True on a day of :func:`closing_days`."""
     return date in closing_days(date.year)
+
+
+CHRISTMAS_REASON = "christmas"
+"""The reason of the Christmas days in :func:`calendar_rows`."""
+
+
+def named_closing_days(year: int) -> list[tuple[dt.date, str]]:
+    """:func:`closing_days` of ``year`` with their names, in date order."""
+    easter = easter_sunday(year)
+    named = [
+        (easter - dt.timedelta(days=2), "good_friday"),
+        (easter, "easter_sunday"),
+        (easter + dt.timedelta(days=1), "easter_monday"),
+        (_first_monday(year, 5), "early_may_bank_holiday"),
+        (_last_monday(year, 5), "spring_bank_holiday"),
+        (_last_monday(year, 8), "summer_bank_holiday"),
+    ]
+    return sorted(named)
+
+
+def christmas_days(year: int) -> list[tuple[dt.date, str]]:
+    """The days of ``year`` the forecast counts as Christmas (its ``_holds_christmas``):
+    1 January and 24 to 31 December."""
+    days = [dt.date(year, 1, 1)] + [dt.date(year, 12, day) for day in range(24, 32)]
+    return [(day, CHRISTMAS_REASON) for day in days]
+
+
+def calendar_rows(first_year: int, last_year: int) -> list[tuple[dt.date, str]]:
+    """Every closing day and Christmas day of the years ``first_year`` to ``last_year``, in
+    date order: the rows of ``seeds/closing_days.csv``, the calendar the KPI anomaly mart
+    (``mart_kpi_anomalies``) leaves out of its expected values."""
+    rows: list[tuple[dt.date, str]] = []
+    for year in range(first_year, last_year + 1):
+        rows += named_closing_days(year) + christmas_days(year)
+    return sorted(rows)

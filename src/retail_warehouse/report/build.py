@@ -16,7 +16,7 @@ from pathlib import Path
 
 from retail_warehouse.engines import Warehouse, open_warehouse
 from retail_warehouse.errors import ConfigError, NotBuiltError
-from retail_warehouse.report import data, sections, source_sections
+from retail_warehouse.report import alert_section, data, sections, source_sections
 from retail_warehouse.report.commentary import commentary
 from retail_warehouse.report.page import Section, chart_count, not_built_section, render_page
 from retail_warehouse.settings import Settings
@@ -129,6 +129,14 @@ def build_report(warehouse: Warehouse, target: str, schemas: data.Schemas) -> Re
         weeks = data.weekly_totals(daily, week_end, data.RECENT_ACTUAL_WEEKS) if week_end else []
         parts.append(sections.forecast_section(forecast, weeks))
         parts.append(sections.evaluation_section(data.model_evaluation(warehouse, schemas)))
+
+    missing_anomalies = data.missing_tables(warehouse, schemas.marts, data.ANOMALY_TABLES)
+    if missing_anomalies:
+        parts.append(not_built_section("alerts", "KPI alerts", missing_anomalies, "dbt build"))
+    else:
+        parts.append(
+            alert_section.kpi_alerts_section(*data.newest_load_anomalies(warehouse, schemas))
+        )
 
     missing_quality = data.missing_tables(warehouse, schemas.monitoring, data.QUALITY_TABLES)
     if missing_quality:

@@ -51,6 +51,12 @@ LOCATION_TABLES: tuple[str, ...] = ("mart_location_performance", "mart_location_
 EMPLOYEE_TABLES: tuple[str, ...] = ("mart_employee_performance",)
 """The employee marts, built only for a source with employees (``using_employees``)."""
 
+ANOMALY_TABLES: tuple[str, ...] = ("mart_kpi_anomalies",)
+"""The KPI anomaly mart; the report shows "not built yet" without it."""
+
+ANOMALIES_SHOWN = 25
+"""Most anomalies of the newest load listed in the report (the rest are counted)."""
+
 TOP_EMPLOYEES = 15
 """How many employees the top-employees chart and table show."""
 
@@ -595,6 +601,37 @@ def latest_test_problems(
         f"limit {int(limit)}"
     )
     return fetch(warehouse, sql, TEST_PROBLEM_COLUMNS)
+
+
+ANOMALY_COLUMNS = (
+    "load_id",
+    "period_grain",
+    "series",
+    "kpi",
+    "period_start_date",
+    "actual_value",
+    "expected_value",
+    "times_expected",
+    "anomaly_direction",
+)
+
+
+def newest_load_anomalies(
+    warehouse: Warehouse, schemas: Schemas, limit: int = ANOMALIES_SHOWN
+) -> tuple[list[Row], int]:
+    """The KPI anomalies of the newest load of ``mart_kpi_anomalies`` (the alerts of the
+    latest refresh, docs/alerts.md): newest period first, the total before the countries, the
+    largest deviation first; at most ``limit`` of them, and how many there are."""
+    table = f"{schemas.marts}.mart_kpi_anomalies"
+    newest = f"is_anomaly and load_id = (select max(load_id) from {table})"
+    sql = (
+        f"select {_select(ANOMALY_COLUMNS)} from {table} where {newest} "
+        "order by period_start_date desc, case when series = 'total' then 0 else 1 end, "
+        "case when times_expected < 1 then 1 - times_expected else times_expected - 1 end desc, "
+        f"period_grain, series, kpi limit {int(limit)}"
+    )
+    count = warehouse.query(f"select count(*) from {table} where {newest}")[0][0]
+    return fetch(warehouse, sql, ANOMALY_COLUMNS), int(count)
 
 
 def weekly_totals(daily: Sequence[Row], week_end: dt.date, weeks: int) -> list[Row]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from retail_warehouse import contracts
+from retail_warehouse import alerts, contracts
 from retail_warehouse.api import snapshot
 from retail_warehouse.report import data
 
@@ -47,6 +47,8 @@ SELECTED: list[tuple[str, tuple[str, ...]]] = [
     ("mart_employee_performance", data.EMPLOYEE_COLUMNS),
     ("mart_country_performance", data.COUNTRY_COLUMNS),
     ("mart_sales_daily", data.DAILY_COLUMNS),
+    ("mart_kpi_anomalies", data.ANOMALY_COLUMNS),
+    ("mart_kpi_anomalies", alerts.COLUMNS),
     ("ml_model_evaluation", data.EVALUATION_COLUMNS),
     ("mart_load_quality", data.LOAD_QUALITY_COLUMNS),
     ("mart_data_quality_daily", data.TEST_PROBLEM_COLUMNS),

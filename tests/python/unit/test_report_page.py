@@ -13,6 +13,7 @@ import pytest
 from retail_warehouse.cli import main
 from retail_warehouse.engines import DuckDBWarehouse
 from retail_warehouse.errors import ConfigError, NotBuiltError
+from retail_warehouse.report.alert_section import kpi_alerts_section
 from retail_warehouse.report.build import build_report, write_report
 from retail_warehouse.report.charts import bar_chart
 from retail_warehouse.report.data import Schemas, weekly_totals
@@ -134,6 +135,14 @@ select * from (values
     ('sales_forecast', 'total', 'smoothed', 'mae', 10.0, true),
     ('sales_forecast', 'total', 'baseline_x', 'mae', 15.0, false)
 ) as t(model, evaluation_group, method, metric, value, is_selected);
+create table marts.mart_kpi_anomalies as
+select * from (values
+    (2, 'day', 'total', 'order_count', date '2011-12-09', 44.0, 97.5, 0.4513, 'drop', true),
+    (2, 'day', 'GB', 'net_revenue', date '2011-12-09', 9000.0, 4000.0, 2.25, 'spike', true),
+    (2, 'week', 'total', 'order_count', date '2011-12-05', 500.0, 490.0, 1.0204, null, false),
+    (1, 'day', 'total', 'order_count', date '2011-11-09', 10.0, 97.5, 0.1026, 'drop', true)
+) as t(load_id, period_grain, series, kpi, period_start_date, actual_value, expected_value,
+       times_expected, anomaly_direction, is_anomaly);
 create schema monitoring;
 create table monitoring.mart_load_quality as
 select * from (values
@@ -273,9 +282,10 @@ def test_report_without_rfm_and_ml_says_not_built(core_only: Path) -> None:
         "Customer clusters (ML)",
         "Sales forecast (ML)",
         "Model backtests (ML)",
+        "KPI alerts",
         "Data quality",
     ]
-    assert report.html.count("Not built yet") == 6
+    assert report.html.count("Not built yet") == 7
     assert report.chart_count == len(_charts(report.html)) == 9
     assert "<script" not in report.html and "&lt;script&gt;" in report.html
     assert "Mug &amp; Saucer" in report.html
@@ -306,6 +316,10 @@ def test_complete_report(complete: Path, tmp_path: Path) -> None:
     assert "best month was November 2011 (GBP 1,500 net revenue)" in html
     # the incomplete month (is_complete_month false) is named, not plotted as a crash
     assert "Left out, as the data covers them only in part: 2011-12." in html
+    # the KPI alerts of the newest load (2), not load 1's, the total first
+    alerts = html.split('id="alerts"')[1].split("<section")[0]
+    assert "2 anomalies on the days of the newest load (2)" in alerts
+    assert alerts.index("-54.9 %") < alerts.index("+125.0 %") and "2011-11-09" not in alerts
     sales = html.split('id="sales"')[1].split("<section")[0]
     assert "2011-11" in sales and "2011-12" not in sales.replace("2011-12.", "")
     assert "Revenue concentrates in United Kingdom, with 90.0 %" in html
@@ -347,7 +361,7 @@ def test_report_command(
     assert main(["report", "--target", "duckdb", "--output", str(output)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        f"wrote {output}: 19 charts in 11 sections (duckdb, data as of 2011-12-09)"
+        f"wrote {output}: 19 charts in 12 sections (duckdb, data as of 2011-12-09)"
     )
     assert output.is_file()
     # the command only reads: a read-only reader can hold the file at the same time
@@ -507,3 +521,9 @@ def test_location_months_leave_out_the_partial_month() -> None:
     (chart,) = [figure.html for figure in section.figures if "per month" in figure.caption]
     assert "1998-07" in chart and "1998-08" not in chart
     assert location_section([], []).missing == "No location rows yet."
+
+
+def test_kpi_alerts_without_anomalies_say_so() -> None:
+    section = kpi_alerts_section([], 0)
+    assert section.paragraphs[0] == "No anomaly on the days of the newest load."
+    assert not section.figures and not section.missing

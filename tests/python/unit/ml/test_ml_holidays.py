@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+from pathlib import Path
 
-from retail_warehouse.ml.holidays import closing_days, easter_sunday, is_closing_day
+from retail_warehouse.ml.holidays import (
+    CHRISTMAS_REASON,
+    calendar_rows,
+    christmas_days,
+    closing_days,
+    easter_sunday,
+    is_closing_day,
+    named_closing_days,
+)
 
 
 def test_easter_sundays() -> None:
@@ -34,3 +44,23 @@ def test_the_closing_days_the_data_shows() -> None:
     ]
     assert is_closing_day(dt.date(2011, 8, 29))
     assert not is_closing_day(dt.date(2011, 8, 30))
+
+
+def test_the_closing_days_seed_is_the_forecasts_calendar() -> None:
+    # mart_kpi_anomalies reads the seed; the forecast reads the Python calendar: one calendar
+    seed = Path(__file__).resolve().parents[4] / "seeds" / "closing_days.csv"
+    with seed.open(encoding="utf-8", newline="") as handle:
+        rows = [(dt.date.fromisoformat(row[0]), row[1]) for row in list(csv.reader(handle))[1:]]
+    years = sorted({day.year for day, _ in rows})
+    assert years == list(range(years[0], years[-1] + 1))
+    assert years[0] <= 1992 and years[-1] >= 2030  # TPC-H's calendar and the years ahead
+    assert rows == calendar_rows(years[0], years[-1])
+    closed = {day for day, reason in rows if reason != CHRISTMAS_REASON}
+    assert closed == set().union(*(closing_days(year) for year in years))
+
+
+def test_christmas_days_are_the_forecasts_christmas() -> None:
+    days = [day for day, _ in christmas_days(2010)]
+    assert days[0] == dt.date(2010, 1, 1)
+    assert days[1:] == [dt.date(2010, 12, day) for day in range(24, 32)]
+    assert [day for day, _ in named_closing_days(2010)] == sorted(closing_days(2010))
