@@ -20,8 +20,10 @@ succeeded_loads as (
 select
     -- Set by `retail-warehouse build` (src/retail_warehouse/build_inputs.py);
     -- empty for a plain dbt build, which therefore never counts as up to date.
-    cast('{{ env_var("RW_BUILD_FINGERPRINT", "") }}' as {{ text_type() }})
-        as project_fingerprint,
+    cast(
+        '{{ env_var("RW_BUILD_FINGERPRINT", "") }}'
+        as {{ text_type() }}
+    ) as project_fingerprint,
     newest_load_id,
     succeeded_load_count
 from succeeded_loads
