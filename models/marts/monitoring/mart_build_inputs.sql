@@ -18,11 +18,10 @@ succeeded_loads as (
 )
 
 select
-    -- Set by `retail-warehouse build` (src/retail_warehouse/build_inputs.py);
-    -- empty for a plain dbt build, which therefore never counts as up to date.
+    -- Set by `retail-warehouse build` (build_inputs.py); none for a
+    -- plain dbt build, which therefore never counts as up to date.
     cast(
-        '{{ env_var("RW_BUILD_FINGERPRINT", "") }}'
-        as {{ text_type() }}
+        '{{ env_var("RW_BUILD_FINGERPRINT", "none") }}' as {{ text_type() }}
     ) as project_fingerprint,
     newest_load_id,
     succeeded_load_count

@@ -303,7 +303,7 @@ def test_asked_for_or_built_otherwise_it_is_built(
 def test_a_build_by_plain_dbt_is_never_up_to_date(settings: Settings, tmp_path: Path) -> None:
     _build(settings, FakeDbt(tmp_path))
     with duckdb.connect(str(settings.duckdb_path)) as connection:
-        connection.execute("update monitoring.mart_build_inputs set project_fingerprint = ''")
+        connection.execute("update monitoring.mart_build_inputs set project_fingerprint = 'none'")
     dbt = FakeDbt(tmp_path)
     _build(settings, dbt)
     assert len(dbt.calls) == 1
