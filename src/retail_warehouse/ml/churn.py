@@ -12,6 +12,8 @@ over the usual gap, ranks customers for the backtest (AUC and the top decile aga
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -95,6 +97,8 @@ def churn_backtest_rows(
     rows: list[dict[str, object]] = []
     for method, (score, flagged) in methods.items():
         for metric, value in churn_metrics(churned_next, score, flagged, ids).items():
+            if math.isnan(value):
+                continue  # undefined (a rule that flags nobody has no precision): no row
             rows.append(
                 {
                     "model": "churn",

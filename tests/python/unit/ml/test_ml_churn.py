@@ -86,6 +86,19 @@ def test_backtest_rows_take_the_fallback_from_training_only() -> None:
     assert alive["base_rate"] == 0.5
 
 
+def test_a_rule_that_flags_nobody_has_no_precision_row() -> None:
+    """P(alive) above the threshold for everyone flags nobody: its precision is undefined,
+    so the backtest has no such row (a NaN failed the 0..1 test of ml_model_evaluation, and
+    Spark keeps NaN where DuckDB and PostgreSQL store null)."""
+    train = _customers([5.0, 5.0], [10.0, 10.0])
+    test = _customers([15.0, 25.0], [10.0, 10.0], will_purchase=[1, 0], bgnbd_p_alive=[0.9, 0.8])
+    rows = pd.DataFrame(churn_backtest_rows(train, test, 2.0))
+    alive = rows[rows["method"] == P_ALIVE_METHOD].set_index("metric")["value"]
+    assert alive["flagged_share"] == 0.0
+    assert "flag_precision" not in alive.index
+    assert not rows["value"].isna().any()
+
+
 def test_predictions_have_p_alive_and_the_churn_flag(synthetic_invoices: pd.DataFrame) -> None:
     from retail_warehouse.ml.customer_models import active_customer_features
 
