@@ -378,8 +378,7 @@ def new_loads_test_env(
             )
     if is_full_refresh(dbt_args, env):
         return {TESTED_THROUGH_ENV: ""}
-    with publisher.query_published() as query:
-        newest = None if query is None else newest_published_load(query, settings.schema_prefix)
+    newest = newest_load_of(publisher, settings)
     if newest is None:
         return {TESTED_THROUGH_ENV: ""}
     echo(f"row tests of the line-level relations read the loads after {newest}")
