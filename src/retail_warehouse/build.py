@@ -49,7 +49,12 @@ from retail_warehouse.alerts import (
     format_new_anomalies,
     read_new_anomalies,
 )
-from retail_warehouse.build_inputs import FINGERPRINT_ENV, nothing_to_build, project_fingerprint
+from retail_warehouse.build_inputs import (
+    FINGERPRINT_ENV,
+    has_table,
+    nothing_to_build,
+    project_fingerprint,
+)
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
@@ -310,11 +315,7 @@ def newest_published_load(query: QueryFunction, schema_prefix: str) -> int | Non
     """The newest load of the published ``fct_invoice_lines`` (every row up to it passed every
     test when it was published); ``None`` when there is no such table or it is empty."""
     schema = schema_name(schema_prefix, "marts")
-    _, tables = query(
-        "select count(*) from information_schema.tables "
-        f"where table_schema = '{schema}' and table_name = '{TESTED_FACT}'"
-    )
-    if not tables[0][0]:
+    if not has_table(query, schema, TESTED_FACT):
         return None
     _, rows = query(f"select max(load_id) from {schema}.{TESTED_FACT}")
     return None if rows[0][0] is None else int(rows[0][0])

@@ -101,7 +101,7 @@ def project_fingerprint(target: str, dbt_args: Sequence[str], env: Mapping[str, 
 def loads_now(query: QueryFunction, prefix: str) -> Loads | None:
     """The succeeded loads of ``raw.load_log``; ``None`` when there is no load log."""
     schema = schema_name(prefix, "raw")
-    if not _has_table(query, schema, "load_log"):
+    if not has_table(query, schema, "load_log"):
         return None
     _, rows = query(
         f"select max(load_id), count(*) from {schema}.load_log where status = 'succeeded'"
@@ -114,7 +114,7 @@ def published_inputs(query: QueryFunction, prefix: str) -> tuple[str, Loads] | N
     """The project fingerprint and loads the published build recorded; ``None`` when it has
     no such record (nothing published, or published before the record existed)."""
     schema = schema_name(prefix, "monitoring")
-    if not _has_table(query, schema, BUILD_INPUTS_MODEL):
+    if not has_table(query, schema, BUILD_INPUTS_MODEL):
         return None
     _, rows = query(
         "select project_fingerprint, newest_load_id, succeeded_load_count"
@@ -146,7 +146,8 @@ def nothing_to_build(query: QueryFunction, prefix: str, fingerprint: str) -> str
     )
 
 
-def _has_table(query: QueryFunction, schema: str, table: str) -> bool:
+def has_table(query: QueryFunction, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` exists (the catalogue, as the query's role sees it)."""
     _, rows = query(
         "select count(*) from information_schema.tables "
         f"where table_schema = '{schema}' and table_name = '{table}'"
