@@ -56,6 +56,7 @@ DEFAULT_CUTS = {"tpch": dt.date(1998, 7, 1), "online_retail": dt.date(2011, 11, 
 GOAL_RATIO = 0.20
 STEP_TIMES = re.compile(r"shadow copy ([0-9.]+) s, dbt build ([0-9.]+) s, publish ([0-9.]+) s")
 SLOWEST_NODES = 8
+NOTHING_TO_BUILD = "nothing to build:"
 
 
 def run_phase(name: str, args: list[str], env: dict[str, str]) -> tuple[float, str]:
@@ -171,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
                 parsing = command[1:2] == ["parse"]
                 seconds, output = run_phase(name, command, parse_env if parsing else env)
                 rows.append((name, seconds))
-                if command[:2] == [tool, "build"]:
+                if command[:2] == [tool, "build"] and NOTHING_TO_BUILD in output:
+                    # the up-to-date check (docs/operations.md): no shadow, dbt or publish
+                    splits[name] = {"shadow": 0.0, "dbt": 0.0, "publish": 0.0, "trained": 0.0}
+                elif command[:2] == [tool, "build"]:
                     splits[name] = build_seconds(output)
                     splits[name]["trained"] = float("models trained:" in output)
                     nodes[name] = slowest_nodes(run_results)
