@@ -239,8 +239,13 @@ def test_every_chart_is_imported_with_a_query_context() -> None:
         assert text.startswith("# dataset: "), name
         context = json.loads(chart["query_context"])
         assert context["form_data"] == chart["params"], name
-        (query,) = context["queries"]
-        assert query["row_limit"] == chart["params"]["row_limit"], name
+        query, *count = context["queries"]
+        if chart["params"].get("server_pagination"):
+            # the first page, and the count of the rows the limit holds
+            assert query["row_limit"] == chart["params"]["server_page_length"], name
+            assert count[0]["is_rowcount"] and count[0]["row_limit"] == chart["params"]["row_limit"]
+        else:
+            assert count == [] and query["row_limit"] == chart["params"]["row_limit"], name
         assert query["metrics"] or query["columns"], name
         where = [
             f"({item['sqlExpression']})"
@@ -248,6 +253,44 @@ def test_every_chart_is_imported_with_a_query_context() -> None:
             if item["expressionType"] == "SQL"
         ]
         assert query["extras"]["where"] == " AND ".join(where), name
+
+
+# A raw table whose rows can outgrow any fixed limit (a row per customer, order, month of a
+# customer, product): Superset shows a warning icon when a table stops at its row limit.
+PAGINATED_TABLES = {
+    "customer_360_orders",
+    "customer_360_profile",
+    "customer_360_rfm_history",
+    "product_top",
+    "rfm_top_customers",
+}
+
+
+def test_tables_of_unbounded_rows_page_on_the_server() -> None:
+    """Issue 29: tables stopped at their row limit (100 of 5,939 customers, 1,000 of 36,594
+    orders) behind a warning icon. The tables with a row per customer, order or product page
+    on the server, with the largest limit Superset allows there (TABLE_VIZ_MAX_ROW_SERVER),
+    and their saved query asks for the first page and the row count, as the page does."""
+    for stem in PAGINATED_TABLES:
+        chart = yaml.safe_load((BUNDLE / "charts" / f"{stem}.yaml").read_text())
+        params = chart["params"]
+        assert params["server_pagination"] is True, stem
+        assert params["row_limit"] == 500_000, stem
+    from retail_warehouse.superset.query_context import query_context
+
+    page, count = query_context(
+        {
+            "viz_type": "table",
+            "query_mode": "raw",
+            "all_columns": ["a"],
+            "row_limit": 500_000,
+            "server_pagination": True,
+            "server_page_length": 10,
+        }
+    )["queries"]
+    assert (page["row_limit"], page["row_offset"]) == (10, 0)
+    assert count["is_rowcount"] and count["row_limit"] == 500_000
+    assert count["columns"] == ["a"] and count["post_processing"] == []
 
 
 def test_query_contexts_follow_each_viz_type() -> None:
