@@ -360,7 +360,7 @@ def test_query_contexts_follow_each_viz_type() -> None:
 EXPECTED_FILTERS = {
     "monthly_sales_review": {"Date range", "Country", "Region"},
     "customer_segments_rfm": {"Date range", "Country", "Segment"},
-    "customer_360": {"Customer", "Country", "Date range"},
+    "customer_360": {"Customer", "Country", "Segment", "Date range"},
     "product_performance": {"Product group (ABC class)"},
     "sales_forecast": {"Date range", "Country (forecast series)"},
 }
