@@ -92,12 +92,18 @@ def _base_query(params: Mapping[str, Any]) -> dict[str, Any]:
         "orderby": [],
         "annotation_layers": [],
         "row_limit": params.get("row_limit"),
-        "series_limit": 0,
+        # a chart's series limit (``limit``): its top series by ``timeseries_limit_metric``
+        "series_limit": int(params.get("limit") or 0),
         "order_desc": bool(params.get("order_desc", True)),
         "url_params": {},
         "custom_params": {},
         "custom_form_data": {},
         "time_range": extra.get("time_range") or params.get("time_range") or "No filter",
+        **(
+            {"series_limit_metric": params["timeseries_limit_metric"]}
+            if params.get("timeseries_limit_metric")
+            else {}
+        ),
     }
 
 
@@ -119,7 +125,11 @@ def _timeseries(params: Mapping[str, Any], query: dict[str, Any]) -> dict[str, A
         ],
         series_columns=groupby,
         metrics=metrics,
-        orderby=[[metrics[0], not params.get("order_desc", True)]] if groupby else [],
+        orderby=[
+            [query.get("series_limit_metric") or metrics[0], not params.get("order_desc", True)]
+        ]
+        if groupby
+        else [],
         time_offsets=[],
         post_processing=[
             {

@@ -363,6 +363,7 @@ EXPECTED_FILTERS = {
     "customer_360": {"Customer", "Country", "Segment", "Date range"},
     "product_performance": {"Product group (ABC class)"},
     "sales_forecast": {"Date range", "Country (forecast series)"},
+    "data_quality": {"Date range", "Country (KPI series)"},
 }
 
 
@@ -462,7 +463,10 @@ def test_labels_money_and_shares_follow_one_rule() -> None:
     assert formats.label("x", {"meta": {"label": "Chosen"}}) == "Chosen"
     assert formats.metric_format("cancellation_rate", "GBP")["d3format"] == ".1%"
     table = formats.chart_params(
-        {"viz_type": "table", "all_columns": ["segment", "net_revenue", "revenue_share"]},
+        {
+            "viz_type": "table",
+            "all_columns": ["segment", "net_revenue", "revenue_share", "line_count"],
+        },
         "GBP",
     )
     assert table["column_config"] == {
@@ -471,7 +475,9 @@ def test_labels_money_and_shares_follow_one_rule() -> None:
             "currencyFormat": {"symbol": "GBP", "symbolPosition": "prefix"},
         },
         "revenue_share": {"d3NumberFormat": ".1%"},
+        "line_count": {"d3NumberFormat": ",d"},
     }
+    assert formats.words("kpi") == "KPI"
     big = formats.chart_params({"viz_type": "big_number_total", "metric": "net_revenue"}, "GBP")
     assert big["currency_format"] == {"symbol": "GBP", "symbolPosition": "prefix"}
     count = formats.chart_params({"viz_type": "big_number_total", "metric": "count"}, "GBP")
@@ -506,3 +512,21 @@ def test_the_forecast_chart_never_plots_a_negative_bound() -> None:
     assert "%a" not in chart["params"]["x_axis_time_format"]
     assert not chart["params"].get("xAxisForceCategorical")
     assert chart["params"]["time_grain_sqla"] == "P1D", "a week grain moves weeks to Monday"
+
+
+def test_the_kpi_chart_follows_one_series_in_the_source_currency() -> None:
+    """The Data quality board's KPI chart sums actual and expected values per series: over
+    every series (the total and each country) it would count the total twice. It keeps the
+    largest series (a series limit of one, by actual value), the total unless the Country
+    filter picks countries; its money is in the source's currency though the naming rule
+    cannot see it (actual_value), so the chart asks for the source's currency."""
+    from retail_warehouse.superset.query_context import query_context
+
+    text = (BUNDLE / "charts" / "data_quality_kpi_actual_vs_expected.yaml").read_text()
+    chart = yaml.safe_load(prepared_chart(text, "GBP"))
+    assert chart["params"]["currency_format"] == {"symbol": "GBP", "symbolPosition": "prefix"}
+    assert "currency_format" not in yaml.safe_load(prepared_chart(text, None))["params"]
+    (query,) = query_context(chart["params"])["queries"]
+    assert query["series_columns"] == ["series"] and query["series_limit"] == 1
+    assert query["series_limit_metric"]["column"]["column_name"] == "actual_value"
+    assert query["orderby"] == [[query["series_limit_metric"], False]]
