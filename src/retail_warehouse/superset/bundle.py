@@ -53,6 +53,7 @@ DASHBOARD_EXPOSURES: tuple[str, ...] = (
     "customer_360",
     "product_performance",
     "sales_forecast",
+    "data_quality",
 )
 """The dbt exposures that are Superset dashboards; their models become datasets."""
 

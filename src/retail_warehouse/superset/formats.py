@@ -30,7 +30,15 @@ _MONEY_NAMES = frozenset({"lower_80", "upper_80", "same_week_last_year"})
 _NOT_MONEY = re.compile(r"(_rate|_share|_pct|_count|_rank|_days)$")
 _SHARE = re.compile(r"(_rate|_share)$")
 _COUNT = re.compile(r"(_count|^count)$")
-_ACRONYMS = {"rfm": "RFM", "abc": "ABC", "id": "id", "aov": "AOV", "mom": "MoM", "yoy": "YoY"}
+_ACRONYMS = {
+    "rfm": "RFM",
+    "abc": "ABC",
+    "id": "id",
+    "aov": "AOV",
+    "mom": "MoM",
+    "yoy": "YoY",
+    "kpi": "KPI",
+}
 
 
 def is_money(name: str) -> bool:
@@ -92,12 +100,21 @@ def _metric_column(metric: Any) -> str:
     return next((name for name in names if "_" in name), str(metric.get("label") or ""))
 
 
+SOURCE_CURRENCY = "source"
+"""A chart's ``currency_format`` when its metrics are money that the naming rule cannot
+see (``actual_value`` of the net revenue KPI): replaced by the source's currency."""
+
+
 def chart_params(params: Mapping[str, Any], currency: str | None) -> dict[str, Any]:
     """A chart's params with the formats of the rule added where the chart sets none: a
-    table's money and share columns (``column_config``), a chart of money metrics its
-    currency (``currency_format``)."""
+    table's money, share and count columns (``column_config``), a chart of money metrics its
+    currency (``currency_format``, also where the chart says ``source``)."""
     result = dict(params)
     money = currency_format(currency)
+    if result.get("currency_format") == SOURCE_CURRENCY:
+        del result["currency_format"]
+        if money:
+            result["currency_format"] = money
     if result.get("viz_type") == "table":
         config = dict(result.get("column_config") or {})
         for column in result.get("all_columns") or []:
@@ -107,6 +124,8 @@ def chart_params(params: Mapping[str, Any], currency: str | None) -> dict[str, A
                 config[column] = {"d3NumberFormat": MONEY_FORMAT, "currencyFormat": money}
             elif is_share(column):
                 config[column] = {"d3NumberFormat": SHARE_FORMAT}
+            elif _COUNT.search(column):
+                config[column] = {"d3NumberFormat": COUNT_FORMAT}
         for metric in result.get("percent_metrics") or []:
             config.setdefault(f"%{_metric_column(metric)}", {"d3NumberFormat": SHARE_FORMAT})
         if config:

@@ -92,12 +92,18 @@ def _base_query(params: Mapping[str, Any]) -> dict[str, Any]:
         "orderby": [],
         "annotation_layers": [],
         "row_limit": params.get("row_limit"),
-        "series_limit": 0,
+        # a chart's series limit (``limit``): its top series by ``timeseries_limit_metric``
+        "series_limit": int(params.get("limit") or 0),
         "order_desc": bool(params.get("order_desc", True)),
         "url_params": {},
         "custom_params": {},
         "custom_form_data": {},
         "time_range": extra.get("time_range") or params.get("time_range") or "No filter",
+        **(
+            {"series_limit_metric": params["timeseries_limit_metric"]}
+            if params.get("timeseries_limit_metric")
+            else {}
+        ),
     }
 
 
@@ -119,7 +125,11 @@ def _timeseries(params: Mapping[str, Any], query: dict[str, Any]) -> dict[str, A
         ],
         series_columns=groupby,
         metrics=metrics,
-        orderby=[[metrics[0], not params.get("order_desc", True)]] if groupby else [],
+        orderby=[
+            [query.get("series_limit_metric") or metrics[0], not params.get("order_desc", True)]
+        ]
+        if groupby
+        else [],
         time_offsets=[],
         post_processing=[
             {
@@ -169,6 +179,24 @@ def _table(params: Mapping[str, Any], query: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
+def paginated(params: Mapping[str, Any], query: dict[str, Any]) -> list[dict[str, Any]]:
+    """A table with server pagination asks for its first page and, in a second query, how
+    many rows its row limit holds (``is_rowcount``): the dashboard shows the row-limit
+    warning when that count reaches the limit, and pages through the rest."""
+    page_length = int(params.get("server_page_length") or 10)
+    return [
+        {**query, "row_limit": page_length, "row_offset": 0},
+        {
+            **query,
+            "time_offsets": [],
+            "row_limit": int(params.get("row_limit") or 0),
+            "row_offset": 0,
+            "post_processing": [],
+            "is_rowcount": True,
+        },
+    ]
+
+
 def _big_number_total(params: Mapping[str, Any], query: dict[str, Any]) -> dict[str, Any]:
     query.update(metrics=[params["metric"]], post_processing=[])
     return query
@@ -199,10 +227,16 @@ def query_context(params: Mapping[str, Any]) -> dict[str, Any]:
     builder = _BUILDERS.get(str(viz_type))
     if builder is None:
         raise ConfigError(f"no query context for viz type {viz_type!r}")
+    query = builder(params, _base_query(params))
+    queries = (
+        paginated(params, query)
+        if viz_type == "table" and params.get("server_pagination")
+        else [query]
+    )
     return {
         "datasource": dict(PLACEHOLDER_DATASOURCE),
         "force": False,
-        "queries": [builder(params, _base_query(params))],
+        "queries": queries,
         "form_data": dict(params),
         "result_format": "json",
         "result_type": "full",

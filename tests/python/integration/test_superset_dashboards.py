@@ -2,8 +2,9 @@
 against the session's PostgreSQL warehouse (conftest.py's `built_warehouse`), its web server
 starts, and headless Chromium opens each dashboard as the admin.
 
-Checks that every chart answers Superset's chart data API from its saved query context, and,
-for every dashboard, that each chart of its YAML (bi/superset/) asked Superset for
+Checks that every chart answers Superset's chart data API from its saved query context
+without reaching its row limit, that the filters tie the headlines to the marts, and, for
+every dashboard, that each chart of its YAML (bi/superset/) asked Superset for
 data and got rows without an error (read from the browser's own network traffic), that no
 error shows on the page, and that one figure equals the mart queried directly. Writes a
 screenshot per dashboard to `test-output/`.
@@ -28,6 +29,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -36,6 +38,7 @@ import pytest
 import yaml
 from warehouse_helpers import BIN, REPO, query_rows, run_command
 
+from retail_warehouse.monitoring import record_run_results
 from retail_warehouse.settings import from_env
 from retail_warehouse.superset.provision import (
     SupersetSettings,
@@ -89,6 +92,11 @@ CHECKED_FIGURE = {
         "Forecast net revenue",
         "select sum(forecast_net_revenue) from ml.ml_sales_forecast where series = 'total'",
     ),
+    "data_quality": (
+        "data_quality_kpi_anomaly_count",
+        "count",
+        "select count(*) from marts.mart_kpi_anomalies where is_anomaly",
+    ),
 }
 LOAD_TIMEOUT_S = 180
 
@@ -130,6 +138,30 @@ def _wait_for(url: str, timeout_s: float, server: subprocess.Popen[str]) -> None
     pytest.fail(f"Superset did not answer on {url} within {timeout_s} s")
 
 
+def _record_the_build(built_warehouse: dict[str, Any], env: dict[str, str], work: Path) -> None:
+    """Keep the session build's test results in monitoring.dbt_run_results and rebuild the
+    views that read it, as `retail-warehouse build` does (the session's plain `dbt build`
+    records nothing), so the Data quality board has test results to show."""
+    run_results = built_warehouse["duckdb_path"].parent / "target_postgres" / "run_results.json"
+    assert record_run_results("postgres", from_env(env), run_results) > 0
+    run_command(
+        [
+            str(BIN / "dbt"),
+            "run",
+            "--target",
+            "postgres",
+            "--select",
+            "stg_monitoring__dbt_run_results",
+            "mart_data_quality_daily",
+            "--target-path",
+            str(work / "dbt_monitoring"),
+            "--log-path",
+            str(work / "dbt_monitoring" / "logs"),
+        ],
+        env,
+    )
+
+
 @pytest.fixture(scope="module")
 def superset(
     built_warehouse: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
@@ -139,6 +171,7 @@ def superset(
     home = tmp_path_factory.mktemp("superset_home")
     env = dict(built_warehouse["env"])
     env.update(RW_SUPERSET_HOME=str(home), RW_SUPERSET_PORT=str(_free_port()))
+    _record_the_build(built_warehouse, env, home)
     result = run_command([str(BIN / "retail-warehouse"), "superset", "--no-serve"], env)
     postgres = dataclasses.replace(from_env().postgres, dbname=env["PGDATABASE"])
     settings = superset_settings(postgres, env)
@@ -229,12 +262,33 @@ def test_every_chart_answers_the_chart_data_api(api: SupersetApi) -> None:
     charts = api.charts()
     expected = sorted(chart["slice_name"] for _, chart in _charts_by_uuid().values())
     assert sorted(charts) == expected
+    limits = {chart["slice_name"]: chart["params"] for _, chart in _charts_by_uuid().values()}
     problems = {}
+    at_the_limit = {}
     for name, chart_id in charts.items():
-        problem = _problem(*api.call("GET", f"/api/v1/chart/{chart_id}/data/"))
+        status, body = api.call("GET", f"/api/v1/chart/{chart_id}/data/")
+        problem = _problem(status, body)
         if problem is not None:
             problems[name] = problem
+            continue
+        row_limit = int(limits[name].get("row_limit") or 0)
+        rows = _rows_counted(limits[name]["viz_type"], body["result"])
+        if row_limit and rows >= row_limit:
+            at_the_limit[name] = (rows, row_limit)
     assert problems == {}, problems
+    # the dashboard's warning icon: a chart that stops at its row limit shows part of its rows
+    assert at_the_limit == {}, at_the_limit
+
+
+def _rows_counted(viz_type: str, results: list[dict[str, Any]]) -> int:
+    """The rows a dashboard compares with the chart's row limit (Superset 6.1's slice
+    header): a server-paginated table's row count query, else the query's SQL row count."""
+    if viz_type == "table" and len(results) > 1 and results[1]["data"][0].get("rowcount"):
+        return int(results[1]["data"][0]["rowcount"])
+    first = results[0]
+    return int(
+        first.get("sql_rowcount") if first.get("sql_rowcount") is not None else first["rowcount"]
+    )
 
 
 # A filter applied to one headline per dashboard that it filters: (the filter's name, the
@@ -269,6 +323,13 @@ FILTERED_FIGURE = {
         "net_revenue",
         "select net_revenue from marts.dim_customers where customer_id = %s",
         14646,
+    ),
+    "data_quality": (
+        "Country (KPI series)",
+        "data_quality_kpi_anomaly_count",
+        "count",
+        "select count(*) from marts.mart_kpi_anomalies where is_anomaly and series = %s",
+        "GB",
     ),
 }
 
@@ -319,6 +380,59 @@ def test_a_filter_ties_the_headline_to_the_marts(
     assert Decimal(str(shown)).quantize(Decimal("0.01")) == Decimal(str(expected)).quantize(
         Decimal("0.01")
     )
+
+
+def _as_bi_reader(superset: SupersetSettings, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` for the BI role, the role Superset reads the warehouse as."""
+    reader = psycopg2.connect(
+        **{
+            **superset.postgres.connect_kwargs(),
+            "user": superset.bi_role,
+            "password": superset.bi_password,
+        }
+    )
+    try:
+        return query_rows(reader, sql)
+    finally:
+        reader.close()
+
+
+def test_the_segment_filter_finds_customers_without_a_segment(
+    superset: SupersetSettings, api: SupersetApi
+) -> None:
+    """Customers without a purchase invoice have no RFM segment (null): the Customer 360
+    board's Segment filter lists them as <NULL> (its options are the column's values, null
+    included) and, picked, finds exactly them in the profile."""
+    spec = _dashboards()["customer_360"]
+    (the_filter,) = [
+        item
+        for item in spec["metadata"]["native_filter_configuration"]
+        if item["name"] == "Segment"
+    ]
+    column = the_filter["targets"][0]["column"]["name"]
+    ((unscored,),) = _as_bi_reader(
+        superset, f"select count(*) from marts.mart_customer_360 where {column} is null"
+    )
+    assert unscored > 0, "every customer has a segment: the test has nothing to find"
+    status, body = api.call("GET", f"/api/v1/chart/{api.charts()['Customer profile']}")
+    assert status == 200, body
+    context = json.loads(body["result"]["query_context"])
+    page, count = context["queries"]
+
+    # the filter's options: the column's values, as its select box lists them
+    options = dict(context, queries=[dict(page, columns=[column], metrics=["count"], orderby=[])])
+    options["queries"][0].update(row_limit=1000, row_offset=0)
+    status, body = api.call("POST", "/api/v1/chart/data", options)
+    assert _problem(status, body) is None, body
+    listed = {row[column]: row["count"] for row in body["result"][0]["data"]}
+    assert listed.get(None) == unscored, listed
+
+    for query in (page, count):
+        query["filters"].append({"col": column, "op": "IN", "val": [None]})
+    status, body = api.call("POST", "/api/v1/chart/data", context)
+    assert _problem(status, body) is None, body
+    assert body["result"][1]["data"][0]["rowcount"] == unscored
+    assert {row[column] for row in body["result"][0]["data"]} == {None}
 
 
 @pytest.fixture(scope="module")

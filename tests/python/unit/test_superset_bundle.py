@@ -239,8 +239,13 @@ def test_every_chart_is_imported_with_a_query_context() -> None:
         assert text.startswith("# dataset: "), name
         context = json.loads(chart["query_context"])
         assert context["form_data"] == chart["params"], name
-        (query,) = context["queries"]
-        assert query["row_limit"] == chart["params"]["row_limit"], name
+        query, *count = context["queries"]
+        if chart["params"].get("server_pagination"):
+            # the first page, and the count of the rows the limit holds
+            assert query["row_limit"] == chart["params"]["server_page_length"], name
+            assert count[0]["is_rowcount"] and count[0]["row_limit"] == chart["params"]["row_limit"]
+        else:
+            assert count == [] and query["row_limit"] == chart["params"]["row_limit"], name
         assert query["metrics"] or query["columns"], name
         where = [
             f"({item['sqlExpression']})"
@@ -248,6 +253,44 @@ def test_every_chart_is_imported_with_a_query_context() -> None:
             if item["expressionType"] == "SQL"
         ]
         assert query["extras"]["where"] == " AND ".join(where), name
+
+
+# A raw table whose rows can outgrow any fixed limit (a row per customer, order, month of a
+# customer, product): Superset shows a warning icon when a table stops at its row limit.
+PAGINATED_TABLES = {
+    "customer_360_orders",
+    "customer_360_profile",
+    "customer_360_rfm_history",
+    "product_top",
+    "rfm_top_customers",
+}
+
+
+def test_tables_of_unbounded_rows_page_on_the_server() -> None:
+    """Issue 29: tables stopped at their row limit (100 of 5,939 customers, 1,000 of 36,594
+    orders) behind a warning icon. The tables with a row per customer, order or product page
+    on the server, with the largest limit Superset allows there (TABLE_VIZ_MAX_ROW_SERVER),
+    and their saved query asks for the first page and the row count, as the page does."""
+    for stem in PAGINATED_TABLES:
+        chart = yaml.safe_load((BUNDLE / "charts" / f"{stem}.yaml").read_text())
+        params = chart["params"]
+        assert params["server_pagination"] is True, stem
+        assert params["row_limit"] == 500_000, stem
+    from retail_warehouse.superset.query_context import query_context
+
+    page, count = query_context(
+        {
+            "viz_type": "table",
+            "query_mode": "raw",
+            "all_columns": ["a"],
+            "row_limit": 500_000,
+            "server_pagination": True,
+            "server_page_length": 10,
+        }
+    )["queries"]
+    assert (page["row_limit"], page["row_offset"]) == (10, 0)
+    assert count["is_rowcount"] and count["row_limit"] == 500_000
+    assert count["columns"] == ["a"] and count["post_processing"] == []
 
 
 def test_query_contexts_follow_each_viz_type() -> None:
@@ -317,9 +360,10 @@ def test_query_contexts_follow_each_viz_type() -> None:
 EXPECTED_FILTERS = {
     "monthly_sales_review": {"Date range", "Country", "Region"},
     "customer_segments_rfm": {"Date range", "Country", "Segment"},
-    "customer_360": {"Customer", "Country", "Date range"},
+    "customer_360": {"Customer", "Country", "Segment", "Date range"},
     "product_performance": {"Product group (ABC class)"},
     "sales_forecast": {"Date range", "Country (forecast series)"},
+    "data_quality": {"Date range", "Country (KPI series)"},
 }
 
 
@@ -419,7 +463,10 @@ def test_labels_money_and_shares_follow_one_rule() -> None:
     assert formats.label("x", {"meta": {"label": "Chosen"}}) == "Chosen"
     assert formats.metric_format("cancellation_rate", "GBP")["d3format"] == ".1%"
     table = formats.chart_params(
-        {"viz_type": "table", "all_columns": ["segment", "net_revenue", "revenue_share"]},
+        {
+            "viz_type": "table",
+            "all_columns": ["segment", "net_revenue", "revenue_share", "line_count"],
+        },
         "GBP",
     )
     assert table["column_config"] == {
@@ -428,7 +475,9 @@ def test_labels_money_and_shares_follow_one_rule() -> None:
             "currencyFormat": {"symbol": "GBP", "symbolPosition": "prefix"},
         },
         "revenue_share": {"d3NumberFormat": ".1%"},
+        "line_count": {"d3NumberFormat": ",d"},
     }
+    assert formats.words("kpi") == "KPI"
     big = formats.chart_params({"viz_type": "big_number_total", "metric": "net_revenue"}, "GBP")
     assert big["currency_format"] == {"symbol": "GBP", "symbolPosition": "prefix"}
     count = formats.chart_params({"viz_type": "big_number_total", "metric": "count"}, "GBP")
@@ -463,3 +512,21 @@ def test_the_forecast_chart_never_plots_a_negative_bound() -> None:
     assert "%a" not in chart["params"]["x_axis_time_format"]
     assert not chart["params"].get("xAxisForceCategorical")
     assert chart["params"]["time_grain_sqla"] == "P1D", "a week grain moves weeks to Monday"
+
+
+def test_the_kpi_chart_follows_one_series_in_the_source_currency() -> None:
+    """The Data quality board's KPI chart sums actual and expected values per series: over
+    every series (the total and each country) it would count the total twice. It keeps the
+    largest series (a series limit of one, by actual value), the total unless the Country
+    filter picks countries; its money is in the source's currency though the naming rule
+    cannot see it (actual_value), so the chart asks for the source's currency."""
+    from retail_warehouse.superset.query_context import query_context
+
+    text = (BUNDLE / "charts" / "data_quality_kpi_actual_vs_expected.yaml").read_text()
+    chart = yaml.safe_load(prepared_chart(text, "GBP"))
+    assert chart["params"]["currency_format"] == {"symbol": "GBP", "symbolPosition": "prefix"}
+    assert "currency_format" not in yaml.safe_load(prepared_chart(text, None))["params"]
+    (query,) = query_context(chart["params"])["queries"]
+    assert query["series_columns"] == ["series"] and query["series_limit"] == 1
+    assert query["series_limit_metric"]["column"]["column_name"] == "actual_value"
+    assert query["orderby"] == [[query["series_limit_metric"], False]]
