@@ -9,11 +9,15 @@ build itself is the session fixture `built_warehouse` in conftest.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
+import duckdb
 import pytest
-from warehouse_helpers import query_rows
+from warehouse_helpers import BIN, query_rows, run_command
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -164,3 +168,74 @@ def test_small_marts_identical_row_by_row(built_warehouse: dict[str, object]) ->
         duck_rows = sorted(_row_key(row) for row in query_rows(duck, sql))
         pg_rows = sorted(_row_key(row) for row in query_rows(pg, sql))
         assert duck_rows == pg_rows, f"marts.{table} rows differ between DuckDB and PostgreSQL"
+
+
+def _constrained_columns(manifest_path: Path) -> set[tuple[str, str, str]]:
+    """(schema, table, column) of every column a contracted SQL model declares not null,
+    by a ``not_null`` constraint or as part of its primary key (docs/decisions.md,
+    "Constraints instead of not-null and key tests")."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    found = set()
+    for node in manifest["nodes"].values():
+        enforced = node["config"].get("contract", {}).get("enforced")
+        if node["resource_type"] != "model" or not enforced or node["language"] != "sql":
+            continue
+        keys = {
+            column
+            for constraint in node.get("constraints", [])
+            if constraint["type"] == "primary_key"
+            for column in constraint["columns"]
+        }
+        for name, column in node["columns"].items():
+            types = {constraint["type"] for constraint in column.get("constraints", [])}
+            if name in keys or types & {"not_null", "primary_key"}:
+                found.add((node["schema"], node["alias"], name))
+    return found
+
+
+def test_constrained_columns_refuse_nulls_in_both_catalogues(
+    built_warehouse: dict[str, object],
+) -> None:
+    """The engines enforce the not-null constraints that replaced the not_null tests."""
+    work = Path(str(built_warehouse["duckdb_path"])).parent
+    for target, name in (("duckdb", "duck"), ("postgres", "pg")):
+        expected = _constrained_columns(work / f"target_{target}" / "manifest.json")
+        assert len(expected) > 300, f"{target}: {len(expected)} constrained columns"
+        nullable = {
+            (str(schema), str(table), str(column))
+            for schema, table, column, is_nullable in query_rows(
+                built_warehouse[name],
+                "select table_schema, table_name, column_name, is_nullable "
+                "from information_schema.columns",
+            )
+            if is_nullable == "YES"
+        }
+        assert not expected & nullable, f"{target}: nullable despite a constraint"
+
+
+def test_constraints_hold_finds_a_null_and_a_repeated_key(
+    built_warehouse: dict[str, object], tmp_path: Path
+) -> None:
+    """``constraints_hold`` (Spark's check of the constraints) fails on a table that breaks
+    them: a copy of the warehouse whose monthly mart lost its constraints, then a row twice
+    and a null month end."""
+    copy = tmp_path / "broken.duckdb"
+    shutil.copy(str(built_warehouse["duckdb_path"]), copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("create table marts.unchecked as select * from marts.mart_sales_monthly")
+        connection.execute("drop table marts.mart_sales_monthly")
+        connection.execute("alter table marts.unchecked rename to mart_sales_monthly")
+        connection.execute(
+            "insert into marts.mart_sales_monthly "
+            "select * from marts.mart_sales_monthly order by month_start_date limit 1"
+        )
+        connection.execute(
+            "update marts.mart_sales_monthly set month_end_date = null "
+            "where month_start_date = (select max(month_start_date) from marts.mart_sales_monthly)"
+        )
+    env = {**built_warehouse["env"], "DUCKDB_PATH": str(copy)}  # type: ignore[dict-item]
+    selected = "mart_sales_monthly,test_name:constraints_hold"
+    command = [str(BIN / "dbt"), "test", "--select", selected]
+    command += ["--vars", "{constraints_tested: true}", "--target-path", str(tmp_path / "target")]
+    result = run_command([*command, "--log-path", str(tmp_path / "logs")], env, ok=(1,))
+    assert "FAIL 2 constraints_hold_mart_sales_monthly" in result.stdout, result.stdout[-3000:]
