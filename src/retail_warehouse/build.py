@@ -71,7 +71,7 @@ from retail_warehouse.publish.audit import (
 from retail_warehouse.publish.duckdb import DuckdbPublisher
 from retail_warehouse.publish.keys import keys_of_models
 from retail_warehouse.publish.postgres import PostgresPublisher
-from retail_warehouse.settings import SERVING_TARGETS, Settings, schema_name
+from retail_warehouse.settings import SERVING_TARGETS, Settings, integer_setting, schema_name
 
 SELECTION_OPTIONS = frozenset(
     {
@@ -138,6 +138,10 @@ TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
 """Values of a dbt flag's environment variable (``DBT_FULL_REFRESH``) that turn it on."""
 
 
+DBT_THREADS_ENV = "RW_DBT_THREADS"
+"""The number of models dbt builds at once (profiles.yml; default 2)."""
+
+
 def dbt_executable() -> str:
     """The dbt of this environment (next to the running Python), else the one on PATH."""
     beside = Path(sys.executable).parent / "dbt"
@@ -164,6 +168,8 @@ DbtRunner = Callable[[list[str], dict[str, str]], DbtRun]
 def dbt_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for dbt: DBT_PROFILES_DIR defaults to ./profiles when it exists."""
     result = dict(os.environ if env is None else env)
+    # profiles.yml reads it with as_number, which takes "1_0" and "1e1": refused here, once
+    integer_setting(result, DBT_THREADS_ENV, 2, minimum=1)
     if "DBT_PROFILES_DIR" not in result and Path("profiles/profiles.yml").exists():
         result["DBT_PROFILES_DIR"] = str(Path("profiles").resolve())
     return result

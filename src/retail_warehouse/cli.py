@@ -30,11 +30,13 @@ from retail_warehouse.load_feed import load_feed, record_refused_feed
 from retail_warehouse.messages import LoadResult, excerpt
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import (
+    PORT_RANGE,
     SERVING_TARGETS,
     TARGETS,
     Settings,
     from_env,
     generations_to_keep,
+    parse_integer,
 )
 from retail_warehouse.sources import SourceSystem, loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
@@ -222,9 +224,7 @@ def _date(text: str) -> dt.date:
 
 def port_number(text: str, what: str) -> int:
     """A TCP port, 1 to 65535, from ``text`` (``what`` names it in the message)."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
-        raise ConfigError(f"{what} must be a port number, 1 to 65535, not {text!r}")
-    return int(text)
+    return parse_integer(text, what, minimum=PORT_RANGE[0], maximum=PORT_RANGE[1])
 
 
 def _port_argument(text: str) -> int:
