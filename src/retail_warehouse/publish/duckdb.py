@@ -665,6 +665,12 @@ class DuckdbPublisher:
         del shadow_schemas
         self._let_go()
 
+    def discard_shadow(self, shadow_schemas: Sequence[str]) -> None:
+        """Delete the shadow file (and its log and folder) and let go of the published file."""
+        del shadow_schemas
+        self._let_go()
+        _drop_slot(self.layout.shadow)
+
     def publish(
         self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()
     ) -> PublishOutcome:

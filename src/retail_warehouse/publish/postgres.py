@@ -437,6 +437,25 @@ class PostgresPublisher:
         finally:
             connection.close()
 
+    def discard_shadow(self, shadow_schemas: Sequence[str]) -> None:
+        """Drop the shadow schemas (``<prefix><layer>__shadow``); one that a query still holds
+        (the server may not have ended a stopped dbt's query yet) is hidden from BI instead,
+        and the next build's on-run-start hook drops it."""
+        for schema in shadow_schemas:
+            if not (schema.startswith(self.prefix) and schema.endswith(SHADOW_SUFFIX)):
+                continue
+            connection = _connect(self.settings)
+            try:
+                with connection, connection.cursor() as cursor:
+                    cursor.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
+                    cursor.execute(
+                        sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+                    )
+            except psycopg2.errors.LockNotAvailable:
+                self.discard_shadow_access([schema])
+            finally:
+                connection.close()
+
     def publish(
         self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()
     ) -> PublishOutcome:
