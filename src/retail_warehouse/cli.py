@@ -31,7 +31,7 @@ from retail_warehouse.load_feed import load_feed, record_refused_feed
 from retail_warehouse.messages import LoadResult, excerpt
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import (
-    PORT_RANGE,
+    PORT,
     SERVING_TARGETS,
     TARGETS,
     Settings,
@@ -225,7 +225,7 @@ def _date(text: str) -> dt.date:
 
 def port_number(text: str, what: str) -> int:
     """A TCP port, 1 to 65535, from ``text`` (``what`` names it in the message)."""
-    return parse_integer(text, what, minimum=PORT_RANGE[0], maximum=PORT_RANGE[1])
+    return parse_integer(text, what, **PORT)
 
 
 def _port_argument(text: str) -> int:

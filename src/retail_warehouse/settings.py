@@ -171,17 +171,28 @@ def schema_name(prefix: str, layer: str) -> str:
     return f"{prefix}{layer}"
 
 
-def parse_integer(text: str, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+def parse_integer(
+    text: str,
+    name: str,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+    kind: str = "a whole number",
+) -> int:
     """The one reader of integer settings (environment variables and options): ASCII digits
     only, within ``minimum``..``maximum``; else ``ConfigError`` naming ``name`` (the variable
-    or option) and quoting at most 40 characters of the value."""
-    if not _ASCII_DIGITS.fullmatch(text):
-        raise ConfigError(f"{name} must be a whole number (digits 0-9 only), not {text[:40]!r}")
-    value = int(text)
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f"{minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
-        raise ConfigError(f"{name} must be {bounds}, not {text!r}")
-    return value
+    or option), saying what it must be (``kind``, the bounds) and quoting at most 40
+    characters of the value."""
+    if _ASCII_DIGITS.fullmatch(text):
+        value = int(text)
+        if value >= minimum and (maximum is None or value <= maximum):
+            return value
+    if maximum is not None:
+        bounds = f", {minimum} to {maximum}"
+    else:
+        bounds = f", at least {minimum}" if minimum else ""
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    raise ConfigError(f"{name} must be {kind} (digits 0-9 only){bounds}, not {shown!r}")
 
 
 def integer_setting(
@@ -191,17 +202,18 @@ def integer_setting(
     *,
     minimum: int = 0,
     maximum: int | None = None,
+    kind: str = "a whole number",
 ) -> int:
     """The integer environment variable ``name`` (``parse_integer``); ``default`` when it is
     unset or empty."""
     text = env.get(name) or ""
     if not text:
         return default
-    return parse_integer(text, name, minimum=minimum, maximum=maximum)
+    return parse_integer(text, name, minimum=minimum, maximum=maximum, kind=kind)
 
 
-PORT_RANGE = (1, 65535)
-"""The TCP ports a setting may name."""
+PORT: dict[str, Any] = {"minimum": 1, "maximum": 65535, "kind": "a port number"}
+"""``parse_integer``'s arguments for a TCP port."""
 
 
 def generations_to_keep(text: str) -> int:
@@ -213,7 +225,7 @@ def generations_to_keep(text: str) -> int:
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
-    port = integer_setting(env, "PGPORT", 5432, minimum=PORT_RANGE[0], maximum=PORT_RANGE[1])
+    port = integer_setting(env, "PGPORT", 5432, **PORT)
     postgres = PostgresSettings(
         host=env.get("PGHOST") or "localhost",
         port=port,

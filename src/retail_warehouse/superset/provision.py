@@ -30,7 +30,7 @@ import psycopg2
 
 from retail_warehouse.errors import ConfigError
 from retail_warehouse.project import project_dir
-from retail_warehouse.settings import PORT_RANGE, PostgresSettings, integer_setting
+from retail_warehouse.settings import PORT, PostgresSettings, integer_setting
 from retail_warehouse.superset.bundle import (
     Bundle,
     Column,
@@ -100,9 +100,7 @@ def superset_settings(postgres: PostgresSettings, environ: Mapping[str, str]) ->
     ``RW_SUPERSET_ADMIN_USER``/``RW_SUPERSET_ADMIN_PASSWORD`` (admin/admin) and the BI role
     ``RW_BI_ROLE``/``RW_BI_PASSWORD`` (bi_reader/bi_reader)."""
     root = project_dir()
-    port = integer_setting(
-        environ, "RW_SUPERSET_PORT", DEFAULT_PORT, minimum=PORT_RANGE[0], maximum=PORT_RANGE[1]
-    )
+    port = integer_setting(environ, "RW_SUPERSET_PORT", DEFAULT_PORT, **PORT)
     return SupersetSettings(
         venv=root / (environ.get("RW_SUPERSET_VENV") or ".venv-superset"),
         home=root / (environ.get("RW_SUPERSET_HOME") or "data/superset"),
