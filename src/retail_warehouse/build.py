@@ -589,7 +589,9 @@ def run_build(
                     passes.append(run)
         except BaseException as error:
             if not isinstance(error, Exception):  # Ctrl-C, SIGTERM, a cancelled Dagster run
-                discard_interrupted_shadow(publisher, dbt_args, env, shadow_env, started)
+                # the interrupt is what to report; a shadow left is dropped by the next build
+                with contextlib.suppress(Exception):
+                    discard_interrupted_shadow(publisher, dbt_args, env, shadow_env, started)
             raise
         audit = combined_audit([one.audit for one in passes])
         models = schemas_of(run.nodes)
