@@ -27,10 +27,12 @@ in place and the run is audited and reported the same way (docs/spark.md).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -56,6 +58,7 @@ from retail_warehouse.build_inputs import (
     project_fingerprint,
 )
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
+from retail_warehouse.interrupts import CommitGuard
 from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
 from retail_warehouse.publish import Generation, Publisher, PublishOutcome, QueryFunction
@@ -71,7 +74,7 @@ from retail_warehouse.publish.audit import (
 from retail_warehouse.publish.duckdb import DuckdbPublisher
 from retail_warehouse.publish.keys import keys_of_models
 from retail_warehouse.publish.postgres import PostgresPublisher
-from retail_warehouse.settings import SERVING_TARGETS, Settings, schema_name
+from retail_warehouse.settings import SERVING_TARGETS, Settings, integer_setting, schema_name
 
 SELECTION_OPTIONS = frozenset(
     {
@@ -138,6 +141,10 @@ TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
 """Values of a dbt flag's environment variable (``DBT_FULL_REFRESH``) that turn it on."""
 
 
+DBT_THREADS_ENV = "RW_DBT_THREADS"
+"""The number of models dbt builds at once (profiles.yml; default 2)."""
+
+
 def dbt_executable() -> str:
     """The dbt of this environment (next to the running Python), else the one on PATH."""
     beside = Path(sys.executable).parent / "dbt"
@@ -164,6 +171,8 @@ DbtRunner = Callable[[list[str], dict[str, str]], DbtRun]
 def dbt_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for dbt: DBT_PROFILES_DIR defaults to ./profiles when it exists."""
     result = dict(os.environ if env is None else env)
+    # profiles.yml reads it with as_number, which takes "1_0" and "1e1": refused here, once
+    integer_setting(result, DBT_THREADS_ENV, 2, minimum=1)
     if "DBT_PROFILES_DIR" not in result and Path("profiles/profiles.yml").exists():
         result["DBT_PROFILES_DIR"] = str(Path("profiles").resolve())
     return result
@@ -238,22 +247,81 @@ def relay_dbt_output(lines: Iterable[str], write: Callable[[str], object]) -> st
     return conflict
 
 
+DBT_STOP_SECONDS = 15.0
+"""How long an interrupted build waits for dbt to stop after SIGINT (dbt then cancels its
+queries on the server) before it kills dbt's process group."""
+
+
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal a process gets when the thread that started it ends."""
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """What the dbt child runs before dbt starts (Linux only): asks for SIGKILL when the build
+    dies, so that a build killed with SIGKILL, which no handler sees, does not leave dbt
+    writing either. libc is loaded here, in the build, so that the child only calls prctl."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def ask() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return ask
+
+
+def stop_process_group(
+    process: subprocess.Popen[str], wait_seconds: float = DBT_STOP_SECONDS
+) -> None:
+    """Stop a child started in a process group of its own, and everything it started: SIGINT
+    to the group (dbt cancels its running queries, as after Ctrl-C), its output read and
+    dropped until it ends, SIGKILL to the group after ``wait_seconds`` or at a second
+    interrupt, and the child reaped."""
+
+    def signal_group(signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signum)
+
+    try:
+        signal_group(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=wait_seconds)
+    finally:
+        signal_group(signal.SIGKILL)  # what dbt left in its group, or dbt itself
+        process.wait()
+
+
 def run_dbt_subprocess(args: list[str], env: dict[str, str]) -> DbtRun:
     """The default runner: dbt as a child process, output to this terminal. Raises
     ``WarehouseBusyError`` (one line: the file and who holds it) when dbt fails because
-    another process holds the DuckDB file, instead of dbt's traceback."""
-    with subprocess.Popen(
+    another process holds the DuckDB file, instead of dbt's traceback. dbt runs in a process
+    group of its own, which an interrupt of the build (Ctrl-C, or SIGTERM under
+    ``interrupts.terminate_as_interrupt``) stops before it goes on (``stop_process_group``):
+    a killed build left dbt writing the shadow."""
+    process = subprocess.Popen(
         [dbt_executable(), *args],
         env={**env, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         text=True,
         errors="replace",
-    ) as process:
+        start_new_session=True,
+        preexec_fn=_die_with_parent(),
+    )
+    try:
         assert process.stdout is not None
         conflict = relay_dbt_output(process.stdout, _write_through)
         for _ in process.stdout:  # dbt's held-back traceback: read to the end, not shown
             pass
         returncode = process.wait()
+    except BaseException:
+        stop_process_group(process)
+        raise
+    finally:
+        if process.stdout is not None:
+            process.stdout.close()
     if conflict is not None and returncode != 0:
         raise WarehouseBusyError(f"dbt stopped: {conflict}; nothing was published")
     return DbtRun(returncode, target_path(args, env))
@@ -492,31 +560,39 @@ def run_build(
                 echo(up_to_date)
                 return BuildResult.nothing_to_build(target, up_to_date)
         started = time.perf_counter()
-        shadow_env = publisher.prepare_shadow()
-        seconds["prepare"] = time.perf_counter() - started
-        shadow_settings = publisher.shadow_settings(settings)
-        prepare_monitoring(target, shadow_settings)  # the models that read it find the table
-        env.update(shadow_env)
-        published_load = newest_load_of(publisher, settings)
-        env.update(new_loads_test_env(dbt_args, publisher, settings, env, echo))
-        training = training_asked(dbt_args, env, train) or training_needed_first(
-            publisher, settings.schema_prefix
-        )
-        lane = [] if training else ["--exclude", TRAINING_SELECTOR]
-        dbt_pass = _DbtPass(runner, target, dbt_args)
-        run = dbt_pass.run(lane, env)
-        seconds["dbt"] = run.seconds
-        seconds["prepare"] += hook_seconds(run.results, "on-run-start")
-        passes = [run]
-        if not training and run.audit.passed(run.returncode):
-            training = training_due(publisher, run.nodes)
-            if training:
-                run = dbt_pass.run(
-                    ["--select", f"{TRAINING_SELECTOR}+"], {**env, SHADOW_PREPARED_ENV: "1"}
-                )
-                seconds["train"] = run.seconds
-                seconds["dbt"] += run.seconds
-                passes.append(run)
+        shadow_env: dict[str, str] = {}
+        try:
+            shadow_env = publisher.prepare_shadow()
+            seconds["prepare"] = time.perf_counter() - started
+            shadow_settings = publisher.shadow_settings(settings)
+            prepare_monitoring(target, shadow_settings)  # the models that read it find it
+            env.update(shadow_env)
+            published_load = newest_load_of(publisher, settings)
+            env.update(new_loads_test_env(dbt_args, publisher, settings, env, echo))
+            training = training_asked(dbt_args, env, train) or training_needed_first(
+                publisher, settings.schema_prefix
+            )
+            lane = [] if training else ["--exclude", TRAINING_SELECTOR]
+            dbt_pass = _DbtPass(runner, target, dbt_args)
+            run = dbt_pass.run(lane, env)
+            seconds["dbt"] = run.seconds
+            seconds["prepare"] += hook_seconds(run.results, "on-run-start")
+            passes = [run]
+            if not training and run.audit.passed(run.returncode):
+                training = training_due(publisher, run.nodes)
+                if training:
+                    run = dbt_pass.run(
+                        ["--select", f"{TRAINING_SELECTOR}+"], {**env, SHADOW_PREPARED_ENV: "1"}
+                    )
+                    seconds["train"] = run.seconds
+                    seconds["dbt"] += run.seconds
+                    passes.append(run)
+        except BaseException as error:
+            if not isinstance(error, Exception):  # Ctrl-C, SIGTERM, a cancelled Dagster run
+                # the interrupt is what to report; a shadow left is dropped by the next build
+                with contextlib.suppress(Exception):
+                    discard_interrupted_shadow(publisher, dbt_args, env, shadow_env, started)
+            raise
         audit = combined_audit([one.audit for one in passes])
         models = schemas_of(run.nodes)
         schemas = shadow_schemas(models, shadow_env)
@@ -529,7 +605,11 @@ def run_build(
                 if one.results is not None:
                     record_run_results(target, shadow_settings, one.kept_results_path)
             keys = keys_of_models(run.nodes.values())
-            outcome = publisher.publish(schemas, keep, keys)
+            with CommitGuard((signal.SIGINT, signal.SIGTERM)) as guard:
+                guard.hold()  # the publish is one step: an interrupt now waits for its end
+                outcome = publisher.publish(schemas, keep, keys)
+            if guard.received:
+                notes.append("note: interrupted while publishing, which was finished first")
             seconds["publish"] = outcome.seconds
         else:
             samples: dict[str, FailingRows] = {}
@@ -547,7 +627,7 @@ def run_build(
     if outcome is None:
         report = "\n".join([format_failure(run.audit, run.returncode, samples, location), *notes])
     else:
-        report = format_published(target, outcome, audit, seconds, training)
+        report = "\n".join([format_published(target, outcome, audit, seconds, training), *notes])
         if ANOMALY_MODEL in run.nodes:
             report += "\n" + "\n".join(format_new_anomalies(anomalies, published_load))
     echo(report)
@@ -564,6 +644,26 @@ def run_build(
         training=training,
         new_anomalies=tuple(anomalies),
     )
+
+
+def discard_interrupted_shadow(
+    publisher: Publisher,
+    dbt_args: Sequence[str],
+    env: Mapping[str, str],
+    shadow_env: Mapping[str, str],
+    started: float,
+) -> None:
+    """After an interrupted build (dbt already stopped, ``run_dbt_subprocess``): delete the
+    shadow, which no one will publish or inspect, so the published warehouse is all that is
+    left. On PostgreSQL the shadow schemas are those of the manifest this build's dbt wrote
+    (one older than the build may be another prefix's, and is not read)."""
+    manifest = target_path(dbt_args, env) / "manifest.json"
+    try:
+        fresh = manifest.stat().st_mtime >= time.time() - (time.perf_counter() - started)
+    except OSError:
+        fresh = False
+    models = manifest_models(manifest) if fresh else {}
+    publisher.discard_shadow(shadow_schemas(models, shadow_env))
 
 
 def newest_load_of(publisher: Publisher, settings: Settings) -> int | None:

@@ -25,16 +25,19 @@ from pathlib import Path
 
 from retail_warehouse.build import format_generations, list_generations, run_build, run_rollback
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
+from retail_warehouse.interrupts import Terminated, exit_status, terminate_as_interrupt
 from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed, record_refused_feed
 from retail_warehouse.messages import LoadResult, excerpt
 from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
 from retail_warehouse.settings import (
+    PORT,
     SERVING_TARGETS,
     TARGETS,
     Settings,
     from_env,
     generations_to_keep,
+    parse_integer,
 )
 from retail_warehouse.sources import SourceSystem, loyalty, tpch
 from retail_warehouse.sources.online_retail import DEFAULT_SOURCE_URL, SOURCE_ENV_VAR
@@ -222,9 +225,7 @@ def _date(text: str) -> dt.date:
 
 def port_number(text: str, what: str) -> int:
     """A TCP port, 1 to 65535, from ``text`` (``what`` names it in the message)."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
-        raise ConfigError(f"{what} must be a port number, 1 to 65535, not {text!r}")
-    return int(text)
+    return parse_integer(text, what, **PORT)
 
 
 def _port_argument(text: str) -> int:
@@ -360,9 +361,23 @@ def run_build_command(args: argparse.Namespace) -> int:
     status). ``train`` runs the training lane whatever the training status says."""
     settings = from_env().with_prefix(args.schema_prefix)
     extra = [arg for arg in args.dbt_args if arg != "--"]
-    result = run_build(
-        args.target, settings, extra, keep_generations=args.keep, train=args.command == "train"
-    )
+    with terminate_as_interrupt():
+        try:
+            result = run_build(
+                args.target,
+                settings,
+                extra,
+                keep_generations=args.keep,
+                train=args.command == "train",
+            )
+        except KeyboardInterrupt as interrupt:
+            name = interrupt.args[0] if isinstance(interrupt, Terminated) else "Ctrl-C (SIGINT)"
+            print(
+                f"error: {args.command} interrupted by {name}: dbt was stopped and the shadow "
+                "copy discarded; nothing was published",
+                file=sys.stderr,
+            )
+            return exit_status(interrupt)
     return result.exit_code
 
 

@@ -32,8 +32,12 @@ SERVING_TARGETS: tuple[str, ...] = ("duckdb", "postgres")
 build is read with Spark SQL; docs/spark.md)."""
 
 DEFAULT_KEEP_GENERATIONS = 1
-_DIGITS = re.compile(r"[0-9]{1,6}")
 """Previous published generations kept for ``retail-warehouse rollback``."""
+
+_ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
+"""What an integer setting may be: ASCII digits only. ``int()`` also takes "5_432", "+5432",
+" 5432 " and other scripts' digits ("٥٤٣٢"), and ``str.isdigit`` takes "²", which ``int()``
+then refuses with a traceback."""
 
 DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 """DuckDB's memory limit unless ``RW_DUCKDB_MEMORY_LIMIT`` says otherwise; the default of
@@ -167,22 +171,61 @@ def schema_name(prefix: str, layer: str) -> str:
     return f"{prefix}{layer}"
 
 
+def parse_integer(
+    text: str,
+    name: str,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+    kind: str = "a whole number",
+) -> int:
+    """The one reader of integer settings (environment variables and options): ASCII digits
+    only, within ``minimum``..``maximum``; else ``ConfigError`` naming ``name`` (the variable
+    or option), saying what it must be (``kind``, the bounds) and quoting at most 40
+    characters of the value."""
+    if _ASCII_DIGITS.fullmatch(text):
+        value = int(text)
+        if value >= minimum and (maximum is None or value <= maximum):
+            return value
+    if maximum is not None:
+        bounds = f", {minimum} to {maximum}"
+    else:
+        bounds = f", at least {minimum}" if minimum else ""
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    raise ConfigError(f"{name} must be {kind} (digits 0-9 only){bounds}, not {shown!r}")
+
+
+def integer_setting(
+    env: Mapping[str, str],
+    name: str,
+    default: int,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+    kind: str = "a whole number",
+) -> int:
+    """The integer environment variable ``name`` (``parse_integer``); ``default`` when it is
+    unset or empty."""
+    text = env.get(name) or ""
+    if not text:
+        return default
+    return parse_integer(text, name, minimum=minimum, maximum=maximum, kind=kind)
+
+
+PORT: dict[str, Any] = {"minimum": 1, "maximum": 65535, "kind": "a port number"}
+"""``parse_integer``'s arguments for a TCP port."""
+
+
 def generations_to_keep(text: str) -> int:
-    """``RW_KEEP_GENERATIONS`` (or ``--keep``) as a number: digits only (``int()`` also takes
-    "1_0", "+1" and " 1"); the range is checked by ``Settings``."""
-    if not _DIGITS.fullmatch(text):
-        raise ConfigError(f"RW_KEEP_GENERATIONS must be a whole number (digits only), not {text!r}")
-    return int(text)
+    """``RW_KEEP_GENERATIONS`` (or ``--keep``) as a number: digits only; the range is checked
+    by ``Settings``."""
+    return parse_integer(text, "RW_KEEP_GENERATIONS")
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
-    port_text = env.get("PGPORT") or "5432"
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ConfigError(f"PGPORT must be a number, not {port_text!r}") from None
+    port = integer_setting(env, "PGPORT", 5432, **PORT)
     postgres = PostgresSettings(
         host=env.get("PGHOST") or "localhost",
         port=port,

@@ -7,8 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 
-from retail_warehouse.errors import ConfigError
-from retail_warehouse.settings import Settings
+from retail_warehouse.settings import Settings, integer_setting
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -24,12 +23,7 @@ def configured_max_body_bytes(env: Mapping[str, str] | None = None) -> int:
     """The largest request body the API reads: ``RW_API_MAX_BODY_BYTES`` (bytes), else
     DEFAULT_MAX_BODY_BYTES."""
     env = os.environ if env is None else env
-    text = (env.get(MAX_BODY_BYTES_ENV) or "").strip()
-    if not text:
-        return DEFAULT_MAX_BODY_BYTES
-    if not text.isdigit():
-        raise ConfigError(f"{MAX_BODY_BYTES_ENV} must be a whole number of bytes, not {text!r}")
-    return int(text)
+    return integer_setting(env, MAX_BODY_BYTES_ENV, DEFAULT_MAX_BODY_BYTES)
 
 
 def read_only_settings(settings: Settings, env: Mapping[str, str] | None = None) -> Settings:

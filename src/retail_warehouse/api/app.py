@@ -68,6 +68,13 @@ from retail_warehouse.invoice_history import MAX_INVOICES, HistoryError
 from retail_warehouse.messages import column_count_problem
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.scoring import ScoringModels, score_customers
+from retail_warehouse.sources.online_retail import (
+    BLANK_VALUE,
+    DECIMAL_NUMBER,
+    DIGITS_ONLY,
+    sql_trim,
+)
+from retail_warehouse.sources.scan import first_line_problem
 
 API_VERSION = "1.0"
 """Version of the HTTP interface (the OpenAPI document's ``info.version``)."""
@@ -75,10 +82,8 @@ CSV_COLUMNS: tuple[str, ...] = ("customer_id", "invoice_id", "invoice_date", "pr
 """Columns a CSV batch must have."""
 CSV_OPTIONAL_COLUMNS: tuple[str, ...] = ("invoice_kind", "product_line_count")
 """Columns a CSV batch may have; no other is accepted (as JSON takes no other field)."""
-_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _JSON_SUFFIX = re.compile(r"application/[^/]+\+json")
-_NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
 RETRY_AFTER_SECONDS = 5
 BODY_TOO_LARGE = "body_too_large"
 
@@ -257,7 +262,7 @@ def _shown(text: str, limit: int = 40) -> str:
 def _csv_header(fields: list[str]) -> list[str]:
     """The column names of a CSV batch's header, checked: each once, each known, the
     required ones present."""
-    header = [field.strip() for field in fields]
+    header = [sql_trim(field) for field in fields]
     known = CSV_COLUMNS + CSV_OPTIONAL_COLUMNS
     seen: set[str] = set()
     for name in header:
@@ -281,12 +286,17 @@ def _csv_header(fields: list[str]) -> list[str]:
     return header
 
 
+_CSV_DIGITS = re.compile(DIGITS_ONLY)
+_CSV_DECIMAL = re.compile(DECIMAL_NUMBER)
+
+
 def _csv_value(column: str, text: str) -> Any:
-    """A CSV field as the JSON value it stands for (numbers as numbers); what is not one is
-    left as text, for the request model to refuse."""
-    if column in {"customer_id", "product_line_count"} and _INTEGER.fullmatch(text):
+    """A CSV field as the JSON value it stands for (numbers as numbers, written as the loader
+    takes them: ``online_retail.DIGITS_ONLY`` and ``DECIMAL_NUMBER``, so no "+1", "1_000",
+    "1e3" or ".5"); what is not one is left as text, for the request model to refuse."""
+    if column in {"customer_id", "product_line_count"} and _CSV_DIGITS.fullmatch(text):
         return int(text)
-    if column == "product_amount" and _NUMBER.fullmatch(text):
+    if column == "product_amount" and _CSV_DECIMAL.fullmatch(text):
         return float(text)
     return text
 
@@ -299,14 +309,37 @@ def _column_at(body: bytes, offset: int) -> str:
     rows = list(csv.reader(io.StringIO(before + "x", newline="")))  # x: the field at fault
     if len(rows) <= 1:
         return ", header"
-    header = [name.strip() for name in rows[0]]
+    header = [sql_trim(name) for name in rows[0]]
     index = len(rows[-1]) - 1
     return f", column {header[index]}" if index < len(header) else ""
 
 
+def _check_lines(body: bytes, text: str) -> None:
+    """Refuse, at its line (and column), what a load refuses in a CSV file's lines, by the
+    loader's own rules (``scan.first_line_problem``): a lone CR, a blank line between lines,
+    a NUL byte, broken quotes, mixed line endings, a line over the loader's length limit.
+    ``text`` is the body decoded; its header, checked first (line 1 comes first), names the
+    columns."""
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if text and not sql_trim(first):  # a load reads no header there either
+        raise ApiError(422, "invalid_input", "line 1: the header line is empty", "line 1")
+    try:
+        fields: list[str] | None = next(csv.reader([first]), [])
+    except csv.Error:  # a CR in it: first_line_problem says so
+        fields = None
+    problem = first_line_problem(body, [sql_trim(name) for name in fields or []])
+    if fields is not None and text and (problem is None or problem[0] > 1):
+        _csv_header(fields)
+    if problem is None:
+        return
+    line, column, why = problem
+    where = f"line {line}" + (f", column {column}" if column else "")
+    raise ApiError(422, "invalid_input", f"{where}: {why}", where)
+
+
 def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
     """The invoice lines of a CSV batch as JSON-like records, and the line of the file each
-    starts on (blank lines are skipped; a quoted field may span lines)."""
+    starts on (blank lines at the end are skipped; a quoted field may span lines)."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -314,6 +347,7 @@ def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
         where = f"line {line}{_column_at(body, error.start)}"
         message = f"{where}: the CSV is not UTF-8 (byte {error.start + 1:,} of the body)"
         raise ApiError(422, "invalid_input", message, where) from None
+    _check_lines(body, text)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     records: list[dict[str, Any]] = []
@@ -333,14 +367,13 @@ def _csv_lines(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
                 raise ApiError(422, "invalid_input", message, where)
             record: dict[str, Any] = {}
             for column, field in zip(header, fields, strict=True):
-                value = field.strip()
+                value = sql_trim(field)  # the loader's trim: spaces only
                 if value:
                     record[column] = _csv_value(column, value)
                 elif column in CSV_COLUMNS:
                     field_name = f"{where}, column {column}"
-                    raise ApiError(
-                        422, "invalid_input", f"{field_name}: the value is empty", field_name
-                    )
+                    problem = "the value is empty" if not field else BLANK_VALUE
+                    raise ApiError(422, "invalid_input", f"{field_name}: {problem}", field_name)
             records.append(record)
             lines.append(first_line)
             if len(records) > MAX_INVOICES:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from retail_warehouse import project
 from retail_warehouse.errors import ConfigError
-from retail_warehouse.settings import SERVING_TARGETS
+from retail_warehouse.settings import SERVING_TARGETS, integer_setting
 
 # Orchestrated builds are write-audit-publish builds with run history in the monitoring
 # schema: DuckDB and PostgreSQL. Spark builds in place (docs/spark.md) and is not orchestrated.
@@ -140,5 +140,5 @@ def orchestration_from_env(env: Mapping[str, str] | None = None) -> Orchestratio
         training_enabled=bool(training_cron),
         target=target,
         busy_wait_seconds=_number(env, "RW_INBOX_BUSY_WAIT_SECONDS", 60.0),
-        busy_retries=int(_number(env, "RW_INBOX_BUSY_RETRIES", 30)),
+        busy_retries=integer_setting(env, "RW_INBOX_BUSY_RETRIES", 30),
     )

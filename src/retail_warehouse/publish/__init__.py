@@ -95,6 +95,11 @@ class Publisher(Protocol):
         """After a failed build: keep the shadow for inspection, but not readable by BI, and
         let go of the published warehouse (the build lock stays held)."""
 
+    def discard_shadow(self, shadow_schemas: Sequence[str]) -> None:
+        """After an interrupted build: delete the shadow (DuckDB: the file; PostgreSQL: the
+        ``shadow_schemas``, else at least hide them from BI) and let go of the published
+        warehouse (the build lock stays held)."""
+
     def publish(
         self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()
     ) -> PublishOutcome:

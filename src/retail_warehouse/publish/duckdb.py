@@ -424,10 +424,30 @@ def publish_file(layout: DuckdbLayout, keep: int) -> PublishOutcome:
     )
 
 
+def was_built(path: Path) -> bool:
+    """Whether the DuckDB file ``path`` is a generation a build published: it holds a schema
+    besides ``main`` and the raw ones. The first publish keeps the file it replaces as
+    ``previous-1`` too, and a file that was only loaded into holds raw tables only: that is
+    no generation, and no rollback restores it (as on PostgreSQL, ``publish.postgres.
+    is_generation``). A file that cannot be read counts as built (the rollback then says
+    what is wrong with it)."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            rows = connection.execute(
+                "select schema_name from information_schema.schemata "
+                "where catalog_name = current_database()"
+            ).fetchall()
+    except duckdb.Error:
+        return True
+    return any(name != "main" and not str(name).endswith("raw") for (name,) in rows)
+
+
 def _previous_generations(layout: DuckdbLayout) -> Iterator[Generation]:
     """The previous generations, named by rank: ``previous-1`` is what a rollback restores,
-    whatever number its folder has after a killed run."""
-    for rank, (_, file) in enumerate(_kept_previous(layout), start=1):
+    whatever number its folder has after a killed run (a file no build published is none:
+    ``was_built``)."""
+    kept = [(number, file) for number, file in _kept_previous(layout) if was_built(file)]
+    for rank, (_, file) in enumerate(kept, start=1):
         generation = _generation(f"{PREVIOUS_PREFIX}{rank}", file)
         if generation is not None:
             yield generation
@@ -463,10 +483,11 @@ def rollback_file(layout: DuckdbLayout) -> PublishOutcome:
     started = time.perf_counter()
     _repair(layout)
     previous = layout.previous()
-    if not previous:
+    if not previous or not was_built(previous[0][1]):
         raise RetailWarehouseError(
-            f"no previous generation of {layout.path} is kept in {layout.folder} "
-            "(RW_KEEP_GENERATIONS, default 1, sets how many a build keeps)"
+            f"no previous generation of {layout.path} is kept in {layout.folder}: nothing to "
+            "roll back to (none before the first build; RW_KEEP_GENERATIONS, default 1, sets "
+            "how many a build keeps)"
         )
     _, restored = previous[0]
     notes: list[str] = []
@@ -643,6 +664,12 @@ class DuckdbPublisher:
         file."""
         del shadow_schemas
         self._let_go()
+
+    def discard_shadow(self, shadow_schemas: Sequence[str]) -> None:
+        """Delete the shadow file (and its log and folder) and let go of the published file."""
+        del shadow_schemas
+        self._let_go()
+        _drop_slot(self.layout.shadow)
 
     def publish(
         self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()

@@ -230,6 +230,17 @@ def read_generation_comment(comment: str | None) -> dict[str, str] | None:
     return found
 
 
+def is_generation(schemas: dict[str, str | None], name: str, prefix: str, layer: str) -> bool:
+    """Whether the schema ``name`` is a generation of ``prefix`` + ``layer`` that a build
+    published (its comment says so). The first publish keeps what was there before it as
+    ``<layer>__previous_1`` too (the ``monitoring`` schema the build creates before dbt, a
+    ``dbt build`` made in place): no build published those, so no rollback restores them."""
+    if name not in schemas:
+        return False
+    marker = read_generation_comment(schemas[name])
+    return marker is not None and marker.get("prefix") == prefix and marker.get("layer") == layer
+
+
 def layers_of(shadow_schemas: Sequence[str], prefix: str) -> list[str]:
     """The layers of the shadow schemas dbt built (``<prefix><layer>__shadow``)."""
     layers = []
@@ -426,6 +437,25 @@ class PostgresPublisher:
         finally:
             connection.close()
 
+    def discard_shadow(self, shadow_schemas: Sequence[str]) -> None:
+        """Drop the shadow schemas (``<prefix><layer>__shadow``); one that a query still holds
+        (the server may not have ended a stopped dbt's query yet) is hidden from BI instead,
+        and the next build's on-run-start hook drops it."""
+        for schema in shadow_schemas:
+            if not (schema.startswith(self.prefix) and schema.endswith(SHADOW_SUFFIX)):
+                continue
+            connection = _connect(self.settings)
+            try:
+                with connection, connection.cursor() as cursor:
+                    cursor.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
+                    cursor.execute(
+                        sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+                    )
+            except psycopg2.errors.LockNotAvailable:
+                self.discard_shadow_access([schema])
+            finally:
+                connection.close()
+
     def publish(
         self, shadow_schemas: Sequence[str], keep: int, keys: Sequence[Key] = ()
     ) -> PublishOutcome:
@@ -523,8 +553,12 @@ class PostgresPublisher:
             present = [
                 layer
                 for layer in layers
-                if f"{self.prefix}{layer}{PREVIOUS_SUFFIX}{number}" in schemas
+                if is_generation(
+                    schemas, f"{self.prefix}{layer}{PREVIOUS_SUFFIX}{number}", self.prefix, layer
+                )
             ]
+            if not present:
+                continue
             marker = read_generation_comment(
                 schemas.get(f"{self.prefix}{present[0]}{PREVIOUS_SUFFIX}{number}")
             )
@@ -543,12 +577,17 @@ class PostgresPublisher:
             schemas = _schema_names(cursor)
             layers = sorted(self._published_layers(schemas))
             layers = [
-                layer for layer in layers if f"{self.prefix}{layer}{PREVIOUS_SUFFIX}1" in schemas
+                layer
+                for layer in layers
+                if is_generation(
+                    schemas, f"{self.prefix}{layer}{PREVIOUS_SUFFIX}1", self.prefix, layer
+                )
             ]
             if not layers:
                 raise RetailWarehouseError(
                     f"no previous generation of the schemas with prefix {self.prefix!r} is "
-                    "kept (RW_KEEP_GENERATIONS, default 1, sets how many a build keeps)"
+                    "kept: nothing to roll back to (none before the first build; "
+                    "RW_KEEP_GENERATIONS, default 1, sets how many a build keeps)"
                 )
             _lock_relations(cursor, [self.prefix + layer for layer in layers])
             for layer in layers:

@@ -79,11 +79,20 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 """Columns that must not be empty. Description and Customer ID may be."""
 
+WHOLE_NUMBER = r"^-?[0-9]+$"
+"""A whole number as a source file writes it: ASCII digits, a minus sign at most (no "+", no
+"_", no exponent, no spaces; Python's ``int()`` and ``float()`` take all of those)."""
+DIGITS_ONLY = r"^[0-9]+$"
+"""An id or a count: ASCII digits only."""
+DECIMAL_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+"""A decimal number: a whole number with an optional fraction after a point (no exponent,
+no "1." or ".5"). Price narrows it to 3 decimals."""
+
 VALUE_PATTERNS: dict[str, str] = {
-    "Quantity": r"^-?[0-9]+$",
+    "Quantity": WHOLE_NUMBER,
     "InvoiceDate": r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}(:[0-9]{2})?$",
     "Price": r"^-?[0-9]+(\.[0-9]{1,3})?$",
-    "Customer ID": r"^[0-9]+$",
+    "Customer ID": DIGITS_ONLY,
 }
 """Regular expressions (valid in Python, DuckDB/RE2 and PostgreSQL) that non-empty values of
 these columns must match."""

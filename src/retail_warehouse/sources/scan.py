@@ -157,7 +157,7 @@ def bounded_lines(
     line = first_line
     while raw := handle.readline(limit + 1):
         if len(raw) > limit and not raw.endswith(b"\n"):
-            raise LoadError(problem_message(file_name, line, None, long_line_problem(limit)))
+            raise LineError(file_name, line, long_line_problem(limit))
         yield raw
         line += 1
 
@@ -182,7 +182,7 @@ def records(
             size = 0
         size += len(raw)
         if size > limit:
-            raise LoadError(problem_message(file_name, start, None, long_line_problem(limit)))
+            raise LineError(file_name, start, long_line_problem(limit))
         pending.append(raw)
         if raw.count(b'"') % 2:
             open_quote = not open_quote
@@ -227,17 +227,55 @@ def nul_column(raw: bytes, columns: Sequence[str]) -> str | None:
     return next(found, None)
 
 
+LONE_CR = (
+    "a carriage return (CR) without a line feed: the file has old Mac line endings "
+    "or a stray CR; save it with LF or CRLF line endings"
+)
+
+
 def lone_cr_message(file_name: str, line: int, position: str = "line") -> str:
     """The message for a carriage return without a line feed (in a Parquet file, a value
     holding one: the row is refused as a CSV's line would be)."""
     if position == "row":
         problem = "a value holds a carriage return (CR) without a line feed"
     else:
-        problem = (
-            "a carriage return (CR) without a line feed: the file has old Mac line endings "
-            "or a stray CR; save it with LF or CRLF line endings"
-        )
+        problem = LONE_CR
     return problem_message(file_name, line, None, problem, position)
+
+
+class LineError(LoadError):
+    """A file refused at one line: the message, and its parts for a caller that words the
+    place its own way (``first_line_problem``)."""
+
+    def __init__(self, file_name: str, line: int, problem: str) -> None:
+        super().__init__(problem_message(file_name, line, None, problem))
+        self.line = line
+        self.problem = problem
+
+
+def first_line_problem(
+    data: bytes, columns: Sequence[str], limit: int = MAX_LINE_BYTES
+) -> tuple[int, str | None, str] | None:
+    """The first ``(line, column, problem)`` by which a load refuses a CSV's lines, for a CSV
+    held in memory that is no file (the API's CSV batches), so that it refuses what a load
+    refuses by the same rules: a lone CR, a line over ``limit`` bytes, a blank line between
+    data lines, a NUL byte, a line only ``\\.``, broken quotes, mixed line endings, empty
+    fields beyond the header's. ``data`` starts with the header line; ``columns`` names the
+    fields; ``None`` when it breaks none of them."""
+    handle = io.BytesIO(data)
+    header = handle.readline()
+    if (cr_line := lone_cr_line(header, 1)) is not None:
+        return cr_line, None, LONE_CR
+    if len(header) > limit:
+        return 1, None, long_line_problem(limit)
+    try:
+        scanned = scan_csv(bounded_lines(handle, "", 2, limit), "", columns, header=header)
+    except LineError as error:
+        return error.line, None, error.problem
+    problems = [(scanned.line_of_row(row), None, BLANK_LINE) for row in scanned.blank_rows]
+    problems += [(line, column, NUL_BYTE) for _, line, column in scanned.nul_rows]
+    problems += [(line, column, why) for _, line, column, why in scanned.line_problems]
+    return min(problems, key=lambda problem: problem[0], default=None)
 
 
 BLANK_LINE = "the line is empty (a blank line between data lines)"
@@ -365,9 +403,13 @@ def scan_csv(
         cr_line = lone_cr_line(record.raw, record.line)
         if cr_line is not None:
             if csv_input is None:
-                raise LoadError(lone_cr_message(file_name, cr_line))
+                raise LineError(file_name, cr_line, LONE_CR)
             place = csv_input.place(record.row_number, cr_line)
             raise LoadError(lone_cr_message(file_name, place, csv_input.position))
+        if record.line != record.row_number + 1 and (
+            not scanned._shifts or scanned._shifts[-1][1] != record.line - record.row_number
+        ):  # a blank row too: it was placed a line early after a value over two lines
+            scanned._shifts.append((record.row_number, record.line - record.row_number))
         if is_blank(record.raw):
             pending_blank.append(record)
             continue
@@ -393,10 +435,6 @@ def scan_csv(
                 scanned.line_problems.append((record.row_number, record.line, None, problem))
         scanned.rows = record.row_number
         scanned.data_bytes = position
-        if record.line != record.row_number + 1 and (
-            not scanned._shifts or scanned._shifts[-1][1] != record.line - record.row_number
-        ):
-            scanned._shifts.append((record.row_number, record.line - record.row_number))
     scanned.trailing_blank_lines = bool(pending_blank)
     meter.finish(scanned.rows, position)
     return scanned

@@ -30,7 +30,7 @@ import psycopg2
 
 from retail_warehouse.errors import ConfigError
 from retail_warehouse.project import project_dir
-from retail_warehouse.settings import PostgresSettings
+from retail_warehouse.settings import PORT, PostgresSettings, integer_setting
 from retail_warehouse.superset.bundle import (
     Bundle,
     Column,
@@ -100,13 +100,11 @@ def superset_settings(postgres: PostgresSettings, environ: Mapping[str, str]) ->
     ``RW_SUPERSET_ADMIN_USER``/``RW_SUPERSET_ADMIN_PASSWORD`` (admin/admin) and the BI role
     ``RW_BI_ROLE``/``RW_BI_PASSWORD`` (bi_reader/bi_reader)."""
     root = project_dir()
-    port_text = environ.get("RW_SUPERSET_PORT") or str(DEFAULT_PORT)
-    if not port_text.isdigit():
-        raise ConfigError(f"RW_SUPERSET_PORT must be a port number, not {port_text!r}")
+    port = integer_setting(environ, "RW_SUPERSET_PORT", DEFAULT_PORT, **PORT)
     return SupersetSettings(
         venv=root / (environ.get("RW_SUPERSET_VENV") or ".venv-superset"),
         home=root / (environ.get("RW_SUPERSET_HOME") or "data/superset"),
-        port=int(port_text),
+        port=port,
         admin_user=environ.get("RW_SUPERSET_ADMIN_USER") or DEFAULT_ADMIN[0],
         admin_password=environ.get("RW_SUPERSET_ADMIN_PASSWORD") or DEFAULT_ADMIN[1],
         postgres=postgres,

@@ -628,3 +628,33 @@ def test_a_rollback_never_reports_restoring_the_published_file_itself(
     with pytest.raises(RetailWarehouseError, match="no previous generation"):
         rollback_file(layout)
     assert _listed(layout.path) == _Listed(4, (), 9, 5)
+
+
+def test_a_rollback_after_the_first_build_refuses(tmp_path: Path) -> None:
+    """Issue 27: the first build kept the file it replaced, which only a load had written
+    (raw tables only), as ``previous-1``, and ``retail-warehouse rollback`` then "rolled back"
+    to it: exit 0 and BI read a warehouse without marts. No build published that file, so
+    there is no earlier generation: the rollback refuses, exit 2 and one line, as on
+    PostgreSQL (test_publish_postgres.py), and changes nothing."""
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as connection:  # what `retail-warehouse load` leaves
+        connection.execute("create schema raw")
+        connection.execute("create table raw.load_log as select 1 as load_id")
+    publisher = DuckdbPublisher(path)
+    _build(publisher, 1)
+    assert [generation.name for generation in publisher.generations()] == ["published"]
+    before = path.read_bytes()
+    rollback = subprocess.run(
+        [str(Path(sys.executable).parent / "retail-warehouse"), "rollback", "--target", "duckdb"],
+        env={**os.environ, "DUCKDB_PATH": str(path)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert rollback.returncode == 2, rollback.stdout + rollback.stderr
+    assert rollback.stdout == ""
+    (line,) = rollback.stderr.splitlines()
+    assert line.startswith(f"error: no previous generation of {path} is kept"), line
+    assert path.read_bytes() == before
+    assert _version(path) == 1

@@ -5,6 +5,8 @@ schemas, no dbt (the whole build is in test_published_build.py). Needs PostgreSQ
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ from typing import Any
 
 import psycopg2
 import pytest
-from warehouse_helpers import pg_params, throwaway_pg_database
+from warehouse_helpers import BIN, REPO, pg_params, throwaway_pg_database
 
 from retail_warehouse.build import TESTED_THROUGH_ENV, new_loads_test_env
 from retail_warehouse.errors import RetailWarehouseError
@@ -357,3 +359,47 @@ def test_a_build_tests_the_loads_after_the_published_ones(database: Settings) ->
     with PostgresPublisher(other).hold():
         env = new_loads_test_env([], PostgresPublisher(other), other, {}, print)
     assert env == {TESTED_THROUGH_ENV: ""}
+
+
+def test_a_rollback_after_the_first_build_refuses(database: Settings) -> None:
+    """Issue 27: right after the first published build there is no earlier generation, but
+    the schemas that were there before it (``monitoring``, which the build itself creates
+    for its run history before dbt starts; a ``dbt build`` made in place) became
+    ``<layer>__previous_1``, and ``retail-warehouse rollback`` "rolled back" to them: exit 0,
+    the monitoring layer swapped for the empty one, the rest left published. Only what a
+    build published is a generation: the rollback refuses, exit 2 and one line, as on DuckDB
+    (test_publish_duckdb.py), and changes nothing."""
+    publisher = PostgresPublisher(database)
+    _execute(database, "create schema monitoring")  # prepare_monitoring, before dbt
+    with publisher.hold():
+        _shadow(database, 1)
+        _execute(
+            database, "create schema monitoring__shadow; create table monitoring__shadow.m (x int)"
+        )
+        publisher.publish(["marts__shadow", "monitoring__shadow"], 1)
+    before = _execute(
+        database,
+        "select nspname, obj_description(oid, 'pg_namespace') from pg_namespace "
+        "where nspname like 'm%' order by 1",
+    )
+    env = {**os.environ, "PGDATABASE": database.postgres.dbname}
+    rollback = subprocess.run(
+        [str(BIN / "retail-warehouse"), "rollback", "--target", "postgres"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert rollback.returncode == 2, rollback.stdout + rollback.stderr
+    assert rollback.stdout == ""
+    (line,) = rollback.stderr.splitlines()
+    assert line.startswith("error: no previous generation of the schemas with prefix ''"), line
+    assert before == _execute(
+        database,
+        "select nspname, obj_description(oid, 'pg_namespace') from pg_namespace "
+        "where nspname like 'm%' order by 1",
+    )
+    assert _execute(database, "select v from marts.t", user=BI_ROLE) == [(1,)]
+    assert [generation.name for generation in publisher.generations()] == ["published"]

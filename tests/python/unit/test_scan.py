@@ -14,8 +14,11 @@ from retail_warehouse.errors import LoadError
 from retail_warehouse.inputs import CsvInput
 from retail_warehouse.sources.files import CHUNK
 from retail_warehouse.sources.scan import (
+    BLANK_LINE,
     MAX_LINE_BYTES,
+    NUL_BYTE,
     PROGRESS_EVERY_BYTES,
+    first_line_problem,
     is_blank,
     lone_cr_line,
     nul_column,
@@ -69,6 +72,21 @@ def test_scan_numbers_rows_by_physical_line() -> None:
     assert scanned.data_bytes == len(b'1,"two\nlines",x\n2,b,c\n\n3,d,e\n')
     with pytest.raises(LoadError, match=r"f.csv: line 5: the line is empty"):
         scanned.raise_first_problem(_named("f.csv"))
+
+
+def test_a_blank_line_right_after_a_value_over_two_lines_is_named_by_its_line() -> None:
+    """Issue 27 (found with the API's CSV batches, which now share this scan): the blank line
+    was placed a line early, on the second line of the value before it."""
+    data = b'1,"two\nlines",x\n\n3,d,e\n'
+    scanned = scan_csv(iter(io.BytesIO(data)), "f.csv", COLUMNS, io.StringIO())
+    assert scanned.blank_rows == [2]
+    assert [scanned.line_of_row(row) for row in (1, 2, 3)] == [2, 4, 5]
+    with pytest.raises(LoadError, match=r"f.csv: line 4: the line is empty"):
+        scanned.raise_first_problem(_named("f.csv"))
+    header = b"A,B,C\n"
+    assert first_line_problem(header + data, COLUMNS) == (4, None, BLANK_LINE)
+    assert first_line_problem(header + b"1,a\x00,b\n", COLUMNS) == (2, "B", NUL_BYTE)
+    assert first_line_problem(header + b"1,a,b\n\n", COLUMNS) is None  # trailing blank lines
 
 
 def test_scan_refuses_a_lone_carriage_return() -> None:

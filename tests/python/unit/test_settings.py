@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
+from retail_warehouse.api import configured_max_body_bytes
+from retail_warehouse.build import dbt_environment
+from retail_warehouse.cli import port_number
 from retail_warehouse.errors import ConfigError
-from retail_warehouse.settings import PostgresSettings, Settings, from_env, schema_name
+from retail_warehouse.orchestration.settings import orchestration_from_env
+from retail_warehouse.settings import (
+    PostgresSettings,
+    Settings,
+    from_env,
+    parse_integer,
+    schema_name,
+)
+from retail_warehouse.superset.provision import superset_settings
 
 
 def _profile_defaults() -> dict[str, str]:
@@ -180,3 +192,39 @@ def test_generations_to_keep_are_digits_only() -> None:
             from_env({"RW_KEEP_GENERATIONS": text})
         with pytest.raises(SystemExit):
             build_parser().parse_args(["build", "--keep", text])
+
+
+_NOT_ASCII_DIGITS = ("5_432", "+5432", " 5432", "5432 ", "٥٤٣٢", "²", "5e3", "0x10", "-1", "1.0")
+
+
+_INTEGER_SETTINGS: dict[str, Callable[[dict[str, str]], object]] = {
+    "PGPORT": from_env,
+    "RW_KEEP_GENERATIONS": from_env,
+    "RW_DBT_THREADS": dbt_environment,
+    "RW_API_MAX_BODY_BYTES": configured_max_body_bytes,
+    "RW_INBOX_BUSY_RETRIES": orchestration_from_env,
+    "RW_SUPERSET_PORT": lambda env: superset_settings(PostgresSettings(), env),
+}
+
+
+@pytest.mark.parametrize("text", _NOT_ASCII_DIGITS)
+@pytest.mark.parametrize("name", sorted(_INTEGER_SETTINGS))
+def test_integer_settings_are_ascii_digits_only(name: str, text: str) -> None:
+    """Issue 27: PGPORT=5_432 connected to port 5432 (Python's int() takes underscores, signs,
+    spaces and other scripts' digits; str.isdigit() takes "²", which int() then refused with
+    a traceback). Every integer setting goes through one parser, whose message names the
+    variable."""
+    with pytest.raises(ConfigError, match=rf"^{name} must be a [a-z ]+ \(digits 0-9 only\)"):
+        _INTEGER_SETTINGS[name]({name: text})
+
+
+def test_integer_settings_take_digits_and_check_their_range() -> None:
+    assert parse_integer("0042", "X") == 42
+    assert from_env({"PGPORT": "54329"}).postgres.port == 54329
+    assert dbt_environment({"RW_DBT_THREADS": "4"})["RW_DBT_THREADS"] == "4"
+    for name, wrong in (("PGPORT", "0"), ("PGPORT", "65536"), ("RW_DBT_THREADS", "0")):
+        with pytest.raises(ConfigError, match=f"^{name} must be "):
+            (dbt_environment if name == "RW_DBT_THREADS" else from_env)({name: wrong})
+    assert port_number("8080", "RW_API_PORT") == 8080
+    with pytest.raises(ConfigError, match=r"^RW_API_PORT must be a port number \(digits"):
+        port_number("٨٠٨٠", "RW_API_PORT")
