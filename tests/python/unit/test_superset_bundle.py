@@ -5,6 +5,7 @@ datasets the generator makes."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +248,12 @@ def test_the_product_board_reads_lines_with_a_date_and_a_country() -> None:
     for column, model in spec["columns"].items():
         assert column in _model_columns(dataset_uuid(model)), (column, model)
     assert spec["main_dttm_col"] == "invoice_date"
+    # the exposure's lineage names every model the board reads
+    exposures = yaml.safe_load((REPO / "models" / "exposures.yml").read_text())["exposures"]
+    (exposure,) = [item for item in exposures if item["name"] == "product_performance"]
+    refs = set(re.findall(r"ref\('([a-z0-9_]+)'\)", spec["sql"]))
+    assert refs == set(spec["columns"].values())
+    assert {f"ref('{name}')" for name in refs} <= set(exposure["depends_on"])
     metrics = {item["metric_name"] for item in spec["metrics"]}
     board = yaml.safe_load((BUNDLE / "dashboards" / "product_performance.yaml").read_text())
     for item in board["position"].values():
