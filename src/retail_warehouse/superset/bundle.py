@@ -499,6 +499,85 @@ def _uses_only(
     return bool(inputs) and all(_uses_only(item["name"], metrics, measures) for item in inputs)
 
 
+# --- virtual datasets kept as YAML ------------------------------------------------------
+
+_REF = re.compile(r"\{\{\s*ref\(\s*'([a-z0-9_]+)'\s*\)\s*\}\}")
+
+
+def virtual_dataset(
+    spec: Mapping[str, Any],
+    models: Mapping[str, Mapping[str, Any]],
+    catalogue: Catalogue,
+    currency: str | None = None,
+) -> str:
+    """A virtual dataset of ``bi/superset/datasets/``: its SQL with each ``{{ ref('model') }}``
+    replaced by the model's relation (Superset would read the braces as its own Jinja), each
+    column typed by the catalogue and described by the dbt YAML of the model named beside
+    it, its metrics as written (formatted by the rule of formats.py unless they set one)."""
+    name = spec["table_name"]
+    schemas: list[str] = []
+
+    def relation(match: re.Match[str]) -> str:
+        node = models.get(match.group(1))
+        if node is None:
+            raise ConfigError(f"dataset {name}: ref('{match.group(1)}') is not a dbt model")
+        schemas.append(node["schema"])
+        return f"{node['schema']}.{node['alias'] or node['name']}"
+
+    sql = _REF.sub(relation, spec["sql"]).strip()
+    if _TEMPLATE.search(sql):
+        raise ConfigError(f"dataset {name}: only {{{{ ref('model') }}}} templates are supported")
+    columns = []
+    for column_name, model in spec["columns"].items():
+        node = models.get(model)
+        if node is None:
+            raise ConfigError(f"dataset {name}: column {column_name} names no dbt model {model}")
+        typed = {
+            column.name: column
+            for column in catalogue.get((node["schema"], node["alias"] or node["name"]), ())
+        }
+        if column_name not in typed:
+            raise ConfigError(f"dataset {name}: {model} has no column {column_name}")
+        column_spec = node["columns"].get(column_name)
+        columns.append(
+            _column_yaml(
+                typed[column_name],
+                (column_spec or {}).get("description"),
+                formats.label(column_name, column_spec),
+            )
+        )
+    metrics = [_COUNT_METRIC]
+    for metric in spec.get("metrics") or []:
+        item = _metric_yaml(
+            metric["metric_name"],
+            metric["expression"],
+            metric.get("verbose_name"),
+            metric.get("description"),
+            currency,
+        )
+        if metric.get("d3format"):
+            item["d3format"] = metric["d3format"]
+        metrics.append(item)
+    return _dataset_yaml(
+        table_name=name,
+        # the first model's schema: Superset's default for the query (every ref is qualified)
+        schema=schemas[0] if schemas else None,
+        sql=sql,
+        description=spec.get("description"),
+        main_dttm_col=spec.get("main_dttm_col"),
+        columns=columns,
+        metrics=metrics,
+    )
+
+
+def virtual_dataset_specs(folder: Path) -> list[dict[str, Any]]:
+    """The virtual datasets kept in ``folder/datasets/*.yaml``, parsed."""
+    return [
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((folder / "datasets").glob("*.yaml"))
+    ]
+
+
 # --- the whole bundle ---------------------------------------------------------------------
 
 
@@ -508,8 +587,10 @@ def build_bundle(
     sqlalchemy_uri: str,
     exposures: Iterable[str] = DASHBOARD_EXPOSURES,
     currency: str | None = None,
+    virtual: Sequence[Mapping[str, Any]] = (),
 ) -> Bundle:
-    """The generated files of the bundle (database and datasets), by bundle path."""
+    """The generated files of the bundle (database and datasets, with the ``virtual``
+    datasets of virtual_dataset_specs), by bundle path."""
     files = {f"databases/{DATABASE_NAME}.yaml": database_yaml(sqlalchemy_uri)}
     models = _models_by_name(manifest)
     datasets: list[str] = []
@@ -542,6 +623,23 @@ def build_bundle(
         datasets.append(table_name)
         kept[table_name] = tuple(names)
         skipped += left_out
+    for spec in virtual:
+        table_name = spec["table_name"]
+        unread = sorted(
+            {
+                f"{models[model]['schema']}.{models[model]['alias'] or model}"
+                for model in spec["columns"].values()
+                if model in models
+                and not catalogue.get((models[model]["schema"], models[model]["alias"] or model))
+            }
+        )
+        if unread:
+            missing += unread
+            continue
+        files[f"datasets/{DATABASE_NAME}/{table_name}.yaml"] = virtual_dataset(
+            spec, models, catalogue, currency
+        )
+        datasets.append(table_name)
     return Bundle(
         files=files,
         datasets=tuple(datasets),

@@ -37,6 +37,7 @@ from retail_warehouse.superset.bundle import (
     build_bundle,
     metadata_yaml,
     static_files,
+    virtual_dataset_specs,
 )
 from retail_warehouse.superset.formats import source_currency
 
@@ -375,7 +376,13 @@ def provision(settings: SupersetSettings, dbt_env: Mapping[str, str]) -> Provisi
     schemas = sorted({node["schema"] for node in manifest["nodes"].values() if node.get("schema")})
     catalogue = read_catalogue(settings, schemas)
     currency = source_currency(project_dir(), dbt_env)
-    bundle = build_bundle(manifest, catalogue, settings.sqlalchemy_uri(), currency=currency)
+    bundle = build_bundle(
+        manifest,
+        catalogue,
+        settings.sqlalchemy_uri(),
+        currency=currency,
+        virtual=virtual_dataset_specs(bundle_folder()),
+    )
     if bundle.missing_relations:
         raise ConfigError(
             "the BI role cannot read these relations (build the warehouse on PostgreSQL "

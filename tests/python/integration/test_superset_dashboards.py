@@ -84,7 +84,7 @@ CHECKED_FIGURE = {
     ),
     "product_performance": (
         "product_count",
-        "count",
+        "sold_product_count",
         "select count(*) from marts.mart_product_performance where units_sold > 0",
     ),
     "sales_forecast": (
@@ -324,6 +324,17 @@ FILTERED_FIGURE = {
         "select net_revenue from marts.dim_customers where customer_id = %s",
         14646,
     ),
+    "product_performance": (
+        "Country",
+        "product_count",
+        "sold_product_count",
+        "select count(distinct lines.product_id) from marts.fct_invoice_lines as lines"
+        " inner join marts.dim_countries as countries"
+        " on lines.country_code = countries.country_code"
+        " where lines.is_product and lines.invoice_kind = 'sale' and lines.quantity > 0"
+        " and countries.country_name = %s",
+        "Germany",
+    ),
     "data_quality": (
         "Country (KPI series)",
         "data_quality_kpi_anomaly_count",
@@ -380,6 +391,50 @@ def test_a_filter_ties_the_headline_to_the_marts(
     assert Decimal(str(shown)).quantize(Decimal("0.01")) == Decimal(str(expected)).quantize(
         Decimal("0.01")
     )
+
+
+def test_the_product_board_ties_to_its_mart_unfiltered(
+    superset: SupersetSettings, api: SupersetApi
+) -> None:
+    """The product board reads the invoice lines (product_sales) so its filters have a date
+    and a country; with no filter set its figures are mart_product_performance's: net revenue
+    per ABC class, and the top products' net revenue, units and cancellation rate, one row
+    per product of the mart."""
+    charts = api.charts()
+    status, body = api.call("GET", f"/api/v1/chart/{charts['Net revenue by ABC class']}/data/")
+    assert _problem(status, body) is None, body
+    shown = {
+        row["abc_class"]: Decimal(str(row["net_revenue"])).quantize(Decimal("0.01"))
+        for row in body["result"][0]["data"]
+    }
+    expected = dict(
+        _as_bi_reader(
+            superset,
+            "select abc_class, sum(net_revenue) from marts.mart_product_performance group by 1",
+        )
+    )
+    assert shown == expected
+
+    status, body = api.call("GET", f"/api/v1/chart/{charts['Top products by net revenue']}/data/")
+    assert _problem(status, body) is None, body
+    page, count = body["result"]
+    shown_rows = [
+        (
+            row["product_id"],
+            Decimal(str(row["net_revenue"])).quantize(Decimal("0.01")),
+            row["units_sold"],
+            Decimal(str(row["cancellation_rate"])).quantize(Decimal("0.0001")),
+        )
+        for row in page["data"]
+    ]
+    expected_rows = _as_bi_reader(
+        superset,
+        "select product_id, net_revenue, units_sold, cancellation_rate"
+        f" from marts.mart_product_performance order by revenue_rank limit {len(shown_rows)}",
+    )
+    assert shown_rows == [tuple(row) for row in expected_rows]
+    ((products,),) = _as_bi_reader(superset, "select count(*) from marts.mart_product_performance")
+    assert count["data"][0]["rowcount"] == products
 
 
 def _as_bi_reader(superset: SupersetSettings, sql: str) -> list[tuple[Any, ...]]:

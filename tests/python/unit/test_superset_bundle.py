@@ -5,6 +5,7 @@ datasets the generator makes."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from retail_warehouse.superset.bundle import (
     dataset_uuid,
     prepared_chart,
     static_files,
+    virtual_dataset_specs,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -169,6 +171,114 @@ def test_an_unknown_filter_dimension_is_refused() -> None:
     }
     with pytest.raises(ConfigError, match="day__nope is not a column"):
         build_bundle(manifest, CATALOGUE, "postgresql+psycopg2://u:p@h:1/d")
+
+
+VIRTUAL = {
+    "table_name": "sales_by_day",
+    "description": "One row per sale with its day.",
+    "main_dttm_col": "sale_date",
+    "sql": "select sales.sale_date, sales.amount, days.is_complete\n"
+    "from {{ ref('fct_sales') }} as sales\n"
+    "inner join {{ref( 'dim_days' )}} as days on sales.sale_date = days.day",
+    "columns": {"sale_date": "fct_sales", "amount": "fct_sales", "is_complete": "dim_days"},
+    "metrics": [
+        {"metric_name": "net_revenue", "expression": "SUM(amount)", "verbose_name": "Net"},
+        {"metric_name": "units_sold", "expression": "SUM(1)", "d3format": ",d"},
+    ],
+}
+
+
+def test_a_virtual_dataset_reads_the_models_by_ref() -> None:
+    """Issue 29: the product board needs product, date and country in one dataset. A virtual
+    dataset kept as YAML names the models with ref() (Superset would read the braces as its
+    own Jinja, so they become relations), takes each column's type from the warehouse and
+    its description from the model's YAML, and formats its metrics by the one rule."""
+    bundle = build_bundle(
+        _manifest(), CATALOGUE, "postgresql+psycopg2://u:p@h:1/d", currency="GBP", virtual=[VIRTUAL]
+    )
+    assert bundle.datasets[-1] == "sales_by_day"
+    dataset = _dataset(bundle.files, "sales_by_day")
+    assert "from marts.fct_sales as sales" in dataset["sql"]
+    assert "inner join marts.dim_days as days" in dataset["sql"] and "{" not in dataset["sql"]
+    assert dataset["schema"] == "marts" and dataset["uuid"] == dataset_uuid("sales_by_day")
+    assert dataset["main_dttm_col"] == "sale_date"
+    columns = {item["column_name"]: item for item in dataset["columns"]}
+    assert list(columns) == ["sale_date", "amount", "is_complete"]
+    assert columns["sale_date"]["is_dttm"] and columns["is_complete"]["type"] == "BOOLEAN"
+    assert columns["amount"]["description"] == "GBP."
+    assert columns["is_complete"]["verbose_name"] == "Is complete"
+    metrics = {item["metric_name"]: item for item in dataset["metrics"]}
+    assert metrics["net_revenue"]["currency"] == {"symbol": "GBP", "symbolPosition": "prefix"}
+    assert metrics["units_sold"]["d3format"] == ",d"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"sql": "select 1 from {{ ref('nope') }}"}, r"ref\('nope'\) is not a dbt model"),
+        ({"sql": "select 1 from {{ source('a', 'b') }}"}, "only .* templates are supported"),
+        ({"columns": {"nope": "fct_sales"}}, "fct_sales has no column nope"),
+        ({"columns": {"amount": "fct_nope"}}, "column amount names no dbt model fct_nope"),
+    ],
+)
+def test_a_virtual_dataset_with_an_unknown_name_is_refused(
+    change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_bundle(_manifest(), CATALOGUE, "u", virtual=[{**VIRTUAL, **change}])
+
+
+def test_a_virtual_dataset_over_a_relation_the_role_cannot_read_is_reported() -> None:
+    catalogue = {key: value for key, value in CATALOGUE.items() if key[1] != "dim_days"}
+    bundle = build_bundle(_manifest(), catalogue, "u", virtual=[VIRTUAL])
+    # (the semantic model over dim_days reports it too)
+    assert set(bundle.missing_relations) == {"marts.dim_days"}
+    assert "sales_by_day" not in bundle.datasets
+
+
+def test_the_product_board_reads_lines_with_a_date_and_a_country() -> None:
+    """Issue 29: "an analyst filters every board by date and country", but the product board
+    read mart_product_performance, one lifetime row per product. Its charts read the virtual
+    dataset product_sales (invoice lines with the product's ABC class and the country), whose
+    columns are columns of the dbt models it names, whose time column is the invoice date,
+    and which has every metric and column the board's charts and filters use."""
+    (spec,) = [
+        item for item in virtual_dataset_specs(BUNDLE) if item["table_name"] == "product_sales"
+    ]
+    for column, model in spec["columns"].items():
+        assert column in _model_columns(dataset_uuid(model)), (column, model)
+    assert spec["main_dttm_col"] == "invoice_date"
+    # the exposure's lineage names every model the board reads
+    exposures = yaml.safe_load((REPO / "models" / "exposures.yml").read_text())["exposures"]
+    (exposure,) = [item for item in exposures if item["name"] == "product_performance"]
+    refs = set(re.findall(r"ref\('([a-z0-9_]+)'\)", spec["sql"]))
+    assert refs == set(spec["columns"].values())
+    assert {f"ref('{name}')" for name in refs} <= set(exposure["depends_on"])
+    metrics = {item["metric_name"] for item in spec["metrics"]}
+    board = yaml.safe_load((BUNDLE / "dashboards" / "product_performance.yaml").read_text())
+    for item in board["position"].values():
+        if not (isinstance(item, dict) and item.get("type") == "CHART"):
+            continue
+        (chart,) = [
+            chart
+            for path in (BUNDLE / "charts").glob("product_*.yaml")
+            if (chart := yaml.safe_load(path.read_text()))["uuid"] == item["meta"]["uuid"]
+        ]
+        assert chart["dataset_uuid"] == dataset_uuid("product_sales"), chart["slice_name"]
+        params = chart["params"]
+        used = list(params.get("metrics") or []) + [
+            params[key] for key in ("metric",) if key in params
+        ]
+        assert set(used) <= metrics, chart["slice_name"]
+        assert set(params.get("groupby") or []) <= set(spec["columns"]), chart["slice_name"]
+    targets = {
+        target["column"]["name"]
+        for item in board["metadata"]["native_filter_configuration"]
+        for target in item["targets"]
+        if target
+    }
+    assert targets == {"country_name", "region", "abc_class"}
+    assert targets <= set(spec["columns"])
 
 
 def test_static_charts_point_at_generated_datasets() -> None:
@@ -355,13 +465,13 @@ def test_query_contexts_follow_each_viz_type() -> None:
 
 
 # The native filters each dashboard must have (by name), issue 29: date range and country on
-# every board whose marts have them, segment on the customer board, product group on the
-# product board (mart_product_performance is lifetime per product: no date, no country).
+# every board, segment on the customer board, product group on the product board (whose
+# charts read the invoice lines, dataset product_sales, to have a date and a country).
 EXPECTED_FILTERS = {
     "monthly_sales_review": {"Date range", "Country", "Region"},
     "customer_segments_rfm": {"Date range", "Country", "Segment"},
     "customer_360": {"Customer", "Country", "Segment", "Date range"},
-    "product_performance": {"Product group (ABC class)"},
+    "product_performance": {"Date range", "Country", "Region", "Product group (ABC class)"},
     "sales_forecast": {"Date range", "Country (forecast series)"},
     "data_quality": {"Date range", "Country (KPI series)"},
 }
@@ -417,7 +527,8 @@ def test_dashboards_have_their_native_filters_bound_to_their_charts() -> None:
 
 def _exposure_and_semantic_datasets() -> list[str]:
     """The dataset names the bundle makes: the dashboards' exposure models (from
-    models/exposures.yml) and the semantic models (semantic_<name>)."""
+    models/exposures.yml), the semantic models (semantic_<name>) and the virtual datasets
+    of bi/superset/datasets/."""
     exposures = yaml.safe_load((REPO / "models" / "exposures.yml").read_text())["exposures"]
     names = [
         ref.split("'")[1]
@@ -428,7 +539,8 @@ def _exposure_and_semantic_datasets() -> list[str]:
     semantic = yaml.safe_load(
         (REPO / "models" / "marts" / "semantic" / "_semantic_models.yml").read_text()
     )["semantic_models"]
-    return names + [f"semantic_{item['name']}" for item in semantic]
+    virtual = [spec["table_name"] for spec in virtual_dataset_specs(BUNDLE)]
+    return names + [f"semantic_{item['name']}" for item in semantic] + virtual
 
 
 def _model_columns(uuid: str) -> set[str]:
