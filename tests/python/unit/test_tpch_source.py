@@ -440,3 +440,23 @@ def test_a_gzipped_tbl_loads(tmp_path: Path) -> None:
     path.write_bytes(_orders_gz(4))
     with tpch.preparer(ORDERS)(path, None) as csv_input:
         assert len(csv_input.path.read_text().splitlines()) == 4
+
+
+@pytest.mark.parametrize("name", ["NARNIA", "Germany", "GERMANY\t"])
+def test_a_nation_outside_the_seed_is_refused(name: str) -> None:
+    """hostile5: a nation.tbl name missing from seeds/tpch_nation_codes.csv loaded, then
+    failed staging's relationships test and so the build."""
+    nation = next(layout for layout in tpch.TABLES if layout.name == "nation")
+    row = dict(zip(nation.columns, ["7", name, "3", "c"], strict=True))
+    problem = tpch.row_checker(nation)(row)
+    assert problem is not None
+    assert problem[0] == "n_name"
+    assert "is not a known nation: add it to seeds/tpch_nation_codes.csv" in problem[1]
+    assert "n_name" in nation.rechecked_columns
+    assert tpch.SYSTEMS["nation"].value_problem("n_name", name) == problem[1]
+
+
+def test_a_seeded_nation_is_accepted_with_spaces_around() -> None:
+    nation = next(layout for layout in tpch.TABLES if layout.name == "nation")
+    row = dict(zip(nation.columns, ["7", " GERMANY ", "3", "c"], strict=True))
+    assert tpch.row_checker(nation)(row) is None
