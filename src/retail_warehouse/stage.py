@@ -130,7 +130,34 @@ def validate_stage(
         column, message = _problem(system, values)
         line = line_of_row(int(row_number))
         raise LoadError(problem_message(file_name, line, column, message, position))
+    repeat = _repeated_key(warehouse, system)
+    if repeat is not None:
+        (first, second), value = repeat
+        message = f"{value!r} is a key already on {position} {line_of_row(first)}"
+        column = system.unique_key
+        raise LoadError(problem_message(file_name, line_of_row(second), column, message, position))
     return count
+
+
+def _repeated_key(warehouse: Warehouse, system: SourceSystem) -> tuple[tuple[int, int], str] | None:
+    """The first stage row (in file order) whose ``unique_key`` is, as a number, the key of
+    an earlier row: (the earlier row, this row) and its value, or ``None``. Runs once every
+    value has passed its pattern and bound (whole numbers)."""
+    if system.unique_key is None:
+        return None
+    name = system.columns[system.unique_key]
+    number = f"cast({name} as bigint)"
+    rows = warehouse.query(
+        f"select {warehouse.row_number} as row_number, {name} from {STAGE_TABLE} "
+        f"where {number} in (select {number} from {STAGE_TABLE} group by 1 having count(*) > 1) "
+        "order by 1",
+    )
+    seen: dict[int, int] = {}
+    for row_number, value in rows:  # the first row, in file order, whose key came before
+        if int(value) in seen:
+            return (seen[int(value)], int(row_number)), str(value)
+        seen[int(value)] = int(row_number)
+    return None
 
 
 def find_rejects(

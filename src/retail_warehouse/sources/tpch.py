@@ -223,6 +223,17 @@ RATES = ("l_discount", "l_tax")
 QUANTITIES: Mapping[str, int] = {"l_quantity": 1, "ps_availqty": 0}
 """Whole numbers of units -> the least accepted (a line sells at least one unit)."""
 
+UNIQUE_KEYS: Mapping[str, str] = {
+    "region": "r_regionkey",
+    "nation": "n_nationkey",
+    "supplier": "s_suppkey",
+    "customer": "c_custkey",
+    "part": "p_partkey",
+    "orders": "o_orderkey",
+}
+"""Table -> its key, which staging tests as unique: a key twice in a file is refused at load
+(``SourceSystem.unique_key``). Line items and part suppliers have keys of two columns."""
+
 NATION_SEED = "tpch_nation_codes"
 """The seed that maps every nation name the build accepts (column ``nation_name``) to its
 country code; staging's relationships test fails on any other ``n_name``."""
@@ -665,6 +676,7 @@ def _system(layout: TableLayout) -> SourceSystem:
         patterns=dict(layout.patterns),
         rechecked_columns=layout.rechecked_columns,
         recheck_patterns=LazyPatterns(lambda: recheck_patterns(layout)),
+        unique_key=UNIQUE_KEYS.get(layout.name),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=row_checker(layout),
         value_problem=lambda column, value: value_problem(layout, column, value),

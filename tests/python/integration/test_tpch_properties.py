@@ -67,6 +67,22 @@ def _expected_problem(
         problem = check(dict(zip(ORDERS.columns, row, strict=True)))
         if problem is not None:
             return first_line + index, problem[0], problem[1]
+    repeat = _repeated_key(rows)
+    if repeat is not None:  # a key twice fails staging's unique test: refused at load
+        first, second = repeat
+        return first_line + second, "o_orderkey", f"is a key already on line {first_line + first}"
+    return None
+
+
+def _repeated_key(rows: list[list[object]]) -> tuple[int, int] | None:
+    """(earlier, this) indexes of the first row whose order key (as a number) an earlier
+    row has, or None."""
+    seen: dict[int, int] = {}
+    for index, row in enumerate(rows):
+        key = int(str(row[0]))
+        if key in seen:
+            return seen[key], index
+        seen[key] = index
     return None
 
 
@@ -260,6 +276,16 @@ def test_generated_parquet_files_load_exactly_or_are_refused_at_their_row(
             for index, row in enumerate(texts)
             if (found := check(dict(zip(ORDERS.columns, row, strict=True)))) is not None
         ]
+        repeat = None if problems else _repeated_key(texts)
+        if repeat is not None:
+            event("a key twice")
+            with pytest.raises(LoadError) as refused:
+                load_feed(files, "duckdb", settings=settings_)
+            message = str(refused.value)
+            assert message.startswith(f"orders.parquet: row {repeat[1] + 1}, column o_orderkey: ")
+            assert f"is a key already on row {repeat[0] + 1}" in message, message
+            assert _raw(settings_.duckdb_path) == before
+            return
         if not problems:
             event("loads")
             load_feed(files, "duckdb", settings=settings_)

@@ -460,3 +460,65 @@ def test_a_seeded_nation_is_accepted_with_spaces_around() -> None:
     nation = next(layout for layout in tpch.TABLES if layout.name == "nation")
     row = dict(zip(nation.columns, ["7", " GERMANY ", "3", "c"], strict=True))
     assert tpch.row_checker(nation)(row) is None
+
+
+_TINY_TPCH = {
+    "region": ["0|AFRICA|x|", "1|AMERICA|y|"],
+    "nation": ["0|ALGERIA|0|c|", "1|ARGENTINA|1|c|"],
+    "supplier": ["1|Supplier#1|addr|0|10-111-111-1111|100.00|c|"],
+    "customer": ["1|Customer#1|addr|1|11-111-111-1111|711.56|BUILDING|c|"],
+    "part": ["1|goldenrod|Manufacturer#1|Brand#13|PROMO BURNISHED COPPER|7|JUMBO PKG|901.00|c|"],
+    "partsupp": ["1|1|3325|771.64|c|"],
+    "orders": ["1|1|O|173665.47|1996-01-02|5-LOW|Clerk#000000951|0|c|"],
+    "lineitem": [
+        "1|1|1|1|17|17954.55|0.04|0.02|N|O|1996-03-13|1996-02-12|1996-03-22|DELIVER IN PERSON"
+        "|TRUCK|c|"
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("table", "extra", "expected"),
+    [
+        (
+            "customer",
+            "01|Customer#1b|a|1|11-111|1.00|BUILDING|c|",
+            "customer.tbl: line 2, column c_custkey: '01' is a key already on line 1",
+        ),
+        (
+            "orders",
+            "1|1|O|1.00|1996-01-02|5-LOW|Clerk#000000951|0|c|",
+            "orders.tbl: line 2, column o_orderkey: '1' is a key already on line 1",
+        ),
+    ],
+)
+def test_a_key_twice_in_a_table_is_refused_at_its_second_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    extra: str,
+    expected: str,
+) -> None:
+    """hostile5: a customer (or order) key twice in its file loaded, then failed staging's
+    unique test, and so every build; it is refused at load, on both engines the same way
+    (the key compared as the number staging casts it to)."""
+    from retail_warehouse import cli
+
+    folder = tmp_path / "tpch"
+    folder.mkdir()
+    for name, lines in _TINY_TPCH.items():
+        rows = [*lines, extra] if name == table else lines
+        (folder / f"{name}.tbl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("DUCKDB_PATH", str(warehouse))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    assert cli.main(["load", "--source-system", "tpch", "--source", str(folder)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {expected}"
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'raw' and table_name like 'tpch_%'"
+        ).fetchall()
+        for (name,) in tables:
+            assert connection.execute(f"select count(*) from raw.{name}").fetchone() == (0,)
