@@ -176,6 +176,13 @@ def _hgb_regressor() -> HistGradientBoostingRegressor:
     )
 
 
+class _ZeroRegressor:
+    """Stands in when nobody spent in the training windows: predicts 0 for everyone."""
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.zeros(len(x))
+
+
 @dataclass
 class SpendModel:
     """Expected net revenue in the horizon (never negative). ``bgnbd_gamma_gamma`` is the
@@ -191,7 +198,11 @@ class SpendModel:
         if self.name not in SPEND_CANDIDATES:
             raise ValueError(f"unknown spend model {self.name!r}")
         if self.name != "bgnbd_gamma_gamma":
-            self._model = _hgb_regressor().fit(x, np.clip(spend, 0.0, None))
+            target = np.clip(spend, 0.0, None)
+            # Poisson regression needs a positive total: with nobody spending in the
+            # training windows (one invoice far after the others) the expectation is 0
+            has_spend = target.sum() > 0
+            self._model = _hgb_regressor().fit(x, target) if has_spend else _ZeroRegressor()
         return self
 
     @single_threaded
