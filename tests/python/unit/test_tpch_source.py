@@ -522,3 +522,38 @@ def test_a_key_twice_in_a_table_is_refused_at_its_second_line(
         ).fetchall()
         for (name,) in tables:
             assert connection.execute(f"select count(*) from raw.{name}").fetchone() == (0,)
+
+
+def test_a_key_an_earlier_load_holds_is_refused_unless_replacing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """hostile5: customer.tbl sent again with one balance changed (other bytes, the same
+    customers) loaded beside the first copy, and staging's unique test failed every build.
+    It is refused at its line; --replace replaces the rows."""
+    from retail_warehouse import cli
+
+    folder = tmp_path / "tpch"
+    folder.mkdir()
+    for name, lines in _TINY_TPCH.items():
+        (folder / f"{name}.tbl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("DUCKDB_PATH", str(warehouse))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    load = ["load", "--source-system", "tpch", "--source", str(folder)]
+    assert cli.main(load) == 0
+    customers = folder / "customer.tbl"
+    customers.write_text(customers.read_text().replace("711.56", "722.00"), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(load) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: customer.tbl: line 1, column c_custkey: '1' is a key that load 4 already "
+        "holds (staging tests keys as unique across loads): load the table with --replace "
+        "to replace its rows"
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("select count(*) from raw.tpch_customer").fetchone() == (1,)
+    assert cli.main([*load, "--replace"]) == 0
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("select c_acctbal from raw.tpch_customer").fetchall() == [
+            ("722.00",)
+        ]
