@@ -189,13 +189,16 @@
         cast(months_accumulated.rewards_redeemed as bigint) as rewards_redeemed,
         cast(months_accumulated.rewards_cost as numeric(18, 2)) as rewards_cost,
         cast(months_accumulated.net_revenue as numeric(18, 2)) as net_revenue,
+        -- numeric(18, 6), not (9, 6): a month whose cancellations take back
+        -- most of its sales has a share far above 1, which must not fail the
+        -- build (its rewards were earned on the sales, and are not taken back)
         cast(
             {{ divide_rounded(
                 'months_accumulated.rewards_cost',
                 'months_accumulated.net_revenue',
                 6,
-                9
-            ) }} as numeric(9, 6)
+                18
+            ) }} as numeric(18, 6)
         ) as rewards_cost_share,
         cast(months_accumulated.active_member_count as integer) as active_member_count,
         cast(months_accumulated.new_member_count as integer) as new_member_count,

@@ -45,6 +45,7 @@ import duckdb
 import psycopg2
 import yaml
 
+from retail_warehouse import project
 from retail_warehouse.alerts import (
     ANOMALY_MODEL,
     KpiAnomaly,
@@ -57,7 +58,7 @@ from retail_warehouse.build_inputs import (
     nothing_to_build,
     project_fingerprint,
 )
-from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
+from retail_warehouse.errors import ConfigError, RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.interrupts import CommitGuard
 from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
@@ -292,6 +293,18 @@ def stop_process_group(
     finally:
         signal_group(signal.SIGKILL)  # what dbt left in its group, or dbt itself
         process.wait()
+
+
+def check_project_folder(folder: Path | None = None) -> None:
+    """Raise ``ConfigError`` unless ``folder`` (default: the current one), where the default
+    runner starts dbt, holds ``dbt_project.yml``: from another folder the build copied the
+    warehouse into a shadow, then dbt stopped with "No dbt_project.yml found"."""
+    folder = Path.cwd() if folder is None else folder
+    if not (folder / project.PROJECT_FILE).is_file():
+        raise ConfigError(
+            f"{folder} has no {project.PROJECT_FILE}: run the build from the dbt project's "
+            "folder (cd to it first)"
+        )
 
 
 def run_dbt_subprocess(args: list[str], env: dict[str, str]) -> DbtRun:
@@ -537,6 +550,8 @@ def run_build(
     report. Raises
     ``WarehouseBusyError`` when another build holds the warehouse."""
     check_whole_build(dbt_args)
+    if runner is run_dbt_subprocess:
+        check_project_folder()
     if target == "spark":
         return build_in_place(target, settings, dbt_args, runner, echo=echo)
     if keep_generations is not None:  # --keep: checked as RW_KEEP_GENERATIONS is (settings.py)

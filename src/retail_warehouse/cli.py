@@ -435,6 +435,12 @@ def run_serve(args: argparse.Namespace) -> int:
     port = args.port or port_number(os.environ.get("RW_API_PORT") or "8000", "RW_API_PORT")
     check_listen_address(args.host, port)
     settings = read_only_settings(from_env().with_prefix(args.schema_prefix))
+    if args.target == "duckdb":
+        # as load and build do: a CSV or a folder is refused now, not served as 503 forever
+        # (a missing file is fine: the server answers 503 until a build creates it)
+        from retail_warehouse.engines.duckdb import check_duckdb_file
+
+        check_duckdb_file(settings.duckdb_path)
     source = WarehouseSource(
         target=args.target,
         duckdb_path=settings.duckdb_path,

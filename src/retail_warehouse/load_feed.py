@@ -92,7 +92,16 @@ def load_feed(
                         system.prepare(path, None) as csv_input,
                         tempfile.TemporaryDirectory() as folder,
                     ):
-                        rows[system.name] = stage_file(warehouse, system, csv_input, Path(folder))
+                        appends_to = (
+                            f"{schema}.{system.raw_table.name}"
+                            if system.unique_key is not None
+                            and not replace
+                            and warehouse.table_exists(schema, system.raw_table.name)
+                            else None
+                        )
+                        rows[system.name] = stage_file(
+                            warehouse, system, csv_input, Path(folder), loaded_keys_from=appends_to
+                        )
                     _park_stage(warehouse, system)
                 warehouse.begin()
                 try:

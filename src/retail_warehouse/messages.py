@@ -9,6 +9,7 @@ those of the file: line 1 is the header, so data row ``n`` is on line ``n + 1``.
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -231,3 +232,12 @@ class LoadResult:
                 "(overlapping extract; dbt keeps one copy)"
             )
         return text
+
+
+def read_error_cause(error: BaseException) -> str:
+    """Why reading a (gzipped) file failed, without its bytes: Python's ``gzip`` names the
+    bytes it found where a member should start (``Not a gzipped file (b'ga')``), and nothing
+    of a file's text reaches a message."""
+    if isinstance(error, gzip.BadGzipFile):
+        return "bytes that are not gzip data follow or replace the compressed data"
+    return str(error)

@@ -117,9 +117,12 @@ def validate_stage(
     file_name: str,
     line_of_row: Callable[[int], int] = lambda row: row + 1,
     position: str = "line",
+    loaded_keys_from: str | None = None,
 ) -> int:
     """Check every staged row; raise ``LoadError`` for the first bad one (at its physical
-    line, or its row for ``position`` ``row``: a Parquet file), else return the count."""
+    line, or its row for ``position`` ``row``: a Parquet file), else return the count.
+    ``loaded_keys_from`` (a raw table, for a load that appends) refuses a ``unique_key``
+    that an earlier load already holds."""
     count = staged_rows(warehouse)
     if count == 0:
         raise LoadError(f"{file_name}: no data rows after the header")
@@ -130,7 +133,65 @@ def validate_stage(
         column, message = _problem(system, values)
         line = line_of_row(int(row_number))
         raise LoadError(problem_message(file_name, line, column, message, position))
+    repeat = _repeated_key(warehouse, system)
+    if repeat is not None:
+        (first, second), value = repeat
+        message = f"{value!r} is a key already on {position} {line_of_row(first)}"
+        column = system.unique_key
+        raise LoadError(problem_message(file_name, line_of_row(second), column, message, position))
+    loaded = _loaded_key(warehouse, system, loaded_keys_from) if loaded_keys_from else None
+    if loaded is not None:
+        row, value, load_id = loaded
+        message = (
+            f"{value!r} is a key that load {load_id} already holds (staging tests keys as "
+            "unique across loads): load the table with --replace to replace its rows"
+        )
+        column = system.unique_key
+        raise LoadError(problem_message(file_name, line_of_row(row), column, message, position))
     return count
+
+
+def _loaded_key(
+    warehouse: Warehouse, system: SourceSystem, raw_table: str
+) -> tuple[int, str, int] | None:
+    """The first stage row whose ``unique_key`` (as a number) ``raw_table`` already holds:
+    (its row, its value, the newest load holding it), or ``None``."""
+    if system.unique_key is None:
+        return None
+    name = system.columns[system.unique_key]
+    rows = warehouse.query(
+        f"select staged.row_number, staged.value, loaded.load_id from ("
+        f"select {warehouse.row_number} as row_number, {name} as value from {STAGE_TABLE}"
+        f") as staged inner join ("
+        f"select cast({name} as bigint) as key_number, max(load_id) as load_id "
+        f"from {raw_table} group by 1"
+        f") as loaded on cast(staged.value as bigint) = loaded.key_number "
+        "order by 1 limit 1"
+    )
+    if not rows:
+        return None
+    return int(rows[0][0]), str(rows[0][1]), int(rows[0][2])
+
+
+def _repeated_key(warehouse: Warehouse, system: SourceSystem) -> tuple[tuple[int, int], str] | None:
+    """The first stage row (in file order) whose ``unique_key`` is, as a number, the key of
+    an earlier row: (the earlier row, this row) and its value, or ``None``. Runs once every
+    value has passed its pattern and bound (whole numbers)."""
+    if system.unique_key is None:
+        return None
+    name = system.columns[system.unique_key]
+    number = f"cast({name} as bigint)"
+    rows = warehouse.query(
+        f"select {warehouse.row_number} as row_number, {name} from {STAGE_TABLE} "
+        f"where {number} in (select {number} from {STAGE_TABLE} group by 1 having count(*) > 1) "
+        "order by 1",
+    )
+    seen: dict[int, int] = {}
+    for row_number, value in rows:  # the first row, in file order, whose key came before
+        if int(value) in seen:
+            return (seen[int(value)], int(row_number)), str(value)
+        seen[int(value)] = int(row_number)
+    return None
 
 
 def find_rejects(
@@ -192,6 +253,7 @@ def stage_file(
     csv_input: CsvInput,
     folder: Path,
     progress: TextIO | None = None,
+    loaded_keys_from: str | None = None,
 ) -> int:
     """A normal (not quarantine) load's reading: scan the file (``sources.scan``), bulk-read
     it into the stage and check every row; returns the row count or raises ``LoadError`` at
@@ -209,6 +271,7 @@ def stage_file(
         csv_input.display_name,
         file_line(scanned, csv_input),
         csv_input.position,
+        loaded_keys_from,
     )
 
 

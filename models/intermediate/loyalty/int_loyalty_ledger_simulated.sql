@@ -72,9 +72,12 @@ movements_eligible as (
         movements.is_purchase,
         movements.net_amount,
         int_loyalty_scenarios_filled.expiry_months,
+        -- Widened before the product: a line the loader accepts can hold
+        -- 1,000,000 x 1,000,000 (the quantity and price bounds), and
+        -- numeric(18, 3) x numeric(9, 3) overflows DuckDB's DECIMAL(18).
         cast(
             floor(
-                abs(movements.net_amount)
+                cast(abs(movements.net_amount) as numeric(38, 3))
                 * int_loyalty_scenarios_filled.points_per_currency_unit
             ) as bigint
         )

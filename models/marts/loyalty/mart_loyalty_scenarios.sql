@@ -140,7 +140,7 @@ final as (
         cast(member_net_revenue as numeric(18, 2)) as member_net_revenue,
         cast(net_revenue as numeric(18, 2)) as net_revenue,
         {{ divide_rounded(
-            'rewards_cost + outstanding_liability', 'net_revenue', 6, 9
+            'rewards_cost + outstanding_liability', 'net_revenue', 6, 18
         ) }} as programme_cost_share,
         {{ divide_rounded(
             'rewards_cost + outstanding_liability', 'member_count', 2

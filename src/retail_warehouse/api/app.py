@@ -493,10 +493,12 @@ class BodyLimit:
         await _answer(send, 413, BODY_TOO_LARGE, str(BodyTooLarge(self.max_bytes).detail))
 
 
-async def _answer(send: Send, status: int, error: str, message: str) -> None:
+async def _answer(
+    send: Send, status: int, error: str, message: str, field: str | None = "body"
+) -> None:
     """Send an error answer straight to the server, closing the connection (the rest of
     the body is not read)."""
-    response = _error_response(status, error, message, "body")
+    response = _error_response(status, error, message, field)
     await send(
         {
             "type": "http.response.start",
@@ -505,6 +507,48 @@ async def _answer(send: Send, status: int, error: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": response.body})
+
+
+UNAUTHORISED = "send the API key in the X-API-Key header"
+"""The message of a 401."""
+
+PROTECTED_PATHS: frozenset[str] = frozenset(
+    {"/customers", "/segments", "/score", "/score/batch", "/forecast"}
+)
+"""The endpoints that need the API key (with ``/customers/{id}``); health, version and the
+documentation stay open."""
+
+
+def _is_protected(path: str) -> bool:
+    return path in PROTECTED_PATHS or path.startswith("/customers/")
+
+
+def _key_matches(sent_header: str | None, api_key: str) -> bool:
+    """Whether the ``X-API-Key`` header as the server decoded it is ``api_key``. The server
+    decodes a header as Latin-1: encoded back, it is the bytes sent, which a client sends as
+    UTF-8 for a key such as "ключ" (``key.encode()`` never matched it)."""
+    sent = sent_header.encode("latin-1", errors="replace") if sent_header else b""
+    return bool(sent) and hmac.compare_digest(sent, api_key.encode())
+
+
+class KeyCheck:
+    """ASGI middleware: a request to a protected endpoint without the key is answered 401
+    before the app runs. FastAPI reads and decodes a JSON body before it runs a route's
+    dependencies, so a body that is not JSON was answered 422 (or 400) to a client without
+    the key; 401 comes first of all, before the body is read."""
+
+    def __init__(self, app: ASGIApp, api_key: str) -> None:
+        self.app, self.api_key = app, api_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and _is_protected(scope["path"])
+            and not _key_matches(Headers(scope=scope).get("x-api-key"), self.api_key)
+        ):
+            await _answer(send, 401, "unauthorised", UNAUTHORISED, field=None)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app(
@@ -521,14 +565,15 @@ def create_app(
         description=DESCRIPTION,
     )
     app.add_middleware(BodyLimit, max_bytes=limit)
+    if api_key:
+        app.add_middleware(KeyCheck, api_key=api_key)  # added last: runs first
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Only when set.")
 
     async def authorised(key: Annotated[str | None, Depends(key_header)]) -> None:
-        # The server decodes a header as Latin-1: encoded back, it is the bytes sent, which a
-        # client sends as UTF-8 for a key such as "ключ" (key.encode() never matched it).
-        sent = key.encode("latin-1", errors="replace") if key else b""
-        if api_key and not (sent and hmac.compare_digest(sent, api_key.encode())):
-            raise ApiError(401, "unauthorised", "send the API key in the X-API-Key header")
+        # KeyCheck answers first; this keeps the key in the OpenAPI document, and checks it
+        # again for an app mounted without the middleware
+        if api_key and not _key_matches(key, api_key):
+            raise ApiError(401, "unauthorised", UNAUTHORISED)
 
     # The snapshot is taken in each endpoint's body, never as a dependency: FastAPI runs
     # dependencies before it validates parameters and bodies, and bad input must be 422

@@ -20,7 +20,7 @@ horizon must be in the same unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -167,10 +167,23 @@ def bgnbd_p_alive(
     return 1.0 / (1.0 + _alive_odds(params, x, t_x, big_t))
 
 
+_A_NEAR_ONE = 1e-4
+"""How close to 1 the dropout shape ``a`` is taken as 1 by :func:`bgnbd_expected_purchases`."""
+
+
 def bgnbd_expected_purchases(
     params: BgNbdParams, horizon: float, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray
 ) -> np.ndarray:
     """E[purchases in (T, T + horizon] | x, t_x, T] (eq. 10 of the BG/NBD paper)."""
+    if abs(params.a - 1.0) < _A_NEAR_ONE:
+        # (a + b + x - 1) / (a - 1) is 0/0 at a = 1 (a fit on a small history without
+        # repeat purchases stays there), where the expectation is continuous: the mean of
+        # its values just either side
+        sides = [
+            bgnbd_expected_purchases(replace(params, a=1.0 + step), horizon, x, t_x, big_t)
+            for step in (-2 * _A_NEAR_ONE, 2 * _A_NEAR_ONE)
+        ]
+        return (sides[0] + sides[1]) / 2
     x, t_x, big_t = _arrays(x, t_x, big_t)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     z = horizon / (alpha + big_t + horizon)

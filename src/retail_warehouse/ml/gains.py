@@ -48,7 +48,7 @@ def decile_sizes(customers: int) -> np.ndarray:
     return np.array([base + 1] * extra + [base] * (CALIBRATION_GROUPS - extra), dtype="int64")
 
 
-def _one_table(rows: pd.DataFrame, observed_name: str) -> pd.DataFrame:
+def _one_table(rows: pd.DataFrame, observed_name: str) -> pd.DataFrame | None:
     value = rows.set_index("metric")["value"]
     numbers = range(CALIBRATION_GROUPS, 0, -1)  # the top group first
     predicted = np.array([value.get(f"decile_{n:02d}_mean_predicted", np.nan) for n in numbers])
@@ -57,10 +57,14 @@ def _one_table(rows: pd.DataFrame, observed_name: str) -> pd.DataFrame:
     keep = sizes > 0
     predicted, observed, sizes = predicted[keep], observed[keep], sizes[keep]
     totals = sizes * observed
+    if not np.isfinite(totals.sum()) or totals.sum() == 0:
+        # nobody bought (or no net revenue) in the window: no buyers to reach, so no gains;
+        # as an undefined metric of ml_model_evaluation, the window has no rows
+        return None
     overall = totals.sum() / sizes.sum()
     customer_share = np.cumsum(sizes) / sizes.sum()
-    gain = np.cumsum(totals) / totals.sum() if totals.sum() != 0 else np.full(len(sizes), np.nan)
-    lift = observed / overall if overall != 0 else np.full(len(sizes), np.nan)
+    gain = np.cumsum(totals) / totals.sum()
+    lift = observed / overall
     first = rows.iloc[0]
     return pd.DataFrame(
         {
@@ -85,7 +89,8 @@ def _one_table(rows: pd.DataFrame, observed_name: str) -> pd.DataFrame:
 def model_gains(evaluation: pd.DataFrame) -> pd.DataFrame:
     """``ml_model_gains`` from the rows of ``ml_model_evaluation``: one row per model x
     method x fold (the windows, not their mean) x decile, for every purchase and spend
-    method with decile rows. Sorted by model, method, fold and decile."""
+    method with decile rows (a window without buyers, or without net revenue, has none).
+    Sorted by model, method, fold and decile."""
     evaluation = evaluation.assign(
         value=pd.to_numeric(evaluation["value"]).astype("float64"),
         observation_count=pd.to_numeric(evaluation["observation_count"]).astype("int64"),
@@ -99,8 +104,9 @@ def model_gains(evaluation: pd.DataFrame) -> pd.DataFrame:
         & (evaluation["fold"] != "mean")
     ]
     tables = [
-        _one_table(rows, _OBSERVED[str(key[0])])
+        table
         for key, rows in deciles.groupby(["model", "method", "fold"], sort=True)
+        if (table := _one_table(rows, _OBSERVED[str(key[0])])) is not None
     ]
     if not tables:
         result = pd.DataFrame({column: [] for column in GAINS_COLUMNS})

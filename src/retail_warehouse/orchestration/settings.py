@@ -105,11 +105,19 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _valid_cron(cron: str) -> bool:
+    """Whether Dagster takes ``cron`` (``99 99 * * *`` has five fields and is no cron: the
+    schedule's definition failed, naming the schedule and not the variable)."""
+    from dagster._utils.schedules import is_valid_cron_string
+
+    return bool(is_valid_cron_string(cron))
+
+
 def _cron(env: Mapping[str, str], name: str, default: str) -> str:
     """A five-field cron string from ``env[name]`` (``default`` when unset; empty when set
     empty)."""
     cron = env.get(name, default).strip()
-    if cron and len(cron.split()) != 5:
+    if cron and (len(cron.split()) != 5 or not _valid_cron(cron)):
         raise ConfigError(f"{name} must be a five-field cron string, not {cron!r}")
     return cron
 

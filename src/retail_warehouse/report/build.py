@@ -20,6 +20,7 @@ from retail_warehouse.report import alert_section, data, sections, source_sectio
 from retail_warehouse.report.commentary import commentary
 from retail_warehouse.report.page import Section, chart_count, not_built_section, render_page
 from retail_warehouse.settings import Settings
+from retail_warehouse.sources.files import PSEUDO_FILESYSTEMS
 
 TITLE = "Online Retail II: sales dashboard"
 
@@ -203,10 +204,14 @@ def check_output(output: Path) -> None:
         )
     if not output.exists():
         return
-    if not output.is_file():
+    pseudo = any(output.resolve().is_relative_to(folder) for folder in PSEUDO_FILESYSTEMS)
+    if not output.is_file() or pseudo:  # /proc/self/mem is a "regular file" that cannot be read
         raise ConfigError(f"--output {output} is not a regular file: give an .html file name")
-    with output.open("rb") as handle:
-        start = handle.read(64).lstrip().lower()
+    try:
+        with output.open("rb") as handle:
+            start = handle.read(64).lstrip().lower()
+    except OSError as error:
+        raise ConfigError(f"--output {output} cannot be read ({error.strerror or error})") from None
     if not start.startswith(HTML_STARTS):
         raise ConfigError(
             f"--output {output} exists and is not an HTML page (the warehouse file, a data "

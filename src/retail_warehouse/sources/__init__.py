@@ -98,6 +98,10 @@ class SourceSystem:
     """Each load is a whole export and the models read only the newest load of the raw
     table (the loyalty feed), so a re-sent earlier file, skipped as already loaded, is not
     what they show: the load says so."""
+    unique_key: str | None = None
+    """Header name of a whole-number key that staging tests as unique (a TPC-H table's
+    key): a value repeated in the file (as a number: ``01`` is ``1``) is refused at its
+    second line, instead of loading and failing every build."""
     recheck_patterns: Mapping[str, str] = field(default_factory=dict)
     """Header name of a rechecked column -> a regular expression that every value
     ``value_problem`` could refuse matches (say, keys of ten digits or more against a bound of

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from retail_warehouse.errors import LoadError
 from retail_warehouse.inputs import CsvInput, open_input
-from retail_warehouse.messages import excerpt
+from retail_warehouse.messages import excerpt, read_error_cause
 from retail_warehouse.sources.files import GZIP_MAGIC
 from retail_warehouse.sources.scan import lone_cr_message
 
@@ -96,7 +96,7 @@ def check_csv_file(csv_input: CsvInput, expected: Sequence[str]) -> None:
     except (OSError, EOFError, zlib.error) as error:
         gzipped = csv_input.gzipped
         what = "the gzip data is truncated or corrupt" if gzipped else "cannot read the file"
-        raise LoadError(f"{name}: {what} ({error})") from error
+        raise LoadError(f"{name}: {what} ({read_error_cause(error)})") from error
     if not first:
         raise LoadError(f"{name}: the file is empty")
     if csv_input.gzipped and first.startswith(GZIP_MAGIC):

@@ -53,6 +53,7 @@ from retail_warehouse.messages import (
     column_count_problem,
     is_column_count_error,
     problem_message,
+    read_error_cause,
 )
 from retail_warehouse.sources.files import CHUNK
 
@@ -493,7 +494,8 @@ def scan_input(
         return rescan(csv_input, columns, progress)
     except (OSError, EOFError, zlib.error) as error:
         what = "the gzip data is truncated or corrupt" if csv_input.gzipped else "cannot read it"
-        raise LoadError(f"{csv_input.display_name}: {what} ({error})") from error
+        cause = read_error_cause(error)
+        raise LoadError(f"{csv_input.display_name}: {what} ({cause})") from error
 
 
 def rescan(

@@ -43,7 +43,7 @@ from retail_warehouse.engines.duckdb import scratch_connection
 from retail_warehouse.errors import LoadError
 from retail_warehouse.inputs import CsvInput
 from retail_warehouse.messages import column_count_problem, excerpt, problem_message
-from retail_warehouse.project import dbt_var
+from retail_warehouse.project import dbt_var, seed_column
 from retail_warehouse.sources import LazyPatterns, SourceSystem
 from retail_warehouse.sources.csv_checks import check_header, parse_header_line
 from retail_warehouse.sources.files import DEFAULT_CACHE_DIR, GZIP_MAGIC, folder_file
@@ -89,8 +89,10 @@ class TableLayout:
 
     @property
     def rechecked_columns(self) -> tuple[str, ...]:
-        """The columns with a plausible range (``Bounds``): all checked but the flags."""
-        return tuple(column for column, pattern in self.patterns.items() if pattern != FLAG)
+        """The columns with a plausible range (``Bounds``), all checked but the flags, and
+        those whose value must be in a seed (``SEEDED_COLUMNS``)."""
+        ranged = tuple(column for column, pattern in self.patterns.items() if pattern != FLAG)
+        return ranged + tuple(column for column in self.columns if column in SEEDED_COLUMNS)
 
 
 TABLES: tuple[TableLayout, ...] = (
@@ -221,6 +223,24 @@ RATES = ("l_discount", "l_tax")
 QUANTITIES: Mapping[str, int] = {"l_quantity": 1, "ps_availqty": 0}
 """Whole numbers of units -> the least accepted (a line sells at least one unit)."""
 
+UNIQUE_KEYS: Mapping[str, str] = {
+    "region": "r_regionkey",
+    "nation": "n_nationkey",
+    "supplier": "s_suppkey",
+    "customer": "c_custkey",
+    "part": "p_partkey",
+    "orders": "o_orderkey",
+}
+"""Table -> its key, which staging tests as unique: a key twice in a file is refused at load
+(``SourceSystem.unique_key``). Line items and part suppliers have keys of two columns."""
+
+NATION_SEED = "tpch_nation_codes"
+"""The seed that maps every nation name the build accepts (column ``nation_name``) to its
+country code; staging's relationships test fails on any other ``n_name``."""
+
+SEEDED_COLUMNS: Mapping[str, tuple[str, str]] = {"n_name": (NATION_SEED, "nation_name")}
+"""Free-text columns whose value must be in a seed: column -> (seed, seed column)."""
+
 
 @dataclass(frozen=True)
 class Bounds:
@@ -266,6 +286,8 @@ def value_problem(layout: TableLayout, column: str, value: str | None) -> str | 
         return "the value is empty" if column in layout.required else None
     if len(value) > MAX_FIELD_LENGTH:
         return f"the value is {len(value):,} characters long (more than {MAX_FIELD_LENGTH})"
+    if column in SEEDED_COLUMNS:
+        return _seed_problem(column, value)
     pattern = layout.patterns.get(column)
     if pattern is None:
         return None
@@ -274,6 +296,17 @@ def value_problem(layout: TableLayout, column: str, value: str | None) -> str | 
     if pattern == DATE and not is_real_date(value):
         return f"{value!r} is not a real date"
     return _range_problem(column, pattern, value)
+
+
+def _seed_problem(column: str, value: str) -> str | None:
+    """A value that staging (which trims spaces) would not find in its seed."""
+    seed, seed_name = SEEDED_COLUMNS[column]
+    if value.strip(" ") in seed_column(seed, seed_name):
+        return None
+    return (
+        f"{value!r} is not a known nation: add it to seeds/{seed}.csv (with its ISO code) "
+        "and run dbt seed"
+    )
 
 
 def _range_problem(column: str, pattern: str, value: str) -> str | None:
@@ -643,6 +676,7 @@ def _system(layout: TableLayout) -> SourceSystem:
         patterns=dict(layout.patterns),
         rechecked_columns=layout.rechecked_columns,
         recheck_patterns=LazyPatterns(lambda: recheck_patterns(layout)),
+        unique_key=UNIQUE_KEYS.get(layout.name),
         max_field_length=MAX_FIELD_LENGTH,
         row_problem=row_checker(layout),
         value_problem=lambda column, value: value_problem(layout, column, value),

@@ -54,8 +54,16 @@ SPOIL = st.one_of(
 RESHAPE = st.one_of(st.none(), st.tuples(st.integers(0, 5), st.sampled_from(["extra", "missing"])))
 
 
+LOADED_ORDER_KEYS = frozenset(int(row[0]) for row in ROWS["orders"])
+"""The order keys of the good folder each test loads first: a generated file that repeats
+one is refused (staging tests keys as unique across loads)."""
+
+
 def _expected_problem(
-    rows: list[list[str]], reshape: tuple[int, str] | None, first_line: int
+    rows: list[list[str]],
+    reshape: tuple[int, str] | None,
+    first_line: int,
+    loaded: frozenset[int] = frozenset(),
 ) -> tuple[int, str | None, str] | None:
     """(line, column or None, words) of the first problem the loader must report, or None."""
     if reshape is not None and reshape[0] < len(rows):
@@ -67,6 +75,30 @@ def _expected_problem(
         problem = check(dict(zip(ORDERS.columns, row, strict=True)))
         if problem is not None:
             return first_line + index, problem[0], problem[1]
+    repeat = _repeated_key(rows)
+    if repeat is not None:  # a key twice fails staging's unique test: refused at load
+        first, second = repeat
+        return first_line + second, "o_orderkey", f"is a key already on line {first_line + first}"
+    again = _loaded_key(rows, loaded)
+    if again is not None:
+        return first_line + again, "o_orderkey", "is a key that load"
+    return None
+
+
+def _loaded_key(rows: list[list[object]], loaded: frozenset[int]) -> int | None:
+    """The index of the first row whose order key an earlier load holds, or None."""
+    return next((index for index, row in enumerate(rows) if int(str(row[0])) in loaded), None)
+
+
+def _repeated_key(rows: list[list[object]]) -> tuple[int, int] | None:
+    """(earlier, this) indexes of the first row whose order key (as a number) an earlier
+    row has, or None."""
+    seen: dict[int, int] = {}
+    for index, row in enumerate(rows):
+        key = int(str(row[0]))
+        if key in seen:
+            return seen[key], index
+        seen[key] = index
     return None
 
 
@@ -108,7 +140,7 @@ def _check(
         before = _raw(settings_.duckdb_path)
         folder = Path(work) / "generated"
         _write(folder, rows, reshape, suffix)
-        expected = _expected_problem(rows, reshape, 1 if suffix == ".tbl" else 2)
+        expected = _expected_problem(rows, reshape, 1 if suffix == ".tbl" else 2, LOADED_ORDER_KEYS)
         files = tpch.load_order(tpch.table_files(folder))
         event("loads" if expected is None else "refused" if expected[1] else "wrong field count")
         if expected is None:
@@ -260,6 +292,26 @@ def test_generated_parquet_files_load_exactly_or_are_refused_at_their_row(
             for index, row in enumerate(texts)
             if (found := check(dict(zip(ORDERS.columns, row, strict=True)))) is not None
         ]
+        repeat = None if problems else _repeated_key(texts)
+        if repeat is not None:
+            event("a key twice")
+            with pytest.raises(LoadError) as refused:
+                load_feed(files, "duckdb", settings=settings_)
+            message = str(refused.value)
+            assert message.startswith(f"orders.parquet: row {repeat[1] + 1}, column o_orderkey: ")
+            assert f"is a key already on row {repeat[0] + 1}" in message, message
+            assert _raw(settings_.duckdb_path) == before
+            return
+        again = None if problems or repeat is not None else _loaded_key(texts, LOADED_ORDER_KEYS)
+        if again is not None:
+            event("a key already loaded")
+            with pytest.raises(LoadError) as refused:
+                load_feed(files, "duckdb", settings=settings_)
+            message = str(refused.value)
+            assert message.startswith(f"orders.parquet: row {again + 1}, column o_orderkey: ")
+            assert "is a key that load" in message, message
+            assert _raw(settings_.duckdb_path) == before
+            return
         if not problems:
             event("loads")
             load_feed(files, "duckdb", settings=settings_)

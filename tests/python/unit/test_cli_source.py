@@ -26,3 +26,46 @@ def test_an_empty_source_is_refused(
     assert cli.main(["load", "--source-system", system, "--source", source]) == 2
     error = capsys.readouterr().err
     assert error.strip() == "error: --source is empty: give a file, folder or URL, or leave it out"
+
+
+@pytest.mark.parametrize("kind", ["csv", "folder"])
+def test_serve_refuses_a_duckdb_path_that_is_not_a_warehouse(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """hostile5: `DUCKDB_PATH=export.csv retail-warehouse serve` started and answered 503
+    "Cannot launch in-memory database" forever; load and build refuse such a path at once."""
+    import uvicorn
+
+    path = tmp_path / "export.csv"
+    if kind == "csv":
+        path.write_text("Invoice,StockCode\n1,2\n", encoding="utf-8")
+    else:
+        path.mkdir()
+    monkeypatch.setenv("DUCKDB_PATH", str(path))
+    monkeypatch.setattr(uvicorn, "run", _never)
+    assert cli.main(["serve", "--target", "duckdb", "--port", "18397"]) == 2
+    error = capsys.readouterr().err
+    assert str(path) in error and (
+        "not a DuckDB database file" in error or "not a regular file" in error
+    )
+    assert "Invoice" not in error
+
+
+def test_a_build_outside_the_project_stops_before_the_shadow_copy(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """hostile5: `retail-warehouse build` from a folder without dbt_project.yml copied the
+    warehouse into a shadow, then dbt stopped with "No dbt_project.yml found"."""
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DUCKDB_PATH", str(warehouse))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    assert cli.main(["build", "--target", "duckdb"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {tmp_path} has no dbt_project.yml: run the build from the dbt project's "
+        "folder (cd to it first)"
+    )
+    assert not (tmp_path / "warehouse.generations" / "shadow").exists()

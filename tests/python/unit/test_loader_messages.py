@@ -233,3 +233,22 @@ def test_tpch_text_problems_name_line_column_and_cause(
     with pytest.raises(LoadError) as raised, tpch.SYSTEMS["region"].prepare(path, None):
         pass
     assert str(raised.value).startswith(expected)
+
+
+def test_a_gzip_with_bytes_after_its_data_quotes_none_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """hostile5: a .csv.gz followed by other bytes was refused as "(Not a gzipped file
+    (b'QZ'))": two bytes of the file in the message and load_log."""
+    from retail_warehouse import cli
+
+    header = ",".join(RAW_COLUMNS)
+    line = "489434,85048,RED LAMP,12,2010-12-01 07:45:00,6.95,13085,United Kingdom"
+    path = tmp_path / "export.csv.gz"
+    path.write_bytes(gzip.compress(f"{header}\n{line}\n".encode()) + b"QZXW trailing text")
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    assert cli.main(["load", "--source", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "export.csv.gz: the gzip data is truncated or corrupt" in error
+    assert "b'" not in error and "QZ" not in error

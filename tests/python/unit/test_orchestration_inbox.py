@@ -151,6 +151,9 @@ def test_settings_defaults_and_values(tmp_path: Path) -> None:
         ("RW_INBOX_SETTLE_SECONDS", "soon", "must be a number"),
         ("RW_INBOX_INTERVAL_SECONDS", "-1", "must not be negative"),
         ("RW_FULL_BUILD_CRON", "daily", "five-field cron"),
+        # hostile5: five fields but no cron; Dagster refused it naming the schedule only
+        ("RW_TRAINING_CRON", "99 99 * * *", "RW_TRAINING_CRON must be a five-field cron"),
+        ("RW_FULL_BUILD_CRON", "0 4 * * funday", "RW_FULL_BUILD_CRON must be a five-field cron"),
         ("DBT_TARGET", "spark", "DBT_TARGET must be one of"),
     ],
 )

@@ -305,6 +305,16 @@ def test_the_report_never_overwrites_what_is_not_a_page(complete: Path, tmp_path
     write_report("duckdb", settings, page)  # a page of an earlier report is replaced
 
 
+@pytest.mark.parametrize("output", ["/proc/self/mem", "/proc/self/status", "/sys/kernel/notes"])
+def test_the_report_refuses_a_kernel_pseudo_file(complete: Path, output: str) -> None:
+    """hostile5: `report --output /proc/self/mem` ended in a traceback (an I/O error while
+    reading its first bytes); a pseudo-file is refused in one line, never read or written."""
+    if not Path(output).exists():
+        pytest.skip(f"{output} does not exist here")
+    with pytest.raises(ConfigError, match="is not a regular file"):
+        write_report("duckdb", Settings(duckdb_path=complete), Path(output))
+
+
 def test_complete_report(complete: Path, tmp_path: Path) -> None:
     output = tmp_path / "out" / "dashboard.html"
     report = write_report("duckdb", Settings(duckdb_path=complete), output)

@@ -440,3 +440,120 @@ def test_a_gzipped_tbl_loads(tmp_path: Path) -> None:
     path.write_bytes(_orders_gz(4))
     with tpch.preparer(ORDERS)(path, None) as csv_input:
         assert len(csv_input.path.read_text().splitlines()) == 4
+
+
+@pytest.mark.parametrize("name", ["NARNIA", "Germany", "GERMANY\t"])
+def test_a_nation_outside_the_seed_is_refused(name: str) -> None:
+    """hostile5: a nation.tbl name missing from seeds/tpch_nation_codes.csv loaded, then
+    failed staging's relationships test and so the build."""
+    nation = next(layout for layout in tpch.TABLES if layout.name == "nation")
+    row = dict(zip(nation.columns, ["7", name, "3", "c"], strict=True))
+    problem = tpch.row_checker(nation)(row)
+    assert problem is not None
+    assert problem[0] == "n_name"
+    assert "is not a known nation: add it to seeds/tpch_nation_codes.csv" in problem[1]
+    assert "n_name" in nation.rechecked_columns
+    assert tpch.SYSTEMS["nation"].value_problem("n_name", name) == problem[1]
+
+
+def test_a_seeded_nation_is_accepted_with_spaces_around() -> None:
+    nation = next(layout for layout in tpch.TABLES if layout.name == "nation")
+    row = dict(zip(nation.columns, ["7", " GERMANY ", "3", "c"], strict=True))
+    assert tpch.row_checker(nation)(row) is None
+
+
+_TINY_TPCH = {
+    "region": ["0|AFRICA|x|", "1|AMERICA|y|"],
+    "nation": ["0|ALGERIA|0|c|", "1|ARGENTINA|1|c|"],
+    "supplier": ["1|Supplier#1|addr|0|10-111-111-1111|100.00|c|"],
+    "customer": ["1|Customer#1|addr|1|11-111-111-1111|711.56|BUILDING|c|"],
+    "part": ["1|goldenrod|Manufacturer#1|Brand#13|PROMO BURNISHED COPPER|7|JUMBO PKG|901.00|c|"],
+    "partsupp": ["1|1|3325|771.64|c|"],
+    "orders": ["1|1|O|173665.47|1996-01-02|5-LOW|Clerk#000000951|0|c|"],
+    "lineitem": [
+        "1|1|1|1|17|17954.55|0.04|0.02|N|O|1996-03-13|1996-02-12|1996-03-22|DELIVER IN PERSON"
+        "|TRUCK|c|"
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("table", "extra", "expected"),
+    [
+        (
+            "customer",
+            "01|Customer#1b|a|1|11-111|1.00|BUILDING|c|",
+            "customer.tbl: line 2, column c_custkey: '01' is a key already on line 1",
+        ),
+        (
+            "orders",
+            "1|1|O|1.00|1996-01-02|5-LOW|Clerk#000000951|0|c|",
+            "orders.tbl: line 2, column o_orderkey: '1' is a key already on line 1",
+        ),
+    ],
+)
+def test_a_key_twice_in_a_table_is_refused_at_its_second_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    extra: str,
+    expected: str,
+) -> None:
+    """hostile5: a customer (or order) key twice in its file loaded, then failed staging's
+    unique test, and so every build; it is refused at load, on both engines the same way
+    (the key compared as the number staging casts it to)."""
+    from retail_warehouse import cli
+
+    folder = tmp_path / "tpch"
+    folder.mkdir()
+    for name, lines in _TINY_TPCH.items():
+        rows = [*lines, extra] if name == table else lines
+        (folder / f"{name}.tbl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("DUCKDB_PATH", str(warehouse))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    assert cli.main(["load", "--source-system", "tpch", "--source", str(folder)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {expected}"
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'raw' and table_name like 'tpch_%'"
+        ).fetchall()
+        for (name,) in tables:
+            assert connection.execute(f"select count(*) from raw.{name}").fetchone() == (0,)
+
+
+def test_a_key_an_earlier_load_holds_is_refused_unless_replacing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """hostile5: customer.tbl sent again with one balance changed (other bytes, the same
+    customers) loaded beside the first copy, and staging's unique test failed every build.
+    It is refused at its line; --replace replaces the rows."""
+    from retail_warehouse import cli
+
+    folder = tmp_path / "tpch"
+    folder.mkdir()
+    for name, lines in _TINY_TPCH.items():
+        (folder / f"{name}.tbl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("DUCKDB_PATH", str(warehouse))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    load = ["load", "--source-system", "tpch", "--source", str(folder)]
+    assert cli.main(load) == 0
+    customers = folder / "customer.tbl"
+    customers.write_text(customers.read_text().replace("711.56", "722.00"), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(load) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: customer.tbl: line 1, column c_custkey: '1' is a key that load 4 already "
+        "holds (staging tests keys as unique across loads): load the table with --replace "
+        "to replace its rows"
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("select count(*) from raw.tpch_customer").fetchone() == (1,)
+    assert cli.main([*load, "--replace"]) == 0
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("select c_acctbal from raw.tpch_customer").fetchall() == [
+            ("722.00",)
+        ]

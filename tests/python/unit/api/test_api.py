@@ -229,6 +229,27 @@ def test_api_key_when_set(warehouse_file: Path, make_client: Callable[..., TestC
     assert client.get("/version").status_code == 200
 
 
+def test_the_key_is_checked_before_the_body_is_read(
+    warehouse_file: Path, make_client: Callable[..., TestClient]
+) -> None:
+    """hostile5: a body that is not JSON (or not UTF-8) was parsed before the key was
+    checked, so a client without the key got 422 or 400; 401 comes first of all."""
+    client = make_client(warehouse_file, api_key="s3cret")
+    json_type = {"content-type": "application/json"}
+    for body in (b"[[[[", b"hello", b"\xff", b'{"history": []}'):
+        for path in ("/score", "/score/batch"):
+            response = client.post(path, content=body, headers=json_type)
+            assert_error(response, 401, text="X-API-Key")
+    assert_error(
+        client.post("/score/batch", content=b"x", headers={"content-type": "text/csv"}), 401
+    )
+    assert_error(client.get("/customers/x"), 401)
+    assert_error(client.get("/customers?limit=-1"), 401)
+    assert_error(client.get("/no/such/path"), 404)
+    keyed = {**json_type, "X-API-Key": "s3cret"}
+    assert_error(client.post("/score", content=b"[[[[", headers=keyed), 422)
+
+
 def test_not_built_is_503(tmp_path: Path, make_client: Callable[..., TestClient]) -> None:
     client = make_client(tmp_path / "missing.duckdb")
     body = assert_error(client.get("/customers/3"), 503, text="not built")

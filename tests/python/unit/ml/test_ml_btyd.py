@@ -178,3 +178,22 @@ def test_btyd_predictions_never_read_after_the_cutoff(synthetic_invoices) -> Non
     pd.testing.assert_frame_equal(before, btyd_predictions(changed, cutoff, 90))
     assert before["purchase_probability"].between(0, 1).all()
     assert (before["expected_spend"] >= 0).all()
+
+
+def test_expected_purchases_at_a_dropout_shape_of_one() -> None:
+    """hostile5: on a small history (9 customers, none buying twice) the fit stays at
+    a = 1, where the closed form's (a + b + x - 1) / (a - 1) is 0/0: the feature was
+    infinite and every ML model failed the build. The expectation is continuous in a."""
+    x, t_x, big_t = (
+        np.array([0.0, 0.0, 2.0]),
+        np.array([0.0, 0.0, 50.0]),
+        np.array([1.4, 1.3, 60.0]),
+    )
+    for r, alpha, b in ((0.000165, 34271.8, 1.0), (0.243, 4.41, 2.4)):
+        at_one = bgnbd_expected_purchases(BgNbdParams(r, alpha, 1.0, b), 90.0, x, t_x, big_t)
+        assert np.all(np.isfinite(at_one))
+        near = [
+            bgnbd_expected_purchases(BgNbdParams(r, alpha, a, b), 90.0, x, t_x, big_t)
+            for a in (1 - 1e-3, 1 + 1e-3)
+        ]
+        assert np.allclose(at_one, (near[0] + near[1]) / 2, rtol=1e-4)

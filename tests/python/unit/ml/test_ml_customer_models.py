@@ -228,3 +228,32 @@ def test_baselines() -> None:
     assert probability[0] == 0.0
     assert probability[1] == pytest.approx(1 - np.exp(-1.0))
     assert historical_average_spend(frame, 90).tolist() == [0.0, 180.0]
+
+
+def test_an_undefined_metric_gives_no_row(make_invoices) -> None:
+    """One invoice a year after the others (a date the loader accepts, at the edge of the
+    plausible range) leaves the latest test window without a purchase: its AUC is undefined.
+    It gives no row, not a NaN (null on DuckDB, NaN on Spark), which failed the build's 0..1
+    test of ml_model_evaluation."""
+    rows = synthetic_rows()
+    last = max(row["invoice_date"] for row in rows)
+    late = invoice("999999", 1, 0, 25.0)
+    late["invoice_date"] = last + pd.Timedelta(days=365)
+    evaluation = customer_model_evaluation(make_invoices([*rows, late]), HORIZON, ACTIVE, 4)
+    assert not evaluation["value"].isna().any(), evaluation[evaluation["value"].isna()].head()
+    assert {"auc", "brier_score"} <= set(evaluation["metric"])
+
+
+def test_training_windows_without_spend_do_not_stop_the_backtest(make_invoices) -> None:
+    """hostile5: with two training windows (the CI sample builds' setting), one invoice a
+    year after the others leaves every training window without spend; the Poisson
+    regressor refused it ("requires ... sum(y) > 0") and the build failed with a traceback.
+    Nobody spent, so the regression predicts 0."""
+    rows = synthetic_rows()
+    last = max(row["invoice_date"] for row in rows)
+    late = invoice("999999", 1, 0, 25.0)
+    late["invoice_date"] = last + pd.Timedelta(days=365)
+    evaluation = customer_model_evaluation(make_invoices([*rows, late]), HORIZON, ACTIVE, 2)
+    assert "spend_next_horizon" in set(evaluation["model"])
+    model = SpendModel("hist_gradient_boosting_poisson").fit(np.ones((5, 3)), np.zeros(5))
+    assert model.predict(np.ones((2, len(PREDICTION_FEATURES)))).tolist() == [0.0, 0.0]

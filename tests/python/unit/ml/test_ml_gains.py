@@ -86,3 +86,33 @@ def test_spend_gains_share_of_net_revenue() -> None:
     assert top["cumulative_gain"] == pytest.approx(200 / 190)
     assert gains["cumulative_gain"].iloc[-1] == pytest.approx(1.0)
     assert gains["mean_predicted"].tolist() == sorted(gains["mean_predicted"], reverse=True)
+
+
+def test_a_window_without_buyers_has_no_gains_rows() -> None:
+    """hostile5: one invoice dated a year after the others leaves backtest windows where
+    nobody buys; their gains are undefined (no buyers to reach), and the NaN they gave
+    failed the build's 0..1 test of cumulative_gain. Such a window has no rows."""
+    n = 23
+    scores = np.linspace(0.01, 0.99, n)
+    bought = np.zeros(n)
+    bought[-3:] = 1
+    evaluation = pd.concat(
+        [
+            _rows(
+                "purchase_next_horizon",
+                "kept",
+                calibration_by_decile(bought, scores, np.arange(n)),
+                n,
+            ),
+            _rows(
+                "purchase_next_horizon",
+                "kept",
+                calibration_by_decile(np.zeros(n), scores, np.arange(n)),
+                n,
+                fold="validation_1",
+            ),
+        ]
+    )
+    gains = model_gains(evaluation)
+    assert gains["fold"].unique().tolist() == ["test"]
+    assert not gains[["cumulative_gain", "lift", "cumulative_lift"]].isna().any().any()
