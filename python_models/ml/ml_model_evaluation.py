@@ -1,9 +1,11 @@
 """Out-of-time backtests of every ML model; the logic is retail_warehouse.ml.evaluation. The
-customer models read the training customers' features and labels measured in SQL."""
+customer models read the training customers' features and labels measured in SQL, the
+forecast the daily sales: never the invoices."""
 
 from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.evaluation import model_evaluation
-from retail_warehouse.ml.frames import invoices_from_relation, parse_float, parse_int
+from retail_warehouse.ml.forecast import daily_sales_from_relation
+from retail_warehouse.ml.frames import parse_float, parse_int
 from retail_warehouse.ml.training_table import training_data_from_relations
 
 
@@ -32,5 +34,5 @@ def model(dbt, session):
         churn_gap_multiple=parse_float(
             dbt.config.get("ml_churn_gap_multiple"), "ml_churn_gap_multiple", CHURN_GAP_MULTIPLE
         ),
-        sales=invoices_from_relation(dbt.ref("fct_invoices")),
+        sales=daily_sales_from_relation(dbt.ref("int_sales_days_summarized")),
     )

@@ -54,7 +54,9 @@ def model_evaluation(
     (:class:`~retail_warehouse.ml.training_table.TrainingData`), or, for prepared invoices,
     the training sample of ``max_training_customers``
     (:func:`~retail_warehouse.ml.sampling.training_sample`) measured in pandas; the forecast
-    on every invoice of ``sales`` (by default ``data``'s invoices)."""
+    on ``sales``, the daily sales of every invoice
+    (:func:`~retail_warehouse.ml.forecast.daily_sales`; by default those of ``data``'s
+    invoices)."""
     if isinstance(data, TrainingData):
         data.check_history(horizon_days, "ml_model_evaluation")
         as_of = data.as_of_day
@@ -64,7 +66,7 @@ def model_evaluation(
         sales = data if sales is None else sales
         data = training_sample(data, max_training_customers)
     if sales is None:
-        raise ValueError("model_evaluation: the forecast backtest needs the sales (invoices)")
+        raise ValueError("model_evaluation: the forecast backtest needs the daily sales")
     customers = customer_model_evaluation(
         data,
         horizon_days,

@@ -45,6 +45,7 @@ from retail_warehouse.ml.customer_models import (
 )
 from retail_warehouse.ml.evaluation import model_evaluation
 from retail_warehouse.ml.feature_table import feature_frame, feature_table
+from retail_warehouse.ml.forecast import daily_sales, daily_sales_from_table, sales_forecast
 from retail_warehouse.ml.frames import INVOICE_COLUMNS, last_day, prepare_invoices
 from retail_warehouse.ml.persisted import cluster_model, customer_models, fit_registry
 from retail_warehouse.ml.registry import models_from_registry
@@ -117,7 +118,7 @@ def sample_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             folders += ["--log-path", str(work / f"logs_{target}")]
             run_command([str(BIN / "dbt"), "seed", "--target", target, *folders], env)
             selection = ["--select", "+ml_customer_predictions", "+ml_customer_clusters"]
-            selection += ["+ml_model_evaluation", "+ml_repeat_drivers"]
+            selection += ["+ml_model_evaluation", "+ml_repeat_drivers", "+ml_sales_forecast"]
             selection += ["--indirect-selection", "cautious", "--vars", ML_VARS]
             run_command([str(BIN / "dbt"), "build", "--target", target, *selection, *folders], env)
 
@@ -237,9 +238,12 @@ def _assert_rows_equal(stored: pd.DataFrame, expected: pd.DataFrame, keys: list[
     assert list(stored.columns) == list(expected.columns)
     assert len(stored) == len(expected)
     for column in expected.columns:
-        if pd.api.types.is_float_dtype(expected[column]):
-            assert stored[column].astype("float64").to_numpy() == pytest.approx(
-                expected[column].to_numpy(), abs=1e-9, nan_ok=True
+        numeric = pd.api.types.is_float_dtype(expected[column]) or column == "same_week_last_year"
+        if numeric:
+            assert pd.to_numeric(stored[column]).astype("float64").to_numpy() == pytest.approx(
+                pd.to_numeric(expected[column]).astype("float64").to_numpy(),
+                abs=1e-9,
+                nan_ok=True,
             ), column
         elif column.endswith("_date"):
             assert [str(value)[:10] for value in stored[column]] == [
@@ -275,4 +279,24 @@ def test_training_models_equal_the_invoice_path(sample_builds: dict[str, Any], t
     )
     _assert_rows_equal(
         _frame(connection, "select * from ml.ml_repeat_drivers"), drivers, ["feature"]
+    )
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_sql_daily_sales_equal_the_pandas_path(sample_builds: dict[str, Any], target: str) -> None:
+    """int_sales_days_summarized, as the forecast models read it, equals the daily sales
+    summarised in pandas from the invoices, and ml_sales_forecast is what the invoice path
+    forecasts."""
+    connection = sample_builds[target]
+    invoices = _invoices(connection)
+    stored = daily_sales_from_table(
+        _frame(connection, "select * from intermediate.int_sales_days_summarized")
+    )
+    expected = daily_sales(invoices)
+    assert stored["country_code"].nunique() > 5
+    pd.testing.assert_frame_equal(stored, expected, check_exact=True)
+    _assert_rows_equal(
+        _frame(connection, "select * from ml.ml_sales_forecast"),
+        sales_forecast(invoices, 12, 5),
+        ["series", "week_ahead"],
     )
