@@ -1,16 +1,24 @@
-"""Out-of-time backtests of every ML model; the logic is retail_warehouse.ml.evaluation."""
+"""Out-of-time backtests of every ML model; the logic is retail_warehouse.ml.evaluation. The
+customer models read the training customers' features and labels measured in SQL, the
+forecast the daily sales: never the invoices."""
 
-from retail_warehouse.ml.evaluation import model_evaluation
 from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
-from retail_warehouse.ml.frames import invoices_from_relation, parse_float, parse_int
+from retail_warehouse.ml.evaluation import model_evaluation
+from retail_warehouse.ml.forecast import daily_sales_from_relation
+from retail_warehouse.ml.frames import parse_float, parse_int
+from retail_warehouse.ml.training_table import training_data_from_relations
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    fct_invoices = dbt.ref("fct_invoices")
-    invoices = invoices_from_relation(fct_invoices)
+    training = training_data_from_relations(
+        dbt.ref("int_customer_features_measured"),
+        dbt.ref("int_customer_outcomes_measured"),
+        dbt.ref("int_ml_cutoffs_listed"),
+        dbt.ref("ml_training_customers"),
+    )
     return model_evaluation(
-        invoices,
+        training,
         horizon_days=parse_int(dbt.config.get("ml_horizon_days"), "ml_horizon_days"),
         active_window_days=parse_int(
             dbt.config.get("ml_active_window_days"), "ml_active_window_days"
@@ -26,7 +34,5 @@ def model(dbt, session):
         churn_gap_multiple=parse_float(
             dbt.config.get("ml_churn_gap_multiple"), "ml_churn_gap_multiple", CHURN_GAP_MULTIPLE
         ),
-        max_training_customers=parse_int(
-            dbt.config.get("ml_max_training_customers"), "ml_max_training_customers"
-        ),
+        sales=daily_sales_from_relation(dbt.ref("int_sales_days_summarized")),
     )

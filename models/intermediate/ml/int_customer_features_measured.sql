@@ -1,9 +1,11 @@
 {#-
-    The customer features of the ML models at the scoring cutoff, computed
-    in the engine so the Python models read one row per customer, never the
-    invoices: the SQL twin of retail_warehouse.ml.features.customer_features
-    (the training side still computes them in pandas) plus the BTYD summary
-    statistics of retail_warehouse.ml.btyd.btyd_summary, in days.
+    The customer features of the ML models at each cutoff of
+    int_ml_cutoffs_listed, computed in the engine so the Python models read
+    one row per customer and cutoff, never the invoices: the SQL twin of
+    retail_warehouse.ml.features.customer_features plus the BTYD summary
+    statistics of retail_warehouse.ml.btyd.btyd_summary, in days. Every
+    customer at the scoring cutoff; the training customers
+    (ml_training_customers) at the training and backtest cutoffs.
 -#}
 
 {#- features.SPEND_WINDOWS and features.YEAR_DAYS: the column names carry
@@ -21,13 +23,57 @@ fct_invoices as (
 
 ),
 
--- The scoring cutoff: the last invoice day of any kind and any customer
--- (retail_warehouse.ml.frames.last_day). Later cutoffs (training) would be
--- more rows here.
-cutoffs as (
+int_ml_cutoffs_listed as (
 
-    select max(invoice_date) as cutoff_date
+    select * from {{ ref('int_ml_cutoffs_listed') }}
+
+),
+
+ml_training_customers as (
+
+    select * from {{ ref('ml_training_customers') }}
+
+),
+
+-- The invoices of every customer at the scoring cutoff (the last invoice day
+-- of any kind and customer, retail_warehouse.ml.frames.last_day), and of the
+-- training customers only at the earlier cutoffs: training reads a bounded
+-- sample, scoring every customer.
+invoices_at_cutoffs as (
+
+    select
+        fct_invoices.customer_id,
+        fct_invoices.invoice_kind,
+        fct_invoices.is_purchase,
+        fct_invoices.is_cancellation,
+        fct_invoices.product_line_count,
+        fct_invoices.product_amount,
+        fct_invoices.invoice_date,
+        int_ml_cutoffs_listed.cutoff_date
     from fct_invoices
+    inner join int_ml_cutoffs_listed
+        on fct_invoices.invoice_date <= int_ml_cutoffs_listed.cutoff_date
+    where
+        fct_invoices.customer_id is not null
+        and int_ml_cutoffs_listed.is_scoring_cutoff
+
+    union all
+
+    select
+        fct_invoices.customer_id,
+        fct_invoices.invoice_kind,
+        fct_invoices.is_purchase,
+        fct_invoices.is_cancellation,
+        fct_invoices.product_line_count,
+        fct_invoices.product_amount,
+        fct_invoices.invoice_date,
+        int_ml_cutoffs_listed.cutoff_date
+    from fct_invoices
+    inner join ml_training_customers
+        on fct_invoices.customer_id = ml_training_customers.customer_id
+    inner join int_ml_cutoffs_listed
+        on fct_invoices.invoice_date <= int_ml_cutoffs_listed.cutoff_date
+    where not int_ml_cutoffs_listed.is_scoring_cutoff
 
 ),
 
@@ -37,26 +83,22 @@ cutoffs as (
 invoices_before_cutoff as (
 
     select
-        fct_invoices.customer_id,
-        cutoffs.cutoff_date,
-        fct_invoices.is_purchase,
-        fct_invoices.is_cancellation,
-        fct_invoices.product_line_count,
-        fct_invoices.product_amount,
+        customer_id,
+        cutoff_date,
+        is_purchase,
+        is_cancellation,
+        product_line_count,
+        product_amount,
         case
-            when fct_invoices.invoice_kind in ('sale', 'cancellation')
-                then fct_invoices.product_amount
+            when invoice_kind in ('sale', 'cancellation')
+                then product_amount
             else 0
         end as net_amount,
         cast(
-            {{ dbt.datediff(
-                'fct_invoices.invoice_date', 'cutoffs.cutoff_date', 'day'
-            ) }} as integer
+            {{ dbt.datediff('invoice_date', 'cutoff_date', 'day') }}
+            as integer
         ) as days_before_cutoff
-    from fct_invoices
-    inner join cutoffs
-        on fct_invoices.invoice_date <= cutoffs.cutoff_date
-    where fct_invoices.customer_id is not null
+    from invoices_at_cutoffs
 
 ),
 

@@ -125,7 +125,24 @@ def fit_clusters(
     customer; a repeated label gets its cluster number appended.
     """
     as_of = last_day(invoices)
-    features = behaviour_features(invoices, as_of)
+    return fit_cluster_features(
+        behaviour_features(invoices, as_of), as_of, n_clusters, k_min, k_max
+    )
+
+
+@single_threaded
+def fit_cluster_features(
+    features: pd.DataFrame,
+    as_of_day: int,
+    n_clusters: int | None = None,
+    k_min: int = 3,
+    k_max: int = 8,
+) -> ClusterModel:
+    """:func:`fit_clusters` on the customers' behaviour features at ``as_of_day``
+    (customer_id and :data:`~retail_warehouse.ml.features.BEHAVIOUR_FEATURES`, sorted by
+    customer_id, as :func:`behaviour_features` gives them), e.g. the rows of the stored
+    feature table at its scoring cutoff."""
+    as_of = as_of_day
     if features.empty:
         raise ValueError("no customers to cluster")
     scaler = StandardScaler().fit(log_features(features, BEHAVIOUR_FEATURES))

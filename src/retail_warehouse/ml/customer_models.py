@@ -31,7 +31,7 @@ from sklearn.preprocessing import StandardScaler
 
 from retail_warehouse.ml import MODEL_VERSION, RANDOM_STATE
 from retail_warehouse.ml._threads import single_threaded
-from retail_warehouse.ml.btyd import BtydFit, fit_btyd
+from retail_warehouse.ml.btyd import BtydFit, fit_btyd_summary
 from retail_warehouse.ml.calibration import (
     CALIBRATION_METHODS,
     Calibration,
@@ -46,13 +46,14 @@ from retail_warehouse.ml.churn import (
     fallback_gap_days,
     is_churned,
 )
+from retail_warehouse.ml.feature_table import btyd_summary_of
 from retail_warehouse.ml.features import (
     FEATURE_DESCRIPTIONS,
     PREDICTION_FEATURES,
     log_features,
     training_frame,
 )
-from retail_warehouse.ml.frames import from_day_number, last_day
+from retail_warehouse.ml.frames import from_day_number
 from retail_warehouse.ml.metrics import (
     calibration_by_decile,
     classification_metrics,
@@ -61,6 +62,11 @@ from retail_warehouse.ml.metrics import (
     spend_by_decile,
 )
 from retail_warehouse.ml.sampling import training_sample
+from retail_warehouse.ml.training_table import (
+    TrainingData,
+    as_training_data,
+    training_frame_at,
+)
 
 PURCHASE_MODEL = "blend_logistic_bgnbd"
 """The purchase estimator kept: chosen on the backtest folds before the test window (see
@@ -253,32 +259,33 @@ def _probability(model: _Classifier, x: np.ndarray) -> np.ndarray:
     return np.clip(model.predict_proba(x)[:, 1], 0.0, 1.0)
 
 
-def training_cutoffs(invoices: pd.DataFrame, cutoff_day: int, horizon_days: int, windows: int):
+def training_cutoffs(first_day: int, cutoff_day: int, horizon_days: int, windows: int):
     """The training cutoffs ``cutoff_day - i * horizon_days`` for i < ``windows`` that are
-    on or after the first invoice day, newest first."""
-    first_day = int(invoices["day"].min())
+    on or after ``first_day`` (the first invoice day), newest first."""
     cutoffs = (cutoff_day - i * horizon_days for i in range(max(1, windows)))
     return [cutoff for cutoff in cutoffs if cutoff >= first_day]
 
 
 def stacked_training_frame(
-    invoices: pd.DataFrame,
+    data: TrainingData | pd.DataFrame,
     cutoff_day: int,
     horizon_days: int,
     active_window_days: int,
     windows: int,
     frames: dict[int, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Training rows at the cutoffs of :func:`training_cutoffs`. Sorted by cutoff, then
-    customer. ``frames`` caches :func:`training_frame` by cutoff (the backtest folds share
-    cutoffs, and each fits the BTYD models)."""
+    """Training rows at the cutoffs of :func:`training_cutoffs` from ``data``
+    (:class:`~retail_warehouse.ml.training_table.TrainingData`, or prepared invoices
+    measured in pandas). Sorted by cutoff, then customer. ``frames`` caches
+    :func:`~retail_warehouse.ml.training_table.training_frame_at` by cutoff (the backtest
+    folds share cutoffs, and each fits the BTYD models)."""
+    data = as_training_data(data, horizon_days, windows)
     cache = {} if frames is None else frames
-    for cutoff in training_cutoffs(invoices, cutoff_day, horizon_days, windows):
+    cutoffs = training_cutoffs(data.first_day, cutoff_day, horizon_days, windows)
+    for cutoff in cutoffs:
         if cutoff not in cache:
-            cache[cutoff] = training_frame(invoices, cutoff, horizon_days, active_window_days)
-    parts = [
-        cache[cutoff] for cutoff in training_cutoffs(invoices, cutoff_day, horizon_days, windows)
-    ]
+            cache[cutoff] = training_frame_at(data, cutoff, horizon_days, active_window_days)
+    parts = [cache[cutoff] for cutoff in cutoffs]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if frame.empty:
         raise ValueError("no active customers at the training cutoff(s)")
@@ -286,7 +293,7 @@ def stacked_training_frame(
 
 
 def backtest_split(
-    invoices: pd.DataFrame,
+    data: TrainingData | pd.DataFrame,
     horizon_days: int,
     active_window_days: int,
     windows: int,
@@ -297,14 +304,15 @@ def backtest_split(
     at T - (``fold`` + 1)H (labels up to T - ``fold`` x H) and the training rows stacked
     from one horizon before it back (labels up to the test cutoff), so no training label
     overlaps the test window. Fold 0 is the latest window. ``frames`` caches
-    :func:`training_frame` by cutoff across folds."""
+    :func:`~retail_warehouse.ml.training_table.training_frame_at` by cutoff across folds."""
+    data = as_training_data(data, horizon_days, windows)
     cache = {} if frames is None else frames
-    test_cutoff = last_day(invoices) - (fold + 1) * horizon_days
+    test_cutoff = data.as_of_day - (fold + 1) * horizon_days
     train = stacked_training_frame(
-        invoices, test_cutoff - horizon_days, horizon_days, active_window_days, windows, cache
+        data, test_cutoff - horizon_days, horizon_days, active_window_days, windows, cache
     )
     if test_cutoff not in cache:
-        cache[test_cutoff] = training_frame(invoices, test_cutoff, horizon_days, active_window_days)
+        cache[test_cutoff] = training_frame_at(data, test_cutoff, horizon_days, active_window_days)
     return test_cutoff, train, cache[test_cutoff]
 
 
@@ -430,7 +438,7 @@ def _fold_rows(
 
 @single_threaded
 def customer_model_evaluation(
-    invoices: pd.DataFrame,
+    data: TrainingData | pd.DataFrame,
     horizon_days: int,
     active_window_days: int,
     windows: int,
@@ -445,17 +453,20 @@ def customer_model_evaluation(
     (``churn_gap_multiple``) against 1 - P(alive); one row per fold x model
     x metric x method (``fold``: test = k 1, validation_<k - 1> before it), plus fold
     ``mean``, the mean over the folds; a metric undefined on a fold (or its mean) has no
-    row. Folds whose test cutoff has no training cutoff
-    on or after the first invoice day are left out."""
-    as_of = last_day(invoices)
-    first_day = int(invoices["day"].min())
+    row. Folds whose test cutoff has no training cutoff on or after the first invoice day
+    are left out. ``data``: the training customers' features and labels
+    (:class:`~retail_warehouse.ml.training_table.TrainingData`), or prepared invoices
+    measured in pandas."""
+    data = as_training_data(data, horizon_days, windows, max(1, folds))
+    as_of = data.as_of_day
+    first_day = data.first_day
     frames: dict[int, pd.DataFrame] = {}
     parts = []
     for index in range(max(1, folds)):
         if as_of - (index + 2) * horizon_days < first_day:
             break
         test_cutoff, train, test = backtest_split(
-            invoices, horizon_days, active_window_days, windows, index, frames
+            data, horizon_days, active_window_days, windows, index, frames
         )
         if test.empty:
             break
@@ -508,13 +519,16 @@ class CustomerModels:
 
 @single_threaded
 def fit_customer_models(
-    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
+    data: TrainingData | pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
 ) -> CustomerModels:
     """The kept purchase and spend models trained at T - H (labels up to T, the last invoice
-    day), on ``windows`` stacked cutoffs."""
-    as_of = last_day(invoices)
+    day), on ``windows`` stacked cutoffs of ``data`` (the training customers' features and
+    labels, or prepared invoices measured in pandas); BG/NBD fitted on every training
+    customer at T."""
+    data = as_training_data(data, horizon_days, windows)
+    as_of = data.as_of_day
     train = stacked_training_frame(
-        invoices, as_of - horizon_days, horizon_days, active_window_days, windows
+        data, as_of - horizon_days, horizon_days, active_window_days, windows
     )
     x_train, y_train, spend_train = _xy(train)
     return CustomerModels(
@@ -526,7 +540,7 @@ def fit_customer_models(
         training_cutoff_day=as_of - horizon_days,
         as_of_day=as_of,
         training_row_count=len(train),
-        btyd=fit_btyd(invoices, as_of),
+        btyd=fit_btyd_summary(btyd_summary_of(data.rows_at(as_of))),
         churn_fallback_gap_days=fallback_gap_days(train),
         calibration=calibration_for(PURCHASE_CALIBRATION, train, as_of)[0],
     )
@@ -602,7 +616,7 @@ def customer_predictions(
 
 @single_threaded
 def repeat_drivers(
-    invoices: pd.DataFrame,
+    data: TrainingData | pd.DataFrame,
     horizon_days: int,
     active_window_days: int,
     windows: int,
@@ -613,11 +627,15 @@ def repeat_drivers(
     when the feature is shuffled) on the held-out backtest window, and its direction (the
     sign of the Spearman correlation between the feature and the predicted probability),
     with the feature's median among customers who did and did not buy again; fitted and
-    measured on the training sample of ``max_training_customers``
+    measured on the training customers of ``data``
+    (:class:`~retail_warehouse.ml.training_table.TrainingData`), or on the training sample
+    of ``max_training_customers`` of prepared invoices
     (:func:`~retail_warehouse.ml.sampling.training_sample`)."""
-    invoices = training_sample(invoices, max_training_customers)
-    as_of = last_day(invoices)
-    test_cutoff, train, test = backtest_split(invoices, horizon_days, active_window_days, windows)
+    if not isinstance(data, TrainingData):
+        data = training_sample(data, max_training_customers)
+    data = as_training_data(data, horizon_days, windows)
+    as_of = data.as_of_day
+    test_cutoff, train, test = backtest_split(data, horizon_days, active_window_days, windows)
     x_train, y_train, _ = _xy(train)
     x_test, y_test, _ = _xy(test)
     model = _fit_classifier(PURCHASE_MODEL, x_train, y_train)

@@ -10,6 +10,7 @@ from retail_warehouse.ml.customer_models import customer_model_evaluation
 from retail_warehouse.ml.forecast import WEEKLY_ORIGINS, forecast_backtest
 from retail_warehouse.ml.frames import check_history, from_day_number, last_day
 from retail_warehouse.ml.sampling import training_sample
+from retail_warehouse.ml.training_table import TrainingData
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
     "model",
@@ -30,7 +31,7 @@ EVALUATION_COLUMNS: tuple[str, ...] = (
 
 
 def model_evaluation(
-    invoices: pd.DataFrame,
+    data: TrainingData | pd.DataFrame,
     horizon_days: int,
     active_window_days: int,
     training_windows: int,
@@ -39,6 +40,7 @@ def model_evaluation(
     max_training_customers: int | None = None,
     forecast_weekly_origins: int = WEEKLY_ORIGINS,
     churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
+    sales: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per model x evaluation group x fold x method x metric of the out-of-time backtests
     (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
@@ -48,19 +50,32 @@ def model_evaluation(
     sales forecast methods per series (:func:`~retail_warehouse.ml.forecast.forecast_backtest`,
     with the mean over ``forecast_weekly_origins`` weekly origins).
     ``is_selected`` marks the method the production model uses. The customer models are
-    backtested on the training sample of ``max_training_customers``
-    (:func:`~retail_warehouse.ml.sampling.training_sample`), the forecast on every invoice."""
-    check_history(invoices, horizon_days, "ml_model_evaluation")
-    as_of = last_day(invoices)
+    backtested on the training customers: the features and labels of ``data``
+    (:class:`~retail_warehouse.ml.training_table.TrainingData`), or, for prepared invoices,
+    the training sample of ``max_training_customers``
+    (:func:`~retail_warehouse.ml.sampling.training_sample`) measured in pandas; the forecast
+    on ``sales``, the daily sales of every invoice
+    (:func:`~retail_warehouse.ml.forecast.daily_sales`; by default those of ``data``'s
+    invoices)."""
+    if isinstance(data, TrainingData):
+        data.check_history(horizon_days, "ml_model_evaluation")
+        as_of = data.as_of_day
+    else:
+        check_history(data, horizon_days, "ml_model_evaluation")
+        as_of = last_day(data)
+        sales = data if sales is None else sales
+        data = training_sample(data, max_training_customers)
+    if sales is None:
+        raise ValueError("model_evaluation: the forecast backtest needs the daily sales")
     customers = customer_model_evaluation(
-        training_sample(invoices, max_training_customers),
+        data,
         horizon_days,
         active_window_days,
         training_windows,
         churn_gap_multiple=churn_gap_multiple,
     )
     forecast = forecast_backtest(
-        invoices, forecast_weeks, top_countries, weekly_origins=forecast_weekly_origins
+        sales, forecast_weeks, top_countries, weekly_origins=forecast_weekly_origins
     )
     result = pd.concat([customers, forecast], ignore_index=True)
     result["value"] = result["value"].astype("float64").round(6)

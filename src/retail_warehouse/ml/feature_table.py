@@ -14,13 +14,12 @@ reference the SQL model is tested against.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from retail_warehouse.ml.btyd import BTYD_UNIT_DAYS, btyd_summary
-from retail_warehouse.ml.customer_models import CustomerModels
+from retail_warehouse.ml.btyd import BTYD_UNIT_DAYS, BtydFit, btyd_summary
 from retail_warehouse.ml.features import (
     BEHAVIOUR_FEATURES,
     HISTORY_FEATURES,
@@ -28,6 +27,9 @@ from retail_warehouse.ml.features import (
     with_btyd_summary_features,
 )
 from retail_warehouse.ml.frames import relation_to_pandas
+
+if TYPE_CHECKING:
+    from retail_warehouse.ml.customer_models import CustomerModels
 
 FEATURE_TABLE_MODEL = "int_customer_features_measured"
 """The dbt model of the stored features."""
@@ -159,9 +161,21 @@ def scoring_prediction_features(
             f"in ml_model_registry were trained with {models.horizon_days} (var "
             "ml_horizon_days changed since they were trained): rebuild both with one value"
         )
-    active = (rows["frequency"] > 0) & (rows["recency_days"] < models.active_window_days)
-    features = rows.loc[active, ["customer_id", *HISTORY_FEATURES]].reset_index(drop=True)
-    features = with_btyd_summary_features(
-        features, btyd_summary_of(rows), models.horizon_days, models.btyd
+    features = active_prediction_features(
+        rows, models.horizon_days, models.active_window_days, models.btyd
     )
     return cutoff, features.loc[:, ["customer_id", *models.features]]
+
+
+def active_prediction_features(
+    rows: pd.DataFrame, horizon_days: int, active_window_days: int, fit: BtydFit | None = None
+) -> pd.DataFrame:
+    """customer_id, :data:`~retail_warehouse.ml.features.HISTORY_FEATURES` and
+    :data:`~retail_warehouse.ml.features.BTYD_FEATURES` of the customers active at one
+    cutoff (a purchase in the last ``active_window_days`` days: a frequency above 0 and
+    recency_days below the window), from the feature frame ``rows`` of that cutoff (sorted
+    by customer_id); the BTYD columns from ``fit``, or fitted on the statistics of every
+    row without it. Scoring and training both take their rows here."""
+    active = (rows["frequency"] > 0) & (rows["recency_days"] < active_window_days)
+    features = rows.loc[active, ["customer_id", *HISTORY_FEATURES]].reset_index(drop=True)
+    return with_btyd_summary_features(features, btyd_summary_of(rows), horizon_days, fit)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from retail_warehouse.contracts import FORECAST_COLUMNS
 from retail_warehouse.ml import MODEL_VERSION
-from retail_warehouse.ml.frames import from_day_number, last_day
+from retail_warehouse.ml.frames import from_day_number, last_day, relation_to_pandas
 from retail_warehouse.ml.holidays import is_closing_day
 from retail_warehouse.ml.metrics import forecast_metrics, mean_over_folds
 
@@ -45,14 +45,90 @@ Method = Callable[[np.ndarray, np.ndarray, int, np.ndarray | None], tuple[np.nda
 -> (forecast, in-sample fitted values)."""
 
 
-def weekly_series(invoices: pd.DataFrame, top_countries: int) -> pd.DataFrame:
+SALES_DAY_COLUMNS: tuple[str, ...] = ("day", "country_code", "product_milli", "sales_invoice_count")
+"""The columns of the daily sales the forecast reads (:func:`daily_sales`)."""
+
+SALES_TABLE_COLUMNS: tuple[str, ...] = (
+    "invoice_date",
+    "country_code",
+    "net_revenue",
+    "sales_invoice_count",
+)
+"""The columns of ``int_sales_days_summarized``."""
+
+
+def daily_sales(invoices: pd.DataFrame) -> pd.DataFrame:
+    """One row per day x country with an invoice of any kind (prepared invoices,
+    :func:`~retail_warehouse.ml.frames.prepare_invoices`): ``product_milli``, the net
+    revenue of its sale and cancellation invoices in thousandths of a GBP, and
+    ``sales_invoice_count``, their number; sorted by day, then country. The pandas twin of
+    the SQL model ``int_sales_days_summarized``, which the forecast models read."""
+    money = invoices["invoice_kind"].isin(["sale", "cancellation"]).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "day": invoices["day"].to_numpy(dtype="int64"),
+            "country_code": invoices["country_code"].astype(str).to_numpy(),
+            "milli": np.where(money, invoices["product_milli"].to_numpy(dtype="int64"), 0),
+            "count": money.astype("int64"),
+        }
+    )
+    grouped = frame.groupby(["day", "country_code"], sort=True).agg(
+        product_milli=("milli", "sum"), sales_invoice_count=("count", "sum")
+    )
+    return _typed_sales(grouped.reset_index())
+
+
+def daily_sales_from_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``int_sales_days_summarized`` as read from any engine (dates as dates or timestamps,
+    money as Decimal or float) as :func:`daily_sales` gives it."""
+    dates = pd.to_datetime(table["invoice_date"])
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_localize(None)
+    amount = table["net_revenue"].to_numpy().astype("float64")
+    return _typed_sales(
+        pd.DataFrame(
+            {
+                "day": dates.to_numpy(dtype="datetime64[D]").astype("int64"),
+                "country_code": table["country_code"].astype(str).to_numpy(),
+                "product_milli": np.rint(amount * 1000.0).astype("int64"),
+                "sales_invoice_count": pd.to_numeric(table["sales_invoice_count"]),
+            }
+        )
+    )
+
+
+def daily_sales_from_relation(relation: object) -> pd.DataFrame:
+    """``int_sales_days_summarized`` as the models read it (what ``dbt.ref()`` returns)."""
+    return daily_sales_from_table(relation_to_pandas(relation, SALES_TABLE_COLUMNS))
+
+
+def _typed_sales(frame: pd.DataFrame) -> pd.DataFrame:
+    typed = pd.DataFrame(
+        {
+            "day": frame["day"].to_numpy(dtype="int64"),
+            "country_code": frame["country_code"].astype(object).to_numpy(),
+            "product_milli": frame["product_milli"].to_numpy(dtype="int64"),
+            "sales_invoice_count": frame["sales_invoice_count"].to_numpy(dtype="int64"),
+        }
+    )
+    return typed.sort_values(["day", "country_code"], kind="mergesort").reset_index(drop=True)
+
+
+def _as_sales(sales: pd.DataFrame) -> pd.DataFrame:
+    """Daily sales (:func:`daily_sales`) as they are, prepared invoices summarised."""
+    return daily_sales(sales) if "invoice_kind" in sales.columns else sales
+
+
+def weekly_series(sales: pd.DataFrame, top_countries: int) -> pd.DataFrame:
     """One row per series x week: net revenue of all invoices (``total``) and of the
-    ``top_countries`` countries with the most net revenue in the last 52 weeks, in GBP.
+    ``top_countries`` countries with the most net revenue in the last 52 weeks, in GBP,
+    from the daily sales (:func:`daily_sales`; prepared invoices are summarised first).
     Columns: series, week_number (1 = oldest), week_start_date, week_end_date, net_revenue,
     is_christmas (the week holds 24 December to 1 January)."""
-    as_of = last_day(invoices)
-    money = invoices[invoices["invoice_kind"].isin(["sale", "cancellation"])].copy()
-    first_day = int(invoices["day"].min())
+    sales = _as_sales(sales)
+    as_of = last_day(sales)
+    money = sales[sales["sales_invoice_count"] > 0].copy()
+    first_day = int(sales["day"].min())
     weeks = (as_of - first_day + 1) // 7
     if weeks < 1:
         raise ValueError("less than one whole week of invoices")
@@ -285,14 +361,14 @@ def forecast_series(
     return forecast, lower, np.maximum(upper, forecast)
 
 
-def weekday_shares(invoices: pd.DataFrame, last_day_seen: int) -> np.ndarray:
+def weekday_shares(sales: pd.DataFrame, last_day_seen: int) -> np.ndarray:
     """Monday..Sunday: the mean net revenue of each weekday over the calendar days up to
     ``last_day_seen`` (closing days and Christmas days left out; a day without invoices
-    counts as 0), as shares summing to 1 (1/7 each without revenue)."""
-    money = invoices[
-        invoices["invoice_kind"].isin(["sale", "cancellation"]) & (invoices["day"] <= last_day_seen)
-    ]
-    first_day = int(invoices["day"].min())
+    counts as 0), as shares summing to 1 (1/7 each without revenue), from the daily sales
+    (:func:`daily_sales`; prepared invoices are summarised first)."""
+    sales = _as_sales(sales)
+    money = sales[(sales["sales_invoice_count"] > 0) & (sales["day"] <= last_day_seen)]
+    first_day = int(sales["day"].min())
     totals, counts = np.zeros(7), np.zeros(7)
     by_day = money.groupby("day")["product_milli"].sum()
     for day in range(first_day, last_day_seen + 1):
@@ -325,13 +401,15 @@ def _future_christmas(last_end_day: int, horizon: int) -> np.ndarray:
     )
 
 
-def sales_forecast(invoices: pd.DataFrame, horizon_weeks: int, top_countries: int) -> pd.DataFrame:
+def sales_forecast(sales: pd.DataFrame, horizon_weeks: int, top_countries: int) -> pd.DataFrame:
     """One row per series x future week: forecast weekly net revenue (GBP) for the
     ``horizon_weeks`` weeks after the last invoice day, with an 80 % interval, for the total
-    and the ``top_countries`` largest countries, by :data:`FORECAST_METHOD`."""
-    weekly = weekly_series(invoices, top_countries)
-    as_of = last_day(invoices)
-    shares = weekday_shares(invoices, as_of)
+    and the ``top_countries`` largest countries, by :data:`FORECAST_METHOD`, from the daily
+    sales (:func:`daily_sales`; prepared invoices are summarised first)."""
+    sales = _as_sales(sales)
+    weekly = weekly_series(sales, top_countries)
+    as_of = last_day(sales)
+    shares = weekday_shares(sales, as_of)
     rows = []
     for series, history in weekly.groupby("series", sort=False):
         history = history.sort_values("week_number")
@@ -403,7 +481,7 @@ WEEKLY_ORIGINS_FOLD = "weekly_origins"
 
 
 def _origin_rows(
-    invoices: pd.DataFrame, weekly: pd.DataFrame, horizon_weeks: int, back: int, statsforecast: bool
+    sales: pd.DataFrame, weekly: pd.DataFrame, horizon_weeks: int, back: int, statsforecast: bool
 ) -> list[dict[str, object]]:
     """Every method scored on the ``horizon_weeks`` weeks after the origin ``back`` weeks
     before the last ``horizon_weeks`` (0 = the test origin), each series; none for a series
@@ -418,7 +496,7 @@ def _origin_rows(
             continue
         christmas = history["is_christmas"].to_numpy()[: cut + horizon_weeks]
         weights = trading_weights(
-            end_days[: cut + horizon_weeks], weekday_shares(invoices, int(end_days[cut - 1]))
+            end_days[: cut + horizon_weeks], weekday_shares(sales, int(end_days[cut - 1]))
         )
         train, test = y[:cut], y[cut : cut + horizon_weeks]
         methods = [*METHODS, *(STATSFORECAST_METHODS if statsforecast and series == TOTAL else ())]
@@ -446,7 +524,7 @@ def _origin_rows(
 
 
 def forecast_backtest(
-    invoices: pd.DataFrame,
+    sales: pd.DataFrame,
     horizon_weeks: int,
     top_countries: int,
     folds: int = FORECAST_FOLDS,
@@ -462,11 +540,13 @@ def forecast_backtest(
     not read from three windows alone. Origins with less than a year of history are left
     out, so a warehouse with under a year before the first origin (a first load of one
     yearly extract) gets no forecast rows rather than a failed build. One row per series x
-    fold x method x metric."""
-    weekly = weekly_series(invoices, top_countries)
+    fold x method x metric. ``sales``: the daily sales (:func:`daily_sales`; prepared
+    invoices are summarised first)."""
+    sales = _as_sales(sales)
+    weekly = weekly_series(sales, top_countries)
     parts = []
     for index in range(max(1, folds)):
-        rows = _origin_rows(invoices, weekly, horizon_weeks, index * horizon_weeks, True)
+        rows = _origin_rows(sales, weekly, horizon_weeks, index * horizon_weeks, True)
         if rows:
             part = pd.DataFrame(rows)
             part["fold"] = "test" if index == 0 else f"validation_{index}"
@@ -477,7 +557,7 @@ def forecast_backtest(
     origins = [
         pd.DataFrame(rows)
         for back in range(max(1, weekly_origins))
-        if (rows := _origin_rows(invoices, weekly, horizon_weeks, back, False))
+        if (rows := _origin_rows(sales, weekly, horizon_weeks, back, False))
     ]
     weekly_mean = mean_over_folds(pd.concat(origins, ignore_index=True))
     weekly_mean["fold"] = WEEKLY_ORIGINS_FOLD

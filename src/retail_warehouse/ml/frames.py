@@ -182,14 +182,23 @@ def check_history(invoices: pd.DataFrame, horizon_days: int, model: str) -> None
     horizons (``2 * ml_horizon_days`` days): the customer models train at a cutoff one
     horizon before the as-of date on customers active before it, and the backtest tests at
     a cutoff one horizon earlier still."""
-    needed = 2 * horizon_days
     with_customer = invoices[invoices["customer_id"].notna()] if not invoices.empty else invoices
-    if with_customer.empty:
+    span = None
+    if not with_customer.empty:
+        span = int(with_customer["day"].min()), int(with_customer["day"].max())
+    check_history_span(span, horizon_days, model)
+
+
+def check_history_span(span: tuple[int, int] | None, horizon_days: int, model: str) -> None:
+    """:func:`check_history` from the first and last day of an invoice with a customer
+    (``span``, None without one), as the SQL model ``int_ml_cutoffs_listed`` stores them."""
+    needed = 2 * horizon_days
+    if span is None:
         raise TooLittleHistoryError(
             f"too little data for {model}: no invoice has a customer; the ML models need "
             f"at least {needed} days (2 x ml_horizon_days) of invoices with customers"
         )
-    first, last = int(with_customer["day"].min()), int(with_customer["day"].max())
+    first, last = span
     if last - first < needed:
         raise TooLittleHistoryError(
             f"too little data for {model}: the invoices with a customer span "

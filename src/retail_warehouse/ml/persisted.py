@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
-from retail_warehouse.ml.clustering import ClusterModel, assign_clusters, fit_clusters
+from retail_warehouse.ml.clustering import ClusterModel, assign_clusters, fit_cluster_features
 from retail_warehouse.ml.customer_models import (
     CustomerModels,
     fit_customer_models,
@@ -32,6 +32,7 @@ from retail_warehouse.ml.registry import (
     registry_frame,
 )
 from retail_warehouse.ml.sampling import training_sample
+from retail_warehouse.ml.training_table import TrainingData, as_training_data
 
 CLUSTER_MODEL = "customer_clusters"
 """Registry name of the clustering (:class:`~retail_warehouse.ml.clustering.ClusterModel`)."""
@@ -41,7 +42,7 @@ CUSTOMER_MODEL = "customer_predictions"
 
 
 def fit_registry(
-    invoices: pd.DataFrame,
+    data: TrainingData | pd.DataFrame,
     horizon_days: int,
     active_window_days: int,
     training_windows: int,
@@ -50,14 +51,22 @@ def fit_registry(
     k_max: int = 8,
     max_training_customers: int | None = None,
 ) -> pd.DataFrame:
-    """Fit the clustering and the purchase/spend models on prepared invoices and return
-    the rows of ``ml_model_registry`` (one per model, skops artifact included). Both are
-    fitted on the training sample of ``max_training_customers``
-    (:func:`~retail_warehouse.ml.sampling.training_sample`); they score every customer."""
-    check_history(invoices, horizon_days, "ml_model_registry")
-    sample = training_sample(invoices, max_training_customers)
-    clusters = fit_clusters(sample, n_clusters, k_min, k_max)
-    customers = fit_customer_models(sample, horizon_days, active_window_days, training_windows)
+    """Fit the clustering and the purchase/spend models and return the rows of
+    ``ml_model_registry`` (one per model, skops artifact included). Both are fitted on
+    the training customers: the features and labels of ``data``
+    (:class:`~retail_warehouse.ml.training_table.TrainingData`, what the SQL models
+    measured), or, for prepared invoices, the training sample of
+    ``max_training_customers`` (:func:`~retail_warehouse.ml.sampling.training_sample`)
+    measured in pandas; they score every customer."""
+    if isinstance(data, TrainingData):
+        data.check_history(horizon_days, "ml_model_registry")
+    else:
+        check_history(data, horizon_days, "ml_model_registry")
+        data = training_sample(data, max_training_customers)
+    data = as_training_data(data, horizon_days, training_windows)
+    behaviour = data.rows_at(data.as_of_day).loc[:, ["customer_id", *BEHAVIOUR_FEATURES]]
+    clusters = fit_cluster_features(behaviour, data.as_of_day, n_clusters, k_min, k_max)
+    customers = fit_customer_models(data, horizon_days, active_window_days, training_windows)
     return registry_frame(
         [
             register(

@@ -68,3 +68,15 @@ def training_sample(invoices: pd.DataFrame, max_customers: int | None) -> pd.Dat
     sample = invoices.copy()
     sample.loc[~(known & np.isin(ids, kept)), "customer_id"] = pd.NA
     return sample
+
+
+def training_customers(customer_ids: np.ndarray, max_customers: int | None) -> pd.DataFrame:
+    """One row per customer of the training sample (``customer_id``, sorted): every id of
+    ``customer_ids`` (the customers with an invoice) when ``max_customers`` is None or
+    they are no more than that, else :func:`sampled_customers`. The SQL models measure
+    these customers at the training cutoffs (``ml_training_customers``), so
+    :func:`training_sample` of the invoices and this list keep the same customers."""
+    ids = np.unique(np.asarray(customer_ids, dtype="int64"))
+    if max_customers is not None:
+        ids = sampled_customers(ids, max_customers)
+    return pd.DataFrame({"customer_id": ids.astype("int64")})

@@ -18,7 +18,12 @@ from retail_warehouse.ml.evaluation import model_evaluation
 from retail_warehouse.ml.feature_table import feature_table
 from retail_warehouse.ml.frames import last_day, prepare_invoices
 from retail_warehouse.ml.persisted import fit_registry, predictions_from_registry
-from retail_warehouse.ml.sampling import customer_hash, sampled_customers, training_sample
+from retail_warehouse.ml.sampling import (
+    customer_hash,
+    sampled_customers,
+    training_customers,
+    training_sample,
+)
 
 HORIZON, ACTIVE, WINDOWS = 90, 365, 2
 
@@ -146,3 +151,17 @@ def test_a_single_customer_cap_still_keeps_the_calendar() -> None:
         invoices["day"].min(),
         invoices["day"].max(),
     )
+
+
+def test_training_customers_are_the_customers_training_sample_keeps() -> None:
+    """ml_training_customers lists the customers training_sample keeps (all of them under
+    the cap), so the SQL training tables and the invoice path train on the same ones."""
+    ids = np.array([5, 3, 3, 11, 8, 2, 40, 17], dtype="int64")
+    invoices = pd.DataFrame(
+        {"customer_id": pd.array([*ids, None], dtype="Int64"), "day": np.arange(len(ids) + 1)}
+    )
+    for cap in (None, 3, 7, 100):
+        listed = training_customers(ids, cap)["customer_id"]
+        kept = training_sample(invoices, cap)["customer_id"].dropna().astype("int64")
+        assert listed.tolist() == sorted(set(kept.tolist()))
+        assert listed.dtype == "int64"
