@@ -150,3 +150,26 @@ def test_the_connect_cursor_runs_on_the_remote_session() -> None:
     assert cursor.fetchall() == [(1,)]
     with pytest.raises(DbtRuntimeError, match="TABLE_OR_VIEW_NOT_FOUND"):
         cursor.execute("select * from missing")
+
+
+def test_an_unreachable_connect_server_fails_at_once() -> None:
+    """Nothing listens: dbt stops within the profile's connect_timeout, naming the address
+    (the Connect client alone retries for about ten minutes)."""
+    import socket
+    import time
+
+    from dbt.adapters.contracts.connection import Connection
+    from dbt.adapters.exceptions import FailedToConnectError
+
+    from dbt.adapters.sparkpy.impl import SparkpyConnectionManager
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    keys = {"host": "127.0.0.1", "port": port, "method": "connect", "schema": "main"}
+    credentials = SparkpyCredentials.from_dict({**keys, "connect_timeout": 2})
+    connection = Connection(type="sparkpy", name="t", credentials=credentials)
+    started = time.monotonic()
+    with pytest.raises(FailedToConnectError, match=f"sc://127.0.0.1:{port}"):
+        SparkpyConnectionManager.open(connection)
+    assert time.monotonic() - started < 10

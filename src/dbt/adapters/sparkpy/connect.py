@@ -15,9 +15,10 @@ session's SQL settings are seen by every node.
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from dbt.adapters.spark.session import Connection, Cursor
 from dbt_common.exceptions import DbtRuntimeError
@@ -44,13 +45,26 @@ def remote_url(host: str, port: int, token: str | None = None, use_ssl: bool = F
     return f"sc://{host}:{port}{suffix}"
 
 
-def connect_session(url: str, parameters: dict[str, str]) -> SparkSession:
-    """The process's Spark Connect session to ``url``, created once, with the profile's
-    ``server_side_parameters`` set on it (settings the server does not let a client
-    change, such as the warehouse folder, are the server's and are skipped)."""
+def check_reachable(url: str, timeout: float) -> None:
+    """Fail within ``timeout`` seconds when nothing answers at the address of ``url``: the
+    Connect client retries an unavailable server for about ten minutes before it says so."""
+    address = urlsplit(url)
+    host, port = address.hostname or "", address.port or 15002
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ConnectionError(f"nothing answers at {host}:{port} ({exc})") from exc
+
+
+def connect_session(url: str, parameters: dict[str, str], timeout: float = 10) -> SparkSession:
+    """The process's Spark Connect session to ``url``, created once (after
+    :func:`check_reachable` with ``timeout``), with the profile's ``server_side_parameters``
+    set on it (settings the server does not let a client change, such as the warehouse
+    folder, are the server's and are skipped)."""
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(url)
         if session is None:
+            check_reachable(url, timeout)
             from pyspark.sql.connect.session import SparkSession as RemoteSparkSession
 
             session = RemoteSparkSession.builder.remote(url).create()

@@ -60,7 +60,11 @@ def spark_session(credentials: SparkCredentials) -> Any:
     method builds it (the same catalog)."""
     if credentials.method == SparkpyConnectionMethod.CONNECT:
         assert isinstance(credentials, SparkpyCredentials)
-        return connect_session(credentials.remote_url, credentials.server_side_parameters)
+        return connect_session(
+            credentials.remote_url,
+            credentials.server_side_parameters,
+            credentials.connect_timeout,
+        )
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.enableHiveSupport()
