@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install warehouse test lint format bench bench-ml bench-scale docs pg-start pg-stop clean
+.PHONY: help install warehouse test lint format bench bench-ml bench-scale docs pg-start pg-stop spark-cluster spark-cluster-stop clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -100,6 +100,15 @@ pg-start:  ## start the throwaway PostgreSQL; prints the PG* variables to export
 
 pg-stop:  ## stop the throwaway PostgreSQL
 	@scripts/postgres_stop.sh
+
+# A standalone master, two workers and a Spark Connect server on 127.0.0.1 for
+# `dbt build --target spark_cluster` (docs/spark.md, "A real cluster"); state in
+# data/spark-cluster, warehouse and metastore in RW_SPARK_DIR (default data/spark).
+spark-cluster: $(STAMP)  ## start a local Spark cluster with Spark Connect (sc://127.0.0.1:15012)
+	@RW_SPARK_PYTHON=$(CURDIR)/$(BIN)/python scripts/spark_cluster.sh start
+
+spark-cluster-stop:  ## stop exactly what `make spark-cluster` started
+	@RW_SPARK_PYTHON=$(CURDIR)/$(BIN)/python scripts/spark_cluster.sh stop
 
 clean:  ## remove build output (keeps .venv, data/ and warehouse.duckdb)
 	rm -rf target logs .pytest_cache .ruff_cache

@@ -42,6 +42,7 @@ SHARED_FIXTURES = ("built_warehouse", "manifest")
 (the first fixture a module uses names its group)."""
 
 GROUP_SECONDS = {
+    "spark_cluster": 600,
     "tests/python/integration/test_spark_build.py": 480,
     "tests/python/integration/test_incremental_and_reruns.py": 375,
     "built_warehouse": 330,
@@ -68,6 +69,8 @@ ratio of that machine to CI) and built_warehouse (without it); new: test_trainin
 (three sample builds per target, side by side), test_ml_features_sql.py and
 test_product_affinity.py (two small builds and TPC-H SF 0.01: 277 s at load 11 on the
 development machine, halved),
+spark_cluster (test_spark_cluster.py: a cluster start and TPC-H SF 0.01 over Spark
+Connect, estimated as the session build and two minutes of cluster start),
 test_returns_marts.py (one small build per target, side by side: 159 s on the busy development
 machine, about 60 s expected on CI), test_revenue_bridge.py (about 3 minutes on the busy
 development machine, halved) and test_kpi_anomalies.py (small builds, like the returns)."""

@@ -74,9 +74,17 @@ def spark_available() -> None:
         pytest.skip("Java is not installed (the Spark target needs Java 17)")
 
 
-def build_both(work: Path, source_system: str, load_args: list[str]) -> dict[str, Any]:
+def build_both(
+    work: Path,
+    source_system: str,
+    load_args: list[str],
+    spark_target: str = "spark",
+    spark_env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Load the same input on DuckDB and Spark (one after the other: a TPC-H load may
-    generate the files), then build both at once; returns the paths and dbt's output."""
+    generate the files), then build both at once, Spark with the profile's output
+    ``spark_target`` (``spark_cluster``: a cluster started on ``work / "spark"``, reached
+    with ``spark_env``); returns the paths and dbt's output."""
     env = dict(os.environ)
     env.update(
         DUCKDB_PATH=str(work / "warehouse.duckdb"),
@@ -84,10 +92,14 @@ def build_both(work: Path, source_system: str, load_args: list[str]) -> dict[str
         DBT_PROFILES_DIR=str(REPO / "profiles"),
         RW_SCHEMA_PREFIX="",
         RW_SALES_SOURCE=source_system,
+        **(spark_env or {}),
     )
     for target in ("duckdb", "spark"):
         run_command([str(BIN / "retail-warehouse"), "load", "--target", target, *load_args], env)
-    only_tables = {"duckdb": ["--resource-type", "model", "--resource-type", "seed"], "spark": []}
+    only_tables = {
+        "duckdb": ["--resource-type", "model", "--resource-type", "seed"],
+        spark_target: [],
+    }
 
     def build(target: str) -> str:
         folders = ["--target-path", str(work / f"target_{target}")]
@@ -95,7 +107,7 @@ def build_both(work: Path, source_system: str, load_args: list[str]) -> dict[str
         command = [str(BIN / "dbt"), "build", "--target", target, "--vars", BUILD_VARS]
         return run_command([*command, *only_tables[target], *folders], env).stdout
 
-    duckdb_output, spark_output = both_targets(build, ("duckdb", "spark"))
+    duckdb_output, spark_output = both_targets(build, ("duckdb", spark_target))
     return {
         "duckdb": work / "warehouse.duckdb",
         "spark": work / "spark",

@@ -1,5 +1,6 @@
 """The `sparkpy` dbt adapter (src/dbt/adapters/sparkpy): plugin wiring, the Python submission
-method's guard, and how a model's pandas result is typed for Spark. No JVM is started here;
+method's guard, the Spark Connect method's profile and cursor, and how a model's pandas
+result is typed for Spark. No JVM is started here;
 tests/python/integration/test_spark_build.py runs the models on a Spark session."""
 
 from __future__ import annotations
@@ -22,8 +23,14 @@ from dbt_common.exceptions import DbtRuntimeError
 from pyspark.sql import types as T
 
 from dbt.adapters.sparkpy import Plugin
+from dbt.adapters.sparkpy.connect import ConnectConnection, remote_url
 from dbt.adapters.sparkpy.frames import frame_rows, spark_schema, spark_type
-from dbt.adapters.sparkpy.impl import SessionPythonJobHelper, SparkpyAdapter
+from dbt.adapters.sparkpy.impl import (
+    SessionPythonJobHelper,
+    SparkpyAdapter,
+    SparkpyConnectionMethod,
+    SparkpyCredentials,
+)
 
 
 def test_plugin_is_dbt_spark_plus_python_models() -> None:
@@ -102,3 +109,67 @@ def test_missing_values_become_null_and_numpy_scalars_python() -> None:
 def test_an_unknown_value_type_is_named() -> None:
     with pytest.raises(TypeError, match=r"'odd'.*no Spark type.*list"):
         spark_type(pd.Series([[1, 2]], name="odd"))
+
+
+def test_the_connect_method_is_a_profile_method() -> None:
+    """`method: connect` (Spark Connect) parses under type sparkpy, not under dbt-spark's own
+    type; its address is sc://host:port, with the token and TLS as URL parameters."""
+    keys = {"host": "127.0.0.1", "port": 15012, "method": "connect", "schema": "main"}
+    credentials = SparkpyCredentials.from_dict(keys)
+    assert credentials.method == SparkpyConnectionMethod.CONNECT
+    assert credentials.remote_url == "sc://127.0.0.1:15012"
+    with pytest.raises(Exception, match="connect"):
+        SparkCredentials.from_dict(keys)
+    assert remote_url("spark.example", 443, "a/b", True) == (
+        "sc://spark.example:443/;token=a%2Fb;use_ssl=true"
+    )
+    assert remote_url("sc://given:1/;x=y", 15002) == "sc://given:1/;x=y"
+    helper = SessionPythonJobHelper({"alias": "ml_x"}, credentials)
+    assert helper.credentials is credentials
+
+
+def test_the_connect_cursor_runs_on_the_remote_session() -> None:
+    """dbt-spark's session cursor, on the one remote session: statements go to its sql(),
+    bindings are pasted as dbt-spark's session method pastes them, and an analysis error
+    is a dbt error."""
+    from pyspark.errors import AnalysisException
+
+    ran: list[str] = []
+
+    def sql(statement: str) -> SimpleNamespace:
+        if "missing" in statement:
+            raise AnalysisException(message="TABLE_OR_VIEW_NOT_FOUND missing")
+        ran.append(statement)
+        fields = [SimpleNamespace(name="n", dataType=T.LongType(), nullable=False)]
+        return SimpleNamespace(schema=SimpleNamespace(fields=fields), collect=lambda: [(1,)])
+
+    cursor = ConnectConnection(SimpleNamespace(sql=sql)).cursor()  # type: ignore[arg-type]
+    cursor.execute("select %s as n", 1)
+    assert ran == ["select 1 as n"]
+    assert cursor.description == [("n", "bigint", None, None, None, None, False)]
+    assert cursor.fetchall() == [(1,)]
+    with pytest.raises(DbtRuntimeError, match="TABLE_OR_VIEW_NOT_FOUND"):
+        cursor.execute("select * from missing")
+
+
+def test_an_unreachable_connect_server_fails_at_once() -> None:
+    """Nothing listens: dbt stops within the profile's connect_timeout, naming the address
+    (the Connect client alone retries for about ten minutes)."""
+    import socket
+    import time
+
+    from dbt.adapters.contracts.connection import Connection
+    from dbt.adapters.exceptions import FailedToConnectError
+
+    from dbt.adapters.sparkpy.impl import SparkpyConnectionManager
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    keys = {"host": "127.0.0.1", "port": port, "method": "connect", "schema": "main"}
+    credentials = SparkpyCredentials.from_dict({**keys, "connect_timeout": 2})
+    connection = Connection(type="sparkpy", name="t", credentials=credentials)
+    started = time.monotonic()
+    with pytest.raises(FailedToConnectError, match=f"sc://127.0.0.1:{port}"):
+        SparkpyConnectionManager.open(connection)
+    assert time.monotonic() - started < 10
