@@ -53,27 +53,14 @@ invoices_at_cutoffs as (
     from fct_invoices
     inner join int_ml_cutoffs_listed
         on fct_invoices.invoice_date <= int_ml_cutoffs_listed.cutoff_date
+    left join ml_training_customers
+        on fct_invoices.customer_id = ml_training_customers.customer_id
     where
         fct_invoices.customer_id is not null
-        and int_ml_cutoffs_listed.is_scoring_cutoff
-
-    union all
-
-    select
-        fct_invoices.customer_id,
-        fct_invoices.invoice_kind,
-        fct_invoices.is_purchase,
-        fct_invoices.is_cancellation,
-        fct_invoices.product_line_count,
-        fct_invoices.product_amount,
-        fct_invoices.invoice_date,
-        int_ml_cutoffs_listed.cutoff_date
-    from fct_invoices
-    inner join ml_training_customers
-        on fct_invoices.customer_id = ml_training_customers.customer_id
-    inner join int_ml_cutoffs_listed
-        on fct_invoices.invoice_date <= int_ml_cutoffs_listed.cutoff_date
-    where not int_ml_cutoffs_listed.is_scoring_cutoff
+        and (
+            int_ml_cutoffs_listed.is_scoring_cutoff
+            or ml_training_customers.customer_id is not null
+        )
 
 ),
 
