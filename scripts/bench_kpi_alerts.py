@@ -15,9 +15,15 @@ The warehouse must hold ``marts.fct_invoices`` and ``marts.mart_kpi_anomalies`` 
 5. reports, per KPI (and for order count or net revenue), recall (injected days flagged in the
    injected direction) and precision, twice: counting every other flagged day as a false
    alarm, and counting only the days the clean data did not flag already (the data's own
-   anomalies: Christmas closures, the royal wedding, January's slump).
+   anomalies: Christmas closures, the royal wedding, January's slump);
+6. says how many of the judged days the clean data flags as a drop already, and how far a
+   day's order count lies from its expected value on its own (the median absolute deviation of
+   ``times_expected``): the noise that bounds recall and precision.
 
-Usage: python scripts/bench_kpi_alerts.py WAREHOUSE.duckdb [--days 40] [--seed 7]
+With several seeds (``--seed 7 11 3 5``) the clean mart is built once and steps 2 to 5 run per
+seed.
+
+Usage: python scripts/bench_kpi_alerts.py WAREHOUSE.duckdb [--days 40] [--seed 7 [11 ...]]
 Not a test: a measurement, run by hand (a dbt run on a copy of the warehouse).
 """
 
@@ -27,6 +33,7 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,6 +78,39 @@ def flags(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, object], set
     for kpi, day, is_drop, is_spike in rows:
         found[(kpi, day)] = {name for name, on in (("drop", is_drop), ("spike", is_spike)) if on}
     return found
+
+
+def order_count_ratios(connection: duckdb.DuckDBPyConnection, min_orders: int) -> list[float]:
+    """``times_expected`` of the order count on the judged days of the total series with at
+    least ``min_orders`` orders (the population the injections are drawn from)."""
+    rows = connection.execute(
+        "select cast(times_expected as double) from marts.mart_kpi_anomalies "
+        "where period_grain = 'day' and series = 'total' and kpi = 'order_count' "
+        "and is_judged and order_count >= ? order by period_start_date",
+        [min_orders],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def noise(
+    population: Sequence[object],
+    clean: dict[tuple[str, object], set[str]],
+    ratios: Sequence[float],
+    kpis: Sequence[str] = KPIS,
+) -> dict[str, float]:
+    """What the clean data does on its own: the days of ``population`` it flags as a drop by
+    any of ``kpis`` (``drop_days``, ``drop_share``) and the median absolute deviation of the
+    order count's ``ratios`` from 1 (``order_count_mad``: 0.25 = a quarter off as usual)."""
+    drop_days = sum(
+        1 for day in population if any("drop" in clean.get((kpi, day), set()) for kpi in kpis)
+    )
+    mad = statistics.median(abs(ratio - 1) for ratio in ratios) if ratios else 0.0
+    return {
+        "days": len(population),
+        "drop_days": drop_days,
+        "drop_share": drop_days / len(population) if population else 0.0,
+        "order_count_mad": mad,
+    }
 
 
 def choose(days: Sequence[object], count: int, seed: int, sizes: tuple[float, float]) -> list:
@@ -166,7 +206,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("--days", type=int, default=40, help="days of each direction")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--seed", type=int, nargs="+", default=[7], help="one or more seeds, one run each"
+    )
     parser.add_argument("--min-orders", type=int, default=20)
     parser.add_argument("--smallest", type=float, default=0.3)
     parser.add_argument("--largest", type=float, default=0.6)
@@ -181,18 +223,39 @@ def main(argv: Sequence[str] | None = None) -> None:
         with duckdb.connect(str(clean_copy), read_only=True) as connection:
             population = judged_days(connection, args.min_orders)
             clean = flags(connection)
-        injections = choose(population, args.days, args.seed, (args.smallest, args.largest))
-        copy = Path(folder) / "injected.duckdb"
-        shutil.copyfile(args.warehouse, copy)
-        with duckdb.connect(str(copy)) as connection:
-            inject(connection, injections)
-        rebuild_mart(copy, args.vars)
-        with duckdb.connect(str(copy), read_only=True) as connection:
-            injected = flags(connection)
+            ratios = order_count_ratios(connection, args.min_orders)
+        own = noise(population, clean, ratios)
+        print(
+            f"{len(population)} judged days with >= {args.min_orders} orders"
+            f"{'; vars ' + args.vars if args.vars else ''}; the clean data flags "
+            f"{own['drop_days']} of them ({own['drop_share']:.0%}) as a drop of orders or "
+            f"revenue; a day's order count lies {own['order_count_mad']:.0%} from its expected "
+            "value (median absolute deviation)"
+        )
+        for seed in args.seed:
+            injections = choose(population, args.days, seed, (args.smallest, args.largest))
+            copy = Path(folder) / "injected.duckdb"
+            shutil.copyfile(args.warehouse, copy)
+            with duckdb.connect(str(copy)) as connection:
+                inject(connection, injections)
+            rebuild_mart(copy, args.vars)
+            with duckdb.connect(str(copy), read_only=True) as connection:
+                injected = flags(connection)
+            report(args, seed, injections, population, clean, injected)
+
+
+def report(
+    args: argparse.Namespace,
+    seed: int,
+    injections: Sequence[Injection],
+    population: Sequence[object],
+    clean: dict[tuple[str, object], set[str]],
+    injected: dict[tuple[str, object], set[str]],
+) -> None:
+    """Print one seed's recall and precisions, per direction and KPI."""
     print(
-        f"{len(population)} judged days with >= {args.min_orders} orders; "
-        f"{args.days} drops and {args.days} spikes of {args.smallest:.0%} to {args.largest:.0%}"
-        f" (seed {args.seed}){'; vars ' + args.vars if args.vars else ''}"
+        f"seed {seed}: {args.days} drops and {args.days} spikes of {args.smallest:.0%} to "
+        f"{args.largest:.0%}"
     )
     header = "direction  kpi                     recall  precision  precision (new flags only)"
     print(header)

@@ -1,0 +1,60 @@
+"""scripts/bench_kpi_alerts.py, the measurement of the KPI alerts (docs/benchmark.md): its
+scoring of injected days and what it says of the clean data's own noise, on invented flags."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "bench_kpi_alerts.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_kpi_alerts", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recall_and_both_precisions(bench: ModuleType) -> None:
+    # days 1-3 dropped on purpose, day 4 a spike; the clean data already flags day 5
+    injections = [bench.Injection(day, "drop", 0.4) for day in (1, 2, 3)]
+    injections.append(bench.Injection(4, "spike", 0.4))
+    population = list(range(1, 11))
+    clean = {("order_count", 5): {"drop"}}
+    injected = {
+        ("order_count", 1): {"drop"},
+        ("net_revenue", 2): {"drop"},
+        ("order_count", 4): {"drop"},  # the other direction's day: left out
+        ("order_count", 5): {"drop"},  # the data's own drop
+        ("net_revenue", 6): {"drop"},  # caused by the injections
+    }
+    result = bench.score(injections, population, clean, injected, "drop", bench.KPIS)
+    assert result["recall"] == pytest.approx(2 / 3)
+    assert (result["false_alarms"], result["new_false_alarms"]) == (2, 1)
+    assert result["precision"] == pytest.approx(2 / 4)
+    assert result["precision_new"] == pytest.approx(2 / 3)
+
+
+def test_the_clean_data_noise_is_its_own_drops_and_the_spread_of_the_order_count(
+    bench: ModuleType,
+) -> None:
+    population = ["a", "b", "c", "d"]
+    clean = {
+        ("order_count", "a"): {"drop"},
+        ("net_revenue", "b"): {"drop"},
+        ("net_revenue", "c"): {"spike"},
+        ("order_count", "z"): {"drop"},  # not a judged day of the population
+    }
+    own = bench.noise(population, clean, [0.7, 1.1, 1.2, 0.95, 1.0])
+    assert (own["days"], own["drop_days"]) == (4, 2)
+    assert own["drop_share"] == pytest.approx(0.5)
+    assert own["order_count_mad"] == pytest.approx(0.1)  # |ratio - 1|: 0.3 0.1 0.2 0.05 0
+    assert bench.noise([], {}, [])["order_count_mad"] == 0.0
