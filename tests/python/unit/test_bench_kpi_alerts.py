@@ -1,5 +1,6 @@
-"""scripts/bench_kpi_alerts.py, the measurement of the KPI alerts (docs/benchmark.md): its
-scoring of injected days and what it says of the clean data's own noise, on invented flags."""
+"""scripts/bench_kpi_alerts.py and scripts/kpi_alert_variants.py, the measurements of the KPI
+alerts (docs/benchmark.md): the scoring of injected days, what the bench says of the clean
+data's own noise, and the variants' expectations, on invented flags and series."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "bench_kpi_alerts.py"
@@ -58,3 +60,30 @@ def test_the_clean_data_noise_is_its_own_drops_and_the_spread_of_the_order_count
     assert own["drop_share"] == pytest.approx(0.5)
     assert own["order_count_mad"] == pytest.approx(0.1)  # |ratio - 1|: 0.3 0.1 0.2 0.05 0
     assert bench.noise([], {}, [])["order_count_mad"] == 0.0
+
+
+@pytest.fixture(scope="module")
+def variants() -> ModuleType:
+    path = SCRIPT.with_name("kpi_alert_variants.py")
+    spec = importlib.util.spec_from_file_location("kpi_alert_variants", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_variants_expect_like_the_mart_and_scale_by_the_recent_level(
+    variants: ModuleType,
+) -> None:
+    # five weeks of 10 orders a day, the second Monday a closing day, then a week of 20
+    values = np.array([10.0] * 35 + [20.0] * 7)
+    closing = np.zeros(42, dtype=bool)
+    closing[7] = True
+    expected, periods = variants.same_weekday_median(6)(values, closing)
+    assert np.isnan(expected[20]) and periods[20] == 2  # two Sundays before: no expectation
+    assert (expected[35], periods[35]) == (10.0, 4)  # Mondays: the closing one left out
+    assert expected[41] == 10.0  # the median lags the new level
+    level, _ = variants.level_adjusted(6, 7)(values, closing)
+    assert level[41] == 20.0  # the last 7 days ran at twice their expectation
+    assert level[35] == 10.0
