@@ -11,7 +11,7 @@ every flag (mean), and the mean and lowest recall and precision over the other s
 mart's defaults it gives the bench script's figures to the day (seeds 7, 11, 3 and 5).
 
 Usage: python scripts/kpi_alert_variants.py WAREHOUSE.duckdb [--seed 7 11 3 5]
-    [--other-seed 101 102 103 104 105 106]
+    [--other-seed 101 102 103 104 105 106] [--by-size SEED ...]
 Not a test: a measurement, run by hand (reads the warehouse, writes nothing).
 """
 
@@ -237,6 +237,33 @@ def evaluate(days: Days, expectation: Expectation, rule: Rule, seed: int, count:
     return hits / count, hits / max(1, hits + len(alarms)), hits / max(1, hits + len(new))
 
 
+def recall_by_size(
+    days: Days, expectation: Expectation, rule: Rule, seeds: Sequence[int], count: int = 40
+) -> dict[float, tuple[int, int]]:
+    """Drops only, of 30 % to 70 %: per 5 % of size (its lower end), (found, injected)."""
+    _, weighed = drops(days, days.orders, days.revenue, expectation, rule)
+    population = [day for day in range(len(days.orders)) if weighed[day]]
+    population = [day for day in population if days.orders[day] >= MIN_ORDERS]
+    found: dict[float, tuple[int, int]] = {}
+    for seed in seeds:
+        rng = random.Random(seed)
+        orders, revenue = days.orders.copy(), days.revenue.copy()
+        injected = []
+        for day in rng.sample(population, count):
+            share = round(rng.uniform(0.3, 0.7), 3)
+            amounts = days.purchases[day]
+            changed = round(share * len(amounts))
+            orders[day] -= changed
+            revenue[day] -= amounts[:changed].sum()
+            injected.append((day, share))
+        flagged, _ = drops(days, orders, revenue, expectation, rule)
+        for day, share in injected:
+            size = int(share * 20) / 20
+            hits, total = found.get(size, (0, 0))
+            found[size] = (hits + int(flagged[day]), total + 1)
+    return dict(sorted(found.items()))
+
+
 VARIANTS: list[tuple[str, Expectation, Rule]] = [
     ("today: median of 6 same weekdays, drop at 25 %", same_weekday_median(6), ratio_rule(0.25)),
     ("drop at 20 %", same_weekday_median(6), ratio_rule(0.20)),
@@ -261,8 +288,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("--seed", type=int, nargs="+", default=[7, 11, 3, 5])
     parser.add_argument("--other-seed", type=int, nargs="+", default=list(range(101, 107)))
+    parser.add_argument(
+        "--by-size",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="instead: the recall of today's rule by size of drop, drops only, these seeds",
+    )
     args = parser.parse_args(argv)
     days = read_days(args.warehouse)
+    if args.by_size:
+        _, expectation, rule = VARIANTS[0]
+        for size, (hits, total) in recall_by_size(days, expectation, rule, args.by_size).items():
+            print(f"drops of {size:.0%} to {size + 0.05:.0%}: recall {hits / total:.2f} ({total})")
+        return
     for label, expectation, rule in VARIANTS:
         seeds = np.array([evaluate(days, expectation, rule, seed) for seed in args.seed])
         others = np.array([evaluate(days, expectation, rule, seed) for seed in args.other_seed])

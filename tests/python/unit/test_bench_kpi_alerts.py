@@ -87,3 +87,21 @@ def test_the_variants_expect_like_the_mart_and_scale_by_the_recent_level(
     level, _ = variants.level_adjusted(6, 7)(values, closing)
     assert level[41] == 20.0  # the last 7 days ran at twice their expectation
     assert level[35] == 10.0
+
+
+def test_on_a_flat_series_every_drop_of_30_percent_is_found(variants: ModuleType) -> None:
+    # eight weeks of 40 orders of 10.00 a day: nothing varies, so every drop is flagged
+    count = 56
+    days = variants.Days(
+        closing=np.zeros(count, dtype=bool),
+        orders=np.full(count, 40.0),
+        revenue=np.full(count, 400.0),
+        purchases={day: np.full(40, 10.0) for day in range(count)},
+    )
+    expectation, rule = variants.same_weekday_median(6), variants.ratio_rule(0.25)
+    found = variants.recall_by_size(days, expectation, rule, [1, 2], count=3)
+    assert sum(total for _, total in found.values()) == 6
+    assert all(hits == total for hits, total in found.values())
+    assert all(0.3 <= size < 0.7 for size in found)
+    recall, precision, precision_new = variants.evaluate(days, expectation, rule, 1, count=3)
+    assert (recall, precision, precision_new) == (1.0, 1.0, 1.0)
