@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retail_warehouse.engines import Warehouse, open_warehouse
+from retail_warehouse.engines.duckdb import check_duckdb_file
 from retail_warehouse.errors import ConfigError, NotBuiltError
 from retail_warehouse.report import alert_section, data, sections, source_sections
 from retail_warehouse.report.commentary import commentary
@@ -222,6 +223,8 @@ def check_output(output: Path) -> None:
 def write_report(target: str, settings: Settings, output: Path = DEFAULT_OUTPUT) -> Report:
     """Render the dashboard of ``target`` and write it to ``output`` (DuckDB opened read-only)."""
     check_output(output)
+    if target == "duckdb":
+        check_duckdb_file(settings.duckdb_path)  # a missing folder: DUCKDB_PATH's typo
     if target == "duckdb" and not settings.duckdb_path.exists():
         raise NotBuiltError(f"{settings.duckdb_path} does not exist: load and run dbt build first")
     warehouse = open_warehouse(target, settings, read_only=True)

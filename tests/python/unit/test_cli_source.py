@@ -69,3 +69,52 @@ def test_a_build_outside_the_project_stops_before_the_shadow_copy(
         "folder (cd to it first)"
     )
     assert not (tmp_path / "warehouse.generations" / "shadow").exists()
+
+
+ONE_LINE_CSV = (
+    "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+    "600004,22001,MUG,1,2011-06-04 10:00:00,1.25,12004,United Kingdom\n"
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["load", "--source", "{csv}"],
+        ["summary"],
+        ["report", "--output", "{tmp}/report.html"],
+        ["rollback"],
+        ["generations"],
+        ["build"],
+        ["train"],
+        ["serve", "--port", "18399"],
+    ],
+    ids=lambda command: command[0],
+)
+def test_a_duckdb_path_in_a_missing_folder_is_refused(
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """hostile5, finding 11: `DUCKDB_PATH=/nonexistent/dir/w.duckdb retail-warehouse load`
+    created the folders and a new warehouse, so a typo sent a load to a new, empty warehouse.
+    Every command that opens the warehouse refuses the missing folder in one line naming
+    DUCKDB_PATH, exit 2, and creates nothing."""
+    import subprocess
+
+    import uvicorn
+
+    source = tmp_path / "one.csv"
+    source.write_text(ONE_LINE_CSV, encoding="utf-8")
+    missing = tmp_path / "nonexistent" / "dir"
+    monkeypatch.setenv("DUCKDB_PATH", str(missing / "w.duckdb"))
+    monkeypatch.delenv("RW_SCHEMA_PREFIX", raising=False)
+    monkeypatch.setattr(uvicorn, "run", _never)
+    monkeypatch.setattr(subprocess, "Popen", _never)  # dbt never starts
+    args = [part.format(csv=source, tmp=tmp_path) for part in command]
+    assert cli.main([*args, "--target", "duckdb"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert error.startswith(f"error: DUCKDB_PATH {missing / 'w.duckdb'}: the folder {missing} ")
+    assert not (tmp_path / "nonexistent").exists()
