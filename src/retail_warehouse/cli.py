@@ -29,7 +29,7 @@ from retail_warehouse.interrupts import Terminated, exit_status, terminate_as_in
 from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed, record_refused_feed
 from retail_warehouse.messages import LoadResult, excerpt
-from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
+from retail_warehouse.report.build import DEFAULT_OUTPUT, output_path, write_report
 from retail_warehouse.settings import (
     PORT,
     SERVING_TARGETS,
@@ -153,9 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report_parser.add_argument(
         "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"where to write the HTML file (default: {DEFAULT_OUTPUT})",
+        default=str(DEFAULT_OUTPUT),
+        help=f"the HTML file to write, its folder created if missing; not a folder "
+        f"(default: {DEFAULT_OUTPUT})",
     )
     serve_parser = commands.add_parser(
         "serve",
@@ -407,10 +407,11 @@ def run_generations_command(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """``report``: write the dashboard and say where, with its charts and missing sections."""
+    output = output_path(args.output)
     settings = from_env().with_prefix(args.schema_prefix)
-    report = write_report(args.target, settings, args.output)
+    report = write_report(args.target, settings, output)
     print(
-        f"wrote {args.output}: {report.chart_count} charts in {len(report.sections)} sections "
+        f"wrote {output}: {report.chart_count} charts in {len(report.sections)} sections "
         f"({report.target}, data as of {report.as_of})"
     )
     for title in report.missing_sections:

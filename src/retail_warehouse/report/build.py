@@ -195,6 +195,20 @@ HTML_STARTS = (b"<!doctype html", b"<html")
 overwrite."""
 
 
+def output_path(text: str) -> Path:
+    """The ``--output`` file as given on the command line. A name that ends like a folder
+    (``dir/``, ``dir/.``) is refused: ``Path`` drops the slash, and ``--output some/dir/``
+    wrote a file named ``dir`` (hostile round 5, finding 17)."""
+    if not text.strip():
+        raise ConfigError(f"--output is empty: give a file name, e.g. {DEFAULT_OUTPUT}")
+    if text.rsplit("/", 1)[-1] in {"", ".", ".."}:
+        raise ConfigError(
+            f"--output {text} names a folder: give a file name, e.g. "
+            f"{Path(text) / DEFAULT_OUTPUT.name}"
+        )
+    return Path(text)
+
+
 def check_output(output: Path) -> None:
     """Refuse an ``--output`` that is a folder, not a regular file, or an existing file that
     is not an HTML page: ``report --output warehouse.duckdb`` wrote the page over the

@@ -71,6 +71,21 @@ def test_a_build_outside_the_project_stops_before_the_shadow_copy(
     assert not (tmp_path / "warehouse.generations" / "shadow").exists()
 
 
+@pytest.mark.parametrize("suffix", ["/", "/.", "//"])
+def test_report_output_ending_like_a_folder_is_refused(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    """hostile5, finding 17: `report --output some/dir/` (a folder that does not exist)
+    wrote a file named `dir`; a name ending like a folder is refused before any work."""
+    monkeypatch.setattr(cli, "write_report", _never)
+    output = f"{tmp_path}/adir_report{suffix}"
+    assert cli.main(["report", "--target", "duckdb", "--output", output]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "names a folder" in error
+    assert f"{tmp_path}/adir_report/dashboard.html" in error
+    assert not (tmp_path / "adir_report").exists()
+
+
 ONE_LINE_CSV = (
     "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
     "600004,22001,MUG,1,2011-06-04 10:00:00,1.25,12004,United Kingdom\n"
