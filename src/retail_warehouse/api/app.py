@@ -24,7 +24,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
 import pandas as pd
@@ -32,6 +32,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
 from starlette.datastructures import Headers
@@ -407,6 +408,98 @@ def _csv_records(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
     return [line.model_dump() for line in checked], lines
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class UnreadableBody(StarletteHTTPException):
+    """A JSON body that cannot be read as one JSON value: 422 with the cause and the field
+    ``body``. An HTTP exception, so that FastAPI passes it on from its own reading of a
+    body (it answers any other error there with 400 "There was an error parsing the
+    body", without the cause)."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(422, f"body: {cause}")
+
+
+def _body_text(body: bytes) -> str:
+    """A JSON body as text: UTF-8, else ``UnreadableBody`` naming the first byte that is not
+    (a gzip body, sent without a Content-Encoding, is named as such)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if body.startswith(GZIP_MAGIC):
+            cause = "gzip-compressed; send it uncompressed (no Content-Encoding is supported)"
+        else:
+            cause = f"not UTF-8 (byte {error.start + 1:,})"
+        raise UnreadableBody(cause) from None
+
+
+def _no_repeated_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One JSON object; ``UnreadableBody`` when it has a key twice (a parser keeps the last
+    value and the client may have meant the first)."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise UnreadableBody(f"the key {_shown(key)} appears twice in one object")
+            seen.add(key)
+    return record
+
+
+def read_json(body: bytes) -> Any:
+    """The JSON value of a request body, read strictly, or ``UnreadableBody`` with the
+    cause: not UTF-8 (at its byte), gzip, not JSON at byte N (counted from 1), nested too
+    deep, a key twice in one object."""
+    text = _body_text(body)
+    try:
+        return json.loads(text, object_pairs_hook=_no_repeated_key)
+    except json.JSONDecodeError as error:
+        byte = len(text[: error.pos].encode()) + 1
+        raise UnreadableBody(f"not JSON at byte {byte:,}: {error.msg}") from None
+    except RecursionError:
+        raise UnreadableBody("nested too deep (arrays or objects within each other)") from None
+    except ValueError:  # Python's limit on the digits of an integer (4,300)
+        raise UnreadableBody("a number has too many digits to be read") from None
+
+
+def _json_batch(body: bytes) -> BatchRequest:
+    """A JSON batch: read by ``read_json`` (so a key twice in one object is refused), then
+    checked by its request model. Read by pydantic straight from the bytes, a repeated key
+    kept its last value; reading into Python objects first costs about as much, as checking
+    the invoices, not parsing them, takes most of the time (docs/api.md, Performance)."""
+    try:
+        return BatchRequest.model_validate(read_json(body))
+    except ValidationError as error:
+        raise _validation_error(error.errors()) from None
+
+
+class _JsonBodyRequest(Request):
+    """A request whose JSON body FastAPI reads with ``read_json`` (Starlette's ``json()``
+    keeps the last of a repeated key, and FastAPI answers its other errors without their
+    cause)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = read_json(await self.body())
+        return self._json
+
+
+class JsonBodyRoute(APIRoute):
+    """The API's routes: their JSON bodies are read by ``read_json`` (routes without a
+    body, the profile lookups among them, are left as FastAPI makes them)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def read_strictly(request: Request) -> Response:
+            return await handler(_JsonBodyRequest(request.scope, request.receive))
+
+        return read_strictly
+
+
 def _digits(value: object) -> object:
     """An id in a path as the client wrote it: digits only. Pydantic's integer (like
     ``int(float(...))``) took "12353.0" as customer 12353; ids are whole numbers."""
@@ -441,7 +534,8 @@ class BodyTooLarge(StarletteHTTPException):
 
 class BodyLimit:
     """ASGI middleware around the whole app: a request whose Content-Length is over
-    ``max_bytes`` is answered 413 before the app runs (not a byte of the body is read); a
+    ``max_bytes`` is answered 413 before the app runs (not a byte of the body is read), one
+    with a Content-Encoding (gzip, ...) 415, as no encoding is decoded; a
     body without Content-Length (chunked) is counted as the app reads it, and the read that
     passes the limit ends the request with 413, so at most the limit plus one chunk is ever
     in memory."""
@@ -453,7 +547,13 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        encoding = headers.get("content-encoding", "").strip().lower()
+        if encoding not in {"", "identity"}:
+            message = f"Content-Encoding {_shown(encoding)} is not supported: send the body as is"
+            await _answer(send, 415, "unsupported_media_type", message)
+            return
+        declared = headers.get("content-length")
         if declared is not None and not declared.strip().isdigit():
             await _answer(send, 400, "bad_request", "the Content-Length is not a number")
             return
@@ -564,6 +664,7 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
     )
+    app.router.route_class = JsonBodyRoute
     app.add_middleware(BodyLimit, max_bytes=limit)
     if api_key:
         app.add_middleware(KeyCheck, api_key=api_key)  # added last: runs first
@@ -596,11 +697,12 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: BODY_TOO_LARGE}
+        codes[422] = "invalid_input"  # UnreadableBody
         response = _error_response(
             error.status_code,
             codes.get(error.status_code, "error"),
             str(error.detail),
-            "body" if error.status_code == 413 else None,
+            "body" if error.status_code in {413, 422} else None,
         )
         response.headers.update(error.headers or {})
         return response
@@ -783,10 +885,7 @@ def create_app(
                 return f"line {lines[index]}, column {name}"
 
         elif content_type in {"application/json", ""}:
-            try:
-                batch = BatchRequest.model_validate_json(body)
-            except ValidationError as error:
-                raise _validation_error(error.errors()) from None
+            batch = _json_batch(body)
             records, owners = [], []
             seen: dict[int, int] = {}
             for position, entry in enumerate(batch.customers):
