@@ -508,6 +508,30 @@ def _digits(value: object) -> object:
     return value
 
 
+REPEATABLE_QUERY_PARAMETERS = frozenset({"series"})
+"""The query parameters that take several values (``/forecast?series=total&series=GB``)."""
+
+
+async def _query_checked(request: Request) -> None:
+    """Refuse a query parameter the endpoint does not take, and one that takes one value
+    given twice: a typo such as ``min_probabilty=0.9`` was ignored and every customer
+    returned unfiltered, and ``limit=1&limit=500`` used the last (hostile round 6). Async:
+    the profile lookup's hot path stays on the event loop."""
+    route = request.scope.get("route")
+    taken = {field.alias for field in route.dependant.query_params} if route else set()
+    counts: dict[str, int] = {}
+    for name, _ in request.query_params.multi_items():
+        counts[name] = counts.get(name, 0) + 1
+    for name, count in counts.items():
+        if name not in taken:
+            known = f"one of {', '.join(sorted(taken))}" if taken else "none here"
+            message = f"{_shown(name)}: no such query parameter ({known})"
+            raise ApiError(422, "invalid_input", message, name[:40])
+        if count > 1 and name not in REPEATABLE_QUERY_PARAMETERS:
+            message = f"{name}: given {count} times; give it once"
+            raise ApiError(422, "invalid_input", message, name)
+
+
 def _json_body(request: Request) -> None:
     """415 for a body that is not JSON (``application/json`` or ``application/*+json``, what
     FastAPI reads as JSON; without a Content-Type it reads none): a dependency, so it answers
@@ -679,7 +703,7 @@ def create_app(
     # The snapshot is taken in each endpoint's body, never as a dependency: FastAPI runs
     # dependencies before it validates parameters and bodies, and bad input must be 422
     # (with its field) whether or not a warehouse is there to answer 503.
-    protected = [Depends(authorised)]
+    protected = [Depends(authorised), Depends(_query_checked)]
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
@@ -808,7 +832,7 @@ def create_app(
     @app.get(
         "/segments",
         response_model=Segments,
-        responses=_responses(401, 503),
+        responses=_responses(401, 422, 503),
         dependencies=protected,
         tags=["segments"],
     )
