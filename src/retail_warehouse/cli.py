@@ -188,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address of the UI (default: 127.0.0.1)"
     )
     orchestrate_parser.add_argument(
-        "--port", type=int, default=3000, help="port of the UI (default: 3000)"
+        "--port",
+        type=_port_argument,
+        default=3000,
+        help="port of the UI, 1 to 65535 (default: 3000)",
     )
     superset_parser = commands.add_parser(
         "superset",
@@ -463,6 +466,9 @@ def run_orchestrate(args: argparse.Namespace) -> int:
     from retail_warehouse.orchestration.serve import serve
     from retail_warehouse.orchestration.settings import orchestration_from_env
 
+    # as serve does: an address Dagster cannot listen on is refused in one line before the
+    # dbt project is parsed, not by a traceback of dagster dev's web server afterwards
+    check_listen_address(args.host, args.port)
     return serve(orchestration_from_env(), args.host, args.port)
 
 

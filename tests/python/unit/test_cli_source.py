@@ -133,3 +133,32 @@ def test_a_duckdb_path_in_a_missing_folder_is_refused(
     assert error.count("\n") == 1
     assert error.startswith(f"error: DUCKDB_PATH {missing / 'w.duckdb'}: the folder {missing} ")
     assert not (tmp_path / "nonexistent").exists()
+
+
+@pytest.mark.parametrize("port", ["99999", "1_0", "0", "\uff13\uff10\uff10\uff10"])
+def test_orchestrate_refuses_a_port_that_is_not_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    """hostile6: `orchestrate --port 99999` (argparse's int, which also takes 1_0 and
+    full-width digits) parsed the dbt project, then dagster dev failed with a traceback."""
+    from retail_warehouse.orchestration import serve
+
+    monkeypatch.setattr(serve, "serve", _never)
+    assert cli.main(["orchestrate", "--port", port]) == 2
+    assert "--port must be a port number (digits 0-9 only), 1 to 65535" in capsys.readouterr().err
+
+
+def test_orchestrate_refuses_a_port_in_use_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    from retail_warehouse.orchestration import serve
+
+    monkeypatch.setattr(serve, "serve", _never)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["orchestrate", "--port", str(port)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
