@@ -427,7 +427,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from retail_warehouse.api import API_KEY_ENV, read_only_settings
+        from retail_warehouse.api import configured_api_key, read_only_settings
         from retail_warehouse.api.app import create_app
         from retail_warehouse.api.http import http_protocol
         from retail_warehouse.api.snapshot import WarehouseSource
@@ -436,6 +436,7 @@ def run_serve(args: argparse.Namespace) -> int:
             f"serve needs the api extra ({error.name} is missing): "
             "pip install 'retail-warehouse[api]'"
         ) from None
+    api_key = configured_api_key()
     port = args.port or port_number(os.environ.get("RW_API_PORT") or "8000", "RW_API_PORT")
     check_listen_address(args.host, port)
     settings = read_only_settings(from_env().with_prefix(args.schema_prefix))
@@ -451,7 +452,7 @@ def run_serve(args: argparse.Namespace) -> int:
         postgres=settings.postgres,
         schema_prefix=settings.schema_prefix,
     )
-    app = create_app(source, api_key=os.environ.get(API_KEY_ENV) or None)
+    app = create_app(source, api_key=api_key)
     # What exists now (modules, the app) lives as long as the server: frozen out of the cyclic
     # collector's sight, a full collection set off by a reload's allocations scans only the
     # snapshots instead of stopping every request for about 100 ms (docs/api.md).

@@ -162,3 +162,20 @@ def test_orchestrate_refuses_a_port_in_use_before_any_work(
         port = taken.getsockname()[1]
         assert cli.main(["orchestrate", "--port", str(port)]) == 2
     assert capsys.readouterr().err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+
+
+@pytest.mark.parametrize("key", ["s3cr3t\n", " s3cr3t", "s3cr3t ", " ", "s3\x1bcr3t"])
+def test_serve_refuses_a_key_no_header_can_carry(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    """hostile6: `RW_API_KEY=' ' retail-warehouse serve` (or a key read from a file with its
+    line break) served, and every request was 401: HTTP strips a header's spaces."""
+    import uvicorn
+
+    monkeypatch.setenv("RW_API_KEY", key)
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setattr(uvicorn, "run", _never)
+    assert cli.main(["serve", "--target", "duckdb", "--port", "18399"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "RW_API_KEY begins or ends with a space" in error
+    assert "s3" not in error
