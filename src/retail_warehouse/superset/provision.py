@@ -88,12 +88,17 @@ class SupersetSettings:
         return f"http://127.0.0.1:{self.port}"
 
     def sqlalchemy_uri(self) -> str:
-        """The warehouse as the BI role, for Superset's database connection."""
-        return (
-            f"postgresql+psycopg2://{quote(self.bi_role, safe='')}:"
-            f"{quote(self.bi_password, safe='')}@{self.postgres.host}:{self.postgres.port}/"
-            f"{quote(self.postgres.dbname, safe='')}"
-        )
+        """The warehouse as the BI role, for Superset's database connection. A ``PGHOST``
+        that is a socket folder (``/var/run/postgresql``, as libpq takes it) goes in the
+        query: written as the URI's host it made a URI SQLAlchemy cannot read."""
+        user = f"{quote(self.bi_role, safe='')}:{quote(self.bi_password, safe='')}"
+        database = quote(self.postgres.dbname, safe="")
+        host, port = self.postgres.host, self.postgres.port
+        if host.startswith("/"):
+            return (
+                f"postgresql+psycopg2://{user}@/{database}?host={quote(host, safe='/')}&port={port}"
+            )
+        return f"postgresql+psycopg2://{user}@{host}:{port}/{database}"
 
 
 def superset_settings(postgres: PostgresSettings, environ: Mapping[str, str]) -> SupersetSettings:

@@ -88,3 +88,18 @@ def test_the_configuration_compiles_and_names_the_home(tmp_path: Path) -> None:
     assert names["SQLALCHEMY_DATABASE_URI"] == (
         f"sqlite:///{home / 'superset.db'}?check_same_thread=false"
     )
+
+
+def test_a_socket_folder_host_is_a_uri_sqlalchemy_reads() -> None:
+    """hostile6: PGHOST=/var/run/postgresql (a socket folder, as libpq takes it) gave
+    `postgresql+psycopg2://u:p@/var/run/postgresql:5432/d`, which SQLAlchemy cannot read."""
+    from sqlalchemy.engine import make_url
+
+    postgres = PostgresSettings(host="/var/run/postgresql", port=5433, dbname="ware house")
+    settings = provision.superset_settings(postgres, {"RW_BI_PASSWORD": "p@ss/word"})
+    url = make_url(settings.sqlalchemy_uri())
+    assert url.query == {"host": "/var/run/postgresql", "port": "5433"}
+    assert (url.host, url.database, url.password) == (None, "ware house", "p@ss/word")
+    tcp = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    url = make_url(provision.superset_settings(tcp, {}).sqlalchemy_uri())
+    assert (url.host, url.port, url.database, dict(url.query)) == ("db", 5433, "warehouse", {})
