@@ -14,14 +14,15 @@
     {%- set reward_value = var('loyalty_reward_value') -%}
     {%- set expiry_months = var('loyalty_expiry_months') -%}
     {%- set tiers = var('loyalty_eligible_tiers') -%}
-    {%- if points_per_unit is not number or points_per_unit < 0 -%}
-        {{ exceptions.raise_compiler_error("var loyalty_points_per_currency_unit must be a number >= 0, got " ~ points_per_unit) }}
+    {#- x != x: NaN, which passes every comparison; the upper bounds are the columns' (numeric(9, 3), numeric(18, 2)), so .inf too is named here, not by the engine -#}
+    {%- if points_per_unit is not number or points_per_unit != points_per_unit or points_per_unit < 0 or points_per_unit > 999999.999 -%}
+        {{ exceptions.raise_compiler_error("var loyalty_points_per_currency_unit must be a number from 0 to 999999.999, got " ~ points_per_unit) }}
     {%- endif -%}
     {%- if points_per_reward is not number or points_per_reward < 1 or points_per_reward != points_per_reward | int -%}
         {{ exceptions.raise_compiler_error("var loyalty_points_per_reward must be a whole number >= 1, got " ~ points_per_reward) }}
     {%- endif -%}
-    {%- if reward_value is not number or reward_value < 0 -%}
-        {{ exceptions.raise_compiler_error("var loyalty_reward_value must be a number >= 0, got " ~ reward_value) }}
+    {%- if reward_value is not number or reward_value != reward_value or reward_value < 0 or reward_value >= 10000000000000000 -%}
+        {{ exceptions.raise_compiler_error("var loyalty_reward_value must be a number from 0 to below 10^16, got " ~ reward_value) }}
     {%- endif -%}
     {%- if expiry_months is not none and (expiry_months is not number or expiry_months < 1 or expiry_months != expiry_months | int) -%}
         {{ exceptions.raise_compiler_error("var loyalty_expiry_months must be null or a whole number >= 1, got " ~ expiry_months) }}

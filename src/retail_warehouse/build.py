@@ -60,7 +60,7 @@ from retail_warehouse.build_inputs import (
 )
 from retail_warehouse.errors import ConfigError, RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.interrupts import CommitGuard
-from retail_warehouse.messages import find_duckdb_lock_conflict
+from retail_warehouse.messages import excerpt, find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
 from retail_warehouse.publish import Generation, Publisher, PublishOutcome, QueryFunction
 from retail_warehouse.publish.audit import (
@@ -99,6 +99,21 @@ WAREHOUSE_OPTIONS = frozenset({"-t", "--target", "--profile", "--profiles-dir", 
 and copied: ``retail-warehouse build -- --target postgres`` on DuckDB wrote PostgreSQL's
 published schemas in place, with no lock and no shadow, and then published the untouched
 DuckDB copy. The engine is ``--target`` of ``retail-warehouse build`` itself."""
+
+PARTIAL_DATA_OPTIONS: dict[str, str] = {
+    "--empty": "DBT_EMPTY",
+    "--sample": "DBT_SAMPLE",
+    "--event-time-start": "DBT_EVENT_TIME_START",
+    "--event-time-end": "DBT_EVENT_TIME_END",
+    "--defer": "DBT_DEFER",
+    "--favor-state": "DBT_FAVOR_STATE",
+}
+"""dbt options (and the environment variables that set them) that build the models from
+part of the data or from another environment's tables: ``build -- --empty`` (or an
+exported ``DBT_EMPTY=1``) ran the whole build from zero rows, and only the ``not_empty``
+tests kept it from being published, after minutes, with "fix the cause" and no word of
+the option (hostile round 6). No model sets ``event_time`` today, so ``--sample`` and the
+event-time window change nothing yet; refused before they would publish a sample."""
 
 DATA_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
 """What a published build leaves to CI: dbt's unit tests check the SQL of models against
@@ -139,6 +154,7 @@ another prefix's shadow schemas beside that prefix's own build."""
 FULL_REFRESH_OPTIONS = frozenset({"--full-refresh", "-f"})
 """dbt's options to rebuild every incremental model: every row is new, so every row is tested."""
 TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
+FALSE_FLAG_VALUES = frozenset({"0", "false", "f", "no", "n", "off"})
 """Values of a dbt flag's environment variable (``DBT_FULL_REFRESH``) that turn it on."""
 
 
@@ -189,11 +205,27 @@ def build_environment(settings: Settings, env: Mapping[str, str] | None = None) 
     return result
 
 
-def check_whole_build(dbt_args: Sequence[str]) -> None:
-    """Refuse dbt options that select part of the project: a published warehouse is built
-    whole (a partial shadow would publish without the models left out)."""
+def check_whole_build(dbt_args: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+    """Refuse dbt options that select part of the project or of the data (and their
+    environment variables, from ``env``, default ``os.environ``): a published warehouse is
+    built whole, from all its data (a partial shadow would publish without the models left
+    out, an empty or sampled one without the rows)."""
+    env = os.environ if env is None else env
+    for option, variable in PARTIAL_DATA_OPTIONS.items():
+        value = str(env.get(variable, "")).strip().lower()
+        if value and value not in FALSE_FLAG_VALUES:
+            raise RetailWarehouseError(
+                f"{variable} is set ({excerpt(value)}): dbt would build the warehouse from "
+                f"part of its data ({option}) and the build would publish it; unset it"
+            )
     for arg in dbt_args:
         option = arg.split("=", 1)[0]
+        if option in PARTIAL_DATA_OPTIONS:
+            raise RetailWarehouseError(
+                f"retail-warehouse build publishes what it builds and does not take {option}: "
+                "dbt would build the models from part of the data (or another environment's "
+                "tables); try it in place with `dbt build " + option + " ...`"
+            )
         if option in SELECTION_OPTIONS:
             raise RetailWarehouseError(
                 f"retail-warehouse build publishes the whole project and does not take {arg}; "

@@ -29,7 +29,7 @@ from retail_warehouse.interrupts import Terminated, exit_status, terminate_as_in
 from retail_warehouse.load import load
 from retail_warehouse.load_feed import load_feed, record_refused_feed
 from retail_warehouse.messages import LoadResult, excerpt
-from retail_warehouse.report.build import DEFAULT_OUTPUT, write_report
+from retail_warehouse.report.build import DEFAULT_OUTPUT, output_path, write_report
 from retail_warehouse.settings import (
     PORT,
     SERVING_TARGETS,
@@ -153,9 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report_parser.add_argument(
         "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"where to write the HTML file (default: {DEFAULT_OUTPUT})",
+        default=str(DEFAULT_OUTPUT),
+        help=f"the HTML file to write, its folder created if missing; not a folder "
+        f"(default: {DEFAULT_OUTPUT})",
     )
     serve_parser = commands.add_parser(
         "serve",
@@ -188,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address of the UI (default: 127.0.0.1)"
     )
     orchestrate_parser.add_argument(
-        "--port", type=int, default=3000, help="port of the UI (default: 3000)"
+        "--port",
+        type=_port_argument,
+        default=3000,
+        help="port of the UI, 1 to 65535 (default: 3000)",
     )
     superset_parser = commands.add_parser(
         "superset",
@@ -407,10 +410,11 @@ def run_generations_command(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     """``report``: write the dashboard and say where, with its charts and missing sections."""
+    output = output_path(args.output)
     settings = from_env().with_prefix(args.schema_prefix)
-    report = write_report(args.target, settings, args.output)
+    report = write_report(args.target, settings, output)
     print(
-        f"wrote {args.output}: {report.chart_count} charts in {len(report.sections)} sections "
+        f"wrote {output}: {report.chart_count} charts in {len(report.sections)} sections "
         f"({report.target}, data as of {report.as_of})"
     )
     for title in report.missing_sections:
@@ -423,7 +427,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from retail_warehouse.api import API_KEY_ENV, read_only_settings
+        from retail_warehouse.api import configured_api_key, read_only_settings
         from retail_warehouse.api.app import create_app
         from retail_warehouse.api.http import http_protocol
         from retail_warehouse.api.snapshot import WarehouseSource
@@ -432,6 +436,7 @@ def run_serve(args: argparse.Namespace) -> int:
             f"serve needs the api extra ({error.name} is missing): "
             "pip install 'retail-warehouse[api]'"
         ) from None
+    api_key = configured_api_key()
     port = args.port or port_number(os.environ.get("RW_API_PORT") or "8000", "RW_API_PORT")
     check_listen_address(args.host, port)
     settings = read_only_settings(from_env().with_prefix(args.schema_prefix))
@@ -447,7 +452,7 @@ def run_serve(args: argparse.Namespace) -> int:
         postgres=settings.postgres,
         schema_prefix=settings.schema_prefix,
     )
-    app = create_app(source, api_key=os.environ.get(API_KEY_ENV) or None)
+    app = create_app(source, api_key=api_key)
     # What exists now (modules, the app) lives as long as the server: frozen out of the cyclic
     # collector's sight, a full collection set off by a reload's allocations scans only the
     # snapshots instead of stopping every request for about 100 ms (docs/api.md).
@@ -462,6 +467,9 @@ def run_orchestrate(args: argparse.Namespace) -> int:
     from retail_warehouse.orchestration.serve import serve
     from retail_warehouse.orchestration.settings import orchestration_from_env
 
+    # as serve does: an address Dagster cannot listen on is refused in one line before the
+    # dbt project is parsed, not by a traceback of dagster dev's web server afterwards
+    check_listen_address(args.host, args.port)
     return serve(orchestration_from_env(), args.host, args.port)
 
 

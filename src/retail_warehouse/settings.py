@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from retail_warehouse.errors import ConfigError
+from retail_warehouse.messages import excerpt
 
 TARGETS: tuple[str, ...] = ("duckdb", "postgres", "spark")
 """The warehouse engines, named as the outputs in ``profiles.yml``."""
@@ -142,6 +143,11 @@ def check_duckdb_path(path: Path) -> None:
         raise ConfigError(
             f"DUCKDB_PATH {text!r} is not a file name: the warehouse must be a DuckDB file "
             "on disk, e.g. warehouse.duckdb"
+        )
+    if not text.isprintable():  # a pasted line break: every message naming it broke in two
+        raise ConfigError(
+            f"DUCKDB_PATH {excerpt(text)} holds a control character (a line break, a tab; "
+            "shown as ?): correct the path"
         )
 
 

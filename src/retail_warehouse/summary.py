@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from retail_warehouse.engines import Warehouse, open_warehouse
+from retail_warehouse.engines.duckdb import check_duckdb_file
 from retail_warehouse.errors import NotBuiltError
 from retail_warehouse.settings import Settings
 
@@ -45,6 +46,8 @@ def read_summary(target: str, settings: Settings) -> Summary:
 
     Raises ``NotBuiltError`` when the raw table or the intermediate models do not exist yet.
     """
+    if target == "duckdb":
+        check_duckdb_file(settings.duckdb_path)  # a missing folder: DUCKDB_PATH's typo
     if target == "duckdb" and not settings.duckdb_path.exists():
         raise NotBuiltError(f"{settings.duckdb_path} does not exist: load and run dbt build first")
     warehouse = open_warehouse(target, settings, read_only=True)

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 
+from retail_warehouse.errors import ConfigError
 from retail_warehouse.settings import Settings, integer_setting
 
 DEFAULT_HOST = "127.0.0.1"
@@ -24,6 +25,21 @@ def configured_max_body_bytes(env: Mapping[str, str] | None = None) -> int:
     DEFAULT_MAX_BODY_BYTES."""
     env = os.environ if env is None else env
     return integer_setting(env, MAX_BODY_BYTES_ENV, DEFAULT_MAX_BODY_BYTES)
+
+
+def configured_api_key(env: Mapping[str, str] | None = None) -> str | None:
+    """``RW_API_KEY`` (``None`` when unset or empty). ``ConfigError`` for a key no request
+    could send: HTTP strips the spaces around a header's value and carries no control
+    characters, so a key read with a trailing newline or space (a secret file) answered 401
+    to every request (hostile round 6). The key is never quoted."""
+    env = os.environ if env is None else env
+    key = env.get(API_KEY_ENV) or None
+    if key is not None and (key != key.strip(" \t\r\n") or not key.isprintable()):
+        raise ConfigError(
+            f"{API_KEY_ENV} begins or ends with a space or a line break, or holds a control "
+            "character: no X-API-Key header can carry it (remove them)"
+        )
+    return key
 
 
 def read_only_settings(settings: Settings, env: Mapping[str, str] | None = None) -> Settings:

@@ -24,7 +24,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any
 
 import pandas as pd
@@ -32,6 +32,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator, TypeAdapter, ValidationError
 from starlette.datastructures import Headers
@@ -407,12 +408,128 @@ def _csv_records(body: bytes) -> tuple[list[dict[str, Any]], list[int]]:
     return [line.model_dump() for line in checked], lines
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class UnreadableBody(StarletteHTTPException):
+    """A JSON body that cannot be read as one JSON value: 422 with the cause and the field
+    ``body``. An HTTP exception, so that FastAPI passes it on from its own reading of a
+    body (it answers any other error there with 400 "There was an error parsing the
+    body", without the cause)."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(422, f"body: {cause}")
+
+
+def _body_text(body: bytes) -> str:
+    """A JSON body as text: UTF-8, else ``UnreadableBody`` naming the first byte that is not
+    (a gzip body, sent without a Content-Encoding, is named as such)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if body.startswith(GZIP_MAGIC):
+            cause = "gzip-compressed; send it uncompressed (no Content-Encoding is supported)"
+        else:
+            cause = f"not UTF-8 (byte {error.start + 1:,})"
+        raise UnreadableBody(cause) from None
+
+
+def _no_repeated_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One JSON object; ``UnreadableBody`` when it has a key twice (a parser keeps the last
+    value and the client may have meant the first)."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise UnreadableBody(f"the key {_shown(key)} appears twice in one object")
+            seen.add(key)
+    return record
+
+
+def read_json(body: bytes) -> Any:
+    """The JSON value of a request body, read strictly, or ``UnreadableBody`` with the
+    cause: not UTF-8 (at its byte), gzip, not JSON at byte N (counted from 1), nested too
+    deep, a key twice in one object."""
+    text = _body_text(body)
+    try:
+        return json.loads(text, object_pairs_hook=_no_repeated_key)
+    except json.JSONDecodeError as error:
+        byte = len(text[: error.pos].encode()) + 1
+        raise UnreadableBody(f"not JSON at byte {byte:,}: {error.msg}") from None
+    except RecursionError:
+        raise UnreadableBody("nested too deep (arrays or objects within each other)") from None
+    except ValueError:  # Python's limit on the digits of an integer (4,300)
+        raise UnreadableBody("a number has too many digits to be read") from None
+
+
+def _json_batch(body: bytes) -> BatchRequest:
+    """A JSON batch: read by ``read_json`` (so a key twice in one object is refused), then
+    checked by its request model. Read by pydantic straight from the bytes, a repeated key
+    kept its last value; reading into Python objects first costs about as much, as checking
+    the invoices, not parsing them, takes most of the time (docs/api.md, Performance)."""
+    try:
+        return BatchRequest.model_validate(read_json(body))
+    except ValidationError as error:
+        raise _validation_error(error.errors()) from None
+
+
+class _JsonBodyRequest(Request):
+    """A request whose JSON body FastAPI reads with ``read_json`` (Starlette's ``json()``
+    keeps the last of a repeated key, and FastAPI answers its other errors without their
+    cause)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = read_json(await self.body())
+        return self._json
+
+
+class JsonBodyRoute(APIRoute):
+    """The API's routes: their JSON bodies are read by ``read_json`` (routes without a
+    body, the profile lookups among them, are left as FastAPI makes them)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def read_strictly(request: Request) -> Response:
+            return await handler(_JsonBodyRequest(request.scope, request.receive))
+
+        return read_strictly
+
+
 def _digits(value: object) -> object:
     """An id in a path as the client wrote it: digits only. Pydantic's integer (like
     ``int(float(...))``) took "12353.0" as customer 12353; ids are whole numbers."""
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
         raise ValueError("a whole number is required (digits only)")
     return value
+
+
+REPEATABLE_QUERY_PARAMETERS = frozenset({"series"})
+"""The query parameters that take several values (``/forecast?series=total&series=GB``)."""
+
+
+async def _query_checked(request: Request) -> None:
+    """Refuse a query parameter the endpoint does not take, and one that takes one value
+    given twice: a typo such as ``min_probabilty=0.9`` was ignored and every customer
+    returned unfiltered, and ``limit=1&limit=500`` used the last (hostile round 6). Async:
+    the profile lookup's hot path stays on the event loop."""
+    route = request.scope.get("route")
+    taken = {field.alias for field in route.dependant.query_params} if route else set()
+    counts: dict[str, int] = {}
+    for name, _ in request.query_params.multi_items():
+        counts[name] = counts.get(name, 0) + 1
+    for name, count in counts.items():
+        if name not in taken:
+            known = f"one of {', '.join(sorted(taken))}" if taken else "none here"
+            message = f"{_shown(name)}: no such query parameter ({known})"
+            raise ApiError(422, "invalid_input", message, name[:40])
+        if count > 1 and name not in REPEATABLE_QUERY_PARAMETERS:
+            message = f"{name}: given {count} times; give it once"
+            raise ApiError(422, "invalid_input", message, name)
 
 
 def _json_body(request: Request) -> None:
@@ -441,7 +558,8 @@ class BodyTooLarge(StarletteHTTPException):
 
 class BodyLimit:
     """ASGI middleware around the whole app: a request whose Content-Length is over
-    ``max_bytes`` is answered 413 before the app runs (not a byte of the body is read); a
+    ``max_bytes`` is answered 413 before the app runs (not a byte of the body is read), one
+    with a Content-Encoding (gzip, ...) 415, as no encoding is decoded; a
     body without Content-Length (chunked) is counted as the app reads it, and the read that
     passes the limit ends the request with 413, so at most the limit plus one chunk is ever
     in memory."""
@@ -453,7 +571,13 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
+        headers = Headers(scope=scope)
+        encoding = headers.get("content-encoding", "").strip().lower()
+        if encoding not in {"", "identity"}:
+            message = f"Content-Encoding {_shown(encoding)} is not supported: send the body as is"
+            await _answer(send, 415, "unsupported_media_type", message)
+            return
+        declared = headers.get("content-length")
         if declared is not None and not declared.strip().isdigit():
             await _answer(send, 400, "bad_request", "the Content-Length is not a number")
             return
@@ -564,6 +688,7 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
     )
+    app.router.route_class = JsonBodyRoute
     app.add_middleware(BodyLimit, max_bytes=limit)
     if api_key:
         app.add_middleware(KeyCheck, api_key=api_key)  # added last: runs first
@@ -578,7 +703,7 @@ def create_app(
     # The snapshot is taken in each endpoint's body, never as a dependency: FastAPI runs
     # dependencies before it validates parameters and bodies, and bad input must be 422
     # (with its field) whether or not a warehouse is there to answer 503.
-    protected = [Depends(authorised)]
+    protected = [Depends(authorised), Depends(_query_checked)]
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
@@ -596,11 +721,12 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: BODY_TOO_LARGE}
+        codes[422] = "invalid_input"  # UnreadableBody
         response = _error_response(
             error.status_code,
             codes.get(error.status_code, "error"),
             str(error.detail),
-            "body" if error.status_code == 413 else None,
+            "body" if error.status_code in {413, 422} else None,
         )
         response.headers.update(error.headers or {})
         return response
@@ -706,7 +832,7 @@ def create_app(
     @app.get(
         "/segments",
         response_model=Segments,
-        responses=_responses(401, 503),
+        responses=_responses(401, 422, 503),
         dependencies=protected,
         tags=["segments"],
     )
@@ -783,10 +909,7 @@ def create_app(
                 return f"line {lines[index]}, column {name}"
 
         elif content_type in {"application/json", ""}:
-            try:
-                batch = BatchRequest.model_validate_json(body)
-            except ValidationError as error:
-                raise _validation_error(error.errors()) from None
+            batch = _json_batch(body)
             records, owners = [], []
             seen: dict[int, int] = {}
             for position, entry in enumerate(batch.customers):

@@ -38,9 +38,7 @@ class DuckDBWarehouse(Warehouse):
     def __init__(
         self, path: Path, read_only: bool = False, memory_limit: str | None = None
     ) -> None:
-        check_duckdb_file(path)
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        check_duckdb_file(path)  # a missing folder is refused there, never created
         config = {} if memory_limit is None else {"memory_limit": memory_limit}
         try:
             self.connection = duckdb.connect(str(path), read_only=read_only, config=config)
@@ -124,14 +122,22 @@ DUCKDB_MAGIC_OFFSET = 8
 
 
 def check_duckdb_file(path: Path) -> None:
-    """Raise ``ConfigError`` unless ``path`` is absent (a load or build creates it) or a
-    DuckDB database file. DuckDB itself opens some other files (a CSV file) as a database
-    without an error, in memory: a load into it said "loaded N rows" and lost them, and a
-    build would have replaced the file. Nothing of the file is quoted."""
+    """Raise ``ConfigError`` unless ``path`` is absent from a folder that exists (a load or
+    build creates the file) or a DuckDB database file. DuckDB itself opens some other files
+    (a CSV file) as a database without an error, in memory: a load into it said "loaded N
+    rows" and lost them, and a build would have replaced the file. A missing folder is
+    refused, not created: a typo in DUCKDB_PATH sent a load to a new, empty warehouse
+    (hostile round 5, finding 11). Nothing of the file is quoted."""
     check_duckdb_path(path)
     try:
         status = path.stat()
     except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise ConfigError(
+                f"DUCKDB_PATH {path}: the folder {path.parent} does not exist (a load or "
+                "build creates the warehouse file, never its folder): create it or correct "
+                "the path"
+            ) from None
         return
     except OSError as error:
         raise ConfigError(f"cannot use {path} as the DuckDB warehouse: {error.strerror}") from None

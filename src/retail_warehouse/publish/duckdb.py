@@ -695,6 +695,7 @@ class DuckdbPublisher:
     def generations(self) -> Iterator[Generation]:
         """Published, previous (newest first), rolled back, shadow: those on disk, without
         the second names a killed publish or rollback leaves (see ``_repair``)."""
+        check_duckdb_file(self.layout.path)  # a missing folder is a typo, not "none yet"
         published = _generation("published", self.layout.path)
         if published is not None:
             yield published

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retail_warehouse.engines import Warehouse, open_warehouse
+from retail_warehouse.engines.duckdb import check_duckdb_file
 from retail_warehouse.errors import ConfigError, NotBuiltError
 from retail_warehouse.report import alert_section, data, sections, source_sections
 from retail_warehouse.report.commentary import commentary
@@ -194,6 +195,20 @@ HTML_STARTS = (b"<!doctype html", b"<html")
 overwrite."""
 
 
+def output_path(text: str) -> Path:
+    """The ``--output`` file as given on the command line. A name that ends like a folder
+    (``dir/``, ``dir/.``) is refused: ``Path`` drops the slash, and ``--output some/dir/``
+    wrote a file named ``dir`` (hostile round 5, finding 17)."""
+    if not text.strip():
+        raise ConfigError(f"--output is empty: give a file name, e.g. {DEFAULT_OUTPUT}")
+    if text.rsplit("/", 1)[-1] in {"", ".", ".."}:
+        raise ConfigError(
+            f"--output {text} names a folder: give a file name, e.g. "
+            f"{Path(text) / DEFAULT_OUTPUT.name}"
+        )
+    return Path(text)
+
+
 def check_output(output: Path) -> None:
     """Refuse an ``--output`` that is a folder, not a regular file, or an existing file that
     is not an HTML page: ``report --output warehouse.duckdb`` wrote the page over the
@@ -222,6 +237,8 @@ def check_output(output: Path) -> None:
 def write_report(target: str, settings: Settings, output: Path = DEFAULT_OUTPUT) -> Report:
     """Render the dashboard of ``target`` and write it to ``output`` (DuckDB opened read-only)."""
     check_output(output)
+    if target == "duckdb":
+        check_duckdb_file(settings.duckdb_path)  # a missing folder: DUCKDB_PATH's typo
     if target == "duckdb" and not settings.duckdb_path.exists():
         raise NotBuiltError(f"{settings.duckdb_path} does not exist: load and run dbt build first")
     warehouse = open_warehouse(target, settings, read_only=True)

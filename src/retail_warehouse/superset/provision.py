@@ -29,6 +29,7 @@ from urllib.parse import quote
 import psycopg2
 
 from retail_warehouse.errors import ConfigError
+from retail_warehouse.messages import excerpt
 from retail_warehouse.project import project_dir
 from retail_warehouse.settings import PORT, PostgresSettings, integer_setting
 from retail_warehouse.superset.bundle import (
@@ -87,12 +88,17 @@ class SupersetSettings:
         return f"http://127.0.0.1:{self.port}"
 
     def sqlalchemy_uri(self) -> str:
-        """The warehouse as the BI role, for Superset's database connection."""
-        return (
-            f"postgresql+psycopg2://{quote(self.bi_role, safe='')}:"
-            f"{quote(self.bi_password, safe='')}@{self.postgres.host}:{self.postgres.port}/"
-            f"{quote(self.postgres.dbname, safe='')}"
-        )
+        """The warehouse as the BI role, for Superset's database connection. A ``PGHOST``
+        that is a socket folder (``/var/run/postgresql``, as libpq takes it) goes in the
+        query: written as the URI's host it made a URI SQLAlchemy cannot read."""
+        user = f"{quote(self.bi_role, safe='')}:{quote(self.bi_password, safe='')}"
+        database = quote(self.postgres.dbname, safe="")
+        host, port = self.postgres.host, self.postgres.port
+        if host.startswith("/"):
+            return (
+                f"postgresql+psycopg2://{user}@/{database}?host={quote(host, safe='/')}&port={port}"
+            )
+        return f"postgresql+psycopg2://{user}@{host}:{port}/{database}"
 
 
 def superset_settings(postgres: PostgresSettings, environ: Mapping[str, str]) -> SupersetSettings:
@@ -102,9 +108,11 @@ def superset_settings(postgres: PostgresSettings, environ: Mapping[str, str]) ->
     ``RW_BI_ROLE``/``RW_BI_PASSWORD`` (bi_reader/bi_reader)."""
     root = project_dir()
     port = integer_setting(environ, "RW_SUPERSET_PORT", DEFAULT_PORT, **PORT)
+    home = root / (environ.get("RW_SUPERSET_HOME") or "data/superset")
+    check_home(home)
     return SupersetSettings(
         venv=root / (environ.get("RW_SUPERSET_VENV") or ".venv-superset"),
-        home=root / (environ.get("RW_SUPERSET_HOME") or "data/superset"),
+        home=home,
         port=port,
         admin_user=environ.get("RW_SUPERSET_ADMIN_USER") or DEFAULT_ADMIN[0],
         admin_password=environ.get("RW_SUPERSET_ADMIN_PASSWORD") or DEFAULT_ADMIN[1],
@@ -112,6 +120,26 @@ def superset_settings(postgres: PostgresSettings, environ: Mapping[str, str]) ->
         bi_role=environ.get("RW_BI_ROLE") or "bi_reader",
         bi_password=environ.get("RW_BI_PASSWORD") or "bi_reader",
     )
+
+
+_NOT_IN_A_URI = frozenset("'\"\\?#%")
+"""Characters of a Superset home that its configuration cannot hold: the metadata database's
+SQLAlchemy URI is written into ``superset_config.py`` as a string, and SQLAlchemy 1.4 (what
+Superset runs on) reads ``?`` and ``#`` in it as the start of the query and ``%`` as an
+escape, without unquoting the path."""
+
+
+def check_home(home: Path) -> None:
+    """``ConfigError`` when the Superset home's path cannot be written into its
+    configuration: a quote ended the string (a SyntaxError when Superset started, or code
+    run from the variable), and ``?`` or ``#`` moved the metadata database elsewhere."""
+    text = str(home)
+    if any(character in _NOT_IN_A_URI or not character.isprintable() for character in text):
+        raise ConfigError(
+            f"RW_SUPERSET_HOME {excerpt(text)} cannot be Superset's home: its configuration "
+            "cannot hold a path with a quote, a backslash, ?, #, % or a control character; "
+            "choose another folder"
+        )
 
 
 def bundle_folder() -> Path:
@@ -174,7 +202,7 @@ def write_config(settings: SupersetSettings) -> None:
         "# Written by `retail-warehouse superset`; edits are overwritten.\n"
         "from pathlib import Path\n\n"
         f"SECRET_KEY = Path({str(key_file)!r}).read_text().strip()\n"
-        f"SQLALCHEMY_DATABASE_URI = 'sqlite:///{metadata}?check_same_thread=false'\n"
+        f"SQLALCHEMY_DATABASE_URI = {f'sqlite:///{metadata}?check_same_thread=false'!r}\n"
         "SQLALCHEMY_EXAMPLES_URI = SQLALCHEMY_DATABASE_URI\n"
         'FEATURE_FLAGS = {"DASHBOARD_VIRTUALIZATION": False}\n'
         "SUPERSET_WEBSERVER_TIMEOUT = 120\n"

@@ -188,6 +188,37 @@ def test_dbt_builds_the_prefix_of_the_build_even_an_empty_one() -> None:
     assert build_environment(Settings(schema_prefix="dev_"), env)["RW_SCHEMA_PREFIX"] == "dev_"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--empty"],
+        ["--sample", "3 days"],
+        ["--sample=3 days"],
+        ["--event-time-start", "2011-01-01"],
+        ["--event-time-end=2011-01-01"],
+        ["--defer", "--state", "prod"],
+        ["--favor-state"],
+    ],
+)
+def test_a_published_build_is_built_from_all_its_data(args: list[str]) -> None:
+    """hostile6: `retail-warehouse build -- --empty` ran the whole build from zero rows and
+    failed its not_empty tests after minutes, saying "fix the cause" without naming the
+    option; refused at once (a sample would have passed them)."""
+    with pytest.raises(RetailWarehouseError, match="publishes what it builds") as refused:
+        check_whole_build(args, env={})
+    assert args[0].split("=")[0] in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("DBT_EMPTY", "true"), ("DBT_EMPTY", "1"), ("DBT_SAMPLE", "3 days")]
+)
+def test_the_variables_of_partial_data_are_refused(variable: str, value: str) -> None:
+    """The same set in the environment (an exported DBT_EMPTY=1 left from a dry run)."""
+    with pytest.raises(RetailWarehouseError, match=f"{variable} is set"):
+        check_whole_build([], env={variable: value})
+    check_whole_build(["--no-empty"], env={variable: "false", "DBT_DEFER": ""})
+
+
 def test_other_dbt_options_are_allowed() -> None:
     check_whole_build(["--full-refresh", "--threads", "4", "--vars", "{a: 1}"])
 

@@ -135,6 +135,15 @@ def test_a_duckdb_path_that_is_no_file_is_refused(name: str) -> None:
         from_env({"DUCKDB_PATH": name})
 
 
+@pytest.mark.parametrize("name", ["/tmp/a\nb.duckdb", "w.duckdb\r", "a\tb.duckdb", "a\x1b[2Jb"])
+def test_a_duckdb_path_with_a_control_character_is_refused(name: str) -> None:
+    """hostile6: `DUCKDB_PATH=$'/tmp/a\nb.duckdb' retail-warehouse summary` printed its
+    error on two lines (the path's line break), as would every message naming the file."""
+    with pytest.raises(ConfigError, match="holds a control character") as refused:
+        from_env({"DUCKDB_PATH": name})
+    assert str(refused.value).isprintable()
+
+
 def test_a_file_that_is_not_a_duckdb_database_is_refused(tmp_path: Path) -> None:
     """Hostile round 27, item 6: DuckDB opened a CSV file as an in-memory database, so a load
     into it said "loaded 1 rows" and kept nothing, and a build would have replaced it."""

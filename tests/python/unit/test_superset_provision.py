@@ -65,3 +65,41 @@ def test_the_charts_are_imported_with_overwrite_before_the_dashboards(
     assert [command[1] for command in commands] == ["import-datasources", "-c", "import-dashboards"]
     assert "ImportChartsCommand(contents, overwrite=True)" in commands[1][2]
     assert commands[1][3:] == [str(tmp_path / "c.zip"), "admin"]
+
+
+@pytest.mark.parametrize("home", ["sup'x", 'sup"x', "sup?x#y", "sup%41", "sup\nx", "sup\\x"])
+def test_a_home_its_configuration_cannot_hold_is_refused(tmp_path: Path, home: str) -> None:
+    """hostile6: RW_SUPERSET_HOME with a quote wrote a superset_config.py that did not compile
+    (or ran what followed the quote), and with ? or # SQLAlchemy put the metadata database at
+    the path before it: refused before anything is installed, in one line."""
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    with pytest.raises(provision.ConfigError, match="cannot be Superset's home") as refused:
+        provision.superset_settings(postgres, {"RW_SUPERSET_HOME": str(tmp_path / home)})
+    assert "\n" not in str(refused.value)
+
+
+def test_the_configuration_compiles_and_names_the_home(tmp_path: Path) -> None:
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    home = tmp_path / "a home (1)"
+    settings = provision.superset_settings(postgres, {"RW_SUPERSET_HOME": str(home)})
+    provision.write_config(settings)
+    names: dict[str, Any] = {}
+    exec(compile(settings.config_path.read_text(encoding="utf-8"), "config", "exec"), names)
+    assert names["SQLALCHEMY_DATABASE_URI"] == (
+        f"sqlite:///{home / 'superset.db'}?check_same_thread=false"
+    )
+
+
+def test_a_socket_folder_host_is_a_uri_sqlalchemy_reads() -> None:
+    """hostile6: PGHOST=/var/run/postgresql (a socket folder, as libpq takes it) gave
+    `postgresql+psycopg2://u:p@/var/run/postgresql:5432/d`, which SQLAlchemy cannot read."""
+    from sqlalchemy.engine import make_url
+
+    postgres = PostgresSettings(host="/var/run/postgresql", port=5433, dbname="ware house")
+    settings = provision.superset_settings(postgres, {"RW_BI_PASSWORD": "p@ss/word"})
+    url = make_url(settings.sqlalchemy_uri())
+    assert url.query == {"host": "/var/run/postgresql", "port": "5433"}
+    assert (url.host, url.database, url.password) == (None, "ware house", "p@ss/word")
+    tcp = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    url = make_url(provision.superset_settings(tcp, {}).sqlalchemy_uri())
+    assert (url.host, url.port, url.database, dict(url.query)) == ("db", 5433, "warehouse", {})
