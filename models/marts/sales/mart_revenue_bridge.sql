@@ -24,6 +24,12 @@
     'returns_cost',
 ] %}
 
+{{
+    config(**incremental_by_grain(
+        'month_start_date', partition_by='month_start_date'
+    ))
+}}
+
 with
 
 fct_invoice_lines as (
@@ -62,6 +68,82 @@ data_months as (
 
 ),
 
+{% if is_incremental() -%}
+-- An incremental run recomputes every month a new load can change: the
+-- months of its product lines (by their invoice's month), the months at
+-- either end of the data that the new loads brought into the data's range or
+-- made complete, and the months that compare with any of these (the month
+-- and the year after); it reads their base months as well. Other months
+-- cannot change.
+old_range as (
+
+    select
+        min(invoice_date) as first_invoice_date,
+        max(invoice_date) as last_invoice_date
+    from fct_invoices
+    where last_load_id <= {{ new_loads_after('last_load_id') }}
+
+),
+
+months_touched as (
+
+    select distinct
+        cast(
+            {{ dbt.date_trunc('month', 'fct_invoices.invoice_date') }} as date
+        ) as month_start_date
+    from fct_invoice_lines
+    inner join fct_invoices
+        on fct_invoice_lines.invoice_id = fct_invoices.invoice_id
+    where
+        fct_invoice_lines.revenue_group = 'product'
+        and fct_invoice_lines.load_id > {{ new_loads_after('last_load_id') }}
+
+    union
+
+    select data_months.month_start_date
+    from data_months
+    cross join old_range
+    where
+        old_range.first_invoice_date is null
+        or data_months.month_start_date <= old_range.first_invoice_date
+        or data_months.month_start_date >= cast(
+            {{ dbt.date_trunc('month', 'old_range.last_invoice_date') }}
+            as date
+        )
+
+),
+
+months_recomputed as (
+
+    select month_start_date from months_touched
+    {% for comparison, months_back in comparisons -%}
+    union
+    select
+        cast(
+            {{ dbt.dateadd('month', months_back, 'month_start_date') }} as date
+        ) as month_start_date
+    from months_touched
+    {% endfor %}
+
+),
+
+months_read as (
+
+    select month_start_date from months_recomputed
+    {% for comparison, months_back in comparisons -%}
+    union
+    select
+        cast(
+            {{ dbt.dateadd('month', -months_back, 'month_start_date') }}
+            as date
+        ) as month_start_date
+    from months_recomputed
+    {% endfor %}
+
+),
+
+{% endif -%}
+
 -- Product lines in the month of their invoice, as mart_sales_monthly and
 -- mart_country_monthly count them (a TPC-H credit note's lines can have
 -- several receipt dates; the note is dated by its first). Without costs in
@@ -78,7 +160,8 @@ product_lines as (
         fct_invoice_lines.quantity,
         fct_invoice_lines.line_amount,
         {{ 'fct_invoice_lines.cost_amount' if has_costs else '0' }}
-            as cost_amount
+            as cost_amount,
+        fct_invoice_lines.load_id
     from fct_invoice_lines
     inner join fct_invoices
         on fct_invoice_lines.invoice_id = fct_invoices.invoice_id
@@ -103,8 +186,12 @@ products_by_country_month as (
         sum(case when invoice_kind = 'sale' then 0 else line_amount end)
             as returns_revenue,
         sum(case when invoice_kind = 'sale' then 0 else cost_amount end)
-            as returns_cost
+            as returns_cost,
+        max(load_id) as last_load_id
     from product_lines
+    {% if is_incremental() -%}
+    where month_start_date in (select month_start_date from months_read)
+    {% endif -%}
     group by 1, 2, 3
 
 ),
@@ -122,7 +209,8 @@ products_by_group_month as (
         sum(sales_revenue) as sales_revenue,
         sum(sales_cost) as sales_cost,
         sum(returns_revenue) as returns_revenue,
-        sum(returns_cost) as returns_cost
+        sum(returns_cost) as returns_cost,
+        max(last_load_id) as last_load_id
     from products_by_country_month
     group by 1, 2, 3, 4
     {% if not loop.last %}union all{% endif %}
@@ -158,7 +246,16 @@ products_compared as (
                     'month', months_back, 'base_month.month_start_date'
                 ) }} as date
             )
-        ) as month_start_date
+        ) as month_start_date,
+        -- the newer of the two months' newest loads (either may be null)
+        coalesce(
+            case
+                when current_month.last_load_id > base_month.last_load_id
+                    then current_month.last_load_id
+                else base_month.last_load_id
+            end,
+            current_month.last_load_id
+        ) as last_load_id
     from products_by_group_month as current_month
     full outer join products_by_group_month as base_month
         on
@@ -221,6 +318,7 @@ products_in_groups as (
         products_classified.base_{{ measure }},
         {% endfor -%}
         products_classified.month_start_date,
+        products_classified.last_load_id,
         products_classified.product_status,
         products_classified.revenue_at_base_price,
         products_classified.cost_at_base_unit_cost
@@ -283,7 +381,8 @@ groups_compared as (
             case when product_status = 'lost' then base_sales_cost else 0 end
         ) as lost_sales_cost,
         sum(returns_revenue - base_returns_revenue) as returns_revenue_change,
-        sum(returns_cost - base_returns_cost) as returns_cost_change
+        sum(returns_cost - base_returns_cost) as returns_cost_change,
+        max(last_load_id) as last_load_id
     from products_in_groups
     group by 1, 2, 3, 4
 
@@ -318,6 +417,11 @@ groups_in_range as (
         on groups_dated.month_start_date = current_months.month_start_date
     inner join data_months as base_months
         on groups_dated.base_month_start_date = base_months.month_start_date
+    {% if is_incremental() -%}
+    where
+        groups_dated.month_start_date
+        in (select month_start_date from months_recomputed)
+    {% endif -%}
 
 ),
 
@@ -403,9 +507,9 @@ effects_completed as (
 final as (
 
     select
-        cast(group_level as {{ dbt.type_string() }}) as group_level,
-        cast(group_name as {{ dbt.type_string() }}) as group_name,
-        cast(comparison as {{ dbt.type_string() }}) as comparison,
+        cast(group_level as {{ text_type() }}) as group_level,
+        cast(group_name as {{ text_type() }}) as group_name,
+        cast(comparison as {{ text_type() }}) as comparison,
         month_start_date,
         base_month_start_date,
         is_complete_comparison,
@@ -466,7 +570,8 @@ final as (
         cast(
             case when {{ with_costs }} then margin_returns_effect end
             as numeric(18, 2)
-        ) as margin_returns_effect
+        ) as margin_returns_effect,
+        cast(last_load_id as integer) as last_load_id
     from effects_completed
 
 )
