@@ -8,14 +8,27 @@
     ('previous_month', 1),
     ('same_month_last_year', 12),
 ] %}
+{#- Levels compared product by product; the product-type level is the total
+    level's rows named by each product's type (products_in_groups). -#}
 {%- set group_names = {
     'total': "'total'",
-    'country': 'products_by_country_month.country_code',
-    'product_type':
-        "coalesce(int_products_standardized.product_type, 'untyped')",
+    'country': 'country_code',
 } %}
 {#- Cost and margin columns are null when the source has no costs. -#}
 {%- set with_costs = 'true' if has_costs else 'false' %}
+{%- set measures = [
+    'units_sold',
+    'sales_revenue',
+    'sales_cost',
+    'returns_revenue',
+    'returns_cost',
+] %}
+
+{{
+    config(**incremental_by_grain(
+        'month_start_date', partition_by='month_start_date'
+    ))
+}}
 
 with
 
@@ -55,6 +68,82 @@ data_months as (
 
 ),
 
+{% if is_incremental() -%}
+-- An incremental run recomputes every month a new load can change: the
+-- months of its product lines (by their invoice's month), the months at
+-- either end of the data that the new loads brought into the data's range or
+-- made complete, and the months that compare with any of these (the month
+-- and the year after); it reads their base months as well. Other months
+-- cannot change.
+old_range as (
+
+    select
+        min(invoice_date) as first_invoice_date,
+        max(invoice_date) as last_invoice_date
+    from fct_invoices
+    where last_load_id <= {{ new_loads_after('last_load_id') }}
+
+),
+
+months_touched as (
+
+    select distinct
+        cast(
+            {{ dbt.date_trunc('month', 'fct_invoices.invoice_date') }} as date
+        ) as month_start_date
+    from fct_invoice_lines
+    inner join fct_invoices
+        on fct_invoice_lines.invoice_id = fct_invoices.invoice_id
+    where
+        fct_invoice_lines.revenue_group = 'product'
+        and fct_invoice_lines.load_id > {{ new_loads_after('last_load_id') }}
+
+    union
+
+    select data_months.month_start_date
+    from data_months
+    cross join old_range
+    where
+        old_range.first_invoice_date is null
+        or data_months.month_start_date <= old_range.first_invoice_date
+        or data_months.month_start_date >= cast(
+            {{ dbt.date_trunc('month', 'old_range.last_invoice_date') }}
+            as date
+        )
+
+),
+
+months_recomputed as (
+
+    select month_start_date from months_touched
+    {% for comparison, months_back in comparisons -%}
+    union
+    select
+        cast(
+            {{ dbt.dateadd('month', months_back, 'month_start_date') }} as date
+        ) as month_start_date
+    from months_touched
+    {% endfor %}
+
+),
+
+months_read as (
+
+    select month_start_date from months_recomputed
+    {% for comparison, months_back in comparisons -%}
+    union
+    select
+        cast(
+            {{ dbt.dateadd('month', -months_back, 'month_start_date') }}
+            as date
+        ) as month_start_date
+    from months_recomputed
+    {% endfor %}
+
+),
+
+{% endif -%}
+
 -- Product lines in the month of their invoice, as mart_sales_monthly and
 -- mart_country_monthly count them (a TPC-H credit note's lines can have
 -- several receipt dates; the note is dated by its first). Without costs in
@@ -71,7 +160,8 @@ product_lines as (
         fct_invoice_lines.quantity,
         fct_invoice_lines.line_amount,
         {{ 'fct_invoice_lines.cost_amount' if has_costs else '0' }}
-            as cost_amount
+            as cost_amount,
+        fct_invoice_lines.load_id
     from fct_invoice_lines
     inner join fct_invoices
         on fct_invoice_lines.invoice_id = fct_invoices.invoice_id
@@ -96,112 +186,89 @@ products_by_country_month as (
         sum(case when invoice_kind = 'sale' then 0 else line_amount end)
             as returns_revenue,
         sum(case when invoice_kind = 'sale' then 0 else cost_amount end)
-            as returns_cost
+            as returns_cost,
+        max(load_id) as last_load_id
     from product_lines
+    {% if is_incremental() -%}
+    where month_start_date in (select month_start_date from months_read)
+    {% endif -%}
     group by 1, 2, 3
 
 ),
 
--- One row per level, group, product and month.
+-- One row per level (total, country), group, product and month.
 products_by_group_month as (
 
     {% for level, group_name in group_names.items() -%}
     select
         '{{ level }}' as group_level,
         {{ group_name }} as group_name,
-        products_by_country_month.product_id,
-        products_by_country_month.month_start_date,
-        sum(products_by_country_month.units_sold) as units_sold,
-        sum(products_by_country_month.sales_revenue) as sales_revenue,
-        sum(products_by_country_month.sales_cost) as sales_cost,
-        sum(products_by_country_month.returns_revenue) as returns_revenue,
-        sum(products_by_country_month.returns_cost) as returns_cost
-    from products_by_country_month
-    {% if level == 'product_type' -%}
-    left join int_products_standardized
-        on
-            products_by_country_month.product_id
-            = int_products_standardized.product_id
-    {% endif -%}
-    group by 1, 2, 3, 4
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
-
--- Each product-month once as the current month of a comparison and once as
--- the base month of a later one (shifted forward), summed below: a full
--- outer join of the two months without one.
-products_shifted as (
-
-    {% for comparison, months_back in comparisons -%}
-    select
-        group_level,
-        group_name,
         product_id,
-        '{{ comparison }}' as comparison,
-        month_start_date,
-        units_sold,
-        sales_revenue,
-        sales_cost,
-        returns_revenue,
-        returns_cost,
-        0 as base_units_sold,
-        0 as base_sales_revenue,
-        0 as base_sales_cost,
-        0 as base_returns_revenue,
-        0 as base_returns_cost
-    from products_by_group_month
-    union all
-    select
-        group_level,
-        group_name,
-        product_id,
-        '{{ comparison }}' as comparison,
-        cast(
-            {{ dbt.dateadd('month', months_back, 'month_start_date') }}
-            as date
-        ) as month_start_date,
-        0 as units_sold,
-        0 as sales_revenue,
-        0 as sales_cost,
-        0 as returns_revenue,
-        0 as returns_cost,
-        units_sold as base_units_sold,
-        sales_revenue as base_sales_revenue,
-        sales_cost as base_sales_cost,
-        returns_revenue as base_returns_revenue,
-        returns_cost as base_returns_cost
-    from products_by_group_month
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
-
--- A product is continuing when it sold in both months, new when it sold in
--- the current month only, lost when it sold in the base month only; with
--- neither it has only returns. For continuing products, the current units
--- at the base month's unit price and unit cost (6 decimals).
-products_compared as (
-
-    select
-        group_level,
-        group_name,
-        product_id,
-        comparison,
         month_start_date,
         sum(units_sold) as units_sold,
         sum(sales_revenue) as sales_revenue,
         sum(sales_cost) as sales_cost,
         sum(returns_revenue) as returns_revenue,
         sum(returns_cost) as returns_cost,
-        sum(base_units_sold) as base_units_sold,
-        sum(base_sales_revenue) as base_sales_revenue,
-        sum(base_sales_cost) as base_sales_cost,
-        sum(base_returns_revenue) as base_returns_revenue,
-        sum(base_returns_cost) as base_returns_cost
-    from products_shifted
-    group by 1, 2, 3, 4, 5
+        max(last_load_id) as last_load_id
+    from products_by_country_month
+    group by 1, 2, 3, 4
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+-- Each product-month beside the same product and group in the comparison's
+-- base month: a full outer join, so products sold in only one of the two
+-- months are kept with zeros on the other side. (Shifting every row forward
+-- and summing the two copies gives the same rows, but its aggregate held
+-- every product-month twice per comparison: 75 M rows at TPC-H SF 1, which
+-- ran out of DuckDB's 3 GB; the join spills.)
+products_compared as (
+
+    {% for comparison, months_back in comparisons -%}
+    select
+        coalesce(current_month.group_level, base_month.group_level)
+            as group_level,
+        coalesce(current_month.group_name, base_month.group_name)
+            as group_name,
+        coalesce(current_month.product_id, base_month.product_id)
+            as product_id,
+        '{{ comparison }}' as comparison,
+        {% for measure in measures -%}
+        coalesce(current_month.{{ measure }}, 0) as {{ measure }},
+        coalesce(base_month.{{ measure }}, 0) as base_{{ measure }},
+        {% endfor -%}
+        coalesce(
+            current_month.month_start_date,
+            cast(
+                {{ dbt.dateadd(
+                    'month', months_back, 'base_month.month_start_date'
+                ) }} as date
+            )
+        ) as month_start_date,
+        -- the newer of the two months' newest loads (either may be null)
+        coalesce(
+            case
+                when current_month.last_load_id > base_month.last_load_id
+                    then current_month.last_load_id
+                else base_month.last_load_id
+            end,
+            current_month.last_load_id
+        ) as last_load_id
+    from products_by_group_month as current_month
+    full outer join products_by_group_month as base_month
+        on
+            current_month.group_level = base_month.group_level
+            and current_month.group_name = base_month.group_name
+            and current_month.product_id = base_month.product_id
+            and current_month.month_start_date = cast(
+                {{ dbt.dateadd(
+                    'month', months_back, 'base_month.month_start_date'
+                ) }} as date
+            )
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -228,6 +295,39 @@ products_classified as (
                 ) }}
         end as cost_at_base_unit_cost
     from products_compared
+
+),
+
+-- A product has one type, so its rows at the total level, named by its type,
+-- are its rows at the product-type level: compared once, not twice.
+products_in_groups as (
+
+    select * from products_classified
+
+    union all
+
+    -- The columns of products_classified, in its order.
+    select
+        'product_type' as group_level,
+        coalesce(int_products_standardized.product_type, 'untyped')
+            as group_name,
+        products_classified.product_id,
+        products_classified.comparison,
+        {% for measure in measures -%}
+        products_classified.{{ measure }},
+        products_classified.base_{{ measure }},
+        {% endfor -%}
+        products_classified.month_start_date,
+        products_classified.last_load_id,
+        products_classified.product_status,
+        products_classified.revenue_at_base_price,
+        products_classified.cost_at_base_unit_cost
+    from products_classified
+    left join int_products_standardized
+        on
+            products_classified.product_id
+            = int_products_standardized.product_id
+    where products_classified.group_level = 'total'
 
 ),
 
@@ -281,8 +381,9 @@ groups_compared as (
             case when product_status = 'lost' then base_sales_cost else 0 end
         ) as lost_sales_cost,
         sum(returns_revenue - base_returns_revenue) as returns_revenue_change,
-        sum(returns_cost - base_returns_cost) as returns_cost_change
-    from products_classified
+        sum(returns_cost - base_returns_cost) as returns_cost_change,
+        max(last_load_id) as last_load_id
+    from products_in_groups
     group by 1, 2, 3, 4
 
 ),
@@ -316,6 +417,11 @@ groups_in_range as (
         on groups_dated.month_start_date = current_months.month_start_date
     inner join data_months as base_months
         on groups_dated.base_month_start_date = base_months.month_start_date
+    {% if is_incremental() -%}
+    where
+        groups_dated.month_start_date
+        in (select month_start_date from months_recomputed)
+    {% endif -%}
 
 ),
 
@@ -401,9 +507,9 @@ effects_completed as (
 final as (
 
     select
-        cast(group_level as {{ dbt.type_string() }}) as group_level,
-        cast(group_name as {{ dbt.type_string() }}) as group_name,
-        cast(comparison as {{ dbt.type_string() }}) as comparison,
+        cast(group_level as {{ text_type() }}) as group_level,
+        cast(group_name as {{ text_type() }}) as group_name,
+        cast(comparison as {{ text_type() }}) as comparison,
         month_start_date,
         base_month_start_date,
         is_complete_comparison,
@@ -464,7 +570,8 @@ final as (
         cast(
             case when {{ with_costs }} then margin_returns_effect end
             as numeric(18, 2)
-        ) as margin_returns_effect
+        ) as margin_returns_effect,
+        cast(last_load_id as integer) as last_load_id
     from effects_completed
 
 )

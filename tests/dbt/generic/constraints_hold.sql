@@ -1,25 +1,32 @@
-{#- The not-null and primary-key constraints of a model's enforced contract hold:
-    one row per broken rule (the column, or the key's columns, and how many rows
-    break it). DuckDB and PostgreSQL enforce these constraints as the table is
-    written, so a build there fails at the model and this test is not needed;
-    dbt-spark declares none on parquet tables, so the test runs on Spark only
-    (var constraints_tested, default: the target is Spark). The rules are read
-    from the model's YAML (its constraints), never repeated here
-    (docs/decisions.md, "Constraints instead of not-null and key tests"). -#}
+{#- The not-null, primary-key and check constraints of a model's enforced
+    contract hold: one row per broken rule (the column, the key's columns or the
+    check's expression, and how many rows break it). DuckDB and PostgreSQL
+    enforce these constraints as the table is written, so a build there fails
+    at the model and this test is not needed; dbt-spark declares none on parquet
+    tables, so the test runs on Spark only (var constraints_tested, default: the
+    target is Spark). The rules are read from the model's YAML (its
+    constraints), never repeated here (docs/decisions.md, "Constraints instead
+    of repeated tests"). A check passes on a row where its expression is null,
+    as in the engines that enforce it. -#}
 {% test constraints_hold(model) %}
 
 {{ config(enabled=var('constraints_tested', target.type == 'sparkpy')) }}
 
 {%- set not_null_columns = [] -%}
 {%- set key_columns = [] -%}
+{%- set checks = [] -%}
 {%- if execute -%}
     {%- set node = graph.nodes.values()
         | selectattr('resource_type', 'equalto', 'model')
         | selectattr('alias', 'equalto', model.identifier)
         | selectattr('schema', 'equalto', model.schema)
         | first -%}
-    {%- for constraint in node.get('constraints', []) if constraint.type == 'primary_key' -%}
-        {%- do key_columns.extend(constraint.columns) -%}
+    {%- for constraint in node.get('constraints', []) -%}
+        {%- if constraint.type == 'primary_key' -%}
+            {%- do key_columns.extend(constraint.columns) -%}
+        {%- elif constraint.type == 'check' -%}
+            {%- do checks.append(constraint.expression) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- for column in node.get('columns', {}).values() -%}
         {%- for constraint in column.constraints -%}
@@ -27,12 +34,14 @@
                 {%- do key_columns.append(column.name) -%}
             {%- elif constraint.type == 'not_null' -%}
                 {%- do not_null_columns.append(column.name) -%}
+            {%- elif constraint.type == 'check' -%}
+                {%- do checks.append(constraint.expression) -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
-    {%- if not not_null_columns and not key_columns -%}
+    {%- if not not_null_columns and not key_columns and not checks -%}
         {{ exceptions.raise_compiler_error(
-            "constraints_hold on " ~ node.get('name', model) ~ ": the model declares no not-null or primary-key constraint"
+            "constraints_hold on " ~ node.get('name', model) ~ ": the model declares no not-null, primary-key or check constraint"
         ) }}
     {%- endif -%}
 {%- endif -%}
@@ -69,6 +78,17 @@ broken as (
         having count(*) > 1
     ) as repeated_keys
     {%- endif %}
+    {%- for expression in checks %}
+
+    union all
+
+    select
+        'check' as rule,
+        '{{ expression | trim | replace("'", "") | replace("\n", " ") }}' as columns_named,
+        count(*) as rows_breaking
+    from {{ model }}
+    where not ({{ expression }})
+    {%- endfor %}
 
 )
 

@@ -201,7 +201,7 @@ def test_online_retail_incremental_equals_full_refresh(warehouse: Warehouse) -> 
         warehouse,
         ["--source", str(before)],
         ["--source", str(after)],
-        ("mart_customer_segment_history", "mart_location_monthly"),
+        ("mart_customer_segment_history", "mart_location_monthly", "mart_revenue_bridge"),
     )
 
 
@@ -213,5 +213,5 @@ def test_tpch_incremental_equals_full_refresh(warehouse: Warehouse) -> None:
         warehouse,
         [*sliced, "--orders-before", TPCH_CUT.isoformat()],
         [*sliced, "--orders-from", TPCH_CUT.isoformat()],
-        ("mart_employee_monthly", "mart_location_monthly"),
+        ("mart_employee_monthly", "mart_location_monthly", "mart_revenue_bridge"),
     )

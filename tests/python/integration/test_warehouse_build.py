@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import shutil
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -173,7 +174,7 @@ def test_small_marts_identical_row_by_row(built_warehouse: dict[str, object]) ->
 def _constrained_columns(manifest_path: Path) -> set[tuple[str, str, str]]:
     """(schema, table, column) of every column a contracted SQL model declares not null,
     by a ``not_null`` constraint or as part of its primary key (docs/decisions.md,
-    "Constraints instead of not-null and key tests")."""
+    "Constraints instead of repeated tests")."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     found = set()
     for node in manifest["nodes"].values():
@@ -213,12 +214,13 @@ def test_constrained_columns_refuse_nulls_in_both_catalogues(
         assert not expected & nullable, f"{target}: nullable despite a constraint"
 
 
-def test_constraints_hold_finds_a_null_and_a_repeated_key(
+def test_constraints_hold_finds_a_null_a_repeated_key_and_broken_checks(
     built_warehouse: dict[str, object], tmp_path: Path
 ) -> None:
     """``constraints_hold`` (Spark's check of the constraints) fails on a table that breaks
-    them: a copy of the warehouse whose monthly mart lost its constraints, then a row twice
-    and a null month end."""
+    them: a copy of the warehouse whose monthly mart lost its constraints, then a row twice,
+    a null month end and a negative gross sales, which breaks two checks (``gross_sales >= 0``
+    and ``net_revenue = gross_sales - cancelled_amount``): four rules."""
     copy = tmp_path / "broken.duckdb"
     shutil.copy(str(built_warehouse["duckdb_path"]), copy)
     with duckdb.connect(str(copy)) as connection:
@@ -230,7 +232,7 @@ def test_constraints_hold_finds_a_null_and_a_repeated_key(
             "select * from marts.mart_sales_monthly order by month_start_date limit 1"
         )
         connection.execute(
-            "update marts.mart_sales_monthly set month_end_date = null "
+            "update marts.mart_sales_monthly set month_end_date = null, gross_sales = -1 "
             "where month_start_date = (select max(month_start_date) from marts.mart_sales_monthly)"
         )
     env = {**built_warehouse["env"], "DUCKDB_PATH": str(copy)}  # type: ignore[dict-item]
@@ -238,4 +240,47 @@ def test_constraints_hold_finds_a_null_and_a_repeated_key(
     command = [str(BIN / "dbt"), "test", "--select", selected]
     command += ["--vars", "{constraints_tested: true}", "--target-path", str(tmp_path / "target")]
     result = run_command([*command, "--log-path", str(tmp_path / "logs")], env, ok=(1,))
-    assert "FAIL 2 constraints_hold_mart_sales_monthly" in result.stdout, result.stdout[-3000:]
+    assert "FAIL 4 constraints_hold_mart_sales_monthly" in result.stdout, result.stdout[-3000:]
+
+
+def _declared_checks(manifest_path: Path) -> Counter[tuple[str, str]]:
+    """(schema, table): how many check constraints its contracted SQL model declares."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    declared: Counter[tuple[str, str]] = Counter()
+    for node in manifest["nodes"].values():
+        enforced = node["config"].get("contract", {}).get("enforced")
+        if node["resource_type"] != "model" or not enforced or node["language"] != "sql":
+            continue
+        constraints = [
+            *node.get("constraints", []),
+            *(one for column in node["columns"].values() for one in column.get("constraints", [])),
+        ]
+        checks = sum(constraint["type"] == "check" for constraint in constraints)
+        if checks:
+            declared[(node["schema"], node["alias"])] = checks
+    return declared
+
+
+CHECKS_IN_CATALOGUE = {
+    "duck": "select schema_name, table_name, count(*) from duckdb_constraints() "
+    "where constraint_type = 'CHECK' group by schema_name, table_name",
+    "pg": "select namespace.nspname, class.relname, count(*) from pg_constraint as constraint_ "
+    "join pg_class as class on class.oid = constraint_.conrelid "
+    "join pg_namespace as namespace on namespace.oid = class.relnamespace "
+    "where constraint_.contype = 'c' group by namespace.nspname, class.relname",
+}
+
+
+def test_every_check_constraint_is_in_both_catalogues(built_warehouse: dict[str, object]) -> None:
+    """The engines hold every check constraint the models declare (the rules that replaced the
+    accepted_range, accepted_values and expression_is_true tests), so they are enforced."""
+    work = Path(str(built_warehouse["duckdb_path"])).parent
+    for target, name in (("duckdb", "duck"), ("postgres", "pg")):
+        declared = _declared_checks(work / f"target_{target}" / "manifest.json")
+        assert sum(declared.values()) > 200, f"{target}: {sum(declared.values())} checks"
+        held = {
+            (str(schema), str(table)): int(count)
+            for schema, table, count in query_rows(built_warehouse[name], CHECKS_IN_CATALOGUE[name])
+        }
+        missing = {table: count for table, count in declared.items() if held.get(table) != count}
+        assert not missing, f"{target}: checks declared but not held (declared counts): {missing}"

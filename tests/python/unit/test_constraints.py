@@ -1,9 +1,10 @@
-"""One home for the not-null and key rules of a contracted model: its constraints. DuckDB and
-PostgreSQL enforce them as the table is written; on Spark, which enforces none on parquet
-tables, the model's ``constraints_hold`` test checks the same constraints (docs/decisions.md,
-"Constraints instead of not-null and key tests"). These checks read the YAML: each contracted
-SQL model carries ``constraints_hold``, and no rule is written twice (a not-null or unique test
-beside the constraint that already enforces it)."""
+"""One home for the row rules of a contracted model: its constraints (not null, primary key,
+check). DuckDB and PostgreSQL enforce them as the table is written; on Spark, which enforces
+none on parquet tables, the model's ``constraints_hold`` test checks the same constraints
+(docs/decisions.md, "Constraints instead of repeated tests"). These checks read the YAML: each
+contracted SQL model carries ``constraints_hold``, no rule is written twice (a not-null or
+unique test beside the constraint that already enforces it), and a rule about one row at a
+time is a check constraint, not a data test."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[3]
 NOT_NULL = "not_null"
 PRIMARY_KEY = "primary_key"
+CHECK = "check"
+# Data tests that judge each row alone: on a contracted model, a check constraint instead.
+ROW_RULE_TESTS = ("accepted_range", "accepted_values", "expression_is_true")
 
 
 def contracted_sql_models() -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -65,8 +69,9 @@ def test_each_model_checked_declares_a_constraint() -> None:
         node["name"]
         for _, node in contracted_sql_models()
         if not key_columns(node)
+        and not any(one["type"] == CHECK for one in node.get("constraints", []))
         and not any(
-            one["type"] == NOT_NULL
+            one["type"] in (NOT_NULL, CHECK)
             for column in node.get("columns", [])
             for one in column.get("constraints", [])
         )
@@ -94,3 +99,26 @@ def test_no_rule_is_both_a_constraint_and_a_test() -> None:
                 if set(arguments.get("combination_of_columns", [])) == keys:
                     twice.append(f"{node['name']}: unique_combination_of_columns of its key")
     assert not twice, f"rules written as a constraint and as a test: {twice}"
+
+
+def kept_as_test(test: dict[str, Any]) -> bool:
+    """Whether a row-rule test may stay a test: a warning (a constraint can only fail the
+    model), or a var in the rule (a constraint's expression is not rendered). A condition
+    (``where``) is part of the check instead: ``not (condition) or rule``."""
+    body = next(iter(test.values())) or {}
+    config = body.get("config") or {}
+    return config.get("severity") == "warn" or "{{" in str(body.get("arguments"))
+
+
+def test_rules_about_one_row_are_check_constraints() -> None:
+    as_tests = []
+    for _, node in contracted_sql_models():
+        lists = [("", node.get("data_tests"))] + [
+            (f".{column['name']}", column.get("data_tests")) for column in node.get("columns", [])
+        ]
+        for where, tests in lists:
+            for test in tests or []:
+                row_rule = isinstance(test, dict) and next(iter(test)) in ROW_RULE_TESTS
+                if row_rule and not kept_as_test(test):
+                    as_tests.append(f"{node['name']}{where}: {next(iter(test))}")
+    assert not as_tests, f"row rules written as tests, not check constraints: {as_tests}"
