@@ -65,6 +65,10 @@ def main(path: str) -> None:
     kept = kept[kept["fold"] == "test"].set_index("decile")
     columns = ("mean_predicted", "observed_mean", "cumulative_gain", "lift", "cumulative_lift")
     print(f"kept purchase model, test window\n\n{_table(kept, 'decile', columns, 3)}\n")
+    lifetime = evaluation[evaluation["model"] == "lifetime_value"]
+    pivot = lifetime.pivot_table(index=["method", "metric"], columns="fold", values="value")
+    pivot.index = [f"{method} {metric}" for method, metric in pivot.index]
+    print(f"lifetime value (360-day windows)\n\n{_table(pivot, 'method, metric', FOLDS, 4)}\n")
     forecast = evaluation[
         (evaluation["model"] == "sales_forecast")
         & (evaluation["evaluation_group"] == "total")

@@ -5,6 +5,7 @@ invoices); the logic is retail_warehouse.ml.customer_models."""
 from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.feature_table import feature_frame_from_relation
 from retail_warehouse.ml.frames import parse_float, relation_to_pandas
+from retail_warehouse.ml.lifetime_value import DISCOUNT_RATE
 from retail_warehouse.ml.persisted import predictions_from_registry
 
 
@@ -18,4 +19,5 @@ def model(dbt, session):
         parse_float(
             dbt.config.get("ml_churn_gap_multiple"), "ml_churn_gap_multiple", CHURN_GAP_MULTIPLE
         ),
+        parse_float(dbt.config.get("ml_discount_rate"), "ml_discount_rate", DISCOUNT_RATE),
     )

@@ -6,6 +6,7 @@ from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.evaluation import model_evaluation
 from retail_warehouse.ml.forecast import daily_sales_from_relation
 from retail_warehouse.ml.frames import parse_float, parse_int
+from retail_warehouse.ml.lifetime_value import DISCOUNT_RATE
 from retail_warehouse.ml.training_table import training_data_from_relations
 
 
@@ -35,4 +36,7 @@ def model(dbt, session):
             dbt.config.get("ml_churn_gap_multiple"), "ml_churn_gap_multiple", CHURN_GAP_MULTIPLE
         ),
         sales=daily_sales_from_relation(dbt.ref("int_sales_days_summarized")),
+        discount_rate=parse_float(
+            dbt.config.get("ml_discount_rate"), "ml_discount_rate", DISCOUNT_RATE
+        ),
     )

@@ -48,12 +48,21 @@ from retail_warehouse.ml.churn import (
 )
 from retail_warehouse.ml.feature_table import btyd_summary_of
 from retail_warehouse.ml.features import (
+    BTYD_STATISTICS,
     FEATURE_DESCRIPTIONS,
     PREDICTION_FEATURES,
     log_features,
     training_frame,
 )
 from retail_warehouse.ml.frames import from_day_number
+from retail_warehouse.ml.lifetime_value import (
+    DISCOUNT_RATE,
+    LIFETIME_VALUE_COLUMNS,
+    LifetimeValueSettings,
+    fit_interval_level,
+    lifetime_value_backtest_rows,
+    lifetime_values,
+)
 from retail_warehouse.ml.metrics import (
     calibration_by_decile,
     classification_metrics,
@@ -444,13 +453,16 @@ def customer_model_evaluation(
     windows: int,
     folds: int = EVALUATION_FOLDS,
     churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
+    discount_rate: float = DISCOUNT_RATE,
 ) -> pd.DataFrame:
     """The rolling-origin backtest of the purchase and spend models: for k = 1..``folds``
     the models train at T - (k + 1)H (stacking ``windows`` cutoffs, labels up to T - kH)
     and are tested on the customers active at T - kH with the labels of
     (T - kH, T - (k - 1)H]. Every candidate, the naive baselines, a calibration table by
     decile (selected model and BG/NBD), the ceiling diagnostic and the churn gap rule
-    (``churn_gap_multiple``) against 1 - P(alive); one row per fold x model
+    (``churn_gap_multiple``) against 1 - P(alive), and the lifetime value's interval on
+    12-month windows (:func:`~retail_warehouse.ml.lifetime_value.lifetime_value_backtest_rows`,
+    at the annual ``discount_rate``); one row per fold x model
     x metric x method (``fold``: test = k 1, validation_<k - 1> before it), plus fold
     ``mean``, the mean over the folds; a metric undefined on a fold (or its mean) has no
     row. Folds whose test cutoff has no training cutoff on or after the first invoice day
@@ -480,7 +492,10 @@ def customer_model_evaluation(
         parts.append(part)
     if not parts:
         raise ValueError("not enough history for one backtest fold")
-    result = pd.concat(parts, ignore_index=True)
+    lifetime = lifetime_value_backtest_rows(
+        data, horizon_days, active_window_days, discount_rate, folds
+    )
+    result = pd.concat([*parts, lifetime] if len(lifetime) else parts, ignore_index=True)
     result["evaluation_group"] = "active customers"
     result = pd.concat([result, mean_over_folds(result)], ignore_index=True)
     # A metric undefined on a window (AUC when nobody in it buys, as when one invoice lies
@@ -494,7 +509,8 @@ class CustomerModels:
     """The fitted purchase and spend models of :func:`fit_customer_models`, with what scoring
     needs to know: the features (in order, log-scaled before the estimators), the horizon,
     the active window, the days the training data ends on and the usual gap of a
-    one-purchase customer for the churn rule (:mod:`~retail_warehouse.ml.churn`). Persisted
+    one-purchase customer for the churn rule (:mod:`~retail_warehouse.ml.churn`) and how
+    the lifetime value is computed (:mod:`~retail_warehouse.ml.lifetime_value`). Persisted
     as one object in the model registry (:mod:`retail_warehouse.ml.registry`)."""
 
     purchase: _Classifier
@@ -508,6 +524,7 @@ class CustomerModels:
     btyd: BtydFit | None = None
     churn_fallback_gap_days: float = DEFAULT_USUAL_GAP_DAYS
     calibration: Calibration = field(default_factory=Calibration)
+    lifetime_value: LifetimeValueSettings = field(default_factory=LifetimeValueSettings)
     purchase_model: str = SELECTED_PURCHASE
     spend_model: str = SPEND_MODEL
 
@@ -524,7 +541,8 @@ def fit_customer_models(
     """The kept purchase and spend models trained at T - H (labels up to T, the last invoice
     day), on ``windows`` stacked cutoffs of ``data`` (the training customers' features and
     labels, or prepared invoices measured in pandas); BG/NBD fitted on every training
-    customer at T."""
+    customer at T; the lifetime value's interval level fitted on the validation windows of
+    its backtest (:func:`~retail_warehouse.ml.lifetime_value.fit_interval_level`)."""
     data = as_training_data(data, horizon_days, windows)
     as_of = data.as_of_day
     train = stacked_training_frame(
@@ -543,6 +561,9 @@ def fit_customer_models(
         btyd=fit_btyd_summary(btyd_summary_of(data.rows_at(as_of))),
         churn_fallback_gap_days=fallback_gap_days(train),
         calibration=calibration_for(PURCHASE_CALIBRATION, train, as_of)[0],
+        lifetime_value=LifetimeValueSettings(
+            interval_level=fit_interval_level(data, horizon_days, active_window_days)
+        ),
     )
 
 
@@ -552,15 +573,19 @@ def predict_customers(
     features: pd.DataFrame,
     as_of_day: int | None = None,
     churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
+    discount_rate: float = DISCOUNT_RATE,
 ) -> pd.DataFrame:
     """One row per row of ``features`` (the output of
     :func:`~retail_warehouse.ml.features.customer_features` at ``as_of_day``, by default
     ``models.as_of_day``, with ``models.horizon_days``, with the BTYD columns of
     :func:`~retail_warehouse.ml.features.with_btyd_features` from ``models.btyd``):
     purchase probability and expected net revenue in the horizon, BG/NBD's P(alive) and
-    ``is_churned`` by the gap rule with k = ``churn_gap_multiple``, with the model columns
-    of ``ml_customer_predictions`` (rank among the rows given, ``as_of_date`` the date of
-    ``as_of_day``). Sorted by customer_id."""
+    ``is_churned`` by the gap rule with k = ``churn_gap_multiple``, the discounted lifetime
+    value with its interval (:func:`~retail_warehouse.ml.lifetime_value.lifetime_values`
+    at the annual ``discount_rate``, from the BTYD statistics
+    :data:`~retail_warehouse.ml.features.BTYD_STATISTICS` of ``features``; NaN without
+    them), with the model columns of ``ml_customer_predictions`` (rank among the rows
+    given, ``as_of_date`` the date of ``as_of_day``). Sorted by customer_id."""
     x_score = log_features(features, models.features)
     probability = models.calibration.apply(_probability(models.purchase, x_score))
     spend = models.spend.predict(x_score)
@@ -591,7 +616,23 @@ def predict_customers(
     result["is_churned"] = is_churned(
         features, churn_gap_multiple, models.churn_fallback_gap_days
     ).astype(bool)
+    for column, values in _lifetime_values(models, features, discount_rate).items():
+        result[column] = values
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+
+
+def _lifetime_values(
+    models: CustomerModels, features: pd.DataFrame, discount_rate: float
+) -> dict[str, np.ndarray]:
+    """The lifetime value columns of :func:`predict_customers`, rounded to cents, in the
+    order of ``features``: NaN when ``features`` lack the BTYD statistics."""
+    if models.btyd is None or any(column not in features for column in BTYD_STATISTICS):
+        return {column: np.full(len(features), np.nan) for column in LIFETIME_VALUE_COLUMNS}
+    summary = pd.DataFrame({"customer_id": features["customer_id"].to_numpy(dtype="int64")})
+    for column, name in BTYD_STATISTICS.items():
+        summary[name] = features[column].to_numpy(dtype="float64")
+    values = lifetime_values(summary, models.btyd, discount_rate, models.lifetime_value)
+    return {column: np.round(values[column].to_numpy(), 2) for column in LIFETIME_VALUE_COLUMNS}
 
 
 def active_customer_features(invoices: pd.DataFrame, models: CustomerModels) -> pd.DataFrame:
@@ -601,7 +642,7 @@ def active_customer_features(invoices: pd.DataFrame, models: CustomerModels) -> 
     score = training_frame(
         invoices, models.as_of_day, models.horizon_days, models.active_window_days, models.btyd
     )
-    return score.loc[:, ["customer_id", *models.features]]
+    return score.loc[:, ["customer_id", *models.features, *BTYD_STATISTICS]]
 
 
 def customer_predictions(

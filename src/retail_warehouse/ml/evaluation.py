@@ -9,6 +9,7 @@ from retail_warehouse.ml.churn import CHURN_GAP_MULTIPLE
 from retail_warehouse.ml.customer_models import customer_model_evaluation
 from retail_warehouse.ml.forecast import WEEKLY_ORIGINS, forecast_backtest
 from retail_warehouse.ml.frames import check_history, from_day_number, last_day
+from retail_warehouse.ml.lifetime_value import DISCOUNT_RATE
 from retail_warehouse.ml.sampling import training_sample
 from retail_warehouse.ml.training_table import TrainingData
 
@@ -41,6 +42,7 @@ def model_evaluation(
     forecast_weekly_origins: int = WEEKLY_ORIGINS,
     churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
     sales: pd.DataFrame | None = None,
+    discount_rate: float = DISCOUNT_RATE,
 ) -> pd.DataFrame:
     """One row per model x evaluation group x fold x method x metric of the out-of-time backtests
     (rolling origins: fold ``test`` is the latest window, ``validation_<k>`` the earlier
@@ -48,7 +50,8 @@ def model_evaluation(
     purchase and spend models with their candidates and naive baselines
     (:func:`~retail_warehouse.ml.customer_models.customer_model_evaluation`) and the weekly
     sales forecast methods per series (:func:`~retail_warehouse.ml.forecast.forecast_backtest`,
-    with the mean over ``forecast_weekly_origins`` weekly origins).
+    with the mean over ``forecast_weekly_origins`` weekly origins) and the lifetime
+    value's interval, discounted at the annual ``discount_rate``.
     ``is_selected`` marks the method the production model uses. The customer models are
     backtested on the training customers: the features and labels of ``data``
     (:class:`~retail_warehouse.ml.training_table.TrainingData`), or, for prepared invoices,
@@ -73,6 +76,7 @@ def model_evaluation(
         active_window_days,
         training_windows,
         churn_gap_multiple=churn_gap_multiple,
+        discount_rate=discount_rate,
     )
     forecast = forecast_backtest(
         sales, forecast_weeks, top_countries, weekly_origins=forecast_weekly_origins

@@ -22,6 +22,7 @@ import pandas as pd
 from retail_warehouse.ml.btyd import BTYD_UNIT_DAYS, BtydFit, btyd_summary
 from retail_warehouse.ml.features import (
     BEHAVIOUR_FEATURES,
+    BTYD_STATISTICS,
     HISTORY_FEATURES,
     customer_features,
     with_btyd_summary_features,
@@ -148,7 +149,8 @@ def scoring_prediction_features(
     """The scoring cutoff and, at it, customer_id and ``models.features`` of the customers
     active then (a purchase in the last ``models.active_window_days`` days, i.e. a
     frequency above 0 and recency_days below the window), the BTYD columns from
-    ``models.btyd`` (fitted on every customer's statistics at the cutoff without one):
+    ``models.btyd`` (fitted on every customer's statistics at the cutoff without one) and
+    the BTYD statistics (:data:`~retail_warehouse.ml.features.BTYD_STATISTICS`):
     what :func:`~retail_warehouse.ml.customer_models.active_customer_features` gives from
     the invoices. Raises ``ValueError`` when the stored horizon windows are not the
     models' horizon."""
@@ -164,7 +166,7 @@ def scoring_prediction_features(
     features = active_prediction_features(
         rows, models.horizon_days, models.active_window_days, models.btyd
     )
-    return cutoff, features.loc[:, ["customer_id", *models.features]]
+    return cutoff, features.loc[:, ["customer_id", *models.features, *BTYD_STATISTICS]]
 
 
 def active_prediction_features(

@@ -53,6 +53,17 @@ BTYD_FEATURES: tuple[str, ...] = (
 PREDICTION_FEATURES: tuple[str, ...] = (*HISTORY_FEATURES, *BTYD_FEATURES)
 """Features of the purchase and spend models."""
 
+BTYD_STATISTICS: dict[str, str] = {
+    "btyd_repeat_purchases": "repeat_purchases",
+    "btyd_last_purchase_age_weeks": "last_purchase_age",
+    "btyd_observed_age_weeks": "observed_age",
+    "btyd_mean_repeat_value": "mean_repeat_value",
+}
+"""The BTYD statistics (x, t_x and T in weeks, the mean repeat value) carried beside the
+:data:`BTYD_FEATURES`, and their names in :func:`~retail_warehouse.ml.btyd.btyd_summary`:
+not features, what the lifetime value is simulated from
+(:mod:`retail_warehouse.ml.lifetime_value`)."""
+
 SPEND_WINDOWS: tuple[int, ...] = (30, 180, 365)
 """Days of the recent spend windows (the horizon's own window is the fourth)."""
 
@@ -303,7 +314,8 @@ def with_btyd_features(
     :data:`BTYD_FEATURES` columns: the BTYD models of ``fit``, or fitted on ``invoices`` up
     to the cutoff without it (0 for a customer without a purchase)."""
     if features.empty:
-        return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
+        empty = (*BTYD_FEATURES, *BTYD_STATISTICS)
+        return features.assign(**{column: pd.Series(dtype="float64") for column in empty})
     return _merged_btyd(features, btyd_predictions(invoices, cutoff_day, horizon_days, fit))
 
 
@@ -317,13 +329,15 @@ def with_btyd_summary_features(
     (:func:`~retail_warehouse.ml.btyd.btyd_summary`, in weeks, every customer with a purchase)
     instead of their invoices: the same columns and values."""
     if features.empty:
-        return features.assign(**{column: pd.Series(dtype="float64") for column in BTYD_FEATURES})
+        empty = (*BTYD_FEATURES, *BTYD_STATISTICS)
+        return features.assign(**{column: pd.Series(dtype="float64") for column in empty})
     return _merged_btyd(features, btyd_summary_predictions(summary, horizon_days, fit))
 
 
 def _merged_btyd(features: pd.DataFrame, btyd: pd.DataFrame) -> pd.DataFrame:
     """``features`` with the BTYD predictions ``btyd`` as :data:`BTYD_FEATURES` (0 where a
-    customer has none)."""
+    customer has none) and the statistics they come from as :data:`BTYD_STATISTICS` (NaN
+    where a customer has none)."""
     renamed = pd.DataFrame(
         {
             "customer_id": btyd["customer_id"].to_numpy(dtype="int64"),
@@ -331,6 +345,10 @@ def _merged_btyd(features: pd.DataFrame, btyd: pd.DataFrame) -> pd.DataFrame:
             "bgnbd_expected_purchases": btyd["expected_purchases"].to_numpy(),
             "bgnbd_purchase_probability": btyd["purchase_probability"].to_numpy(),
             "btyd_expected_spend": btyd["expected_spend"].to_numpy(),
+            **{
+                column: btyd[name].to_numpy(dtype="float64")
+                for column, name in BTYD_STATISTICS.items()
+            },
         }
     )
     merged = features.merge(renamed, on="customer_id", how="left", validate="one_to_one")

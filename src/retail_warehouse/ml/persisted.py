@@ -22,6 +22,7 @@ from retail_warehouse.ml.feature_table import (
 )
 from retail_warehouse.ml.features import BEHAVIOUR_FEATURES, PREDICTION_FEATURES
 from retail_warehouse.ml.frames import check_history
+from retail_warehouse.ml.lifetime_value import DISCOUNT_RATE
 from retail_warehouse.ml.registry import (
     ModelVersionError,
     RegisteredModel,
@@ -129,10 +130,12 @@ def predictions_from_registry(
     registry: pd.DataFrame,
     features: pd.DataFrame,
     churn_gap_multiple: float = CHURN_GAP_MULTIPLE,
+    discount_rate: float = DISCOUNT_RATE,
 ) -> pd.DataFrame:
     """``ml_customer_predictions``: the active customers scored by the registered models,
     from the stored features (a :func:`~retail_warehouse.ml.feature_table.feature_frame`)
-    at their newest cutoff; ``is_churned`` by the gap rule with k = ``churn_gap_multiple``."""
+    at their newest cutoff; ``is_churned`` by the gap rule with k = ``churn_gap_multiple``,
+    the lifetime value discounted at the annual ``discount_rate``."""
     models = customer_models(models_from_registry(registry))
     cutoff, scored = scoring_prediction_features(features, models)
-    return predict_customers(models, scored, cutoff, churn_gap_multiple)
+    return predict_customers(models, scored, cutoff, churn_gap_multiple, discount_rate)

@@ -34,6 +34,7 @@ from retail_warehouse.ml.features import (
     training_frame,
 )
 from retail_warehouse.ml.frames import last_day, prepare_invoices
+from retail_warehouse.ml.lifetime_value import LIFETIME_VALUE_METHOD, LIFETIME_VALUE_MODEL
 
 HORIZON = 90
 ACTIVE = 365
@@ -94,10 +95,17 @@ def test_evaluation_rows(synthetic_invoices: pd.DataFrame, evaluation: pd.DataFr
     assert not evaluation.duplicated(["model", "fold", "method", "metric"]).any()
     assert set(evaluation["fold"]) == {"test", "validation_1", "validation_2", "mean"}
     selected = evaluation[evaluation["is_selected"]]
-    assert set(selected["method"]) == {SELECTED_PURCHASE, SPEND_MODEL, CHURN_METHOD}
+    assert set(selected["method"]) == {
+        SELECTED_PURCHASE,
+        SPEND_MODEL,
+        CHURN_METHOD,
+        LIFETIME_VALUE_METHOD,
+    }
     as_of = last_day(synthetic_invoices)
     assert (evaluation["test_end_date"] > evaluation["test_cutoff_date"]).all()
-    assert (evaluation["test_cutoff_date"] > evaluation["train_cutoff_date"]).all()
+    # The lifetime value's BTYD models learn no label: fitted at the window's start.
+    trained = evaluation[evaluation["model"] != LIFETIME_VALUE_MODEL]
+    assert (trained["test_cutoff_date"] > trained["train_cutoff_date"]).all()
     test = evaluation[evaluation["fold"] == "test"]
     assert test["test_end_date"].iloc[0].toordinal() - 719163 == as_of
     assert test["test_cutoff_date"].iloc[0].toordinal() - 719163 == as_of - HORIZON

@@ -164,6 +164,7 @@ def test_model_evaluation_columns(synthetic_invoices: pd.DataFrame) -> None:
         "spend_next_horizon",
         "churn",
         "sales_forecast",
+        "lifetime_value",
     }
     key = ["model", "evaluation_group", "fold", "method", "metric"]
     assert not evaluation.duplicated(key).any()
