@@ -115,9 +115,13 @@ them out and scores with the registry's models; a build trains when asked (``tra
 ``--full-refresh``), when there is no usable registry, or when the refreshed
 ``ml_model_training_status`` says the data has run ``ml_retrain_after_days`` past them."""
 TRAINING_STATUS_MODEL = "model.retail_warehouse.ml_model_training_status"
-SHADOW_PREPARED_ENV = "RW_SHADOW_PREPARED"
-"""Set for the second dbt run of a build that trains after its refresh: the shadow holds
-the first run's tables, which PostgreSQL's on-run-start hook must not empty."""
+SUFFIX_ENV = "RW_BUILD_SCHEMA_SUFFIX"
+"""The suffix of the schemas dbt writes (``macros/schema/build_schema_suffix.sql``), set by
+``Publisher.prepare_shadow`` when the shadow is schemas (PostgreSQL)."""
+PARSE_VALUE_OPTIONS = frozenset({"--vars", "--target-path"})
+"""The options of a build's dbt arguments that ``dbt parse`` takes too, with their values:
+what the project's models are, and where the manifest goes."""
+PARSE_FLAGS = frozenset({"--partial-parse", "--no-partial-parse"})
 TESTED_THROUGH_VAR = "tested_through_load_id"
 """The dbt var of the newest load whose rows passed every test: the row tests of the
 line-level relations read only the rows of later loads (their ``where`` config,
@@ -373,23 +377,44 @@ def schemas_of(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
 def shadow_schemas(models: Mapping[str, str], suffix_env: Mapping[str, str]) -> list[str]:
     """The schemas dbt wrote the models to, when they are shadow schemas; empty when the
     build writes a whole file (DuckDB)."""
-    suffix = suffix_env.get("RW_BUILD_SCHEMA_SUFFIX", "")
+    suffix = suffix_env.get(SUFFIX_ENV, "")
     if not suffix:
         return []
     return sorted({schema for schema in models.values() if schema.endswith(suffix)})
 
 
-def hook_seconds(run_results: Mapping[str, Any] | None, hook_type: str) -> float:
-    """Execution time of the project's ``hook_type`` hooks (``on-run-start``): on PostgreSQL
-    the shadow copy of the incremental tables happens there, inside dbt."""
-    if run_results is None:
-        return 0.0
-    return sum(
-        float(result.get("execution_time") or 0.0)
-        for result in run_results.get("results", [])
-        if str(result.get("unique_id", "")).startswith("operation.")
-        and f"-{hook_type}-" in str(result.get("unique_id", ""))
-    )
+def parse_options(dbt_args: Sequence[str]) -> list[str]:
+    """The options of a build's ``dbt_args`` that ``dbt parse`` takes too (``--vars``,
+    ``--target-path``, partial parsing on or off): parsed with them, the build's dbt finds the
+    project parsed and does not parse it again. The others (``--full-refresh``,
+    ``--fail-fast``...) are the build's alone."""
+    options: list[str] = []
+    for index, arg in enumerate(dbt_args):
+        name = arg.split("=", 1)[0]
+        if arg in PARSE_FLAGS or (name in PARSE_VALUE_OPTIONS and "=" in arg):
+            options.append(arg)
+        elif arg in PARSE_VALUE_OPTIONS and index + 1 < len(dbt_args):
+            options += [arg, dbt_args[index + 1]]
+    return options
+
+
+def carried_over(
+    nodes: Mapping[str, Mapping[str, Any]], rebuilt: set[str], full_refresh: bool, suffix: str
+) -> list[tuple[str, str]]:
+    """(shadow schema, table) of the models whose published table the shadow schemas start
+    from: the incremental models, which continue from the published state (with a full
+    refresh only those the run leaves out), and the tables of the models the run leaves out
+    (``rebuilt`` are the ones it builds; a refresh leaves out the training lane), so that the
+    published warehouse keeps them."""
+    carried = []
+    for unique_id, node in sorted(nodes.items()):
+        schema = str(node["schema"])
+        materialized = node.get("config", {}).get("materialized")
+        left_out = unique_id not in rebuilt
+        incremental = materialized == "incremental" and (left_out or not full_refresh)
+        if schema.endswith(suffix) and (incremental or (materialized == "table" and left_out)):
+            carried.append((schema, str(node.get("alias") or node["name"])))
+    return carried
 
 
 def newest_published_load(query: QueryFunction, schema_prefix: str) -> int | None:
@@ -502,8 +527,8 @@ class BuildResult:
     """The lines printed after dbt's output: what was published, or why not."""
     outcome: PublishOutcome | None = None
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall time of the steps: ``prepare`` (the shadow copy; on PostgreSQL it runs in dbt's
-    on-run-start hook, so it is part of ``dbt`` too), ``dbt`` (every dbt run), ``train``
+    """Wall time of the steps: ``prepare`` (the shadow copy; on PostgreSQL with the
+    ``dbt parse`` that names the models to copy), ``dbt`` (every dbt run), ``train``
     (the second dbt run of a build that trained after its refresh), ``publish``."""
     training: str = ""
     """Why the build ran the training lane (``""``: it scored with the registry's models)."""
@@ -589,16 +614,16 @@ def run_build(
             )
             lane = [] if training else ["--exclude", TRAINING_SELECTOR]
             dbt_pass = _DbtPass(runner, target, dbt_args)
-            run = dbt_pass.run(lane, env)
+            run = prepare_shadow_schemas(publisher, dbt_pass, lane, env, echo)
+            seconds["prepare"] += run.seconds if run.returncode == 0 else 0.0
+            if run.returncode == 0:
+                run = dbt_pass.run(lane, env)
             seconds["dbt"] = run.seconds
-            seconds["prepare"] += hook_seconds(run.results, "on-run-start")
             passes = [run]
             if not training and run.audit.passed(run.returncode):
                 training = training_due(publisher, run.nodes)
-                if training:
-                    run = dbt_pass.run(
-                        ["--select", f"{TRAINING_SELECTOR}+"], {**env, SHADOW_PREPARED_ENV: "1"}
-                    )
+                if training:  # into the same shadow, which holds the first run's tables
+                    run = dbt_pass.run(["--select", f"{TRAINING_SELECTOR}+"], env)
                     seconds["train"] = run.seconds
                     seconds["dbt"] += run.seconds
                     passes.append(run)
@@ -681,6 +706,39 @@ def discard_interrupted_shadow(
     publisher.discard_shadow(shadow_schemas(models, shadow_env))
 
 
+def prepare_shadow_schemas(
+    publisher: Publisher,
+    dbt_pass: _DbtPass,
+    lane: Sequence[str],
+    env: Mapping[str, str],
+    echo: Callable[[str], None],
+) -> _PassResult:
+    """When the shadow is schemas (PostgreSQL: ``SUFFIX_ENV`` set), before dbt builds: name the
+    project's models with ``dbt parse`` (in the build's environment, so that the build finds
+    the project parsed), then empty their shadow schemas and copy in the published tables the
+    run continues from or leaves out (``carried_over``; ``Publisher.prepare_schemas``). The
+    parse's result: a failed parse is the build's failure (nothing is prepared, built or
+    published). DuckDB's shadow file is a whole copy already: nothing to do."""
+    suffix = env.get(SUFFIX_ENV, "")
+    if not suffix:
+        return _PassResult.nothing()
+    started = time.perf_counter()
+    parsed = dbt_pass.parse(env)
+    if parsed.returncode != 0:
+        return parsed
+    rebuilt = set(parsed.nodes)
+    if lane:  # a refresh: the training lane keeps its published tables
+        rebuilt -= training_lane_models(parsed.nodes)
+    carried = carried_over(parsed.nodes, rebuilt, is_full_refresh(dbt_pass.dbt_args, env), suffix)
+    schemas = shadow_schemas(schemas_of(parsed.nodes), env)
+    copied = publisher.prepare_schemas(schemas, carried)
+    echo(
+        f"shadow schemas {', '.join(schemas)} emptied; copied in: "
+        f"{', '.join(copied) or 'no published table'}"
+    )
+    return dataclasses.replace(parsed, seconds=time.perf_counter() - started)
+
+
 def newest_load_of(publisher: Publisher, settings: Settings) -> int | None:
     """The newest load of the published warehouse (``None`` before the first publish): the
     loads after it are the build's new loads, whose KPI anomalies it reports."""
@@ -715,6 +773,11 @@ class _PassResult:
     """The model nodes of the run's manifest, read once."""
     audit: Audit
 
+    @classmethod
+    def nothing(cls) -> _PassResult:
+        """No dbt run (there was nothing to do before the build)."""
+        return cls(0, 0.0, Path(), Path(), None, {}, audit_results(None))
+
 
 @dataclass
 class _DbtPass:
@@ -724,6 +787,27 @@ class _DbtPass:
     target: str
     dbt_args: Sequence[str]
     count: int = 0
+
+    def parse(self, env: Mapping[str, str]) -> _PassResult:
+        """``dbt parse`` with the build's target and parse options (``parse_options``): the
+        model nodes, before anything is built."""
+        (target_path(self.dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
+        started = time.perf_counter()
+        run = self.runner(
+            ["parse", "--quiet", "--target", self.target, *parse_options(self.dbt_args)],
+            dict(env),
+        )
+        nodes = model_nodes(run.target_path / "manifest.json") if run.returncode == 0 else {}
+        results_path = run.target_path / RUN_RESULTS_FILE
+        return _PassResult(
+            run.returncode,
+            time.perf_counter() - started,
+            results_path,
+            results_path,
+            None,
+            nodes,
+            audit_results(None),
+        )
 
     def run(self, selection: list[str], env: dict[str, str]) -> _PassResult:
         self.count += 1

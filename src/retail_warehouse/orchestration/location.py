@@ -227,6 +227,10 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
         events: list[Any] = []
 
         def start_dbt(args: list[str], env: dict[str, str]) -> DbtRun:
+            if args[:1] == ["parse"]:  # PostgreSQL's shadow preparation: selects nothing
+                with _environment(env):
+                    parsed = dbt.cli(args, raise_on_error=False).wait()
+                return DbtRun(parsed.process.wait(), parsed.target_path)
             with _environment(env):
                 invocation = dbt.cli(args, context=context, raise_on_error=False)
             events.extend(invocation.stream())

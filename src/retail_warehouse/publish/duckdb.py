@@ -614,6 +614,13 @@ class DuckdbPublisher:
             remove_database_file(self.layout.shadow)
         return {"DUCKDB_PATH": str(self.layout.shadow)}
 
+    def prepare_schemas(
+        self, shadow_schemas: Sequence[str], carried: Sequence[tuple[str, str]]
+    ) -> list[str]:
+        """Nothing to do: the shadow file is a copy of every published table."""
+        del shadow_schemas, carried
+        return []
+
     def shadow_settings(self, settings: Settings) -> Settings:
         """The settings with the shadow file as the warehouse."""
         return dataclasses.replace(settings, duckdb_path=self.layout.shadow)
