@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from typing import Any
 
 import psycopg2
 import pytest
-from warehouse_helpers import BIN, REPO, pg_params, throwaway_pg_database
+from warehouse_helpers import pg_params, refused_rollback, throwaway_pg_database
 
 from retail_warehouse.build import TESTED_THROUGH_ENV, new_loads_test_env
 from retail_warehouse.errors import RetailWarehouseError
@@ -448,19 +447,7 @@ def test_a_rollback_after_the_first_build_refuses(database: Settings) -> None:
         "select nspname, obj_description(oid, 'pg_namespace') from pg_namespace "
         "where nspname like 'm%' order by 1",
     )
-    env = {**os.environ, "PGDATABASE": database.postgres.dbname}
-    rollback = subprocess.run(
-        [str(BIN / "retail-warehouse"), "rollback", "--target", "postgres"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert rollback.returncode == 2, rollback.stdout + rollback.stderr
-    assert rollback.stdout == ""
-    (line,) = rollback.stderr.splitlines()
+    line = refused_rollback("postgres", {**os.environ, "PGDATABASE": database.postgres.dbname})
     assert line.startswith("error: no previous generation of the schemas with prefix ''"), line
     assert before == _execute(
         database,
