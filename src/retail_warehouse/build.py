@@ -7,7 +7,9 @@
    every load there is nothing to build, and the build says so and stops
    (``retail_warehouse.build_inputs``);
 2. write: ready a shadow copy of what BI reads (DuckDB: a copy of the file; PostgreSQL:
-   ``<layer>__shadow`` schemas) and run ``dbt build`` into it, the whole project;
+   ``<layer>__shadow`` schemas, emptied and filled with the published tables dbt continues
+   from, once a ``dbt parse`` has named them) and run ``dbt build`` into it, the whole
+   project;
 3. audit: read dbt's ``run_results.json``; anything at error severity that failed, or a dbt
    that did not finish, stops here: nothing is published, the failed tests are named with the
    rows they found, and the shadow is kept for inspection;
@@ -22,21 +24,24 @@ through ``run_build`` too, with its own way of starting dbt (``DbtRunner``). A p
 
 On Apache Spark there is no shadow copy and no atomic publish (``build_in_place``): dbt builds
 in place and the run is audited and reported the same way (docs/spark.md).
+
+How dbt is started (the child process, its environment, stopping it) is
+``retail_warehouse.dbt_process``; what each engine does to its shadow is ``publish``. Longer
+than 400 lines on purpose: what remains is one sequence, the steps above with the choices
+between them (what a published build accepts of dbt's options, which lane runs, whether
+anything is new, what a failure reports), and splitting it would scatter the order in which
+they happen.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import json
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +50,6 @@ import duckdb
 import psycopg2
 import yaml
 
-from retail_warehouse import project
 from retail_warehouse.alerts import (
     ANOMALY_MODEL,
     KpiAnomaly,
@@ -58,9 +62,15 @@ from retail_warehouse.build_inputs import (
     nothing_to_build,
     project_fingerprint,
 )
-from retail_warehouse.errors import ConfigError, RetailWarehouseError, WarehouseBusyError
+from retail_warehouse.dbt_process import (
+    DbtRunner,
+    check_project_folder,
+    dbt_environment,
+    run_dbt_subprocess,
+    target_path,
+)
+from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.interrupts import CommitGuard
-from retail_warehouse.messages import find_duckdb_lock_conflict
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
 from retail_warehouse.publish import Generation, Publisher, PublishOutcome, QueryFunction
 from retail_warehouse.publish.audit import (
@@ -75,7 +85,7 @@ from retail_warehouse.publish.audit import (
 from retail_warehouse.publish.duckdb import DuckdbPublisher
 from retail_warehouse.publish.keys import keys_of_models
 from retail_warehouse.publish.postgres import PostgresPublisher
-from retail_warehouse.settings import SERVING_TARGETS, Settings, integer_setting, schema_name
+from retail_warehouse.settings import SERVING_TARGETS, Settings, schema_name
 
 SELECTION_OPTIONS = frozenset(
     {
@@ -146,43 +156,6 @@ TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
 """Values of a dbt flag's environment variable (``DBT_FULL_REFRESH``) that turn it on."""
 
 
-DBT_THREADS_ENV = "RW_DBT_THREADS"
-"""The number of models dbt builds at once (profiles.yml; default 2)."""
-
-
-def dbt_executable() -> str:
-    """The dbt of this environment (next to the running Python), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbt")
-    if found is None:
-        raise RetailWarehouseError("dbt is not installed: run `make install`")
-    return found
-
-
-@dataclass(frozen=True)
-class DbtRun:
-    """How a dbt invocation ended: its exit status and the folder of its artifacts."""
-
-    returncode: int
-    target_path: Path
-
-
-DbtRunner = Callable[[list[str], dict[str, str]], DbtRun]
-"""Starts dbt with these arguments (``build --target ...``) and environment, and waits."""
-
-
-def dbt_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for dbt: DBT_PROFILES_DIR defaults to ./profiles when it exists."""
-    result = dict(os.environ if env is None else env)
-    # profiles.yml reads it with as_number, which takes "1_0" and "1e1": refused here, once
-    integer_setting(result, DBT_THREADS_ENV, 2, minimum=1)
-    if "DBT_PROFILES_DIR" not in result and Path("profiles/profiles.yml").exists():
-        result["DBT_PROFILES_DIR"] = str(Path("profiles").resolve())
-    return result
-
-
 def build_environment(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """dbt's environment for a build of ``settings``: ``RW_SCHEMA_PREFIX`` is always the
     build's prefix, the empty one included. Set only when not empty, an exported
@@ -216,137 +189,6 @@ def check_whole_build(dbt_args: Sequence[str]) -> None:
                 f"RW_SCHEMA_PREFIX), which its lock and publish use; leave {PREFIX_VAR} out of "
                 "--vars"
             )
-
-
-def target_path(dbt_args: Sequence[str], env: Mapping[str, str]) -> Path:
-    """Where dbt writes its artifacts: --target-path, else DBT_TARGET_PATH, else target/."""
-    for index, arg in enumerate(dbt_args):
-        if arg == "--target-path" and index + 1 < len(dbt_args):
-            return Path(dbt_args[index + 1])
-        if arg.startswith("--target-path="):
-            return Path(arg.split("=", 1)[1])
-    return Path(env.get("DBT_TARGET_PATH") or "target")
-
-
-def relay_dbt_output(lines: Iterable[str], write: Callable[[str], object]) -> str | None:
-    """Pass dbt's output lines to ``write`` as they come, and return the one-line message for
-    a DuckDB lock conflict in it (``None`` when there is none). When dbt stops on the conflict
-    (``Encountered an error:`` then DuckDB's lock error), that error and the tracebacks after
-    it (over 200 lines) are held back: the message says it in one line."""
-    conflict: str | None = None
-    held: str | None = None
-    for line in lines:
-        if held is not None:
-            stopped_on_lock = find_duckdb_lock_conflict(line)
-            if stopped_on_lock is not None:
-                return conflict or stopped_on_lock
-            write(held)
-            held = None
-        if "Encountered an error:" in line:
-            held = line
-            continue
-        conflict = conflict or find_duckdb_lock_conflict(line)
-        write(line)
-    if held is not None:
-        write(held)
-    return conflict
-
-
-DBT_STOP_SECONDS = 15.0
-"""How long an interrupted build waits for dbt to stop after SIGINT (dbt then cancels its
-queries on the server) before it kills dbt's process group."""
-
-
-PR_SET_PDEATHSIG = 1
-"""prctl(2): the signal a process gets when the thread that started it ends."""
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """What the dbt child runs before dbt starts (Linux only): asks for SIGKILL when the build
-    dies, so that a build killed with SIGKILL, which no handler sees, does not leave dbt
-    writing either. libc is loaded here, in the build, so that the child only calls prctl."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def ask() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return ask
-
-
-def stop_process_group(
-    process: subprocess.Popen[str], wait_seconds: float = DBT_STOP_SECONDS
-) -> None:
-    """Stop a child started in a process group of its own, and everything it started: SIGINT
-    to the group (dbt cancels its running queries, as after Ctrl-C), its output read and
-    dropped until it ends, SIGKILL to the group after ``wait_seconds`` or at a second
-    interrupt, and the child reaped."""
-
-    def signal_group(signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signum)
-
-    try:
-        signal_group(signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.communicate(timeout=wait_seconds)
-    finally:
-        signal_group(signal.SIGKILL)  # what dbt left in its group, or dbt itself
-        process.wait()
-
-
-def check_project_folder(folder: Path | None = None) -> None:
-    """Raise ``ConfigError`` unless ``folder`` (default: the current one), where the default
-    runner starts dbt, holds ``dbt_project.yml``: from another folder the build copied the
-    warehouse into a shadow, then dbt stopped with "No dbt_project.yml found"."""
-    folder = Path.cwd() if folder is None else folder
-    if not (folder / project.PROJECT_FILE).is_file():
-        raise ConfigError(
-            f"{folder} has no {project.PROJECT_FILE}: run the build from the dbt project's "
-            "folder (cd to it first)"
-        )
-
-
-def run_dbt_subprocess(args: list[str], env: dict[str, str]) -> DbtRun:
-    """The default runner: dbt as a child process, output to this terminal. Raises
-    ``WarehouseBusyError`` (one line: the file and who holds it) when dbt fails because
-    another process holds the DuckDB file, instead of dbt's traceback. dbt runs in a process
-    group of its own, which an interrupt of the build (Ctrl-C, or SIGTERM under
-    ``interrupts.terminate_as_interrupt``) stops before it goes on (``stop_process_group``):
-    a killed build left dbt writing the shadow."""
-    process = subprocess.Popen(
-        [dbt_executable(), *args],
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-        preexec_fn=_die_with_parent(),
-    )
-    try:
-        assert process.stdout is not None
-        conflict = relay_dbt_output(process.stdout, _write_through)
-        for _ in process.stdout:  # dbt's held-back traceback: read to the end, not shown
-            pass
-        returncode = process.wait()
-    except BaseException:
-        stop_process_group(process)
-        raise
-    finally:
-        if process.stdout is not None:
-            process.stdout.close()
-    if conflict is not None and returncode != 0:
-        raise WarehouseBusyError(f"dbt stopped: {conflict}; nothing was published")
-    return DbtRun(returncode, target_path(args, env))
-
-
-def _write_through(line: str) -> None:
-    sys.stdout.write(line)
-    sys.stdout.flush()
 
 
 def model_nodes(manifest_path: Path) -> dict[str, dict[str, Any]]:

@@ -53,7 +53,8 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from retail_warehouse.build import DbtRun, dbt_environment, dbt_executable, run_build
+from retail_warehouse.build import run_build
+from retail_warehouse.dbt_process import DbtRun, dbt_environment, dbt_executable
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.load import load
 from retail_warehouse.orchestration.inbox import (

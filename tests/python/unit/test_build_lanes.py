@@ -13,10 +13,10 @@ import pytest
 
 from retail_warehouse.build import (
     TRAINING_SELECTOR,
-    DbtRun,
     run_build,
 )
 from retail_warehouse.build_inputs import FINGERPRINT_ENV
+from retail_warehouse.dbt_process import DbtRun
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.settings import Settings
 

@@ -13,10 +13,9 @@ from retail_warehouse.build import (
     build_environment,
     check_whole_build,
     manifest_models,
-    relay_dbt_output,
     shadow_schemas,
-    target_path,
 )
+from retail_warehouse.dbt_process import relay_dbt_output, target_path
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.publish.audit import (
     FailingRows,

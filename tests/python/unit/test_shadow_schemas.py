@@ -12,12 +12,12 @@ from typing import Any
 import yaml
 
 from retail_warehouse.build import (
-    DbtRun,
     _DbtPass,
     carried_over,
     parse_options,
     prepare_shadow_schemas,
 )
+from retail_warehouse.dbt_process import DbtRun
 from retail_warehouse.project import project_dir
 
 SUFFIX = "__shadow"
