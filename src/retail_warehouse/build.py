@@ -7,7 +7,9 @@
    every load there is nothing to build, and the build says so and stops
    (``retail_warehouse.build_inputs``);
 2. write: ready a shadow copy of what BI reads (DuckDB: a copy of the file; PostgreSQL:
-   ``<layer>__shadow`` schemas) and run ``dbt build`` into it, the whole project;
+   ``<layer>__shadow`` schemas, emptied and filled with the published tables dbt continues
+   from, once a ``dbt parse`` has named them) and run ``dbt build`` into it, the whole
+   project;
 3. audit: read dbt's ``run_results.json``; anything at error severity that failed, or a dbt
    that did not finish, stops here: nothing is published, the failed tests are named with the
    rows they found, and the shadow is kept for inspection;
@@ -22,21 +24,25 @@ through ``run_build`` too, with its own way of starting dbt (``DbtRunner``). A p
 
 On Apache Spark there is no shadow copy and no atomic publish (``build_in_place``): dbt builds
 in place and the run is audited and reported the same way (docs/spark.md).
+
+How dbt is started (the child process, its environment, stopping it) is
+``retail_warehouse.dbt_process``; what each engine does to its shadow is ``publish``. Longer
+than 400 lines on purpose: what remains is one sequence, the steps above with the choices
+between them (what a published build accepts of dbt's options, which lane runs, whether
+anything is new, what a failure reports), and splitting it would scatter the order in which
+they happen.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +51,6 @@ import duckdb
 import psycopg2
 import yaml
 
-from retail_warehouse import project
 from retail_warehouse.alerts import (
     ANOMALY_MODEL,
     KpiAnomaly,
@@ -58,9 +63,16 @@ from retail_warehouse.build_inputs import (
     nothing_to_build,
     project_fingerprint,
 )
-from retail_warehouse.errors import ConfigError, RetailWarehouseError, WarehouseBusyError
+from retail_warehouse.dbt_process import (
+    DbtRunner,
+    check_project_folder,
+    dbt_environment,
+    run_dbt_subprocess,
+    target_path,
+)
+from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.interrupts import CommitGuard
-from retail_warehouse.messages import excerpt, find_duckdb_lock_conflict
+from retail_warehouse.messages import excerpt
 from retail_warehouse.monitoring import RUN_RESULTS_FILE, prepare_monitoring, record_run_results
 from retail_warehouse.publish import Generation, Publisher, PublishOutcome, QueryFunction
 from retail_warehouse.publish.audit import (
@@ -75,7 +87,7 @@ from retail_warehouse.publish.audit import (
 from retail_warehouse.publish.duckdb import DuckdbPublisher
 from retail_warehouse.publish.keys import keys_of_models
 from retail_warehouse.publish.postgres import PostgresPublisher
-from retail_warehouse.settings import SERVING_TARGETS, Settings, integer_setting, schema_name
+from retail_warehouse.settings import SERVING_TARGETS, Settings, schema_name
 
 SELECTION_OPTIONS = frozenset(
     {
@@ -130,9 +142,13 @@ them out and scores with the registry's models; a build trains when asked (``tra
 ``--full-refresh``), when there is no usable registry, or when the refreshed
 ``ml_model_training_status`` says the data has run ``ml_retrain_after_days`` past them."""
 TRAINING_STATUS_MODEL = "model.retail_warehouse.ml_model_training_status"
-SHADOW_PREPARED_ENV = "RW_SHADOW_PREPARED"
-"""Set for the second dbt run of a build that trains after its refresh: the shadow holds
-the first run's tables, which PostgreSQL's on-run-start hook must not empty."""
+SUFFIX_ENV = "RW_BUILD_SCHEMA_SUFFIX"
+"""The suffix of the schemas dbt writes (``macros/schema/build_schema_suffix.sql``), set by
+``Publisher.prepare_shadow`` when the shadow is schemas (PostgreSQL)."""
+PARSE_VALUE_OPTIONS = frozenset({"--vars", "--target-path"})
+"""The options of a build's dbt arguments that ``dbt parse`` takes too, with their values:
+what the project's models are, and where the manifest goes."""
+PARSE_FLAGS = frozenset({"--partial-parse", "--no-partial-parse"})
 TESTED_THROUGH_VAR = "tested_through_load_id"
 """The dbt var of the newest load whose rows passed every test: the row tests of the
 line-level relations read only the rows of later loads (their ``where`` config,
@@ -156,43 +172,6 @@ FULL_REFRESH_OPTIONS = frozenset({"--full-refresh", "-f"})
 TRUE_FLAG_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})
 FALSE_FLAG_VALUES = frozenset({"0", "false", "f", "no", "n", "off"})
 """Values of a dbt flag's environment variable (``DBT_FULL_REFRESH``) that turn it on."""
-
-
-DBT_THREADS_ENV = "RW_DBT_THREADS"
-"""The number of models dbt builds at once (profiles.yml; default 2)."""
-
-
-def dbt_executable() -> str:
-    """The dbt of this environment (next to the running Python), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbt")
-    if found is None:
-        raise RetailWarehouseError("dbt is not installed: run `make install`")
-    return found
-
-
-@dataclass(frozen=True)
-class DbtRun:
-    """How a dbt invocation ended: its exit status and the folder of its artifacts."""
-
-    returncode: int
-    target_path: Path
-
-
-DbtRunner = Callable[[list[str], dict[str, str]], DbtRun]
-"""Starts dbt with these arguments (``build --target ...``) and environment, and waits."""
-
-
-def dbt_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for dbt: DBT_PROFILES_DIR defaults to ./profiles when it exists."""
-    result = dict(os.environ if env is None else env)
-    # profiles.yml reads it with as_number, which takes "1_0" and "1e1": refused here, once
-    integer_setting(result, DBT_THREADS_ENV, 2, minimum=1)
-    if "DBT_PROFILES_DIR" not in result and Path("profiles/profiles.yml").exists():
-        result["DBT_PROFILES_DIR"] = str(Path("profiles").resolve())
-    return result
 
 
 def build_environment(settings: Settings, env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -246,137 +225,6 @@ def check_whole_build(dbt_args: Sequence[str], env: Mapping[str, str] | None = N
             )
 
 
-def target_path(dbt_args: Sequence[str], env: Mapping[str, str]) -> Path:
-    """Where dbt writes its artifacts: --target-path, else DBT_TARGET_PATH, else target/."""
-    for index, arg in enumerate(dbt_args):
-        if arg == "--target-path" and index + 1 < len(dbt_args):
-            return Path(dbt_args[index + 1])
-        if arg.startswith("--target-path="):
-            return Path(arg.split("=", 1)[1])
-    return Path(env.get("DBT_TARGET_PATH") or "target")
-
-
-def relay_dbt_output(lines: Iterable[str], write: Callable[[str], object]) -> str | None:
-    """Pass dbt's output lines to ``write`` as they come, and return the one-line message for
-    a DuckDB lock conflict in it (``None`` when there is none). When dbt stops on the conflict
-    (``Encountered an error:`` then DuckDB's lock error), that error and the tracebacks after
-    it (over 200 lines) are held back: the message says it in one line."""
-    conflict: str | None = None
-    held: str | None = None
-    for line in lines:
-        if held is not None:
-            stopped_on_lock = find_duckdb_lock_conflict(line)
-            if stopped_on_lock is not None:
-                return conflict or stopped_on_lock
-            write(held)
-            held = None
-        if "Encountered an error:" in line:
-            held = line
-            continue
-        conflict = conflict or find_duckdb_lock_conflict(line)
-        write(line)
-    if held is not None:
-        write(held)
-    return conflict
-
-
-DBT_STOP_SECONDS = 15.0
-"""How long an interrupted build waits for dbt to stop after SIGINT (dbt then cancels its
-queries on the server) before it kills dbt's process group."""
-
-
-PR_SET_PDEATHSIG = 1
-"""prctl(2): the signal a process gets when the thread that started it ends."""
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """What the dbt child runs before dbt starts (Linux only): asks for SIGKILL when the build
-    dies, so that a build killed with SIGKILL, which no handler sees, does not leave dbt
-    writing either. libc is loaded here, in the build, so that the child only calls prctl."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def ask() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-    return ask
-
-
-def stop_process_group(
-    process: subprocess.Popen[str], wait_seconds: float = DBT_STOP_SECONDS
-) -> None:
-    """Stop a child started in a process group of its own, and everything it started: SIGINT
-    to the group (dbt cancels its running queries, as after Ctrl-C), its output read and
-    dropped until it ends, SIGKILL to the group after ``wait_seconds`` or at a second
-    interrupt, and the child reaped."""
-
-    def signal_group(signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signum)
-
-    try:
-        signal_group(signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.communicate(timeout=wait_seconds)
-    finally:
-        signal_group(signal.SIGKILL)  # what dbt left in its group, or dbt itself
-        process.wait()
-
-
-def check_project_folder(folder: Path | None = None) -> None:
-    """Raise ``ConfigError`` unless ``folder`` (default: the current one), where the default
-    runner starts dbt, holds ``dbt_project.yml``: from another folder the build copied the
-    warehouse into a shadow, then dbt stopped with "No dbt_project.yml found"."""
-    folder = Path.cwd() if folder is None else folder
-    if not (folder / project.PROJECT_FILE).is_file():
-        raise ConfigError(
-            f"{folder} has no {project.PROJECT_FILE}: run the build from the dbt project's "
-            "folder (cd to it first)"
-        )
-
-
-def run_dbt_subprocess(args: list[str], env: dict[str, str]) -> DbtRun:
-    """The default runner: dbt as a child process, output to this terminal. Raises
-    ``WarehouseBusyError`` (one line: the file and who holds it) when dbt fails because
-    another process holds the DuckDB file, instead of dbt's traceback. dbt runs in a process
-    group of its own, which an interrupt of the build (Ctrl-C, or SIGTERM under
-    ``interrupts.terminate_as_interrupt``) stops before it goes on (``stop_process_group``):
-    a killed build left dbt writing the shadow."""
-    process = subprocess.Popen(
-        [dbt_executable(), *args],
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-        preexec_fn=_die_with_parent(),
-    )
-    try:
-        assert process.stdout is not None
-        conflict = relay_dbt_output(process.stdout, _write_through)
-        for _ in process.stdout:  # dbt's held-back traceback: read to the end, not shown
-            pass
-        returncode = process.wait()
-    except BaseException:
-        stop_process_group(process)
-        raise
-    finally:
-        if process.stdout is not None:
-            process.stdout.close()
-    if conflict is not None and returncode != 0:
-        raise WarehouseBusyError(f"dbt stopped: {conflict}; nothing was published")
-    return DbtRun(returncode, target_path(args, env))
-
-
-def _write_through(line: str) -> None:
-    sys.stdout.write(line)
-    sys.stdout.flush()
-
-
 def model_nodes(manifest_path: Path) -> dict[str, dict[str, Any]]:
     """Every model node of the project (``manifest.json``) by unique id; empty when dbt did
     not write the manifest."""
@@ -405,23 +253,44 @@ def schemas_of(nodes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
 def shadow_schemas(models: Mapping[str, str], suffix_env: Mapping[str, str]) -> list[str]:
     """The schemas dbt wrote the models to, when they are shadow schemas; empty when the
     build writes a whole file (DuckDB)."""
-    suffix = suffix_env.get("RW_BUILD_SCHEMA_SUFFIX", "")
+    suffix = suffix_env.get(SUFFIX_ENV, "")
     if not suffix:
         return []
     return sorted({schema for schema in models.values() if schema.endswith(suffix)})
 
 
-def hook_seconds(run_results: Mapping[str, Any] | None, hook_type: str) -> float:
-    """Execution time of the project's ``hook_type`` hooks (``on-run-start``): on PostgreSQL
-    the shadow copy of the incremental tables happens there, inside dbt."""
-    if run_results is None:
-        return 0.0
-    return sum(
-        float(result.get("execution_time") or 0.0)
-        for result in run_results.get("results", [])
-        if str(result.get("unique_id", "")).startswith("operation.")
-        and f"-{hook_type}-" in str(result.get("unique_id", ""))
-    )
+def parse_options(dbt_args: Sequence[str]) -> list[str]:
+    """The options of a build's ``dbt_args`` that ``dbt parse`` takes too (``--vars``,
+    ``--target-path``, partial parsing on or off): parsed with them, the build's dbt finds the
+    project parsed and does not parse it again. The others (``--full-refresh``,
+    ``--fail-fast``...) are the build's alone."""
+    options: list[str] = []
+    for index, arg in enumerate(dbt_args):
+        name = arg.split("=", 1)[0]
+        if arg in PARSE_FLAGS or (name in PARSE_VALUE_OPTIONS and "=" in arg):
+            options.append(arg)
+        elif arg in PARSE_VALUE_OPTIONS and index + 1 < len(dbt_args):
+            options += [arg, dbt_args[index + 1]]
+    return options
+
+
+def carried_over(
+    nodes: Mapping[str, Mapping[str, Any]], rebuilt: set[str], full_refresh: bool, suffix: str
+) -> list[tuple[str, str]]:
+    """(shadow schema, table) of the models whose published table the shadow schemas start
+    from: the incremental models, which continue from the published state (with a full
+    refresh only those the run leaves out), and the tables of the models the run leaves out
+    (``rebuilt`` are the ones it builds; a refresh leaves out the training lane), so that the
+    published warehouse keeps them."""
+    carried = []
+    for unique_id, node in sorted(nodes.items()):
+        schema = str(node["schema"])
+        materialized = node.get("config", {}).get("materialized")
+        left_out = unique_id not in rebuilt
+        incremental = materialized == "incremental" and (left_out or not full_refresh)
+        if schema.endswith(suffix) and (incremental or (materialized == "table" and left_out)):
+            carried.append((schema, str(node.get("alias") or node["name"])))
+    return carried
 
 
 def newest_published_load(query: QueryFunction, schema_prefix: str) -> int | None:
@@ -534,8 +403,8 @@ class BuildResult:
     """The lines printed after dbt's output: what was published, or why not."""
     outcome: PublishOutcome | None = None
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall time of the steps: ``prepare`` (the shadow copy; on PostgreSQL it runs in dbt's
-    on-run-start hook, so it is part of ``dbt`` too), ``dbt`` (every dbt run), ``train``
+    """Wall time of the steps: ``prepare`` (the shadow copy; on PostgreSQL with the
+    ``dbt parse`` that names the models to copy), ``dbt`` (every dbt run), ``train``
     (the second dbt run of a build that trained after its refresh), ``publish``."""
     training: str = ""
     """Why the build ran the training lane (``""``: it scored with the registry's models)."""
@@ -621,16 +490,16 @@ def run_build(
             )
             lane = [] if training else ["--exclude", TRAINING_SELECTOR]
             dbt_pass = _DbtPass(runner, target, dbt_args)
-            run = dbt_pass.run(lane, env)
+            run = prepare_shadow_schemas(publisher, dbt_pass, lane, env, echo)
+            seconds["prepare"] += run.seconds if run.returncode == 0 else 0.0
+            if run.returncode == 0:
+                run = dbt_pass.run(lane, env)
             seconds["dbt"] = run.seconds
-            seconds["prepare"] += hook_seconds(run.results, "on-run-start")
             passes = [run]
             if not training and run.audit.passed(run.returncode):
                 training = training_due(publisher, run.nodes)
-                if training:
-                    run = dbt_pass.run(
-                        ["--select", f"{TRAINING_SELECTOR}+"], {**env, SHADOW_PREPARED_ENV: "1"}
-                    )
+                if training:  # into the same shadow, which holds the first run's tables
+                    run = dbt_pass.run(["--select", f"{TRAINING_SELECTOR}+"], env)
                     seconds["train"] = run.seconds
                     seconds["dbt"] += run.seconds
                     passes.append(run)
@@ -713,6 +582,39 @@ def discard_interrupted_shadow(
     publisher.discard_shadow(shadow_schemas(models, shadow_env))
 
 
+def prepare_shadow_schemas(
+    publisher: Publisher,
+    dbt_pass: _DbtPass,
+    lane: Sequence[str],
+    env: Mapping[str, str],
+    echo: Callable[[str], None],
+) -> _PassResult:
+    """When the shadow is schemas (PostgreSQL: ``SUFFIX_ENV`` set), before dbt builds: name the
+    project's models with ``dbt parse`` (in the build's environment, so that the build finds
+    the project parsed), then empty their shadow schemas and copy in the published tables the
+    run continues from or leaves out (``carried_over``; ``Publisher.prepare_schemas``). The
+    parse's result: a failed parse is the build's failure (nothing is prepared, built or
+    published). DuckDB's shadow file is a whole copy already: nothing to do."""
+    suffix = env.get(SUFFIX_ENV, "")
+    if not suffix:
+        return _PassResult.nothing()
+    started = time.perf_counter()
+    parsed = dbt_pass.parse(env)
+    if parsed.returncode != 0:
+        return parsed
+    rebuilt = set(parsed.nodes)
+    if lane:  # a refresh: the training lane keeps its published tables
+        rebuilt -= training_lane_models(parsed.nodes)
+    carried = carried_over(parsed.nodes, rebuilt, is_full_refresh(dbt_pass.dbt_args, env), suffix)
+    schemas = shadow_schemas(schemas_of(parsed.nodes), env)
+    copied = publisher.prepare_schemas(schemas, carried)
+    echo(
+        f"shadow schemas {', '.join(schemas)} emptied; copied in: "
+        f"{', '.join(copied) or 'no published table'}"
+    )
+    return dataclasses.replace(parsed, seconds=time.perf_counter() - started)
+
+
 def newest_load_of(publisher: Publisher, settings: Settings) -> int | None:
     """The newest load of the published warehouse (``None`` before the first publish): the
     loads after it are the build's new loads, whose KPI anomalies it reports."""
@@ -747,6 +649,11 @@ class _PassResult:
     """The model nodes of the run's manifest, read once."""
     audit: Audit
 
+    @classmethod
+    def nothing(cls) -> _PassResult:
+        """No dbt run (there was nothing to do before the build)."""
+        return cls(0, 0.0, Path(), Path(), None, {}, audit_results(None))
+
 
 @dataclass
 class _DbtPass:
@@ -756,6 +663,27 @@ class _DbtPass:
     target: str
     dbt_args: Sequence[str]
     count: int = 0
+
+    def parse(self, env: Mapping[str, str]) -> _PassResult:
+        """``dbt parse`` with the build's target and parse options (``parse_options``): the
+        model nodes, before anything is built."""
+        (target_path(self.dbt_args, env) / RUN_RESULTS_FILE).unlink(missing_ok=True)
+        started = time.perf_counter()
+        run = self.runner(
+            ["parse", "--quiet", "--target", self.target, *parse_options(self.dbt_args)],
+            dict(env),
+        )
+        nodes = model_nodes(run.target_path / "manifest.json") if run.returncode == 0 else {}
+        results_path = run.target_path / RUN_RESULTS_FILE
+        return _PassResult(
+            run.returncode,
+            time.perf_counter() - started,
+            results_path,
+            results_path,
+            None,
+            nodes,
+            audit_results(None),
+        )
 
     def run(self, selection: list[str], env: dict[str, str]) -> _PassResult:
         self.count += 1

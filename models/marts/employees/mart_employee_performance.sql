@@ -105,17 +105,13 @@ final as (
         int_employees_standardized.employee_name,
         cast(employees_tiered.order_count as integer) as order_count,
         cast(employees_tiered.customer_count as integer) as customer_count,
-        cast(employees_tiered.gross_sales as numeric(18, 2)) as gross_sales,
-        cast(employees_tiered.returned_amount as numeric(18, 2))
-            as returned_amount,
-        cast(employees_tiered.net_revenue as numeric(18, 2)) as net_revenue,
-        cast(employees_tiered.gross_margin as numeric(18, 2)) as gross_margin,
-        {{ divide_rounded(
-            'employees_tiered.gross_margin',
-            'employees_tiered.net_revenue',
-            4,
-            9
-        ) }} as gross_margin_rate,
+        {{ margin_columns('employees_tiered', [
+            'gross_sales',
+            'returned_amount',
+            'net_revenue',
+            'gross_margin',
+            'gross_margin_rate'
+        ]) }},
         {{ divide_rounded(
             'employees_tiered.returned_amount',
             'employees_tiered.gross_sales',

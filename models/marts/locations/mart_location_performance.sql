@@ -160,19 +160,7 @@ final as (
         locations_ranked.region,
         cast(coalesce(counts.order_count, 0) as integer) as order_count,
         cast(coalesce(counts.customer_count, 0) as integer) as customer_count,
-        cast(locations_ranked.gross_sales as numeric(18, 2)) as gross_sales,
-        cast(locations_ranked.returned_amount as numeric(18, 2))
-            as returned_amount,
-        cast(locations_ranked.net_revenue as numeric(18, 2)) as net_revenue,
-        cast(locations_ranked.cost_of_goods as numeric(18, 2))
-            as cost_of_goods,
-        cast(locations_ranked.gross_margin as numeric(18, 2)) as gross_margin,
-        {{ divide_rounded(
-            'locations_ranked.gross_margin',
-            'locations_ranked.net_revenue',
-            4,
-            9
-        ) }} as gross_margin_rate,
+        {{ margin_columns('locations_ranked') }},
         {{ divide_rounded(
             'locations_ranked.net_revenue', 'locations_ranked.role_revenue', 6, 9
         ) }} as revenue_share,

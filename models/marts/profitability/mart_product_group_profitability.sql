@@ -48,11 +48,9 @@ final as (
         cast(group_name as {{ dbt.type_string() }}) as group_name,
         cast(product_count as integer) as product_count,
         cast(units as bigint) as units,
-        cast(net_revenue as numeric(18, 2)) as net_revenue,
-        cast(cost_of_goods as numeric(18, 2)) as cost_of_goods,
-        cast(gross_margin as numeric(18, 2)) as gross_margin,
-        {{ divide_rounded('gross_margin', 'net_revenue', 4, 9) }}
-            as gross_margin_rate,
+        {{ margin_columns(measures=[
+            'net_revenue', 'cost_of_goods', 'gross_margin', 'gross_margin_rate'
+        ]) }},
         {{ divide_rounded('gross_margin', 'level_margin', 6, 9) }}
             as margin_share,
         cast(margin_rank as integer) as margin_rank

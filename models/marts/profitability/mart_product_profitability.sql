@@ -70,19 +70,7 @@ final as (
         int_products_standardized.brand,
         int_products_standardized.manufacturer,
         cast(products_ranked.units as bigint) as units,
-        cast(products_ranked.gross_sales as numeric(18, 2)) as gross_sales,
-        cast(products_ranked.returned_amount as numeric(18, 2))
-            as returned_amount,
-        cast(products_ranked.net_revenue as numeric(18, 2)) as net_revenue,
-        cast(products_ranked.cost_of_goods as numeric(18, 2))
-            as cost_of_goods,
-        cast(products_ranked.gross_margin as numeric(18, 2)) as gross_margin,
-        {{ divide_rounded(
-            'products_ranked.gross_margin',
-            'products_ranked.net_revenue',
-            4,
-            9
-        ) }} as gross_margin_rate,
+        {{ margin_columns('products_ranked') }},
         cast(products_ranked.margin_rank as integer) as margin_rank,
         mart_product_performance.revenue_rank,
         {{ abc_class(

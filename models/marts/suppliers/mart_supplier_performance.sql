@@ -73,19 +73,7 @@ final as (
             as supplied_part_count,
         cast(suppliers_ranked.sale_line_count as integer) as sale_line_count,
         cast(suppliers_ranked.units_sold as bigint) as units_sold,
-        cast(suppliers_ranked.gross_sales as numeric(18, 2)) as gross_sales,
-        cast(suppliers_ranked.returned_amount as numeric(18, 2))
-            as returned_amount,
-        cast(suppliers_ranked.net_revenue as numeric(18, 2)) as net_revenue,
-        cast(suppliers_ranked.cost_of_goods as numeric(18, 2))
-            as cost_of_goods,
-        cast(suppliers_ranked.gross_margin as numeric(18, 2)) as gross_margin,
-        {{ divide_rounded(
-            'suppliers_ranked.gross_margin',
-            'suppliers_ranked.net_revenue',
-            4,
-            9
-        ) }} as gross_margin_rate,
+        {{ margin_columns('suppliers_ranked') }},
         cast(suppliers_ranked.late_line_count as integer) as late_line_count,
         {{ divide_rounded(
             'suppliers_ranked.late_line_count',

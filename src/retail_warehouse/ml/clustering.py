@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from retail_warehouse.ml import MODEL_VERSION, RANDOM_STATE
 from retail_warehouse.ml._threads import single_threaded
 from retail_warehouse.ml.features import BEHAVIOUR_FEATURES, customer_features, log_features
-from retail_warehouse.ml.frames import from_day_number, last_day
+from retail_warehouse.ml.frames import from_day_number
 
 # Centroid z-scores beyond this mark a feature as high or low in a cluster's label.
 _LABEL_THRESHOLD = 0.5
@@ -71,7 +71,7 @@ def _label(z_centroid: pd.Series) -> str:
 
 @dataclass
 class ClusterModel:
-    """The fitted clustering of :func:`fit_clusters`: the scaler and KMeans (``None`` when
+    """The fitted clustering of :func:`fit_cluster_features`: the scaler and KMeans (``None`` when
     k = 1), the cluster number and label of each KMeans label, k, the silhouette score and
     the as-of day. Persisted in the model registry (:mod:`retail_warehouse.ml.registry`)."""
 
@@ -110,27 +110,6 @@ def behaviour_features(invoices: pd.DataFrame, as_of_day: int) -> pd.DataFrame:
 
 
 @single_threaded
-def fit_clusters(
-    invoices: pd.DataFrame,
-    n_clusters: int | None = None,
-    k_min: int = 3,
-    k_max: int = 8,
-) -> ClusterModel:
-    """The clustering as of the last invoice day.
-
-    Features are log-transformed (sign(x) * log1p(|x|)) and standardised; KMeans with
-    ``n_clusters`` clusters, or k chosen by silhouette over ``k_min..k_max``. Clusters are
-    numbered 1..k by mean net revenue, highest first (ties: by centroid), so numbers do not
-    depend on KMeans' internal order. Labels describe each centroid relative to the average
-    customer; a repeated label gets its cluster number appended.
-    """
-    as_of = last_day(invoices)
-    return fit_cluster_features(
-        behaviour_features(invoices, as_of), as_of, n_clusters, k_min, k_max
-    )
-
-
-@single_threaded
 def fit_cluster_features(
     features: pd.DataFrame,
     as_of_day: int,
@@ -138,10 +117,17 @@ def fit_cluster_features(
     k_min: int = 3,
     k_max: int = 8,
 ) -> ClusterModel:
-    """:func:`fit_clusters` on the customers' behaviour features at ``as_of_day``
-    (customer_id and :data:`~retail_warehouse.ml.features.BEHAVIOUR_FEATURES`, sorted by
-    customer_id, as :func:`behaviour_features` gives them), e.g. the rows of the stored
-    feature table at its scoring cutoff."""
+    """The clustering of the customers' behaviour features at ``as_of_day`` (customer_id and
+    :data:`~retail_warehouse.ml.features.BEHAVIOUR_FEATURES`, sorted by customer_id, as
+    :func:`behaviour_features` gives them), e.g. the rows of the stored feature table at its
+    scoring cutoff.
+
+    Features are log-transformed (sign(x) * log1p(|x|)) and standardised; KMeans with
+    ``n_clusters`` clusters, or k chosen by silhouette over ``k_min..k_max``. Clusters are
+    numbered 1..k by mean net revenue, highest first (ties: by centroid), so numbers do not
+    depend on KMeans' internal order. Labels describe each centroid relative to the average
+    customer; a repeated label gets its cluster number appended.
+    """
     as_of = as_of_day
     if features.empty:
         raise ValueError("no customers to cluster")
@@ -205,21 +191,8 @@ def assign_clusters(
     return result.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
 
 
-def customer_clusters(
-    invoices: pd.DataFrame,
-    n_clusters: int | None = None,
-    k_min: int = 3,
-    k_max: int = 8,
-) -> pd.DataFrame:
-    """One row per customer (as of the last invoice day): behaviour features, cluster_id,
-    cluster_label, k and the silhouette score of the clustering (:func:`fit_clusters`,
-    then :func:`assign_clusters` on the same customers)."""
-    model = fit_clusters(invoices, n_clusters, k_min, k_max)
-    return assign_clusters(model, behaviour_features(invoices, model.as_of_day))
-
-
 def cluster_profiles(clusters: pd.DataFrame) -> pd.DataFrame:
-    """One row per cluster of :func:`customer_clusters`: size, share of customers and net
+    """One row per cluster of :func:`assign_clusters`' output: size, share of customers and net
     revenue, and the mean and median of each behaviour feature in original units."""
     frame = clusters.sort_values("customer_id", kind="mergesort")
     for column in ("monetary", *BEHAVIOUR_FEATURES):

@@ -645,16 +645,6 @@ def active_customer_features(invoices: pd.DataFrame, models: CustomerModels) -> 
     return score.loc[:, ["customer_id", *models.features, *BTYD_STATISTICS]]
 
 
-def customer_predictions(
-    invoices: pd.DataFrame, horizon_days: int, active_window_days: int, windows: int
-) -> pd.DataFrame:
-    """One row per active customer at T (a purchase in the last ``active_window_days``
-    days): probability of a purchase in the next ``horizon_days`` days and expected net
-    revenue in them, from the kept models trained at T - H (labels up to T)."""
-    models = fit_customer_models(invoices, horizon_days, active_window_days, windows)
-    return predict_customers(models, active_customer_features(invoices, models))
-
-
 @single_threaded
 def repeat_drivers(
     data: TrainingData | pd.DataFrame,

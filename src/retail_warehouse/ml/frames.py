@@ -91,12 +91,6 @@ def _from_arrow(table: Any) -> pd.DataFrame:
     return table.to_pandas(date_as_object=False, types_mapper=dtype_of)
 
 
-def invoices_from_relation(relation: Any) -> pd.DataFrame:
-    """``fct_invoices`` as the models read it: only :data:`INVOICE_COLUMNS`, prepared by
-    :func:`prepare_invoices`."""
-    return prepare_invoices(relation_to_pandas(relation, INVOICE_COLUMNS))
-
-
 def day_number(value: dt.date) -> int:
     """Days since 1970-01-01: the integer day scale all windows are computed on."""
     return (value - EPOCH).days

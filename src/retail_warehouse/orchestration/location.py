@@ -53,7 +53,8 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from retail_warehouse.build import DbtRun, dbt_environment, dbt_executable, run_build
+from retail_warehouse.build import run_build
+from retail_warehouse.dbt_process import DbtRun, dbt_environment, dbt_executable
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.load import load
 from retail_warehouse.orchestration.inbox import (
@@ -227,6 +228,10 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
         events: list[Any] = []
 
         def start_dbt(args: list[str], env: dict[str, str]) -> DbtRun:
+            if args[:1] == ["parse"]:  # PostgreSQL's shadow preparation: selects nothing
+                with _environment(env):
+                    parsed = dbt.cli(args, raise_on_error=False).wait()
+                return DbtRun(parsed.process.wait(), parsed.target_path)
             with _environment(env):
                 invocation = dbt.cli(args, context=context, raise_on_error=False)
             events.extend(invocation.stream())

@@ -76,6 +76,13 @@ class Publisher(Protocol):
         """Make the shadow ready for dbt; return the environment variables dbt needs to
         write it."""
 
+    def prepare_schemas(
+        self, shadow_schemas: Sequence[str], carried: Sequence[tuple[str, str]]
+    ) -> list[str]:
+        """Before dbt starts, when the shadow is schemas (PostgreSQL): empty the
+        ``shadow_schemas`` and copy in the published tables of ``carried`` ((shadow schema,
+        table) of the models dbt continues from or leaves out); return the tables copied."""
+
     def shadow_settings(self, settings: Settings) -> Settings:
         """Settings that point at the shadow (DuckDB: the shadow file), for what the build
         writes besides dbt (the run results)."""

@@ -393,6 +393,21 @@ def _keep_rolled_back(layout: DuckdbLayout) -> None:
         _drop_slot(rolling)
 
 
+def _swap_in(layout: DuckdbLayout, incoming: Path, second_name: Path | None) -> None:
+    """Put ``incoming`` (the shadow, or a previous generation) where BI reads: first the
+    published file, if there is one, gets ``second_name`` too (a hard link, no copy; ``None``
+    keeps no second name), then one ``os.replace``, made durable by an fsync of the folder;
+    ``incoming``'s emptied slot folder goes. The publish and the rollback are this same swap,
+    so a kill leaves the same states, which ``_repair`` completes or undoes."""
+    if second_name is not None and layout.path.exists():
+        second_name.parent.mkdir(parents=True, exist_ok=True)
+        os.link(layout.path, second_name)
+    os.replace(incoming, layout.path)
+    _fsync_folder(layout.path.parent)
+    with contextlib.suppress(OSError):
+        incoming.parent.rmdir()
+
+
 def publish_file(layout: DuckdbLayout, keep: int) -> PublishOutcome:
     """Make the shadow the published file: the published file gets a second name,
     ``previous-0`` (a hard link, no copy), one ``os.replace`` puts the shadow in place, then
@@ -405,14 +420,7 @@ def publish_file(layout: DuckdbLayout, keep: int) -> PublishOutcome:
     if wal_path(shadow).exists():
         _checkpoint(shadow)
     _repair(layout)
-    if keep > 0 and layout.path.exists():
-        replaced = layout.slot(f"{PREVIOUS_PREFIX}0")
-        replaced.parent.mkdir(parents=True, exist_ok=True)
-        os.link(layout.path, replaced)
-    os.replace(shadow, layout.path)
-    _fsync_folder(layout.path.parent)
-    with contextlib.suppress(OSError):
-        shadow.parent.rmdir()
+    _swap_in(layout, shadow, layout.slot(f"{PREVIOUS_PREFIX}0") if keep > 0 else None)
     previous = layout.previous()
     for _, file in reversed(previous[keep:]):  # the oldest first
         _drop_slot(file)
@@ -499,13 +507,7 @@ def rollback_file(layout: DuckdbLayout) -> PublishOutcome:
                 f"loads undone (they were loaded after this generation was built): {names}; "
                 "load those files again to have them"
             )
-        rolling = layout.slot(ROLLING_BACK)
-        rolling.parent.mkdir(parents=True, exist_ok=True)
-        os.link(layout.path, rolling)
-    os.replace(restored, layout.path)
-    _fsync_folder(layout.path.parent)
-    with contextlib.suppress(OSError):
-        restored.parent.rmdir()
+    _swap_in(layout, restored, layout.slot(ROLLING_BACK))
     _keep_rolled_back(layout)
     _renumber(layout, layout.previous(), first=1)
     return PublishOutcome(
@@ -613,6 +615,13 @@ class DuckdbPublisher:
             self.layout.shadow.parent.mkdir(parents=True, exist_ok=True)
             remove_database_file(self.layout.shadow)
         return {"DUCKDB_PATH": str(self.layout.shadow)}
+
+    def prepare_schemas(
+        self, shadow_schemas: Sequence[str], carried: Sequence[tuple[str, str]]
+    ) -> list[str]:
+        """Nothing to do: the shadow file is a copy of every published table."""
+        del shadow_schemas, carried
+        return []
 
     def shadow_settings(self, settings: Settings) -> Settings:
         """The settings with the shadow file as the warehouse."""

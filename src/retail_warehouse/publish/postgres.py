@@ -3,10 +3,10 @@
 ``retail-warehouse build`` runs dbt with the schema suffix ``__shadow``
 (``RW_BUILD_SCHEMA_SUFFIX``, read by ``macros/schema/layer_schema_name.sql``), so every model
 is written to ``<prefix><layer>__shadow`` (staging, intermediate, marts, ml); ``raw`` (loaded
-data and seeds) is the input and stays where it is. The on-run-start hook
-``prepare_build_schemas`` empties the shadow schemas and copies the published incremental
-tables into them, so the incremental models continue from the published state. After every
-test passed, one transaction:
+data and seeds) is the input and stays where it is. Before dbt starts, ``prepare_schemas``
+empties the shadow schemas and copies the published incremental tables into them (and the
+tables of models the run leaves out), so the incremental models continue from the published
+state; dbt's hooks only grant. After every test passed, one transaction:
 
 1. locks every relation of the published schemas (ACCESS EXCLUSIVE: it waits for the queries
    running on them, which finish on the old tables, and a query that starts meanwhile waits
@@ -125,9 +125,9 @@ def _lock_relations(cursor: Cursor, schemas: Sequence[str]) -> None:
 
 
 def _enable_autovacuum(cursor: Cursor, schema: str) -> None:
-    """Let autovacuum back on the tables of ``schema`` that the on-run-start hook
-    ``prepare_build_schemas`` copied with it turned off: during the build its VACUUM of a copy
-    deadlocked with the model's grant and comments (docs/decisions.md)."""
+    """Let autovacuum back on the tables of ``schema`` that ``copy_published_table`` copied
+    with it turned off: during the build its VACUUM of a copy deadlocked with the model's
+    grant and comments (docs/decisions.md)."""
     cursor.execute(
         "select c.relname from pg_catalog.pg_class as c "
         "inner join pg_catalog.pg_namespace as n on c.relnamespace = n.oid "
@@ -141,6 +141,59 @@ def _enable_autovacuum(cursor: Cursor, schema: str) -> None:
                 sql.Identifier(schema, name)
             )
         )
+
+
+def copy_published_table(cursor: Cursor, published: str, shadow: str, name: str) -> bool:
+    """Copy the table ``published.name`` to ``shadow.name`` with its columns, not-null and
+    check constraints, defaults and column comments (``like ... including all``; the table's
+    own comment is dbt's, ``persist_docs``), its rows, then its
+    indexes and its primary and unique keys as constraints (not as bare unique indexes), so
+    the copy keeps the keys the published table had; foreign keys are declared at publish
+    (``publish.keys``). Autovacuum stays off on the copy until the publish turns it back on
+    (``_enable_autovacuum``): its VACUUM of a fresh copy deadlocked with the model's grant and
+    comment (docs/decisions.md). False, and nothing done, when there is no such table."""
+    cursor.execute(
+        "select 1 from pg_catalog.pg_tables where schemaname = %s and tablename = %s",
+        (published, name),
+    )
+    if cursor.fetchone() is None:
+        return False
+    source, copy = sql.Identifier(published, name), sql.Identifier(shadow, name)
+    cursor.execute(
+        "select i.indexdef, quote_ident(i.schemaname) from pg_catalog.pg_indexes as i "
+        "where i.schemaname = %s and i.tablename = %s and not exists ("
+        "select 1 from pg_catalog.pg_constraint as c where c.conindid = "
+        "(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass) "
+        "order by i.indexname",
+        (published, name),
+    )
+    indexes = [
+        definition.replace(f" ON {quoted}.", f" ON {sql.Identifier(shadow).as_string(cursor)}.", 1)
+        for definition, quoted in cursor.fetchall()
+    ]
+    cursor.execute(
+        "select quote_ident(c.conname), pg_get_constraintdef(c.oid) "
+        "from pg_catalog.pg_constraint as c where c.conrelid = %s::regclass "
+        "and c.contype in ('p', 'u') order by c.conname",
+        (source.as_string(cursor),),
+    )
+    keys = cursor.fetchall()
+    cursor.execute(
+        sql.SQL(
+            "create table {} (like {} including all excluding indexes) "
+            "with (autovacuum_enabled = false)"
+        ).format(copy, source)
+    )
+    cursor.execute(sql.SQL("insert into {} select * from {}").format(copy, source))
+    for definition in indexes:
+        cursor.execute(definition)
+    for constraint, definition in keys:
+        cursor.execute(
+            sql.SQL("alter table {} add constraint {} {}").format(
+                copy, sql.SQL(constraint), sql.SQL(definition)
+            )
+        )
+    return True
 
 
 def _keep_history(cursor: Cursor, published: str, incoming: str) -> None:
@@ -383,9 +436,42 @@ class PostgresPublisher:
         return self._advisory_lock(shared=True)
 
     def prepare_shadow(self) -> dict[str, str]:
-        """dbt writes the shadow schemas; its on-run-start hook ``prepare_build_schemas``
-        empties them and copies the published incremental tables in."""
+        """dbt writes the shadow schemas (``prepare_schemas`` readies them once the build
+        knows the project's models)."""
         return {"RW_BUILD_SCHEMA_SUFFIX": SHADOW_SUFFIX}
+
+    def prepare_schemas(
+        self, shadow_schemas: Sequence[str], carried: Sequence[tuple[str, str]]
+    ) -> list[str]:
+        """Before dbt starts, in one transaction: drop and create the ``shadow_schemas``, so
+        nothing of an earlier failed build can be published by mistake, then copy in the
+        published tables of ``carried`` ((shadow schema, table) of the incremental models and
+        of the models the run leaves out; each schema one of ``shadow_schemas``) with
+        ``copy_published_table``, so the incremental models continue from what BI reads and
+        the warehouse keeps the tables the run does not build. Returns the published tables
+        copied (those that exist)."""
+        copied = []
+        connection = _connect(self.settings)
+        try:
+            with connection, connection.cursor() as cursor:
+                for schema in shadow_schemas:
+                    self._check_shadow(schema)
+                    cursor.execute(
+                        sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema))
+                    )
+                    cursor.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+                for schema, name in carried:
+                    self._check_shadow(schema)
+                    published = schema.removesuffix(SHADOW_SUFFIX)
+                    if copy_published_table(cursor, published, schema, name):
+                        copied.append(f"{published}.{name}")
+        finally:
+            connection.close()
+        return copied
+
+    def _check_shadow(self, schema: str) -> None:
+        """Refuse to empty or fill a schema that is not one of this prefix's shadows."""
+        layers_of([schema], self.prefix)
 
     def shadow_settings(self, settings: Settings) -> Settings:
         """The same database: the shadow schemas are in it, and the monitoring schema is
@@ -440,7 +526,7 @@ class PostgresPublisher:
     def discard_shadow(self, shadow_schemas: Sequence[str]) -> None:
         """Drop the shadow schemas (``<prefix><layer>__shadow``); one that a query still holds
         (the server may not have ended a stopped dbt's query yet) is hidden from BI instead,
-        and the next build's on-run-start hook drops it."""
+        and the next build's ``prepare_schemas`` drops it."""
         for schema in shadow_schemas:
             if not (schema.startswith(self.prefix) and schema.endswith(SHADOW_SUFFIX)):
                 continue

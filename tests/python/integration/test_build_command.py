@@ -17,8 +17,8 @@ import pytest
 from raw_files import write_csv
 from warehouse_helpers import BIN, REPO, hold_duckdb, pg_params, throwaway_pg_database
 
-from retail_warehouse.build import dbt_environment
 from retail_warehouse.cli import main
+from retail_warehouse.dbt_process import dbt_environment
 from retail_warehouse.engines import check_duckdb_free
 from retail_warehouse.load import load
 from retail_warehouse.publish.duckdb import DuckdbLayout

@@ -22,7 +22,8 @@ import pytest
 from raw_files import write_csv
 from warehouse_helpers import BIN, REPO, pg_params, throwaway_pg_database
 
-from retail_warehouse.build import DbtRun, hold_for_load, publisher_for, run_build
+from retail_warehouse.build import hold_for_load, publisher_for, run_build
+from retail_warehouse.dbt_process import DbtRun
 from retail_warehouse.errors import WarehouseBusyError
 from retail_warehouse.load import load
 from retail_warehouse.settings import Settings, from_env

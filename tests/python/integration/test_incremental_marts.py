@@ -29,15 +29,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import psycopg2
 import pytest
 from warehouse_helpers import (
     BIN,
     REPO,
     foreign_keys,
     missing_keys,
-    pg_params,
+    query_warehouse,
     run_command,
     table_checksum,
     throwaway_pg_database,
@@ -97,16 +95,7 @@ class Warehouse:
         return run_command(command, self.env).stdout
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.target == "duckdb":
-            with duckdb.connect(self.env["DUCKDB_PATH"], read_only=True) as connection:
-                return connection.execute(sql).fetchall()
-        connection = psycopg2.connect(**pg_params(self.env["PGDATABASE"]))
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                return cursor.fetchall()
-        finally:
-            connection.close()
+        return query_warehouse(self.target, self.env, sql)
 
     def incremental_models(self) -> list[tuple[str, str]]:
         """(schema, table) of every incremental model, from the manifest of the last build."""

@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import psycopg2
 import pytest
 from raw_files import write_csv
-from warehouse_helpers import BIN, REPO, pg_params, run_command
+from warehouse_helpers import BIN, REPO, pg_params, query_warehouse, run_command
 
 from retail_warehouse.monitoring import record_run_results
 from retail_warehouse.settings import from_env
@@ -58,16 +57,7 @@ class Scratch:
         record_run_results(self.target, from_env(self.env), target_path / "run_results.json")
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.target == "duckdb":
-            with duckdb.connect(self.env["DUCKDB_PATH"], read_only=True) as connection:
-                return connection.execute(sql).fetchall()
-        connection = psycopg2.connect(**pg_params(self.env["PGDATABASE"]))
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-                return cursor.fetchall()
-        finally:
-            connection.close()
+        return query_warehouse(self.target, self.env, sql)
 
 
 @pytest.fixture(params=["duckdb", "postgres"])

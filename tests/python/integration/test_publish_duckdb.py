@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from warehouse_helpers import hold_duckdb
+from warehouse_helpers import hold_duckdb, refused_rollback
 
 from retail_warehouse.errors import ConfigError, RetailWarehouseError
 from retail_warehouse.publish import WarehouseBusyError
@@ -644,17 +644,7 @@ def test_a_rollback_after_the_first_build_refuses(tmp_path: Path) -> None:
     _build(publisher, 1)
     assert [generation.name for generation in publisher.generations()] == ["published"]
     before = path.read_bytes()
-    rollback = subprocess.run(
-        [str(Path(sys.executable).parent / "retail-warehouse"), "rollback", "--target", "duckdb"],
-        env={**os.environ, "DUCKDB_PATH": str(path)},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert rollback.returncode == 2, rollback.stdout + rollback.stderr
-    assert rollback.stdout == ""
-    (line,) = rollback.stderr.splitlines()
+    line = refused_rollback("duckdb", {**os.environ, "DUCKDB_PATH": str(path)})
     assert line.startswith(f"error: no previous generation of {path} is kept"), line
     assert path.read_bytes() == before
     assert _version(path) == 1

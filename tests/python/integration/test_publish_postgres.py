@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import psycopg2
 import pytest
-from warehouse_helpers import BIN, REPO, pg_params, throwaway_pg_database
+from warehouse_helpers import pg_params, refused_rollback, throwaway_pg_database
 
 from retail_warehouse.build import TESTED_THROUGH_ENV, new_loads_test_env
 from retail_warehouse.errors import RetailWarehouseError
@@ -108,8 +108,73 @@ def test_swap_keeps_grants_comments_and_indexes(database: Settings) -> None:
     assert names == ["published", "previous-1"]
 
 
+def test_prepare_schemas_empties_the_shadow_and_copies_tables_with_their_keys(
+    database: Settings,
+) -> None:
+    """Before dbt starts (no hook any more): a shadow left by a failed build is emptied, and
+    a published table is copied with its rows, not-null and check constraints, column comments,
+    index and primary and unique keys (as constraints), with autovacuum off until the publish
+    (test_shadow_autovacuum.py); a table not published yet is not copied; a schema that is not
+    a shadow of the prefix is refused, before anything is dropped."""
+    _execute(
+        database,
+        "create schema marts; create schema marts__shadow; create schema ml__shadow; "
+        "create table marts__shadow.left_over (x int); "
+        "create table marts.facts (id int primary key, code text not null unique, "
+        "amount numeric(18, 2) check (amount >= 0)); "
+        "create index facts_amount on marts.facts (amount); "
+        "comment on column marts.facts.code is 'the fact code'; "
+        "insert into marts.facts values (1, 'a', 2.50), (2, 'b', 0)",
+    )
+    publisher = PostgresPublisher(database)
+    with publisher.hold():
+        copied = publisher.prepare_schemas(
+            ["marts__shadow", "ml__shadow"],
+            [("marts__shadow", "facts"), ("ml__shadow", "not_published_yet")],
+        )
+    assert copied == ["marts.facts"]
+    tables = "select table_schema, table_name from information_schema.tables"
+    assert sorted(_execute(database, f"{tables} where table_schema like '%shadow'")) == [
+        ("marts__shadow", "facts")
+    ]
+    assert _execute(database, "select * from marts__shadow.facts order by id") == [
+        (1, "a", Decimal("2.50")),
+        (2, "b", Decimal("0.00")),
+    ]
+    constraints = (
+        "select contype, pg_get_constraintdef(oid) from pg_constraint "
+        "where conrelid = 'marts__shadow.facts'::regclass and contype in ('c', 'p', 'u') "
+        "order by contype, conname"
+    )
+    assert _execute(database, constraints) == [
+        ("c", "CHECK ((amount >= (0)::numeric))"),
+        ("p", "PRIMARY KEY (id)"),
+        ("u", "UNIQUE (code)"),
+    ]
+    assert _execute(
+        database,
+        "select attname from pg_attribute where attrelid = 'marts__shadow.facts'::regclass "
+        "and attnum > 0 and attnotnull order by attnum",
+    ) == [("id",), ("code",)]
+    assert _execute(
+        database, "select indexdef from pg_indexes where indexname = 'facts_amount'"
+    ) == [
+        ("CREATE INDEX facts_amount ON marts.facts USING btree (amount)",),
+        ("CREATE INDEX facts_amount ON marts__shadow.facts USING btree (amount)",),
+    ]
+    assert _execute(database, "select col_description('marts__shadow.facts'::regclass, 2)") == [
+        ("the fact code",)
+    ]
+    assert _execute(
+        database, "select reloptions from pg_class where oid = 'marts__shadow.facts'::regclass"
+    ) == [(["autovacuum_enabled=false"],)]
+    with publisher.hold(), pytest.raises(RetailWarehouseError, match="not a shadow schema"):
+        publisher.prepare_schemas(["marts"], [])
+    assert _execute(database, "select count(*) from marts.facts") == [(2,)]
+
+
 def test_publish_lets_autovacuum_back_on_the_copies(database: Settings) -> None:
-    """The on-run-start hook copies the published incremental tables with autovacuum off
+    """``prepare_schemas`` copies the published incremental tables with autovacuum off
     (test_shadow_autovacuum.py); the publish turns it back on, in the swap's transaction, and
     leaves a table's other storage parameters as they were."""
     publisher = PostgresPublisher(database)
@@ -382,19 +447,7 @@ def test_a_rollback_after_the_first_build_refuses(database: Settings) -> None:
         "select nspname, obj_description(oid, 'pg_namespace') from pg_namespace "
         "where nspname like 'm%' order by 1",
     )
-    env = {**os.environ, "PGDATABASE": database.postgres.dbname}
-    rollback = subprocess.run(
-        [str(BIN / "retail-warehouse"), "rollback", "--target", "postgres"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert rollback.returncode == 2, rollback.stdout + rollback.stderr
-    assert rollback.stdout == ""
-    (line,) = rollback.stderr.splitlines()
+    line = refused_rollback("postgres", {**os.environ, "PGDATABASE": database.postgres.dbname})
     assert line.startswith("error: no previous generation of the schemas with prefix ''"), line
     assert before == _execute(
         database,

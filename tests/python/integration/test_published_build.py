@@ -46,6 +46,7 @@ from warehouse_helpers import (
     foreign_keys,
     missing_keys,
     pg_params,
+    query_warehouse,
     run_command,
     schema_checksums,
 )
@@ -102,19 +103,7 @@ class Warehouse:
     def query(self, sql: str, user: str | None = None) -> list[tuple[Any, ...]]:
         """A reader's query: a read-only connection on DuckDB, the BI role (or the owner)
         on PostgreSQL."""
-        if self.target == "duckdb":
-            with duckdb.connect(self.env["DUCKDB_PATH"], read_only=True) as connection:
-                return connection.execute(sql).fetchall()
-        params = pg_params(self.env["PGDATABASE"])
-        if user:
-            params.update(user=user, password=os.environ.get("RW_BI_PASSWORD", BI_ROLE))
-        connection = psycopg2.connect(**params)
-        try:
-            with connection, connection.cursor() as cursor:
-                cursor.execute(sql)
-                return cursor.fetchall() if cursor.description else []
-        finally:
-            connection.close()
+        return query_warehouse(self.target, self.env, sql, user)
 
     def change(self, sql: str) -> None:
         """A change to the published warehouse outside a build (a manual repair)."""

@@ -21,6 +21,7 @@ the cycle. Needs PostgreSQL (PG*).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -34,6 +35,10 @@ from psycopg2 import sql
 from psycopg2.extensions import connection as Connection
 from raw_files import write_csv
 from warehouse_helpers import BIN, REPO, pg_params, run_command, throwaway_pg_database
+
+from retail_warehouse.build import carried_over, model_nodes, schemas_of, shadow_schemas
+from retail_warehouse.publish.postgres import PostgresPublisher
+from retail_warehouse.settings import from_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 
@@ -170,6 +175,21 @@ def test_grant_then_comment_deadlocks_with_a_vacuum_of_the_table(database: str) 
         setup.close()
 
 
+def _prepare_shadow(database: str, env: dict[str, str], target: Path) -> None:
+    """What ``retail-warehouse build`` does before dbt (build.prepare_shadow_schemas): parse,
+    then empty the shadow schemas and copy the published incremental tables in."""
+    run_command([str(BIN / "dbt"), "parse", "--quiet", "--target", "postgres",
+                 "--target-path", str(target)], env)  # fmt: skip
+    nodes = model_nodes(target / "manifest.json")
+    settings = from_env()
+    settings = dataclasses.replace(
+        settings, schema_prefix="", postgres=dataclasses.replace(settings.postgres, dbname=database)
+    )
+    PostgresPublisher(settings).prepare_schemas(
+        shadow_schemas(schemas_of(nodes), env), carried_over(nodes, set(nodes), False, "__shadow")
+    )
+
+
 def test_a_published_build_copies_tables_autovacuum_leaves_alone(
     database: str, tmp_path: Path
 ) -> None:
@@ -185,10 +205,12 @@ def test_a_published_build_copies_tables_autovacuum_leaves_alone(
            str(tmp_path / "target")]  # fmt: skip
     run_command(dbt, env)  # in place: marts.fct_invoice_lines is what the next build copies
 
+    shadow_env = {**env, "RW_BUILD_SCHEMA_SUFFIX": "__shadow"}
     stand_in = StandInAutovacuum(database, COPIED)
     stand_in.start()
     try:
-        result = run_command(dbt, {**env, "RW_BUILD_SCHEMA_SUFFIX": "__shadow"}, ok=(0, 1, 2))
+        _prepare_shadow(database, shadow_env, tmp_path / "target")
+        result = run_command(dbt, shadow_env, ok=(0, 1, 2))
     finally:
         stand_in.stop.set()
         stand_in.join(timeout=60)

@@ -33,14 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import psycopg2
 import pytest
 from warehouse_helpers import (
     BIN,
     REPO,
     both_targets,
-    pg_params,
+    query_warehouse,
     run_command,
     table_checksum,
     throwaway_pg_database,
@@ -115,16 +113,7 @@ class Warehouse:
         )
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.target == "duckdb":
-            with duckdb.connect(self.env["DUCKDB_PATH"], read_only=True) as connection:
-                return connection.execute(sql).fetchall()
-        connection = psycopg2.connect(**pg_params(self.env["PGDATABASE"]))
-        try:
-            with connection, connection.cursor() as cursor:
-                cursor.execute(sql)
-                return cursor.fetchall()
-        finally:
-            connection.close()
+        return query_warehouse(self.target, self.env, sql)
 
 
 def _split(sample: Path, folder: Path) -> list[Path]:

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -66,6 +66,27 @@ def query_rows(
     return query_columns(connection, sql, params)[1]
 
 
+def query_warehouse(
+    target: str, env: Mapping[str, str], sql: str, user: str | None = None
+) -> list[tuple[Any, ...]]:
+    """A reader's query on the warehouse of ``env`` (``DUCKDB_PATH``, ``PGDATABASE``): a
+    read-only connection on DuckDB; on PostgreSQL the owner, or ``user`` (its password
+    ``RW_BI_PASSWORD``, else its name, as scripts/postgres_start.sh creates the BI role)."""
+    if target == "duckdb":
+        with duckdb.connect(env["DUCKDB_PATH"], read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+    params = pg_params(env["PGDATABASE"])
+    if user:
+        params.update(user=user, password=os.environ.get("RW_BI_PASSWORD", user))
+    connection = psycopg2.connect(**params)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+    finally:
+        connection.close()
+
+
 @contextlib.contextmanager
 def throwaway_pg_database(prefix: str) -> Iterator[str]:
     """A fresh database on the PostgreSQL of the PG* variables, dropped afterwards; skips the
@@ -78,6 +99,24 @@ def throwaway_pg_database(prefix: str) -> Iterator[str]:
         pytest.skip(f"PostgreSQL is not reachable: {error}")
     with throwaway_database(from_env().postgres, prefix) as name:
         yield name
+
+
+def refused_rollback(target: str, env: dict[str, str]) -> str:
+    """``retail-warehouse rollback --target target`` run as a user would, expected to refuse:
+    exit status 2, nothing on stdout, one line on stderr, which is returned."""
+    rollback = subprocess.run(
+        [str(BIN / "retail-warehouse"), "rollback", "--target", target],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert rollback.returncode == 2, rollback.stdout + rollback.stderr
+    assert rollback.stdout == ""
+    (line,) = rollback.stderr.splitlines()
+    return line
 
 
 @contextlib.contextmanager

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from retail_warehouse.build import DbtRun, run_build
+from retail_warehouse.build import run_build
+from retail_warehouse.dbt_process import DbtRun
 from retail_warehouse.settings import Settings
 
 

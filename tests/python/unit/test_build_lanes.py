@@ -12,12 +12,11 @@ import duckdb
 import pytest
 
 from retail_warehouse.build import (
-    SHADOW_PREPARED_ENV,
     TRAINING_SELECTOR,
-    DbtRun,
     run_build,
 )
 from retail_warehouse.build_inputs import FINGERPRINT_ENV
+from retail_warehouse.dbt_process import DbtRun
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.settings import Settings
 
@@ -154,8 +153,6 @@ def test_a_refresh_that_finds_training_due_trains_in_a_second_run(
         ["--exclude", TRAINING_SELECTOR],
         ["--select", f"{TRAINING_SELECTOR}+"],
     ]
-    assert SHADOW_PREPARED_ENV not in dbt.calls[0][1]
-    assert dbt.calls[1][1][SHADOW_PREPARED_ENV] == "1"
     assert dbt.calls[1][1]["DUCKDB_PATH"] == dbt.calls[0][1]["DUCKDB_PATH"]  # the same shadow
     assert result.audit.node_count == 3 + len(LANE) + 2  # each run's nodes
     assert "train" in result.seconds

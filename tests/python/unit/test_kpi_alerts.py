@@ -22,7 +22,8 @@ from retail_warehouse.alerts import (
     new_anomalies_sql,
     read_new_anomalies,
 )
-from retail_warehouse.build import DbtRun, run_build
+from retail_warehouse.build import run_build
+from retail_warehouse.dbt_process import DbtRun
 from retail_warehouse.settings import Settings
 
 MODELS = {"fct_invoice_lines": "marts", "mart_kpi_anomalies": "marts"}

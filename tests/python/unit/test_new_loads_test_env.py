@@ -18,11 +18,11 @@ import pytest
 
 from retail_warehouse.build import (
     TESTED_THROUGH_ENV,
-    DbtRun,
     new_loads_test_env,
     newest_published_load,
     run_build,
 )
+from retail_warehouse.dbt_process import DbtRun
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.publish import QueryFunction
 from retail_warehouse.settings import Settings

@@ -12,12 +12,10 @@ import pytest
 from retail_warehouse.build import (
     build_environment,
     check_whole_build,
-    hook_seconds,
     manifest_models,
-    relay_dbt_output,
     shadow_schemas,
-    target_path,
 )
+from retail_warehouse.dbt_process import relay_dbt_output, target_path
 from retail_warehouse.errors import RetailWarehouseError
 from retail_warehouse.publish.audit import (
     FailingRows,
@@ -272,24 +270,6 @@ def test_generation_comment_round_trip() -> None:
     assert read_generation_comment("standard public schema") is None
     assert read_generation_comment(None) is None
     assert read_generation_comment('{"other": 1}') is None
-
-
-def test_hook_seconds_adds_the_on_run_start_hooks() -> None:
-    results = {
-        "results": [
-            {
-                "unique_id": "operation.retail_warehouse.retail_warehouse-on-run-start-0",
-                "execution_time": 2.5,
-            },
-            {
-                "unique_id": "operation.retail_warehouse.retail_warehouse-on-run-end-0",
-                "execution_time": 9.0,
-            },
-            {"unique_id": "model.retail_warehouse.fct_invoices", "execution_time": 4.0},
-        ]
-    }
-    assert hook_seconds(results, "on-run-start") == 2.5
-    assert hook_seconds(None, "on-run-start") == 0.0
 
 
 LOCK_LINE = (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from retail_warehouse.build import target_path
+from retail_warehouse.dbt_process import target_path
 from retail_warehouse.monitoring import (
     RunResultsError,
     node_name,

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from retail_warehouse.api import configured_max_body_bytes
-from retail_warehouse.build import dbt_environment
 from retail_warehouse.cli import port_number
+from retail_warehouse.dbt_process import dbt_environment
 from retail_warehouse.errors import ConfigError
 from retail_warehouse.orchestration.settings import orchestration_from_env
 from retail_warehouse.settings import (

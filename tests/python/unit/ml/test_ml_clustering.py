@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from ml_direct import direct_clusters
 from ml_invoices import invoice
 
-from retail_warehouse.ml.clustering import choose_k, cluster_profiles, customer_clusters
+from retail_warehouse.ml.clustering import choose_k, cluster_profiles
 
 
 def _three_groups() -> list[dict[str, object]]:
@@ -25,7 +26,7 @@ def _three_groups() -> list[dict[str, object]]:
 
 
 def test_separated_groups_found_and_numbered_by_revenue(make_invoices) -> None:
-    clusters = customer_clusters(make_invoices(_three_groups()), k_min=2, k_max=5)
+    clusters = direct_clusters(make_invoices(_three_groups()), k_min=2, k_max=5)
     assert clusters["cluster_count"].unique().tolist() == [3]
     by_customer = clusters.set_index("customer_id")["cluster_id"]
     assert by_customer.loc[[1, 2, 3]].unique().tolist() == [1]
@@ -42,19 +43,19 @@ def test_separated_groups_found_and_numbered_by_revenue(make_invoices) -> None:
 
 def test_deterministic_and_independent_of_row_order(make_invoices) -> None:
     rows = _three_groups()
-    first = customer_clusters(make_invoices(rows))
-    again = customer_clusters(make_invoices(rows[::-1]))
+    first = direct_clusters(make_invoices(rows))
+    again = direct_clusters(make_invoices(rows[::-1]))
     pd.testing.assert_frame_equal(first, again)
 
 
 def test_fixed_k(make_invoices) -> None:
-    clusters = customer_clusters(make_invoices(_three_groups()), n_clusters=2)
+    clusters = direct_clusters(make_invoices(_three_groups()), n_clusters=2)
     assert clusters["cluster_count"].unique().tolist() == [2]
     assert sorted(clusters["cluster_id"].unique()) == [1, 2]
 
 
 def test_single_customer(make_invoices) -> None:
-    clusters = customer_clusters(make_invoices([invoice("1", 5, 0, 10.0)]))
+    clusters = direct_clusters(make_invoices([invoice("1", 5, 0, 10.0)]))
     assert clusters["cluster_id"].tolist() == [1]
     assert clusters["cluster_count"].tolist() == [1]
     assert np.isnan(clusters["silhouette_score"].iloc[0])
@@ -63,14 +64,14 @@ def test_single_customer(make_invoices) -> None:
 
 def test_identical_customers_form_one_cluster(make_invoices) -> None:
     rows = [invoice(str(c), c, 3, 10.0) for c in range(1, 6)]
-    clusters = customer_clusters(make_invoices(rows), n_clusters=3)
+    clusters = direct_clusters(make_invoices(rows), n_clusters=3)
     assert clusters["cluster_id"].unique().tolist() == [1]
     assert clusters["cluster_count"].unique().tolist() == [1]
 
 
 def test_customer_with_only_cancellations_is_clustered(make_invoices) -> None:
     rows = [*_three_groups(), invoice("C9", 99, 50, -40.0, kind="cancellation")]
-    clusters = customer_clusters(make_invoices(rows))
+    clusters = direct_clusters(make_invoices(rows))
     assert 99 in clusters["customer_id"].tolist()
     assert clusters["monetary"].min() == -40.0
 
@@ -80,7 +81,7 @@ def test_choose_k_with_too_few_points() -> None:
 
 
 def test_profiles_in_original_units(make_invoices) -> None:
-    clusters = customer_clusters(make_invoices(_three_groups()), k_min=2, k_max=5)
+    clusters = direct_clusters(make_invoices(_three_groups()), k_min=2, k_max=5)
     profiles = cluster_profiles(clusters)
     assert profiles["cluster_id"].tolist() == [1, 2, 3]
     assert profiles["customer_count"].sum() == 9

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from ml_direct import direct_predictions
 from ml_invoices import invoice, synthetic_rows
 
 from retail_warehouse.ml.calibration import CALIBRATION_METHODS, calibrated_name
@@ -19,7 +20,6 @@ from retail_warehouse.ml.customer_models import (
     SpendModel,
     backtest_split,
     customer_model_evaluation,
-    customer_predictions,
     fit_spend_models,
     historical_average_spend,
     historical_purchase_probability,
@@ -42,7 +42,7 @@ CALIBRATED = {calibrated_name(PURCHASE_MODEL, method) for method in CALIBRATION_
 
 
 def test_predictions_one_row_per_active_customer(synthetic_invoices: pd.DataFrame) -> None:
-    predictions = customer_predictions(synthetic_invoices, HORIZON, ACTIVE, windows=2)
+    predictions = direct_predictions(synthetic_invoices, HORIZON, ACTIVE, windows=2)
     expected = active_customers(synthetic_invoices, last_day(synthetic_invoices), ACTIVE)
     assert predictions["customer_id"].tolist() == expected.tolist()
     assert predictions["purchase_probability"].between(0, 1).all()
@@ -54,10 +54,10 @@ def test_predictions_one_row_per_active_customer(synthetic_invoices: pd.DataFram
 
 
 def test_predictions_are_deterministic(synthetic_invoices: pd.DataFrame) -> None:
-    first = customer_predictions(synthetic_invoices, HORIZON, ACTIVE, windows=2)
+    first = direct_predictions(synthetic_invoices, HORIZON, ACTIVE, windows=2)
     shuffled = synthetic_invoices.sample(frac=1.0, random_state=3).reset_index(drop=True)
     assert shuffled["invoice_id"].tolist() != synthetic_invoices["invoice_id"].tolist()
-    again = customer_predictions(shuffled, HORIZON, ACTIVE, windows=2)
+    again = direct_predictions(shuffled, HORIZON, ACTIVE, windows=2)
     pd.testing.assert_frame_equal(first, again)
 
 
@@ -201,7 +201,7 @@ def test_everyone_buys_again(make_invoices) -> None:
         for day in range(0, 400, 20)
     ]
     invoices = make_invoices(rows)
-    predictions = customer_predictions(invoices, HORIZON, ACTIVE, windows=1)
+    predictions = direct_predictions(invoices, HORIZON, ACTIVE, windows=1)
     assert predictions["purchase_probability"].tolist() == [1.0, 1.0, 1.0]
     drivers = repeat_drivers(invoices, HORIZON, ACTIVE, windows=1)
     assert (drivers["importance_auc_drop"] == 0).all()

@@ -13,7 +13,6 @@ from retail_warehouse.ml.frames import (
     INVOICE_COLUMNS,
     day_number,
     from_day_number,
-    invoices_from_relation,
     last_day,
     parse_int,
     prepare_invoices,
@@ -151,7 +150,7 @@ class _ProjectingSpark(_Projecting):
 def test_only_the_invoice_columns_are_read(adapter: type[_Projecting]) -> None:
     rows = [dict(invoice("1", 1, 0, 1.0), total_amount=1.0, last_load_id=7)]
     relation = adapter(pd.DataFrame(rows))
-    invoices = invoices_from_relation(relation)
+    invoices = prepare_invoices(relation_to_pandas(relation, INVOICE_COLUMNS))
     assert relation.asked == list(INVOICE_COLUMNS)
     pd.testing.assert_frame_equal(invoices, prepare_invoices(pd.DataFrame(rows)))
 
@@ -167,7 +166,9 @@ def test_days_are_day_numbers_from_dates_timestamps_and_zones() -> None:
 
 def test_pybridge_tables_are_loaded_whole_and_cut_in_pandas() -> None:
     rows = [dict(invoice("1", 1, 0, 1.0), total_amount=1.0, last_load_id=7)]
-    invoices = invoices_from_relation(_WholePybridge(pd.DataFrame(rows)))
+    invoices = prepare_invoices(
+        relation_to_pandas(_WholePybridge(pd.DataFrame(rows)), INVOICE_COLUMNS)
+    )
     pd.testing.assert_frame_equal(invoices, prepare_invoices(pd.DataFrame(rows)))
 
 
@@ -187,7 +188,9 @@ def test_duckdb_invoices_through_arrow_equal_those_through_df() -> None:
         ") as t(invoice_id, customer_id, country_code, invoice_kind, product_line_count,"
         " product_amount, is_purchase, is_cancellation, invoice_date, last_load_id)"
     )
-    through_arrow = invoices_from_relation(connection.table("fct_invoices"))
+    through_arrow = prepare_invoices(
+        relation_to_pandas(connection.table("fct_invoices"), INVOICE_COLUMNS)
+    )
     through_df = prepare_invoices(connection.table("fct_invoices").df())
     pd.testing.assert_frame_equal(through_arrow, through_df)
     assert through_arrow["product_milli"].tolist() == [10125, 300, -1]

@@ -10,11 +10,10 @@ import time
 
 import pandas as pd
 import pytest
+from ml_direct import direct_clusters, direct_predictions
 
 from retail_warehouse.ml import MODEL_VERSION
 from retail_warehouse.ml import registry as registry_module
-from retail_warehouse.ml.clustering import customer_clusters
-from retail_warehouse.ml.customer_models import customer_predictions
 from retail_warehouse.ml.feature_table import feature_table
 from retail_warehouse.ml.frames import from_day_number, last_day
 from retail_warehouse.ml.persisted import (
@@ -71,11 +70,11 @@ def test_models_from_the_registry_score_as_the_direct_fit(
 ) -> None:
     features = feature_table(synthetic_invoices, last_day(synthetic_invoices), HORIZON)
     pd.testing.assert_frame_equal(
-        clusters_from_registry(registry, features), customer_clusters(synthetic_invoices)
+        clusters_from_registry(registry, features), direct_clusters(synthetic_invoices)
     )
     pd.testing.assert_frame_equal(
         predictions_from_registry(registry, features),
-        customer_predictions(synthetic_invoices, HORIZON, ACTIVE, WINDOWS),
+        direct_predictions(synthetic_invoices, HORIZON, ACTIVE, WINDOWS),
     )
 
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+from ml_direct import direct_predictions
 from ml_invoices import invoice, synthetic_rows
 
 from retail_warehouse.ml.customer_models import (
     customer_model_evaluation,
-    customer_predictions,
     repeat_drivers,
 )
 from retail_warehouse.ml.evaluation import model_evaluation
@@ -120,11 +120,9 @@ def test_a_cap_fits_on_the_sample_and_scores_every_customer(
     )
     features = feature_table(synthetic_invoices, last_day(synthetic_invoices), HORIZON)
     predictions = predictions_from_registry(registry, features)
-    everyone = customer_predictions(synthetic_invoices, HORIZON, ACTIVE, WINDOWS)
+    everyone = direct_predictions(synthetic_invoices, HORIZON, ACTIVE, WINDOWS)
     assert predictions["customer_id"].tolist() == everyone["customer_id"].tolist()
-    sampled = customer_predictions(
-        training_sample(synthetic_invoices, cap), HORIZON, ACTIVE, WINDOWS
-    )
+    sampled = direct_predictions(training_sample(synthetic_invoices, cap), HORIZON, ACTIVE, WINDOWS)
     assert predictions["training_row_count"].iloc[0] == sampled["training_row_count"].iloc[0]
     assert predictions["training_row_count"].iloc[0] < everyone["training_row_count"].iloc[0]
 

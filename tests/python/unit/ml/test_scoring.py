@@ -6,13 +6,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from ml_direct import direct_clusters, direct_predictions
 from ml_invoices import START, invoice, synthetic_rows
 from scoring_fixtures import grid_frame
 
 from retail_warehouse import invoice_history, scoring
 from retail_warehouse.errors import RetailWarehouseError
-from retail_warehouse.ml.clustering import customer_clusters
-from retail_warehouse.ml.customer_models import customer_predictions
 from retail_warehouse.ml.forecast import sales_forecast
 from retail_warehouse.ml.frames import prepare_invoices
 from retail_warehouse.ml.persisted import fit_registry
@@ -56,9 +55,9 @@ def test_every_customer_scores_as_the_ml_models(
 ) -> None:
     invoices = prepare_invoices(pd.DataFrame(synthetic_rows()))
     scored = score_customers(rows, models).set_index("customer_id")
-    clusters = customer_clusters(invoices).set_index("customer_id")
+    clusters = direct_clusters(invoices).set_index("customer_id")
     assert scored["cluster_id"].equals(clusters.loc[scored.index, "cluster_id"])
-    predicted = customer_predictions(invoices, HORIZON, ACTIVE, WINDOWS).set_index("customer_id")
+    predicted = direct_predictions(invoices, HORIZON, ACTIVE, WINDOWS).set_index("customer_id")
     active = scored[scored["is_active"]]
     assert sorted(active.index) == sorted(predicted.index)
     assert active["purchase_probability"].equals(
