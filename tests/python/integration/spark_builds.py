@@ -1,6 +1,7 @@
 """Building one input on Spark and on DuckDB and comparing every table: the helpers of
-test_spark_build.py (TPC-H) and test_spark_build_online_retail.py (a sample of Online Retail II),
-two modules so that the two Spark builds can run on the two workers at once.
+test_spark_cluster.py (TPC-H over Spark Connect) and test_spark_build.py (a sample of Online
+Retail II on a local session), one Spark build per source, two modules so that the two Spark
+builds can run on the two workers at once.
 
 For each source (TPC-H at scale factor 0.01; a sample of the invoices of Online Retail II over
 the whole two years, so the ML models have their history), the same files are loaded into a

@@ -4,6 +4,9 @@ cluster of scripts/spark_cluster.sh (a standalone master, two workers and a Conn
 compared with a DuckDB build of the same files (spark_builds.py says how), and the work run
 on the two workers' executors (the Connect driver's REST API).
 
+The suite's only Spark build of TPC-H: test_spark_build.py builds Online Retail II on a local
+session (docs/testing.md, "Spark: one build per source").
+
 Heavy (a cluster start, then the whole project over the network on two one-core executors):
 its own group for the scheduler. The cluster is stopped at the end whatever happened.
 """

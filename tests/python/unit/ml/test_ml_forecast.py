@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from retail_warehouse.ml.forecast import (
     STATSFORECAST_METHODS,
     TOTAL,
     WEEKLY_ORIGINS_FOLD,
+    _statsforecast_model,
     forecast_backtest,
     forecast_series,
     sales_forecast,
@@ -85,6 +87,30 @@ def test_intervals_hold_the_forecast(method: str) -> None:
     assert len(forecast) == 12
     assert (lower <= forecast).all()
     assert (forecast <= upper).all()
+
+
+def test_auto_arima_fit_on_seven_years_of_weeks_is_bounded() -> None:
+    """One AutoARIMA fit on 343 seasonal weeks (TPC-H's history) costs seconds, not minutes:
+    orders chosen on the approximation, at most one seasonal AR and MA term (it took 116 CPU
+    s on TPC-H's weekly totals with statsforecast's defaults); the same orders every time."""
+    random = np.random.default_rng(7)
+    weeks = np.arange(343)
+    y = (
+        1000
+        + 2 * weeks
+        + 300 * np.sin(2 * np.pi * weeks / SEASON)
+        + 150 * np.cos(4 * np.pi * weeks / SEASON)
+        + random.normal(0, 60, len(weeks))
+    )
+    started = time.process_time()
+    fitted = _statsforecast_model("auto_arima").fit(y)
+    assert time.process_time() - started < 15
+    # statsforecast's arma: (p, q, P, Q, season, d, D)
+    _, _, seasonal_p, seasonal_q, season, _, _ = fitted.model_["arma"]
+    assert season == SEASON and seasonal_p <= 1 and seasonal_q <= 1
+    again = _statsforecast_model("auto_arima").fit(y)
+    assert again.model_["arma"] == fitted.model_["arma"]
+    assert np.array_equal(again.predict(h=12)["mean"], fitted.predict(h=12)["mean"])
 
 
 def test_forecast_and_backtest_on_synthetic_data(synthetic_invoices: pd.DataFrame) -> None:
