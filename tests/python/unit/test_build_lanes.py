@@ -145,6 +145,8 @@ def test_a_refresh_leaves_the_training_lane_out(settings: Settings, tmp_path: Pa
 def test_a_refresh_that_finds_training_due_trains_in_a_second_run(
     settings: Settings, tmp_path: Path
 ) -> None:
+    # the safety net: the fake's published training status has no trained_through_date,
+    # so the dates cannot be read before the run (training_foreseen says None)
     _build(settings, FakeDbt(tmp_path))
     _load(settings, 1)  # something new to build
     dbt = FakeDbt(tmp_path, due=True)
