@@ -10,7 +10,7 @@ postgres``, a throwaway database from the PG* variables), each phase in a fresh 
 2. ``retail-warehouse build``: the first (full) build;
 3. load the last month (``--orders-from CUT``; the lines dated from CUT on);
 4. ``retail-warehouse build``: the incremental build (a refresh: it scores with the stored
-   models, and trains in a second dbt run when the new month takes the data
+   models, and trains in the same dbt run when the new month takes the data
    ``ml_retrain_after_days`` past them; the table says which, docs/ml.md "Two lanes");
 5. ``retail-warehouse build`` again: a refresh with no new data;
 6. ``retail-warehouse build -- --full-refresh``: a full build of the same data (it trains),

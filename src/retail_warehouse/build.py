@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import os
 import shutil
@@ -51,6 +52,7 @@ import duckdb
 import psycopg2
 import yaml
 
+from retail_warehouse import project
 from retail_warehouse.alerts import (
     ANOMALY_MODEL,
     KpiAnomaly,
@@ -139,8 +141,9 @@ TRAINING_SELECTOR = "tag:training"
 (``ml_model_registry``, ``ml_model_evaluation``, ``ml_repeat_drivers``,
 ``ml_model_gains``). A refresh leaves
 them out and scores with the registry's models; a build trains when asked (``train``,
-``--full-refresh``), when there is no usable registry, or when the refreshed
-``ml_model_training_status`` says the data has run ``ml_retrain_after_days`` past them."""
+``--full-refresh``), when there is no usable registry, or when the data will run
+``ml_retrain_after_days`` past them: foreseen from the raw dates before dbt starts
+(``training_foreseen``), else said by the refreshed ``ml_model_training_status``."""
 TRAINING_STATUS_MODEL = "model.retail_warehouse.ml_model_training_status"
 SUFFIX_ENV = "RW_BUILD_SCHEMA_SUFFIX"
 """The suffix of the schemas dbt writes (``macros/schema/build_schema_suffix.sql``), set by
@@ -405,7 +408,8 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall time of the steps: ``prepare`` (the shadow copy; on PostgreSQL with the
     ``dbt parse`` that names the models to copy), ``dbt`` (every dbt run), ``train``
-    (the second dbt run of a build that trained after its refresh), ``publish``."""
+    (the second dbt run of a build that found training due only after its refresh: the
+    dates could not be read before it, ``training_foreseen``), ``publish``."""
     training: str = ""
     """Why the build ran the training lane (``""``: it scored with the registry's models)."""
     up_to_date: bool = False
@@ -442,13 +446,16 @@ def run_build(
 ) -> BuildResult:
     """Build the warehouse into a shadow copy, test it, and publish it only if nothing at
     error severity failed; store the run results. A refresh leaves the training lane out
-    (:data:`TRAINING_SELECTOR`) and scores with the registry's models, then trains in a
-    second dbt run into the same shadow when ``ml_model_training_status`` says it is due;
-    ``train`` (``retail-warehouse train``), ``--full-refresh`` and a warehouse without a
-    usable registry train in one run of the whole project. A refresh that finds the
-    published warehouse up to date runs nothing (``BuildResult.up_to_date``). ``runner``
-    starts dbt (by default a child process writing to this terminal); ``echo`` gets the
-    report. Raises
+    (:data:`TRAINING_SELECTOR`) and scores with the registry's models; ``train``
+    (``retail-warehouse train``), ``--full-refresh``, a warehouse without a usable registry
+    and a refresh whose new loads bring the data ``ml_retrain_after_days`` past the models
+    (:func:`training_foreseen`, read before dbt starts) train in one run of the whole
+    project. Only when the dates could not be read first (or the built data came out newer
+    than the raw dates) does a refresh train in a second dbt run into the same shadow, after
+    the refreshed ``ml_model_training_status`` says it is due (:func:`training_due`). A
+    refresh that finds the published warehouse up to date runs nothing
+    (``BuildResult.up_to_date``). ``runner`` starts dbt (by default a child process writing
+    to this terminal); ``echo`` gets the report. Raises
     ``WarehouseBusyError`` when another build holds the warehouse."""
     check_whole_build(dbt_args)
     if runner is run_dbt_subprocess:
@@ -485,8 +492,13 @@ def run_build(
             env.update(shadow_env)
             published_load = newest_load_of(publisher, settings)
             env.update(new_loads_test_env(dbt_args, publisher, settings, env, echo))
-            training = training_asked(dbt_args, env, train) or training_needed_first(
-                publisher, settings.schema_prefix
+            training = (
+                training_asked(dbt_args, env, train)
+                or training_needed_first(publisher, settings.schema_prefix)
+                or training_foreseen(
+                    publisher, settings.schema_prefix, dbt_args, env, published_load
+                )
+                or ""
             )
             lane = [] if training else ["--exclude", TRAINING_SELECTOR]
             dbt_pass = _DbtPass(runner, target, dbt_args)
@@ -496,6 +508,8 @@ def run_build(
                 run = dbt_pass.run(lane, env)
             seconds["dbt"] = run.seconds
             passes = [run]
+            # the safety net: a second run only when the dates could not be read before the
+            # first, or the built data turned out newer than the raw dates said
             if not training and run.audit.passed(run.returncode):
                 training = training_due(publisher, run.nodes)
                 if training:  # into the same shadow, which holds the first run's tables
@@ -759,6 +773,118 @@ def training_needed_first(publisher: Publisher, prefix: str) -> str:
             f"the registry's models are of model version {', '.join(versions)}, not {MODEL_VERSION}"
         )
     return ""
+
+
+RETRAIN_AFTER_VAR = "ml_retrain_after_days"
+"""The dbt var of the training rule (``python_models/ml/ml_model_training_status.sql``)."""
+NEWEST_RAW_DATES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "online_retail": (("invoice_lines", "invoice_date", ""),),
+    "tpch": (
+        ("tpch_orders", "o_orderdate", ""),
+        ("tpch_lineitem", "l_receiptdate", " and trim(l_returnflag) = 'R'"),
+    ),
+}
+"""Per sales source, the raw columns (table, column, condition) whose newest value bounds the
+newest ``invoice_date`` the build can give ``fct_invoices``: the loader keeps them as text
+that starts with ``YYYY-MM-DD`` (the order sorts as the date does); a TPC-H credit note for a
+returned line is dated when the goods were received. The loyalty feed brings no invoices."""
+
+
+def _retrain_after_days(dbt_args: Sequence[str]) -> int | None:
+    """The var ``ml_retrain_after_days`` dbt will use: ``--vars`` over ``dbt_project.yml``
+    (``None`` when it is not a whole number)."""
+    value = project.dbt_vars().get(RETRAIN_AFTER_VAR)
+    for index, prefix in _vars_positions(dbt_args):
+        value = _parse_vars(dbt_args[index].removeprefix(prefix)).get(RETRAIN_AFTER_VAR, value)
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _sales_source(dbt_args: Sequence[str], env: Mapping[str, str]) -> str:
+    """The var ``sales_source`` as ``macros/sources/sales_source.sql`` reads it."""
+    value: object = env.get("RW_SALES_SOURCE", "online_retail")
+    for index, prefix in _vars_positions(dbt_args):
+        value = _parse_vars(dbt_args[index].removeprefix(prefix)).get("sales_source", value)
+    return str(value).strip()
+
+
+def newest_raw_invoice_date(
+    query: QueryFunction, prefix: str, source: str, after_load: int | None
+) -> dt.date | None:
+    """The newest invoice date in the raw rows of the loads after ``after_load`` (every load
+    when ``None``): a bound of what the build adds to ``fct_invoices`` (its cleaning only
+    drops lines, and an invoice is dated by its first line); ``None`` when they hold none."""
+    schema = schema_name(prefix, "raw")
+    newest: dt.date | None = None
+    for table, column, condition in NEWEST_RAW_DATES[source]:
+        if not has_table(query, schema, table):
+            continue
+        _, rows = query(
+            f"select max({column}) from {schema}.{table}"
+            f" where load_id > {-1 if after_load is None else int(after_load)}{condition}"
+        )
+        if rows[0][0] is not None:
+            found = dt.date.fromisoformat(str(rows[0][0])[:10])
+            newest = found if newest is None else max(newest, found)
+    return newest
+
+
+def training_foreseen(
+    publisher: Publisher,
+    prefix: str,
+    dbt_args: Sequence[str],
+    env: Mapping[str, str],
+    published_load: int | None,
+) -> str | None:
+    """Before the refresh's dbt run: why it must train (the reason :func:`training_due` gives
+    after a run), ``""`` when it need not, ``None`` when the dates cannot be read (a published
+    warehouse without a training status, a var dbt would refuse): then only the refreshed
+    ``ml_model_training_status`` can say, after the run.
+
+    The rule is the one of ``python_models/ml/ml_model_training_status.sql`` (its one home):
+    due when the newest invoice date is ``ml_retrain_after_days`` or more days after the
+    registry's training data (``trained_through_date``). The newest invoice date after this
+    build is taken as the later of the published ``newest_invoice_date`` and the newest date
+    in the raw rows of the loads not built yet (:func:`newest_raw_invoice_date`); a date of
+    lines the cleaning drops counts too, so a load whose only lines past the threshold are
+    all dropped trains (a few days early) where the status would not have said so."""
+    after = _retrain_after_days(dbt_args)
+    source = _sales_source(dbt_args, env)
+    if after is None or source not in NEWEST_RAW_DATES:
+        return None
+    status = f"{schema_name(prefix, 'ml')}.{TRAINING_STATUS_MODEL.rsplit('.', 1)[-1]}"
+    try:
+        with publisher.query_published() as query:
+            if query is None:
+                return None
+            _, rows = query(f"select trained_through_date, newest_invoice_date from {status}")
+            if len(rows) != 1 or rows[0][0] is None:
+                return None
+            trained_through, newest = _as_date(rows[0][0]), _as_date(rows[0][1])
+            loaded = newest_raw_invoice_date(query, prefix, source, published_load)
+    except (RetailWarehouseError, duckdb.Error, psycopg2.Error, ValueError):
+        return None  # no table or column, or a date the loader would not have written
+    if loaded is not None and (newest is None or loaded > newest):
+        newest = loaded
+    if newest is None:
+        return None
+    days = (newest - trained_through).days
+    if days < after:
+        return ""
+    return f"{days} days of data since the models were trained (ml_retrain_after_days: {after})"
+
+
+def _as_date(value: object) -> dt.date | None:
+    """A date column's value (a timestamp on an engine that returns one; ``None`` stays)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def training_due(publisher: Publisher, nodes: Mapping[str, Mapping[str, Any]]) -> str:

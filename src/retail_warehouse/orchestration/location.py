@@ -102,9 +102,10 @@ class BuildConfig(Config):
 
 def last_event_per_asset(events: list[Any]) -> list[Any]:
     """dbt's events of a build, each output, materialization and check once: a build that
-    trains after its refresh runs dbt twice, and the second run rebuilds the registry and
-    what scores with it; Dagster takes one output per asset and run, so the later event of
-    an asset (the one published) is kept, in the order they last came."""
+    finds training due only after its refresh (the safety net of ``build.run_build``) runs
+    dbt twice, and the second run rebuilds the registry and what scores with it; Dagster
+    takes one output per asset and run, so the later event of an asset (the one published)
+    is kept, in the order they last came."""
     kept: dict[tuple[str, str], Any] = {}
     for event in events:
         key = (type(event).__name__, _event_key(event))

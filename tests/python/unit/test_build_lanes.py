@@ -5,6 +5,7 @@ tables into the DuckDB shadow file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -143,6 +144,8 @@ def test_a_refresh_leaves_the_training_lane_out(settings: Settings, tmp_path: Pa
 def test_a_refresh_that_finds_training_due_trains_in_a_second_run(
     settings: Settings, tmp_path: Path
 ) -> None:
+    # the safety net: the fake's published training status has no trained_through_date,
+    # so the dates cannot be read before the run (training_foreseen says None)
     _build(settings, FakeDbt(tmp_path))
     _load(settings, 1)  # something new to build
     dbt = FakeDbt(tmp_path, due=True)
@@ -304,3 +307,88 @@ def test_a_build_by_plain_dbt_is_never_up_to_date(settings: Settings, tmp_path: 
     dbt = FakeDbt(tmp_path)
     _build(settings, dbt)
     assert len(dbt.calls) == 1
+
+
+def _published_status_and_raw(
+    settings: Settings, trained_through: str, raw_dates: list[str], table: str = "invoice_lines"
+) -> None:
+    """The published training status (models trained through ``trained_through``, the data
+    too) and a new load whose raw rows are dated ``raw_dates``."""
+    with duckdb.connect(str(settings.duckdb_path)) as connection:
+        connection.execute(
+            "create or replace table ml.ml_model_training_status as select"
+            f" date '{trained_through}' as trained_through_date,"
+            f" date '{trained_through}' as newest_invoice_date,"
+            " false as is_training_due, 0 as days_of_data_since_training,"
+            " 28 as retrain_after_days"
+        )
+        connection.execute(f"create table raw.{table} (invoice_date varchar, load_id integer)")
+        connection.executemany(
+            f"insert into raw.{table} values (?, 1)", [[date] for date in raw_dates]
+        )
+    _load(settings, 1)
+
+
+def test_a_load_a_month_past_the_models_trains_in_one_run(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RW_SALES_SOURCE", raising=False)
+    _build(settings, FakeDbt(tmp_path))
+    _published_status_and_raw(settings, "2011-10-31", ["2011-11-01 08:26", "2011-11-30 17:37"])
+    dbt = FakeDbt(tmp_path, due=True)  # the status would say so after a refresh, too late
+    result, echoed = _build(settings, dbt)
+    assert result.published
+    assert result.training == (
+        "30 days of data since the models were trained (ml_retrain_after_days: 28)"
+    )
+    assert _selections(dbt) == [[]]  # one dbt run, the training lane included
+    assert "train" not in result.seconds
+    assert "models trained: 30 days of data since the models were trained" in echoed[0]
+
+
+@pytest.mark.parametrize(
+    ("raw_dates", "dbt_args"),
+    [
+        (["2011-11-27 23:59"], []),  # 27 days
+        (["2011-11-30 17:37"], ["--vars", "{ml_retrain_after_days: 31}"]),
+    ],
+)
+def test_a_load_short_of_ml_retrain_after_days_scores_in_one_run(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    raw_dates: list[str],
+    dbt_args: list[str],
+) -> None:
+    monkeypatch.delenv("RW_SALES_SOURCE", raising=False)
+    _build(settings, FakeDbt(tmp_path), dbt_args=dbt_args)
+    _published_status_and_raw(settings, "2011-10-31", raw_dates)
+    dbt = FakeDbt(tmp_path)
+    result, _ = _build(settings, dbt, dbt_args=dbt_args)
+    assert result.published and result.training == ""
+    assert [selection[:2] for selection in _selections(dbt)] == [["--exclude", TRAINING_SELECTOR]]
+
+
+def test_the_newest_raw_invoice_date_of_tpch_counts_credit_notes_of_returns(
+    tmp_path: Path,
+) -> None:
+    from retail_warehouse.build import newest_raw_invoice_date
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as connection:
+        connection.execute("create schema raw")
+        connection.execute(
+            "create table raw.tpch_orders (o_orderdate varchar, load_id integer);"
+            "insert into raw.tpch_orders values ('1998-07-31', 2), ('1998-08-02', 1);"
+            "create table raw.tpch_lineitem"
+            " (l_receiptdate varchar, l_returnflag varchar, load_id integer);"
+            "insert into raw.tpch_lineitem values"
+            " ('1998-08-20', 'R', 2), ('1998-09-30', 'N', 2), ('1998-10-01', 'R', 1)"
+        )
+
+        def query(sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
+            cursor = connection.execute(sql)
+            return [column[0] for column in cursor.description or []], cursor.fetchall()
+
+        assert newest_raw_invoice_date(query, "", "tpch", 1) == dt.date(1998, 8, 20)
+        assert newest_raw_invoice_date(query, "", "tpch", None) == dt.date(1998, 10, 1)
+        assert newest_raw_invoice_date(query, "", "online_retail", None) is None
