@@ -66,6 +66,11 @@ class SparkWarehouse(DuckDBWarehouse):
 
     def __init__(self, spark_dir: Path, read_only: bool = False) -> None:
         self.spark_dir = spark_dir.resolve()
+        if not read_only:
+            # RW_SPARK_DIR is Spark's state folder (default data/spark), made on first use
+            # as the profile's metastore and tables are; the rule that a warehouse's folder
+            # must exist is DUCKDB_PATH's, against typos in a path the user names
+            self.spark_dir.mkdir(parents=True, exist_ok=True)
         super().__init__(self.spark_dir / LOADER_FILE, read_only=read_only)
         self._changed: set[tuple[str, str]] = set()
         self._in_transaction = False

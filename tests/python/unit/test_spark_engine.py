@@ -1,10 +1,13 @@
-"""Which statements the Spark loader engine treats as writes to a raw table (engines/spark.py)."""
+"""Which statements the Spark loader engine treats as writes to a raw table, and where it
+keeps its state (engines/spark.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from retail_warehouse.engines.spark import written_table
+from retail_warehouse.engines.spark import LOADER_FILE, SparkWarehouse, written_table
 
 
 @pytest.mark.parametrize(
@@ -26,3 +29,16 @@ from retail_warehouse.engines.spark import written_table
 )
 def test_written_table(sql: str, table: tuple[str, str] | None) -> None:
     assert written_table(sql) == table
+
+
+def test_the_first_load_makes_spark_state_folder(tmp_path: Path) -> None:
+    """RW_SPARK_DIR (default data/spark) does not exist before the first Spark load, which
+    makes it: the check that a DuckDB warehouse's folder exists (DUCKDB_PATH) is not Spark's
+    (it stopped every Spark load on a fresh clone)."""
+    spark_dir = tmp_path / "state" / "spark"
+    warehouse = SparkWarehouse(spark_dir)
+    try:
+        warehouse.execute("create schema if not exists raw")
+    finally:
+        warehouse.close()
+    assert (spark_dir / LOADER_FILE).is_file()
