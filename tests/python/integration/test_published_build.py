@@ -58,8 +58,9 @@ SAMPLE_EVERY = 10
 BI_ROLE = "bi_reader"
 KILL_SEED = 19
 KILLS = 2
-LAST_KILL_NODE = 560  # of the build's ~600 nodes
-NODE_STARTED = re.compile(r"\b(\d+) of \d+ START\b")
+LAST_KILL_SHARE = 0.93
+"""Kill points lie among the first 93 % of the build's dbt nodes, however many it has."""
+NODE_STARTED = re.compile(r"\b(\d+) of (\d+) START\b")
 HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
 # One statement, so a reader's two totals come from one moment; the monthly mart rounds
 # each month to the penny, so they agree within half a penny per month.
@@ -246,10 +247,12 @@ def test_killed_builds_leave_the_published_warehouse_whole(
     warehouse.load(_extract(warehouse.work, "new_invoices.csv", "United Kingdom"))
     chooser = random.Random(f"{KILL_SEED}-{target}")
     # Kill points: right after the start (the shadow copy), then at random dbt nodes (the
-    # k-th node started), whatever the machine's speed. A kill after dbt's last node could
-    # land after the publish, which is whole too, but would leave nothing to test below.
-    points = [0, *sorted(chooser.sample(range(1, LAST_KILL_NODE), KILLS))]
-    for point in points:
+    # k-th node started, as a share of the nodes dbt says it runs), whatever the machine's
+    # speed and the project's size. A kill after dbt's last node could land after the
+    # publish, which is whole too, but would leave nothing to test below.
+    points = [0.0, *sorted(chooser.uniform(0.0, LAST_KILL_SHARE) for _ in range(KILLS))]
+    for share in points:
+        point = 0
         process = subprocess.Popen(
             warehouse.build_command(),
             cwd=REPO,
@@ -260,11 +263,14 @@ def test_killed_builds_leave_the_published_warehouse_whole(
             start_new_session=True,
         )
         assert process.stdout is not None
-        if point:
+        if share:
             for line in process.stdout:
                 started = NODE_STARTED.search(line)
-                if started and int(started.group(1)) >= point:
-                    break
+                if started:
+                    point = max(1, int(share * int(started.group(2))))
+                    if int(started.group(1)) >= point:
+                        break
+            assert process.poll() is None, f"{target}: the build ended before node {point}"
         else:
             time.sleep(0.5)
         os.killpg(process.pid, signal.SIGKILL)
