@@ -13,8 +13,10 @@ import json
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -171,16 +173,21 @@ def test_small_marts_identical_row_by_row(built_warehouse: dict[str, object]) ->
         assert duck_rows == pg_rows, f"marts.{table} rows differ between DuckDB and PostgreSQL"
 
 
+def _contracted_sql_models(manifest_path: Path) -> Iterator[dict[str, Any]]:
+    """The manifest's nodes of the SQL models with an enforced contract."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for node in manifest["nodes"].values():
+        enforced = node["config"].get("contract", {}).get("enforced")
+        if node["resource_type"] == "model" and enforced and node["language"] == "sql":
+            yield node
+
+
 def _constrained_columns(manifest_path: Path) -> set[tuple[str, str, str]]:
     """(schema, table, column) of every column a contracted SQL model declares not null,
     by a ``not_null`` constraint or as part of its primary key (docs/decisions.md,
     "Constraints instead of repeated tests")."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     found = set()
-    for node in manifest["nodes"].values():
-        enforced = node["config"].get("contract", {}).get("enforced")
-        if node["resource_type"] != "model" or not enforced or node["language"] != "sql":
-            continue
+    for node in _contracted_sql_models(manifest_path):
         keys = {
             column
             for constraint in node.get("constraints", [])
@@ -245,12 +252,8 @@ def test_constraints_hold_finds_a_null_a_repeated_key_and_broken_checks(
 
 def _declared_checks(manifest_path: Path) -> Counter[tuple[str, str]]:
     """(schema, table): how many check constraints its contracted SQL model declares."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     declared: Counter[tuple[str, str]] = Counter()
-    for node in manifest["nodes"].values():
-        enforced = node["config"].get("contract", {}).get("enforced")
-        if node["resource_type"] != "model" or not enforced or node["language"] != "sql":
-            continue
+    for node in _contracted_sql_models(manifest_path):
         constraints = [
             *node.get("constraints", []),
             *(one for column in node["columns"].values() for one in column.get("constraints", [])),
