@@ -85,6 +85,9 @@ old_range as (
 
 ),
 
+-- Joins the lines to their invoices as product_lines does, rather than
+-- reading product_lines: a CTE read twice is materialized whole on
+-- PostgreSQL, and this one reads only the new loads' lines.
 months_touched as (
 
     select distinct
