@@ -57,6 +57,7 @@ from retail_warehouse.build import run_build
 from retail_warehouse.dbt_process import DbtRun, dbt_environment, dbt_executable
 from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.load import load
+from retail_warehouse.orchestration.dbt_lines import SplitPrintedText
 from retail_warehouse.orchestration.inbox import (
     extract_key,
     loaded_note,
@@ -235,6 +236,8 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
                 return DbtRun(parsed.process.wait(), parsed.target_path)
             with _environment(env):
                 invocation = dbt.cli(args, context=context, raise_on_error=False)
+            if invocation.process.stdout is not None:  # text printed into dbt's JSON lines
+                invocation.process.stdout = SplitPrintedText(invocation.process.stdout)
             events.extend(invocation.stream())
             returncode = invocation.process.wait()
             return DbtRun(returncode, invocation.target_path)
