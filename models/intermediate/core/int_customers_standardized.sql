@@ -14,15 +14,9 @@ stg_tpch__customers as (
 
 ),
 
-stg_tpch__nations as (
+int_nations_coded as (
 
-    select * from {{ ref('stg_tpch__nations') }}
-
-),
-
-tpch_nation_codes as (
-
-    select * from {{ ref('tpch_nation_codes') }}
+    select * from {{ ref('int_nations_coded') }}
 
 ),
 
@@ -31,13 +25,11 @@ customers_mapped as (
     select
         stg_tpch__customers.customer_id,
         stg_tpch__customers.customer_name,
-        tpch_nation_codes.country_code as location_id,
+        int_nations_coded.country_code as location_id,
         stg_tpch__customers.market_segment
     from stg_tpch__customers
-    left join stg_tpch__nations
-        on stg_tpch__customers.nation_id = stg_tpch__nations.nation_id
-    left join tpch_nation_codes
-        on stg_tpch__nations.nation_name = tpch_nation_codes.nation_name
+    left join int_nations_coded
+        on stg_tpch__customers.nation_id = int_nations_coded.nation_id
 
 ),
 

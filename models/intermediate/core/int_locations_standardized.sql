@@ -8,9 +8,9 @@ with
 
 {% if sales_source() == 'tpch' -%}
 
-stg_tpch__nations as (
+int_nations_coded as (
 
-    select * from {{ ref('stg_tpch__nations') }}
+    select * from {{ ref('int_nations_coded') }}
 
 ),
 
@@ -20,26 +20,18 @@ stg_tpch__regions as (
 
 ),
 
-tpch_nation_codes as (
-
-    select * from {{ ref('tpch_nation_codes') }}
-
-),
-
 -- TPC-H nations are ISO countries; the region is TPC-H's own.
 locations_mapped as (
 
     select
-        tpch_nation_codes.country_code as location_id,
-        tpch_nation_codes.country_name,
-        stg_tpch__nations.nation_name as source_country_name,
+        int_nations_coded.country_code as location_id,
+        int_nations_coded.country_name,
+        int_nations_coded.nation_name as source_country_name,
         stg_tpch__regions.region_name as region,
         true as is_iso_country
-    from stg_tpch__nations
-    inner join tpch_nation_codes
-        on stg_tpch__nations.nation_name = tpch_nation_codes.nation_name
+    from int_nations_coded
     left join stg_tpch__regions
-        on stg_tpch__nations.region_id = stg_tpch__regions.region_id
+        on int_nations_coded.region_id = stg_tpch__regions.region_id
 
 ),
 

@@ -35,15 +35,9 @@ stg_tpch__parts as (
 
 ),
 
-stg_tpch__nations as (
+int_nations_coded as (
 
-    select * from {{ ref('stg_tpch__nations') }}
-
-),
-
-tpch_nation_codes as (
-
-    select * from {{ ref('tpch_nation_codes') }}
+    select * from {{ ref('int_nations_coded') }}
 
 ),
 
@@ -149,7 +143,7 @@ lines_joined as (
         stg_tpch__customers.nation_id as customer_nation_id,
         stg_tpch__part_suppliers.supply_cost,
         stg_tpch__parts.part_name,
-        tpch_nation_codes.country_code
+        int_nations_coded.country_code
     from lines_numbered
     left join stg_tpch__orders
         on lines_numbered.order_id = stg_tpch__orders.order_id
@@ -162,10 +156,8 @@ lines_joined as (
             = stg_tpch__part_suppliers.supplier_id
     left join stg_tpch__parts
         on lines_numbered.part_id = stg_tpch__parts.part_id
-    left join stg_tpch__nations
-        on stg_tpch__customers.nation_id = stg_tpch__nations.nation_id
-    left join tpch_nation_codes
-        on stg_tpch__nations.nation_name = tpch_nation_codes.nation_name
+    left join int_nations_coded
+        on stg_tpch__customers.nation_id = int_nations_coded.nation_id
 
 ),
 
