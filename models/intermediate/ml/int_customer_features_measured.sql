@@ -14,6 +14,8 @@
 {%- set year_days = 365 -%}
 {%- set horizon_days = var('ml_horizon_days') | int -%}
 {%- set last_year_days = [horizon_days, year_days] | min -%}
+{#- features.PEAK_SEASON_MONTHS: the column name carries them. -#}
+{%- set peak_season_months = [10, 11, 12] -%}
 
 with
 
@@ -358,6 +360,18 @@ final as (
             as net_revenue_last_{{ window_days }}_days,
         {%- endfor %}
         cast(avg_line_value as {{ double_type() }}) as avg_line_value,
+        -- The middle day of the horizon after the cutoff (cutoff + half the
+        -- horizon, rounded down) is in the peak season, October to December.
+        coalesce(
+            cast(
+                extract(
+                    month from {{ dbt.dateadd(
+                        'day', horizon_days // 2, 'cutoff_date'
+                    ) }}
+                ) as integer
+            ) in ({{ peak_season_months | join(', ') }}),
+            false
+        ) as is_peak_season_horizon,
         cast(btyd_repeat_purchases as integer) as btyd_repeat_purchases,
         cast(btyd_last_purchase_age_days as integer)
             as btyd_last_purchase_age_days,

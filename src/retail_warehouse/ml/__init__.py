@@ -16,7 +16,7 @@ import importlib.util
 if importlib.util.find_spec("polars") is not None:
     import polars  # noqa: F401
 
-MODEL_VERSION = "ml-0.4.0"
+MODEL_VERSION = "ml-0.5.0"
 """Written to the ``model_version`` column of every output; bump it when a model changes."""
 
 RANDOM_STATE = 42

@@ -227,6 +227,9 @@ def test_sql_training_tables_equal_the_pandas_path(
     )
     assert stored.features["customer_id"].nunique() == TRAINING_CUSTOMERS
     assert stored.labels["will_purchase"].sum() > 50
+    # The cutoffs hold horizons in and out of the peak season (T - 90 days, 2011-09-10,
+    # is in it), so both values of the flag are compared.
+    assert set(stored.features["is_peak_season_horizon"]) == {0.0, 1.0}
     pd.testing.assert_frame_equal(stored.features, expected.features, check_exact=True)
     pd.testing.assert_frame_equal(stored.labels, expected.labels, check_exact=True)
 

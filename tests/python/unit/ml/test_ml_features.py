@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pandas as pd
@@ -16,6 +17,7 @@ from retail_warehouse.ml.features import (
     log_features,
     training_frame,
 )
+from retail_warehouse.ml.frames import day_number
 
 
 @pytest.fixture
@@ -148,3 +150,32 @@ def test_gap_spread_is_the_square_root_of_whole_numbers(make_invoices) -> None:
     features = customer_features(invoices, int(invoices["day"].max()), 90)
     assert features["gap_spread_days"].iloc[0] == math.sqrt(7694) / 3
     assert features["gap_mean_days"].iloc[0] == 359 / 3
+
+
+def test_peak_season_horizon(make_invoices) -> None:
+    """The flag says whether the middle day of the horizon after the cutoff falls in the
+    peak season (October to December): the Christmas quarter's buy rate (0.51) is far above
+    the other seasons' (0.36 to 0.38), which a model stacked over every season cannot know
+    from the customers' history alone."""
+    invoices = make_invoices([invoice("1", 1, 0, 10.0), invoice("2", 2, 3, 5.0)])
+    day = {date: day_number(date) for date in PEAK_SEASON_CUTOFFS}
+    flags = {
+        date: customer_features(invoices, day[date], 90)["is_peak_season_horizon"].tolist()
+        for date in PEAK_SEASON_CUTOFFS
+    }
+    # Middle days 2011-10-25, 2011-09-30, 2011-12-31 and 2012-01-01.
+    assert flags == {
+        dt.date(2011, 9, 10): [1.0, 1.0],
+        dt.date(2011, 8, 16): [0.0, 0.0],
+        dt.date(2011, 11, 16): [1.0, 1.0],
+        dt.date(2011, 11, 17): [0.0, 0.0],
+    }
+    assert "is_peak_season_horizon" in PREDICTION_FEATURES
+
+
+PEAK_SEASON_CUTOFFS = (
+    dt.date(2011, 9, 10),
+    dt.date(2011, 8, 16),
+    dt.date(2011, 11, 16),
+    dt.date(2011, 11, 17),
+)
