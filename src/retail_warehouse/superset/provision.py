@@ -147,10 +147,15 @@ def bundle_folder() -> Path:
     return project_dir() / "bi" / "superset"
 
 
-def _run(command: Sequence[str | Path], env: Mapping[str, str], what: str) -> str:
+def _run(
+    command: Sequence[str | Path], env: Mapping[str, str], what: str, stdin: str | None = None
+) -> str:
+    """Run ``command``; ``stdin`` is what it reads (a secret goes there, never in the
+    command: the arguments of a process are in /proc/<pid>/cmdline for every local user)."""
     result = subprocess.run(
         [str(part) for part in command],
         env=dict(env),
+        input=stdin,
         capture_output=True,
         text=True,
         check=False,
@@ -223,30 +228,48 @@ def superset_env(settings: SupersetSettings) -> dict[str, str]:
     return env
 
 
+# The admin, made as `superset fab create-admin` makes it (an admin role, kept when the user
+# name or the e-mail exists), but with the password read from stdin: create-admin takes it
+# as --password, in the process's arguments for every local user to read (`ps -ef`), or
+# prompts for it on the terminal.
+_CREATE_ADMIN = """
+import sys
+
+from superset.app import create_app
+
+username, email = sys.argv[1], sys.argv[2]
+password = sys.stdin.read()
+app = create_app()
+with app.app_context():
+    from superset import security_manager
+
+    if security_manager.find_user(username=username) or security_manager.find_user(email=email):
+        print(f"User already exists {username}")
+    else:
+        role = security_manager.find_role(security_manager.auth_role_admin)
+        if not security_manager.add_user(username, "Admin", "User", email, role, password):
+            sys.exit(f"no user created for {username}")
+        print(f"Admin User {username} created.")
+"""
+
+
 def initialise(settings: SupersetSettings) -> None:
-    """Migrate the metadata database, make sure the admin exists, create roles."""
+    """Migrate the metadata database, make sure the admin exists, create roles. The admin's
+    password reaches Superset on stdin, never on a command line."""
     env = superset_env(settings)
     superset = settings.bin / "superset"
     _run([superset, "db", "upgrade"], env, "superset db upgrade")
-    # create-admin says "User already exists" and exits 0 when it does
     _run(
         [
-            superset,
-            "fab",
-            "create-admin",
-            "--username",
+            settings.bin / "python",
+            "-c",
+            _CREATE_ADMIN,
             settings.admin_user,
-            "--firstname",
-            "Admin",
-            "--lastname",
-            "User",
-            "--email",
             f"{settings.admin_user}@localhost",
-            "--password",
-            settings.admin_password,
         ],
         env,
-        "superset fab create-admin",
+        "creating the Superset admin",
+        stdin=settings.admin_password,
     )
     _run([superset, "init"], env, "superset init")
 

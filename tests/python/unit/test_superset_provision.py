@@ -103,3 +103,50 @@ def test_a_socket_folder_host_is_a_uri_sqlalchemy_reads() -> None:
     tcp = PostgresSettings(host="db", port=5433, dbname="warehouse")
     url = make_url(provision.superset_settings(tcp, {}).sqlalchemy_uri())
     assert (url.host, url.port, url.database, dict(url.query)) == ("db", 5433, "warehouse", {})
+
+
+def test_no_command_of_the_provisioning_holds_a_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hostile6 #7: `superset fab create-admin --password <RW_SUPERSET_ADMIN_PASSWORD>` put
+    the admin's password in /proc/<pid>/cmdline, readable by every local user. Every
+    process the provisioning starts (venv, install, db upgrade, admin, init, dbt parse, the
+    imports, the web server) is recorded: no argument holds either password, and the admin's
+    reaches its step on stdin."""
+    admin_password, bi_password = "adm1n-S3cret!", "b1-S3cret!"
+    started: list[dict[str, Any]] = []
+
+    class Done:
+        returncode = 0
+        stdout = stderr = ""
+
+    def fake_subprocess_run(command: list[str], **kwargs: Any) -> Done:
+        started.append({"argv": list(command), **kwargs})
+        if "parse" in command:
+            target = Path(command[command.index("--target-path") + 1])
+            (target / "manifest.json").write_text(json.dumps({"nodes": {}}))
+        return Done()
+
+    monkeypatch.setattr(provision.subprocess, "run", fake_subprocess_run)
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse", password="pg-S3cret")
+    environ = {
+        "RW_SUPERSET_HOME": str(tmp_path / "home"),
+        "RW_SUPERSET_VENV": str(tmp_path / "venv"),
+        "RW_SUPERSET_ADMIN_PASSWORD": admin_password,
+        "RW_BI_PASSWORD": bi_password,
+    }
+    settings = provision.superset_settings(postgres, environ)
+    settings.venv.mkdir()  # the fake venv creation makes nothing
+    provision.install(settings)
+    provision.write_config(settings)
+    provision.initialise(settings)
+    provision.parse_manifest(tmp_path, environ)
+    provision.import_bundles(settings, tmp_path / "d.zip", tmp_path / "c.zip", tmp_path / "b.zip")
+    started.append({"argv": provision.serve_command(settings)})
+    assert len(started) >= 8
+    for process in started:
+        for argument in process["argv"]:
+            for secret in (admin_password, bi_password, "pg-S3cret"):
+                assert secret not in str(argument), process["argv"][:3]
+    admin = [process for process in started if process.get("input") == admin_password]
+    assert len(admin) == 1 and "add_user" in admin[0]["argv"][2]
