@@ -329,10 +329,13 @@ def read_catalogue(settings: SupersetSettings, schemas: Sequence[str]) -> dict:
 
 
 def write_bundle(files: Mapping[str, str], kind: str, path: Path) -> None:
-    """A zip Superset's importer reads: one root folder, metadata.yaml saying ``kind``."""
+    """A zip Superset's importer reads: one root folder, metadata.yaml saying ``kind``.
+    Readable by its owner only: the database's file holds the BI role's password."""
     root = path.stem
     timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    with zipfile.ZipFile(path, "w") as archive:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a zip an earlier run left readable by everyone
+    with os.fdopen(descriptor, "wb") as file, zipfile.ZipFile(file, "w") as archive:
         archive.writestr(f"{root}/metadata.yaml", metadata_yaml(kind, timestamp))
         for name, text in files.items():
             archive.writestr(f"{root}/{name}", text)

@@ -5,6 +5,8 @@ password comes from."""
 from __future__ import annotations
 
 import json
+import stat
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +152,23 @@ def test_no_command_of_the_provisioning_holds_a_password(
                 assert secret not in str(argument), process["argv"][:3]
     admin = [process for process in started if process.get("input") == admin_password]
     assert len(admin) == 1 and "add_user" in admin[0]["argv"][2]
+
+
+def test_the_bundles_holding_the_bi_password_are_the_owners_only(tmp_path: Path) -> None:
+    """hostile7: the dataset, chart and dashboard zips hold the database's URI with the BI
+    role's password and were written readable by every local user (0644); a zip an
+    earlier run left that way is closed too."""
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    settings = provision.superset_settings(postgres, {"RW_BI_PASSWORD": "b1-S3cret!"})
+    files = {"databases/warehouse.yaml": f"sqlalchemy_uri: {settings.sqlalchemy_uri()}\n"}
+    earlier = tmp_path / "earlier.zip"
+    earlier.write_bytes(b"")
+    earlier.chmod(0o644)
+    for path in (tmp_path / "new.zip", earlier):
+        provision.write_bundle(files, "SqlaTable", path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        with zipfile.ZipFile(path) as archive:
+            assert sorted(archive.namelist()) == [
+                f"{path.stem}/databases/warehouse.yaml",
+                f"{path.stem}/metadata.yaml",
+            ]
