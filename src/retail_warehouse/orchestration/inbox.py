@@ -67,15 +67,46 @@ def unseen(paths: Iterable[Path], cursor: str | None) -> tuple[list[Path], str]:
     return fresh, json.dumps(sorted(keys.values()))
 
 
+NAME_MAX = 255
+"""The longest file name (bytes) of Linux file systems, when the folder does not say."""
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return NAME_MAX
+
+
+def _fitted_name(stem: str, tail: str, suffixes: str, limit: int) -> str:
+    """``<stem><tail><suffixes>``, the stem (then the front of the suffixes) shortened until
+    the name with ``.error.txt`` after it fits in ``limit`` bytes."""
+
+    def size(name: str) -> int:
+        return len(os.fsencode(name + ERROR_SUFFIX))
+
+    while stem and size(stem + tail + suffixes) > limit:
+        stem = stem[:-1]
+    while suffixes and size(stem + tail + suffixes) > limit:
+        suffixes = suffixes[1:]
+    return stem + tail + suffixes
+
+
 def _free_name(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``folder/<stem>.<n><suffixes>`` if that exists already."""
-    candidate = folder / name
-    number = 1
-    while candidate.exists() or (folder / (candidate.name + ERROR_SUFFIX)).exists():
-        stem, dot, suffixes = name.partition(".")
-        candidate = folder / f"{stem}.{number}{dot}{suffixes}"
+    """``folder/name``, or ``folder/<stem>.<n><suffixes>`` if that exists already; the stem
+    shortened when the name, or its ``.error.txt``, would be longer than the file system
+    takes (an inbox file of 246 to 255 bytes was loaded, then its move raised "File name
+    too long": the run failed after the load, the file stayed in the inbox)."""
+    limit = _name_max(folder)
+    stem, dot, suffixes = name.partition(".")
+    number = 0
+    while True:
+        candidate = folder / _fitted_name(
+            stem, f".{number}" if number else "", dot + suffixes, limit
+        )
+        if not (candidate.exists() or (folder / (candidate.name + ERROR_SUFFIX)).exists()):
+            return candidate
         number += 1
-    return candidate
 
 
 def _make_folder(folder: Path) -> None:

@@ -160,3 +160,26 @@ def test_settings_defaults_and_values(tmp_path: Path) -> None:
 def test_bad_settings_say_which(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         orchestration_from_env({name: value})
+
+
+@pytest.mark.parametrize("stem", ["a" * 251, "é" * 125, "x." + "b" * 249])
+def test_a_long_name_is_moved_and_rejected_with_its_note(tmp_path: Path, stem: str) -> None:
+    """hostile7: a file named with 246 to 255 bytes (the most a name may have) was loaded,
+    then moving it raised "File name too long" (its `.error.txt`, or its `.1` when the name
+    was taken): the run failed after the load and the file stayed in the inbox; a rejected
+    one lost its reason. The name is shortened to fit, the suffix kept."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = stem + ".csv" if len(os.fsencode(stem + ".csv")) <= 255 else stem
+    moved = [
+        move_to_processed(_file(inbox / name), inbox / "processed"),
+        move_to_processed(_file(inbox / name), inbox / "processed"),
+        reject(_file(inbox / name), inbox / "rejected", "bad: line 2"),
+        reject(_file(inbox / name), inbox / "rejected", "bad: line 3"),
+    ]
+    assert len({path.name for path in moved[:2]}) == 2 and len({p.name for p in moved[2:]}) == 2
+    for path in moved:
+        assert path.is_file() and len(os.fsencode(path.name + ".error.txt")) <= 255
+        assert path.name.endswith(name[-4:])
+    assert (moved[3].parent / (moved[3].name + ".error.txt")).read_text() == "bad: line 3\n"
+    assert sorted(path.name for path in inbox.iterdir()) == ["processed", "rejected"]
