@@ -58,6 +58,19 @@ def new_extracts(inbox: Path, settle_seconds: float = 0.0, now: float | None = N
     return [path for _, _, path in sorted(found)]
 
 
+def link_problem(path: Path) -> str | None:
+    """Why an inbox file that is a symbolic link is not loaded (``None`` for a file): the
+    inbox loads the files dropped into it, and a link made the orchestrator load whatever
+    file it pointed to, anywhere it could read (another team's export, a secret kept as a
+    CSV), as the loyalty feed refuses a link out of its folder."""
+    if not path.is_symlink():
+        return None
+    return (
+        f"not loaded: {path.name!r} is a symbolic link, not a file; the inbox loads only "
+        "files dropped into it: copy the file itself into the inbox"
+    )
+
+
 def unseen(paths: Iterable[Path], cursor: str | None) -> tuple[list[Path], str]:
     """The paths whose key is not in ``cursor``, and the next cursor: the keys of every path
     given (a file that left the inbox is forgotten, so the cursor stays small)."""

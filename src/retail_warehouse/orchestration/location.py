@@ -59,6 +59,7 @@ from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.load import load
 from retail_warehouse.orchestration.inbox import (
     extract_key,
+    link_problem,
     loaded_note,
     move_to_processed,
     new_extracts,
@@ -179,6 +180,12 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
     )
     def raw_invoice_lines(context: AssetExecutionContext, config: LoadConfig) -> MaterializeResult:
         inbox_file = Path(config.source) if config.from_inbox else None
+        if inbox_file is not None:
+            refused = link_problem(inbox_file)
+            if refused is not None:
+                moved = reject(inbox_file, settings.rejected, refused)
+                context.log.error(f"rejected {inbox_file.name}: moved to {moved}")
+                raise Failure(description=refused)
         try:
             result = load(
                 config.source or None,
@@ -297,7 +304,9 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
                 run_config=RunConfig(
                     ops={
                         RAW_OP_NAME: LoadConfig(
-                            source=str(path), quarantine=settings.quarantine, from_inbox=True
+                            source=str(path),
+                            quarantine=settings.quarantine,
+                            from_inbox=True,
                         )
                     }
                 ),

@@ -1,0 +1,98 @@
+"""What the inbox's load step does with a file that is not a settled, dropped file
+(hostile7): a symbolic link. The raw
+asset only (no dbt build), on a DuckDB file of its own; needs the orchestration extra and
+one `dbt parse` (the asset graph)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+dagster = pytest.importorskip("dagster", reason="the orchestration extra is not installed")
+
+from dagster import DagsterInstance  # noqa: E402
+from inbox_flow import tick  # noqa: E402
+from raw_files import SHEET_2, csv_text, write_csv  # noqa: E402
+from warehouse_helpers import REPO  # noqa: E402
+
+from retail_warehouse.orchestration.location import (  # noqa: E402
+    RAW_ASSET_KEY,
+    build_definitions,
+)
+from retail_warehouse.orchestration.settings import (  # noqa: E402
+    OrchestrationSettings,
+    orchestration_from_env,
+)
+
+
+@pytest.fixture(scope="module")
+def orchestrator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    work = tmp_path_factory.mktemp("arrivals")
+    settings = orchestration_from_env(
+        {
+            "RW_INBOX": str(work / "inbox"),
+            "RW_INBOX_SETTLE_SECONDS": "0",
+            "RW_DBT_PROJECT_DIR": str(REPO),
+            "DBT_TARGET": "duckdb",
+        }
+    )
+    settings.inbox.mkdir(parents=True)
+    with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:
+        patch.setenv("DUCKDB_PATH", str(work / "warehouse.duckdb"))
+        yield {"settings": settings, "defs": build_definitions(settings), "instance": instance}
+
+
+def _run(orchestrator: dict[str, Any], name: str) -> Any:
+    """Tick the sensor, then run the raw asset of the request for inbox file ``name``."""
+    defs, instance = orchestrator["defs"], orchestrator["instance"]
+    requests = tick(defs, instance, None).run_requests
+    (request,) = [each for each in requests if each.tags["inbox_file"] == name]
+    return request, lambda: dagster.materialize(
+        [defs.get_assets_def(RAW_ASSET_KEY)],
+        run_config=request.run_config,
+        instance=instance,
+        raise_on_error=False,
+    )
+
+
+def _raw_rows() -> int:
+    if not Path(os.environ["DUCKDB_PATH"]).exists():
+        return 0
+    with duckdb.connect(os.environ["DUCKDB_PATH"], read_only=True) as connection:
+        tables = connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = 'invoice_lines'"
+        ).fetchone()
+        if not tables or not tables[0]:
+            return 0
+        (count,) = connection.execute("select count(*) from raw.invoice_lines").fetchone() or (0,)
+        return int(count)
+
+
+def _failure(result: Any) -> str:
+    (failure,) = [event for event in result.all_events if event.is_step_failure]
+    return str(failure.step_failure_data.user_failure_data.description)
+
+
+def test_a_symbolic_link_is_rejected_unread(orchestrator: dict[str, Any], tmp_path: Path) -> None:
+    """A link in the inbox made the orchestrator load the file it pointed to, anywhere it
+    could read; the loyalty feed refuses a link out of its folder. Rejected with its
+    reason, nothing loaded, the file it points to untouched."""
+    settings: OrchestrationSettings = orchestrator["settings"]
+    elsewhere = write_csv(tmp_path / "someone_elses_export.csv", SHEET_2)
+    (settings.inbox / "linked.csv").symlink_to(elsewhere)
+    before = _raw_rows()
+    _, run = _run(orchestrator, "linked.csv")
+    result = run()
+    assert not result.success
+    assert "is a symbolic link, not a file" in _failure(result)
+    assert _raw_rows() == before
+    assert (settings.rejected / "linked.csv").is_symlink()
+    note = (settings.rejected / "linked.csv.error.txt").read_text(encoding="utf-8")
+    assert "copy the file itself into the inbox" in note
+    assert elsewhere.read_text(encoding="utf-8") == csv_text(SHEET_2)
