@@ -71,6 +71,24 @@ def link_problem(path: Path) -> str | None:
     )
 
 
+def changed_since(path: Path, seen: str) -> str | None:
+    """Why an inbox file is not the arrival ``seen`` (its key when the sensor took it, or
+    before the load) any more, or ``None``: a copy that paused longer than the settle time
+    was taken half-written, its first lines loaded, the file moved to processed/ while the
+    copy went on writing into it, and the rest never loaded."""
+    try:
+        now = extract_key(path)
+    except OSError:
+        return f"{path.name} left the inbox before its run: nothing loaded"
+    if not seen or now == seen:
+        return None
+    return (
+        f"{path.name} changed since the sensor took it (still being copied?): it stays in the "
+        "inbox, and the sensor starts a run for it once it is unchanged for "
+        "RW_INBOX_SETTLE_SECONDS"
+    )
+
+
 def unseen(paths: Iterable[Path], cursor: str | None) -> tuple[list[Path], str]:
     """The paths whose key is not in ``cursor``, and the next cursor: the keys of every path
     given (a file that left the inbox is forgotten, so the cursor stays small)."""

@@ -1,5 +1,5 @@
 """What the inbox's load step does with a file that is not a settled, dropped file
-(hostile7): a symbolic link. The raw
+(hostile7): a copy that goes on after the sensor took it, and a symbolic link. The raw
 asset only (no dbt build), on a DuckDB file of its own; needs the orchestration extra and
 one `dbt parse` (the asset graph)."""
 
@@ -17,7 +17,7 @@ dagster = pytest.importorskip("dagster", reason="the orchestration extra is not 
 
 from dagster import DagsterInstance  # noqa: E402
 from inbox_flow import tick  # noqa: E402
-from raw_files import SHEET_2, csv_text, write_csv  # noqa: E402
+from raw_files import ROWS, SHEET_1, SHEET_2, csv_text, write_csv  # noqa: E402
 from warehouse_helpers import REPO  # noqa: E402
 
 from retail_warehouse.orchestration.location import (  # noqa: E402
@@ -77,6 +77,29 @@ def _raw_rows() -> int:
 def _failure(result: Any) -> str:
     (failure,) = [event for event in result.all_events if event.is_step_failure]
     return str(failure.step_failure_data.user_failure_data.description)
+
+
+def test_a_file_still_being_copied_is_left_for_the_sensor(
+    orchestrator: dict[str, Any],
+) -> None:
+    """A copy that pauses longer than the settle time was taken half-written: its first
+    lines loaded, the file moved to processed/ while the copy went on writing into it, and
+    the rest was never loaded. A file that changed since the sensor took it stays in the
+    inbox, nothing loaded; taken again once settled, it loads whole."""
+    settings: OrchestrationSettings = orchestrator["settings"]
+    path = write_csv(settings.inbox / "extract_growing.csv", SHEET_1)
+    before = _raw_rows()
+    _, run = _run(orchestrator, "extract_growing.csv")
+    path.write_text(csv_text(ROWS), encoding="utf-8")  # the copy goes on: SHEET_2 arrives
+    result = run()
+    assert not result.success
+    assert "changed since the sensor took it" in _failure(result)
+    assert path.is_file() and not (settings.processed / path.name).exists()
+    assert _raw_rows() == before
+    _, run = _run(orchestrator, "extract_growing.csv")
+    assert run().success
+    assert _raw_rows() == before + len(SHEET_1) + len(SHEET_2)
+    assert (settings.processed / "extract_growing.csv").is_file()
 
 
 def test_a_symbolic_link_is_rejected_unread(orchestrator: dict[str, Any], tmp_path: Path) -> None:
