@@ -119,3 +119,37 @@ def test_a_symbolic_link_is_rejected_unread(orchestrator: dict[str, Any], tmp_pa
     note = (settings.rejected / "linked.csv.error.txt").read_text(encoding="utf-8")
     assert "copy the file itself into the inbox" in note
     assert elsewhere.read_text(encoding="utf-8") == csv_text(SHEET_2)
+
+
+def test_a_file_that_changes_while_it_is_loaded_stays_for_the_sensor(
+    orchestrator: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy goes on while the load reads: the lines read are loaded, but the file is
+    not moved to processed/ (where the rest would never be loaded): it stays in the inbox,
+    and taken again it loads whole (the lines loaded twice are duplicates for the
+    cleaning)."""
+    from retail_warehouse.orchestration import location
+
+    settings: OrchestrationSettings = orchestrator["settings"]
+    path = write_csv(settings.inbox / "extract_written_on.csv", SHEET_1)
+    real_load = location.load
+
+    def load_while_the_copy_goes_on(*args: Any, **kwargs: Any) -> Any:
+        result = real_load(*args, **kwargs)
+        # other bytes than the first test's whole file, which the loader would skip
+        path.write_text(csv_text(SHEET_1 + SHEET_2[::-1]), encoding="utf-8")
+        return result
+
+    before = _raw_rows()
+    _, run = _run(orchestrator, "extract_written_on.csv")
+    monkeypatch.setattr(location, "load", load_while_the_copy_goes_on)
+    result = run()
+    monkeypatch.undo()
+    assert not result.success
+    assert "changed while it was loaded" in _failure(result)
+    assert path.is_file() and not (settings.processed / path.name).exists()
+    assert _raw_rows() == before + len(SHEET_1)
+    _, run = _run(orchestrator, "extract_written_on.csv")
+    assert run().success
+    assert _raw_rows() == before + len(SHEET_1) + len(ROWS)
+    assert (settings.processed / "extract_written_on.csv").is_file()
