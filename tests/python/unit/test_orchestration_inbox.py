@@ -183,3 +183,15 @@ def test_a_long_name_is_moved_and_rejected_with_its_note(tmp_path: Path, stem: s
         assert path.name.endswith(name[-4:])
     assert (moved[3].parent / (moved[3].name + ".error.txt")).read_text() == "bad: line 3\n"
     assert sorted(path.name for path in inbox.iterdir()) == ["processed", "rejected"]
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e400", "infinity"])
+@pytest.mark.parametrize(
+    "name", ["RW_INBOX_SETTLE_SECONDS", "RW_INBOX_INTERVAL_SECONDS", "RW_INBOX_BUSY_WAIT_SECONDS"]
+)
+def test_seconds_that_are_not_finite_are_refused(name: str, value: str) -> None:
+    """hostile7: `nan` passed the `< 0` check: a settle time of nan took every file at once
+    (`age < nan` is never true), `inf` (or 1e400) never took one, and an interval of inf
+    raised OverflowError instead of a message."""
+    with pytest.raises(ConfigError, match=f"{name} must be a finite number of seconds"):
+        orchestration_from_env({name: value})
