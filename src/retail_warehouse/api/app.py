@@ -650,7 +650,9 @@ def _is_protected(path: str) -> bool:
 def _key_matches(sent_header: str | None, api_key: str) -> bool:
     """Whether the ``X-API-Key`` header as the server decoded it is ``api_key``. The server
     decodes a header as Latin-1: encoded back, it is the bytes sent, which a client sends as
-    UTF-8 for a key such as "ключ" (``key.encode()`` never matched it)."""
+    UTF-8 for a key such as "ключ" (``key.encode()`` never matched it). Spaces and tabs
+    around it are not part of it (RFC 9110, 5.5; the parser drops the leading ones only)."""
+    sent_header = sent_header.strip(" \t") if sent_header else sent_header
     sent = sent_header.encode("latin-1", errors="replace") if sent_header else b""
     return bool(sent) and hmac.compare_digest(sent, api_key.encode())
 
