@@ -142,8 +142,11 @@ def _free_name(folder: Path, name: str) -> Path:
 
 def _make_folder(folder: Path) -> None:
     """Create ``folder``; a file that has its name (an extract dropped as ``processed``) is
-    moved into it, with an ``.error.txt`` saying why it was not loaded."""
-    if folder.is_dir():
+    moved into it, with an ``.error.txt`` saying why it was not loaded. So is a symbolic
+    link of that name, even to a folder: whoever may write the inbox made ``rejected`` a
+    link to any folder (``/etc/cron.d``, the project's macros, a venv's site-packages),
+    and the next rejected extract, its name and bytes theirs, was moved there."""
+    if folder.is_dir() and not folder.is_symlink():
         return
     if folder.exists() or folder.is_symlink():
         aside = folder.with_name(f".{folder.name}.{os.getpid()}.moving")  # hidden: no extract

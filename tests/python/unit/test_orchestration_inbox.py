@@ -195,3 +195,24 @@ def test_seconds_that_are_not_finite_are_refused(name: str, value: str) -> None:
     raised OverflowError instead of a message."""
     with pytest.raises(ConfigError, match=f"{name} must be a finite number of seconds"):
         orchestration_from_env({name: value})
+
+
+def test_a_link_named_like_a_folder_never_takes_an_extract_elsewhere(tmp_path: Path) -> None:
+    """hostile7: `ln -s /etc/cron.d inbox/rejected` (or any folder the orchestrator may write),
+    then a file `evil` that fails to load: the extract, its name and bytes chosen by whoever
+    wrote the inbox, was moved into the link's folder. The link is moved aside into a real
+    folder of that name, with a note, as a file of that name is."""
+    inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    elsewhere.mkdir()
+    (inbox / "rejected").symlink_to(elsewhere)
+    (inbox / "processed").symlink_to(elsewhere, target_is_directory=True)
+    rejected = reject(_file(inbox / "evil", "* * * * * root sh -c id"), inbox / "rejected", "no")
+    moved = move_to_processed(_file(inbox / "good.csv"), inbox / "processed")
+    assert list(elsewhere.iterdir()) == []
+    for folder, path in ((inbox / "rejected", rejected), (inbox / "processed", moved)):
+        assert folder.is_dir() and not folder.is_symlink()
+        assert path.parent == folder and path.is_file() and not path.is_symlink()
+        assert (folder / folder.name).is_symlink()  # the link, set aside with its note
+        note = (folder / f"{folder.name}.error.txt").read_text(encoding="utf-8")
+        assert note.startswith(f"not loaded: a file named {folder.name!r}")
