@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import time
 from collections.abc import Iterable
@@ -123,11 +122,12 @@ def _fitted_name(stem: str, tail: str, suffixes: str, limit: int) -> str:
     return stem + tail + suffixes
 
 
-def _free_name(folder: Path, name: str) -> Path:
+def _free_name(folder: Path, name: str, folder_fd: int | None = None) -> Path:
     """``folder/name``, or ``folder/<stem>.<n><suffixes>`` if that exists already; the stem
     shortened when the name, or its ``.error.txt``, would be longer than the file system
     takes (an inbox file of 246 to 255 bytes was loaded, then its move raised "File name
-    too long": the run failed after the load, the file stayed in the inbox)."""
+    too long": the run failed after the load, the file stayed in the inbox). With
+    ``folder_fd``, names are looked up in that open folder."""
     limit = _name_max(folder)
     stem, dot, suffixes = name.partition(".")
     number = 0
@@ -135,9 +135,45 @@ def _free_name(folder: Path, name: str) -> Path:
         candidate = folder / _fitted_name(
             stem, f".{number}" if number else "", dot + suffixes, limit
         )
-        if not (candidate.exists() or (folder / (candidate.name + ERROR_SUFFIX)).exists()):
+        taken = (candidate.name, candidate.name + ERROR_SUFFIX)
+        if not any(_exists(folder, each, folder_fd) for each in taken):
             return candidate
         number += 1
+
+
+def _exists(folder: Path, name: str, folder_fd: int | None) -> bool:
+    if folder_fd is None:
+        return (folder / name).exists()
+    try:
+        os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _open_folder(folder: Path) -> int:
+    """A descriptor of ``folder`` itself, never of what a link of that name points to: a
+    sender who may rename entries of the inbox could swap the real folder for a link
+    between ``_make_folder`` and a move (OSError then, nothing moved)."""
+    return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+
+
+def _move_into(path: Path, folder: Path, note: str | None = None) -> Path:
+    """Move ``path`` into ``folder`` (made if needed) under a free name, through a
+    descriptor of the folder, and write ``note`` beside it as ``<name>.error.txt``."""
+    _make_folder(folder)
+    folder_fd = _open_folder(folder)
+    try:
+        destination = _free_name(folder, path.name, folder_fd)
+        os.rename(path, destination.name, dst_dir_fd=folder_fd)
+        if note is not None:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            descriptor = os.open(destination.name + ERROR_SUFFIX, flags, 0o644, dir_fd=folder_fd)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(note.rstrip() + "\n")
+    finally:
+        os.close(folder_fd)
+    return destination
 
 
 def _make_folder(folder: Path) -> None:
@@ -165,22 +201,13 @@ def _make_folder(folder: Path) -> None:
 
 def move_to_processed(path: Path, processed: Path) -> Path:
     """Move a loaded extract to ``processed`` (never overwriting); returns its new path."""
-    _make_folder(processed)
-    destination = _free_name(processed, path.name)
-    shutil.move(str(path), destination)
-    return destination
+    return _move_into(path, processed)
 
 
 def reject(path: Path, rejected: Path, message: str) -> Path:
     """Move an extract that failed to ``rejected`` and write the error beside it as
     ``<file>.error.txt``; returns the file's new path."""
-    _make_folder(rejected)
-    destination = _free_name(rejected, path.name)
-    shutil.move(str(path), destination)
-    destination.with_name(destination.name + ERROR_SUFFIX).write_text(
-        message.rstrip() + "\n", encoding="utf-8"
-    )
-    return destination
+    return _move_into(path, rejected, message)
 
 
 def loaded_note(moved: Path) -> str:

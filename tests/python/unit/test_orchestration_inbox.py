@@ -216,3 +216,30 @@ def test_a_link_named_like_a_folder_never_takes_an_extract_elsewhere(tmp_path: P
         assert (folder / folder.name).is_symlink()  # the link, set aside with its note
         note = (folder / f"{folder.name}.error.txt").read_text(encoding="utf-8")
         assert note.startswith(f"not loaded: a file named {folder.name!r}")
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_takes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hostile7: a sender who may rename entries of the inbox could swap `rejected/` for a
+    link to another folder between the check of the folder and the move (the race left by
+    the fix above). The move goes through a descriptor of the folder opened without
+    following links: it fails, the extract stays in the inbox, nothing lands elsewhere."""
+    from retail_warehouse.orchestration import inbox as inbox_module
+
+    inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    elsewhere.mkdir()
+    real_make_folder = inbox_module._make_folder
+
+    def make_then_swap(folder: Path) -> None:
+        real_make_folder(folder)
+        folder.rename(folder.with_name(".swapped"))
+        folder.symlink_to(elsewhere)
+
+    monkeypatch.setattr(inbox_module, "_make_folder", make_then_swap)
+    extract = _file(inbox / "evil", "* * * * * root sh -c id")
+    with pytest.raises(OSError):
+        reject(extract, inbox / "rejected", "no")
+    assert list(elsewhere.iterdir()) == []
+    assert extract.read_text(encoding="utf-8") == "* * * * * root sh -c id"
