@@ -504,6 +504,8 @@ def _digits(value: object) -> object:
     """An id in a path as the client wrote it: digits only. Pydantic's integer (like
     ``int(float(...))``) took "12353.0" as customer 12353; ids are whole numbers."""
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        if value.isascii() and value.isdigit():  # digits only, but too many of them
+            raise ValueError(f"a whole number of at most 19 digits is required, not {len(value)}")
         raise ValueError("a whole number is required (digits only)")
     return value
 
