@@ -90,9 +90,18 @@ fi
 # to the cluster, so every database here (test databases too) can grant it.
 bi_role="${RW_BI_ROLE:-bi_reader}"
 bi_password="${RW_BI_PASSWORD:-bi_reader}"
-if [[ "$("${psql_cmd[@]}" -c "select 1 from pg_roles where rolname = '${bi_role}'")" != "1" ]]; then
-    "${psql_cmd[@]}" -v role="${bi_role}" -v password="${bi_password}" >&2 <<'SQL'
-create role :"role" login password :'password'
+role_exists="$("${psql_cmd[@]}" -v role="${bi_role}" <<'SQL'
+select 1 from pg_roles where rolname = :'role';
+SQL
+)"
+if [[ "${role_exists}" != "1" ]]; then
+    # The password goes to psql on stdin, quoted here as an SQL literal (doubled
+    # quotes; backslashes are plain characters in standard strings): as a psql
+    # argument (-v password=...) it was in /proc/<pid>/cmdline for every local user.
+    role_literal="${bi_role//\"/\"\"}"
+    password_literal="${bi_password//\'/\'\'}"
+    "${psql_cmd[@]}" >&2 <<SQL
+create role "${role_literal}" login password '${password_literal}'
     nosuperuser nocreatedb nocreaterole noinherit;
 SQL
     log "created role ${bi_role} (login, read-only grants come from dbt)"

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from retail_warehouse.build import format_generations, list_generations, run_build, run_rollback
+from retail_warehouse.dbt_process import discard_stdout
 from retail_warehouse.errors import ConfigError, LoadError, RetailWarehouseError
 from retail_warehouse.interrupts import Terminated, exit_status, terminate_as_interrupt
 from retail_warehouse.load import load
@@ -525,7 +526,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "superset": run_superset,
     }
     try:
-        return handlers[args.command](args)
+        status = handlers[args.command](args)
+        sys.stdout.flush()  # here, not at exit: a reader gone away is the case below
+        return status
+    except BrokenPipeError:  # `summary | head -3`: the reader has what it wanted
+        discard_stdout()
+        return 141  # as a shell reports a command stopped by SIGPIPE
     except RetailWarehouseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -191,5 +191,18 @@ def run_dbt_subprocess(args: list[str], env: dict[str, str]) -> DbtRun:
 
 
 def _write_through(line: str) -> None:
-    sys.stdout.write(line)
-    sys.stdout.flush()
+    """Show one line of dbt's output. A reader that went away (``build | head``, a log pipe
+    that closed) ends the output, never the build: BrokenPipeError stopped the build after
+    the reader's last line, with a traceback."""
+    try:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+
+
+def discard_stdout() -> None:
+    """Send what is still written to stdout (and Python's flush at exit) to /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

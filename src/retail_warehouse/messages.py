@@ -86,10 +86,17 @@ _DUCKDB_LOCK = re.compile(
 )
 
 
+def is_duckdb_lock_conflict(message: str) -> bool:
+    """Whether a DuckDB connection error says another process holds the file. Only DuckDB's
+    own words count: a substring "lock" took a corrupt file ("... in block at location
+    12288") or a memory limit too small ("failed to pin block") for a file in use."""
+    return _DUCKDB_LOCK.search(message) is not None
+
+
 def describe_duckdb_connect_error(path: Path, message: str) -> str:
     """A DuckDB connection error as a message; a lock conflict says what to do, and which
     process holds the file when DuckDB says."""
-    if "lock" in message.lower():
+    if is_duckdb_lock_conflict(message):
         found = _DUCKDB_LOCK.search(message)
         holder = (
             f"PID {found['pid']}, {Path(found['program']).name}; " if found and found["pid"] else ""

@@ -504,6 +504,8 @@ def _digits(value: object) -> object:
     """An id in a path as the client wrote it: digits only. Pydantic's integer (like
     ``int(float(...))``) took "12353.0" as customer 12353; ids are whole numbers."""
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        if value.isascii() and value.isdigit():  # digits only, but too many of them
+            raise ValueError(f"a whole number of at most 19 digits is required, not {len(value)}")
         raise ValueError("a whole number is required (digits only)")
     return value
 
@@ -650,7 +652,9 @@ def _is_protected(path: str) -> bool:
 def _key_matches(sent_header: str | None, api_key: str) -> bool:
     """Whether the ``X-API-Key`` header as the server decoded it is ``api_key``. The server
     decodes a header as Latin-1: encoded back, it is the bytes sent, which a client sends as
-    UTF-8 for a key such as "ключ" (``key.encode()`` never matched it)."""
+    UTF-8 for a key such as "ключ" (``key.encode()`` never matched it). Spaces and tabs
+    around it are not part of it (RFC 9110, 5.5; the parser drops the leading ones only)."""
+    sent_header = sent_header.strip(" \t") if sent_header else sent_header
     sent = sent_header.encode("latin-1", errors="replace") if sent_header else b""
     return bool(sent) and hmac.compare_digest(sent, api_key.encode())
 

@@ -13,7 +13,11 @@ import duckdb
 from retail_warehouse.engines.base import REJECTS_TABLE, STAGE_TABLE, Warehouse
 from retail_warehouse.errors import ConfigError, LoadError, WarehouseBusyError
 from retail_warehouse.inputs import CsvInput
-from retail_warehouse.messages import describe_duckdb_connect_error, describe_duckdb_error
+from retail_warehouse.messages import (
+    describe_duckdb_connect_error,
+    describe_duckdb_error,
+    is_duckdb_lock_conflict,
+)
 from retail_warehouse.settings import check_duckdb_path, from_env
 
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -43,7 +47,10 @@ class DuckDBWarehouse(Warehouse):
         try:
             self.connection = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as error:
-            raise LoadError(describe_duckdb_connect_error(path, str(error))) from error
+            message = describe_duckdb_connect_error(path, str(error))
+            if memory_limit is not None and "memory" in str(error).lower():
+                message += f" (RW_DUCKDB_MEMORY_LIMIT is {memory_limit!r})"
+            raise LoadError(message) from error
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement."""
@@ -157,7 +164,8 @@ def check_duckdb_file(path: Path) -> None:
 
 
 def check_duckdb_free(path: Path) -> None:
-    """Raise ``WarehouseBusyError`` if another process holds the DuckDB file (a missing
+    """Raise ``WarehouseBusyError`` if another process holds the DuckDB file (``LoadError`` if
+    it cannot be opened for another reason, a corrupt file; a missing
     file is fine: the build creates it)."""
     check_duckdb_file(path)
     if not path.exists():
@@ -165,4 +173,13 @@ def check_duckdb_free(path: Path) -> None:
     try:
         duckdb.connect(str(path)).close()
     except duckdb.Error as error:
-        raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error
+        raise connect_error(path, error) from error
+
+
+def connect_error(path: Path, error: duckdb.Error) -> LoadError | WarehouseBusyError:
+    """The error of a failed connection to the DuckDB file: ``WarehouseBusyError`` (wait and
+    try again) only when another process holds it; a corrupt file is no busy one."""
+    message = describe_duckdb_connect_error(path, str(error))
+    if is_duckdb_lock_conflict(str(error)):
+        return WarehouseBusyError(message)
+    return LoadError(message)

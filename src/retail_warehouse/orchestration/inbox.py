@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import time
 from collections.abc import Iterable
@@ -58,6 +57,37 @@ def new_extracts(inbox: Path, settle_seconds: float = 0.0, now: float | None = N
     return [path for _, _, path in sorted(found)]
 
 
+def link_problem(path: Path) -> str | None:
+    """Why an inbox file that is a symbolic link is not loaded (``None`` for a file): the
+    inbox loads the files dropped into it, and a link made the orchestrator load whatever
+    file it pointed to, anywhere it could read (another team's export, a secret kept as a
+    CSV), as the loyalty feed refuses a link out of its folder."""
+    if not path.is_symlink():
+        return None
+    return (
+        f"not loaded: {path.name!r} is a symbolic link, not a file; the inbox loads only "
+        "files dropped into it: copy the file itself into the inbox"
+    )
+
+
+def changed_since(path: Path, seen: str) -> str | None:
+    """Why an inbox file is not the arrival ``seen`` (its key when the sensor took it, or
+    before the load) any more, or ``None``: a copy that paused longer than the settle time
+    was taken half-written, its first lines loaded, the file moved to processed/ while the
+    copy went on writing into it, and the rest never loaded."""
+    try:
+        now = extract_key(path)
+    except OSError:
+        return f"{path.name} left the inbox before its run: nothing loaded"
+    if not seen or now == seen:
+        return None
+    return (
+        f"{path.name} changed since the sensor took it (still being copied?): it stays in the "
+        "inbox, and the sensor starts a run for it once it is unchanged for "
+        "RW_INBOX_SETTLE_SECONDS"
+    )
+
+
 def unseen(paths: Iterable[Path], cursor: str | None) -> tuple[list[Path], str]:
     """The paths whose key is not in ``cursor``, and the next cursor: the keys of every path
     given (a file that left the inbox is forgotten, so the cursor stays small)."""
@@ -67,21 +97,92 @@ def unseen(paths: Iterable[Path], cursor: str | None) -> tuple[list[Path], str]:
     return fresh, json.dumps(sorted(keys.values()))
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``folder/<stem>.<n><suffixes>`` if that exists already."""
-    candidate = folder / name
-    number = 1
-    while candidate.exists() or (folder / (candidate.name + ERROR_SUFFIX)).exists():
-        stem, dot, suffixes = name.partition(".")
-        candidate = folder / f"{stem}.{number}{dot}{suffixes}"
+NAME_MAX = 255
+"""The longest file name (bytes) of Linux file systems, when the folder does not say."""
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return NAME_MAX
+
+
+def _fitted_name(stem: str, tail: str, suffixes: str, limit: int) -> str:
+    """``<stem><tail><suffixes>``, the stem (then the front of the suffixes) shortened until
+    the name with ``.error.txt`` after it fits in ``limit`` bytes."""
+
+    def size(name: str) -> int:
+        return len(os.fsencode(name + ERROR_SUFFIX))
+
+    while stem and size(stem + tail + suffixes) > limit:
+        stem = stem[:-1]
+    while suffixes and size(stem + tail + suffixes) > limit:
+        suffixes = suffixes[1:]
+    return stem + tail + suffixes
+
+
+def _free_name(folder: Path, name: str, folder_fd: int | None = None) -> Path:
+    """``folder/name``, or ``folder/<stem>.<n><suffixes>`` if that exists already; the stem
+    shortened when the name, or its ``.error.txt``, would be longer than the file system
+    takes (an inbox file of 246 to 255 bytes was loaded, then its move raised "File name
+    too long": the run failed after the load, the file stayed in the inbox). With
+    ``folder_fd``, names are looked up in that open folder."""
+    limit = _name_max(folder)
+    stem, dot, suffixes = name.partition(".")
+    number = 0
+    while True:
+        candidate = folder / _fitted_name(
+            stem, f".{number}" if number else "", dot + suffixes, limit
+        )
+        taken = (candidate.name, candidate.name + ERROR_SUFFIX)
+        if not any(_exists(folder, each, folder_fd) for each in taken):
+            return candidate
         number += 1
-    return candidate
+
+
+def _exists(folder: Path, name: str, folder_fd: int | None) -> bool:
+    if folder_fd is None:
+        return (folder / name).exists()
+    try:
+        os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _open_folder(folder: Path) -> int:
+    """A descriptor of ``folder`` itself, never of what a link of that name points to: a
+    sender who may rename entries of the inbox could swap the real folder for a link
+    between ``_make_folder`` and a move (OSError then, nothing moved)."""
+    return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+
+
+def _move_into(path: Path, folder: Path, note: str | None = None) -> Path:
+    """Move ``path`` into ``folder`` (made if needed) under a free name, through a
+    descriptor of the folder, and write ``note`` beside it as ``<name>.error.txt``."""
+    _make_folder(folder)
+    folder_fd = _open_folder(folder)
+    try:
+        destination = _free_name(folder, path.name, folder_fd)
+        os.rename(path, destination.name, dst_dir_fd=folder_fd)
+        if note is not None:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            descriptor = os.open(destination.name + ERROR_SUFFIX, flags, 0o644, dir_fd=folder_fd)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(note.rstrip() + "\n")
+    finally:
+        os.close(folder_fd)
+    return destination
 
 
 def _make_folder(folder: Path) -> None:
     """Create ``folder``; a file that has its name (an extract dropped as ``processed``) is
-    moved into it, with an ``.error.txt`` saying why it was not loaded."""
-    if folder.is_dir():
+    moved into it, with an ``.error.txt`` saying why it was not loaded. So is a symbolic
+    link of that name, even to a folder: whoever may write the inbox made ``rejected`` a
+    link to any folder (``/etc/cron.d``, the project's macros, a venv's site-packages),
+    and the next rejected extract, its name and bytes theirs, was moved there."""
+    if folder.is_dir() and not folder.is_symlink():
         return
     if folder.exists() or folder.is_symlink():
         aside = folder.with_name(f".{folder.name}.{os.getpid()}.moving")  # hidden: no extract
@@ -100,22 +201,13 @@ def _make_folder(folder: Path) -> None:
 
 def move_to_processed(path: Path, processed: Path) -> Path:
     """Move a loaded extract to ``processed`` (never overwriting); returns its new path."""
-    _make_folder(processed)
-    destination = _free_name(processed, path.name)
-    shutil.move(str(path), destination)
-    return destination
+    return _move_into(path, processed)
 
 
 def reject(path: Path, rejected: Path, message: str) -> Path:
     """Move an extract that failed to ``rejected`` and write the error beside it as
     ``<file>.error.txt``; returns the file's new path."""
-    _make_folder(rejected)
-    destination = _free_name(rejected, path.name)
-    shutil.move(str(path), destination)
-    destination.with_name(destination.name + ERROR_SUFFIX).write_text(
-        message.rstrip() + "\n", encoding="utf-8"
-    )
-    return destination
+    return _move_into(path, rejected, message)
 
 
 def loaded_note(moved: Path) -> str:

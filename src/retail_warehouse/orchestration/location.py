@@ -59,7 +59,9 @@ from retail_warehouse.errors import RetailWarehouseError, WarehouseBusyError
 from retail_warehouse.load import load
 from retail_warehouse.orchestration.dbt_lines import SplitPrintedText
 from retail_warehouse.orchestration.inbox import (
+    changed_since,
     extract_key,
+    link_problem,
     loaded_note,
     move_to_processed,
     new_extracts,
@@ -90,6 +92,9 @@ class LoadConfig(Config):
     """Set bad rows aside instead of failing the load."""
     from_inbox: bool = False
     """The source is an inbox file: move it to processed/, or to rejected/ on failure."""
+    seen: str = ""
+    """The inbox file's key (name, size, modification time) when the sensor took it: a file
+    that changed since is left in the inbox for the sensor to take again."""
 
 
 class BuildConfig(Config):
@@ -180,6 +185,16 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
     )
     def raw_invoice_lines(context: AssetExecutionContext, config: LoadConfig) -> MaterializeResult:
         inbox_file = Path(config.source) if config.from_inbox else None
+        if inbox_file is not None:
+            refused = link_problem(inbox_file)
+            if refused is not None:
+                moved = reject(inbox_file, settings.rejected, refused)
+                context.log.error(f"rejected {inbox_file.name}: moved to {moved}")
+                raise Failure(description=refused)
+            waiting = changed_since(inbox_file, config.seen)
+            if waiting is not None:
+                raise Failure(description=waiting)
+            read = extract_key(inbox_file)
         try:
             result = load(
                 config.source or None,
@@ -209,6 +224,14 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
             "source_file": result.source_file,
         }
         if inbox_file is not None:
+            if changed_since(inbox_file, read) is not None:
+                # rows loaded twice when it is taken again are one invoice line's duplicates,
+                # which the cleaning's duplicate_line rule keeps once
+                raise Failure(
+                    description=f"{inbox_file.name} changed while it was loaded "
+                    f"({result.summary()}): it stays in the inbox and is loaded again, whole, "
+                    "once it is unchanged for RW_INBOX_SETTLE_SECONDS"
+                )
             moved = move_to_processed(inbox_file, settings.processed)
             metadata["moved_to"] = str(moved)
             metadata["inbox"] = loaded_note(moved)
@@ -300,7 +323,10 @@ def build_definitions(settings: OrchestrationSettings | None = None) -> Definiti
                 run_config=RunConfig(
                     ops={
                         RAW_OP_NAME: LoadConfig(
-                            source=str(path), quarantine=settings.quarantine, from_inbox=True
+                            source=str(path),
+                            quarantine=settings.quarantine,
+                            from_inbox=True,
+                            seen=extract_key(path),
                         )
                     }
                 ),

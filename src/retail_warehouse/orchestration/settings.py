@@ -28,6 +28,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(text)
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+    if not math.isfinite(value):  # nan passed `< 0`: a nan settle time took every file at once
+        raise ConfigError(f"{name} must be a finite number of seconds, not {text!r}")
     if value < 0:
         raise ConfigError(f"{name} must not be negative, not {text!r}")
     return value

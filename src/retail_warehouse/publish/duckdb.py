@@ -37,9 +37,8 @@ from typing import IO, Any
 
 import duckdb
 
-from retail_warehouse.engines.duckdb import check_duckdb_file
+from retail_warehouse.engines.duckdb import check_duckdb_file, connect_error
 from retail_warehouse.errors import ConfigError, RetailWarehouseError
-from retail_warehouse.messages import describe_duckdb_connect_error
 from retail_warehouse.publish import (
     BUSY_HINT,
     Generation,
@@ -208,7 +207,7 @@ def _checkpoint(path: Path) -> None:
     try:
         connection = duckdb.connect(str(path))
     except duckdb.Error as error:
-        raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error
+        raise connect_error(path, error) from error
     try:
         connection.execute("checkpoint")
     finally:
@@ -247,7 +246,7 @@ def open_published_file(path: Path) -> HeldFile | None:
     try:
         connection = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as error:
-        raise WarehouseBusyError(describe_duckdb_connect_error(path, str(error))) from error
+        raise connect_error(path, error) from error
     return HeldFile(connection, os.open(path, os.O_RDONLY))
 
 

@@ -217,7 +217,16 @@ def check_output(output: Path) -> None:
         raise ConfigError(
             f"--output {output} is a folder: give a file name, e.g. {output / DEFAULT_OUTPUT.name}"
         )
+    folder = output.parent  # the nearest folder that exists: a file there cannot hold one
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(
+            f"--output {output}: {folder} is a file, not a folder; give another file name"
+        )
     if not output.exists():
+        if any(folder.resolve().is_relative_to(pseudo) for pseudo in PSEUDO_FILESYSTEMS):
+            raise ConfigError(f"--output {output} is not a regular file: give an .html file name")
         return
     pseudo = any(output.resolve().is_relative_to(folder) for folder in PSEUDO_FILESYSTEMS)
     if not output.is_file() or pseudo:  # /proc/self/mem is a "regular file" that cannot be read
@@ -246,6 +255,11 @@ def write_report(target: str, settings: Settings, output: Path = DEFAULT_OUTPUT)
         report = build_report(warehouse, target, data.Schemas.from_settings(settings))
     finally:
         warehouse.close()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report.html, encoding="utf-8")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report.html, encoding="utf-8")
+    except OSError as error:  # a folder it may not write to, a full disk
+        raise ConfigError(
+            f"--output {output} cannot be written ({error.strerror or error})"
+        ) from None
     return report

@@ -81,7 +81,7 @@ PATTERNS: dict[str, str] = {
 """Regular expressions (Python, RE2 and PostgreSQL) that non-empty values must match."""
 
 PATTERN_MESSAGES: dict[str, str] = {
-    WHOLE: "{value!r} is not a whole number of at most 18 digits",
+    WHOLE: "{value!r} is not a whole number of at most 18 digits, without a sign",
     SIGNED_WHOLE: "{value!r} is not a whole number (cents and points have no decimals)",
     DATE: "{value!r} is not a date of the form YYYY-MM-DD",
     DATE_OR_DATETIME: "{value!r} is not a date of the form YYYY-MM-DD [HH:MM[:SS]]",

@@ -385,6 +385,15 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _is_nested(kind: str) -> bool:
+    """Whether a DuckDB type holds several values (a struct, map, union, list or array): cast
+    to text, a Parquet column of one loaded as "{'a': AFRICA}" or "[AFRICA]", a name no
+    TPC-H table has, where a free-text column (r_name, c_name, p_name, ...) has no pattern
+    to refuse it."""
+    upper = kind.upper()
+    return upper.startswith(("STRUCT", "MAP", "UNION")) or upper.endswith("]")
+
+
 def _reader(
     connection: duckdb.DuckDBPyConnection,
     layout: TableLayout,
@@ -399,17 +408,21 @@ def _reader(
     suffix = "".join(path.suffixes[-2:]).lower()
     columns = list(layout.columns)
     if suffix.endswith(".parquet"):
-        found = [
-            row[0]
-            for row in connection.execute(
-                f"describe select * from read_parquet({_sql_text(str(path))})"
-            ).fetchall()
-        ]
+        described = connection.execute(
+            f"describe select * from read_parquet({_sql_text(str(path))})"
+        ).fetchall()
+        found = [row[0] for row in described]
         if [column.lower() for column in found] != columns:
             raise LoadError(
                 f"{name}: the columns are {excerpt(', '.join(found))}; "
                 f"expected {', '.join(columns)}"
             )
+        for column, kind in ((row[0], str(row[1])) for row in described):
+            if _is_nested(kind):
+                raise LoadError(
+                    f"{name}: column {column} is of type {excerpt(kind)}, which holds "
+                    "several values; TPC-H's columns hold one (text, a number or a date)"
+                )
         # Parquet types l_quantity as a decimal (17.00) where .tbl and .csv write the whole
         # number (17): written the same way, every file kind gives the same raw text.
         texts = [

@@ -147,10 +147,15 @@ def bundle_folder() -> Path:
     return project_dir() / "bi" / "superset"
 
 
-def _run(command: Sequence[str | Path], env: Mapping[str, str], what: str) -> str:
+def _run(
+    command: Sequence[str | Path], env: Mapping[str, str], what: str, stdin: str | None = None
+) -> str:
+    """Run ``command``; ``stdin`` is what it reads (a secret goes there, never in the
+    command: the arguments of a process are in /proc/<pid>/cmdline for every local user)."""
     result = subprocess.run(
         [str(part) for part in command],
         env=dict(env),
+        input=stdin,
         capture_output=True,
         text=True,
         check=False,
@@ -223,30 +228,48 @@ def superset_env(settings: SupersetSettings) -> dict[str, str]:
     return env
 
 
+# The admin, made as `superset fab create-admin` makes it (an admin role, kept when the user
+# name or the e-mail exists), but with the password read from stdin: create-admin takes it
+# as --password, in the process's arguments for every local user to read (`ps -ef`), or
+# prompts for it on the terminal.
+_CREATE_ADMIN = """
+import sys
+
+from superset.app import create_app
+
+username, email = sys.argv[1], sys.argv[2]
+password = sys.stdin.read()
+app = create_app()
+with app.app_context():
+    from superset import security_manager
+
+    if security_manager.find_user(username=username) or security_manager.find_user(email=email):
+        print(f"User already exists {username}")
+    else:
+        role = security_manager.find_role(security_manager.auth_role_admin)
+        if not security_manager.add_user(username, "Admin", "User", email, role, password):
+            sys.exit(f"no user created for {username}")
+        print(f"Admin User {username} created.")
+"""
+
+
 def initialise(settings: SupersetSettings) -> None:
-    """Migrate the metadata database, make sure the admin exists, create roles."""
+    """Migrate the metadata database, make sure the admin exists, create roles. The admin's
+    password reaches Superset on stdin, never on a command line."""
     env = superset_env(settings)
     superset = settings.bin / "superset"
     _run([superset, "db", "upgrade"], env, "superset db upgrade")
-    # create-admin says "User already exists" and exits 0 when it does
     _run(
         [
-            superset,
-            "fab",
-            "create-admin",
-            "--username",
+            settings.bin / "python",
+            "-c",
+            _CREATE_ADMIN,
             settings.admin_user,
-            "--firstname",
-            "Admin",
-            "--lastname",
-            "User",
-            "--email",
             f"{settings.admin_user}@localhost",
-            "--password",
-            settings.admin_password,
         ],
         env,
-        "superset fab create-admin",
+        "creating the Superset admin",
+        stdin=settings.admin_password,
     )
     _run([superset, "init"], env, "superset init")
 
@@ -306,10 +329,13 @@ def read_catalogue(settings: SupersetSettings, schemas: Sequence[str]) -> dict:
 
 
 def write_bundle(files: Mapping[str, str], kind: str, path: Path) -> None:
-    """A zip Superset's importer reads: one root folder, metadata.yaml saying ``kind``."""
+    """A zip Superset's importer reads: one root folder, metadata.yaml saying ``kind``.
+    Readable by its owner only: the database's file holds the BI role's password."""
     root = path.stem
     timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    with zipfile.ZipFile(path, "w") as archive:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a zip an earlier run left readable by everyone
+    with os.fdopen(descriptor, "wb") as file, zipfile.ZipFile(file, "w") as archive:
         archive.writestr(f"{root}/metadata.yaml", metadata_yaml(kind, timestamp))
         for name, text in files.items():
             archive.writestr(f"{root}/{name}", text)

@@ -571,6 +571,46 @@ def test_a_parquet_file_is_reported_by_row(
         load_feed(tpch.load_order(tpch.table_files(folder)), target.name, settings=target.settings)
 
 
+@pytest.mark.parametrize(
+    ("expression", "kind"),
+    [
+        ("{'a': r_name}", "STRUCT(a VARCHAR)"),
+        ("[r_name]", "VARCHAR[]"),
+        ("map([r_name], [1])", "MAP(VARCHAR, INTEGER)"),
+        ("[{'a': r_name}]", "STRUCT(a VARCHAR)[]"),
+    ],
+)
+def test_a_parquet_column_of_several_values_is_refused(
+    target: Target,  # noqa: F811  (the imported fixture)
+    tmp_path: Path,
+    expression: str,
+    kind: str,
+) -> None:
+    """hostile7: a Parquet column of a struct, list or map was cast to text and loaded
+    (region names "{'a': AFRICA}", "[AFRICA]"): a free-text column has no pattern to refuse
+    it, so it reached the marts. Refused with the file, the column and its type."""
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    connection = duckdb.connect()
+    for layout in tpch.TABLES:
+        columns = ", ".join(f"{column} varchar" for column in layout.columns)
+        connection.execute(f"create table {layout.name} ({columns})")
+        marks = ", ".join("?" for _ in layout.columns)
+        connection.executemany(
+            f"insert into {layout.name} values ({marks})", ROWS_TPCH[layout.name]
+        )
+        if layout.name == "region":
+            connection.execute(
+                f"create or replace table region as select r_regionkey, {expression} as r_name, "
+                "r_comment from region"
+            )
+        connection.execute(f"copy {layout.name} to '{folder / layout.name}.parquet'")
+    connection.close()
+    expected = rf"^region\.parquet: column r_name is of type '{re.escape(kind)}', which holds"
+    with pytest.raises(LoadError, match=expected):
+        load_feed(tpch.load_order(tpch.table_files(folder)), target.name, settings=target.settings)
+
+
 @pytest.mark.parametrize("name", ["evil\nname.csv", "red\x1b[31mname.csv"])
 def test_a_file_name_with_control_characters_is_escaped(
     target: Target,  # noqa: F811  (the imported fixture)

@@ -34,6 +34,12 @@ from retail_warehouse.sources.loyalty_fixture import (
         ("point_differential", "1e3", "'1e3' is not a whole number (cents and points have no"),
         ("user_id", "-3", "'-3' is not a whole number of at most 18 digits"),
         ("user_id", "1" * 19, "is not a whole number of at most 18 digits"),
+        # hostile7: a negative count was "not a whole number", which it is
+        (
+            "total_points_redeemed",
+            "-5",
+            "'-5' is not a whole number of at most 18 digits, without a sign",
+        ),
         ("date", "2021-02-29", "'2021-02-29' is not a real date"),
         ("date", "2021-02-28 13:05", None),
         ("date", "28/02/2021", "'28/02/2021' is not a date of the form YYYY-MM-DD [HH:MM[:SS]]"),

@@ -160,3 +160,86 @@ def test_settings_defaults_and_values(tmp_path: Path) -> None:
 def test_bad_settings_say_which(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         orchestration_from_env({name: value})
+
+
+@pytest.mark.parametrize("stem", ["a" * 251, "é" * 125, "x." + "b" * 249])
+def test_a_long_name_is_moved_and_rejected_with_its_note(tmp_path: Path, stem: str) -> None:
+    """hostile7: a file named with 246 to 255 bytes (the most a name may have) was loaded,
+    then moving it raised "File name too long" (its `.error.txt`, or its `.1` when the name
+    was taken): the run failed after the load and the file stayed in the inbox; a rejected
+    one lost its reason. The name is shortened to fit, the suffix kept."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = stem + ".csv" if len(os.fsencode(stem + ".csv")) <= 255 else stem
+    moved = [
+        move_to_processed(_file(inbox / name), inbox / "processed"),
+        move_to_processed(_file(inbox / name), inbox / "processed"),
+        reject(_file(inbox / name), inbox / "rejected", "bad: line 2"),
+        reject(_file(inbox / name), inbox / "rejected", "bad: line 3"),
+    ]
+    assert len({path.name for path in moved[:2]}) == 2 and len({p.name for p in moved[2:]}) == 2
+    for path in moved:
+        assert path.is_file() and len(os.fsencode(path.name + ".error.txt")) <= 255
+        assert path.name.endswith(name[-4:])
+    assert (moved[3].parent / (moved[3].name + ".error.txt")).read_text() == "bad: line 3\n"
+    assert sorted(path.name for path in inbox.iterdir()) == ["processed", "rejected"]
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e400", "infinity"])
+@pytest.mark.parametrize(
+    "name", ["RW_INBOX_SETTLE_SECONDS", "RW_INBOX_INTERVAL_SECONDS", "RW_INBOX_BUSY_WAIT_SECONDS"]
+)
+def test_seconds_that_are_not_finite_are_refused(name: str, value: str) -> None:
+    """hostile7: `nan` passed the `< 0` check: a settle time of nan took every file at once
+    (`age < nan` is never true), `inf` (or 1e400) never took one, and an interval of inf
+    raised OverflowError instead of a message."""
+    with pytest.raises(ConfigError, match=f"{name} must be a finite number of seconds"):
+        orchestration_from_env({name: value})
+
+
+def test_a_link_named_like_a_folder_never_takes_an_extract_elsewhere(tmp_path: Path) -> None:
+    """hostile7: `ln -s /etc/cron.d inbox/rejected` (or any folder the orchestrator may write),
+    then a file `evil` that fails to load: the extract, its name and bytes chosen by whoever
+    wrote the inbox, was moved into the link's folder. The link is moved aside into a real
+    folder of that name, with a note, as a file of that name is."""
+    inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    elsewhere.mkdir()
+    (inbox / "rejected").symlink_to(elsewhere)
+    (inbox / "processed").symlink_to(elsewhere, target_is_directory=True)
+    rejected = reject(_file(inbox / "evil", "* * * * * root sh -c id"), inbox / "rejected", "no")
+    moved = move_to_processed(_file(inbox / "good.csv"), inbox / "processed")
+    assert list(elsewhere.iterdir()) == []
+    for folder, path in ((inbox / "rejected", rejected), (inbox / "processed", moved)):
+        assert folder.is_dir() and not folder.is_symlink()
+        assert path.parent == folder and path.is_file() and not path.is_symlink()
+        assert (folder / folder.name).is_symlink()  # the link, set aside with its note
+        note = (folder / f"{folder.name}.error.txt").read_text(encoding="utf-8")
+        assert note.startswith(f"not loaded: a file named {folder.name!r}")
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_takes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hostile7: a sender who may rename entries of the inbox could swap `rejected/` for a
+    link to another folder between the check of the folder and the move (the race left by
+    the fix above). The move goes through a descriptor of the folder opened without
+    following links: it fails, the extract stays in the inbox, nothing lands elsewhere."""
+    from retail_warehouse.orchestration import inbox as inbox_module
+
+    inbox, elsewhere = tmp_path / "inbox", tmp_path / "elsewhere"
+    inbox.mkdir()
+    elsewhere.mkdir()
+    real_make_folder = inbox_module._make_folder
+
+    def make_then_swap(folder: Path) -> None:
+        real_make_folder(folder)
+        folder.rename(folder.with_name(".swapped"))
+        folder.symlink_to(elsewhere)
+
+    monkeypatch.setattr(inbox_module, "_make_folder", make_then_swap)
+    extract = _file(inbox / "evil", "* * * * * root sh -c id")
+    with pytest.raises(OSError):
+        reject(extract, inbox / "rejected", "no")
+    assert list(elsewhere.iterdir()) == []
+    assert extract.read_text(encoding="utf-8") == "* * * * * root sh -c id"

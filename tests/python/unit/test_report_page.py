@@ -537,3 +537,36 @@ def test_kpi_alerts_without_anomalies_say_so() -> None:
     section = kpi_alerts_section([], 0)
     assert section.paragraphs[0] == "No anomaly on the days of the newest load."
     assert not section.figures and not section.missing
+
+
+@pytest.mark.parametrize("under", ["a_file/x.html", "a_file/deeper/x.html", "/proc/self/x.html"])
+def test_an_output_no_folder_can_hold_is_refused_before_the_report(
+    tmp_path: Path, under: str
+) -> None:
+    """hostile7: `report --output FILE/x.html` (a file where its folder would be) and
+    `--output /proc/self/x.html` ended in a traceback (FileExistsError, FileNotFoundError)
+    after the whole report was read; now one line, before the warehouse is opened (here it
+    does not even exist)."""
+    (tmp_path / "a_file").write_text("not a folder", encoding="utf-8")
+    output = tmp_path / under
+    settings = Settings(duckdb_path=tmp_path / "not_built.duckdb")
+    with pytest.raises(ConfigError, match=r"^--output ") as refused:
+        write_report("duckdb", settings, output)
+    assert "\n" not in str(refused.value)
+    assert (tmp_path / "a_file").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_an_output_that_cannot_be_written_is_one_line(
+    complete: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails (a full disk, a folder it may not write to) was a traceback."""
+
+    def full_disk(*args: object, **kwargs: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(ConfigError) as refused:
+        write_report("duckdb", Settings(duckdb_path=complete), tmp_path / "page.html")
+    assert str(refused.value) == (
+        f"--output {tmp_path / 'page.html'} cannot be written (No space left on device)"
+    )

@@ -5,6 +5,8 @@ password comes from."""
 from __future__ import annotations
 
 import json
+import stat
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +105,70 @@ def test_a_socket_folder_host_is_a_uri_sqlalchemy_reads() -> None:
     tcp = PostgresSettings(host="db", port=5433, dbname="warehouse")
     url = make_url(provision.superset_settings(tcp, {}).sqlalchemy_uri())
     assert (url.host, url.port, url.database, dict(url.query)) == ("db", 5433, "warehouse", {})
+
+
+def test_no_command_of_the_provisioning_holds_a_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hostile6 #7: `superset fab create-admin --password <RW_SUPERSET_ADMIN_PASSWORD>` put
+    the admin's password in /proc/<pid>/cmdline, readable by every local user. Every
+    process the provisioning starts (venv, install, db upgrade, admin, init, dbt parse, the
+    imports, the web server) is recorded: no argument holds either password, and the admin's
+    reaches its step on stdin."""
+    admin_password, bi_password = "adm1n-S3cret!", "b1-S3cret!"
+    started: list[dict[str, Any]] = []
+
+    class Done:
+        returncode = 0
+        stdout = stderr = ""
+
+    def fake_subprocess_run(command: list[str], **kwargs: Any) -> Done:
+        started.append({"argv": list(command), **kwargs})
+        if "parse" in command:
+            target = Path(command[command.index("--target-path") + 1])
+            (target / "manifest.json").write_text(json.dumps({"nodes": {}}))
+        return Done()
+
+    monkeypatch.setattr(provision.subprocess, "run", fake_subprocess_run)
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse", password="pg-S3cret")
+    environ = {
+        "RW_SUPERSET_HOME": str(tmp_path / "home"),
+        "RW_SUPERSET_VENV": str(tmp_path / "venv"),
+        "RW_SUPERSET_ADMIN_PASSWORD": admin_password,
+        "RW_BI_PASSWORD": bi_password,
+    }
+    settings = provision.superset_settings(postgres, environ)
+    settings.venv.mkdir()  # the fake venv creation makes nothing
+    provision.install(settings)
+    provision.write_config(settings)
+    provision.initialise(settings)
+    provision.parse_manifest(tmp_path, environ)
+    provision.import_bundles(settings, tmp_path / "d.zip", tmp_path / "c.zip", tmp_path / "b.zip")
+    started.append({"argv": provision.serve_command(settings)})
+    assert len(started) >= 8
+    for process in started:
+        for argument in process["argv"]:
+            for secret in (admin_password, bi_password, "pg-S3cret"):
+                assert secret not in str(argument), process["argv"][:3]
+    admin = [process for process in started if process.get("input") == admin_password]
+    assert len(admin) == 1 and "add_user" in admin[0]["argv"][2]
+
+
+def test_the_bundles_holding_the_bi_password_are_the_owners_only(tmp_path: Path) -> None:
+    """hostile7: the dataset, chart and dashboard zips hold the database's URI with the BI
+    role's password and were written readable by every local user (0644); a zip an
+    earlier run left that way is closed too."""
+    postgres = PostgresSettings(host="db", port=5433, dbname="warehouse")
+    settings = provision.superset_settings(postgres, {"RW_BI_PASSWORD": "b1-S3cret!"})
+    files = {"databases/warehouse.yaml": f"sqlalchemy_uri: {settings.sqlalchemy_uri()}\n"}
+    earlier = tmp_path / "earlier.zip"
+    earlier.write_bytes(b"")
+    earlier.chmod(0o644)
+    for path in (tmp_path / "new.zip", earlier):
+        provision.write_bundle(files, "SqlaTable", path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        with zipfile.ZipFile(path) as archive:
+            assert sorted(archive.namelist()) == [
+                f"{path.stem}/databases/warehouse.yaml",
+                f"{path.stem}/metadata.yaml",
+            ]
