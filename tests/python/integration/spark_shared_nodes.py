@@ -3,9 +3,9 @@ same statement on the same rows whichever source system is built.
 
 The two Spark modules build the whole project, each on one source system: TPC-H over Spark
 Connect (test_spark_cluster.py), Online Retail II on a local session (test_spark_build.py).
-Some nodes do not read the loaded data, so where they are written alike under both sources
-the two builds run the same statement on the same engine, and once is enough: the cluster
-build leaves them to the session build (`--exclude`), the rest of it unchanged
+Two kinds of node do not read the loaded data, so where they are written alike under both
+sources the two builds run the same statement on the same engine, and once is enough: the
+cluster build leaves them to the session build (`--exclude`), the rest of it unchanged
 (docs/testing.md, "What CI spends its time on").
 
 - A dbt unit test runs its model's SQL on the rows written in its YAML, cast to the column
@@ -17,10 +17,13 @@ build leaves them to the session build (`--exclude`), the rest of it unchanged
   the other source (a source system's raw tables, or a model that switches on the source or
   reads such an input without a contract fixing its types; seeds and the sources both
   systems share, the loyalty feed, the load log and the monitoring tables, do not change).
+- A data test whose every input is a seed reads the same CSV file under both sources; it
+  stays in both builds when it is written differently (its SQL, its generic test's
+  arguments, its inputs) or a seed it reads differs.
 
-UNIT_TESTS_ALIKE is what the rule gives today, written down so the
+UNIT_TESTS_ALIKE and SEED_TESTS_ALIKE are what the rules give today, written down so the
 cluster build needs no `dbt parse` of its own; tests/python/unit/test_spark_shared_nodes.py
-parses both sources and fails, naming the nodes, when the rule and the list part.
+parses both sources and fails, naming the nodes, when the rules and the lists part.
 """
 
 from __future__ import annotations
@@ -73,6 +76,64 @@ UNIT_TESTS_ALIKE = frozenset(
     }
 )
 """The unit tests the cluster build (TPC-H) leaves to the session build (Online Retail II)."""
+
+SEED_TESTS_ALIKE = frozenset(
+    {
+        "accepted_range_loyalty_scenarios_expiry_months__1",
+        "accepted_range_loyalty_scenarios_points_per_currency_unit__0",
+        "accepted_range_loyalty_scenarios_points_per_reward__1",
+        "accepted_range_loyalty_scenarios_reward_value__0",
+        "accepted_range_loyalty_scenarios_scenario_order__2",
+        "accepted_range_rfm_segments_f_score__5__1",
+        "accepted_range_rfm_segments_r_score__5__1",
+        "accepted_values_closing_days_closing_reason__good_friday__easter_sunday__easter_monday__early_may_bank_holiday__spring_bank_holiday__summer_bank_holiday__christmas",
+        "accepted_values_non_product_stock_codes_match_type__exact__prefix",
+        "accepted_values_non_product_stock_codes_revenue_group__shipping__fee__adjustment__other",
+        "assert_rfm_segment_grid_is_complete",
+        "expression_is_true_loyalty_scenarios_scenario_id___default_",
+        "not_null_closing_days_closing_date",
+        "not_null_country_codes_country",
+        "not_null_country_codes_country_code",
+        "not_null_country_codes_country_name",
+        "not_null_country_codes_is_iso_country",
+        "not_null_country_codes_region",
+        "not_null_exclusion_reasons_exclusion_reason",
+        "not_null_exclusion_reasons_rule_order",
+        "not_null_loyalty_scenarios_description",
+        "not_null_loyalty_scenarios_scenario_id",
+        "not_null_loyalty_scenarios_scenario_order",
+        "not_null_non_product_stock_codes_line_category",
+        "not_null_non_product_stock_codes_stock_code",
+        "not_null_rfm_segment_definitions_description",
+        "not_null_rfm_segment_definitions_recommended_action",
+        "not_null_rfm_segment_definitions_segment",
+        "not_null_rfm_segment_definitions_segment_order",
+        "not_null_rfm_segments_f_score",
+        "not_null_rfm_segments_r_score",
+        "not_null_rfm_segments_segment",
+        "not_null_tpch_exclusion_reasons_exclusion_reason",
+        "not_null_tpch_exclusion_reasons_rule_order",
+        "not_null_tpch_nation_codes_country_code",
+        "not_null_tpch_nation_codes_country_name",
+        "not_null_tpch_nation_codes_nation_name",
+        "relationships_rfm_segments_segment__segment__ref_rfm_segment_definitions_",
+        "unique_closing_days_closing_date",
+        "unique_combination_of_columns_rfm_segments_r_score__f_score",
+        "unique_country_codes_country",
+        "unique_country_codes_country_code",
+        "unique_exclusion_reasons_exclusion_reason",
+        "unique_exclusion_reasons_rule_order",
+        "unique_loyalty_scenarios_scenario_id",
+        "unique_non_product_stock_codes_stock_code",
+        "unique_rfm_segment_definitions_segment",
+        "unique_rfm_segment_definitions_segment_order",
+        "unique_tpch_exclusion_reasons_exclusion_reason",
+        "unique_tpch_exclusion_reasons_rule_order",
+        "unique_tpch_nation_codes_country_code",
+        "unique_tpch_nation_codes_nation_name",
+    }
+)
+"""The data tests on seeds the cluster build leaves to the session build."""
 
 
 class _Source:
@@ -150,6 +211,43 @@ def alike_unit_tests(first: Manifest, second: Manifest) -> set[str]:
     return names
 
 
+def alike_seed_tests(first: Manifest, second: Manifest) -> set[str]:
+    """Names of the data tests that read only seeds and are written alike, on the same seed
+    files, under the source systems of both manifests."""
+    names = set()
+    for unique_id in set(first["nodes"]) & set(second["nodes"]):
+        tests = [first["nodes"][unique_id], second["nodes"][unique_id]]
+        if tests[0]["resource_type"] != "test":
+            continue
+        inputs = [test["depends_on"]["nodes"] for test in tests]
+        if not inputs[0] or not all(node.startswith("seed.") for node in inputs[0]):
+            continue
+        written = [
+            json.dumps(
+                [test["raw_code"], test.get("test_metadata"), sorted(test["depends_on"]["nodes"])]
+            )
+            for test in tests
+        ]
+        seeds_alike = all(
+            first["nodes"][seed]["checksum"] == second["nodes"].get(seed, {}).get("checksum")
+            and first["nodes"][seed]["config"].get("column_types")
+            == second["nodes"][seed]["config"].get("column_types")
+            for seed in inputs[0]
+        )
+        switched = any(
+            reader.switches(test)
+            for reader, test in zip(
+                [_Source(first, set()), _Source(second, set())], tests, strict=True
+            )
+        )
+        if written[0] == written[1] and seeds_alike and not switched:
+            names.add(str(tests[0]["name"]))
+    return names
+
+
 def cluster_exclusions() -> list[str]:
-    """dbt's `--exclude` arguments that leave UNIT_TESTS_ALIKE to the session build."""
-    return [f"unit_test:{name}" for name in sorted(UNIT_TESTS_ALIKE)]
+    """dbt's `--exclude` arguments that leave UNIT_TESTS_ALIKE and SEED_TESTS_ALIKE to the
+    session build."""
+    return [f"unit_test:{name}" for name in sorted(UNIT_TESTS_ALIKE)] + [
+        f"fqn:{name}" for name in sorted(SEED_TESTS_ALIKE)
+    ]

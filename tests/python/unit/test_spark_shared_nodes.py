@@ -1,7 +1,7 @@
 """The nodes the Spark cluster build leaves to the Spark session build
 (tests/python/integration/spark_shared_nodes.py): the written lists are what the rules give on
 both sources' manifests, and the rules keep in both builds every unit test whose SQL, rows or
-input types may differ between the sources."""
+input types, and every seed test whose SQL or seed, may differ between the sources."""
 
 from __future__ import annotations
 
@@ -35,14 +35,16 @@ def test_the_lists_are_what_the_rules_give(manifests: dict[str, dict[str, Any]])
     tpch, online_retail = manifests["tpch"], manifests["online_retail"]
     for name, found, listed in (
         ("UNIT_TESTS_ALIKE", RULE.alike_unit_tests(tpch, online_retail), RULE.UNIT_TESTS_ALIKE),
+        ("SEED_TESTS_ALIKE", RULE.alike_seed_tests(tpch, online_retail), RULE.SEED_TESTS_ALIKE),
     ):
         assert found == listed, (
             f"{name} (tests/python/integration/spark_shared_nodes.py) parts from its rule:"
             f" add {sorted(found - listed)}, remove {sorted(listed - found)}"
         )
     exclusions = RULE.cluster_exclusions()
-    assert len(exclusions) == len(RULE.UNIT_TESTS_ALIKE)
+    assert len(exclusions) == len(RULE.UNIT_TESTS_ALIKE) + len(RULE.SEED_TESTS_ALIKE)
     assert "unit_test:test_loyalty_expiry" in exclusions
+    assert "fqn:unique_country_codes_country_code" in exclusions
 
 
 def _node(kind: str, name: str, parents: list[str], sql: str = "select 1", **config: Any) -> Any:
@@ -124,3 +126,40 @@ def test_a_test_written_differently_under_the_other_source_stays() -> None:
     other_sql = copy.deepcopy(online_retail)
     other_sql["nodes"]["model.rw.loyalty"]["raw_code"] = "select 2"
     assert RULE.alike_unit_tests(tpch, other_sql) == {"test_mart"}
+
+
+def _with_seed_tests(manifest: dict[str, Any], checksum: str = "a") -> dict[str, Any]:
+    """The small project with two seeds and tests on them: on one seed, on both, on a seed
+    and a model."""
+    manifest = copy.deepcopy(manifest)
+    for name in ("codes", "segments"):
+        seed = _node("seed", name, [], column_types={"code": "string"})
+        seed["checksum"] = {"name": "sha256", "checksum": checksum if name == "codes" else "b"}
+        manifest["nodes"][seed["unique_id"]] = seed
+    tests = [
+        _node("test", "unique_codes_code", ["seed.rw.codes"], "{{ test_unique() }}"),
+        _node("test", "both_seeds", ["seed.rw.codes", "seed.rw.segments"]),
+        _node("test", "relationships_mart_code", ["model.rw.mart", "seed.rw.codes"]),
+        _node("test", "switching_seed_test", ["seed.rw.segments"], macros=["macro.rw.outer"]),
+    ]
+    for test in tests:
+        test["name"] = test["unique_id"].split(".")[-1]
+        test["test_metadata"] = {"name": "unique", "kwargs": {"column_name": "code"}}
+        manifest["nodes"][test["unique_id"]] = test
+    return manifest
+
+
+def test_seed_tests_alike_read_only_the_same_seeds() -> None:
+    tpch, online_retail = (
+        _with_seed_tests(_manifest("tpch")),
+        _with_seed_tests(_manifest("online_retail")),
+    )
+    # the test on a model, and the one whose macro switches on the source, stay
+    assert RULE.alike_seed_tests(tpch, online_retail) == {"unique_codes_code", "both_seeds"}
+    other_seed = _with_seed_tests(_manifest("online_retail"), checksum="c")
+    assert RULE.alike_seed_tests(tpch, other_seed) == set()
+    other_arguments = copy.deepcopy(online_retail)
+    other_arguments["nodes"]["test.rw.unique_codes_code"]["test_metadata"]["kwargs"] = {
+        "column_name": "other"
+    }
+    assert RULE.alike_seed_tests(tpch, other_arguments) == {"both_seeds"}
