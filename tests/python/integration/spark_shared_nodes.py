@@ -11,15 +11,16 @@ cluster build leaves them to the session build (`--exclude`), the rest of it unc
 - A dbt unit test runs its model's SQL on the rows written in its YAML, cast to the column
   types of the model's inputs. It stays in both builds when, under either source, it or its
   model exists under one source only or is written differently (the model's raw SQL, its
-  inputs, the test's rows, overrides or expectations); or the model's SQL switches on the
-  source system (its text or a macro it calls, directly or not, names the var sales_source
-  or a using_* var: SOURCE_SWITCH); or one of its inputs may have other column types under
-  the other source (a source system's raw tables, or a model that switches on the source or
-  reads such an input without a contract fixing its types; seeds and the sources both
-  systems share, the loyalty feed, the load log and the monitoring tables, do not change).
+  inputs, the test's rows, overrides or expectations, either's config); or the model's
+  SQL switches on the source system (its text or a macro it calls, directly or not, names
+  the var sales_source or a using_* var: SOURCE_SWITCH); or one of its inputs may have
+  other column types under the other source (a source system's raw tables, or a model that
+  switches on the source or reads such an input without a contract fixing its types; seeds
+  and the sources both systems share, the loyalty feed, the load log and the monitoring
+  tables, do not change).
 - A data test whose every input is a seed reads the same CSV file under both sources; it
   stays in both builds when it is written differently (its SQL, its generic test's
-  arguments, its inputs) or a seed it reads differs.
+  arguments, its config, its inputs) or a seed it reads differs.
 
 UNIT_TESTS_ALIKE and SEED_TESTS_ALIKE are what the rules give today, written down so the
 cluster build needs no `dbt parse` of its own; tests/python/unit/test_spark_shared_nodes.py
@@ -179,12 +180,15 @@ class _Source:
 
 
 def _written(manifest: Manifest, unit_test: dict[str, Any]) -> str:
-    """The unit test and its model as written: rows, overrides, model SQL and inputs."""
+    """The unit test and its model as written: rows, overrides, configs, model SQL and
+    inputs."""
     model = manifest["nodes"][unit_test["depends_on"]["nodes"][0]]
+    keys = ("model", "given", "expect", "overrides", "config")
     return json.dumps(
         [
-            {key: unit_test.get(key) for key in ("model", "given", "expect", "overrides")},
+            {key: unit_test.get(key) for key in keys},
             model["raw_code"],
+            model["config"],
             sorted(model["depends_on"]["nodes"]),
         ],
         sort_keys=True,
@@ -224,7 +228,13 @@ def alike_seed_tests(first: Manifest, second: Manifest) -> set[str]:
             continue
         written = [
             json.dumps(
-                [test["raw_code"], test.get("test_metadata"), sorted(test["depends_on"]["nodes"])]
+                [
+                    test["raw_code"],
+                    test.get("test_metadata"),
+                    test["config"],
+                    sorted(test["depends_on"]["nodes"]),
+                ],
+                sort_keys=True,
             )
             for test in tests
         ]

@@ -126,6 +126,9 @@ def test_a_test_written_differently_under_the_other_source_stays() -> None:
     other_sql = copy.deepcopy(online_retail)
     other_sql["nodes"]["model.rw.loyalty"]["raw_code"] = "select 2"
     assert RULE.alike_unit_tests(tpch, other_sql) == {"test_mart"}
+    other_config = copy.deepcopy(online_retail)
+    other_config["nodes"]["model.rw.mart"]["config"]["materialized"] = "incremental"
+    assert RULE.alike_unit_tests(tpch, other_config) == {"test_loyalty"}
 
 
 def _with_seed_tests(manifest: dict[str, Any], checksum: str = "a") -> dict[str, Any]:
@@ -163,3 +166,6 @@ def test_seed_tests_alike_read_only_the_same_seeds() -> None:
         "column_name": "other"
     }
     assert RULE.alike_seed_tests(tpch, other_arguments) == {"both_seeds"}
+    other_severity = copy.deepcopy(online_retail)
+    other_severity["nodes"]["test.rw.both_seeds"]["config"]["severity"] = "warn"
+    assert RULE.alike_seed_tests(tpch, other_severity) == {"unique_codes_code"}
