@@ -30,6 +30,7 @@ import decimal
 import math
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +82,13 @@ def build_both(
     load_args: list[str],
     spark_target: str = "spark",
     spark_env: dict[str, str] | None = None,
+    spark_exclude: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Load the same input on DuckDB and Spark (one after the other: a TPC-H load may
     generate the files), then build both at once, Spark with the profile's output
     ``spark_target`` (``spark_cluster``: a cluster started on ``work / "spark"``, reached
-    with ``spark_env``); returns the paths and dbt's output."""
+    with ``spark_env``) leaving out the nodes ``spark_exclude`` selects (dbt's
+    ``--exclude``); returns the paths and dbt's output."""
     env = dict(os.environ)
     env.update(
         DUCKDB_PATH=str(work / "warehouse.duckdb"),
@@ -99,7 +102,7 @@ def build_both(
         run_command([str(BIN / "retail-warehouse"), "load", "--target", target, *load_args], env)
     only_tables = {
         "duckdb": ["--resource-type", "model", "--resource-type", "seed"],
-        spark_target: [],
+        spark_target: ["--exclude", *spark_exclude] if spark_exclude else [],
     }
 
     def build(target: str) -> str:

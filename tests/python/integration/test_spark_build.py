@@ -6,7 +6,9 @@ how); Spark's state stays in its folder.
 One build per source on Spark: TPC-H is built over Spark Connect in test_spark_cluster.py,
 Online Retail II here on the session, so each source's SQL and each connection method's
 adapter code (docs/testing.md, "Spark: one build per source") runs once with the whole
-project, and the two modules, the suite's longest, run on the two workers at once.
+project, and the two modules, the suite's longest, run on the two workers at once. The dbt
+unit tests and the tests on seeds that run alike on both sources run on Spark here only:
+the cluster build leaves them out (spark_shared_nodes.py).
 """
 
 from __future__ import annotations

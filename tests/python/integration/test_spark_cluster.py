@@ -5,7 +5,9 @@ compared with a DuckDB build of the same files (spark_builds.py says how), and t
 on the two workers' executors (the Connect driver's REST API).
 
 The suite's only Spark build of TPC-H: test_spark_build.py builds Online Retail II on a local
-session (docs/testing.md, "Spark: one build per source").
+session (docs/testing.md, "Spark: one build per source"), and runs the dbt unit tests and
+the tests on seeds that run alike on both sources, which this build leaves out
+(spark_shared_nodes.py) when the Online Retail II file is there for that module.
 
 Heavy (a cluster start, then the whole project over the network on two one-core executors):
 its own group for the scheduler. The cluster is stopped at the end whatever happened.
@@ -24,6 +26,7 @@ from typing import Any
 
 import pytest
 from spark_builds import build_both, compare, ran_whole, spark_available
+from spark_shared_nodes import cluster_exclusions
 from warehouse_helpers import REPO
 
 pytestmark = [pytest.mark.integration, pytest.mark.spark, pytest.mark.xdist_group("spark_cluster")]
@@ -73,15 +76,25 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         _cluster("stop", env)
 
 
+def _left_to_the_session_build() -> list[str]:
+    """The unit tests and seed tests that run alike on both sources, when
+    test_spark_build.py runs them on Spark (it needs the Online Retail II file):
+    spark_shared_nodes.py."""
+    source = os.environ.get("ONLINE_RETAIL_SOURCE", "")
+    return cluster_exclusions() if source and Path(source).is_file() else []
+
+
 @pytest.fixture(scope="module")
 def cluster_builds(cluster: dict[str, Any]) -> dict[str, Any]:
-    """TPC-H SF 0.01 built on DuckDB and on the cluster."""
+    """TPC-H SF 0.01 built on DuckDB and on the cluster, without the nodes the session
+    build runs alike (spark_shared_nodes.py)."""
     return build_both(
         cluster["work"],
         "tpch",
         ["--source-system", "tpch", "--scale-factor", "0.01"],
         spark_target="spark_cluster",
         spark_env=PORTS,
+        spark_exclude=_left_to_the_session_build(),
     )
 
 

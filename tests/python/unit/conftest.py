@@ -1,7 +1,8 @@
 """Fixtures shared by the unit tests: the parsed dbt manifest.
 
 `manifest` runs `dbt parse` (no warehouse needed) once per session and source
-system, for every module that checks what dbt sees (descriptions, names).
+system, for every module that checks what dbt sees (descriptions, names);
+`manifests` gives both at once from the same parses.
 """
 
 from __future__ import annotations
@@ -19,19 +20,24 @@ REPO = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="session", params=["online_retail", "tpch"])
-def manifest(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
-    """The manifest of each source system's build (var sales_source through
-    RW_SALES_SOURCE): each enables models the other leaves out."""
+SOURCE_SYSTEMS = ("online_retail", "tpch")
+
+_PARSED: dict[str, dict[str, Any]] = {}
+"""Each source system's manifest, parsed once per session (the `manifest` and `manifests`
+fixtures share it)."""
+
+
+def _parsed(source_system: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The manifest of one source system's build (var sales_source through RW_SALES_SOURCE)."""
+    if source_system in _PARSED:
+        return _PARSED[source_system]
     work = tmp_path_factory.mktemp("docs_parse")
     env = dict(os.environ)
     env.update(
         DBT_PROFILES_DIR=str(REPO / "profiles"),
         DUCKDB_PATH=str(work / "parse.duckdb"),
         DBT_TARGET="duckdb",
-        RW_SALES_SOURCE=request.param,
+        RW_SALES_SOURCE=source_system,
     )
     result = subprocess.run(
         [
@@ -51,4 +57,23 @@ def manifest(
         check=False,
     )
     assert result.returncode == 0, f"dbt parse failed\n{result.stdout[-4000:]}\n{result.stderr}"
-    return json.loads((work / "target" / "manifest.json").read_text())
+    _PARSED[source_system] = json.loads((work / "target" / "manifest.json").read_text())
+    return _PARSED[source_system]
+
+
+@pytest.fixture(scope="session", params=SOURCE_SYSTEMS)
+def manifest(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """The manifest of each source system's build (var sales_source through
+    RW_SALES_SOURCE): each enables models the other leaves out."""
+    return _parsed(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def manifests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Both source systems' manifests at once, by source system, for a test that compares
+    them (the same parses as `manifest`'s). A module using it joins the `manifest` group
+    (tests/python/conftest.py) with `pytestmark = pytest.mark.xdist_group("manifest")`, so
+    that the worker running it parses once."""
+    return {source: _parsed(source, tmp_path_factory) for source in SOURCE_SYSTEMS}
