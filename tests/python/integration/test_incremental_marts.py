@@ -198,6 +198,7 @@ def test_online_retail_incremental_equals_full_refresh(warehouse: Warehouse) -> 
             "int_loyalty_ledger_simulated",
             "mart_customer_segment_history",
             "mart_location_monthly",
+            "mart_returns_monthly",
             "mart_revenue_bridge",
         ),
     )
@@ -216,6 +217,7 @@ def test_tpch_incremental_equals_full_refresh(warehouse: Warehouse) -> None:
             "int_loyalty_ledger_simulated",
             "mart_employee_monthly",
             "mart_location_monthly",
+            "mart_returns_monthly",
             "mart_revenue_bridge",
         ),
     )
