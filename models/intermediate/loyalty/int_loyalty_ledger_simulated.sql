@@ -195,7 +195,7 @@ customers_recomputed as (
 -- Every purchase of an identified customer earns and every cancellation
 -- with product value takes back; postage, fees and adjustments are not
 -- product revenue and move no points.
-movements as (
+invoice_movements as (
 
     select
         fct_invoices.customer_id,
@@ -218,15 +218,21 @@ movements as (
                 and fct_invoices.product_amount < 0
             )
         )
-        {%- if is_incremental() %}
-        and (
-            exists (select 1 from rule_sets_changed)
-            or fct_invoices.customer_id in (
-                select customers_recomputed.affected_key
-                from customers_recomputed
-            )
+
+),
+
+-- The movements of the customers a run recomputes: all in a full build.
+movements as (
+
+    select * from invoice_movements
+    {% if is_incremental() -%}
+    where
+        exists (select 1 from rule_sets_changed)
+        or invoice_movements.customer_id in (
+            select customers_recomputed.affected_key
+            from customers_recomputed
         )
-        {%- endif %}
+    {%- endif %}
 
 ),
 

@@ -76,13 +76,18 @@ months_recomputed as (
 
     union
 
-    select cast({{ line_month }} as date) as month_start_date
+    select
+        cast(
+            {{ dbt.date_trunc(
+                'month', 'int_return_lines_matched.invoice_date'
+            ) }} as date
+        ) as month_start_date
     from int_return_lines_matched
     where
-        sale_invoice_id in (
-            select invoice_id
-            from fct_invoice_lines
-            where load_id > {{ new_loads_after('last_load_id') }}
+        int_return_lines_matched.sale_invoice_id in (
+            select new_lines.invoice_id
+            from fct_invoice_lines as new_lines
+            where new_lines.load_id > {{ new_loads_after('last_load_id') }}
         )
 
     union
@@ -128,14 +133,7 @@ product_lines as {{ not_materialized() }} (
     from fct_invoice_lines
     inner join product_groups
         on fct_invoice_lines.product_id = product_groups.product_id
-    where
-        fct_invoice_lines.is_product
-        {%- if is_incremental() %}
-        and cast(
-            {{ dbt.date_trunc('month', 'fct_invoice_lines.invoice_date') }}
-            as date
-        ) in (select month_start_date from months_recomputed)
-        {%- endif %}
+    where fct_invoice_lines.is_product
 
 ),
 
@@ -151,14 +149,6 @@ return_lines as (
     from int_return_lines_matched
     inner join product_groups
         on int_return_lines_matched.product_id = product_groups.product_id
-    {%- if is_incremental() %}
-    where
-        cast(
-            {{ dbt.date_trunc(
-                'month', 'int_return_lines_matched.invoice_date'
-            ) }} as date
-        ) in (select month_start_date from months_recomputed)
-    {%- endif %}
 
 ),
 
@@ -187,6 +177,11 @@ lines_grouped as (
         ) as customer_count,
         max(load_id) as last_load_id
     from product_lines
+    {% if is_incremental() -%}
+    where
+        cast({{ line_month }} as date)
+        in (select months_recomputed.month_start_date from months_recomputed)
+    {% endif -%}
     group by 1, 2, 3
 
 ),
@@ -204,6 +199,11 @@ matches_grouped as (
         sum(days_to_return) as days_to_return_sum,
         max(days_to_return) as max_days_to_return
     from return_lines
+    {% if is_incremental() -%}
+    where
+        cast({{ line_month }} as date)
+        in (select months_recomputed.month_start_date from months_recomputed)
+    {% endif -%}
     group by 1, 2, 3
 
 ),
