@@ -6,6 +6,16 @@
 -#}
 {%- set entry_order = 'entry_date, day_part, moved_at, movement_id' -%}
 
+{#- Incremental by customer while the default rules let every customer take
+    part; a table when they name tiers, since a customer whose tier leaves
+    every rule set would keep rows a delete by customer cannot reach (YAML). -#}
+{{
+    config(**(
+        {'materialized': 'table'} if var('loyalty_eligible_tiers')
+        else incremental_by_grain('customer_id')
+    ))
+}}
+
 with
 
 fct_invoices as {{ not_materialized() }} (
@@ -26,10 +36,166 @@ int_loyalty_scenarios_filled as (
 
 ),
 
+-- Each rule set's rules in one string, stored on its rows: an incremental
+-- run compares them with the rules of this run.
+scenarios_with_rules as (
+
+    select
+        *,
+        {{ dbt.concat([
+            "coalesce(cast(points_per_currency_unit as "
+            ~ dbt.type_string() ~ "), '')",
+            "';'",
+            "coalesce(cast(points_per_reward as "
+            ~ dbt.type_string() ~ "), '')",
+            "';'",
+            "coalesce(cast(reward_value as " ~ dbt.type_string() ~ "), '')",
+            "';'",
+            "coalesce(cast(expiry_months as " ~ dbt.type_string() ~ "), '')",
+            "';'",
+            "coalesce(eligible_tiers, '')",
+        ]) }} as scenario_rules
+    from int_loyalty_scenarios_filled
+
+),
+
+as_of as (
+
+    select max(invoice_date) as as_of_date
+    from fct_invoices
+
+),
+
+{% if is_incremental() -%}
+-- An incremental run recomputes every row (of every rule set) of the
+-- customers whose rows can change: those with an invoice of a new load;
+-- those whose tier in mart_top_customers moved (their eligibility and
+-- tier column); those with a purchase and no row (no rule set took them
+-- before: their tier may let one now); and those whose open balance
+-- expires between the last invoice date before the new loads and now. A
+-- change of the rules (a loyalty_* var or the seed loyalty_scenarios)
+-- recomputes every customer. Other customers' rows cannot change.
+ledger_before as (
+
+    select distinct
+        scenario_id,
+        customer_id,
+        loyalty_tier,
+        scenario_rules
+    from {{ this }}
+
+),
+
+rule_sets_changed as (
+
+    select new_or_changed.scenario_id
+    from (
+        select
+            scenario_id,
+            scenario_rules
+        from scenarios_with_rules
+        except
+        select
+            scenario_id,
+            scenario_rules
+        from ledger_before
+    ) as new_or_changed
+    union all
+    select changed_or_dropped.scenario_id
+    from (
+        select
+            scenario_id,
+            scenario_rules
+        from ledger_before
+        except
+        select
+            scenario_id,
+            scenario_rules
+        from scenarios_with_rules
+    ) as changed_or_dropped
+
+),
+
+customers_last_purchases as (
+
+    select
+        customer_id,
+        max(invoice_date) as last_purchase_date
+    from fct_invoices
+    where is_purchase and customer_id is not null
+    group by 1
+
+),
+
+-- The newest invoice date of the invoices no new load touched: at most the
+-- last invoice date of the previous run (an earlier date only widens the
+-- customers recomputed).
+as_of_before as (
+
+    select max(invoice_date) as as_of_date
+    from fct_invoices
+    where last_load_id <= {{ new_loads_after('last_load_id') }}
+
+),
+
+customers_recomputed as (
+
+    {{ affected_keys('fct_invoices', 'customer_id') }}
+
+    union
+
+    select ledger_before.customer_id as affected_key
+    from ledger_before
+    left join mart_top_customers
+        on ledger_before.customer_id = mart_top_customers.customer_id
+    where
+        ledger_before.loyalty_tier
+        <> coalesce(mart_top_customers.loyalty_tier, 'none')
+
+    union
+
+    select customers_last_purchases.customer_id as affected_key
+    from customers_last_purchases
+    left join ledger_before
+        on customers_last_purchases.customer_id = ledger_before.customer_id
+    where ledger_before.customer_id is null
+
+    union
+
+    -- The last purchase's expiry, which only the last invoice date decides.
+    select customers_last_purchases.customer_id as affected_key
+    from customers_last_purchases
+    cross join int_loyalty_scenarios_filled
+    cross join as_of_before
+    cross join as_of
+    where
+        int_loyalty_scenarios_filled.expiry_months is not null
+        and cast(
+            {{ dbt.dateadd(
+                'month',
+                'int_loyalty_scenarios_filled.expiry_months',
+                'customers_last_purchases.last_purchase_date'
+            ) }} as date
+        ) < as_of.as_of_date
+        and (
+            as_of_before.as_of_date is null
+            or cast(
+                {{ dbt.dateadd(
+                    'month',
+                    'int_loyalty_scenarios_filled.expiry_months',
+                    'customers_last_purchases.last_purchase_date'
+                ) }} as date
+            ) >= as_of_before.as_of_date
+        )
+
+),
+
+{% endif -%}
+
 -- Every purchase of an identified customer earns and every cancellation
 -- with product value takes back; postage, fees and adjustments are not
 -- product revenue and move no points.
-movements as (
+invoice_movements as (
 
     select
         fct_invoices.customer_id,
@@ -38,6 +204,7 @@ movements as (
         fct_invoices.invoice_date as movement_date,
         fct_invoices.is_purchase,
         fct_invoices.product_amount as net_amount,
+        fct_invoices.last_load_id,
         mart_top_customers.loyalty_tier
     from fct_invoices
     left join mart_top_customers
@@ -54,10 +221,18 @@ movements as (
 
 ),
 
-as_of as (
+-- The movements of the customers a run recomputes: all in a full build.
+movements as (
 
-    select max(invoice_date) as as_of_date
-    from fct_invoices
+    select * from invoice_movements
+    {% if is_incremental() -%}
+    where
+        exists (select 1 from rule_sets_changed)
+        or invoice_movements.customer_id in (
+            select customers_recomputed.affected_key
+            from customers_recomputed
+        )
+    {%- endif %}
 
 ),
 
@@ -71,6 +246,7 @@ movements_eligible as (
         movements.movement_date,
         movements.is_purchase,
         movements.net_amount,
+        movements.last_load_id,
         int_loyalty_scenarios_filled.expiry_months,
         -- Widened before the product: a line the loader accepts can hold
         -- 1,000,000 x 1,000,000 (the quantity and price bounds), and
@@ -117,6 +293,7 @@ movements_of_members as (
         movement_date,
         is_purchase,
         net_amount,
+        last_load_id,
         expiry_months,
         points
     from movements_with_first_purchase
@@ -185,6 +362,7 @@ entries as (
         0 as day_part,
         is_purchase,
         net_amount,
+        last_load_id,
         points
     from movements_of_members
     union all
@@ -197,6 +375,7 @@ entries as (
         1 as day_part,
         cast(null as boolean) as is_purchase,
         cast(null as numeric(18, 3)) as net_amount,
+        cast(null as integer) as last_load_id,
         cast(0 as bigint) as points
     from expiries
 
@@ -221,8 +400,9 @@ entries_accumulated as (
 
     select
         entries_in_spells.*,
-        int_loyalty_scenarios_filled.points_per_reward,
-        int_loyalty_scenarios_filled.reward_value,
+        scenarios_with_rules.points_per_reward,
+        scenarios_with_rules.reward_value,
+        scenarios_with_rules.scenario_rules,
         sum(entries_in_spells.points) over (
             partition by
                 entries_in_spells.scenario_id,
@@ -232,10 +412,8 @@ entries_accumulated as (
             rows between unbounded preceding and current row
         ) as spell_points
     from entries_in_spells
-    inner join int_loyalty_scenarios_filled
-        on
-            entries_in_spells.scenario_id
-            = int_loyalty_scenarios_filled.scenario_id
+    inner join scenarios_with_rules
+        on entries_in_spells.scenario_id = scenarios_with_rules.scenario_id
 
 ),
 
@@ -307,7 +485,9 @@ ledger_rows as (
             else
                 spell_points
                 - points_per_reward * (rewards_to_date - new_rewards)
-        end as points_balance
+        end as points_balance,
+        last_load_id,
+        scenario_rules
     from entries_with_new_rewards
     where
         day_part = 0
@@ -330,7 +510,9 @@ ledger_rows as (
         new_rewards * reward_value as reward_value_redeemed,
         0 as points_expired,
         spell_points - points_per_reward * rewards_to_date
-            as points_balance
+            as points_balance,
+        last_load_id,
+        scenario_rules
     from entries_with_new_rewards
     where new_rewards > 0
 
@@ -355,7 +537,9 @@ ledger_numbered as (
         points_redeemed,
         reward_value_redeemed,
         points_expired,
-        points_balance
+        points_balance,
+        last_load_id,
+        scenario_rules
     from ledger_rows
 
 ),
@@ -384,7 +568,10 @@ final as (
         cast(ledger_numbered.reward_value_redeemed as numeric(18, 2))
             as reward_value_redeemed,
         cast(ledger_numbered.points_expired as bigint) as points_expired,
-        cast(ledger_numbered.points_balance as bigint) as points_balance
+        cast(ledger_numbered.points_balance as bigint) as points_balance,
+        cast(ledger_numbered.last_load_id as integer) as last_load_id,
+        cast(ledger_numbered.scenario_rules as {{ dbt.type_string() }})
+            as scenario_rules
     from ledger_numbered
     left join mart_top_customers
         on ledger_numbered.customer_id = mart_top_customers.customer_id

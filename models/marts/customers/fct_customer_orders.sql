@@ -1,5 +1,10 @@
 {{ config(**incremental_by_grain('customer_id')) }}
 
+{#- A load that touches most customers recomputes them all (YAML). -#}
+{%- set every_customer = affected_share_exceeded(
+    ref('fct_invoices'), 'customer_id', 'customer_id'
+) %}
+
 with
 
 fct_invoices as (
@@ -35,8 +40,11 @@ customer_orders as (
         is_purchase
         and customer_id is not null
         -- An incremental run renumbers the orders of the customers with an
-        -- invoice of a new load.
-        and {{ in_affected_keys('customer_id', 'fct_invoices', 'customer_id') }}
+        -- invoice of a new load (every customer past the share).
+        and {{
+            'true' if every_customer
+            else in_affected_keys('customer_id', 'fct_invoices', 'customer_id')
+        }}
 
 ),
 
