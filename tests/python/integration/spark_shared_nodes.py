@@ -43,6 +43,7 @@ SOURCE_SWITCH = re.compile(
 UNIT_TESTS_ALIKE = frozenset(
     {
         "test_customer_360_reasons_for_missing_scores",
+        "test_customer_orders_every_customer_past_the_share",
         "test_customer_orders_numbered_with_same_day_ties",
         "test_data_quality_daily_outcomes",
         "test_dim_products_description_and_prices",
@@ -63,6 +64,7 @@ UNIT_TESTS_ALIKE = frozenset(
         "test_loyalty_expiry",
         "test_loyalty_feed_blanks_filled_values_kept",
         "test_loyalty_feed_differential_split",
+        "test_loyalty_incremental_recomputes_the_customers_that_change",
         "test_loyalty_ledger_is_the_default_rule_set",
         "test_loyalty_reversal",
         "test_loyalty_scenarios_blanks_from_default",
