@@ -539,6 +539,28 @@ def test_a_tpch_value_out_of_bounds_fails_with_line_and_column(
     assert _tpch_rows(target) == before
 
 
+def _tpch_parquet(
+    tmp_path: Path, rows: dict[str, list[list[str]]], rewrite: dict[str, str] | None = None
+) -> Path:
+    """A folder of TPC-H Parquet files (text columns): ``rows`` per table, the invented rows
+    otherwise; ``rewrite`` replaces a table by a query over it before it is written."""
+    rewrite = rewrite or {}
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    connection = duckdb.connect()
+    for layout in tpch.TABLES:
+        columns = ", ".join(f"{column} varchar" for column in layout.columns)
+        connection.execute(f"create table {layout.name} ({columns})")
+        marks = ", ".join("?" for _ in layout.columns)
+        table_rows = rows.get(layout.name, ROWS_TPCH[layout.name])
+        connection.executemany(f"insert into {layout.name} values ({marks})", table_rows)
+        if layout.name in rewrite:
+            connection.execute(f"create or replace table {layout.name} as {rewrite[layout.name]}")
+        connection.execute(f"copy {layout.name} to '{folder / layout.name}.parquet'")
+    connection.close()
+    return folder
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -556,17 +578,7 @@ def test_a_parquet_file_is_reported_by_row(
     """Round 2, item 2: Parquet has no header line, yet its first row was "line 2"."""
     rows = with_value("nation", 1, "n_nationkey", value)
     rows["nation"][0][3] = "two\nlines"  # a line break in row 1 shifts no row
-    folder = tmp_path / "parquet"
-    folder.mkdir()
-    connection = duckdb.connect()
-    for layout in tpch.TABLES:
-        columns = ", ".join(f"{column} varchar" for column in layout.columns)
-        connection.execute(f"create table {layout.name} ({columns})")
-        marks = ", ".join("?" for _ in layout.columns)
-        table_rows = rows.get(layout.name, ROWS_TPCH[layout.name])
-        connection.executemany(f"insert into {layout.name} values ({marks})", table_rows)
-        connection.execute(f"copy {layout.name} to '{folder / layout.name}.parquet'")
-    connection.close()
+    folder = _tpch_parquet(tmp_path, rows)
     with pytest.raises(LoadError, match=rf"^nation\.parquet: {expected}"):
         load_feed(tpch.load_order(tpch.table_files(folder)), target.name, settings=target.settings)
 
@@ -589,23 +601,8 @@ def test_a_parquet_column_of_several_values_is_refused(
     """hostile7: a Parquet column of a struct, list or map was cast to text and loaded
     (region names "{'a': AFRICA}", "[AFRICA]"): a free-text column has no pattern to refuse
     it, so it reached the marts. Refused with the file, the column and its type."""
-    folder = tmp_path / "parquet"
-    folder.mkdir()
-    connection = duckdb.connect()
-    for layout in tpch.TABLES:
-        columns = ", ".join(f"{column} varchar" for column in layout.columns)
-        connection.execute(f"create table {layout.name} ({columns})")
-        marks = ", ".join("?" for _ in layout.columns)
-        connection.executemany(
-            f"insert into {layout.name} values ({marks})", ROWS_TPCH[layout.name]
-        )
-        if layout.name == "region":
-            connection.execute(
-                f"create or replace table region as select r_regionkey, {expression} as r_name, "
-                "r_comment from region"
-            )
-        connection.execute(f"copy {layout.name} to '{folder / layout.name}.parquet'")
-    connection.close()
+    region = f"select r_regionkey, {expression} as r_name, r_comment from region"
+    folder = _tpch_parquet(tmp_path, {}, {"region": region})
     expected = rf"^region\.parquet: column r_name is of type '{re.escape(kind)}', which holds"
     with pytest.raises(LoadError, match=expected):
         load_feed(tpch.load_order(tpch.table_files(folder)), target.name, settings=target.settings)
