@@ -92,16 +92,7 @@ months_recomputed as (
 
     union
 
-    select data_months.month_start_date
-    from data_months
-    cross join old_range
-    where
-        old_range.first_invoice_date is null
-        or data_months.month_start_date <= old_range.first_invoice_date
-        or data_months.month_start_date >= cast(
-            {{ dbt.date_trunc('month', 'old_range.last_invoice_date') }}
-            as date
-        )
+    {{ data_range_end_months('data_months', 'old_range') }}
 
 ),
 
